@@ -1,0 +1,395 @@
+// The only module that reads process.env. Every variable is declared once in `variables`, with its
+// default and description; README's configuration table lists the same names (a test checks it).
+import path from "node:path";
+
+export type Environment = "development" | "production";
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  env: Environment;
+  host: string;
+  port: number;
+  databaseUrl: string;
+  publicUrl: string;
+  logLevel: LogLevel;
+  corsOrigins: string[];
+  trustProxy: boolean;
+  dataDir: string;
+  /** Master secret for encrypting signing keys; undefined means "generate one for development". */
+  secret: string | undefined;
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  sessionTtlSeconds: number;
+  sessionMaxTtlSeconds: number;
+  sessionIdleTimeoutSeconds: number;
+  refreshReuseGraceSeconds: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  revealAccounts: boolean;
+  captchaVerifyUrl: string | undefined;
+  captchaSecret: string | undefined;
+  passwordMinLength: number;
+  argon2MemoryKib: number;
+  argon2Iterations: number;
+  argon2Parallelism: number;
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerIp: number;
+  lockoutSeconds: number;
+  rateLimitWindowSeconds: number;
+  registrationsPerIp: number;
+  emailsPerAddress: number;
+  emailsPerIp: number;
+  smsWebhookUrl: string | undefined;
+  smsWebhookSecret: string | undefined;
+  trustedDeviceTtlSeconds: number;
+  stepUpTtlSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Parser<T> = (raw: string, name: string) => T;
+
+interface Variable<K extends keyof Config> {
+  name: string;
+  key: K;
+  default: string | undefined;
+  description: string;
+  parse: Parser<Config[K]>;
+}
+
+const str: Parser<string> = (raw) => raw;
+const optionalStr: Parser<string | undefined> = (raw) => (raw === "" ? undefined : raw);
+
+function int(min: number, max: number): Parser<number> {
+  return (raw, name) => {
+    if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
+    return value;
+  };
+}
+
+const bool: Parser<boolean> = (raw, name) => {
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+};
+
+function oneOf<T extends string>(...allowed: T[]): Parser<T> {
+  return (raw, name) => {
+    if (!(allowed as string[]).includes(raw)) {
+      throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
+    }
+    return raw as T;
+  };
+}
+
+function url(...protocols: string[]): Parser<string> {
+  return (raw, name) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, "must be an absolute URL");
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, `must use ${protocols.join(" or ")}`);
+    }
+    return raw;
+  };
+}
+
+function optionalUrl(...protocols: string[]): Parser<string | undefined> {
+  const parse = url(...protocols);
+  return (raw, name) => (raw === "" ? undefined : parse(raw, name));
+}
+
+const databaseUrl: Parser<string> = (raw, name) => {
+  if (raw.startsWith("postgres://") || raw.startsWith("postgresql://"))
+    return url("postgres:", "postgresql:")(raw, name);
+  if (raw.startsWith("sqlite:")) return raw;
+  throw new ConfigError(name, "must be a sqlite:<file> path or a postgres:// URL");
+};
+
+const origins: Parser<string[]> = (raw, name) => {
+  const list = raw
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
+  for (const origin of list) {
+    if (origin !== "*") url("http:", "https:")(origin, name);
+  }
+  return list;
+};
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of variables of different keys
+export const variables: Variable<any>[] = [
+  v(
+    "AUTHD_ENV",
+    "env",
+    "development",
+    "development or production. Production refuses to start without AUTHD_SECRET and marks cookies Secure.",
+    oneOf("development", "production"),
+  ),
+  v("AUTHD_HOST", "host", "127.0.0.1", "Address to listen on.", str),
+  v(
+    "AUTHD_PORT",
+    "port",
+    "8080",
+    "Port for gRPC, gRPC-Web, Connect and the HTTP routes (0 picks a free port).",
+    int(0, 65535),
+  ),
+  v("AUTHD_DATA_DIR", "dataDir", "./data", "Folder for the SQLite database and the development secret.", str),
+  v(
+    "AUTHD_DATABASE_URL",
+    "databaseUrl",
+    "",
+    "sqlite:<file> or postgres://user:pass@host/db. Empty: sqlite:<AUTHD_DATA_DIR>/authd.db.",
+    (raw, name) => (raw === "" ? "" : databaseUrl(raw, name)),
+  ),
+  v(
+    "AUTHD_PUBLIC_URL",
+    "publicUrl",
+    "http://localhost:8080",
+    "Base URL of links in emails (verification, reset, ...).",
+    url("http:", "https:"),
+  ),
+  v(
+    "AUTHD_LOG_LEVEL",
+    "logLevel",
+    "info",
+    "fatal, error, warn, info, debug, trace or silent.",
+    oneOf("fatal", "error", "warn", "info", "debug", "trace", "silent"),
+  ),
+  v(
+    "AUTHD_CORS_ORIGINS",
+    "corsOrigins",
+    "",
+    "Comma-separated browser origins allowed to call the API (empty: none; * for any).",
+    origins,
+  ),
+  v(
+    "AUTHD_TRUST_PROXY",
+    "trustProxy",
+    "false",
+    "When true, the client IP is taken from X-Forwarded-For (set it only behind a proxy that overwrites that header).",
+    bool,
+  ),
+  v(
+    "AUTHD_SECRET",
+    "secret",
+    "",
+    "Master secret (32+ characters) that encrypts signing keys at rest. Development generates one under AUTHD_DATA_DIR.",
+    (raw, name) => {
+      if (raw === "") return undefined;
+      if (raw.length < 32) throw new ConfigError(name, "must be at least 32 characters");
+      return raw;
+    },
+  ),
+  v("AUTHD_ISSUER", "issuer", "", "The iss claim of access tokens. Empty: AUTHD_PUBLIC_URL.", str),
+  v("AUTHD_AUDIENCE", "audience", "authd", "The aud claim of access tokens.", str),
+  v(
+    "AUTHD_ACCESS_TOKEN_TTL",
+    "accessTokenTtlSeconds",
+    String(15 * 60),
+    "Access token lifetime in seconds (15 minutes).",
+    int(30, DAY),
+  ),
+  v(
+    "AUTHD_SESSION_TTL",
+    "sessionTtlSeconds",
+    String(7 * DAY),
+    "Default absolute session lifetime in seconds (7 days).",
+    int(60, 30 * DAY),
+  ),
+  v(
+    "AUTHD_SESSION_MAX_TTL",
+    "sessionMaxTtlSeconds",
+    String(30 * DAY),
+    "Longest session a Login may ask for, in seconds (30 days).",
+    int(60, 30 * DAY),
+  ),
+  v(
+    "AUTHD_SESSION_IDLE_TIMEOUT",
+    "sessionIdleTimeoutSeconds",
+    String(DAY),
+    "A session unused for this many seconds ends (24 hours).",
+    int(60, 30 * DAY),
+  ),
+  v(
+    "AUTHD_REFRESH_REUSE_GRACE",
+    "refreshReuseGraceSeconds",
+    "10",
+    "Seconds during which the refresh token just rotated may be presented again (concurrent tabs) without revoking the session.",
+    int(0, 300),
+  ),
+  v(
+    "AUTHD_SMTP_URL",
+    "smtpUrl",
+    "",
+    "smtp:// or smtps:// URL of the mail server. Empty: messages are written to the log (development only).",
+    optionalUrl("smtp:", "smtps:"),
+  ),
+  v("AUTHD_MAIL_FROM", "mailFrom", "authd <no-reply@localhost>", "From address of emails.", str),
+  v(
+    "AUTHD_REVEAL_ACCOUNTS",
+    "revealAccounts",
+    "false",
+    "When true, CheckEmail answers whether an email is registered.",
+    bool,
+  ),
+  v(
+    "AUTHD_CAPTCHA_VERIFY_URL",
+    "captchaVerifyUrl",
+    "",
+    "hCaptcha/Turnstile-style siteverify URL. When set with the secret, Register, ResendVerificationEmail and RequestPasswordReset need a valid captcha token.",
+    optionalUrl("http:", "https:"),
+  ),
+  v(
+    "AUTHD_CAPTCHA_SECRET",
+    "captchaSecret",
+    "",
+    "Secret sent to the captcha siteverify endpoint.",
+    optionalStr,
+  ),
+  v(
+    "AUTHD_PASSWORD_MIN_LENGTH",
+    "passwordMinLength",
+    "8",
+    "Shortest password accepted, in characters (NIST allows 8 with MFA; 15 when the password is the only factor).",
+    int(8, 64),
+  ),
+  v(
+    "AUTHD_ARGON2_MEMORY_KIB",
+    "argon2MemoryKib",
+    "19456",
+    "argon2id memory cost in KiB (OWASP: 19 MiB). Hashes made with other parameters are upgraded at the next login.",
+    int(1024, 1024 * 1024),
+  ),
+  v("AUTHD_ARGON2_ITERATIONS", "argon2Iterations", "2", "argon2id time cost.", int(1, 20)),
+  v("AUTHD_ARGON2_PARALLELISM", "argon2Parallelism", "1", "argon2id lanes.", int(1, 16)),
+  v(
+    "AUTHD_LOGIN_MAX_FAILURES",
+    "loginMaxFailuresPerAccount",
+    "10",
+    "Consecutive failed logins that lock an account (NIST: at most 100).",
+    int(1, 100),
+  ),
+  v(
+    "AUTHD_LOGIN_MAX_FAILURES_PER_IP",
+    "loginMaxFailuresPerIp",
+    "50",
+    "Failed logins from one IP address per rate-limit window.",
+    int(1, 100000),
+  ),
+  v(
+    "AUTHD_LOCKOUT_SECONDS",
+    "lockoutSeconds",
+    String(15 * 60),
+    "How long a locked account stays locked, in seconds (a password reset also unlocks).",
+    int(1, DAY),
+  ),
+  v(
+    "AUTHD_RATE_LIMIT_WINDOW",
+    "rateLimitWindowSeconds",
+    String(HOUR),
+    "Length of the rate-limit window in seconds.",
+    int(1, DAY),
+  ),
+  v(
+    "AUTHD_REGISTRATIONS_PER_IP",
+    "registrationsPerIp",
+    "20",
+    "Registrations per IP address per window.",
+    int(1, 100000),
+  ),
+  v(
+    "AUTHD_EMAILS_PER_ADDRESS",
+    "emailsPerAddress",
+    "5",
+    "Verification, reset and other emails requested per address per window.",
+    int(1, 100000),
+  ),
+  v(
+    "AUTHD_EMAILS_PER_IP",
+    "emailsPerIp",
+    "50",
+    "Emails requested (and CheckEmail calls) per IP address per window.",
+    int(1, 100000),
+  ),
+  v(
+    "AUTHD_SMS_WEBHOOK_URL",
+    "smsWebhookUrl",
+    "",
+    "URL that receives SMS as signed JSON POSTs. Empty: SMS are written to the log (development only).",
+    optionalUrl("http:", "https:"),
+  ),
+  v(
+    "AUTHD_SMS_WEBHOOK_SECRET",
+    "smsWebhookSecret",
+    "",
+    "Shared secret for the HMAC-SHA256 signature header of SMS webhooks.",
+    optionalStr,
+  ),
+  v(
+    "AUTHD_TRUSTED_DEVICE_TTL",
+    "trustedDeviceTtlSeconds",
+    String(30 * DAY),
+    "How long a remembered device skips the second factor, in seconds (30 days).",
+    int(60, 365 * DAY),
+  ),
+  v(
+    "AUTHD_STEP_UP_TTL",
+    "stepUpTtlSeconds",
+    String(10 * 60),
+    "How long a second factor counts as recent for sensitive RPCs, in seconds.",
+    int(30, DAY),
+  ),
+];
+
+function v<K extends keyof Config>(
+  name: string,
+  key: K,
+  defaultValue: string | undefined,
+  description: string,
+  parse: Parser<Config[K]>,
+): Variable<K> {
+  return { name, key, default: defaultValue, description, parse };
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const config = {} as Record<string, unknown>;
+  for (const variable of variables) {
+    const raw = env[variable.name]?.trim() ?? variable.default ?? "";
+    config[variable.key] = variable.parse(raw, variable.name);
+  }
+  const result = config as unknown as Config;
+  if (result.databaseUrl === "") result.databaseUrl = `sqlite:${path.join(result.dataDir, "authd.db")}`;
+  if (result.issuer === "") result.issuer = result.publicUrl.replace(/\/$/, "");
+  if (result.sessionTtlSeconds > result.sessionMaxTtlSeconds) {
+    throw new ConfigError("AUTHD_SESSION_TTL", "must not exceed AUTHD_SESSION_MAX_TTL");
+  }
+  if (result.env === "production" && result.secret === undefined) {
+    throw new ConfigError("AUTHD_SECRET", "is required when AUTHD_ENV=production");
+  }
+  if (result.captchaVerifyUrl !== undefined && result.captchaSecret === undefined) {
+    throw new ConfigError("AUTHD_CAPTCHA_SECRET", "is required when AUTHD_CAPTCHA_VERIFY_URL is set");
+  }
+  if (result.smsWebhookUrl !== undefined && result.smsWebhookSecret === undefined) {
+    throw new ConfigError("AUTHD_SMS_WEBHOOK_SECRET", "is required when AUTHD_SMS_WEBHOOK_URL is set");
+  }
+  return result;
+}

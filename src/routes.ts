@@ -1,0 +1,23 @@
+// Registers every service on the Connect router. Methods a service does not implement yet answer
+// Unimplemented (connect-es does that for methods missing from the implementation).
+import type { ConnectRouter } from "@connectrpc/connect";
+import { AdminService } from "../gen/authd/v1/admin_pb.js";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { MfaService } from "../gen/authd/v1/mfa_pb.js";
+import { SessionService } from "../gen/authd/v1/session_pb.js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import type { App } from "./app.js";
+import { healthService } from "./services/health.js";
+
+export function createRoutes(app: App) {
+  return (router: ConnectRouter) => {
+    router.service(
+      Health,
+      healthService(() => app.isHealthy()),
+    );
+    router.service(AuthService, {});
+    router.service(SessionService, {});
+    router.service(MfaService, {});
+    router.service(AdminService, {});
+  };
+}

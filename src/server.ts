@@ -1,0 +1,150 @@
+// One port, every protocol: gRPC (HTTP/2), gRPC-Web and Connect (HTTP/1.1 or HTTP/2), next to the
+// plain HTTP routes. Node 20's cleartext HTTP/2 server cannot also speak HTTP/1.1 (allowHTTP1 is
+// TLS-only there), so one TCP listener looks at the first bytes of each connection: the HTTP/2
+// preface goes to an http2 server, anything else to an http server. Both run the same handler.
+import http from "node:http";
+import http2 from "node:http2";
+import net, { type AddressInfo, type Socket } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { App } from "./app.js";
+import { requestInfoKey } from "./context.js";
+import { applyCors } from "./http/cors.js";
+import { readRequestInfo } from "./http/request-info.js";
+import { serveHttpRoute } from "./http/routes.js";
+import { answerUnknownRoute } from "./http/unknown-route.js";
+import { errorInterceptor } from "./interceptors/errors.js";
+import { loggingInterceptor } from "./interceptors/logging.js";
+import { createRoutes } from "./routes.js";
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the app. */
+  close(): Promise<void>;
+}
+
+export function createHandler(app: App) {
+  const rpc = connectNodeAdapter({
+    routes: createRoutes(app),
+    interceptors: [loggingInterceptor(app.logger), errorInterceptor(app.logger)],
+    contextValues: (req) => {
+      const values = new Map();
+      values.set(requestInfoKey.id, readRequestInfo(req, app.config.trustProxy));
+      return {
+        get: (key) => (values.has(key.id) ? values.get(key.id) : key.defaultValue),
+        set(key, value) {
+          values.set(key.id, value);
+          return this;
+        },
+        delete(key) {
+          values.delete(key.id);
+          return this;
+        },
+      };
+    },
+    fallback: answerUnknownRoute,
+    // Bodies larger than this are refused before parsing; no auth request comes near it.
+    readMaxBytes: 1024 * 1024,
+  });
+  return async (
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ) => {
+    try {
+      if (applyCors(app.config.corsOrigins, req, res)) return;
+      if (await serveHttpRoute(app, req, res)) return;
+      rpc(req, res);
+    } catch (error) {
+      app.logger.error({ err: error instanceof Error ? error.message : String(error) }, "http route failed");
+      if (!res.headersSent) res.statusCode = 500;
+      res.end();
+    }
+  };
+}
+
+export async function startServer(app: App, host: string, port: number): Promise<RunningServer> {
+  const handler = createHandler(app);
+  const sessions = new Set<http2.Http2Session>();
+  // HTTP/1.1 sockets and how many requests each is serving, so shutdown can close idle keep-alive
+  // sockets at once and busy ones right after their response.
+  const busy = new Map<Socket, number>();
+  let closing: Promise<void> | undefined;
+  const h1 = http.createServer((req, res) => {
+    const socket = req.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    res.on("close", () => {
+      const left = (busy.get(socket) ?? 1) - 1;
+      busy.set(socket, left);
+      if (closing && left === 0) socket.end();
+    });
+    void handler(req, res);
+  });
+  const h2 = http2.createServer((req, res) => void handler(req, res));
+  const server = net.createServer((socket) => routeByPreface(socket, h1, h2));
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => {
+      sockets.delete(socket);
+      busy.delete(socket);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    port: actualPort,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // HTTP/2: GOAWAY lets streams in flight finish and refuses new ones.
+        for (const session of sessions) session.close();
+        for (const [socket, count] of busy) if (count === 0) socket.end();
+        const forceAfter = setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, 10_000);
+        forceAfter.unref();
+        await closed;
+        clearTimeout(forceAfter);
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/** Reads enough of a new connection to tell HTTP/2 prior knowledge from HTTP/1.x, then hands it on. */
+function routeByPreface(socket: Socket, h1: http.Server, h2: http2.Http2Server): void {
+  let head = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    head = Buffer.concat([head, chunk]);
+    const n = Math.min(head.length, HTTP2_PREFACE.length);
+    const isHttp2 = head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
+    if (isHttp2 && head.length < HTTP2_PREFACE.length) return; // need more bytes to be sure
+    socket.off("data", onData);
+    socket.pause();
+    socket.unshift(head);
+    // The HTTP/2 session reads the socket natively (and takes the buffered bytes itself); only the
+    // HTTP/1 parser needs the stream flowing again.
+    if (isHttp2) {
+      h2.emit("connection", socket);
+    } else {
+      h1.emit("connection", socket);
+      socket.resume();
+    }
+  };
+  socket.on("data", onData);
+  socket.on("error", () => socket.destroy());
+}
