@@ -40,12 +40,13 @@ export async function recordAudit(
   context: AuditContext,
   detail: Record<string, unknown> = {},
 ): Promise<void> {
-  await em.insert(AuditEventEntity, {
+  const event = em.create(AuditEventEntity, {
     at: now,
     type,
     userId,
     ip: context.ip.slice(0, 64),
     userAgent: context.userAgent.slice(0, 512),
-    detail,
   });
+  event.detail = detail;
+  await em.insert(AuditEventEntity, event);
 }
