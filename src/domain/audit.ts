@@ -48,5 +48,5 @@ export async function recordAudit(
     userAgent: context.userAgent.slice(0, 512),
   });
   event.detail = detail;
-  await em.insert(AuditEventEntity, event);
+  await em.save(event);
 }
