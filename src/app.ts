@@ -1,7 +1,15 @@
 // The composition root: builds the domain from configuration, once, and hands it to the transport.
-
+// Each part of the domain is wired in its own block below.
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
+import {
+  type CaptchaVerifier,
+  type MessageQueue,
+  noSecondFactor,
+  type RateLimiter,
+  type SecondFactorGate,
+  type SessionIssuer,
+} from "./domain/ports.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openDatabase } from "./store/data-source.js";
 import { Store } from "./store/store.js";
@@ -16,10 +24,19 @@ export interface App {
   clock: Clock;
   logger: Logger;
   store: Store;
+  sessions: SessionIssuer;
+  outbox: MessageQueue;
+  rateLimiter: RateLimiter;
+  captcha: CaptchaVerifier;
+  secondFactor: SecondFactorGate;
   /** The public signing keys, as served at /.well-known/jwks.json. */
   jwks(): Promise<{ keys: object[] }>;
   isHealthy(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+function notWired(part: string): never {
+  throw new Error(`${part} is not wired yet`);
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -28,13 +45,41 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const { dataSource, applied } = await openDatabase(config.databaseUrl);
   if (applied > 0) logger.info({ applied }, "database migrations applied");
   const store = new Store(dataSource);
+  const closers: Array<() => Promise<void>> = [];
+
+  // ---- delivery, rate limits, captcha (accounts issue) ----
+  const outbox: MessageQueue = {
+    enqueueEmail: async () => notWired("outbox"),
+    enqueueSms: async () => notWired("outbox"),
+  };
+  const rateLimiter: RateLimiter = {
+    consume: async () => ({ allowed: true, retryAfterSeconds: 0 }),
+    reset: async () => undefined,
+  };
+  const captcha: CaptchaVerifier = { verify: async () => true };
+
+  // ---- sessions and tokens (sessions issue) ----
+  const sessions: SessionIssuer = {
+    create: async () => notWired("sessions"),
+    revokeAll: async () => notWired("sessions"),
+    revokeApiKeys: async () => notWired("sessions"),
+  };
+  const jwks = async () => ({ keys: [] as object[] });
+
+  // ---- second factor (MFA issue) ----
+  const secondFactor: SecondFactorGate = noSecondFactor;
 
   return {
     config,
     clock,
     logger,
     store,
-    jwks: async () => ({ keys: [] }),
+    sessions,
+    outbox,
+    rateLimiter,
+    captcha,
+    secondFactor,
+    jwks,
     async isHealthy() {
       try {
         await store.transaction((em) => em.query("SELECT 1"));
@@ -43,6 +88,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         return false;
       }
     },
-    close: () => store.close(),
+    async close() {
+      for (const close of closers.reverse()) await close();
+      await store.close();
+    },
   };
 }

@@ -1,0 +1,127 @@
+// The seams between the parts of the domain. Accounts (sign-in, passwords) call sessions, delivery,
+// rate limits and MFA through these interfaces, so each part can be built and tested on its own.
+import type { EntityManager } from "typeorm";
+
+/** Who is asking, as far as auditing and rate limiting care. */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+// ---- Sessions and tokens (sessions issue) ----
+
+export interface NewSession {
+  userId: string;
+  /** RFC 8176 method references: "pwd", "otp", "sms", "mfa", ... */
+  amr: string[];
+  client: ClientInfo;
+  /** Requested absolute lifetime; undefined means the configured default. Capped by the maximum. */
+  durationSeconds: number | undefined;
+}
+
+export interface IssuedTokens {
+  sessionId: string;
+  accessToken: string;
+  /** Epoch milliseconds. */
+  accessTokenExpiresAt: number;
+  refreshToken: string;
+  /** Epoch milliseconds: the session's absolute end. */
+  refreshTokenExpiresAt: number;
+}
+
+export interface SessionIssuer {
+  /** Creates a session and its first tokens inside the caller's transaction. */
+  create(em: EntityManager, input: NewSession): Promise<IssuedTokens>;
+  /** Revokes every active session of a user, except one when given; answers how many. */
+  revokeAll(em: EntityManager, userId: string, exceptSessionId?: string): Promise<number>;
+  /** Revokes every API key of a user (deactivation, deletion). */
+  revokeApiKeys(em: EntityManager, userId: string): Promise<void>;
+}
+
+// ---- Delivery (accounts issue) ----
+
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface SmsMessage {
+  to: string;
+  text: string;
+}
+
+export interface MessageQueue {
+  /** Queues an email in the caller's transaction: sent only if the transaction commits, retried until it is. */
+  enqueueEmail(em: EntityManager, message: EmailMessage): Promise<void>;
+  /** Queues an SMS the same way. */
+  enqueueSms(em: EntityManager, message: SmsMessage): Promise<void>;
+}
+
+// ---- Rate limits (accounts issue) ----
+
+export interface RateLimitResult {
+  allowed: boolean;
+  /** When not allowed: seconds until the window resets. */
+  retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Counts one hit against `key` (atomically, shared by all replicas) and says whether it is within `limit`. */
+  consume(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
+  /** Forgets the hits of `key`. */
+  reset(key: string): Promise<void>;
+}
+
+export interface CaptchaVerifier {
+  /** True when captcha is not configured, or the token is valid for this client. */
+  verify(token: string, ip: string): Promise<boolean>;
+}
+
+// ---- Second factor (MFA issue) ----
+
+export interface LoginOptions {
+  durationSeconds: number | undefined;
+  authMethod: "token" | "cookie";
+  signOutOtherSessions: boolean;
+}
+
+export interface AuthenticatorSummary {
+  id: string;
+  type: "totp" | "sms" | "email" | "recovery_codes";
+  active: boolean;
+  destinationHint: string;
+  remainingCodes: number;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface LoginChallenge {
+  challengeId: string;
+  expiresAt: number;
+  authenticators: AuthenticatorSummary[];
+}
+
+export interface SecondFactorGate {
+  /** True when the user has an active factor and `deviceToken` is not a trusted device of theirs. */
+  isRequired(em: EntityManager, userId: string, deviceToken: string | undefined): Promise<boolean>;
+  /** Creates the short-lived, single-use challenge that Login answers instead of tokens. */
+  createChallenge(
+    em: EntityManager,
+    userId: string,
+    options: LoginOptions,
+    client: ClientInfo,
+  ): Promise<LoginChallenge>;
+  /** Forgets every trusted device of a user (password change or reset). */
+  revokeTrustedDevices(em: EntityManager, userId: string): Promise<void>;
+}
+
+/** Until the MFA part is wired in, no account has a second factor. */
+export const noSecondFactor: SecondFactorGate = {
+  isRequired: async () => false,
+  createChallenge: async () => {
+    throw new Error("second factor is not available");
+  },
+  revokeTrustedDevices: async () => undefined,
+};
