@@ -54,6 +54,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
   const rateLimiter: RateLimiter = {
     consume: async () => ({ allowed: true, retryAfterSeconds: 0 }),
+    peek: async () => ({ allowed: true, retryAfterSeconds: 0 }),
     reset: async () => undefined,
   };
   const captcha: CaptchaVerifier = { verify: async () => true };

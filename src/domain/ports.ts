@@ -70,6 +70,8 @@ export interface RateLimitResult {
 export interface RateLimiter {
   /** Counts one hit against `key` (atomically, shared by all replicas) and says whether it is within `limit`. */
   consume(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
+  /** Says whether `key` is already at `limit` in the current window, without counting a hit. */
+  peek(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
   /** Forgets the hits of `key`. */
   reset(key: string): Promise<void>;
 }
