@@ -2,14 +2,19 @@
 // Each part of the domain is wired in its own block below.
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
+import { createEmailSender } from "./delivery/mailer.js";
+import { Outbox } from "./delivery/outbox.js";
+import { createSmsProvider } from "./delivery/sms.js";
+import { createTemplates, type Templates } from "./delivery/templates.js";
+import { createCaptchaVerifier } from "./domain/captcha.js";
 import {
   type CaptchaVerifier,
-  type MessageQueue,
   noSecondFactor,
   type RateLimiter,
   type SecondFactorGate,
   type SessionIssuer,
 } from "./domain/ports.js";
+import { DatabaseRateLimiter } from "./domain/rate-limiter.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openDatabase } from "./store/data-source.js";
 import { Store } from "./store/store.js";
@@ -25,7 +30,10 @@ export interface App {
   logger: Logger;
   store: Store;
   sessions: SessionIssuer;
-  outbox: MessageQueue;
+  /** The MessageQueue of emails and SMS; `flush()` delivers what is due now (tests). */
+  outbox: Outbox;
+  /** The email texts, with links built from AUTHD_PUBLIC_URL. */
+  templates: Templates;
   rateLimiter: RateLimiter;
   captcha: CaptchaVerifier;
   secondFactor: SecondFactorGate;
@@ -48,16 +56,35 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const closers: Array<() => Promise<void>> = [];
 
   // ---- delivery, rate limits, captcha (accounts issue) ----
-  const outbox: MessageQueue = {
-    enqueueEmail: async () => notWired("outbox"),
-    enqueueSms: async () => notWired("outbox"),
-  };
-  const rateLimiter: RateLimiter = {
-    consume: async () => ({ allowed: true, retryAfterSeconds: 0 }),
-    peek: async () => ({ allowed: true, retryAfterSeconds: 0 }),
-    reset: async () => undefined,
-  };
-  const captcha: CaptchaVerifier = { verify: async () => true };
+  const outbox = new Outbox({
+    store,
+    clock,
+    logger,
+    email: createEmailSender({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, env: config.env, logger }),
+    sms: createSmsProvider({
+      webhookUrl: config.smsWebhookUrl,
+      webhookSecret: config.smsWebhookSecret,
+      env: config.env,
+      logger,
+      clock,
+    }),
+    pollIntervalMs: config.outboxPollIntervalMs,
+    maxAttempts: config.outboxMaxAttempts,
+  });
+  outbox.start();
+  closers.push(() => outbox.stop());
+  const templates = createTemplates(config.publicUrl);
+  const rateLimiter = new DatabaseRateLimiter(store, clock);
+  const purgeRateLimits = setInterval(() => {
+    rateLimiter.purgeExpired().catch((err) => logger.warn({ err }, "rate limit cleanup failed"));
+  }, 10 * 60_000);
+  purgeRateLimits.unref();
+  closers.push(async () => clearInterval(purgeRateLimits));
+  const captcha: CaptchaVerifier = createCaptchaVerifier({
+    verifyUrl: config.captchaVerifyUrl,
+    secret: config.captchaSecret,
+    logger,
+  });
 
   // ---- sessions and tokens (sessions issue) ----
   const sessions: SessionIssuer = {
@@ -77,6 +104,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     sessions,
     outbox,
+    templates,
     rateLimiter,
     captcha,
     secondFactor,

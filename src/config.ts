@@ -24,6 +24,9 @@ export interface Config {
   sessionMaxTtlSeconds: number;
   sessionIdleTimeoutSeconds: number;
   refreshReuseGraceSeconds: number;
+  emailVerificationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  confirmationTtlSeconds: number;
   smtpUrl: string | undefined;
   mailFrom: string;
   revealAccounts: boolean;
@@ -44,6 +47,9 @@ export interface Config {
   smsWebhookSecret: string | undefined;
   trustedDeviceTtlSeconds: number;
   stepUpTtlSeconds: number;
+  outboxPollIntervalMs: number;
+  outboxMaxAttempts: number;
+  totpIssuer: string;
 }
 
 export class ConfigError extends Error {
@@ -236,6 +242,27 @@ export const variables: Variable<any>[] = [
     int(0, 300),
   ),
   v(
+    "AUTHD_EMAIL_VERIFICATION_TTL",
+    "emailVerificationTtlSeconds",
+    String(DAY),
+    "How long an email verification link works, in seconds (24 hours).",
+    int(300, 7 * DAY),
+  ),
+  v(
+    "AUTHD_PASSWORD_RESET_TTL",
+    "passwordResetTtlSeconds",
+    String(HOUR),
+    "How long a password reset link works, in seconds (1 hour).",
+    int(300, DAY),
+  ),
+  v(
+    "AUTHD_CONFIRMATION_TTL",
+    "confirmationTtlSeconds",
+    String(HOUR),
+    "How long a deactivation or deletion confirmation link works, in seconds (1 hour).",
+    int(300, DAY),
+  ),
+  v(
     "AUTHD_SMTP_URL",
     "smtpUrl",
     "",
@@ -357,6 +384,32 @@ export const variables: Variable<any>[] = [
     "How long a second factor counts as recent for sensitive RPCs, in seconds.",
     int(30, DAY),
   ),
+  v(
+    "AUTHD_OUTBOX_POLL_INTERVAL_MS",
+    "outboxPollIntervalMs",
+    "500",
+    "How often each replica looks for emails and SMS to deliver, in milliseconds.",
+    int(50, 60_000),
+  ),
+  v(
+    "AUTHD_OUTBOX_MAX_ATTEMPTS",
+    "outboxMaxAttempts",
+    "12",
+    "Delivery attempts of an email or SMS before it is marked failed (retries back off from 5 seconds, doubling, up to 1 hour).",
+    int(1, 100),
+  ),
+  v(
+    "AUTHD_TOTP_ISSUER",
+    "totpIssuer",
+    "authd",
+    "Issuer name that authenticator apps show next to the account (the otpauth:// URI's issuer).",
+    (raw, name) => {
+      if (raw === "" || raw.length > 64 || raw.includes(":")) {
+        throw new ConfigError(name, "must be 1 to 64 characters without a colon");
+      }
+      return raw;
+    },
+  ),
 ];
 
 function v<K extends keyof Config>(
@@ -390,6 +443,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (result.smsWebhookUrl !== undefined && result.smsWebhookSecret === undefined) {
     throw new ConfigError("AUTHD_SMS_WEBHOOK_SECRET", "is required when AUTHD_SMS_WEBHOOK_URL is set");
+  }
+  if (result.env === "production" && result.smtpUrl === undefined) {
+    // Development writes emails (links included) to the log instead; production must really send them.
+    throw new ConfigError("AUTHD_SMTP_URL", "is required when AUTHD_ENV=production");
   }
   return result;
 }

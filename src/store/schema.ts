@@ -1,9 +1,29 @@
 // Every entity and migration, in one place. A new table adds its entity here and a migration class
 // with a later timestamp; migrations are never edited once landed.
+import { ApiKeyEntity } from "./entities/api-key.js";
 import { AuditEventEntity } from "./entities/audit-event.js";
+import { OutboxMessageEntity } from "./entities/outbox-message.js";
+import { RateLimitEntity } from "./entities/rate-limit.js";
+import { RefreshTokenEntity } from "./entities/refresh-token.js";
+import { SessionEntity } from "./entities/session.js";
+import { SigningKeyEntity } from "./entities/signing-key.js";
 import { UserEntity } from "./entities/user.js";
+import { mfaEntities } from "./entities/mfa.js";
+import { Mfa1764000003000 } from "./migrations/1764000003000-mfa.js";
+import { OneTimeTokenEntity } from "./entities/one-time-token.js";
 import { Initial1764000000000 } from "./migrations/1764000000000-initial.js";
+import { Sessions1764000001000 } from "./migrations/1764000001000-sessions.js";
+import { Accounts1764000004000 } from "./migrations/1764000004000-accounts.js";
+import { Delivery1764000002000 } from "./migrations/1764000002000-delivery.js";
 
-export const entities = [UserEntity, AuditEventEntity];
+export const entities = [
+  UserEntity,
+  AuditEventEntity,
+  SigningKeyEntity,
+  SessionEntity,
+  RefreshTokenEntity,
+  ApiKeyEntity, OneTimeTokenEntity, OutboxMessageEntity, RateLimitEntity,
+  ...mfaEntities,
+];
 
-export const migrations = [Initial1764000000000];
+export const migrations = [Initial1764000000000, Sessions1764000001000, Accounts1764000004000, Delivery1764000002000, Mfa1764000003000];

@@ -1,0 +1,231 @@
+// The durable outbox. Domain code queues a message inside its own transaction (so a rolled-back
+// registration sends nothing), and a worker on every replica polls the table and delivers what is
+// due. A worker claims a message with one conditional UPDATE that only one replica can win, holds a
+// lease while sending, and records the outcome; a failure is retried with exponential backoff until
+// `maxAttempts`, then the message is marked failed. Delivery is at least once: a replica that dies
+// after sending but before recording it lets the message be sent again when its lease ends.
+import { randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import type { Clock } from "../clock.js";
+import type { EmailMessage, MessageQueue, SmsMessage } from "../domain/ports.js";
+import type { Logger } from "../logger.js";
+import { type OutboxKind, OutboxMessageEntity } from "../store/entities/outbox-message.js";
+import { queryReturning } from "../store/returning.js";
+import type { Store } from "../store/store.js";
+import type { EmailSender } from "./mailer.js";
+import type { SmsProvider } from "./sms.js";
+
+export interface OutboxOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  email: EmailSender;
+  sms: SmsProvider;
+  /** Real-time interval between polls, in milliseconds. */
+  pollIntervalMs?: number;
+  /** Attempts before a message is marked failed. */
+  maxAttempts?: number;
+  /** First retry delay; doubles on every failure up to `maxBackoffMs`. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** How long a claim stays exclusive while sending (longer than any send timeout). */
+  leaseMs?: number;
+  /** Messages claimed per round. */
+  batchSize?: number;
+}
+
+interface ClaimedRow {
+  id: string;
+  kind: OutboxKind;
+  payload: string;
+  attempts: number | string;
+}
+
+/** Delay before the attempt after `failedAttempts` failures: base, 2×base, 4×base, ... capped. */
+export function backoffMs(failedAttempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, failedAttempts - 1));
+}
+
+/** An error as "CODE: message", short and without message content, for the table and the log. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return "unknown error";
+  const e = err as Error & { code?: unknown; responseCode?: unknown };
+  const code = typeof e.code === "string" ? e.code : e.name;
+  const status = typeof e.responseCode === "number" ? ` ${e.responseCode}` : "";
+  // SMTP answers can echo the command that failed; the first line is the reason.
+  const message = (e.message.split("\n")[0] ?? "").slice(0, 200);
+  return `${code}${status}: ${message}`.slice(0, 300);
+}
+
+export class Outbox implements MessageQueue {
+  readonly instanceId = randomUUID();
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly email: EmailSender;
+  private readonly sms: SmsProvider;
+  private readonly pollIntervalMs: number;
+  private readonly maxAttempts: number;
+  private readonly baseBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly leaseMs: number;
+  private readonly batchSize: number;
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<number> | undefined;
+  private stopped = false;
+
+  constructor(options: OutboxOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.email = options.email;
+    this.sms = options.sms;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.maxAttempts = options.maxAttempts ?? 12;
+    this.baseBackoffMs = options.baseBackoffMs ?? 5_000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 3_600_000;
+    this.leaseMs = options.leaseMs ?? 120_000;
+    this.batchSize = options.batchSize ?? 20;
+  }
+
+  /** Queues an email in the caller's transaction; answers the outbox id. */
+  enqueueEmail(em: EntityManager, message: EmailMessage): Promise<string> {
+    const { to, subject, text, html } = message;
+    return this.enqueue(em, "email", { to, subject, text, html });
+  }
+
+  /** Queues an SMS in the caller's transaction; answers the outbox id. */
+  enqueueSms(em: EntityManager, message: SmsMessage): Promise<string> {
+    const { to, text } = message;
+    return this.enqueue(em, "sms", { to, text });
+  }
+
+  private async enqueue(em: EntityManager, kind: OutboxKind, payload: object): Promise<string> {
+    const now = this.clock.now();
+    const id = randomUUID();
+    await em.insert(OutboxMessageEntity, {
+      id,
+      kind,
+      payload: JSON.stringify(payload),
+      status: "pending",
+      attempts: 0,
+      nextAttemptAt: now,
+      lockedUntil: null,
+      claimedBy: null,
+      lastError: null,
+      createdAt: now,
+      sentAt: null,
+    });
+    return id;
+  }
+
+  /** Starts polling on a real-time interval that does not keep the process alive. */
+  start(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setInterval(() => {
+      this.drainOnce().catch((err) => this.logger.error({ err: describeError(err) }, "outbox poll failed"));
+    }, this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Delivers every message due now (including ones queued just before the call) and resolves when
+   * done; answers how many were attempted. Failed attempts are rescheduled, not retried here.
+   */
+  async flush(): Promise<number> {
+    await this.draining?.catch(() => undefined);
+    return this.drainOnce();
+  }
+
+  /** Stops polling and waits for the round in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.draining?.catch(() => undefined);
+    this.email.close();
+  }
+
+  private drainOnce(): Promise<number> {
+    if (!this.draining) {
+      this.draining = this.drain().finally(() => {
+        this.draining = undefined;
+      });
+    }
+    return this.draining;
+  }
+
+  private async drain(): Promise<number> {
+    let attempted = 0;
+    for (;;) {
+      const claimed = await this.claim();
+      for (const row of claimed) await this.deliver(row);
+      attempted += claimed.length;
+      if (claimed.length < this.batchSize) return attempted;
+    }
+  }
+
+  /**
+   * Claims up to a batch of due messages. The outer WHERE repeats the conditions of the inner
+   * SELECT: when two replicas pick the same row, PostgreSQL re-checks them on the row the first one
+   * updated and skips it for the second; SQLite runs one writer at a time.
+   */
+  private claim(): Promise<ClaimedRow[]> {
+    const now = this.clock.now();
+    // Numbered placeholders, reused: $n on PostgreSQL, ?n on SQLite.
+    const p = (n: number) => (this.store.dialect === "postgres" ? `$${n}` : `?${n}`);
+    const due = `status = 'pending' AND next_attempt_at <= ${p(1)} AND (locked_until IS NULL OR locked_until <= ${p(1)})`;
+    const sql = `UPDATE outbox_messages SET locked_until = ${p(2)}, claimed_by = ${p(3)}
+      WHERE ${due} AND id IN (
+        SELECT id FROM outbox_messages WHERE ${due} ORDER BY next_attempt_at, created_at LIMIT ${p(4)})
+      RETURNING id, kind, payload, attempts`;
+    return this.store.transaction((em) =>
+      queryReturning<ClaimedRow>(em, sql, [now, now + this.leaseMs, this.instanceId, this.batchSize]),
+    );
+  }
+
+  private async deliver(row: ClaimedRow): Promise<void> {
+    const attempts = Number(row.attempts) + 1;
+    try {
+      const payload = JSON.parse(row.payload);
+      if (row.kind === "email") await this.email.send(payload as EmailMessage, row.id);
+      else await this.sms.send(payload as SmsMessage, row.id);
+    } catch (err) {
+      await this.recordFailure(row, attempts, describeError(err));
+      return;
+    }
+    await this.record(row.id, {
+      status: "sent",
+      attempts,
+      sentAt: this.clock.now(),
+      payload: "{}",
+      lastError: null,
+    });
+    this.logger.debug({ outboxId: row.id, kind: row.kind, attempts }, "message delivered");
+  }
+
+  private async recordFailure(row: ClaimedRow, attempts: number, error: string): Promise<void> {
+    if (attempts >= this.maxAttempts) {
+      await this.record(row.id, { status: "failed", attempts, payload: "{}", lastError: error });
+      this.logger.error({ outboxId: row.id, kind: row.kind, attempts, error }, "message delivery gave up");
+      return;
+    }
+    const delay = backoffMs(attempts, this.baseBackoffMs, this.maxBackoffMs);
+    await this.record(row.id, { attempts, nextAttemptAt: this.clock.now() + delay, lastError: error });
+    this.logger.warn(
+      { outboxId: row.id, kind: row.kind, attempts, retryInSeconds: delay / 1000, error },
+      "message delivery failed; will retry",
+    );
+  }
+
+  /** Writes the outcome and releases the claim, if this worker still holds it. */
+  private async record(id: string, changes: Partial<OutboxMessageEntity>): Promise<void> {
+    await this.store.transaction((em) =>
+      em.update(
+        OutboxMessageEntity,
+        { id, claimedBy: this.instanceId },
+        { ...changes, lockedUntil: null, claimedBy: null },
+      ),
+    );
+  }
+}

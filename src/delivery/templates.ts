@@ -1,0 +1,160 @@
+// The text of every email authd sends: plain text plus a simple HTML version of the same words.
+// Values are HTML-escaped in the HTML part; links are built here from AUTHD_PUBLIC_URL so callers
+// only pass the token. Each message that carries a link or code says how long it is valid.
+import type { EmailMessage } from "../domain/ports.js";
+
+export type RenderedEmail = Omit<EmailMessage, "to">;
+
+export interface LinkInput {
+  /** The single-use token to put in the link (added to the URL, escaped). */
+  token: string;
+  expiresInMinutes: number;
+}
+
+export interface CodeInput {
+  code: string;
+  expiresInMinutes: number;
+}
+
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** Minutes as words: "30 minutes", "1 hour", "2 days". */
+export function describeMinutes(minutes: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (minutes % (24 * 60) === 0) return plural(minutes / (24 * 60), "day");
+  if (minutes % 60 === 0) return plural(minutes / 60, "hour");
+  return plural(minutes, "minute");
+}
+
+/** A paragraph is either plain words or a link (shown as a button-like anchor and as a raw URL). */
+type Block = string | { link: string; label: string };
+
+function render(subject: string, blocks: Block[]): RenderedEmail {
+  const text = blocks
+    .map((b) => (typeof b === "string" ? b : `${b.label}:\n${b.link}`))
+    .concat("-- \nThis message was sent by authd. If you did not expect it, you can ignore it.")
+    .join("\n\n");
+  const body = blocks
+    .map((b) =>
+      typeof b === "string"
+        ? `<p>${escapeHtml(b)}</p>`
+        : `<p><a href="${escapeHtml(b.link)}">${escapeHtml(b.label)}</a></p>` +
+          `<p style="font-size:small;color:#555">${escapeHtml(b.link)}</p>`,
+    )
+    .join("\n");
+  const html =
+    `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>` +
+    `<body style="font-family:sans-serif;line-height:1.5">\n${body}\n` +
+    `<p style="font-size:small;color:#555">This message was sent by authd. If you did not expect it, you can ignore it.</p>` +
+    "\n</body></html>";
+  return { subject, text, html };
+}
+
+const NOT_YOU = "If this was not you, reset your password and contact support.";
+
+export interface Templates {
+  verifyEmail(input: LinkInput): RenderedEmail;
+  verifyNewEmail(input: LinkInput & { newEmail: string }): RenderedEmail;
+  passwordReset(input: LinkInput): RenderedEmail;
+  passwordChanged(): RenderedEmail;
+  passwordWasReset(): RenderedEmail;
+  emailChanged(input: { newEmail: string }): RenderedEmail;
+  confirmDeactivation(input: LinkInput): RenderedEmail;
+  confirmDeletion(input: LinkInput): RenderedEmail;
+  accountDeactivated(): RenderedEmail;
+  accountDeleted(): RenderedEmail;
+  registrationAttempt(): RenderedEmail;
+  oneTimeCode(input: CodeInput): RenderedEmail;
+  secondFactorChanged(input: { change: "added" | "removed"; factor: string }): RenderedEmail;
+}
+
+/** Builds the templates for one public base URL (AUTHD_PUBLIC_URL). */
+export function createTemplates(publicUrl: string): Templates {
+  const base = publicUrl.replace(/\/+$/, "");
+  const link = (path: string, token: string) => `${base}${path}?token=${encodeURIComponent(token)}`;
+  const valid = (minutes: number) =>
+    `This link is valid for ${describeMinutes(minutes)} and can be used once.`;
+
+  return {
+    verifyEmail: ({ token, expiresInMinutes }) =>
+      render("Verify your email address", [
+        "Welcome! Please confirm that this is your email address.",
+        { link: link("/verify-email", token), label: "Verify your email address" },
+        valid(expiresInMinutes),
+        "If you did not create an account, ignore this message.",
+      ]),
+    verifyNewEmail: ({ token, expiresInMinutes, newEmail }) =>
+      render("Confirm your new email address", [
+        `You asked to change the email address of your account to ${newEmail}. Please confirm it.`,
+        { link: link("/verify-email", token), label: "Confirm your new email address" },
+        valid(expiresInMinutes),
+        "If you did not ask for this, ignore this message: nothing changes until the address is confirmed.",
+      ]),
+    passwordReset: ({ token, expiresInMinutes }) =>
+      render("Reset your password", [
+        "Someone asked to reset the password of your account. To choose a new password, follow this link.",
+        { link: link("/reset-password", token), label: "Choose a new password" },
+        valid(expiresInMinutes),
+        "If you did not ask for this, ignore this message: your password has not changed.",
+      ]),
+    passwordChanged: () =>
+      render("Your password was changed", ["The password of your account was just changed.", NOT_YOU]),
+    passwordWasReset: () =>
+      render("Your password was reset", [
+        "The password of your account was just reset, and every session was signed out.",
+        NOT_YOU,
+      ]),
+    emailChanged: ({ newEmail }) =>
+      render("Your email address was changed", [
+        `The email address of your account was changed to ${newEmail}. This address will no longer receive messages about the account.`,
+        "If this was not you, contact support right away.",
+      ]),
+    confirmDeactivation: ({ token, expiresInMinutes }) =>
+      render("Confirm the deactivation of your account", [
+        "Someone asked to deactivate your account. To confirm, follow this link.",
+        { link: link("/confirm-deactivation", token), label: "Deactivate my account" },
+        valid(expiresInMinutes),
+        "If you did not ask for this, ignore this message and consider changing your password.",
+      ]),
+    confirmDeletion: ({ token, expiresInMinutes }) =>
+      render("Confirm the deletion of your account", [
+        "Someone asked to delete your account and its personal data. This cannot be undone. To confirm, follow this link.",
+        { link: link("/confirm-deletion", token), label: "Delete my account" },
+        valid(expiresInMinutes),
+        "If you did not ask for this, ignore this message and consider changing your password.",
+      ]),
+    accountDeactivated: () =>
+      render("Your account was deactivated", [
+        "Your account was deactivated and every session was signed out.",
+        "If this was not you, contact support.",
+      ]),
+    accountDeleted: () =>
+      render("Your account was deleted", [
+        "Your account and its personal data were deleted. This is the last message you will receive from us.",
+      ]),
+    registrationAttempt: () =>
+      render("Someone tried to register with your email address", [
+        "Someone tried to create an account with this email address, but you already have one.",
+        "If it was you, sign in instead, or reset your password if you forgot it.",
+        "If it was not you, you can ignore this message: your account has not changed.",
+      ]),
+    oneTimeCode: ({ code, expiresInMinutes }) =>
+      render("Your verification code", [
+        `Your code is ${code}.`,
+        `It is valid for ${describeMinutes(expiresInMinutes)} and can be used once. Never share it: we will never ask you for it.`,
+        "If you did not ask for a code, someone may know your password: change it.",
+      ]),
+    secondFactorChanged: ({ change, factor }) =>
+      render(`A second factor was ${change}`, [
+        `A second factor (${factor}) was ${change} ${change === "added" ? "to" : "from"} your account.`,
+        NOT_YOU,
+      ]),
+  };
+}

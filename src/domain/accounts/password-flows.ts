@@ -1,0 +1,115 @@
+// Changing a password (knowing the old one) and resetting it (by an emailed link). A reset ends every
+// session, lifts a lockout and never bypasses the second factor: it changes the password only.
+import { UserEntity } from "../../store/entities/user.js";
+import { recordAudit } from "../audit.js";
+import { invalidArgument, invalidCredentials } from "../errors.js";
+import { consumeToken, issueToken, peekToken } from "../one-time-tokens.js";
+import { checkPasswordPolicy } from "../passwords.js";
+import type { ClientInfo } from "../ports.js";
+import type { AccountDeps } from "./deps.js";
+import { checkCaptcha, limit } from "./registration.js";
+import { findUserByEmail, getUserOrThrow } from "./users.js";
+import { normalizeEmail, requireNonEmpty } from "./validation.js";
+
+export type SessionPolicy = "keep" | "revoke_others" | "revoke_all";
+
+export interface ChangePasswordInput {
+  userId: string;
+  sessionId: string;
+  oldPassword: string;
+  newPassword: string;
+  sessionPolicy: SessionPolicy;
+}
+
+export async function changePassword(
+  deps: AccountDeps,
+  input: ChangePasswordInput,
+  client: ClientInfo,
+): Promise<void> {
+  requireNonEmpty(input.oldPassword, "old_password");
+  requireNonEmpty(input.newPassword, "new_password");
+  const user = await deps.store.transaction((em) => getUserOrThrow(em, input.userId));
+  if (!(await deps.hasher.verify(user.passwordHash, input.oldPassword))) {
+    throw invalidCredentials();
+  }
+  checkPasswordPolicy(input.newPassword, deps.config.passwordMinLength, user, "new_password");
+  if (input.newPassword.normalize("NFKC") === input.oldPassword.normalize("NFKC")) {
+    throw invalidArgument("new_password", "must differ from the current password");
+  }
+  const hash = await deps.hasher.hash(input.newPassword);
+  const now = deps.clock.now();
+  await deps.store.transaction(async (em) => {
+    await em.update(UserEntity, { id: user.id }, { passwordHash: hash, updatedAt: now });
+    if (input.sessionPolicy === "revoke_others") await deps.sessions.revokeAll(em, user.id, input.sessionId);
+    if (input.sessionPolicy === "revoke_all") await deps.sessions.revokeAll(em, user.id);
+    await deps.secondFactor.revokeTrustedDevices(em, user.id);
+    await deps.mail.passwordChanged(em, user.email);
+    await recordAudit(em, now, "password.changed", user.id, client, { sessions: input.sessionPolicy });
+  });
+}
+
+export async function requestPasswordReset(
+  deps: AccountDeps,
+  rawEmail: string,
+  captchaToken: string,
+  client: ClientInfo,
+): Promise<void> {
+  const email = normalizeEmail(rawEmail);
+  await checkCaptcha(deps, captchaToken, client);
+  await limit(deps, `email:ip:${client.ip}`, deps.config.emailsPerIp, "email requests from this address");
+  await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
+  const now = deps.clock.now();
+  await deps.store.transaction(async (em) => {
+    const user = await findUserByEmail(em, email);
+    if (!user || user.status !== "active") return;
+    const { token, expiresAt } = await issueToken(
+      em,
+      now,
+      "reset_password",
+      user.id,
+      deps.config.passwordResetTtlSeconds,
+    );
+    await deps.mail.passwordReset(em, user.email, token, expiresAt - now);
+    await recordAudit(em, now, "password.reset_requested", user.id, client);
+  });
+}
+
+export async function checkPasswordResetToken(deps: AccountDeps, token: string): Promise<boolean> {
+  requireNonEmpty(token, "token");
+  const now = deps.clock.now();
+  return deps.store.transaction(async (em) => (await peekToken(em, now, "reset_password", token)) !== null);
+}
+
+export async function resetPassword(
+  deps: AccountDeps,
+  token: string,
+  newPassword: string,
+  client: ClientInfo,
+): Promise<void> {
+  requireNonEmpty(token, "token");
+  requireNonEmpty(newPassword, "new_password");
+  const now = deps.clock.now();
+  // Check the policy before consuming, so a refused password does not burn the link.
+  const pending = await deps.store.transaction(async (em) => {
+    const row = await peekToken(em, now, "reset_password", token);
+    return row ? getUserOrThrow(em, row.userId) : null;
+  });
+  if (!pending) throw invalidArgument("token", "is invalid, expired or already used");
+  checkPasswordPolicy(newPassword, deps.config.passwordMinLength, pending, "new_password");
+  const hash = await deps.hasher.hash(newPassword);
+  await deps.store.transaction(async (em) => {
+    const row = await consumeToken(em, deps.clock.now(), "reset_password", token);
+    if (!row) throw invalidArgument("token", "is invalid, expired or already used");
+    const user = await getUserOrThrow(em, row.userId);
+    // Following the link proves the owner reads this mailbox, so the address counts as verified.
+    await em.update(
+      UserEntity,
+      { id: user.id },
+      { passwordHash: hash, failedLogins: 0, lockedUntil: null, emailVerified: true, updatedAt: now },
+    );
+    await deps.sessions.revokeAll(em, user.id);
+    await deps.secondFactor.revokeTrustedDevices(em, user.id);
+    await deps.mail.passwordWasReset(em, user.email);
+    await recordAudit(em, now, "password.reset", user.id, client);
+  });
+}

@@ -1,0 +1,92 @@
+// Reading and changing one's own profile. Changing the email needs the password and a verification
+// of the new address; the old address keeps working (and is told) until then.
+import { UserEntity } from "../../store/entities/user.js";
+import { findOneStrict } from "../../store/guard.js";
+import { recordAudit } from "../audit.js";
+import { alreadyExists, invalidArgument, invalidCredentials } from "../errors.js";
+import { issueToken } from "../one-time-tokens.js";
+import type { ClientInfo } from "../ports.js";
+import type { AccountDeps } from "./deps.js";
+import { limit } from "./registration.js";
+import { findUserByEmail, getUserOrThrow } from "./users.js";
+import {
+  checkLanguage,
+  checkMobile,
+  checkName,
+  checkSettings,
+  checkTimezone,
+  normalizeEmail,
+  normalizeUsername,
+} from "./validation.js";
+
+export interface ProfileChanges {
+  email?: string | undefined;
+  username?: string | undefined;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  mobile?: string | undefined;
+  language?: string | undefined;
+  timezone?: string | undefined;
+  settings: Record<string, string>;
+  removeSettings: string[];
+  currentPassword: string;
+}
+
+export function getUser(deps: AccountDeps, userId: string): Promise<UserEntity> {
+  return deps.store.transaction((em) => getUserOrThrow(em, userId));
+}
+
+export async function updateUser(
+  deps: AccountDeps,
+  userId: string,
+  changes: ProfileChanges,
+  client: ClientInfo,
+): Promise<UserEntity> {
+  const update: Partial<UserEntity> = {};
+  if (changes.username !== undefined) update.username = normalizeUsername(changes.username);
+  if (changes.firstName !== undefined) update.firstName = checkName(changes.firstName, "first_name");
+  if (changes.lastName !== undefined) update.lastName = checkName(changes.lastName, "last_name");
+  if (changes.mobile !== undefined) update.mobile = checkMobile(changes.mobile);
+  if (changes.language !== undefined) update.language = checkLanguage(changes.language);
+  if (changes.timezone !== undefined) update.timezone = checkTimezone(changes.timezone);
+  checkSettings(changes.settings);
+  const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
+
+  const current = await getUser(deps, userId);
+  const emailChange = newEmail !== undefined && newEmail !== current.email ? newEmail : undefined;
+  if (emailChange !== undefined) {
+    if (changes.currentPassword === "")
+      throw invalidArgument("current_password", "is required to change the email");
+    if (!(await deps.hasher.verify(current.passwordHash, changes.currentPassword)))
+      throw invalidCredentials();
+    await limit(deps, `email:${emailChange}`, deps.config.emailsPerAddress, "emails to this address");
+  }
+  const now = deps.clock.now();
+  return deps.store.transaction(async (em) => {
+    const user = await getUserOrThrow(em, userId);
+    if (update.username && update.username !== user.username) {
+      const taken = await findOneStrict(em, UserEntity, { username: update.username });
+      if (taken) throw alreadyExists("username: is already taken");
+    }
+    if (update.mobile !== undefined && update.mobile !== user.mobile) update.mobileVerified = false;
+    const settings = { ...user.settings, ...changes.settings };
+    for (const key of changes.removeSettings) delete settings[key];
+    if (Object.keys(settings).length > 100)
+      throw invalidArgument("settings", "at most 100 settings per user");
+    Object.assign(user, update, { settings, updatedAt: now });
+    await em.save(user);
+    if (emailChange !== undefined) {
+      // The answer is the same whether or not the new address is taken; the check happens again
+      // when the link is followed.
+      if (!(await findUserByEmail(em, emailChange))) {
+        const ttl = deps.config.emailVerificationTtlSeconds;
+        const { token, expiresAt } = await issueToken(em, now, "change_email", user.id, ttl, {
+          email: emailChange,
+        });
+        await deps.mail.verifyNewEmail(em, emailChange, token, expiresAt - now);
+        await recordAudit(em, now, "email.change_requested", user.id, client);
+      }
+    }
+    return user;
+  });
+}

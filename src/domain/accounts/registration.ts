@@ -1,0 +1,173 @@
+// Registration and email verification. Register and ResendVerificationEmail answer the same whether
+// or not the address is registered; the owner of an existing account gets a notice instead.
+import { randomUUID } from "node:crypto";
+import { UserEntity } from "../../store/entities/user.js";
+import { findOneStrict } from "../../store/guard.js";
+import { recordAudit } from "../audit.js";
+import { alreadyExists, failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
+import { consumeToken, issueToken } from "../one-time-tokens.js";
+import { checkPasswordPolicy } from "../passwords.js";
+import type { ClientInfo } from "../ports.js";
+import type { AccountDeps } from "./deps.js";
+import { findUserByEmail, isUniqueViolation } from "./users.js";
+import {
+  checkLanguage,
+  checkMobile,
+  checkName,
+  checkTimezone,
+  normalizeEmail,
+  normalizeUsername,
+  requireNonEmpty,
+} from "./validation.js";
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  username: string;
+  firstName: string;
+  lastName: string;
+  mobile: string;
+  language: string;
+  timezone: string;
+  captchaToken: string;
+}
+
+export async function checkCaptcha(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
+  if (!(await deps.captcha.verify(token, client.ip))) {
+    throw invalidArgument("captcha_token", "captcha verification failed or the token is missing");
+  }
+}
+
+/** Counts one request against a limit and refuses it with the wait when over. */
+export async function limit(deps: AccountDeps, key: string, max: number, what: string): Promise<void> {
+  const result = await deps.rateLimiter.consume(key, max, deps.config.rateLimitWindowSeconds);
+  if (!result.allowed) throw resourceExhausted(`too many ${what}`, result.retryAfterSeconds);
+}
+
+export async function register(deps: AccountDeps, input: RegisterInput, client: ClientInfo): Promise<void> {
+  const email = normalizeEmail(input.email);
+  const username = normalizeUsername(input.username);
+  requireNonEmpty(input.password, "password");
+  checkPasswordPolicy(input.password, deps.config.passwordMinLength, { email, username }, "password");
+  const profile = {
+    firstName: checkName(input.firstName, "first_name"),
+    lastName: checkName(input.lastName, "last_name"),
+    mobile: checkMobile(input.mobile),
+    language: checkLanguage(input.language),
+    timezone: checkTimezone(input.timezone),
+  };
+  await checkCaptcha(deps, input.captchaToken, client);
+  await limit(
+    deps,
+    `register:ip:${client.ip}`,
+    deps.config.registrationsPerIp,
+    "registrations from this address",
+  );
+  await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
+
+  // Hash before looking the address up, so a new and an existing address take the same time.
+  const passwordHash = await deps.hasher.hash(input.password);
+  const now = deps.clock.now();
+  try {
+    await deps.store.transaction(async (em) => {
+      const existing = await findUserByEmail(em, email);
+      if (existing) {
+        await deps.mail.registrationAttempt(em, existing.email);
+        return;
+      }
+      if (username !== null && (await findOneStrict(em, UserEntity, { username }))) {
+        throw alreadyExists("username: is already taken");
+      }
+      const user = em.create(UserEntity, {
+        id: randomUUID(),
+        email,
+        emailVerified: false,
+        username,
+        ...profile,
+        mobileVerified: false,
+        status: "active",
+        tenantId: null,
+        passwordHash,
+        failedLogins: 0,
+        lockedUntil: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      user.settings = {};
+      user.roles = [];
+      await em.save(user);
+      const { token, expiresAt } = await issueToken(
+        em,
+        now,
+        "verify_email",
+        user.id,
+        deps.config.emailVerificationTtlSeconds,
+      );
+      await deps.mail.verifyEmail(em, email, token, expiresAt - now);
+      await recordAudit(em, now, "user.registered", user.id, client);
+    });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    // Either the username is taken, or the same email registered concurrently (answered as usual).
+    const emailTaken = await deps.store.transaction((em) => findUserByEmail(em, email));
+    if (!emailTaken && username !== null) throw alreadyExists("username: is already taken");
+  }
+}
+
+export async function verifyEmail(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
+  requireNonEmpty(token, "token");
+  const now = deps.clock.now();
+  await deps.store.transaction(async (em) => {
+    const verification = await consumeToken(em, now, "verify_email", token);
+    if (verification) {
+      await em.update(UserEntity, { id: verification.userId }, { emailVerified: true, updatedAt: now });
+      await recordAudit(em, now, "email.verified", verification.userId, client);
+      return;
+    }
+    const change = await consumeToken(em, now, "change_email", token);
+    if (!change) throw invalidArgument("token", "is invalid, expired or already used");
+    const newEmail = change.payload.email;
+    if (!newEmail) throw invalidArgument("token", "is invalid, expired or already used");
+    if (await findUserByEmail(em, newEmail))
+      throw failedPrecondition("the new email address is already in use");
+    const user = await em.findOneByOrFail(UserEntity, { id: change.userId });
+    const oldEmail = user.email;
+    await em.update(UserEntity, { id: user.id }, { email: newEmail, emailVerified: true, updatedAt: now });
+    await deps.mail.emailChanged(em, oldEmail, newEmail);
+    await recordAudit(em, now, "email.changed", user.id, client);
+  });
+}
+
+export async function resendVerification(
+  deps: AccountDeps,
+  rawEmail: string,
+  captchaToken: string,
+  client: ClientInfo,
+): Promise<void> {
+  const email = normalizeEmail(rawEmail);
+  await checkCaptcha(deps, captchaToken, client);
+  await limit(deps, `email:ip:${client.ip}`, deps.config.emailsPerIp, "email requests from this address");
+  await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
+  const now = deps.clock.now();
+  await deps.store.transaction(async (em) => {
+    const user = await findUserByEmail(em, email);
+    if (!user || user.emailVerified || user.status !== "active") return;
+    const { token, expiresAt } = await issueToken(
+      em,
+      now,
+      "verify_email",
+      user.id,
+      deps.config.emailVerificationTtlSeconds,
+    );
+    await deps.mail.verifyEmail(em, email, token, expiresAt - now);
+  });
+}
+
+export async function checkEmail(deps: AccountDeps, rawEmail: string, client: ClientInfo): Promise<boolean> {
+  const email = normalizeEmail(rawEmail);
+  await limit(deps, `check-email:ip:${client.ip}`, deps.config.emailsPerIp, "lookups from this address");
+  if (!deps.config.revealAccounts) {
+    throw failedPrecondition("CheckEmail is turned off on this server (AUTHD_REVEAL_ACCOUNTS)");
+  }
+  return deps.store.transaction(async (em) => (await findUserByEmail(em, email)) !== null);
+}

@@ -1,0 +1,78 @@
+// Input rules for account fields. Each check names the request field it refuses.
+import { invalidArgument } from "../errors.js";
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const USERNAME = /^[a-z0-9._-]{3,32}$/;
+const E164 = /^\+[1-9]\d{6,14}$/;
+const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
+/** Lower-cases and checks an email; the stored form is always the normalised one. */
+export function normalizeEmail(raw: string, field = "email"): string {
+  const email = raw.trim().toLowerCase();
+  if (email === "") throw invalidArgument(field, "is required");
+  if (email.length > 254 || !EMAIL.test(email)) throw invalidArgument(field, "is not a valid email address");
+  return email;
+}
+
+/** Empty means "no username". */
+export function normalizeUsername(raw: string, field = "username"): string | null {
+  const username = raw.trim().toLowerCase();
+  if (username === "") return null;
+  if (!USERNAME.test(username)) {
+    throw invalidArgument(field, "must be 3 to 32 letters, digits, '.', '_' or '-'");
+  }
+  if (username.includes("@")) throw invalidArgument(field, "must not contain '@'");
+  return username;
+}
+
+export function checkMobile(raw: string, field = "mobile"): string {
+  const mobile = raw.trim();
+  if (mobile !== "" && !E164.test(mobile)) {
+    throw invalidArgument(field, "must be an E.164 number such as +447700900123");
+  }
+  return mobile;
+}
+
+export function checkLanguage(raw: string, field = "language"): string {
+  const language = raw.trim();
+  if (language !== "" && !LANGUAGE.test(language))
+    throw invalidArgument(field, "must be a BCP 47 tag such as en-GB");
+  return language;
+}
+
+export function checkTimezone(raw: string, field = "timezone"): string {
+  const timezone = raw.trim();
+  if (timezone === "") return timezone;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: timezone });
+  } catch {
+    throw invalidArgument(field, "must be an IANA time zone such as Europe/Paris");
+  }
+  return timezone;
+}
+
+export function checkName(raw: string, field: string): string {
+  const name = raw.trim();
+  if ([...name].length > 200) throw invalidArgument(field, "must be at most 200 characters");
+  if (/\p{Cc}/u.test(name)) throw invalidArgument(field, "must not contain control characters");
+  return name;
+}
+
+export function requireNonEmpty(value: string, field: string): string {
+  if (value === "") throw invalidArgument(field, "is required");
+  return value;
+}
+
+const SETTING_KEY = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export function checkSettings(settings: Record<string, string>, field = "settings"): void {
+  for (const [key, value] of Object.entries(settings)) {
+    if (!SETTING_KEY.test(key))
+      throw invalidArgument(
+        field,
+        `key "${key.slice(0, 70)}" must be 1 to 64 letters, digits, '.', '_', ':' or '-'`,
+      );
+    if (value.length > 4096)
+      throw invalidArgument(field, `value of "${key}" must be at most 4096 characters`);
+  }
+}

@@ -1,0 +1,72 @@
+// Emailed single-use tokens (verification, reset, deactivation, deletion, email change): 256 random
+// bits, only a hash stored, an expiry, single use, and a newer token of the same purpose for the
+// same account voids the older ones.
+import { randomUUID } from "node:crypto";
+import { type EntityManager, IsNull } from "typeorm";
+import { OneTimeTokenEntity, type OneTimeTokenPurpose } from "../store/entities/one-time-token.js";
+import { findOneStrict } from "../store/guard.js";
+import { hashSecret, randomToken } from "./secrets.js";
+
+export interface IssuedToken {
+  token: string;
+  expiresAt: number;
+}
+
+export async function issueToken(
+  em: EntityManager,
+  now: number,
+  purpose: OneTimeTokenPurpose,
+  userId: string,
+  ttlSeconds: number,
+  payload: Record<string, string> = {},
+): Promise<IssuedToken> {
+  await em.update(OneTimeTokenEntity, { userId, purpose, usedAt: IsNull() }, { usedAt: now });
+  const token = randomToken(32);
+  const expiresAt = now + ttlSeconds * 1000;
+  const row = em.create(OneTimeTokenEntity, {
+    id: randomUUID(),
+    purpose,
+    userId,
+    tokenHash: hashSecret(token),
+    createdAt: now,
+    expiresAt,
+    usedAt: null,
+  });
+  row.payload = payload;
+  await em.save(row);
+  return { token, expiresAt };
+}
+
+/** The token's row if it is unused and unexpired; does not consume it. */
+export async function peekToken(
+  em: EntityManager,
+  now: number,
+  purpose: OneTimeTokenPurpose,
+  token: string,
+): Promise<OneTimeTokenEntity | null> {
+  if (token === "") return null;
+  const row = await findOneStrict(em, OneTimeTokenEntity, { tokenHash: hashSecret(token), purpose });
+  if (!row || row.usedAt !== null || row.expiresAt <= now) return null;
+  return row;
+}
+
+/**
+ * Uses the token up. The conditional UPDATE is the single-use guarantee: of two concurrent calls
+ * (even on two replicas), only one changes the row.
+ */
+export async function consumeToken(
+  em: EntityManager,
+  now: number,
+  purpose: OneTimeTokenPurpose,
+  token: string,
+): Promise<OneTimeTokenEntity | null> {
+  const row = await peekToken(em, now, purpose, token);
+  if (!row) return null;
+  const result = await em
+    .createQueryBuilder()
+    .update(OneTimeTokenEntity)
+    .set({ usedAt: now })
+    .where("id = :id AND used_at IS NULL", { id: row.id })
+    .execute();
+  return result.affected === 1 ? row : null;
+}

@@ -1,0 +1,150 @@
+// AuthService handlers: proto in, domain call, proto out. Refresh and Logout live with the session
+// code (auth-session-handlers.ts) and are merged in routes.ts.
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { type AuthService, SessionPolicy } from "../../gen/authd/v1/auth_pb.js";
+import { AuthMethod } from "../../gen/authd/v1/common_pb.js";
+import type { App } from "../app.js";
+import { confirmDeactivation, confirmDeletion, requestClosure } from "../domain/accounts/closure.js";
+import { login } from "../domain/accounts/login.js";
+import {
+  changePassword,
+  checkPasswordResetToken,
+  type SessionPolicy as DomainSessionPolicy,
+  requestPasswordReset,
+  resetPassword,
+} from "../domain/accounts/password-flows.js";
+import { getUser, updateUser } from "../domain/accounts/profile.js";
+import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
+import type { ClientInfo } from "../domain/ports.js";
+import { requestInfo, requireCaller, requireSession } from "./caller.js";
+import { toLoginChallengeProto } from "./challenge-mapper.js";
+import { setSessionCookies } from "./session-cookies.js";
+import { toTokenPair } from "./token-mapper.js";
+import { toUserProto } from "./user-mapper.js";
+
+function client(ctx: HandlerContext): ClientInfo {
+  const info = requestInfo(ctx);
+  return { ip: info.ip, userAgent: info.userAgent };
+}
+
+function hasSecondFactor(app: App, userId: string): Promise<boolean> {
+  return app.store.transaction((em) => app.secondFactor.isRequired(em, userId, undefined));
+}
+
+const sessionPolicies: Record<SessionPolicy, DomainSessionPolicy> = {
+  [SessionPolicy.UNSPECIFIED]: "revoke_others",
+  [SessionPolicy.KEEP]: "keep",
+  [SessionPolicy.REVOKE_OTHERS]: "revoke_others",
+  [SessionPolicy.REVOKE_ALL]: "revoke_all",
+};
+
+export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthService>> {
+  const deps = app.accounts;
+  return {
+    async register(req, ctx) {
+      await register(deps, { ...req }, client(ctx));
+      return {};
+    },
+    async verifyEmail(req, ctx) {
+      await verifyEmail(deps, req.token, client(ctx));
+      return {};
+    },
+    async resendVerificationEmail(req, ctx) {
+      await resendVerification(deps, req.email, req.captchaToken, client(ctx));
+      return {};
+    },
+    async checkEmail(req, ctx) {
+      return { exists: await checkEmail(deps, req.email, client(ctx)) };
+    },
+    async login(req, ctx) {
+      const cookieMode = req.authMethod === AuthMethod.COOKIE;
+      const result = await login(
+        deps,
+        {
+          identifier: req.identifier,
+          password: req.password,
+          deviceToken: req.deviceToken,
+          options: {
+            durationSeconds: req.sessionDuration ? Number(req.sessionDuration.seconds) : undefined,
+            authMethod: cookieMode ? "cookie" : "token",
+            signOutOtherSessions: req.signOutOtherSessions,
+          },
+        },
+        client(ctx),
+      );
+      if (result.kind === "challenge") {
+        return { result: { case: "mfaChallenge", value: toLoginChallengeProto(result.challenge) } };
+      }
+      if (cookieMode) setSessionCookies(ctx, result.tokens, app.config, app.clock.now());
+      return { result: { case: "tokens", value: toTokenPair(result.tokens, !cookieMode) } };
+    },
+    async changePassword(req, ctx) {
+      const caller = requireSession(ctx);
+      await changePassword(
+        deps,
+        {
+          userId: caller.userId,
+          sessionId: caller.sessionId,
+          oldPassword: req.oldPassword,
+          newPassword: req.newPassword,
+          sessionPolicy: sessionPolicies[req.sessionPolicy] ?? "revoke_others",
+        },
+        client(ctx),
+      );
+      return {};
+    },
+    async requestPasswordReset(req, ctx) {
+      await requestPasswordReset(deps, req.email, req.captchaToken, client(ctx));
+      return {};
+    },
+    async checkPasswordResetToken(req) {
+      return { valid: await checkPasswordResetToken(deps, req.token) };
+    },
+    async resetPassword(req, ctx) {
+      await resetPassword(deps, req.token, req.newPassword, client(ctx));
+      return {};
+    },
+    async getCurrentUser(_req, ctx) {
+      const caller = requireCaller(ctx, "profile:read");
+      const user = await getUser(deps, caller.userId);
+      return { user: toUserProto(user, await hasSecondFactor(app, user.id)) };
+    },
+    async updateCurrentUser(req, ctx) {
+      const caller = requireSession(ctx);
+      const user = await updateUser(
+        deps,
+        caller.userId,
+        {
+          email: req.email,
+          username: req.username,
+          firstName: req.firstName,
+          lastName: req.lastName,
+          mobile: req.mobile,
+          language: req.language,
+          timezone: req.timezone,
+          settings: req.settings,
+          removeSettings: req.removeSettings,
+          currentPassword: req.currentPassword,
+        },
+        client(ctx),
+      );
+      return { user: toUserProto(user, await hasSecondFactor(app, user.id)) };
+    },
+    async requestDeactivation(req, ctx) {
+      await requestClosure(deps, "deactivate", requireSession(ctx).userId, req.password);
+      return {};
+    },
+    async confirmDeactivation(req, ctx) {
+      await confirmDeactivation(deps, req.token, client(ctx));
+      return {};
+    },
+    async requestDeletion(req, ctx) {
+      await requestClosure(deps, "delete", requireSession(ctx).userId, req.password);
+      return {};
+    },
+    async confirmDeletion(req, ctx) {
+      await confirmDeletion(deps, req.token, client(ctx));
+      return {};
+    },
+  };
+}
