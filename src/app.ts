@@ -15,6 +15,9 @@ import {
   type SessionIssuer,
 } from "./domain/ports.js";
 import { DatabaseRateLimiter } from "./domain/rate-limiter.js";
+import type { AccountDeps } from "./domain/accounts/deps.js";
+import { AccountMail } from "./domain/accounts/mail.js";
+import { PasswordHasher } from "./domain/passwords.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openDatabase } from "./store/data-source.js";
 import { Store } from "./store/store.js";
@@ -37,6 +40,8 @@ export interface App {
   rateLimiter: RateLimiter;
   captcha: CaptchaVerifier;
   secondFactor: SecondFactorGate;
+  hasher: PasswordHasher;
+  accounts: AccountDeps;
   /** The public signing keys, as served at /.well-known/jwks.json. */
   jwks(): Promise<{ keys: object[] }>;
   isHealthy(): Promise<boolean>;
@@ -97,6 +102,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // ---- second factor (MFA issue) ----
   const secondFactor: SecondFactorGate = noSecondFactor;
 
+  // ---- accounts (accounts issue) ----
+  const hasher = new PasswordHasher({
+    memoryKib: config.argon2MemoryKib,
+    iterations: config.argon2Iterations,
+    parallelism: config.argon2Parallelism,
+  });
+  const accounts: AccountDeps = {
+    config,
+    clock,
+    store,
+    hasher,
+    rateLimiter,
+    captcha,
+    mail: new AccountMail(outbox, templates),
+    sessions,
+    secondFactor,
+  };
+
   return {
     config,
     clock,
@@ -108,6 +131,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     rateLimiter,
     captcha,
     secondFactor,
+    hasher,
+    accounts,
     jwks,
     async isHealthy() {
       try {

@@ -7,6 +7,7 @@ import { MfaService } from "../gen/authd/v1/mfa_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import type { App } from "./app.js";
+import { accountHandlers } from "./services/auth-service.js";
 import { healthService } from "./services/health.js";
 
 export function createRoutes(app: App) {
@@ -15,7 +16,7 @@ export function createRoutes(app: App) {
       Health,
       healthService(() => app.isHealthy()),
     );
-    router.service(AuthService, {});
+    router.service(AuthService, { ...accountHandlers(app) });
     router.service(SessionService, {});
     router.service(MfaService, {});
     router.service(AdminService, {});
