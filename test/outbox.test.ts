@@ -81,11 +81,14 @@ describe("outbox", () => {
     let id = "";
     try {
       id = await app.store.transaction((em) =>
-        app.outbox.enqueueEmail(em, {
-          to: "outage@example.com",
-          subject: "during the outage",
-          text: "secret link https://id.example.com/reset-password?token=abc",
-          html: "<p>secret</p>",
+        app.outbox.enqueue(em, {
+          kind: "email",
+          message: {
+            to: "outage@example.com",
+            subject: "during the outage",
+            text: "secret link https://id.example.com/reset-password?token=abc",
+            html: "<p>secret</p>",
+          },
         }),
       );
       const enqueuedAt = clock.now();
@@ -141,11 +144,14 @@ describe("outbox", () => {
     // The app's own worker would deliver it too: stop it for this test (flush still works).
     await server.app.outbox.stop();
     const id = await server.app.store.transaction((em) =>
-      outbox.enqueueEmail(em, {
-        to: "bounce@example.com",
-        subject: "doomed",
-        text: "code 123456",
-        html: "<p>code 123456</p>",
+      outbox.enqueue(em, {
+        kind: "email",
+        message: {
+          to: "bounce@example.com",
+          subject: "doomed",
+          text: "code 123456",
+          html: "<p>code 123456</p>",
+        },
       }),
     );
     await outbox.flush();
@@ -174,7 +180,10 @@ describe("backoff", () => {
 describe("development log sender", () => {
   it("writes the recipient, subject and text to the log", async () => {
     const { logger, lines } = memoryLogger();
-    const message = createTemplates("http://localhost:8080").passwordReset({ token: "t0k", expiresInMinutes: 30 });
+    const message = createTemplates("http://localhost:8080").passwordReset({
+      token: "t0k",
+      expiresInMinutes: 30,
+    });
     await logSender(logger).send({ to: "dev@example.com", ...message }, "id-1");
     const entry = JSON.parse(lines[0] ?? "{}");
     expect(entry.level).toBe(30);

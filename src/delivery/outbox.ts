@@ -34,6 +34,8 @@ export interface OutboxOptions {
   batchSize?: number;
 }
 
+export type OutboxItem = { kind: "email"; message: EmailMessage } | { kind: "sms"; message: SmsMessage };
+
 interface ClaimedRow {
   id: string;
   kind: OutboxKind;
@@ -88,19 +90,27 @@ export class Outbox implements MessageQueue {
     this.batchSize = options.batchSize ?? 20;
   }
 
-  /** Queues an email in the caller's transaction; answers the outbox id. */
-  enqueueEmail(em: EntityManager, message: EmailMessage): Promise<string> {
-    const { to, subject, text, html } = message;
-    return this.enqueue(em, "email", { to, subject, text, html });
+  async enqueueEmail(em: EntityManager, message: EmailMessage): Promise<void> {
+    await this.enqueue(em, { kind: "email", message });
   }
 
-  /** Queues an SMS in the caller's transaction; answers the outbox id. */
-  enqueueSms(em: EntityManager, message: SmsMessage): Promise<string> {
-    const { to, text } = message;
-    return this.enqueue(em, "sms", { to, text });
+  async enqueueSms(em: EntityManager, message: SmsMessage): Promise<void> {
+    await this.enqueue(em, { kind: "sms", message });
   }
 
-  private async enqueue(em: EntityManager, kind: OutboxKind, payload: object): Promise<string> {
+  /** Queues a message in the caller's transaction; answers its outbox id (also sent to SMS webhooks). */
+  async enqueue(em: EntityManager, item: OutboxItem): Promise<string> {
+    // Only the known fields: a caller's extra properties never reach the table.
+    const payload =
+      item.kind === "email"
+        ? {
+            to: item.message.to,
+            subject: item.message.subject,
+            text: item.message.text,
+            html: item.message.html,
+          }
+        : { to: item.message.to, text: item.message.text };
+    const kind = item.kind;
     const now = this.clock.now();
     const id = randomUUID();
     await em.insert(OutboxMessageEntity, {
