@@ -1,0 +1,96 @@
+// Fixed-window rate limits in the database, on SQLite and on PostgreSQL.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../src/clock.js";
+import { DatabaseRateLimiter } from "../src/domain/rate-limiter.js";
+import { openDatabase } from "../src/store/data-source.js";
+import { Store } from "../src/store/store.js";
+import { createTestDatabase } from "./helpers/postgres.js";
+
+const HOUR_START = Date.UTC(2030, 0, 1, 5);
+
+describe.each(["sqlite", "postgres"] as const)("rate limiter on %s", (dialect) => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  const clock = new ManualClock(HOUR_START);
+  let limiter: DatabaseRateLimiter;
+
+  beforeAll(async () => {
+    let url: string;
+    if (dialect === "postgres") {
+      const db = await createTestDatabase();
+      url = db.url;
+      cleanup = () => db.drop();
+    } else {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-rl-"));
+      url = `sqlite:${path.join(dir, "authd.db")}`;
+      cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
+    }
+    store = new Store((await openDatabase(url)).dataSource);
+    expect(store.dialect).toBe(dialect);
+    limiter = new DatabaseRateLimiter(store, clock);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await cleanup?.();
+  });
+
+  it("allows `limit` hits in a window and refuses the next, with the seconds to the window's end", async () => {
+    clock.set(HOUR_START + 100_500);
+    for (let i = 0; i < 3; i++)
+      expect(await limiter.consume("ip:1", 3, 3600)).toEqual({ allowed: true, retryAfterSeconds: 0 });
+    expect(await limiter.consume("ip:1", 3, 3600)).toEqual({ allowed: false, retryAfterSeconds: 3500 });
+    clock.advanceSeconds(3000);
+    expect(await limiter.consume("ip:1", 3, 3600)).toEqual({ allowed: false, retryAfterSeconds: 500 });
+    // Another key has its own count.
+    expect((await limiter.consume("ip:2", 3, 3600)).allowed).toBe(true);
+  });
+
+  it("starts counting afresh when the clock enters the next window", async () => {
+    clock.set(HOUR_START + 3_599_000);
+    expect((await limiter.consume("email:a", 1, 3600)).allowed).toBe(true);
+    expect(await limiter.consume("email:a", 1, 3600)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    clock.advanceSeconds(1);
+    expect((await limiter.consume("email:a", 1, 3600)).allowed).toBe(true);
+    expect((await limiter.consume("email:a", 1, 3600)).allowed).toBe(false);
+  });
+
+  it("forgets a key on reset", async () => {
+    clock.set(HOUR_START);
+    await limiter.consume("login:x", 1, 60);
+    expect((await limiter.consume("login:x", 1, 60)).allowed).toBe(false);
+    await limiter.reset("login:x");
+    expect((await limiter.consume("login:x", 1, 60)).allowed).toBe(true);
+  });
+
+  it("peeks without counting a hit", async () => {
+    clock.set(HOUR_START + 10_000);
+    expect(await limiter.peek("peek:1", 2, 60)).toEqual({ allowed: true, retryAfterSeconds: 0 });
+    await limiter.consume("peek:1", 2, 60);
+    for (let i = 0; i < 5; i++) expect((await limiter.peek("peek:1", 2, 60)).allowed).toBe(true);
+    expect((await limiter.consume("peek:1", 2, 60)).allowed).toBe(true);
+    expect(await limiter.peek("peek:1", 2, 60)).toEqual({ allowed: false, retryAfterSeconds: 50 });
+    clock.advanceSeconds(50);
+    expect((await limiter.peek("peek:1", 2, 60)).allowed).toBe(true);
+  });
+
+  it("allows exactly `limit` of 50 concurrent hits", async () => {
+    clock.set(HOUR_START + 1234);
+    const results = await Promise.all(Array.from({ length: 50 }, () => limiter.consume("burst", 10, 3600)));
+    expect(results.filter((r) => r.allowed)).toHaveLength(10);
+    expect(results.filter((r) => !r.allowed).every((r) => r.retryAfterSeconds === 3599)).toBe(true);
+  });
+
+  it("purges the counters of ended windows", async () => {
+    clock.set(HOUR_START + 2 * 3600_000);
+    await limiter.consume("old", 5, 60);
+    clock.advanceSeconds(60);
+    await limiter.consume("fresh", 5, 60);
+    const purged = await limiter.purgeExpired();
+    expect(purged).toBeGreaterThanOrEqual(1);
+    const keys = await store.transaction((em) => em.query(`SELECT "key" FROM rate_limits`));
+    expect(keys.map((k: { key: string }) => k.key)).toEqual(["fresh"]);
+  });
+});
