@@ -1,0 +1,184 @@
+// Sign-in challenges. After a correct password, Login stores a challenge (only the hash of its
+// random 256-bit id) holding the login options; VerifyChallenge consumes it with one conditional
+// UPDATE, so of two concurrent verifications only one creates a session.
+import { randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import {
+  type ChallengeOptions,
+  type MfaAuthenticatorEntity,
+  MfaChallengeEntity,
+} from "../../store/entities/mfa.js";
+import { findOneStrict } from "../../store/guard.js";
+import { recordAudit } from "../audit.js";
+import { type DomainError, failedPrecondition, invalidArgument, unauthenticated } from "../errors.js";
+import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
+import { hashSecret, randomToken } from "../secrets.js";
+import { activeAuthenticators, activeUser, ownAuthenticator, summarise } from "./authenticators.js";
+import type { MfaDeps } from "./deps.js";
+import { sendCode } from "./sent-codes.js";
+import { recordStepUp } from "./step-up.js";
+import { rememberDevice } from "./trusted-devices.js";
+import { checkCode } from "./verify-code.js";
+
+export const CHALLENGE_TTL_SECONDS = 5 * 60;
+const PREFIX = "mfa_";
+
+const challengeBinding = (challengeId: string, authenticatorId: string) =>
+  `challenge:${challengeId}:${authenticatorId}`;
+
+/** The RFC 8176 method reference a factor adds to the session's amr. */
+const amrOf: Record<MfaAuthenticatorEntity["type"], string> = {
+  totp: "otp",
+  sms: "sms",
+  email: "otp",
+  recovery_codes: "otp",
+};
+
+export async function createChallenge(
+  deps: MfaDeps,
+  em: EntityManager,
+  userId: string,
+  options: LoginOptions,
+  client: ClientInfo,
+): Promise<LoginChallenge> {
+  const now = deps.clock.now();
+  const token = `${PREFIX}${randomToken(32)}`;
+  const expiresAt = now + CHALLENGE_TTL_SECONDS * 1000;
+  const stored: ChallengeOptions = {
+    durationSeconds: options.durationSeconds ?? null,
+    authMethod: options.authMethod,
+    signOutOtherSessions: options.signOutOtherSessions,
+    amr: ["pwd"],
+    ip: client.ip,
+    userAgent: client.userAgent,
+  };
+  const challenge = em.create(MfaChallengeEntity, {
+    id: randomUUID(),
+    tokenHash: hashSecret(token),
+    userId,
+    expiresAt,
+    consumedAt: null,
+    createdAt: now,
+  });
+  challenge.options = stored;
+  await em.save(challenge);
+  const authenticators = [];
+  for (const a of await activeAuthenticators(em, userId)) authenticators.push(await summarise(em, a));
+  return { challengeId: token, expiresAt, authenticators };
+}
+
+/** The live challenge for a token; the same Unauthenticated answer for unknown, used and expired. */
+async function liveChallenge(em: EntityManager, token: string, now: number): Promise<MfaChallengeEntity> {
+  if (token === "") throw invalidArgument("challenge_id", "is required");
+  if (!token.startsWith(PREFIX) || token.length > 128)
+    throw unauthenticated("the challenge is unknown or has expired");
+  const challenge = await findOneStrict(em, MfaChallengeEntity, { tokenHash: hashSecret(token) });
+  if (!challenge || challenge.consumedAt !== null || challenge.expiresAt <= now) {
+    throw unauthenticated("the challenge is unknown or has expired");
+  }
+  return challenge;
+}
+
+/** The user a challenge token belongs to, or null; for rate limiting before any work. */
+export async function challengeOwner(em: EntityManager, token: string): Promise<string | null> {
+  if (!token.startsWith(PREFIX) || token.length > 128) return null;
+  const challenge = await findOneStrict(em, MfaChallengeEntity, { tokenHash: hashSecret(token) });
+  return challenge?.userId ?? null;
+}
+
+async function offeredAuthenticator(
+  em: EntityManager,
+  challenge: MfaChallengeEntity,
+  authenticatorId: string,
+) {
+  const a = await ownAuthenticator(em, challenge.userId, authenticatorId);
+  if (!a.active) throw failedPrecondition("the authenticator is not active");
+  return a;
+}
+
+/** Sends the SMS or email code of a challenge; answers when the code expires. */
+export async function deliverChallenge(
+  deps: MfaDeps,
+  em: EntityManager,
+  token: string,
+  authenticatorId: string,
+): Promise<number> {
+  const now = deps.clock.now();
+  const challenge = await liveChallenge(em, token, now);
+  const a = await offeredAuthenticator(em, challenge, authenticatorId);
+  if (a.type !== "sms" && a.type !== "email") {
+    throw invalidArgument("authenticator_id", "only SMS and email authenticators need a delivered code");
+  }
+  return sendCode(em, deps.outbox, now, {
+    binding: challengeBinding(challenge.id, a.id),
+    userId: challenge.userId,
+    channel: a.type,
+    destination: a.destination,
+    purpose: "signing in",
+  });
+}
+
+export interface ChallengeAnswer {
+  challengeId: string;
+  authenticatorId: string;
+  code: string;
+  rememberDevice: boolean;
+  client: ClientInfo;
+}
+
+export interface ChallengeResult {
+  tokens: IssuedTokens;
+  authMethod: "token" | "cookie";
+  deviceToken: string | undefined;
+}
+
+/**
+ * Answers a challenge. Wrong codes are answered as an error value (not thrown) so that the
+ * failure count commits; see commitThenThrow.
+ */
+export async function verifyChallenge(
+  deps: MfaDeps,
+  em: EntityManager,
+  answer: ChallengeAnswer,
+): Promise<ChallengeResult | DomainError> {
+  const now = deps.clock.now();
+  const challenge = await liveChallenge(em, answer.challengeId, now);
+  const a = await offeredAuthenticator(em, challenge, answer.authenticatorId);
+  const context = { ip: answer.client.ip, userAgent: answer.client.userAgent };
+  const check = await checkCode(deps, em, a, answer.code, challengeBinding(challenge.id, a.id), () =>
+    unauthenticated("the code is wrong or has expired"),
+  );
+  if (!check.ok) {
+    await recordAudit(em, now, "mfa.challenge_failed", challenge.userId, context, { authenticatorId: a.id });
+    return check.error;
+  }
+  const consumed = await em
+    .createQueryBuilder()
+    .update(MfaChallengeEntity)
+    .set({ consumedAt: now })
+    .where("id = :id AND consumed_at IS NULL", { id: challenge.id })
+    .execute();
+  if (consumed.affected !== 1) throw unauthenticated("the challenge is unknown or has expired");
+  await activeUser(em, challenge.userId);
+
+  const options = challenge.options;
+  const amr = [...new Set([...options.amr, amrOf[a.type], "mfa"])];
+  const tokens = await deps.sessions.create(em, {
+    userId: challenge.userId,
+    amr,
+    client: answer.client,
+    durationSeconds: options.durationSeconds ?? undefined,
+  });
+  if (options.signOutOtherSessions) await deps.sessions.revokeAll(em, challenge.userId, tokens.sessionId);
+  // Signing in with a second factor is a fresh proof of it for the new session.
+  await recordStepUp(em, tokens.sessionId, challenge.userId, now, deps.stepUpTtlSeconds);
+  const deviceToken = answer.rememberDevice
+    ? await rememberDevice(em, challenge.userId, answer.client, now, deps.trustedDeviceTtlSeconds)
+    : undefined;
+  await recordAudit(em, now, "mfa.challenge_passed", challenge.userId, context, {
+    authenticatorId: a.id,
+    sessionId: tokens.sessionId,
+    rememberDevice: answer.rememberDevice,
+  });
+  return { tokens, authMethod: options.authMethod, deviceToken };
+}

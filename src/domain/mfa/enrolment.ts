@@ -1,0 +1,183 @@
+// Adding and activating authenticators. TOTP, SMS and email start pending and become active with
+// their first valid code; enrolling the same kind again replaces a pending one. Recovery codes are
+// active at once and replace the previous set.
+import { randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import {
+  type AuthenticatorKind,
+  MfaAuthenticatorEntity,
+  MfaRecoveryCodeEntity,
+} from "../../store/entities/mfa.js";
+import type { UserEntity } from "../../store/entities/user.js";
+import { findStrict } from "../../store/guard.js";
+import { type AuditContext, recordAudit } from "../audit.js";
+import { failedPrecondition, invalidArgument } from "../errors.js";
+import { hashRecoveryCode, newRecoveryCodes } from "./codes.js";
+import type { MfaDeps } from "./deps.js";
+import { authenticatorKey, clearFailures } from "./failures.js";
+import { factorChangedEmail } from "./messages.js";
+import { qrCodeDataUrl } from "./qr.js";
+import { forgetCodes, sendCode } from "./sent-codes.js";
+import { newTotpSecret, totpUri } from "./totp.js";
+import { totpAad } from "./verify-code.js";
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+export const enrolBinding = (authenticatorId: string) => `enrol:${authenticatorId}`;
+
+export interface TotpEnrolment {
+  authenticator: MfaAuthenticatorEntity;
+  secret: string;
+  uri: string;
+  qrCode: string;
+}
+
+async function replacePending(em: EntityManager, userId: string, type: AuthenticatorKind): Promise<void> {
+  for (const old of await findStrict(em, MfaAuthenticatorEntity, { userId, type, active: false })) {
+    await forgetCodes(em, enrolBinding(old.id));
+    await clearFailures(em, authenticatorKey(old.id));
+    await em.delete(MfaAuthenticatorEntity, { id: old.id });
+  }
+}
+
+function newAuthenticator(userId: string, type: AuthenticatorKind, now: number): MfaAuthenticatorEntity {
+  const a = new MfaAuthenticatorEntity();
+  Object.assign(a, {
+    id: randomUUID(),
+    userId,
+    type,
+    active: false,
+    secretSealed: null,
+    destination: "",
+    lastUsedStep: null,
+    createdAt: now,
+    lastUsedAt: null,
+  });
+  return a;
+}
+
+export async function startTotp(deps: MfaDeps, em: EntityManager, user: UserEntity): Promise<TotpEnrolment> {
+  await replacePending(em, user.id, "totp");
+  const a = newAuthenticator(user.id, "totp", deps.clock.now());
+  const secret = newTotpSecret();
+  a.secretSealed = deps.box.seal(secret, totpAad(a.id));
+  await em.insert(MfaAuthenticatorEntity, a);
+  const uri = totpUri(secret, deps.totpIssuer, user.email);
+  return { authenticator: a, secret, uri, qrCode: await qrCodeDataUrl(uri) };
+}
+
+export function checkMobile(mobile: string, field = "mobile"): string {
+  const trimmed = mobile.trim();
+  if (trimmed === "") throw invalidArgument(field, "is required");
+  if (!E164.test(trimmed)) throw invalidArgument(field, "must be an E.164 number like +447700900123");
+  return trimmed;
+}
+
+/** Starts an SMS factor: the number is confirmed by the code sent to it. */
+export async function startSms(
+  deps: MfaDeps,
+  em: EntityManager,
+  user: UserEntity,
+  mobile: string,
+): Promise<MfaAuthenticatorEntity> {
+  const number = mobile.trim() === "" && user.mobileVerified ? user.mobile : checkMobile(mobile);
+  await replacePending(em, user.id, "sms");
+  const a = newAuthenticator(user.id, "sms", deps.clock.now());
+  a.destination = number;
+  await em.insert(MfaAuthenticatorEntity, a);
+  await sendCode(em, deps.outbox, deps.clock.now(), {
+    binding: enrolBinding(a.id),
+    userId: user.id,
+    channel: "sms",
+    destination: number,
+    purpose: "adding this number as a second factor",
+  });
+  return a;
+}
+
+export async function startEmail(
+  deps: MfaDeps,
+  em: EntityManager,
+  user: UserEntity,
+): Promise<MfaAuthenticatorEntity> {
+  if (!user.emailVerified)
+    throw failedPrecondition("verify the account's email before using it as a second factor");
+  await replacePending(em, user.id, "email");
+  const a = newAuthenticator(user.id, "email", deps.clock.now());
+  a.destination = user.email;
+  await em.insert(MfaAuthenticatorEntity, a);
+  await sendCode(em, deps.outbox, deps.clock.now(), {
+    binding: enrolBinding(a.id),
+    userId: user.id,
+    channel: "email",
+    destination: user.email,
+    purpose: "adding email codes as a second factor",
+  });
+  return a;
+}
+
+/** Creates a fresh set of ten codes, active at once; the previous set stops working. */
+export async function createRecoveryCodes(
+  deps: MfaDeps,
+  em: EntityManager,
+  user: UserEntity,
+  context: AuditContext,
+): Promise<{ authenticator: MfaAuthenticatorEntity; codes: string[] }> {
+  for (const old of await findStrict(em, MfaAuthenticatorEntity, {
+    userId: user.id,
+    type: "recovery_codes",
+  })) {
+    await em.delete(MfaRecoveryCodeEntity, { authenticatorId: old.id });
+    await clearFailures(em, authenticatorKey(old.id));
+    await em.delete(MfaAuthenticatorEntity, { id: old.id });
+  }
+  const a = newAuthenticator(user.id, "recovery_codes", deps.clock.now());
+  a.active = true;
+  await em.insert(MfaAuthenticatorEntity, a);
+  const codes = newRecoveryCodes();
+  await em.insert(
+    MfaRecoveryCodeEntity,
+    codes.map((code) => ({
+      id: randomUUID(),
+      authenticatorId: a.id,
+      codeHash: hashRecoveryCode(code),
+      usedAt: null,
+    })),
+  );
+  await activated(deps, em, user, a, context);
+  return { authenticator: a, codes };
+}
+
+/** Records and announces a newly active factor. */
+export async function activated(
+  deps: MfaDeps,
+  em: EntityManager,
+  user: UserEntity,
+  a: MfaAuthenticatorEntity,
+  context: AuditContext,
+): Promise<void> {
+  await recordAudit(em, deps.clock.now(), "mfa.enrolled", user.id, context, {
+    authenticatorId: a.id,
+    type: a.type,
+  });
+  await deps.outbox.enqueueEmail(em, factorChangedEmail(user.email, a.type, "added"));
+}
+
+/** Removes a factor with everything attached to it, and tells the owner. */
+export async function removeAuthenticator(
+  deps: MfaDeps,
+  em: EntityManager,
+  user: UserEntity,
+  a: MfaAuthenticatorEntity,
+  context: AuditContext,
+): Promise<void> {
+  await em.delete(MfaRecoveryCodeEntity, { authenticatorId: a.id });
+  await forgetCodes(em, enrolBinding(a.id));
+  await clearFailures(em, authenticatorKey(a.id));
+  await em.delete(MfaAuthenticatorEntity, { id: a.id });
+  await recordAudit(em, deps.clock.now(), "mfa.removed", user.id, context, {
+    authenticatorId: a.id,
+    type: a.type,
+  });
+  if (a.active) await deps.outbox.enqueueEmail(em, factorChangedEmail(user.email, a.type, "removed"));
+}

@@ -1,0 +1,270 @@
+// The second factor as the handlers and Login see it: each method is one transaction. Wrong codes
+// are answered as error values inside the transaction and thrown after it commits, so lockout
+// counts survive the failed request (commitThenThrow).
+import type { EntityManager } from "typeorm";
+import type { Principal } from "../../context.js";
+import { MfaAuthenticatorEntity, type MfaTrustedDeviceEntity } from "../../store/entities/mfa.js";
+import type { Store } from "../../store/store.js";
+import type { AuditContext } from "../audit.js";
+import { recordAudit } from "../audit.js";
+import {
+  type DomainError,
+  invalidArgument,
+  notFound,
+  resourceExhausted,
+  unauthenticated,
+} from "../errors.js";
+import type {
+  AuthenticatorSummary,
+  ClientInfo,
+  LoginChallenge,
+  LoginOptions,
+  SecondFactorGate,
+} from "../ports.js";
+import {
+  activeUser,
+  hasActiveFactor,
+  listAuthenticators,
+  ownAuthenticator,
+  summarise,
+} from "./authenticators.js";
+import {
+  type ChallengeAnswer,
+  type ChallengeResult,
+  challengeOwner,
+  createChallenge,
+  deliverChallenge,
+  verifyChallenge,
+} from "./challenges.js";
+import type { MfaDeps } from "./deps.js";
+import {
+  activated,
+  createRecoveryCodes,
+  enrolBinding,
+  removeAuthenticator,
+  startEmail,
+  startSms,
+  startTotp,
+} from "./enrolment.js";
+import { commitThenThrow } from "./failures.js";
+import { sendMobileVerification, verifyMobile } from "./mobile.js";
+import { checkProof, type Proof } from "./proof.js";
+import { sendCode } from "./sent-codes.js";
+import { recordStepUp, requireRecentSecondFactor } from "./step-up.js";
+import {
+  isTrustedDevice,
+  listTrustedDevices,
+  revokeAllTrustedDevices,
+  revokeTrustedDevice,
+} from "./trusted-devices.js";
+import { checkCode } from "./verify-code.js";
+
+export type SessionPrincipal = Principal & { sessionId: string };
+
+export interface CreatedAuthenticator {
+  authenticator: AuthenticatorSummary;
+  totp?: { secret: string; uri: string; qrCode: string };
+  recoveryCodes?: string[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const stepUpBinding = (sessionId: string, authenticatorId: string) =>
+  `stepup:${sessionId}:${authenticatorId}`;
+
+export class Mfa implements SecondFactorGate {
+  constructor(
+    private readonly deps: MfaDeps,
+    private readonly store: Store,
+  ) {}
+
+  private tx<T>(work: (em: EntityManager) => Promise<T | DomainError>): Promise<T> {
+    return commitThenThrow((w) => this.store.transaction(w), work);
+  }
+
+  /** Counts one SMS or email send for the user; refuses beyond the configured rate. */
+  private async limitSends(userId: string): Promise<void> {
+    const result = await this.deps.rateLimiter.consume(
+      `mfa-code:${userId}`,
+      this.deps.codesPerUser,
+      this.deps.rateLimitWindowSeconds,
+    );
+    if (!result.allowed) throw resourceExhausted("too many codes sent", result.retryAfterSeconds);
+  }
+
+  // ---- SecondFactorGate (Login, password change and reset) ----
+
+  async isRequired(em: EntityManager, userId: string, deviceToken: string | undefined): Promise<boolean> {
+    if (!(await hasActiveFactor(em, userId))) return false;
+    return !(await isTrustedDevice(em, userId, deviceToken, this.deps.clock.now()));
+  }
+
+  createChallenge(
+    em: EntityManager,
+    userId: string,
+    options: LoginOptions,
+    client: ClientInfo,
+  ): Promise<LoginChallenge> {
+    return createChallenge(this.deps, em, userId, options, client);
+  }
+
+  async revokeTrustedDevices(em: EntityManager, userId: string): Promise<void> {
+    await revokeAllTrustedDevices(em, userId);
+  }
+
+  // ---- authenticators ----
+
+  list(userId: string): Promise<AuthenticatorSummary[]> {
+    return this.store.transaction(async (em) => {
+      const out = [];
+      for (const a of await listAuthenticators(em, userId)) out.push(await summarise(em, a));
+      return out;
+    });
+  }
+
+  get(userId: string, id: string): Promise<AuthenticatorSummary> {
+    return this.store.transaction(async (em) => summarise(em, await ownAuthenticator(em, userId, id)));
+  }
+
+  async create(
+    principal: SessionPrincipal,
+    type: MfaAuthenticatorEntity["type"],
+    mobile: string,
+    context: AuditContext,
+  ) {
+    if (type === "sms" || type === "email") await this.limitSends(principal.userId);
+    return this.store.transaction(async (em): Promise<CreatedAuthenticator> => {
+      const user = await activeUser(em, principal.userId);
+      // Adding a factor to an account that has one is a sensitive change (ASVS 7.5.1).
+      await requireRecentSecondFactor(em, principal, this.deps.clock.now());
+      switch (type) {
+        case "totp": {
+          const { authenticator, ...totp } = await startTotp(this.deps, em, user);
+          return { authenticator: await summarise(em, authenticator), totp };
+        }
+        case "sms":
+          return { authenticator: await summarise(em, await startSms(this.deps, em, user, mobile)) };
+        case "email":
+          return { authenticator: await summarise(em, await startEmail(this.deps, em, user)) };
+        case "recovery_codes": {
+          const { authenticator, codes } = await createRecoveryCodes(this.deps, em, user, context);
+          return { authenticator: await summarise(em, authenticator), recoveryCodes: codes };
+        }
+      }
+    });
+  }
+
+  verify(
+    principal: SessionPrincipal,
+    id: string,
+    code: string,
+    context: AuditContext,
+  ): Promise<AuthenticatorSummary> {
+    return this.tx(async (em) => {
+      const user = await activeUser(em, principal.userId);
+      const a = await ownAuthenticator(em, user.id, id);
+      if (a.active) return invalidArgument("authenticator_id", "is already active");
+      const check = await checkCode(this.deps, em, a, code, enrolBinding(a.id), () =>
+        invalidArgument("code", "is wrong or has expired"),
+      );
+      if (!check.ok) return check.error;
+      const now = this.deps.clock.now();
+      await em.update(MfaAuthenticatorEntity, { id: a.id }, { active: true, lastUsedAt: now });
+      Object.assign(a, { active: true, lastUsedAt: now });
+      await activated(this.deps, em, user, a, context);
+      // The user just proved the new factor within this session.
+      await recordStepUp(em, principal.sessionId, user.id, now, this.deps.stepUpTtlSeconds);
+      return summarise(em, a);
+    });
+  }
+
+  remove(principal: SessionPrincipal, id: string, proof: Proof, context: AuditContext): Promise<void> {
+    return this.tx(async (em) => {
+      const user = await activeUser(em, principal.userId);
+      const a = await ownAuthenticator(em, user.id, id);
+      const now = this.deps.clock.now();
+      // A password is not a second factor: it needs a recent step-up. A current code is one.
+      if (proof.kind === "password") await requireRecentSecondFactor(em, principal, now);
+      const failed = await checkProof(this.deps, em, user, proof);
+      if (failed) return failed;
+      await removeAuthenticator(this.deps, em, user, a, context);
+      return undefined;
+    });
+  }
+
+  // ---- sign-in challenges ----
+
+  async deliver(challengeId: string, authenticatorId: string): Promise<number> {
+    const userId = await this.store.transaction((em) => challengeOwner(em, challengeId));
+    if (userId !== null) await this.limitSends(userId);
+    return this.store.transaction((em) => deliverChallenge(this.deps, em, challengeId, authenticatorId));
+  }
+
+  answer(answer: ChallengeAnswer): Promise<ChallengeResult> {
+    return this.tx((em) => verifyChallenge(this.deps, em, answer));
+  }
+
+  // ---- step-up ----
+
+  /**
+   * Proves a factor within the session and answers until when it counts. For SMS and email, an
+   * empty code sends one (and answers null); the next call carries it.
+   */
+  async stepUp(principal: SessionPrincipal, id: string, code: string): Promise<number | null> {
+    const target = await this.store.transaction((em) => ownAuthenticator(em, principal.userId, id));
+    const binding = stepUpBinding(principal.sessionId, target.id);
+    if ((target.type === "sms" || target.type === "email") && code.trim() === "" && target.active) {
+      await this.limitSends(principal.userId);
+      await this.store.transaction((em) =>
+        sendCode(em, this.deps.outbox, this.deps.clock.now(), {
+          binding,
+          userId: principal.userId,
+          channel: target.type as "sms" | "email",
+          destination: target.destination,
+          purpose: "confirming a sensitive change",
+        }),
+      );
+      return null;
+    }
+    return this.tx(async (em) => {
+      const a = await ownAuthenticator(em, principal.userId, id);
+      if (!a.active) return invalidArgument("authenticator_id", "is not active");
+      const check = await checkCode(this.deps, em, a, code, binding, () =>
+        unauthenticated("the code is wrong or has expired"),
+      );
+      if (!check.ok) return check.error;
+      return recordStepUp(
+        em,
+        principal.sessionId,
+        principal.userId,
+        this.deps.clock.now(),
+        this.deps.stepUpTtlSeconds,
+      );
+    });
+  }
+
+  // ---- trusted devices ----
+
+  devices(userId: string): Promise<MfaTrustedDeviceEntity[]> {
+    return this.store.transaction((em) => listTrustedDevices(em, userId, this.deps.clock.now()));
+  }
+
+  revokeDevice(userId: string, deviceId: string, context: AuditContext): Promise<void> {
+    if (deviceId === "") throw invalidArgument("device_id", "is required");
+    if (!UUID.test(deviceId)) throw invalidArgument("device_id", "is not a device id");
+    return this.store.transaction(async (em) => {
+      if (!(await revokeTrustedDevice(em, userId, deviceId))) throw notFound("no such trusted device");
+      await recordAudit(em, this.deps.clock.now(), "trusted_device.revoked", userId, context, { deviceId });
+    });
+  }
+
+  // ---- mobile number ----
+
+  async resendMobile(userId: string): Promise<void> {
+    await this.limitSends(userId);
+    await this.store.transaction((em) => sendMobileVerification(this.deps, em, userId));
+  }
+
+  verifyMobile(userId: string, code: string): Promise<void> {
+    return this.tx((em) => verifyMobile(this.deps, em, userId, code));
+  }
+}

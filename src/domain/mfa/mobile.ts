@@ -1,0 +1,52 @@
+// Verifying the profile's mobile number with a code sent to it by SMS. Same rules as other codes:
+// 10 minutes, single use, a new code replaces the old, five wrong codes lock for 15 minutes.
+import type { EntityManager } from "typeorm";
+import { UserEntity } from "../../store/entities/user.js";
+import { type DomainError, failedPrecondition, invalidArgument } from "../errors.js";
+import { activeUser } from "./authenticators.js";
+import type { MfaDeps } from "./deps.js";
+import { clearFailures, lockedError, recordFailure } from "./failures.js";
+import { consumeCode, sendCode } from "./sent-codes.js";
+
+const binding = (userId: string) => `mobile:${userId}`;
+
+export async function sendMobileVerification(
+  deps: MfaDeps,
+  em: EntityManager,
+  userId: string,
+): Promise<number> {
+  const user = await activeUser(em, userId);
+  if (user.mobile === "") throw failedPrecondition("the profile has no mobile number");
+  if (user.mobileVerified) throw failedPrecondition("the mobile number is already verified");
+  return sendCode(em, deps.outbox, deps.clock.now(), {
+    binding: binding(userId),
+    userId,
+    channel: "sms",
+    destination: user.mobile,
+    purpose: "verifying this number",
+  });
+}
+
+export async function verifyMobile(
+  deps: MfaDeps,
+  em: EntityManager,
+  userId: string,
+  code: string,
+): Promise<undefined | DomainError> {
+  if (code.trim() === "") throw invalidArgument("code", "is required");
+  const now = deps.clock.now();
+  const user = await activeUser(em, userId);
+  if (user.mobile === "") throw failedPrecondition("the profile has no mobile number");
+  const key = binding(userId);
+  const locked = await lockedError(em, key, now);
+  if (locked) return locked;
+  const row = await consumeCode(em, key, code, now);
+  // A code sent to an earlier number does not verify the current one.
+  if (!row || row.destination !== user.mobile) {
+    await recordFailure(em, key, now);
+    return (await lockedError(em, key, now)) ?? invalidArgument("code", "is wrong or has expired");
+  }
+  await clearFailures(em, key);
+  await em.update(UserEntity, { id: userId }, { mobileVerified: true, updatedAt: now });
+  return undefined;
+}

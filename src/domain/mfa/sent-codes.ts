@@ -1,0 +1,71 @@
+// SMS and email codes: one live code per binding (what it was sent for); sending a new one replaces
+// the old. Codes are stored as hashes bound to their binding and expire after 10 minutes.
+import type { EntityManager } from "typeorm";
+import { MfaCodeEntity } from "../../store/entities/mfa.js";
+import { findOneStrict } from "../../store/guard.js";
+import type { MessageQueue } from "../ports.js";
+import { safeEqual } from "../secrets.js";
+import { hashSentCode, looksLikeSentCode, newSentCode, SENT_CODE_TTL_SECONDS } from "./codes.js";
+import { codeEmail, codeSms } from "./messages.js";
+
+export interface CodeDelivery {
+  binding: string;
+  userId: string;
+  channel: "sms" | "email";
+  destination: string;
+  /** What the code is for, in words, for the message ("signing in", ...). */
+  purpose: string;
+}
+
+/** Sends a fresh code and answers when it expires. Runs in the caller's transaction. */
+export async function sendCode(
+  em: EntityManager,
+  outbox: MessageQueue,
+  now: number,
+  delivery: CodeDelivery,
+): Promise<number> {
+  const code = newSentCode();
+  const expiresAt = now + SENT_CODE_TTL_SECONDS * 1000;
+  await em.delete(MfaCodeEntity, { binding: delivery.binding });
+  await em.insert(MfaCodeEntity, {
+    binding: delivery.binding,
+    userId: delivery.userId,
+    codeHash: hashSentCode(delivery.binding, code),
+    destination: delivery.destination,
+    expiresAt,
+    createdAt: now,
+  });
+  if (delivery.channel === "sms") {
+    await outbox.enqueueSms(em, codeSms(delivery.destination, code, delivery.purpose));
+  } else {
+    await outbox.enqueueEmail(em, codeEmail(delivery.destination, code, delivery.purpose));
+  }
+  return expiresAt;
+}
+
+/**
+ * Consumes the code of `binding` when `code` matches and has not expired; answers the row (for its
+ * destination) or null. The DELETE is the single use: of two concurrent calls only one deletes it.
+ */
+export async function consumeCode(
+  em: EntityManager,
+  binding: string,
+  code: string,
+  now: number,
+): Promise<MfaCodeEntity | null> {
+  if (!looksLikeSentCode(code)) return null;
+  const row = await findOneStrict(em, MfaCodeEntity, { binding });
+  if (!row || row.expiresAt <= now) return null;
+  if (!safeEqual(row.codeHash, hashSentCode(binding, code))) return null;
+  const result = await em
+    .createQueryBuilder()
+    .delete()
+    .from(MfaCodeEntity)
+    .where("binding = :binding AND code_hash = :hash", { binding, hash: row.codeHash })
+    .execute();
+  return result.affected === 1 ? row : null;
+}
+
+export async function forgetCodes(em: EntityManager, binding: string): Promise<void> {
+  await em.delete(MfaCodeEntity, { binding });
+}

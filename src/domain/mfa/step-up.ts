@@ -1,0 +1,40 @@
+// Step-up: a second factor proven recently within a session. Sensitive RPCs (removing a factor,
+// creating an API key, ...) call requireRecentSecondFactor; StepUp and an MFA sign-in record one.
+import type { EntityManager } from "typeorm";
+import type { Principal } from "../../context.js";
+import { MfaStepUpEntity } from "../../store/entities/mfa.js";
+import { findOneStrict } from "../../store/guard.js";
+import { permissionDenied } from "../errors.js";
+import { hasActiveFactor } from "./authenticators.js";
+
+/** Records that the session proved a second factor at `now`; answers until when it counts. */
+export async function recordStepUp(
+  em: EntityManager,
+  sessionId: string,
+  userId: string,
+  now: number,
+  ttlSeconds: number,
+): Promise<number> {
+  const validUntil = now + ttlSeconds * 1000;
+  await em.delete(MfaStepUpEntity, { sessionId });
+  await em.insert(MfaStepUpEntity, { sessionId, userId, verifiedAt: now, validUntil });
+  return validUntil;
+}
+
+/**
+ * Throws PermissionDenied unless the caller's session proved a second factor recently (StepUp, or
+ * an MFA sign-in, within AUTHD_STEP_UP_TTL). Accounts without an active factor pass: there is
+ * nothing to step up with. API keys have no session, so they never pass for such an account.
+ */
+export async function requireRecentSecondFactor(
+  em: EntityManager,
+  principal: Principal,
+  now: number,
+): Promise<void> {
+  if (!(await hasActiveFactor(em, principal.userId))) return;
+  if (principal.sessionId !== undefined) {
+    const row = await findOneStrict(em, MfaStepUpEntity, { sessionId: principal.sessionId });
+    if (row && row.userId === principal.userId && row.validUntil > now) return;
+  }
+  throw permissionDenied("this call needs a recent second factor: call MfaService.StepUp");
+}

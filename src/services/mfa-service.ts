@@ -1,0 +1,107 @@
+// MfaService handlers: proto in, one domain call, proto out. Challenge RPCs are public (the
+// challenge id is the credential); everything else needs a signed-in session, except the read-only
+// listings, which an API key may call too.
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { MfaService } from "../../gen/authd/v1/mfa_pb.js";
+import type { App } from "../app.js";
+import { invalidArgument } from "../domain/errors.js";
+import type { Mfa } from "../domain/mfa/mfa.js";
+import type { Proof } from "../domain/mfa/proof.js";
+import { requestInfo, requireCaller, requireSession } from "./caller.js";
+import { fromAuthenticatorType, toAuthenticatorProto, toTrustedDeviceProto } from "./mfa-mappers.js";
+import { setSessionCookies } from "./session-cookies.js";
+import { toTokenPair } from "./token-mapper.js";
+
+export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaService>> {
+  const client = (ctx: Parameters<typeof requestInfo>[0]) => {
+    const info = requestInfo(ctx);
+    return { ip: info.ip, userAgent: info.userAgent };
+  };
+  return {
+    async listAuthenticators(_req, ctx) {
+      const caller = requireCaller(ctx);
+      return { authenticators: (await mfa.list(caller.userId)).map(toAuthenticatorProto) };
+    },
+
+    async getAuthenticator(req, ctx) {
+      const caller = requireCaller(ctx);
+      return { authenticator: toAuthenticatorProto(await mfa.get(caller.userId, req.authenticatorId)) };
+    },
+
+    async createAuthenticator(req, ctx) {
+      const caller = requireSession(ctx);
+      const created = await mfa.create(caller, fromAuthenticatorType(req.type), req.mobile, client(ctx));
+      return {
+        authenticator: toAuthenticatorProto(created.authenticator),
+        totpSecret: created.totp?.secret ?? "",
+        totpUri: created.totp?.uri ?? "",
+        totpQrCode: created.totp?.qrCode ?? "",
+        recoveryCodes: created.recoveryCodes ?? [],
+      };
+    },
+
+    async verifyAuthenticator(req, ctx) {
+      const caller = requireSession(ctx);
+      const summary = await mfa.verify(caller, req.authenticatorId, req.code, client(ctx));
+      return { authenticator: toAuthenticatorProto(summary) };
+    },
+
+    async deleteAuthenticator(req, ctx) {
+      const caller = requireSession(ctx);
+      let proof: Proof;
+      if (req.proof.case === "password") proof = { kind: "password", password: req.proof.value };
+      else if (req.proof.case === "code") proof = { kind: "code", code: req.proof.value };
+      else throw invalidArgument("password", "or code is required to remove a factor");
+      await mfa.remove(caller, req.authenticatorId, proof, client(ctx));
+      return {};
+    },
+
+    async deliverChallenge(req) {
+      const expiresAt = await mfa.deliver(req.challengeId, req.authenticatorId);
+      return { codeExpireTime: timestampFromMs(expiresAt) };
+    },
+
+    async verifyChallenge(req, ctx) {
+      const result = await mfa.answer({
+        challengeId: req.challengeId,
+        authenticatorId: req.authenticatorId,
+        code: req.code,
+        rememberDevice: req.rememberDevice,
+        client: client(ctx),
+      });
+      const cookieMode = result.authMethod === "cookie";
+      if (cookieMode) setSessionCookies(ctx, result.tokens, app.config, app.clock.now());
+      return { tokens: toTokenPair(result.tokens, !cookieMode), deviceToken: result.deviceToken ?? "" };
+    },
+
+    async stepUp(req, ctx) {
+      const caller = requireSession(ctx);
+      const validUntil = await mfa.stepUp(caller, req.authenticatorId, req.code);
+      return validUntil === null ? {} : { validUntilTime: timestampFromMs(validUntil) };
+    },
+
+    async listTrustedDevices(_req, ctx) {
+      const caller = requireCaller(ctx);
+      return { devices: (await mfa.devices(caller.userId)).map(toTrustedDeviceProto) };
+    },
+
+    async revokeTrustedDevice(req, ctx) {
+      const caller = requireSession(ctx);
+      await mfa.revokeDevice(caller.userId, req.deviceId, client(ctx));
+      return {};
+    },
+
+    async verifyMobile(req, ctx) {
+      const caller = requireSession(ctx);
+      await mfa.verifyMobile(caller.userId, req.code);
+      return {};
+    },
+
+    async resendMobileVerification(_req, ctx) {
+      const caller = requireSession(ctx);
+      await mfa.resendMobile(caller.userId);
+      return {};
+    },
+  };
+}
