@@ -80,11 +80,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   closers.push(() => outbox.stop());
   const templates = createTemplates(config.publicUrl);
   const rateLimiter = new DatabaseRateLimiter(store, clock);
-  const purgeRateLimits = setInterval(() => {
+  // Housekeeping: ended rate-limit windows, and sent messages older than a week.
+  const housekeeping = setInterval(() => {
     rateLimiter.purgeExpired().catch((err) => logger.warn({ err }, "rate limit cleanup failed"));
+    outbox.purgeSent().catch((err) => logger.warn({ err }, "outbox cleanup failed"));
   }, 10 * 60_000);
-  purgeRateLimits.unref();
-  closers.push(async () => clearInterval(purgeRateLimits));
+  housekeeping.unref();
+  closers.push(async () => clearInterval(housekeeping));
   const captcha: CaptchaVerifier = createCaptchaVerifier({
     verifyUrl: config.captchaVerifyUrl,
     secret: config.captchaSecret,

@@ -170,6 +170,28 @@ describe("outbox", () => {
   });
 });
 
+describe("outbox housekeeping", () => {
+  it("deletes sent messages after a week and keeps pending and failed ones", async () => {
+    const { app, clock } = server;
+    const sentId = await app.store.transaction((em) =>
+      app.outbox.enqueue(em, {
+        kind: "email",
+        message: { to: "old@example.com", subject: "s", text: "t", html: "h" },
+      }),
+    );
+    await app.outbox.flush();
+    await smtp.waitFor((m) => m.to.includes("old@example.com"));
+    clock.advanceSeconds(7 * 24 * 3600 + 1);
+    const before = await app.store.transaction((em) => em.count(OutboxMessageEntity));
+    const purged = await app.outbox.purgeSent();
+    expect(purged).toBeGreaterThanOrEqual(1);
+    const left = await app.store.transaction((em) => em.find(OutboxMessageEntity, {}));
+    expect(left.map((r) => r.id)).not.toContain(sentId);
+    expect(left.every((r) => r.status !== "sent")).toBe(true);
+    expect(left).toHaveLength(before - purged);
+  });
+});
+
 describe("backoff", () => {
   it("starts at 5 seconds, doubles, and stops growing at 1 hour", () => {
     const delays = [1, 2, 3, 4, 10, 11, 20].map((n) => backoffMs(n, 5_000, 3_600_000));

@@ -129,6 +129,22 @@ export class Outbox implements MessageQueue {
     return id;
   }
 
+  /** Deletes sent messages older than `olderThanMs` (failed ones stay for inspection); answers how many. */
+  async purgeSent(olderThanMs = 7 * 24 * 3_600_000): Promise<number> {
+    const result = await this.store.transaction((em) =>
+      em
+        .createQueryBuilder()
+        .delete()
+        .from(OutboxMessageEntity)
+        .where("status = :status AND sent_at < :before", {
+          status: "sent",
+          before: this.clock.now() - olderThanMs,
+        })
+        .execute(),
+    );
+    return result.affected ?? 0;
+  }
+
   /** Starts polling on a real-time interval that does not keep the process alive. */
   start(): void {
     if (this.timer || this.stopped) return;

@@ -28,8 +28,8 @@ export function escapeHtml(value: string): string {
 /** Minutes as words: "30 minutes", "1 hour", "2 days". */
 export function describeMinutes(minutes: number): string {
   const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  if (minutes % (24 * 60) === 0) return plural(minutes / (24 * 60), "day");
-  if (minutes % 60 === 0) return plural(minutes / 60, "hour");
+  if (minutes >= 24 * 60 && minutes % (24 * 60) === 0) return plural(minutes / (24 * 60), "day");
+  if (minutes >= 60 && minutes % 60 === 0) return plural(minutes / 60, "hour");
   return plural(minutes, "minute");
 }
 
