@@ -32,6 +32,8 @@ export interface OutboxOptions {
   leaseMs?: number;
   /** Messages claimed per round. */
   batchSize?: number;
+  /** Messages sent at the same time within a round. */
+  concurrency?: number;
 }
 
 export type OutboxItem = { kind: "email"; message: EmailMessage } | { kind: "sms"; message: SmsMessage };
@@ -72,6 +74,7 @@ export class Outbox implements MessageQueue {
   private readonly maxBackoffMs: number;
   private readonly leaseMs: number;
   private readonly batchSize: number;
+  private readonly concurrency: number;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<number> | undefined;
   private stopped = false;
@@ -88,6 +91,7 @@ export class Outbox implements MessageQueue {
     this.maxBackoffMs = options.maxBackoffMs ?? 3_600_000;
     this.leaseMs = options.leaseMs ?? 120_000;
     this.batchSize = options.batchSize ?? 20;
+    this.concurrency = options.concurrency ?? 4;
   }
 
   async enqueueEmail(em: EntityManager, message: EmailMessage): Promise<void> {
@@ -185,7 +189,12 @@ export class Outbox implements MessageQueue {
     let attempted = 0;
     for (;;) {
       const claimed = await this.claim();
-      for (const row of claimed) await this.deliver(row);
+      // A few sends at a time: a backlog drains faster without opening a connection per message.
+      const queue = [...claimed];
+      const lane = async () => {
+        for (let row = queue.shift(); row; row = queue.shift()) await this.deliver(row);
+      };
+      await Promise.all(Array.from({ length: Math.min(this.concurrency, queue.length) }, lane));
       attempted += claimed.length;
       if (claimed.length < this.batchSize) return attempted;
     }

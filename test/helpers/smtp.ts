@@ -38,6 +38,7 @@ function createServer(messages: ReceivedMail[]): SMTPServer {
     disabledCommands: ["STARTTLS"],
     logger: false,
     closeTimeout: 1000,
+    disableReverseLookup: true,
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {
