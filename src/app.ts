@@ -6,15 +6,18 @@ import { createEmailSender } from "./delivery/mailer.js";
 import { Outbox } from "./delivery/outbox.js";
 import { createSmsProvider } from "./delivery/sms.js";
 import { createTemplates, type Templates } from "./delivery/templates.js";
+import { AccessTokens } from "./domain/access-tokens.js";
+import { ApiKeys, verifyPassword } from "./domain/api-keys.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
 import {
   type CaptchaVerifier,
   noSecondFactor,
   type RateLimiter,
   type SecondFactorGate,
-  type SessionIssuer,
 } from "./domain/ports.js";
 import { DatabaseRateLimiter } from "./domain/rate-limiter.js";
+import { Sessions } from "./domain/sessions.js";
+import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
 import type { AccountDeps } from "./domain/accounts/deps.js";
 import { AccountMail } from "./domain/accounts/mail.js";
 import { PasswordHasher } from "./domain/passwords.js";
@@ -32,7 +35,10 @@ export interface App {
   clock: Clock;
   logger: Logger;
   store: Store;
-  sessions: SessionIssuer;
+  sessions: Sessions;
+  signingKeys: SigningKeys;
+  accessTokens: AccessTokens;
+  apiKeys: ApiKeys;
   /** The MessageQueue of emails and SMS; `flush()` delivers what is due now (tests). */
   outbox: Outbox;
   /** The email texts, with links built from AUTHD_PUBLIC_URL. */
@@ -94,12 +100,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   // ---- sessions and tokens (sessions issue) ----
-  const sessions: SessionIssuer = {
-    create: async () => notWired("sessions"),
-    revokeAll: async () => notWired("sessions"),
-    revokeApiKeys: async () => notWired("sessions"),
-  };
-  const jwks = async () => ({ keys: [] as object[] });
+  const signingKeys = new SigningKeys(
+    store,
+    clock,
+    config.accessTokenTtlSeconds,
+    resolveMasterSecret(config),
+  );
+  await signingKeys.init().catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const accessTokens = new AccessTokens(signingKeys, clock, config);
+  const apiKeys = new ApiKeys(store, clock, verifyPassword);
+  const sessions = new Sessions(store, clock, config, accessTokens, apiKeys);
+  const jwks = () => signingKeys.jwks();
 
   // ---- second factor (MFA issue) ----
   const secondFactor: SecondFactorGate = noSecondFactor;
@@ -128,6 +142,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     store,
     sessions,
+    signingKeys,
+    accessTokens,
+    apiKeys,
     outbox,
     templates,
     rateLimiter,

@@ -1,14 +1,18 @@
 #!/usr/bin/env -S npx tsx
 // The authd command line: `serve` (default) and `migrate`.
 import { createApp } from "./app.js";
+import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./server.js";
 import { openDatabase } from "./store/data-source.js";
+import { Store } from "./store/store.js";
 
-const USAGE = `usage: authd [serve | migrate]
-  serve     start the server (default)
-  migrate   apply pending database migrations and exit`;
+const USAGE = `usage: authd [serve | migrate | keys rotate]
+  serve        start the server (default)
+  migrate      apply pending database migrations and exit
+  keys rotate  add a new signing key; the old one verifies until its tokens expire`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = "serve", ...rest] = argv;
@@ -34,6 +38,29 @@ async function main(argv: string[]): Promise<number> {
       const { dataSource, applied } = await openDatabase(config.databaseUrl);
       await dataSource.destroy();
       logger.info({ applied }, "migrations done");
+      return 0;
+    }
+    case "keys": {
+      if (rest[0] !== "rotate") {
+        console.error(`unknown command "keys ${rest.join(" ")}"\n${USAGE}`);
+        return 2;
+      }
+      const { dataSource } = await openDatabase(config.databaseUrl);
+      const store = new Store(dataSource);
+      try {
+        const keys = new SigningKeys(
+          store,
+          systemClock,
+          config.accessTokenTtlSeconds,
+          resolveMasterSecret(config),
+        );
+        await keys.init();
+        const kid = await keys.rotate();
+        logger.info({ kid }, "signing key rotated");
+        process.stdout.write(`${kid}\n`);
+      } finally {
+        await store.close();
+      }
       return 0;
     }
     default:

@@ -8,7 +8,9 @@ import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import type { App } from "./app.js";
 import { accountHandlers } from "./services/auth-service.js";
+import { authSessionHandlers } from "./services/auth-session-handlers.js";
 import { healthService } from "./services/health.js";
+import { sessionService } from "./services/session-service.js";
 
 export function createRoutes(app: App) {
   return (router: ConnectRouter) => {
@@ -16,8 +18,8 @@ export function createRoutes(app: App) {
       Health,
       healthService(() => app.isHealthy()),
     );
-    router.service(AuthService, { ...accountHandlers(app) });
-    router.service(SessionService, {});
+    router.service(AuthService, { ...accountHandlers(app), ...authSessionHandlers(app) });
+    router.service(SessionService, sessionService(app));
     router.service(MfaService, {});
     router.service(AdminService, {});
   };

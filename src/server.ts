@@ -12,6 +12,7 @@ import { applyCors } from "./http/cors.js";
 import { readRequestInfo } from "./http/request-info.js";
 import { serveHttpRoute } from "./http/routes.js";
 import { answerUnknownRoute } from "./http/unknown-route.js";
+import { authenticationInterceptor } from "./interceptors/authentication.js";
 import { errorInterceptor } from "./interceptors/errors.js";
 import { loggingInterceptor } from "./interceptors/logging.js";
 import { createRoutes } from "./routes.js";
@@ -26,7 +27,11 @@ export interface RunningServer {
 export function createHandler(app: App) {
   const rpc = connectNodeAdapter({
     routes: createRoutes(app),
-    interceptors: [loggingInterceptor(app.logger), errorInterceptor(app.logger)],
+    interceptors: [
+      loggingInterceptor(app.logger),
+      errorInterceptor(app.logger),
+      authenticationInterceptor(app),
+    ],
     contextValues: (req) => {
       const values = new Map();
       values.set(requestInfoKey.id, readRequestInfo(req, app.config.trustProxy));

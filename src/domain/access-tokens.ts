@@ -1,0 +1,101 @@
+// Access tokens: short-lived JWTs (RFC 9068 profile, typ at+jwt) signed with the active Ed25519 key.
+// Verification follows RFC 8725: the algorithm is pinned, typ/iss/aud/exp/nbf are checked against
+// authd's clock, the kid only selects among authd's own keys, and key-carrying headers (jku, x5u,
+// jwk) are never consulted because the key is looked up by kid alone.
+import { randomUUID } from "node:crypto";
+import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
+import type { EntityManager } from "typeorm";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import { SIGNING_ALGORITHM, type SigningKeys } from "./signing-keys.js";
+
+export const ACCESS_TOKEN_TYPE = "at+jwt";
+
+export interface AccessTokenInput {
+  userId: string;
+  sessionId: string;
+  amr: string[];
+  tenantId: string | null;
+  roles: string[];
+  /** Epoch ms; the token never outlives its session. */
+  notAfter: number;
+}
+
+export interface AccessTokenClaims {
+  userId: string;
+  sessionId: string;
+  amr: string[];
+  tenantId: string | undefined;
+  roles: string[];
+  /** Epoch ms. */
+  issuedAt: number;
+  /** Epoch ms. */
+  expiresAt: number;
+  jti: string;
+}
+
+export class AccessTokens {
+  constructor(
+    private readonly keys: SigningKeys,
+    private readonly clock: Clock,
+    private readonly config: Pick<Config, "issuer" | "audience" | "accessTokenTtlSeconds">,
+  ) {}
+
+  /** Signs a token; `em` is the caller's transaction, if any. */
+  async sign(input: AccessTokenInput, em?: EntityManager): Promise<{ token: string; expiresAt: number }> {
+    const { kid, privateKey } = await this.keys.signingKey(em);
+    const iat = Math.floor(this.clock.now() / 1000);
+    const exp = Math.min(iat + this.config.accessTokenTtlSeconds, Math.floor(input.notAfter / 1000));
+    const claims: Record<string, unknown> = { sid: input.sessionId, amr: input.amr };
+    if (input.tenantId) claims.tenant = input.tenantId;
+    if (input.roles.length > 0) claims.roles = input.roles;
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid, typ: ACCESS_TOKEN_TYPE })
+      .setIssuer(this.config.issuer)
+      .setAudience(this.config.audience)
+      .setSubject(input.userId)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .setJti(randomUUID())
+      .sign(privateKey);
+    return { token, expiresAt: exp * 1000 };
+  }
+
+  /** The token's claims when it is authentic and current; null for every failure. */
+  async verify(token: string): Promise<AccessTokenClaims | null> {
+    if (token.length > 8192) return null;
+    try {
+      const header = decodeProtectedHeader(token);
+      if (header.alg !== SIGNING_ALGORITHM || typeof header.kid !== "string") return null;
+      const key = await this.keys.verificationKey(header.kid);
+      if (!key) return null;
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [SIGNING_ALGORITHM],
+        typ: ACCESS_TOKEN_TYPE,
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        currentDate: new Date(this.clock.now()),
+        requiredClaims: ["sub", "sid", "iat", "exp", "jti"],
+      });
+      const { sub, sid, amr, tenant, roles, iat, exp, jti } = payload;
+      if (typeof sub !== "string" || typeof sid !== "string" || typeof jti !== "string") return null;
+      if (typeof iat !== "number" || typeof exp !== "number") return null;
+      return {
+        userId: sub,
+        sessionId: sid,
+        amr: stringList(amr),
+        tenantId: typeof tenant === "string" ? tenant : undefined,
+        roles: stringList(roles),
+        issuedAt: iat * 1000,
+        expiresAt: exp * 1000,
+        jti,
+      };
+    } catch {
+      return null;
+    }
+  }
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}

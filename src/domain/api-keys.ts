@@ -1,0 +1,168 @@
+// API keys for scripts and servers. A key reads `authd_<id>_<secret>`: the id finds the row, the
+// 256-bit secret is compared in constant time with the stored SHA-256, and the secret itself is shown
+// once, at creation. A key is limited to the scopes it was given (see API_KEY_SCOPES).
+import { randomBytes } from "node:crypto";
+import argon2 from "argon2";
+import { type EntityManager, IsNull } from "typeorm";
+import type { Clock } from "../clock.js";
+import { ApiKeyEntity } from "../store/entities/api-key.js";
+import { UserEntity } from "../store/entities/user.js";
+import { findOneStrict, findStrict } from "../store/guard.js";
+import type { Store } from "../store/store.js";
+import { recordAudit } from "./audit.js";
+import { invalidArgument, notFound, unauthenticated } from "./errors.js";
+import type { ClientInfo } from "./ports.js";
+import { hashSecret, randomToken, safeEqual } from "./secrets.js";
+
+/** The scopes an API key can hold; each RPC a key may call names the one it needs. */
+export const API_KEY_SCOPES: Record<string, string> = {
+  "profile:read": "read the account (GetCurrentUser)",
+  "profile:write": "change the account's profile and settings",
+  "sessions:read": "list the account's sessions",
+  "sessions:write": "revoke the account's sessions",
+};
+
+const KEY_PATTERN = /^authd_([0-9a-f]{24})_([A-Za-z0-9_-]{43})$/;
+/** last_used_at is written at most this often per key, so authenticated traffic does not write on every call. */
+const LAST_USED_WRITE_MS = 60_000;
+
+export interface NewApiKey {
+  name: string;
+  scopes: string[];
+  /** Epoch ms, or undefined for no expiry. */
+  expiresAt: number | undefined;
+}
+
+export interface AuthenticatedKey {
+  key: ApiKeyEntity;
+  user: UserEntity;
+}
+
+export type PasswordCheck = (passwordHash: string, password: string) => Promise<boolean>;
+
+/** argon2 verification of an NFKC-normalised password, as the accounts part hashes them. */
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  try {
+    return await argon2.verify(passwordHash, password.normalize("NFKC"));
+  } catch {
+    return false;
+  }
+}
+
+export function looksLikeApiKey(token: string): boolean {
+  return token.startsWith("authd_");
+}
+
+export class ApiKeys {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly checkPassword: PasswordCheck,
+  ) {}
+
+  /** Creates a key after checking the account password again; answers the row and the key, once. */
+  async create(
+    userId: string,
+    password: string,
+    input: NewApiKey,
+    client: ClientInfo,
+  ): Promise<{ key: ApiKeyEntity; secret: string }> {
+    const now = this.clock.now();
+    const name = input.name.trim();
+    if (name.length === 0 || [...name].length > 100)
+      throw invalidArgument("name", "must be 1 to 100 characters");
+    const scopes = [...new Set(input.scopes)];
+    if (scopes.length === 0) throw invalidArgument("scopes", "at least one scope is required");
+    for (const scope of scopes) {
+      if (!Object.hasOwn(API_KEY_SCOPES, scope)) {
+        throw invalidArgument(
+          "scopes",
+          `unknown scope "${scope.slice(0, 64)}"; known: ${Object.keys(API_KEY_SCOPES).join(", ")}`,
+        );
+      }
+    }
+    if (input.expiresAt !== undefined && input.expiresAt <= now) {
+      throw invalidArgument("expire_time", "must be in the future");
+    }
+    if (password === "") throw invalidArgument("password", "is required");
+    const user = await this.store.transaction((em) => findOneStrict(em, UserEntity, { id: userId }));
+    if (!user || !(await this.checkPassword(user.passwordHash, password))) {
+      throw unauthenticated("the password is not correct");
+    }
+    const id = randomBytes(12).toString("hex");
+    const secret = `authd_${id}_${randomToken(32)}`;
+    return this.store.transaction(async (em) => {
+      const key = em.create(ApiKeyEntity, {
+        id,
+        userId,
+        name,
+        prefix: `authd_${id}`,
+        secretHash: hashSecret(secret),
+        scopes,
+        createdAt: now,
+        expiresAt: input.expiresAt ?? null,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      await em.save(key);
+      await recordAudit(em, now, "api_key.created", userId, client, { apiKeyId: id, scopes });
+      return { key, secret };
+    });
+  }
+
+  /** The key and its owner when `raw` is a usable key; null for every failure. */
+  async authenticate(raw: string): Promise<AuthenticatedKey | null> {
+    const match = KEY_PATTERN.exec(raw);
+    if (!match) return null;
+    const id = match[1] as string;
+    const now = this.clock.now();
+    return this.store.transaction(async (em) => {
+      const key = await findOneStrict(em, ApiKeyEntity, { id });
+      if (!key || !safeEqual(hashSecret(raw), key.secretHash)) return null;
+      if (key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt <= now)) return null;
+      const user = await findOneStrict(em, UserEntity, { id: key.userId });
+      if (user?.status !== "active") return null;
+      if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_WRITE_MS) {
+        key.lastUsedAt = now;
+        await em.update(ApiKeyEntity, { id }, { lastUsedAt: now });
+      }
+      return { key, user };
+    });
+  }
+
+  /** The user's keys, newest first, revoked ones included. */
+  list(userId: string): Promise<ApiKeyEntity[]> {
+    return this.store.transaction((em) => findStrict(em, ApiKeyEntity, { userId }, { createdAt: "DESC" }));
+  }
+
+  async get(userId: string, id: string): Promise<ApiKeyEntity> {
+    checkId(id);
+    const key = await this.store.transaction((em) => findOneStrict(em, ApiKeyEntity, { id, userId }));
+    if (!key) throw notFound("API key not found");
+    return key;
+  }
+
+  /** Revokes one of the user's keys; revoking a revoked key changes nothing. */
+  async revoke(userId: string, id: string, client: ClientInfo): Promise<void> {
+    checkId(id);
+    const now = this.clock.now();
+    await this.store.transaction(async (em) => {
+      const key = await findOneStrict(em, ApiKeyEntity, { id, userId });
+      if (!key) throw notFound("API key not found");
+      if (key.revokedAt !== null) return;
+      await em.update(ApiKeyEntity, { id }, { revokedAt: now });
+      await recordAudit(em, now, "api_key.revoked", userId, client, { apiKeyId: id });
+    });
+  }
+
+  /** Revokes every key of a user, in the caller's transaction (deactivation, deletion). */
+  async revokeAll(em: EntityManager, userId: string): Promise<void> {
+    if (!userId) throw new Error("revokeAll needs a user id");
+    await em.update(ApiKeyEntity, { userId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+  }
+}
+
+function checkId(id: string): void {
+  if (id === "") throw invalidArgument("api_key_id", "is required");
+  if (!/^[0-9a-f]{24}$/.test(id)) throw invalidArgument("api_key_id", "is not an API key id");
+}

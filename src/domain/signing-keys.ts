@@ -1,0 +1,219 @@
+// The keys that sign access tokens. Ed25519 key pairs are generated on first start and kept in the
+// database, so every replica signs and verifies with the same keys; the private half is encrypted
+// with AES-256-GCM under a key derived from AUTHD_SECRET, so a database dump alone cannot mint
+// tokens. Rotation adds a new active key and retires the old one, whose public half stays in the
+// JWKS until every token it may have signed has expired.
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { type EntityManager, IsNull } from "typeorm";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import { SigningKeyEntity } from "../store/entities/signing-key.js";
+import { findOneStrict } from "../store/guard.js";
+import type { Store } from "../store/store.js";
+
+export const SIGNING_ALGORITHM = "EdDSA";
+
+/**
+ * How long a replica keeps using its cached view of the keys. Another replica's rotation is picked up
+ * for signing within this time, so a retired key stays published this much longer than the access
+ * token lifetime.
+ */
+const CACHE_MS = 60_000;
+
+/** AUTHD_SECRET, or in development a random secret generated once and kept in `<dataDir>/secret`. */
+export function resolveMasterSecret(config: Pick<Config, "secret" | "dataDir">): string {
+  if (config.secret !== undefined) return config.secret;
+  const file = path.join(config.dataDir, "secret");
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  try {
+    // "wx": never overwrite a secret another process wrote first.
+    fs.writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  const secret = fs.readFileSync(file, "utf8").trim();
+  if (secret.length < 32) throw new Error(`${file} holds a secret shorter than 32 characters`);
+  return secret;
+}
+
+/** The AES-256 key for private JWKs, derived from the master secret with HKDF-SHA256. */
+export function deriveKeyEncryptionKey(masterSecret: string): Buffer {
+  return Buffer.from(
+    hkdfSync("sha256", masterSecret, "authd", "authd/v1 signing-key encryption", 32) as ArrayBuffer,
+  );
+}
+
+function encrypt(kek: Buffer, kid: string, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", kek, iv);
+  // The kid as associated data binds each ciphertext to its row: rows cannot be swapped.
+  cipher.setAAD(Buffer.from(kid, "utf8"));
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return ["v1", iv, body, cipher.getAuthTag()]
+    .map((p) => (typeof p === "string" ? p : p.toString("base64url")))
+    .join(".");
+}
+
+function decrypt(kek: Buffer, kid: string, sealed: string): string {
+  const [version, iv, body, tag] = sealed.split(".");
+  if (version !== "v1" || !iv || !body || !tag)
+    throw new Error(`signing key ${kid}: unknown encryption format`);
+  const decipher = createDecipheriv("aes-256-gcm", kek, Buffer.from(iv, "base64url"));
+  decipher.setAAD(Buffer.from(kid, "utf8"));
+  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+  try {
+    return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString(
+      "utf8",
+    );
+  } catch {
+    throw new Error(
+      `signing key ${kid} cannot be decrypted: AUTHD_SECRET differs from the one that encrypted it`,
+    );
+  }
+}
+
+interface PublicKey {
+  kid: string;
+  jwk: JWK;
+  key: CryptoKey;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+export class SigningKeys {
+  private readonly kek: Buffer;
+  private publicKeys = new Map<string, PublicKey>();
+  private active: { kid: string; privateKey: CryptoKey } | undefined;
+  private loadedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly accessTokenTtlSeconds: number,
+    masterSecret: string,
+  ) {
+    this.kek = deriveKeyEncryptionKey(masterSecret);
+  }
+
+  /** Creates the first key when the database has none, and loads the keys. Called at start-up. */
+  async init(): Promise<void> {
+    await this.store.transaction(async (em) => {
+      const current = await em.countBy(SigningKeyEntity, { retiredAt: IsNull() });
+      if (current === 0) await this.insertKey(em);
+    });
+    await this.reload();
+  }
+
+  /** Adds a new active key and retires the others. Answers the new kid. */
+  async rotate(): Promise<string> {
+    const kid = await this.store.transaction(async (em) => {
+      await em
+        .createQueryBuilder()
+        .update(SigningKeyEntity)
+        .set({ retiredAt: this.clock.now() })
+        .where("retired_at IS NULL")
+        .execute();
+      return this.insertKey(em);
+    });
+    await this.reload();
+    return kid;
+  }
+
+  /**
+   * The key that signs new tokens. Inside a transaction, pass its EntityManager: on SQLite a second
+   * transaction would wait for the first one forever.
+   */
+  async signingKey(em?: EntityManager): Promise<{ kid: string; privateKey: CryptoKey }> {
+    if (!this.active || this.isStale()) await this.reload(em);
+    if (!this.active) throw new Error("no active signing key");
+    return this.active;
+  }
+
+  /**
+   * The public key for a token's `kid`, or null. The kid is untrusted input: it is only ever a map
+   * key or a bound parameter. A kid missing from the cache is looked up once, so a key created by
+   * another replica verifies at once.
+   */
+  async verificationKey(kid: string): Promise<CryptoKey | null> {
+    if (kid.length === 0 || kid.length > 64) return null;
+    if (this.isStale()) await this.reload();
+    let found = this.publicKeys.get(kid);
+    if (!found) {
+      const row = await this.store.transaction((em) => findOneStrict(em, SigningKeyEntity, { kid }));
+      if (!row || !this.isPublished(row)) return null;
+      found = await this.toPublicKey(row);
+      this.publicKeys.set(kid, found);
+    }
+    return this.isPublished(found) ? found.key : null;
+  }
+
+  /** The JWKS document: every key whose tokens may still be unexpired. Read from the database. */
+  async jwks(): Promise<{ keys: object[] }> {
+    await this.reload();
+    const keys = [...this.publicKeys.values()].sort((a, b) => b.createdAt - a.createdAt);
+    return { keys: keys.map((k) => k.jwk) };
+  }
+
+  /** The cache is stale after CACHE_MS, or when the clock went backwards. */
+  private isStale(): boolean {
+    const age = this.clock.now() - this.loadedAt;
+    return age >= CACHE_MS || age < 0;
+  }
+
+  private isPublished(key: { retiredAt: number | null }): boolean {
+    if (key.retiredAt === null) return true;
+    return this.clock.now() < key.retiredAt + this.accessTokenTtlSeconds * 1000 + CACHE_MS;
+  }
+
+  private async reload(em?: EntityManager): Promise<void> {
+    const read = (m: EntityManager) => m.find(SigningKeyEntity, { order: { createdAt: "DESC" } });
+    const rows = em ? await read(em) : await this.store.transaction(read);
+    const published = new Map<string, PublicKey>();
+    for (const row of rows) {
+      if (!this.isPublished(row)) continue;
+      published.set(row.kid, this.publicKeys.get(row.kid) ?? (await this.toPublicKey(row)));
+      // Keep a retired key's latest state (its retiredAt may have just been set).
+      const entry = published.get(row.kid);
+      if (entry) entry.retiredAt = row.retiredAt;
+    }
+    // Newest unretired key signs; two replicas creating a first key at once both stay valid.
+    const newest = rows.find((r) => r.retiredAt === null);
+    if (newest && this.active?.kid !== newest.kid) {
+      const privateJwk = JSON.parse(decrypt(this.kek, newest.kid, newest.privateJwkEncrypted)) as JWK;
+      this.active = {
+        kid: newest.kid,
+        privateKey: (await importJWK(privateJwk, SIGNING_ALGORITHM)) as CryptoKey,
+      };
+    }
+    this.publicKeys = published;
+    this.loadedAt = this.clock.now();
+  }
+
+  private async toPublicKey(row: SigningKeyEntity): Promise<PublicKey> {
+    const jwk = JSON.parse(row.publicJwk) as JWK;
+    const key = (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey;
+    return { kid: row.kid, jwk, key, createdAt: row.createdAt, retiredAt: row.retiredAt };
+  }
+
+  private async insertKey(em: EntityManager): Promise<string> {
+    const kid = randomUUID();
+    const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, {
+      crv: "Ed25519",
+      extractable: true,
+    });
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALGORITHM, use: "sig" };
+    const privateJwk = await exportJWK(privateKey);
+    await em.insert(SigningKeyEntity, {
+      kid,
+      algorithm: SIGNING_ALGORITHM,
+      publicJwk: JSON.stringify(publicJwk),
+      privateJwkEncrypted: encrypt(this.kek, kid, JSON.stringify(privateJwk)),
+      createdAt: this.clock.now(),
+      retiredAt: null,
+    });
+    return kid;
+  }
+}

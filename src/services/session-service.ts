@@ -1,0 +1,149 @@
+// SessionService: thin handlers from proto to the sessions, API-key and token domain and back.
+//
+// Who may call what: GetSession, CreateApiKey, ListApiKeys, GetApiKey and RevokeApiKey need a
+// signed-in session (an API key cannot manage keys). ListSessions needs the "sessions:read" scope
+// from an API key, RevokeSession and RevokeAllSessions "sessions:write". ValidateToken needs no
+// caller: it answers only about the token it is given, which its holder could use directly anyway,
+// so backends can call it without credentials of their own.
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { SessionSchema } from "../../gen/authd/v1/common_pb.js";
+import {
+  type ApiKeySchema,
+  type SessionService,
+  TokenKind,
+  type ValidateTokenRequest,
+  type ValidateTokenResponseSchema,
+} from "../../gen/authd/v1/session_pb.js";
+import type { App } from "../app.js";
+import { looksLikeApiKey } from "../domain/api-keys.js";
+import { invalidArgument } from "../domain/errors.js";
+import type { SessionView } from "../domain/sessions.js";
+import type { ApiKeyEntity } from "../store/entities/api-key.js";
+import { requestInfo, requireCaller, requireSession } from "./caller.js";
+
+function sessionMessage(
+  session: SessionView,
+  currentId: string | undefined,
+): MessageInitShape<typeof SessionSchema> {
+  return {
+    id: session.id,
+    createTime: timestampFromMs(session.createdAt),
+    lastUsedTime: timestampFromMs(session.lastUsedAt),
+    expireTime: timestampFromMs(session.expiresAt),
+    idleExpireTime: timestampFromMs(session.idleExpiresAt),
+    ipAddress: session.ip,
+    userAgent: session.userAgent,
+    amr: session.amr,
+    current: session.id === currentId,
+  };
+}
+
+function apiKeyMessage(key: ApiKeyEntity): MessageInitShape<typeof ApiKeySchema> {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    scopes: key.scopes,
+    createTime: timestampFromMs(key.createdAt),
+    expireTime: key.expiresAt === null ? undefined : timestampFromMs(key.expiresAt),
+    lastUsedTime: key.lastUsedAt === null ? undefined : timestampFromMs(key.lastUsedAt),
+    revokeTime: key.revokedAt === null ? undefined : timestampFromMs(key.revokedAt),
+  };
+}
+
+function client(ctx: HandlerContext) {
+  const info = requestInfo(ctx);
+  return { ip: info.ip, userAgent: info.userAgent };
+}
+
+async function validateToken(
+  app: App,
+  req: ValidateTokenRequest,
+): Promise<MessageInitShape<typeof ValidateTokenResponseSchema>> {
+  const token = req.token.trim();
+  if (token === "") throw invalidArgument("token", "is required");
+  if (looksLikeApiKey(token)) {
+    const found = await app.apiKeys.authenticate(token);
+    if (!found) return { active: false };
+    return {
+      active: true,
+      kind: TokenKind.API_KEY,
+      subject: found.user.id,
+      tenantId: found.user.tenantId ?? "",
+      roles: found.user.roles,
+      scopes: found.key.scopes,
+      expireTime: found.key.expiresAt === null ? undefined : timestampFromMs(found.key.expiresAt),
+    };
+  }
+  const claims = await app.accessTokens.verify(token);
+  if (!claims) return { active: false };
+  const session = await app.sessions.authenticate(claims.sessionId, claims.userId);
+  if (!session) return { active: false };
+  return {
+    active: true,
+    kind: TokenKind.ACCESS_TOKEN,
+    subject: claims.userId,
+    sessionId: claims.sessionId,
+    tenantId: claims.tenantId ?? "",
+    roles: claims.roles,
+    amr: claims.amr,
+    expireTime: timestampFromMs(claims.expiresAt),
+  };
+}
+
+export function sessionService(app: App): Partial<ServiceImpl<typeof SessionService>> {
+  return {
+    async getSession(_req, ctx) {
+      const caller = requireSession(ctx);
+      const session = await app.sessions.get(caller.userId, caller.sessionId);
+      return { session: sessionMessage(session, caller.sessionId) };
+    },
+    async listSessions(_req, ctx) {
+      const caller = requireCaller(ctx, "sessions:read");
+      const sessions = await app.sessions.list(caller.userId);
+      return { sessions: sessions.map((s) => sessionMessage(s, caller.sessionId)) };
+    },
+    async revokeSession(req, ctx) {
+      const caller = requireCaller(ctx, "sessions:write");
+      await app.sessions.revoke(caller.userId, req.sessionId, client(ctx));
+      return {};
+    },
+    async revokeAllSessions(req, ctx) {
+      const caller = requireCaller(ctx, "sessions:write");
+      const except = req.keepCurrent ? caller.sessionId : undefined;
+      const revoked = await app.store.transaction((em) => app.sessions.revokeAll(em, caller.userId, except));
+      return { revokedSessions: revoked };
+    },
+    validateToken: (req) => validateToken(app, req),
+    async createApiKey(req, ctx) {
+      const caller = requireSession(ctx);
+      const { key, secret } = await app.apiKeys.create(
+        caller.userId,
+        req.password,
+        {
+          name: req.name,
+          scopes: req.scopes,
+          expiresAt: req.expireTime ? timestampMs(req.expireTime) : undefined,
+        },
+        client(ctx),
+      );
+      return { apiKey: apiKeyMessage(key), secret };
+    },
+    async listApiKeys(_req, ctx) {
+      const caller = requireSession(ctx);
+      const keys = await app.apiKeys.list(caller.userId);
+      return { apiKeys: keys.map(apiKeyMessage) };
+    },
+    async getApiKey(req, ctx) {
+      const caller = requireSession(ctx);
+      return { apiKey: apiKeyMessage(await app.apiKeys.get(caller.userId, req.apiKeyId)) };
+    },
+    async revokeApiKey(req, ctx) {
+      const caller = requireSession(ctx);
+      await app.apiKeys.revoke(caller.userId, req.apiKeyId, client(ctx));
+      return {};
+    },
+  };
+}
