@@ -28,7 +28,11 @@ export function tokenFrom(mail: ReceivedMail): string {
   return match[1];
 }
 
-export async function expectCode(promise: Promise<unknown>, code: Code, message?: RegExp): Promise<ConnectError> {
+export async function expectCode(
+  promise: Promise<unknown>,
+  code: Code,
+  message?: RegExp,
+): Promise<ConnectError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => ConnectError.from(e),
