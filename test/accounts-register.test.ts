@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { AuditEventEntity } from "../src/store/entities/audit-event.js";
 import { UserEntity } from "../src/store/entities/user.js";
-import { type AccountsHarness, expectCode, PASSWORD, startAccountsHarness, tokenFrom } from "./helpers/accounts.js";
+import {
+  type AccountsHarness,
+  expectCode,
+  PASSWORD,
+  startAccountsHarness,
+  tokenFrom,
+} from "./helpers/accounts.js";
 import { protocols } from "./helpers/server.js";
 
 let h: AccountsHarness;
@@ -16,17 +22,20 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe("Register", () => {
-  it.each(protocols)("creates an unverified account and emails a verification link (%s)", async (protocol) => {
-    const email = `new-${protocol}@example.com`;
-    await h.server.client(AuthService, protocol).register({ email, password: PASSWORD, firstName: "Ada" });
-    const mail = await h.mailTo(email, /verify/i);
-    expect(mail.text).toContain("http://localhost:8080/verify-email?token=");
-    expect(mail.html).toContain("verify-email?token=");
-    const user = await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email }));
-    expect(user?.emailVerified).toBe(false);
-    expect(user?.passwordHash).toMatch(/^\$argon2id\$/);
-    expect(user?.passwordHash).not.toContain(PASSWORD);
-  });
+  it.each(protocols)(
+    "creates an unverified account and emails a verification link (%s)",
+    async (protocol) => {
+      const email = `new-${protocol}@example.com`;
+      await h.server.client(AuthService, protocol).register({ email, password: PASSWORD, firstName: "Ada" });
+      const mail = await h.mailTo(email, /verify/i);
+      expect(mail.text).toContain("http://localhost:8080/verify-email?token=");
+      expect(mail.html).toContain("verify-email?token=");
+      const user = await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email }));
+      expect(user?.emailVerified).toBe(false);
+      expect(user?.passwordHash).toMatch(/^\$argon2id\$/);
+      expect(user?.passwordHash).not.toContain(PASSWORD);
+    },
+  );
 
   it("answers an existing email exactly like a new one, and tells the owner instead", async () => {
     await h.auth.register({ email: "taken@example.com", password: PASSWORD });
@@ -40,7 +49,11 @@ describe("Register", () => {
 
   it("refuses a username that is taken with AlreadyExists", async () => {
     await h.auth.register({ email: "u1@example.com", password: PASSWORD, username: "grace" });
-    await expectCode(h.auth.register({ email: "u2@example.com", password: PASSWORD, username: "Grace" }), Code.AlreadyExists, /username/);
+    await expectCode(
+      h.auth.register({ email: "u2@example.com", password: PASSWORD, username: "Grace" }),
+      Code.AlreadyExists,
+      /username/,
+    );
   });
 
   it.each([
@@ -78,8 +91,12 @@ describe("Register", () => {
 
   it("records the registration in the audit trail with IP and user agent", async () => {
     await h.auth.register({ email: "audited@example.com", password: PASSWORD });
-    const user = await h.server.app.store.transaction((em) => em.findOneByOrFail(UserEntity, { email: "audited@example.com" }));
-    const events = await h.server.app.store.transaction((em) => em.findBy(AuditEventEntity, { userId: user.id }));
+    const user = await h.server.app.store.transaction((em) =>
+      em.findOneByOrFail(UserEntity, { email: "audited@example.com" }),
+    );
+    const events = await h.server.app.store.transaction((em) =>
+      em.findBy(AuditEventEntity, { userId: user.id }),
+    );
     expect(events.map((e) => e.type)).toContain("user.registered");
     expect(events[0]?.ip).toBe("127.0.0.1");
     expect(events[0]?.userAgent).not.toBe("");
@@ -91,7 +108,11 @@ describe("VerifyEmail", () => {
     await h.auth.register({ email: "once@example.com", password: PASSWORD });
     const token = tokenFrom(await h.mailTo("once@example.com", /verify/i));
     await h.auth.verifyEmail({ token });
-    await expectCode(h.auth.verifyEmail({ token }), Code.InvalidArgument, /token: is invalid, expired or already used/);
+    await expectCode(
+      h.auth.verifyEmail({ token }),
+      Code.InvalidArgument,
+      /token: is invalid, expired or already used/,
+    );
   });
 
   it("refuses an expired link", async () => {
@@ -125,7 +146,11 @@ describe("VerifyEmail", () => {
 
 describe("CheckEmail", () => {
   it("is off unless the operator turns it on", async () => {
-    await expectCode(h.auth.checkEmail({ email: "taken@example.com" }), Code.FailedPrecondition, /AUTHD_REVEAL_ACCOUNTS/);
+    await expectCode(
+      h.auth.checkEmail({ email: "taken@example.com" }),
+      Code.FailedPrecondition,
+      /AUTHD_REVEAL_ACCOUNTS/,
+    );
   });
 
   it("answers whether an address is registered when AUTHD_REVEAL_ACCOUNTS=true, rate limited", async () => {
@@ -135,7 +160,11 @@ describe("CheckEmail", () => {
       expect((await open.auth.checkEmail({ email: "here@example.com" })).exists).toBe(true);
       expect((await open.auth.checkEmail({ email: "absent@example.com" })).exists).toBe(false);
       await open.auth.checkEmail({ email: "x@example.com" });
-      await expectCode(open.auth.checkEmail({ email: "y@example.com" }), Code.ResourceExhausted, /try again in \d+ seconds/);
+      await expectCode(
+        open.auth.checkEmail({ email: "y@example.com" }),
+        Code.ResourceExhausted,
+        /try again in \d+ seconds/,
+      );
     } finally {
       await open.close();
     }
@@ -148,7 +177,10 @@ describe("rate limits", () => {
     try {
       await limited.auth.register({ email: "r1@example.com", password: PASSWORD });
       await limited.auth.register({ email: "r2@example.com", password: PASSWORD });
-      const error = await expectCode(limited.auth.register({ email: "r3@example.com", password: PASSWORD }), Code.ResourceExhausted);
+      const error = await expectCode(
+        limited.auth.register({ email: "r3@example.com", password: PASSWORD }),
+        Code.ResourceExhausted,
+      );
       expect(error.metadata.get("retry-after")).toMatch(/^\d+$/);
       limited.server.clock.advanceSeconds(3601);
       await limited.auth.register({ email: "r3@example.com", password: PASSWORD });
@@ -180,15 +212,27 @@ describe("captcha", () => {
       AUTHD_CAPTCHA_SECRET: "captcha-secret",
     });
     try {
-      await expectCode(guarded.auth.register({ email: "bot@example.com", password: PASSWORD }), Code.InvalidArgument, /captcha_token/);
+      await expectCode(
+        guarded.auth.register({ email: "bot@example.com", password: PASSWORD }),
+        Code.InvalidArgument,
+        /captcha_token/,
+      );
       await expectCode(
         guarded.auth.register({ email: "bot@example.com", password: PASSWORD, captchaToken: "robot" }),
         Code.InvalidArgument,
         /captcha_token/,
       );
       await guarded.auth.register({ email: "human@example.com", password: PASSWORD, captchaToken: "human" });
-      await expectCode(guarded.auth.requestPasswordReset({ email: "human@example.com" }), Code.InvalidArgument, /captcha_token/);
-      await expectCode(guarded.auth.resendVerificationEmail({ email: "human@example.com" }), Code.InvalidArgument, /captcha_token/);
+      await expectCode(
+        guarded.auth.requestPasswordReset({ email: "human@example.com" }),
+        Code.InvalidArgument,
+        /captcha_token/,
+      );
+      await expectCode(
+        guarded.auth.resendVerificationEmail({ email: "human@example.com" }),
+        Code.InvalidArgument,
+        /captcha_token/,
+      );
       expect(seen).toContain("captcha-secret");
     } finally {
       await guarded.close();

@@ -1,0 +1,195 @@
+import { Code } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserStatus } from "../gen/authd/v1/common_pb.js";
+import { SessionService } from "../gen/authd/v1/session_pb.js";
+import { AuditEventEntity } from "../src/store/entities/audit-event.js";
+import { UserEntity } from "../src/store/entities/user.js";
+import {
+  type AccountsHarness,
+  expectCode,
+  PASSWORD,
+  startAccountsHarness,
+  tokenFrom,
+} from "./helpers/accounts.js";
+
+let h: AccountsHarness;
+
+beforeAll(async () => {
+  h = await startAccountsHarness();
+});
+afterAll(() => h.close());
+
+describe("GetCurrentUser / UpdateCurrentUser", () => {
+  it("answers the caller's profile and never a credential", async () => {
+    await h.auth.register({
+      email: "me@example.com",
+      password: PASSWORD,
+      firstName: "Ada",
+      lastName: "Lovelace",
+      language: "en-GB",
+    });
+    await h.auth.verifyEmail({ token: tokenFrom(await h.mailTo("me@example.com", /verify/i)) });
+    const { accessToken } = await h.login("me@example.com");
+    const { user } = await h.authed(accessToken).getCurrentUser({});
+    expect(user).toMatchObject({
+      email: "me@example.com",
+      emailVerified: true,
+      firstName: "Ada",
+      lastName: "Lovelace",
+      language: "en-GB",
+      status: UserStatus.ACTIVE,
+    });
+    expect(JSON.stringify(user, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toMatch(/argon2/);
+  });
+
+  it("needs a caller", async () => {
+    await expectCode(h.auth.getCurrentUser({}), Code.Unauthenticated);
+  });
+
+  it("changes only the fields that are set, and keeps settings", async () => {
+    await h.signUp("profile@example.com");
+    const api = h.authed((await h.login("profile@example.com")).accessToken);
+    await api.updateCurrentUser({
+      firstName: "Grace",
+      timezone: "Europe/Paris",
+      settings: { theme: "dark", lang: "fr" },
+    });
+    const { user } = await api.updateCurrentUser({
+      lastName: "Hopper",
+      removeSettings: ["lang"],
+      settings: { beta: "1" },
+    });
+    expect(user).toMatchObject({ firstName: "Grace", lastName: "Hopper", timezone: "Europe/Paris" });
+    expect(user?.settings).toEqual({ theme: "dark", beta: "1" });
+  });
+
+  it("refuses bad fields by name and changes nothing", async () => {
+    await h.signUp("badfields@example.com");
+    const api = h.authed((await h.login("badfields@example.com")).accessToken);
+    await expectCode(
+      api.updateCurrentUser({ firstName: "Ok", timezone: "Nowhere/Never" }),
+      Code.InvalidArgument,
+      /timezone/,
+    );
+    await expectCode(
+      api.updateCurrentUser({ settings: { "bad key!": "x" } }),
+      Code.InvalidArgument,
+      /settings/,
+    );
+    expect((await api.getCurrentUser({})).user?.firstName).toBe("");
+  });
+
+  it("marks a changed mobile number unverified", async () => {
+    await h.signUp("mobile@example.com");
+    const api = h.authed((await h.login("mobile@example.com")).accessToken);
+    await h.server.app.store.transaction((em) =>
+      em.update(
+        UserEntity,
+        { email: "mobile@example.com" },
+        { mobile: "+447700900001", mobileVerified: true },
+      ),
+    );
+    const { user } = await api.updateCurrentUser({ mobile: "+447700900002" });
+    expect(user).toMatchObject({ mobile: "+447700900002", mobileVerified: false });
+  });
+});
+
+describe("changing the email", () => {
+  it("needs the current password", async () => {
+    await h.signUp("mover@example.com");
+    const api = h.authed((await h.login("mover@example.com")).accessToken);
+    await expectCode(
+      api.updateCurrentUser({ email: "moved@example.com" }),
+      Code.InvalidArgument,
+      /current_password/,
+    );
+    await expectCode(
+      api.updateCurrentUser({ email: "moved@example.com", currentPassword: "wrong password" }),
+      Code.Unauthenticated,
+    );
+  });
+
+  it("keeps the old address until the new one is verified, then tells the old one", async () => {
+    await h.signUp("old@example.com");
+    const api = h.authed((await h.login("old@example.com")).accessToken);
+    const { user } = await api.updateCurrentUser({ email: "new@example.com", currentPassword: PASSWORD });
+    expect(user?.email).toBe("old@example.com");
+    const token = tokenFrom(await h.mailTo("new@example.com", /confirm|verify/i));
+    await h.auth.verifyEmail({ token });
+    expect((await api.getCurrentUser({})).user?.email).toBe("new@example.com");
+    const notice = await h.mailTo("old@example.com", /email/i);
+    expect(notice.text).toContain("new@example.com");
+    await h.login("new@example.com");
+    await expectCode(h.auth.verifyEmail({ token }), Code.InvalidArgument, /token/);
+  });
+});
+
+describe("deactivation", () => {
+  it("needs the password, then a single-use emailed link; after it the account cannot sign in and its sessions end", async () => {
+    await h.signUp("leaving@example.com");
+    const session = await h.login("leaving@example.com");
+    const api = h.authed(session.accessToken);
+    await expectCode(api.requestDeactivation({ password: "wrong password" }), Code.Unauthenticated);
+    await api.requestDeactivation({ password: PASSWORD });
+    const token = tokenFrom(await h.mailTo("leaving@example.com", /deactivat/i));
+    await h.auth.confirmDeactivation({ token });
+    await expectCode(h.auth.confirmDeactivation({ token }), Code.InvalidArgument, /token/);
+    await expectCode(
+      h.server
+        .client(SessionService, "connect", { authorization: `Bearer ${session.accessToken}` })
+        .getSession({}),
+      Code.Unauthenticated,
+    );
+    await expectCode(h.auth.refresh({ refreshToken: session.refreshToken }), Code.Unauthenticated);
+    await expectCode(
+      h.auth.login({ identifier: "leaving@example.com", password: PASSWORD }),
+      Code.FailedPrecondition,
+      /deactivated/,
+    );
+    await h.mailTo("leaving@example.com", /deactivated/i);
+  });
+
+  it("refuses an expired confirmation link", async () => {
+    await h.signUp("slow@example.com");
+    const api = h.authed((await h.login("slow@example.com")).accessToken);
+    await api.requestDeactivation({ password: PASSWORD });
+    const token = tokenFrom(await h.mailTo("slow@example.com", /deactivat/i));
+    h.server.clock.advanceSeconds(3601);
+    await expectCode(h.auth.confirmDeactivation({ token }), Code.InvalidArgument, /token/);
+  });
+});
+
+describe("deletion", () => {
+  it("erases the account and its personal data after a single-use emailed link, and ends every credential", async () => {
+    await h.auth.register({
+      email: "erase@example.com",
+      password: PASSWORD,
+      firstName: "Erase",
+      mobile: "+447700900123",
+    });
+    await h.auth.verifyEmail({ token: tokenFrom(await h.mailTo("erase@example.com", /verify/i)) });
+    const session = await h.login("erase@example.com");
+    const api = h.authed(session.accessToken);
+    const { user } = await api.getCurrentUser({});
+    await api.requestDeletion({ password: PASSWORD });
+    const token = tokenFrom(await h.mailTo("erase@example.com", /delet/i));
+    await h.auth.confirmDeletion({ token });
+    await expectCode(h.auth.confirmDeletion({ token }), Code.InvalidArgument, /token/);
+    const row = await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { id: user!.id }));
+    expect(row).toBeNull();
+    const events = await h.server.app.store.transaction((em) =>
+      em.findBy(AuditEventEntity, { userId: user!.id }),
+    );
+    expect(events.map((e) => e.type)).toContain("user.deleted");
+    expect(events.every((e) => e.ip === "" && e.userAgent === "")).toBe(true);
+    await expectCode(api.getCurrentUser({}), Code.Unauthenticated);
+    await expectCode(h.auth.refresh({ refreshToken: session.refreshToken }), Code.Unauthenticated);
+    await expectCode(
+      h.auth.login({ identifier: "erase@example.com", password: PASSWORD }),
+      Code.Unauthenticated,
+    );
+    await h.mailTo("erase@example.com", /deleted/i);
+    // The address is free again.
+    await h.signUp("erase@example.com");
+  });
+});
