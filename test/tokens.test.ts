@@ -91,6 +91,22 @@ describe("access tokens", () => {
     expect(tokens.accessTokenExpiresAt).toBe((payload.exp ?? 0) * 1000);
   });
 
+  it("issued by Login verify with the JWKS, and work as Bearer tokens", async () => {
+    const { AuthService } = await import("../gen/authd/v1/auth_pb.js");
+    const email = (await createUser(server, { password: "a long login password" })).email;
+    const res = await server
+      .client(AuthService, "grpc")
+      .login({ identifier: email, password: "a long login password" });
+    if (res.result.case !== "tokens") throw new Error("expected tokens");
+    const { payload } = await verifyAsBackend(res.result.value.accessToken);
+    expect(payload.sid).toBe(res.result.value.sessionId);
+    expect(payload.amr).toEqual(["pwd"]);
+    const session = await server
+      .client(SessionService, "grpc", bearer(res.result.value.accessToken))
+      .getSession({});
+    expect(session.session?.id).toBe(res.result.value.sessionId);
+  });
+
   it.each(protocols)("are described by ValidateToken over %s", async (protocol) => {
     const tokens = await signIn(server, userId);
     const res = await server.client(SessionService, protocol).validateToken({ token: tokens.accessToken });
