@@ -109,6 +109,7 @@ export interface MfaHarness extends AccountsHarness {
   emailCode(to: string): Promise<string>;
   /** Signs up a verified user and signs in (password only). */
   user(email: string): Promise<SignedIn>;
+  /** MfaService as the holder of `accessToken`; without one, as an anonymous client. */
   mfaFor(accessToken: string): Client<typeof MfaService>;
 }
 
@@ -127,7 +128,10 @@ export async function startMfaHarness(env: Record<string, string> = {}): Promise
     ...env,
   });
   const mfaFor = (accessToken: string) =>
-    createClient(MfaService, h.server.transport("connect", { authorization: `Bearer ${accessToken}` }));
+    createClient(
+      MfaService,
+      h.server.transport("connect", accessToken === "" ? {} : { authorization: `Bearer ${accessToken}` }),
+    );
   return {
     ...h,
     sms,

@@ -80,6 +80,6 @@ export async function ownAuthenticator(
 
 export async function activeUser(em: EntityManager, userId: string): Promise<UserEntity> {
   const user = await findOneStrict(em, UserEntity, { id: userId });
-  if (!user || user.status !== "active") throw unauthenticated("the account is not active");
+  if (user?.status !== "active") throw unauthenticated("the account is not active");
   return user;
 }

@@ -36,7 +36,7 @@ export async function isTrustedDevice(
   token: string | undefined,
   now: number,
 ): Promise<boolean> {
-  if (!token || !token.startsWith(PREFIX) || token.length > 128) return false;
+  if (token === undefined || !token.startsWith(PREFIX) || token.length > 128) return false;
   const row = await findOneStrict(em, MfaTrustedDeviceEntity, { tokenHash: hashSecret(token) });
   return row !== null && row.userId === userId && row.expiresAt > now;
 }
