@@ -7,20 +7,17 @@ import { Outbox } from "./delivery/outbox.js";
 import { createSmsProvider } from "./delivery/sms.js";
 import { createTemplates, type Templates } from "./delivery/templates.js";
 import { AccessTokens } from "./domain/access-tokens.js";
+import type { AccountDeps } from "./domain/accounts/deps.js";
+import { AccountMail } from "./domain/accounts/mail.js";
 import { ApiKeys, verifyPassword } from "./domain/api-keys.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
-import {
-  type CaptchaVerifier,
-  noSecondFactor,
-  type RateLimiter,
-  type SecondFactorGate,
-} from "./domain/ports.js";
+import { Mfa } from "./domain/mfa/mfa.js";
+import { SecretBox } from "./domain/mfa/secret-box.js";
+import { PasswordHasher } from "./domain/passwords.js";
+import { type CaptchaVerifier, type RateLimiter, type SecondFactorGate } from "./domain/ports.js";
 import { DatabaseRateLimiter } from "./domain/rate-limiter.js";
 import { Sessions } from "./domain/sessions.js";
 import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
-import type { AccountDeps } from "./domain/accounts/deps.js";
-import { AccountMail } from "./domain/accounts/mail.js";
-import { PasswordHasher } from "./domain/passwords.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openDatabase } from "./store/data-source.js";
 import { Store } from "./store/store.js";
@@ -46,6 +43,8 @@ export interface App {
   rateLimiter: RateLimiter;
   captcha: CaptchaVerifier;
   secondFactor: SecondFactorGate;
+  /** Second factors, challenges, trusted devices, step-up (MfaService). */
+  mfa: Mfa;
   hasher: PasswordHasher;
   accounts: AccountDeps;
   /** The public signing keys, as served at /.well-known/jwks.json. */
@@ -116,7 +115,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const jwks = () => signingKeys.jwks();
 
   // ---- second factor (MFA issue) ----
-  const secondFactor: SecondFactorGate = noSecondFactor;
+  const mfa = new Mfa(
+    {
+      clock,
+      outbox,
+      sessions,
+      box: SecretBox.fromMasterSecret(resolveMasterSecret(config), "authd/v1 totp secret encryption"),
+      totpIssuer: config.totpIssuer,
+      trustedDeviceTtlSeconds: config.trustedDeviceTtlSeconds,
+      stepUpTtlSeconds: config.stepUpTtlSeconds,
+      rateLimiter,
+      codesPerUser: config.emailsPerAddress,
+      rateLimitWindowSeconds: config.rateLimitWindowSeconds,
+      // `hasher` is built in the accounts block below; this runs only on a request, after it exists.
+      verifyPassword: (hash, password) => hasher.verify(hash, password),
+    },
+    store,
+  );
+  const secondFactor: SecondFactorGate = mfa;
 
   // ---- accounts (accounts issue) ----
   const hasher = new PasswordHasher({
@@ -150,6 +166,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     rateLimiter,
     captcha,
     secondFactor,
+    mfa,
     hasher,
     accounts,
     jwks,

@@ -10,6 +10,7 @@ import type { App } from "./app.js";
 import { accountHandlers } from "./services/auth-service.js";
 import { authSessionHandlers } from "./services/auth-session-handlers.js";
 import { healthService } from "./services/health.js";
+import { mfaService } from "./services/mfa-service.js";
 import { sessionService } from "./services/session-service.js";
 
 export function createRoutes(app: App) {
@@ -20,7 +21,7 @@ export function createRoutes(app: App) {
     );
     router.service(AuthService, { ...accountHandlers(app), ...authSessionHandlers(app) });
     router.service(SessionService, sessionService(app));
-    router.service(MfaService, {});
+    router.service(MfaService, mfaService(app, app.mfa));
     router.service(AdminService, {});
   };
 }
