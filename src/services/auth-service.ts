@@ -110,7 +110,9 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
       return { user: toUserProto(user, await hasSecondFactor(app, user.id)) };
     },
     async updateCurrentUser(req, ctx) {
-      const caller = requireSession(ctx);
+      // Profile fields may be changed with an API key holding profile:write; the email only from a
+      // signed-in session (it also needs the password).
+      const caller = req.email === undefined ? requireCaller(ctx, "profile:write") : requireSession(ctx);
       const user = await updateUser(
         deps,
         caller.userId,
