@@ -85,9 +85,10 @@ async function loginWithCookies(email: string, b: ReturnType<typeof browser>) {
 describe("cookie mode in development on plain http", () => {
   let server: TestServer;
   let email: string;
+  let userId: string;
   beforeAll(async () => {
     server = await startTestServer({ AUTHD_CORS_ORIGINS: "https://app.example.com,*" });
-    email = (await createUser(server)).email;
+    ({ email, id: userId } = await createUser(server));
   });
   afterAll(() => server.close());
 
@@ -131,6 +132,24 @@ describe("cookie mode in development on plain http", () => {
     expect(await codeOf(b.sessions.getSession({}))).toBe("Unauthenticated");
     expect(await codeOf(b.health.check({}))).toBe("OK");
     expect((await server.client(SessionService).validateToken({ token: stale })).active).toBe(false);
+  });
+
+  it("a failed cookie Refresh (session revoked elsewhere) clears the cookies", async () => {
+    const b = browser(server);
+    const pair = await loginWithCookies(email, b);
+    const other = await server.app.store.transaction((em) =>
+      server.app.sessions.create(em, {
+        userId,
+        amr: ["pwd"],
+        client: { ip: "127.0.0.1", userAgent: "other" },
+        durationSeconds: undefined,
+      }),
+    );
+    await server
+      .client(SessionService, "connect", { authorization: `Bearer ${other.accessToken}` })
+      .revokeSession({ sessionId: pair.sessionId });
+    expect(await codeOf(b.auth.refresh({}))).toBe("Unauthenticated");
+    expect(b.jar.cookies.size).toBe(0);
   });
 
   it("a cookie-authenticated request from another origin is refused", async () => {

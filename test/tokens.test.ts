@@ -16,6 +16,7 @@ import {
   SignJWT,
 } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService, TokenKind } from "../gen/authd/v1/session_pb.js";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
@@ -92,7 +93,6 @@ describe("access tokens", () => {
   });
 
   it("issued by Login verify with the JWKS, and work as Bearer tokens", async () => {
-    const { AuthService } = await import("../gen/authd/v1/auth_pb.js");
     const email = (await createUser(server, { password: "a long login password" })).email;
     const res = await server
       .client(AuthService, "grpc")
@@ -156,7 +156,6 @@ describe("refused tokens", () => {
     server.clock.advanceSeconds(901);
     await expectRefused(accessToken);
     // The session itself lives on: its refresh token still answers a fresh pair.
-    const { AuthService } = await import("../gen/authd/v1/auth_pb.js");
     const res = await server.client(AuthService).refresh({ refreshToken });
     expect(await isActive(res.tokens?.accessToken ?? "")).toBe(true);
   });

@@ -58,7 +58,13 @@ export function authSessionHandlers(app: App) {
           );
         }
       }
-      const tokens = await app.sessions.refresh(token, { ip: info.ip, userAgent: info.userAgent });
+      const tokens = await app.sessions
+        .refresh(token, { ip: info.ip, userAgent: info.userAgent })
+        .catch((error: unknown) => {
+          // A cookie whose session has ended is of no further use: tell the browser to drop it.
+          if (fromCookie && token !== "") clearSessionCookies(ctx, app.config);
+          throw error;
+        });
       if (fromCookie) setSessionCookies(ctx, tokens, app.config, app.clock.now());
       return { tokens: tokenPairMessage(tokens, fromCookie) };
     },
