@@ -1,5 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { UserStatus } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { AuditEventEntity } from "../src/store/entities/audit-event.js";
@@ -91,6 +92,26 @@ describe("GetCurrentUser / UpdateCurrentUser", () => {
     );
     const { user } = await api.updateCurrentUser({ mobile: "+447700900002" });
     expect(user).toMatchObject({ mobile: "+447700900002", mobileVerified: false });
+  });
+});
+
+describe("API keys on the profile", () => {
+  it("read and change profile fields only with the matching scope, and never the email", async () => {
+    await h.signUp("keyed@example.com");
+    const { accessToken } = await h.login("keyed@example.com");
+    const sessions = h.server.client(SessionService, "connect", { authorization: `Bearer ${accessToken}` });
+    const make = async (scopes: string[]) =>
+      (await sessions.createApiKey({ name: scopes.join(" "), scopes, password: PASSWORD })).secret;
+    const reader = h.server.client(AuthService, "connect", { "x-api-key": await make(["profile:read"]) });
+    const writer = h.server.client(AuthService, "connect", { "x-api-key": await make(["profile:write"]) });
+    expect((await reader.getCurrentUser({})).user?.email).toBe("keyed@example.com");
+    await expectCode(reader.updateCurrentUser({ firstName: "Nope" }), Code.PermissionDenied, /profile:write/);
+    await writer.updateCurrentUser({ firstName: "Scripted" });
+    await expectCode(
+      writer.updateCurrentUser({ email: "else@example.com", currentPassword: PASSWORD }),
+      Code.PermissionDenied,
+    );
+    expect((await reader.getCurrentUser({})).user?.firstName).toBe("Scripted");
   });
 });
 
