@@ -9,7 +9,7 @@ import { createTemplates, type Templates } from "./delivery/templates.js";
 import { AccessTokens } from "./domain/access-tokens.js";
 import type { AccountDeps } from "./domain/accounts/deps.js";
 import { AccountMail } from "./domain/accounts/mail.js";
-import { ApiKeys, verifyPassword } from "./domain/api-keys.js";
+import { ApiKeys } from "./domain/api-keys.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
 import { Mfa } from "./domain/mfa/mfa.js";
 import { SecretBox } from "./domain/mfa/secret-box.js";
@@ -110,7 +110,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw error;
   });
   const accessTokens = new AccessTokens(signingKeys, clock, config);
-  const apiKeys = new ApiKeys(store, clock, verifyPassword);
+  const apiKeys = new ApiKeys({
+    store,
+    clock,
+    // `hasher` is built in the accounts block below; this runs only on a request, after it exists.
+    checkPassword: (hash, password) => hasher.verify(hash, password),
+    rateLimiter,
+    maxPasswordFailures: config.loginMaxFailuresPerAccount,
+    windowSeconds: config.rateLimitWindowSeconds,
+  });
   const sessions = new Sessions(store, clock, config, accessTokens, apiKeys);
   const jwks = () => signingKeys.jwks();
 

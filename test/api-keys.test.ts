@@ -70,6 +70,22 @@ describe("creating API keys", () => {
     expect((missing as ConnectError).rawMessage).toContain("password");
   });
 
+  it("stops checking passwords after too many wrong ones, so a stolen session cannot guess it", async () => {
+    const other = (await createUser(server)).id;
+    const attempt = async (password: string) => {
+      const { accessToken } = await signIn(server, other);
+      const client = server.client(SessionService, "grpc", bearer(accessToken));
+      return codeOf(client.createApiKey({ name: "k", scopes: ["sessions:read"], password }));
+    };
+    for (let i = 0; i < server.app.config.loginMaxFailuresPerAccount; i++) {
+      expect(await attempt("wrong password")).toBe("Unauthenticated");
+    }
+    expect(await attempt(PASSWORD)).toBe("ResourceExhausted");
+    server.clock.advanceSeconds(server.app.config.rateLimitWindowSeconds);
+    expect(await attempt(PASSWORD)).toBe("OK");
+    sessionToken = (await signIn(server, userId)).accessToken;
+  });
+
   it.each([
     ["name", { name: "", scopes: ["sessions:read"] }],
     ["scopes", { name: "k", scopes: [] }],

@@ -2,7 +2,6 @@
 // 256-bit secret is compared in constant time with the stored SHA-256, and the secret itself is shown
 // once, at creation. A key is limited to the scopes it was given (see API_KEY_SCOPES).
 import { randomBytes } from "node:crypto";
-import argon2 from "argon2";
 import { type EntityManager, IsNull } from "typeorm";
 import type { Clock } from "../clock.js";
 import { ApiKeyEntity } from "../store/entities/api-key.js";
@@ -10,8 +9,8 @@ import { UserEntity } from "../store/entities/user.js";
 import { findOneStrict, findStrict } from "../store/guard.js";
 import type { Store } from "../store/store.js";
 import { recordAudit } from "./audit.js";
-import { invalidArgument, notFound, unauthenticated } from "./errors.js";
-import type { ClientInfo } from "./ports.js";
+import { invalidArgument, notFound, resourceExhausted, unauthenticated } from "./errors.js";
+import type { ClientInfo, RateLimiter } from "./ports.js";
 import { hashSecret, randomToken, safeEqual } from "./secrets.js";
 
 /** The scopes an API key can hold; each RPC a key may call names the one it needs. */
@@ -40,25 +39,29 @@ export interface AuthenticatedKey {
 
 export type PasswordCheck = (passwordHash: string, password: string) => Promise<boolean>;
 
-/** argon2 verification of an NFKC-normalised password, as the accounts part hashes them. */
-export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  try {
-    return await argon2.verify(passwordHash, password.normalize("NFKC"));
-  } catch {
-    return false;
-  }
-}
-
 export function looksLikeApiKey(token: string): boolean {
   return token.startsWith("authd_");
 }
 
+export interface ApiKeyDeps {
+  store: Store;
+  clock: Clock;
+  /** The accounts part's password verification (argon2id of the NFKC-normalised password). */
+  checkPassword: PasswordCheck;
+  /** Wrong re-authentication passwords are counted per user, so a stolen session cannot guess the password. */
+  rateLimiter: RateLimiter;
+  maxPasswordFailures: number;
+  windowSeconds: number;
+}
+
 export class ApiKeys {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly checkPassword: PasswordCheck,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: ApiKeyDeps) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+  }
 
   /** Creates a key after checking the account password again; answers the row and the key, once. */
   async create(
@@ -85,8 +88,13 @@ export class ApiKeys {
       throw invalidArgument("expire_time", "must be in the future");
     }
     if (password === "") throw invalidArgument("password", "is required");
+    const limitKey = `reauth:api-key:${userId}`;
+    const { maxPasswordFailures, windowSeconds } = this.deps;
+    const allowed = await this.deps.rateLimiter.peek(limitKey, maxPasswordFailures, windowSeconds);
+    if (!allowed.allowed) throw resourceExhausted("too many wrong passwords", allowed.retryAfterSeconds);
     const user = await this.store.transaction((em) => findOneStrict(em, UserEntity, { id: userId }));
-    if (!user || !(await this.checkPassword(user.passwordHash, password))) {
+    if (!user || !(await this.deps.checkPassword(user.passwordHash, password))) {
+      await this.deps.rateLimiter.consume(limitKey, maxPasswordFailures, windowSeconds);
       throw unauthenticated("the password is not correct");
     }
     const id = randomBytes(12).toString("hex");
