@@ -22,6 +22,7 @@ export const SIGNING_ALGORITHM = "EdDSA";
  * token lifetime.
  */
 const CACHE_MS = 60_000;
+const FIRST_KEY_LOCK_ID = 727_465_002;
 
 /** AUTHD_SECRET, or in development a random secret generated once and kept in `<dataDir>/secret`. */
 export function resolveMasterSecret(config: Pick<Config, "secret" | "dataDir">): string {
@@ -101,6 +102,9 @@ export class SigningKeys {
   /** Creates the first key when the database has none, and loads the keys. Called at start-up. */
   async init(): Promise<void> {
     await this.store.transaction(async (em) => {
+      // Replicas starting together on an empty PostgreSQL database create one first key, not several.
+      if (this.store.dialect === "postgres")
+        await em.query("SELECT pg_advisory_xact_lock($1)", [FIRST_KEY_LOCK_ID]);
       const current = await em.countBy(SigningKeyEntity, { retiredAt: IsNull() });
       if (current === 0) await this.insertKey(em);
     });
