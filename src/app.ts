@@ -141,6 +141,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
   );
   const secondFactor: SecondFactorGate = mfa;
+  const purgeMfa = setInterval(() => {
+    mfa.purgeExpired().catch((err) => logger.warn({ err }, "MFA cleanup failed"));
+  }, 10 * 60_000);
+  purgeMfa.unref();
+  closers.push(async () => clearInterval(purgeMfa));
 
   // ---- accounts (accounts issue) ----
   const hasher = new PasswordHasher({

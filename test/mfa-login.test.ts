@@ -4,6 +4,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthMethod, type TokenPair } from "../gen/authd/v1/common_pb.js";
 import { AuthenticatorType, type MfaChallenge } from "../gen/authd/v1/mfa_pb.js";
+import { MfaChallengeEntity, MfaTrustedDeviceEntity } from "../src/store/entities/mfa.js";
 import { expectCode, tokenFrom } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
 
@@ -245,6 +246,23 @@ describe("sign-in with a second factor", () => {
       deviceToken: res.deviceToken,
     });
     expect(after.result.case).toBe("mfaChallenge");
+  });
+
+  test("expired challenges and trusted devices are purged", async () => {
+    const u = await mfaUser();
+    await signInWithTotp(u, { rememberDevice: true });
+    await challenge(u.email);
+    const count = () =>
+      h.server.app.store.transaction(async (em) => ({
+        challenges: await em.countBy(MfaChallengeEntity, { userId: u.userId }),
+        devices: await em.countBy(MfaTrustedDeviceEntity, { userId: u.userId }),
+      }));
+    const before = await count();
+    expect(before.challenges).toBe(2);
+    expect(before.devices).toBe(1);
+    h.server.clock.advanceSeconds(31 * 24 * 3600);
+    await h.server.app.mfa.purgeExpired();
+    expect(await count()).toEqual({ challenges: 0, devices: 0 });
   });
 
   describe("step-up", () => {

@@ -115,6 +115,7 @@ export interface MfaHarness extends AccountsHarness {
 
 export interface SignedIn {
   email: string;
+  userId: string;
   tokens: TokenPair;
   mfa: Client<typeof MfaService>;
   auth: Client<typeof AuthService>;
@@ -152,7 +153,9 @@ export async function startMfaHarness(env: Record<string, string> = {}): Promise
     async user(email) {
       await h.signUp(email);
       const tokens = await h.login(email);
-      return { email, tokens, mfa: mfaFor(tokens.accessToken), auth: h.authed(tokens.accessToken) };
+      const auth = h.authed(tokens.accessToken);
+      const userId = (await auth.getCurrentUser({})).user?.id as string;
+      return { email, userId, tokens, mfa: mfaFor(tokens.accessToken), auth };
     },
     async close() {
       await h.close();

@@ -49,6 +49,7 @@ import {
 import { commitThenThrow } from "./failures.js";
 import { sendMobileVerification, verifyMobile } from "./mobile.js";
 import { checkProof, type Proof } from "./proof.js";
+import { purgeExpired } from "./purge.js";
 import { sendCode } from "./sent-codes.js";
 import { recordStepUp, requireRecentSecondFactor } from "./step-up.js";
 import {
@@ -89,6 +90,11 @@ export class Mfa implements SecondFactorGate {
       this.deps.rateLimitWindowSeconds,
     );
     if (!result.allowed) throw resourceExhausted("too many codes sent", result.retryAfterSeconds);
+  }
+
+  /** Deletes expired challenges, codes, trusted devices and step-ups. */
+  purgeExpired(): Promise<void> {
+    return purgeExpired(this.store, this.deps.clock.now());
   }
 
   // ---- SecondFactorGate (Login, password change and reset) ----
