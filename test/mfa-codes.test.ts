@@ -98,10 +98,9 @@ describe("SMS, email and recovery codes", () => {
       authenticatorId: u.id,
       code: newer,
     });
-    const amr = JSON.parse(
-      Buffer.from((res.tokens?.accessToken as string).split(".")[1] as string, "base64url").toString(),
-    );
-    expect(amr.amr).toEqual(["pwd", "sms", "mfa"]);
+    const accessToken = res.tokens?.accessToken ?? "";
+    const payload = JSON.parse(Buffer.from(accessToken.split(".")[1] ?? "", "base64url").toString());
+    expect(payload.amr).toEqual(["pwd", "sms", "mfa"]);
 
     await anonymous().deliverChallenge({ challengeId: second.challengeId, authenticatorId: u.id });
     const late = await h.smsCode(u.mobile);
@@ -205,6 +204,35 @@ describe("SMS, email and recovery codes", () => {
       code: fresh.recoveryCodes[0] as string,
     });
     expect((await u.mfa.listAuthenticators({})).authenticators.map((a) => a.id)).toEqual([freshId]);
+  });
+
+  test("StepUp with an SMS factor: an empty code texts one, which then steps up the session", async () => {
+    const u = await smsUser();
+    // The enrolment counted as a step-up; let it age out.
+    h.server.clock.advanceSeconds(11 * 60);
+    await expectCode(
+      u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES }),
+      Code.PermissionDenied,
+    );
+    const sent = await u.mfa.stepUp({ authenticatorId: u.id, code: "" });
+    expect(sent.validUntilTime).toBeUndefined();
+    const stepped = await u.mfa.stepUp({ authenticatorId: u.id, code: await h.smsCode(u.mobile) });
+    expect(Number(stepped.validUntilTime?.seconds) * 1000).toBe(h.server.clock.now() + 600_000);
+    await u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+  });
+
+  test("another user's authenticator is not found", async () => {
+    const owner = await smsUser();
+    const other = await h.user(`other${++n}@example.com`);
+    await expectCode(other.mfa.getAuthenticator({ authenticatorId: owner.id }), Code.NotFound);
+    await expectCode(other.mfa.stepUp({ authenticatorId: owner.id, code: "123456" }), Code.NotFound);
+    await expectCode(
+      other.mfa.deleteAuthenticator({
+        authenticatorId: owner.id,
+        proof: { case: "password", value: PASSWORD },
+      }),
+      Code.NotFound,
+    );
   });
 
   describe("mobile verification", () => {

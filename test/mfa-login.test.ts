@@ -2,8 +2,9 @@
 // other sessions, trusted devices, password change and reset, and step-up before sensitive changes.
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { AuthMethod, type TokenPair } from "../gen/authd/v1/common_pb.js";
-import { AuthenticatorType, type MfaChallenge } from "../gen/authd/v1/mfa_pb.js";
+import { AuthenticatorType, type MfaChallenge, MfaService } from "../gen/authd/v1/mfa_pb.js";
 import { MfaChallengeEntity, MfaTrustedDeviceEntity } from "../src/store/entities/mfa.js";
 import { expectCode, tokenFrom } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
@@ -83,6 +84,31 @@ describe("sign-in with a second factor", () => {
     const me = await h.authed(tokens.accessToken).getCurrentUser({});
     expect(me.user?.email).toBe(u.email);
   });
+
+  for (const protocol of ["grpc", "grpc-web"] as const) {
+    test(`the challenge RPCs work over ${protocol}`, async () => {
+      const u = await mfaUser();
+      const res = await h.server
+        .client(AuthService, protocol)
+        .login({ identifier: u.email, password: PASSWORD });
+      if (res.result.case !== "mfaChallenge") throw new Error("expected a challenge");
+      const mfa = h.server.client(MfaService, protocol);
+      const answer = await mfa.verifyChallenge({
+        challengeId: res.result.value.challengeId,
+        authenticatorId: u.recoveryId,
+        code: u.codes[0] as string,
+      });
+      expect(claims(answer.tokens?.accessToken as string).amr).toEqual(["pwd", "otp", "mfa"]);
+      await expectCode(
+        mfa.verifyChallenge({
+          challengeId: res.result.value.challengeId,
+          authenticatorId: u.recoveryId,
+          code: "x",
+        }),
+        Code.Unauthenticated,
+      );
+    });
+  }
 
   test("a challenge is single use: of two concurrent verifications only one creates a session", async () => {
     const u = await mfaUser();
