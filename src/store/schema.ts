@@ -2,19 +2,19 @@
 // with a later timestamp; migrations are never edited once landed.
 import { ApiKeyEntity } from "./entities/api-key.js";
 import { AuditEventEntity } from "./entities/audit-event.js";
+import { mfaEntities } from "./entities/mfa.js";
+import { OneTimeTokenEntity } from "./entities/one-time-token.js";
 import { OutboxMessageEntity } from "./entities/outbox-message.js";
 import { RateLimitEntity } from "./entities/rate-limit.js";
 import { RefreshTokenEntity } from "./entities/refresh-token.js";
 import { SessionEntity } from "./entities/session.js";
 import { SigningKeyEntity } from "./entities/signing-key.js";
 import { UserEntity } from "./entities/user.js";
-import { mfaEntities } from "./entities/mfa.js";
-import { Mfa1764000003000 } from "./migrations/1764000003000-mfa.js";
-import { OneTimeTokenEntity } from "./entities/one-time-token.js";
 import { Initial1764000000000 } from "./migrations/1764000000000-initial.js";
 import { Sessions1764000001000 } from "./migrations/1764000001000-sessions.js";
-import { Accounts1764000004000 } from "./migrations/1764000004000-accounts.js";
 import { Delivery1764000002000 } from "./migrations/1764000002000-delivery.js";
+import { Mfa1764000003000 } from "./migrations/1764000003000-mfa.js";
+import { Accounts1764000004000 } from "./migrations/1764000004000-accounts.js";
 
 export const entities = [
   UserEntity,
@@ -22,8 +22,17 @@ export const entities = [
   SigningKeyEntity,
   SessionEntity,
   RefreshTokenEntity,
-  ApiKeyEntity, OneTimeTokenEntity, OutboxMessageEntity, RateLimitEntity,
+  ApiKeyEntity,
+  OneTimeTokenEntity,
+  OutboxMessageEntity,
+  RateLimitEntity,
   ...mfaEntities,
 ];
 
-export const migrations = [Initial1764000000000, Sessions1764000001000, Accounts1764000004000, Delivery1764000002000, Mfa1764000003000];
+export const migrations = [
+  Initial1764000000000,
+  Sessions1764000001000,
+  Accounts1764000004000,
+  Delivery1764000002000,
+  Mfa1764000003000,
+];
