@@ -3,6 +3,7 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthenticatorType, type MfaChallenge } from "../gen/authd/v1/mfa_pb.js";
+import { MfaRecoveryCodeEntity } from "../src/store/entities/mfa.js";
 import { expectCode } from "./helpers/accounts.js";
 import { type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
 
@@ -164,6 +165,11 @@ describe("SMS, email and recovery codes", () => {
     const id = created.authenticator?.id as string;
     expect(created.authenticator?.active).toBe(true);
     expect((await u.mfa.getAuthenticator({ authenticatorId: id })).authenticator?.remainingCodes).toBe(10);
+    // Stored only as salted argon2id hashes (50-bit codes need a slow hash: ASVS 6.5.2).
+    const stored = await h.server.app.store.transaction((em) =>
+      em.findBy(MfaRecoveryCodeEntity, { authenticatorId: id }),
+    );
+    expect(stored.map((row) => row.codeHash.startsWith("$argon2id$"))).toEqual(Array(10).fill(true));
 
     const c1 = await challenge(u.email);
     // Typed loosely: lower case, without the dash.

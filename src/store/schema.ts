@@ -14,6 +14,7 @@ import { Initial1764000000000 } from "./migrations/1764000000000-initial.js";
 import { Sessions1764000001000 } from "./migrations/1764000001000-sessions.js";
 import { Delivery1764000002000 } from "./migrations/1764000002000-delivery.js";
 import { Mfa1764000003000 } from "./migrations/1764000003000-mfa.js";
+import { MfaRecoveryCodeHash1764000003001 } from "./migrations/1764000003001-mfa-recovery-code-hash.js";
 import { Accounts1764000004000 } from "./migrations/1764000004000-accounts.js";
 
 export const entities = [
@@ -35,4 +36,5 @@ export const migrations = [
   Accounts1764000004000,
   Delivery1764000002000,
   Mfa1764000003000,
+  MfaRecoveryCodeHash1764000003001,
 ];

@@ -3,6 +3,11 @@ import type { Clock } from "../../clock.js";
 import type { MessageQueue, RateLimiter, SessionIssuer } from "../ports.js";
 import type { SecretBox } from "./secret-box.js";
 
+export interface SlowHasher {
+  hash(secret: string): Promise<string>;
+  verify(hash: string, secret: string): Promise<boolean>;
+}
+
 export interface MfaDeps {
   clock: Clock;
   outbox: MessageQueue;
@@ -17,6 +22,9 @@ export interface MfaDeps {
   rateLimiter: RateLimiter;
   codesPerUser: number;
   rateLimitWindowSeconds: number;
-  /** Checks a password against the account's stored hash (NFKC, argon2id). */
-  verifyPassword(hash: string, password: string): Promise<boolean>;
+  /**
+   * The accounts' argon2id hasher: checks passwords, and hashes recovery codes, which carry fewer
+   * than 112 bits and so need a salted slow hash (ASVS 6.5.2).
+   */
+  hasher: SlowHasher;
 }

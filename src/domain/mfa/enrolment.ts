@@ -12,7 +12,7 @@ import type { UserEntity } from "../../store/entities/user.js";
 import { findStrict } from "../../store/guard.js";
 import { type AuditContext, recordAudit } from "../audit.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
-import { hashRecoveryCode, newRecoveryCodes } from "./codes.js";
+import { newRecoveryCodes, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
 import { authenticatorKey, clearFailures } from "./failures.js";
 import { factorChangedEmail } from "./messages.js";
@@ -135,15 +135,12 @@ export async function createRecoveryCodes(
   a.active = true;
   await em.insert(MfaAuthenticatorEntity, a);
   const codes = newRecoveryCodes();
-  await em.insert(
-    MfaRecoveryCodeEntity,
-    codes.map((code) => ({
-      id: randomUUID(),
-      authenticatorId: a.id,
-      codeHash: hashRecoveryCode(code),
-      usedAt: null,
-    })),
-  );
+  const rows = [];
+  for (const code of codes) {
+    const codeHash = await deps.hasher.hash(normaliseRecoveryCode(code));
+    rows.push({ id: randomUUID(), authenticatorId: a.id, codeHash, usedAt: null });
+  }
+  await em.insert(MfaRecoveryCodeEntity, rows);
   await activated(deps, em, user, a, context);
   return { authenticator: a, codes };
 }

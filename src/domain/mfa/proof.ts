@@ -25,7 +25,7 @@ export async function checkProof(
   if (locked) return locked;
   let ok = false;
   if (proof.kind === "password") {
-    ok = proof.password !== "" && (await deps.verifyPassword(user.passwordHash, proof.password));
+    ok = proof.password !== "" && (await deps.hasher.verify(user.passwordHash, proof.password));
   } else {
     for (const a of await activeAuthenticators(em, user.id)) {
       if (a.type !== "totp" && a.type !== "recovery_codes") continue;

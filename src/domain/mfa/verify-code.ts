@@ -2,10 +2,11 @@
 // its own single-use rule: TOTP records the accepted time step with a conditional UPDATE (a code
 // of that step or an earlier one never passes again); a recovery code is marked used with a
 // conditional UPDATE; an SMS or email code is deleted. Of two concurrent uses, only one wins.
-import type { EntityManager } from "typeorm";
+import { type EntityManager, IsNull } from "typeorm";
 import { MfaAuthenticatorEntity, MfaRecoveryCodeEntity } from "../../store/entities/mfa.js";
+import { findStrict } from "../../store/guard.js";
 import { type DomainError, invalidArgument } from "../errors.js";
-import { hashRecoveryCode, looksLikeRecoveryCode } from "./codes.js";
+import { looksLikeRecoveryCode, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
 import { authenticatorKey, clearFailures, lockedError, recordFailure } from "./failures.js";
 import { consumeCode } from "./sent-codes.js";
@@ -34,18 +35,23 @@ async function acceptTotp(deps: MfaDeps, em: EntityManager, a: MfaAuthenticatorE
 async function acceptRecoveryCode(deps: MfaDeps, em: EntityManager, a: MfaAuthenticatorEntity, code: string) {
   if (!looksLikeRecoveryCode(code)) return false;
   const now = deps.clock.now();
-  const result = await em
-    .createQueryBuilder()
-    .update(MfaRecoveryCodeEntity)
-    .set({ usedAt: now })
-    .where("authenticator_id = :id AND code_hash = :hash AND used_at IS NULL", {
-      id: a.id,
-      hash: hashRecoveryCode(code),
-    })
-    .execute();
-  if (result.affected !== 1) return false;
-  await em.update(MfaAuthenticatorEntity, { id: a.id }, { lastUsedAt: now });
-  return true;
+  const typed = normaliseRecoveryCode(code);
+  // Salted hashes cannot be looked up: check each unused code of the set (ten at most).
+  const unused = await findStrict(em, MfaRecoveryCodeEntity, { authenticatorId: a.id, usedAt: IsNull() });
+  for (const row of unused) {
+    if (!(await deps.hasher.verify(row.codeHash, typed))) continue;
+    // The conditional UPDATE is the single use: of two concurrent uses, one changes the row.
+    const result = await em
+      .createQueryBuilder()
+      .update(MfaRecoveryCodeEntity)
+      .set({ usedAt: now })
+      .where("id = :id AND used_at IS NULL", { id: row.id })
+      .execute();
+    if (result.affected !== 1) return false;
+    await em.update(MfaAuthenticatorEntity, { id: a.id }, { lastUsedAt: now });
+    return true;
+  }
+  return false;
 }
 
 /** Checks and uses up `code` for `a`, without lockout bookkeeping. */

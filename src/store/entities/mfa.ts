@@ -48,7 +48,8 @@ export class MfaRecoveryCodeEntity {
   @Column({ name: "authenticator_id", type: "varchar", length: 36 })
   authenticatorId: string;
 
-  @Column({ name: "code_hash", type: "varchar", length: 64 })
+  /** argon2id PHC string of the normalised code (see codes.ts). */
+  @Column({ name: "code_hash", type: "text" })
   codeHash: string;
 
   @Column({ name: "used_at", type: "bigint", nullable: true, transformer: millis })
