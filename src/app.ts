@@ -13,6 +13,7 @@ import { ApiKeys } from "./domain/api-keys.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
 import { Mfa } from "./domain/mfa/mfa.js";
 import { SecretBox } from "./domain/mfa/secret-box.js";
+import { PasswordConfirmation } from "./domain/password-confirmation.js";
 import { PasswordHasher } from "./domain/passwords.js";
 import { type CaptchaVerifier, type RateLimiter, type SecondFactorGate } from "./domain/ports.js";
 import { DatabaseRateLimiter } from "./domain/rate-limiter.js";
@@ -51,10 +52,6 @@ export interface App {
   jwks(): Promise<{ keys: object[] }>;
   isHealthy(): Promise<boolean>;
   close(): Promise<void>;
-}
-
-function notWired(part: string): never {
-  throw new Error(`${part} is not wired yet`);
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -98,6 +95,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
   });
 
+  // ---- passwords: hashing and re-authentication (accounts issue) ----
+  const hasher = new PasswordHasher({
+    memoryKib: config.argon2MemoryKib,
+    iterations: config.argon2Iterations,
+    parallelism: config.argon2Parallelism,
+  });
+  const passwords = new PasswordConfirmation({
+    hasher,
+    rateLimiter,
+    maxFailures: config.loginMaxFailuresPerAccount,
+    windowSeconds: config.rateLimitWindowSeconds,
+  });
+
   // ---- sessions and tokens (sessions issue) ----
   const signingKeys = new SigningKeys(
     store,
@@ -110,15 +120,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw error;
   });
   const accessTokens = new AccessTokens(signingKeys, clock, config);
-  const apiKeys = new ApiKeys({
-    store,
-    clock,
-    // `hasher` is built in the accounts block below; this runs only on a request, after it exists.
-    checkPassword: (hash, password) => hasher.verify(hash, password),
-    rateLimiter,
-    maxPasswordFailures: config.loginMaxFailuresPerAccount,
-    windowSeconds: config.rateLimitWindowSeconds,
-  });
+  const apiKeys = new ApiKeys({ store, clock, passwords });
   const sessions = new Sessions(store, clock, config, accessTokens, apiKeys);
   const jwks = () => signingKeys.jwks();
 
@@ -135,11 +137,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       rateLimiter,
       codesPerUser: config.emailsPerAddress,
       rateLimitWindowSeconds: config.rateLimitWindowSeconds,
-      // `hasher` is built in the accounts block below; these run only on a request, after it exists.
-      hasher: {
-        hash: (secret) => hasher.hash(secret),
-        verify: (hash, secret) => hasher.verify(hash, secret),
-      },
+      hasher,
     },
     store,
   );
@@ -151,16 +149,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   closers.push(async () => clearInterval(purgeMfa));
 
   // ---- accounts (accounts issue) ----
-  const hasher = new PasswordHasher({
-    memoryKib: config.argon2MemoryKib,
-    iterations: config.argon2Iterations,
-    parallelism: config.argon2Parallelism,
-  });
   const accounts: AccountDeps = {
     config,
     clock,
     store,
     hasher,
+    passwords,
     rateLimiter,
     captcha,
     mail: new AccountMail(outbox, templates),

@@ -39,6 +39,27 @@ describe("ChangePassword", () => {
     await h.login("change1@example.com", PASSWORD);
   });
 
+  it("counts wrong current passwords, so a stolen session cannot guess the password", async () => {
+    await h.signUp("guess@example.com");
+    const api = h.authed((await h.login("guess@example.com")).accessToken);
+    for (let i = 0; i < h.server.app.config.loginMaxFailuresPerAccount; i++) {
+      await expectCode(
+        api.changePassword({ oldPassword: `guess number ${i}`, newPassword: NEW_PASSWORD }),
+        Code.Unauthenticated,
+        /old_password/,
+      );
+    }
+    await expectCode(
+      api.changePassword({ oldPassword: PASSWORD, newPassword: NEW_PASSWORD }),
+      Code.ResourceExhausted,
+      /too many wrong passwords/,
+    );
+    await expectCode(api.requestDeletion({ password: PASSWORD }), Code.ResourceExhausted);
+    h.server.clock.advanceSeconds(3601);
+    const fresh = h.authed((await h.login("guess@example.com")).accessToken);
+    await fresh.changePassword({ oldPassword: PASSWORD, newPassword: NEW_PASSWORD });
+  });
+
   it("needs a caller", async () => {
     await expectCode(
       h.auth.changePassword({ oldPassword: PASSWORD, newPassword: NEW_PASSWORD }),

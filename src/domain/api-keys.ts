@@ -9,8 +9,9 @@ import { UserEntity } from "../store/entities/user.js";
 import { findOneStrict, findStrict } from "../store/guard.js";
 import type { Store } from "../store/store.js";
 import { recordAudit } from "./audit.js";
-import { invalidArgument, notFound, resourceExhausted, unauthenticated } from "./errors.js";
-import type { ClientInfo, RateLimiter } from "./ports.js";
+import { invalidArgument, notFound, unauthenticated } from "./errors.js";
+import type { PasswordConfirmation } from "./password-confirmation.js";
+import type { ClientInfo } from "./ports.js";
 import { hashSecret, randomToken, safeEqual } from "./secrets.js";
 
 /** The scopes an API key can hold; each RPC a key may call names the one it needs. */
@@ -37,8 +38,6 @@ export interface AuthenticatedKey {
   user: UserEntity;
 }
 
-export type PasswordCheck = (passwordHash: string, password: string) => Promise<boolean>;
-
 export function looksLikeApiKey(token: string): boolean {
   return token.startsWith("authd_");
 }
@@ -46,12 +45,8 @@ export function looksLikeApiKey(token: string): boolean {
 export interface ApiKeyDeps {
   store: Store;
   clock: Clock;
-  /** The accounts part's password verification (argon2id of the NFKC-normalised password). */
-  checkPassword: PasswordCheck;
-  /** Wrong re-authentication passwords are counted per user, so a stolen session cannot guess the password. */
-  rateLimiter: RateLimiter;
-  maxPasswordFailures: number;
-  windowSeconds: number;
+  /** Re-authentication with the account password (counted per account; see password-confirmation.ts). */
+  passwords: PasswordConfirmation;
 }
 
 export class ApiKeys {
@@ -87,16 +82,9 @@ export class ApiKeys {
     if (input.expiresAt !== undefined && input.expiresAt <= now) {
       throw invalidArgument("expire_time", "must be in the future");
     }
-    if (password === "") throw invalidArgument("password", "is required");
-    const limitKey = `reauth:api-key:${userId}`;
-    const { maxPasswordFailures, windowSeconds } = this.deps;
-    const allowed = await this.deps.rateLimiter.peek(limitKey, maxPasswordFailures, windowSeconds);
-    if (!allowed.allowed) throw resourceExhausted("too many wrong passwords", allowed.retryAfterSeconds);
     const user = await this.store.transaction((em) => findOneStrict(em, UserEntity, { id: userId }));
-    if (!user || !(await this.deps.checkPassword(user.passwordHash, password))) {
-      await this.deps.rateLimiter.consume(limitKey, maxPasswordFailures, windowSeconds);
-      throw unauthenticated("the password is not correct");
-    }
+    if (!user) throw unauthenticated("the account no longer exists");
+    await this.deps.passwords.confirm(userId, user.passwordHash, password);
     const id = randomBytes(12).toString("hex");
     const secret = `authd_${id}_${randomToken(32)}`;
     return this.store.transaction(async (em) => {

@@ -3,7 +3,7 @@
 import { AuditEventEntity } from "../../store/entities/audit-event.js";
 import { UserEntity } from "../../store/entities/user.js";
 import { recordAudit } from "../audit.js";
-import { invalidArgument, invalidCredentials } from "../errors.js";
+import { invalidArgument } from "../errors.js";
 import { consumeToken, issueToken } from "../one-time-tokens.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
@@ -20,7 +20,7 @@ export async function requestClosure(
 ): Promise<void> {
   requireNonEmpty(password, "password");
   const user = await deps.store.transaction((em) => getUserOrThrow(em, userId));
-  if (!(await deps.hasher.verify(user.passwordHash, password))) throw invalidCredentials();
+  await deps.passwords.confirm(user.id, user.passwordHash, password);
   const now = deps.clock.now();
   await deps.store.transaction(async (em) => {
     const { token, expiresAt } = await issueToken(em, now, kind, user.id, deps.config.confirmationTtlSeconds);
@@ -48,7 +48,7 @@ export async function confirmDeactivation(
   });
 }
 
-export async function confirmDeletion(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
+export async function confirmDeletion(deps: AccountDeps, token: string, _client: ClientInfo): Promise<void> {
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
   await deps.store.transaction(async (em) => {

@@ -1,6 +1,7 @@
 import type { Clock } from "../../clock.js";
 import type { Config } from "../../config.js";
 import type { Store } from "../../store/store.js";
+import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { CaptchaVerifier, RateLimiter, SecondFactorGate, SessionIssuer } from "../ports.js";
 import type { AccountMail } from "./mail.js";
@@ -11,6 +12,7 @@ export interface AccountDeps {
   clock: Clock;
   store: Store;
   hasher: PasswordHasher;
+  passwords: PasswordConfirmation;
   sessions: SessionIssuer;
   rateLimiter: RateLimiter;
   captcha: CaptchaVerifier;

@@ -2,7 +2,7 @@
 // session, lifts a lockout and never bypasses the second factor: it changes the password only.
 import { UserEntity } from "../../store/entities/user.js";
 import { recordAudit } from "../audit.js";
-import { invalidArgument, invalidCredentials } from "../errors.js";
+import { invalidArgument } from "../errors.js";
 import { consumeToken, issueToken, peekToken } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
@@ -29,9 +29,7 @@ export async function changePassword(
   requireNonEmpty(input.oldPassword, "old_password");
   requireNonEmpty(input.newPassword, "new_password");
   const user = await deps.store.transaction((em) => getUserOrThrow(em, input.userId));
-  if (!(await deps.hasher.verify(user.passwordHash, input.oldPassword))) {
-    throw invalidCredentials();
-  }
+  await deps.passwords.confirm(user.id, user.passwordHash, input.oldPassword, "old_password");
   checkPasswordPolicy(input.newPassword, deps.config.passwordMinLength, user, "new_password");
   if (input.newPassword.normalize("NFKC") === input.oldPassword.normalize("NFKC")) {
     throw invalidArgument("new_password", "must differ from the current password");
@@ -61,7 +59,7 @@ export async function requestPasswordReset(
   const now = deps.clock.now();
   await deps.store.transaction(async (em) => {
     const user = await findUserByEmail(em, email);
-    if (!user || user.status !== "active") return;
+    if (user?.status !== "active") return;
     const { token, expiresAt } = await issueToken(
       em,
       now,

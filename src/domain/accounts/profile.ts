@@ -3,7 +3,7 @@
 import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
 import { recordAudit } from "../audit.js";
-import { alreadyExists, invalidArgument, invalidCredentials } from "../errors.js";
+import { alreadyExists, invalidArgument } from "../errors.js";
 import { issueToken } from "../one-time-tokens.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
@@ -57,8 +57,12 @@ export async function updateUser(
   if (emailChange !== undefined) {
     if (changes.currentPassword === "")
       throw invalidArgument("current_password", "is required to change the email");
-    if (!(await deps.hasher.verify(current.passwordHash, changes.currentPassword)))
-      throw invalidCredentials();
+    await deps.passwords.confirm(
+      current.id,
+      current.passwordHash,
+      changes.currentPassword,
+      "current_password",
+    );
     await limit(deps, `email:${emailChange}`, deps.config.emailsPerAddress, "emails to this address");
   }
   const now = deps.clock.now();

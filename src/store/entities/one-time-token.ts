@@ -1,7 +1,12 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
 import { json, millis } from "../columns.js";
 
-export type OneTimeTokenPurpose = "verify_email" | "change_email" | "reset_password" | "deactivate" | "delete";
+export type OneTimeTokenPurpose =
+  | "verify_email"
+  | "change_email"
+  | "reset_password"
+  | "deactivate"
+  | "delete";
 
 /** An emailed single-use token. Only the SHA-256 of the token is stored. */
 @Entity({ name: "one_time_tokens" })

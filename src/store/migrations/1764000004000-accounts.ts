@@ -17,7 +17,14 @@ export class Accounts1764000004000 implements MigrationInterface {
           { name: "expires_at", type: "bigint" },
           { name: "used_at", type: "bigint", isNullable: true },
         ],
-        foreignKeys: [{ columnNames: ["user_id"], referencedTableName: "users", referencedColumnNames: ["id"], onDelete: "CASCADE" }],
+        foreignKeys: [
+          {
+            columnNames: ["user_id"],
+            referencedTableName: "users",
+            referencedColumnNames: ["id"],
+            onDelete: "CASCADE",
+          },
+        ],
         indices: [{ name: "idx_one_time_tokens_user", columnNames: ["user_id", "purpose"] }],
       }),
     );
