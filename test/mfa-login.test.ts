@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { AuthMethod, type TokenPair } from "../gen/authd/v1/common_pb.js";
 import { AuthenticatorType, type MfaChallenge, MfaService } from "../gen/authd/v1/mfa_pb.js";
+import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { MfaChallengeEntity, MfaTrustedDeviceEntity } from "../src/store/entities/mfa.js";
 import { expectCode, tokenFrom } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
@@ -322,6 +323,17 @@ describe("sign-in with a second factor", () => {
       expect((await session.listAuthenticators({})).authenticators.map((a) => a.id)).toEqual([u.totpId]);
       const notice = await h.mailTo(u.email, /removed/i);
       expect(notice.text).toMatch(/recovery codes was removed/);
+    });
+
+    test("creating an API key needs a recent second factor too", async () => {
+      const u = await mfaUser();
+      const { accessToken } = (await signInWithTotp(u)).tokens as TokenPair;
+      const sessions = h.server.client(SessionService, "connect", { authorization: `Bearer ${accessToken}` });
+      const request = { name: "ci", scopes: ["sessions:read"], password: PASSWORD };
+      h.server.clock.advanceSeconds(11 * 60);
+      await expectCode(sessions.createApiKey(request), Code.PermissionDenied, /recent second factor/);
+      await h.mfaFor(accessToken).stepUp({ authenticatorId: u.totpId, code: appCode(u.secret, now()) });
+      expect((await sessions.createApiKey(request)).secret).toMatch(/^authd_/);
     });
 
     test("a session signed in with a trusted device must step up before adding or removing a factor", async () => {

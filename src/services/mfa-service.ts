@@ -20,12 +20,12 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
   };
   return {
     async listAuthenticators(_req, ctx) {
-      const caller = requireCaller(ctx);
+      const caller = requireSession(ctx);
       return { authenticators: (await mfa.list(caller.userId)).map(toAuthenticatorProto) };
     },
 
     async getAuthenticator(req, ctx) {
-      const caller = requireCaller(ctx);
+      const caller = requireSession(ctx);
       return { authenticator: toAuthenticatorProto(await mfa.get(caller.userId, req.authenticatorId)) };
     },
 
@@ -82,7 +82,7 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
     },
 
     async listTrustedDevices(_req, ctx) {
-      const caller = requireCaller(ctx);
+      const caller = requireSession(ctx);
       return { devices: (await mfa.devices(caller.userId)).map(toTrustedDeviceProto) };
     },
 

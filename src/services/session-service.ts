@@ -19,6 +19,7 @@ import {
 import type { App } from "../app.js";
 import { looksLikeApiKey } from "../domain/api-keys.js";
 import { invalidArgument } from "../domain/errors.js";
+import { requireRecentSecondFactor } from "../domain/mfa/step-up.js";
 import type { SessionView } from "../domain/sessions.js";
 import type { ApiKeyEntity } from "../store/entities/api-key.js";
 import { requestInfo, requireCaller, requireSession } from "./caller.js";
@@ -119,6 +120,8 @@ export function sessionService(app: App): Partial<ServiceImpl<typeof SessionServ
     validateToken: (req) => validateToken(app, req),
     async createApiKey(req, ctx) {
       const caller = requireSession(ctx);
+      // A key outlives the session that made it: an account with a second factor must prove it recently.
+      await app.store.transaction((em) => requireRecentSecondFactor(em, caller, app.clock.now()));
       const { key, secret } = await app.apiKeys.create(
         caller.userId,
         req.password,
