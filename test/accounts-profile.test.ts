@@ -2,6 +2,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { UserStatus } from "../gen/authd/v1/common_pb.js";
+import { MfaService } from "../gen/authd/v1/mfa_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { AuditEventEntity } from "../src/store/entities/audit-event.js";
 import { UserEntity } from "../src/store/entities/user.js";
@@ -112,6 +113,11 @@ describe("API keys on the profile", () => {
       Code.PermissionDenied,
     );
     expect((await reader.getCurrentUser({})).user?.firstName).toBe("Scripted");
+    // Second factors are managed only from a signed-in session, whatever a key's scopes.
+    const everything = await make(["profile:read", "profile:write", "sessions:read", "sessions:write"]);
+    const mfaWithKey = h.server.client(MfaService, "connect", { "x-api-key": everything });
+    await expectCode(mfaWithKey.listAuthenticators({}), Code.PermissionDenied);
+    await expectCode(mfaWithKey.listTrustedDevices({}), Code.PermissionDenied);
   });
 });
 
