@@ -91,7 +91,12 @@ describe("GetCurrentUser / UpdateCurrentUser", () => {
         { mobile: "+447700900001", mobileVerified: true },
       ),
     );
-    const { user } = await api.updateCurrentUser({ mobile: "+447700900002" });
+    await expectCode(
+      api.updateCurrentUser({ mobile: "+447700900002" }),
+      Code.InvalidArgument,
+      /current_password/,
+    );
+    const { user } = await api.updateCurrentUser({ mobile: "+447700900002", currentPassword: PASSWORD });
     expect(user).toMatchObject({ mobile: "+447700900002", mobileVerified: false });
   });
 });

@@ -246,7 +246,7 @@ describe("SMS, email and recovery codes", () => {
       const u = await h.user("mobile@example.com");
       await expectCode(u.mfa.resendMobileVerification({}), Code.FailedPrecondition, /no mobile/);
       const mobile = nextNumber();
-      await u.auth.updateCurrentUser({ mobile });
+      await u.auth.updateCurrentUser({ mobile, currentPassword: PASSWORD });
       await u.mfa.resendMobileVerification({});
       const older = await h.smsCode(mobile);
       await u.mfa.resendMobileVerification({});
@@ -263,10 +263,10 @@ describe("SMS, email and recovery codes", () => {
     test("a code sent to an earlier number does not verify a changed one; five wrong codes lock for 15 minutes", async () => {
       const u = await h.user("mobile-change@example.com");
       const first = nextNumber();
-      await u.auth.updateCurrentUser({ mobile: first });
+      await u.auth.updateCurrentUser({ mobile: first, currentPassword: PASSWORD });
       await u.mfa.resendMobileVerification({});
       const code = await h.smsCode(first);
-      await u.auth.updateCurrentUser({ mobile: nextNumber() });
+      await u.auth.updateCurrentUser({ mobile: nextNumber(), currentPassword: PASSWORD });
       await expectCode(u.mfa.verifyMobile({ code }), Code.InvalidArgument, /code/);
       for (let i = 0; i < 3; i++)
         await expectCode(u.mfa.verifyMobile({ code: "000000" }), Code.InvalidArgument);
@@ -278,7 +278,7 @@ describe("SMS, email and recovery codes", () => {
 
     test("codes sent to one user are rate limited", async () => {
       const u = await h.user("mobile-flood@example.com");
-      await u.auth.updateCurrentUser({ mobile: nextNumber() });
+      await u.auth.updateCurrentUser({ mobile: nextNumber(), currentPassword: PASSWORD });
       for (let i = 0; i < 5; i++) await u.mfa.resendMobileVerification({});
       await expectCode(u.mfa.resendMobileVerification({}), Code.ResourceExhausted);
     });

@@ -110,9 +110,10 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
       return { user: toUserProto(user, await hasSecondFactor(app, user.id)) };
     },
     async updateCurrentUser(req, ctx) {
-      // Profile fields may be changed with an API key holding profile:write; the email only from a
-      // signed-in session (it also needs the password).
-      const caller = req.email === undefined ? requireCaller(ctx, "profile:write") : requireSession(ctx);
+      // Profile fields may be changed with an API key holding profile:write; the email and the mobile
+      // number only from a signed-in session (they also need the password).
+      const recovery = req.email !== undefined || req.mobile !== undefined;
+      const caller = recovery ? requireSession(ctx) : requireCaller(ctx, "profile:write");
       const user = await updateUser(
         deps,
         caller.userId,

@@ -661,7 +661,8 @@ export type UpdateCurrentUserRequest = Message<"authd.v1.UpdateCurrentUserReques
   lastName?: string | undefined;
 
   /**
-   * New mobile number (E.164); marks the mobile unverified. Empty string removes it.
+   * New mobile number (E.164); needs current_password and marks the mobile unverified. Empty string
+   * removes it.
    *
    * @generated from field: optional string mobile = 5;
    */
@@ -696,7 +697,7 @@ export type UpdateCurrentUserRequest = Message<"authd.v1.UpdateCurrentUserReques
   removeSettings: string[];
 
   /**
-   * Current password; required to change the email.
+   * Current password; required to change the email or the mobile number.
    *
    * @generated from field: string current_password = 10;
    */

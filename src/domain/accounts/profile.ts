@@ -54,15 +54,21 @@ export async function updateUser(
 
   const current = await getUser(deps, userId);
   const emailChange = newEmail !== undefined && newEmail !== current.email ? newEmail : undefined;
-  if (emailChange !== undefined) {
+  const mobileChange = update.mobile !== undefined && update.mobile !== current.mobile;
+  // ASVS 7.5.1: the email and the phone number are how an account is recovered, so changing them
+  // needs the password again.
+  if (emailChange !== undefined || mobileChange) {
+    const what = emailChange !== undefined ? "the email" : "the mobile number";
     if (changes.currentPassword === "")
-      throw invalidArgument("current_password", "is required to change the email");
+      throw invalidArgument("current_password", `is required to change ${what}`);
     await deps.passwords.confirm(
       current.id,
       current.passwordHash,
       changes.currentPassword,
       "current_password",
     );
+  }
+  if (emailChange !== undefined) {
     await limit(deps, `email:${emailChange}`, deps.config.emailsPerAddress, "emails to this address");
   }
   const now = deps.clock.now();
