@@ -17,7 +17,7 @@ import { getUser, updateUser } from "../domain/accounts/profile.js";
 import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
 import type { ClientInfo } from "../domain/ports.js";
 import { requestInfo, requireCaller, requireSession } from "./caller.js";
-import { toLoginChallengeProto } from "./challenge-mapper.js";
+import { toMfaChallengeProto } from "./mfa-mappers.js";
 import { setSessionCookies } from "./session-cookies.js";
 import { toTokenPair } from "./token-mapper.js";
 import { toUserProto } from "./user-mapper.js";
@@ -73,7 +73,7 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
         client(ctx),
       );
       if (result.kind === "challenge") {
-        return { result: { case: "mfaChallenge", value: toLoginChallengeProto(result.challenge) } };
+        return { result: { case: "mfaChallenge", value: toMfaChallengeProto(result.challenge) } };
       }
       if (cookieMode) setSessionCookies(ctx, result.tokens, app.config, app.clock.now());
       return { result: { case: "tokens", value: toTokenPair(result.tokens, !cookieMode) } };
