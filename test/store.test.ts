@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/store/data-source.js";
 import { UserEntity } from "../src/store/entities/user.js";
 import { findOneStrict, UnsafeQueryError } from "../src/store/guard.js";
-import { Store } from "../src/store/store.js";
+import { NestedTransactionError, Store } from "../src/store/store.js";
 
 let dir: string;
 let store: Store;
@@ -63,6 +63,12 @@ describe("the SQLite store", () => {
       findOneStrict(em, UserEntity, { email: "someone@example.com" }),
     );
     expect(user?.firstName).toBe("");
+  });
+
+  it("refuses a transaction opened inside another instead of waiting for it forever", async () => {
+    const nested = store.transaction(() => store.transaction((em) => em.query("SELECT 1")));
+    await expect(nested).rejects.toBeInstanceOf(NestedTransactionError);
+    expect(await store.transaction((em) => em.query("SELECT 1 AS one"))).toEqual([{ one: 1 }]);
   });
 
   it("keeps overlapping transactions apart", async () => {
