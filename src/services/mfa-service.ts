@@ -8,7 +8,7 @@ import type { App } from "../app.js";
 import { invalidArgument } from "../domain/errors.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
 import type { Proof } from "../domain/mfa/proof.js";
-import { requestInfo, requireCaller, requireSession } from "./caller.js";
+import { requestInfo, requireSession } from "./caller.js";
 import { fromAuthenticatorType, toAuthenticatorProto, toTrustedDeviceProto } from "./mfa-mappers.js";
 import { setSessionCookies } from "./session-cookies.js";
 import { toTokenPair } from "./token-mapper.js";

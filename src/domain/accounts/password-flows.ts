@@ -7,9 +7,9 @@ import { consumeToken, issueToken, peekToken } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
-import { checkCaptcha, limit } from "./registration.js";
+import { admitEmailRequest } from "./registration.js";
 import { findUserByEmail, getUserOrThrow } from "./users.js";
-import { normalizeEmail, requireNonEmpty } from "./validation.js";
+import { requireNonEmpty } from "./validation.js";
 
 export type SessionPolicy = "keep" | "revoke_others" | "revoke_all";
 
@@ -52,10 +52,7 @@ export async function requestPasswordReset(
   captchaToken: string,
   client: ClientInfo,
 ): Promise<void> {
-  const email = normalizeEmail(rawEmail);
-  await checkCaptcha(deps, captchaToken, client);
-  await limit(deps, `email:ip:${client.ip}`, deps.config.emailsPerIp, "email requests from this address");
-  await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
+  const email = await admitEmailRequest(deps, rawEmail, captchaToken, client);
   const now = deps.clock.now();
   await deps.store.transaction(async (em) => {
     const user = await findUserByEmail(em, email);

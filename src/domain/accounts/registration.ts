@@ -1,6 +1,7 @@
 // Registration and email verification. Register and ResendVerificationEmail answer the same whether
 // or not the address is registered; the owner of an existing account gets a notice instead.
 import { randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
 import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
 import { recordAudit } from "../audit.js";
@@ -96,14 +97,7 @@ export async function register(deps: AccountDeps, input: RegisterInput, client: 
       user.settings = {};
       user.roles = [];
       await em.save(user);
-      const { token, expiresAt } = await issueToken(
-        em,
-        now,
-        "verify_email",
-        user.id,
-        deps.config.emailVerificationTtlSeconds,
-      );
-      await deps.mail.verifyEmail(em, email, token, expiresAt - now);
+      await sendVerification(deps, em, user.id, email, now);
       await recordAudit(em, now, "user.registered", user.id, client);
     });
   } catch (error) {
@@ -144,22 +138,45 @@ export async function resendVerification(
   captchaToken: string,
   client: ClientInfo,
 ): Promise<void> {
+  const email = await admitEmailRequest(deps, rawEmail, captchaToken, client);
+  await issueVerification(deps, email);
+}
+
+/**
+ * The gate of every public "email me" RPC: a valid address, the captcha, and the per-IP and
+ * per-address limits, counted whether or not the address is registered.
+ */
+export async function admitEmailRequest(
+  deps: AccountDeps,
+  rawEmail: string,
+  captchaToken: string,
+  client: ClientInfo,
+): Promise<string> {
   const email = normalizeEmail(rawEmail);
   await checkCaptcha(deps, captchaToken, client);
   await limit(deps, `email:ip:${client.ip}`, deps.config.emailsPerIp, "email requests from this address");
   await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
+  return email;
+}
+
+async function sendVerification(
+  deps: AccountDeps,
+  em: EntityManager,
+  userId: string,
+  email: string,
+  now: number,
+) {
+  const ttl = deps.config.emailVerificationTtlSeconds;
+  const { token, expiresAt } = await issueToken(em, now, "verify_email", userId, ttl);
+  await deps.mail.verifyEmail(em, email, token, expiresAt - now);
+}
+
+async function issueVerification(deps: AccountDeps, email: string): Promise<void> {
   const now = deps.clock.now();
   await deps.store.transaction(async (em) => {
     const user = await findUserByEmail(em, email);
     if (!user || user.emailVerified || user.status !== "active") return;
-    const { token, expiresAt } = await issueToken(
-      em,
-      now,
-      "verify_email",
-      user.id,
-      deps.config.emailVerificationTtlSeconds,
-    );
-    await deps.mail.verifyEmail(em, email, token, expiresAt - now);
+    await sendVerification(deps, em, user.id, email, now);
   });
 }
 
