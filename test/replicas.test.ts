@@ -1,0 +1,108 @@
+// Two replicas of authd on one PostgreSQL database, as behind a load balancer: everything that must
+// be shared (keys, sessions, counters, single-use tokens) is in the database, so it does not matter
+// which replica answers.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { SessionService } from "../gen/authd/v1/session_pb.js";
+import {
+  type AccountsHarness,
+  expectCode,
+  PASSWORD,
+  startAccountsHarness,
+  tokenFrom,
+} from "./helpers/accounts.js";
+import { createTestDatabase } from "./helpers/postgres.js";
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let a: AccountsHarness;
+let b: AccountsHarness;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const env = {
+    AUTHD_DATABASE_URL: db.url,
+    AUTHD_SECRET: "replicas-share-this-master-secret-0123456789",
+    AUTHD_LOGIN_MAX_FAILURES: "4",
+    AUTHD_REGISTRATIONS_PER_IP: "6",
+  };
+  a = await startAccountsHarness(env);
+  b = await startAccountsHarness(env);
+});
+afterAll(async () => {
+  await a.close();
+  await b.close();
+  await db.drop();
+});
+
+function advanceBoth(seconds: number) {
+  a.server.clock.advanceSeconds(seconds);
+  b.server.clock.advanceSeconds(seconds);
+}
+
+describe("two replicas on one PostgreSQL database", () => {
+  it("accept each other's tokens and see each other's revocations at once", async () => {
+    await a.signUp("shared@example.com");
+    const fromB = await b.login("shared@example.com");
+    expect((await a.authed(fromB.accessToken).getCurrentUser({})).user?.email).toBe("shared@example.com");
+    const rotated = await a.auth.refresh({ refreshToken: fromB.refreshToken });
+    advanceBoth(60);
+    await expectCode(b.auth.refresh({ refreshToken: fromB.refreshToken }), Code.Unauthenticated);
+    const validate = a.server.client(SessionService);
+    expect((await validate.validateToken({ token: rotated.tokens?.accessToken ?? "" })).active).toBe(false);
+  });
+
+  it("count failed sign-ins together, so alternating replicas does not dodge the lockout", async () => {
+    await a.signUp("target@example.com");
+    for (const [i, replica] of [a, b, a, b].entries()) {
+      await expectCode(
+        replica.auth.login({ identifier: "target@example.com", password: `guess ${i} guess` }),
+        Code.Unauthenticated,
+      );
+    }
+    await expectCode(
+      b.auth.login({ identifier: "target@example.com", password: PASSWORD }),
+      Code.ResourceExhausted,
+      /locked/,
+    );
+    await expectCode(
+      a.auth.login({ identifier: "target@example.com", password: PASSWORD }),
+      Code.ResourceExhausted,
+      /locked/,
+    );
+  });
+
+  it("share rate limits", async () => {
+    // Two registrations above already counted; four more fill the window whichever replica takes them.
+    for (const [i, replica] of [a, b, a, b].entries()) {
+      await replica.auth.register({ email: `limit${i}@example.com`, password: PASSWORD });
+    }
+    await expectCode(
+      a.auth.register({ email: "limit9@example.com", password: PASSWORD }),
+      Code.ResourceExhausted,
+    );
+    await expectCode(
+      b.auth.register({ email: "limit9@example.com", password: PASSWORD }),
+      Code.ResourceExhausted,
+    );
+  });
+
+  it("let an emailed token be used once, even when both replicas get it at the same moment", async () => {
+    advanceBoth(3600); // a new rate-limit window after the test above
+    await a.signUp("race@example.com");
+    await a.auth.requestPasswordReset({ email: "race@example.com" });
+    const token = tokenFrom(await a.mailTo("race@example.com", /reset/i));
+    const attempts = await Promise.allSettled([
+      a.auth.resetPassword({ token, newPassword: "first new passphrase" }),
+      b.auth.resetPassword({ token, newPassword: "second new passphrase" }),
+      a.auth.resetPassword({ token, newPassword: "third new passphrase" }),
+      b.auth.resetPassword({ token, newPassword: "fourth new passphrase" }),
+    ]);
+    const won = attempts.filter((r) => r.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    for (const r of attempts) {
+      if (r.status === "rejected") expect(ConnectError.from(r.reason).code).toBe(Code.InvalidArgument);
+    }
+    expect(AuthService.typeName).toBe("authd.v1.AuthService");
+  });
+});
