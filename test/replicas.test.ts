@@ -27,7 +27,8 @@ beforeAll(async () => {
     AUTHD_REGISTRATIONS_PER_IP: "6",
   };
   a = await startAccountsHarness(env);
-  b = await startAccountsHarness(env);
+  // One mail server for both, as in production: either replica's outbox worker may send a message.
+  b = await startAccountsHarness({ ...env, AUTHD_SMTP_URL: a.smtp.url });
 });
 afterAll(async () => {
   await a.close();
