@@ -1,0 +1,95 @@
+// What reaches the log and what reaches the client when things go wrong.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { type App, createApp } from "../src/app.js";
+import { ManualClock } from "../src/clock.js";
+import { loadConfig } from "../src/config.js";
+import { createLogger } from "../src/logger.js";
+import { type RunningServer, startServer } from "../src/server.js";
+import { startSmtpServer, type TestSmtpServer } from "./helpers/smtp.js";
+
+const lines: string[] = [];
+const sink = new Writable({
+  write(chunk, _encoding, done) {
+    lines.push(...String(chunk).split("\n").filter(Boolean));
+    done();
+  },
+});
+
+let dir: string;
+let app: App;
+let server: RunningServer;
+let smtp: TestSmtpServer;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-logs-"));
+  smtp = await startSmtpServer();
+  const config = loadConfig({
+    AUTHD_DATA_DIR: dir,
+    AUTHD_LOG_LEVEL: "trace",
+    AUTHD_SMTP_URL: smtp.url,
+    AUTHD_ARGON2_MEMORY_KIB: "1024",
+    AUTHD_ARGON2_ITERATIONS: "1",
+  });
+  app = await createApp(config, { clock: new ManualClock(), logger: createLogger("trace", sink) });
+  server = await startServer(app, "127.0.0.1", 0);
+});
+afterAll(async () => {
+  await server.close().catch(() => undefined);
+  await smtp.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("logs", () => {
+  it("never contain a password, token or emailed secret, even at trace level", async () => {
+    const auth = createClient(
+      AuthService,
+      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }),
+    );
+    const password = "Sekrit passphrase that must not leak";
+    await auth.register({ email: "logged@example.com", password });
+    await app.outbox.flush();
+    const mail = await smtp.waitFor((m) => m.to.includes("logged@example.com"));
+    const token = /token=([\w-]+)/.exec(mail.text)?.[1] ?? "";
+    await auth.verifyEmail({ token });
+    const res = await auth.login({ identifier: "logged@example.com", password });
+    const tokens = res.result.case === "tokens" ? res.result.value : undefined;
+    await auth
+      .login({ identifier: "logged@example.com", password: `${password} wrong` })
+      .catch(() => undefined);
+    const all = lines.join("\n");
+    expect(lines.some((l) => l.includes('"rpc"'))).toBe(true);
+    for (const secret of [password, token, tokens?.accessToken, tokens?.refreshToken]) {
+      expect(secret).toBeTruthy();
+      expect(all).not.toContain(secret as string);
+    }
+  });
+
+  it("log an unexpected failure with its request id, and answer Internal with only that id", async () => {
+    const auth = createClient(
+      AuthService,
+      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }),
+    );
+    await app.store.dataSource.destroy(); // the database goes away under a running server
+    const error = await auth
+      .register({ email: "later@example.com", password: "another good passphrase" })
+      .then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    expect(error?.code).toBe(Code.Internal);
+    const requestId = /request id ([\w-]+)/.exec(error?.rawMessage ?? "")?.[1];
+    expect(requestId).toBeTruthy();
+    expect(error?.rawMessage).not.toMatch(/SQLITE|TypeORM|at .*\.ts/);
+    const logged = lines
+      .map((l) => JSON.parse(l) as { msg: string; requestId?: string })
+      .find((l) => l.msg === "unexpected error");
+    expect(logged?.requestId).toBe(requestId);
+  });
+});
