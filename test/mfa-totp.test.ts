@@ -71,6 +71,19 @@ describe("TOTP through the server", () => {
     return { ...u, secret: created.totpSecret, id };
   }
 
+  test("a factor change can sign out every other session (ASVS 7.4.3)", async () => {
+    const u = await h.user("others@example.com");
+    const other = await h.login("others@example.com");
+    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+    await u.mfa.verifyAuthenticator({
+      authenticatorId: created.authenticator?.id as string,
+      code: appCode(created.totpSecret, now()),
+      signOutOtherSessions: true,
+    });
+    await expectCode(h.authed(other.accessToken).getCurrentUser({}), Code.Unauthenticated);
+    await u.auth.getCurrentUser({});
+  });
+
   test("enrolment answers a 160-bit secret, an otpauth URI and a QR code; a code from an independent implementation activates it", async () => {
     const u = await h.user("enrol@example.com");
     const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });

@@ -13,6 +13,11 @@ import { fromAuthenticatorType, toAuthenticatorProto, toTrustedDeviceProto } fro
 import { setSessionCookies } from "./session-cookies.js";
 import { toTokenPair } from "./token-mapper.js";
 
+/** After a factor change the user may end every other session (ASVS 7.4.3). */
+async function signOutOthers(app: App, caller: { userId: string; sessionId: string }): Promise<void> {
+  await app.store.transaction((em) => app.sessions.revokeAll(em, caller.userId, caller.sessionId));
+}
+
 export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaService>> {
   const client = (ctx: Parameters<typeof requestInfo>[0]) => {
     const info = requestInfo(ctx);
@@ -44,6 +49,7 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
     async verifyAuthenticator(req, ctx) {
       const caller = requireSession(ctx);
       const summary = await mfa.verify(caller, req.authenticatorId, req.code, client(ctx));
+      if (req.signOutOtherSessions) await signOutOthers(app, caller);
       return { authenticator: toAuthenticatorProto(summary) };
     },
 
@@ -54,6 +60,7 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
       else if (req.proof.case === "code") proof = { kind: "code", code: req.proof.value };
       else throw invalidArgument("password", "or code is required to remove a factor");
       await mfa.remove(caller, req.authenticatorId, proof, client(ctx));
+      if (req.signOutOtherSessions) await signOutOthers(app, caller);
       return {};
     },
 
