@@ -12,7 +12,7 @@ import { AccountMail } from "./domain/accounts/mail.js";
 import { ApiKeys } from "./domain/api-keys.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
 import { Mfa } from "./domain/mfa/mfa.js";
-import { SecretBox } from "./domain/mfa/secret-box.js";
+import { deriveKey, SecretBox } from "./domain/mfa/secret-box.js";
 import { PasswordConfirmation } from "./domain/password-confirmation.js";
 import { PasswordHasher } from "./domain/passwords.js";
 import { type CaptchaVerifier, type RateLimiter, type SecondFactorGate } from "./domain/ports.js";
@@ -109,12 +109,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   // ---- sessions and tokens (sessions issue) ----
-  const signingKeys = new SigningKeys(
-    store,
-    clock,
-    config.accessTokenTtlSeconds,
-    resolveMasterSecret(config),
-  );
+  // AUTHD_SECRET, or the development secret under AUTHD_DATA_DIR: every at-rest key derives from it.
+  const masterSecret = resolveMasterSecret(config);
+  const signingKeys = new SigningKeys(store, clock, config.accessTokenTtlSeconds, masterSecret);
   await signingKeys.init().catch(async (error: unknown) => {
     await store.close();
     throw error;
@@ -130,7 +127,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       clock,
       outbox,
       sessions,
-      box: SecretBox.fromMasterSecret(resolveMasterSecret(config), "authd/v1 totp secret encryption"),
+      box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 totp secret encryption"),
+      codeKey: deriveKey(masterSecret, "authd/v1 sent code hmac"),
       totpIssuer: config.totpIssuer,
       trustedDeviceTtlSeconds: config.trustedDeviceTtlSeconds,
       stepUpTtlSeconds: config.stepUpTtlSeconds,

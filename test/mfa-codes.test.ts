@@ -1,9 +1,10 @@
 // Codes that travel: SMS codes received by a real HTTP server standing in for the provider, email
 // codes read from a real SMTP server, recovery codes, and the profile's mobile verification.
+import { createHash } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthenticatorType, type MfaChallenge } from "../gen/authd/v1/mfa_pb.js";
-import { MfaRecoveryCodeEntity } from "../src/store/entities/mfa.js";
+import { MfaCodeEntity, MfaRecoveryCodeEntity } from "../src/store/entities/mfa.js";
 import { expectCode } from "./helpers/accounts.js";
 import { type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
 
@@ -239,6 +240,24 @@ describe("SMS, email and recovery codes", () => {
       }),
       Code.NotFound,
     );
+  });
+
+  test("a stored code is an HMAC under a server key, so a leaked row cannot be matched by hashing the million codes", async () => {
+    const u = await h.user("leak@example.com");
+    const mobile = nextNumber();
+    await u.auth.updateCurrentUser({ mobile, currentPassword: PASSWORD });
+    await u.mfa.resendMobileVerification({});
+    const code = await h.smsCode(mobile);
+    const row = await h.server.app.store.transaction((em) =>
+      em.findOneByOrFail(MfaCodeEntity, { userId: u.userId }),
+    );
+    expect(row.codeHash).not.toContain(code);
+    // Someone holding the database tries every code with the binding, as an unkeyed hash would allow.
+    const plain = (candidate: string) =>
+      createHash("sha256").update(`code:${row.binding}:${candidate}`).digest("hex");
+    expect(plain(code)).not.toBe(row.codeHash);
+    expect(createHash("sha256").update(code).digest("hex")).not.toBe(row.codeHash);
+    await u.mfa.verifyMobile({ code });
   });
 
   describe("mobile verification", () => {

@@ -109,7 +109,7 @@ export async function deliverChallenge(
   if (a.type !== "sms" && a.type !== "email") {
     throw invalidArgument("authenticator_id", "only SMS and email authenticators need a delivered code");
   }
-  return sendCode(em, deps.outbox, now, {
+  return sendCode(em, deps, now, {
     binding: challengeBinding(challenge.id, a.id),
     userId: challenge.userId,
     channel: a.type,

@@ -1,7 +1,7 @@
 // The shapes of one-time codes: recovery codes (shown once, stored hashed) and the 6-digit codes
 // sent by SMS or email. Users type these, so input is normalised before hashing.
-import { randomBytes } from "node:crypto";
-import { hashSecret, randomDigits } from "../secrets.js";
+import { createHmac, randomBytes } from "node:crypto";
+import { randomDigits } from "../secrets.js";
 
 export const RECOVERY_CODE_COUNT = 10;
 export const SENT_CODE_DIGITS = 6;
@@ -40,9 +40,12 @@ export function newSentCode(): string {
   return randomDigits(SENT_CODE_DIGITS);
 }
 
-/** Sent codes are hashed with what they are bound to, so a code never matches another binding. */
-export function hashSentCode(binding: string, code: string): string {
-  return hashSecret(`code:${binding}:${code.trim()}`);
+/**
+ * Sent codes are keyed-hashed (HMAC under a key from the master secret) with what they are bound to,
+ * so a code never matches another binding and a leaked row does not give the code away.
+ */
+export function hashSentCode(key: Uint8Array, binding: string, code: string): string {
+  return createHmac("sha256", key).update(`code:${binding}:${code.trim()}`).digest("hex");
 }
 
 export function looksLikeSentCode(input: string): boolean {

@@ -14,6 +14,11 @@ export interface MfaDeps {
   sessions: SessionIssuer;
   /** Seals TOTP secrets at rest. */
   box: SecretBox;
+  /**
+   * HMAC key for SMS and email codes. Six digits are quickly guessed from a plain hash, so a leaked
+   * database row must not be enough to recover a code that is still valid.
+   */
+  codeKey: Uint8Array;
   /** Shown by authenticator apps next to the account name. */
   totpIssuer: string;
   trustedDeviceTtlSeconds: number;

@@ -85,7 +85,7 @@ export async function startSms(
   const a = newAuthenticator(user.id, "sms", deps.clock.now());
   a.destination = number;
   await em.insert(MfaAuthenticatorEntity, a);
-  await sendCode(em, deps.outbox, deps.clock.now(), {
+  await sendCode(em, deps, deps.clock.now(), {
     binding: enrolBinding(a.id),
     userId: user.id,
     channel: "sms",
@@ -106,7 +106,7 @@ export async function startEmail(
   const a = newAuthenticator(user.id, "email", deps.clock.now());
   a.destination = user.email;
   await em.insert(MfaAuthenticatorEntity, a);
-  await sendCode(em, deps.outbox, deps.clock.now(), {
+  await sendCode(em, deps, deps.clock.now(), {
     binding: enrolBinding(a.id),
     userId: user.id,
     channel: "email",

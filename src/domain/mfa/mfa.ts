@@ -221,7 +221,7 @@ export class Mfa implements SecondFactorGate {
     if ((target.type === "sms" || target.type === "email") && code.trim() === "" && target.active) {
       await this.limitSends(principal.userId);
       await this.store.transaction((em) =>
-        sendCode(em, this.deps.outbox, this.deps.clock.now(), {
+        sendCode(em, this.deps, this.deps.clock.now(), {
           binding,
           userId: principal.userId,
           channel: target.type as "sms" | "email",

@@ -18,7 +18,7 @@ export async function sendMobileVerification(
   const user = await activeUser(em, userId);
   if (user.mobile === "") throw failedPrecondition("the profile has no mobile number");
   if (user.mobileVerified) throw failedPrecondition("the mobile number is already verified");
-  return sendCode(em, deps.outbox, deps.clock.now(), {
+  return sendCode(em, deps, deps.clock.now(), {
     binding: binding(userId),
     userId,
     channel: "sms",
@@ -40,7 +40,7 @@ export async function verifyMobile(
   const key = binding(userId);
   const locked = await lockedError(em, key, now);
   if (locked) return locked;
-  const row = await consumeCode(em, key, code, now);
+  const row = await consumeCode(em, deps.codeKey, key, code, now);
   // A code sent to an earlier number does not verify the current one.
   if (!row || row.destination !== user.mobile) {
     await recordFailure(em, key, now);

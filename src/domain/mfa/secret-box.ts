@@ -5,6 +5,13 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 
 const VERSION = "v1";
 
+/** A 32-byte key derived (HKDF-SHA256) from the master secret, separated from other uses by `purpose`. */
+export function deriveKey(masterSecret: string | Uint8Array, purpose: string): Buffer {
+  const ikm = typeof masterSecret === "string" ? Buffer.from(masterSecret, "utf8") : masterSecret;
+  const salt = createHash("sha256").update("authd").digest();
+  return Buffer.from(hkdfSync("sha256", ikm, salt, purpose, 32));
+}
+
 export class SecretBox {
   private readonly key: Buffer;
 
@@ -15,9 +22,7 @@ export class SecretBox {
 
   /** Derives the box's key from the master secret, separated from other uses by `purpose`. */
   static fromMasterSecret(masterSecret: string | Uint8Array, purpose: string): SecretBox {
-    const ikm = typeof masterSecret === "string" ? Buffer.from(masterSecret, "utf8") : masterSecret;
-    const salt = createHash("sha256").update("authd").digest();
-    return new SecretBox(Buffer.from(hkdfSync("sha256", ikm, salt, purpose, 32)));
+    return new SecretBox(deriveKey(masterSecret, purpose));
   }
 
   seal(plaintext: string, associatedData = ""): string {

@@ -20,17 +20,18 @@ export interface CodeDelivery {
 /** Sends a fresh code and answers when it expires. Runs in the caller's transaction. */
 export async function sendCode(
   em: EntityManager,
-  outbox: MessageQueue,
+  deps: { outbox: MessageQueue; codeKey: Uint8Array },
   now: number,
   delivery: CodeDelivery,
 ): Promise<number> {
+  const { outbox } = deps;
   const code = newSentCode();
   const expiresAt = now + SENT_CODE_TTL_SECONDS * 1000;
   await em.delete(MfaCodeEntity, { binding: delivery.binding });
   await em.insert(MfaCodeEntity, {
     binding: delivery.binding,
     userId: delivery.userId,
-    codeHash: hashSentCode(delivery.binding, code),
+    codeHash: hashSentCode(deps.codeKey, delivery.binding, code),
     destination: delivery.destination,
     expiresAt,
     createdAt: now,
@@ -49,6 +50,7 @@ export async function sendCode(
  */
 export async function consumeCode(
   em: EntityManager,
+  codeKey: Uint8Array,
   binding: string,
   code: string,
   now: number,
@@ -56,7 +58,7 @@ export async function consumeCode(
   if (!looksLikeSentCode(code)) return null;
   const row = await findOneStrict(em, MfaCodeEntity, { binding });
   if (!row || row.expiresAt <= now) return null;
-  if (!safeEqual(row.codeHash, hashSentCode(binding, code))) return null;
+  if (!safeEqual(row.codeHash, hashSentCode(codeKey, binding, code))) return null;
   const result = await em
     .createQueryBuilder()
     .delete()

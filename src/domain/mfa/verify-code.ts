@@ -71,7 +71,7 @@ export async function acceptCode(
     case "email": {
       if (binding === undefined) return false;
       const now = deps.clock.now();
-      if (!(await consumeCode(em, binding, code, now))) return false;
+      if (!(await consumeCode(em, deps.codeKey, binding, code, now))) return false;
       await em.update(MfaAuthenticatorEntity, { id: a.id }, { lastUsedAt: now });
       return true;
     }
