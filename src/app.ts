@@ -12,11 +12,11 @@ import { AccountMail } from "./domain/accounts/mail.js";
 import { ApiKeys } from "./domain/api-keys.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
 import { Mfa } from "./domain/mfa/mfa.js";
-import { deriveKey, SecretBox } from "./domain/mfa/secret-box.js";
 import { PasswordConfirmation } from "./domain/password-confirmation.js";
 import { PasswordHasher } from "./domain/passwords.js";
 import { type CaptchaVerifier, type RateLimiter, type SecondFactorGate } from "./domain/ports.js";
 import { DatabaseRateLimiter } from "./domain/rate-limiter.js";
+import { deriveKey, SecretBox } from "./domain/secret-box.js";
 import { Sessions } from "./domain/sessions.js";
 import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -63,6 +63,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const closers: Array<() => Promise<void>> = [];
 
   // ---- delivery, rate limits, captcha (accounts issue) ----
+  // AUTHD_SECRET, or the development secret under AUTHD_DATA_DIR: every at-rest key derives from it.
+  const masterSecret = resolveMasterSecret(config);
   const outbox = new Outbox({
     store,
     clock,
@@ -75,6 +77,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger,
       clock,
     }),
+    box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 outbox payload"),
     pollIntervalMs: config.outboxPollIntervalMs,
     maxAttempts: config.outboxMaxAttempts,
   });
@@ -109,8 +112,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   // ---- sessions and tokens (sessions issue) ----
-  // AUTHD_SECRET, or the development secret under AUTHD_DATA_DIR: every at-rest key derives from it.
-  const masterSecret = resolveMasterSecret(config);
   const signingKeys = new SigningKeys(store, clock, config.accessTokenTtlSeconds, masterSecret);
   await signingKeys.init().catch(async (error: unknown) => {
     await store.close();

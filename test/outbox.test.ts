@@ -1,10 +1,12 @@
 // The durable outbox, through the real app wiring and a real SMTP server.
+
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { logSender } from "../src/delivery/mailer.js";
 import { backoffMs, Outbox } from "../src/delivery/outbox.js";
 import { createTemplates } from "../src/delivery/templates.js";
+import { SecretBox } from "../src/domain/secret-box.js";
 import { createLogger } from "../src/logger.js";
 import { OutboxMessageEntity } from "../src/store/entities/outbox-message.js";
 import { findOneStrict } from "../src/store/guard.js";
@@ -56,8 +58,43 @@ describe("outbox", () => {
     expect(mail.html).toContain("<p>");
   });
 
+  it("keeps message bodies sealed at rest until they are sent", async () => {
+    const { app } = server;
+    await app.outbox.stop();
+    const secretLink = "https://id.example.com/reset-password?token=very-secret-token-123";
+    const id = await app.store.transaction((em) =>
+      app.outbox.enqueue(em, {
+        kind: "email",
+        message: {
+          to: "sealed@example.com",
+          subject: "Reset",
+          text: secretLink,
+          html: `<a>${secretLink}</a>`,
+        },
+      }),
+    );
+    const stored = (await row(id)).payload;
+    expect(stored).not.toContain("very-secret-token-123");
+    expect(stored).not.toContain("sealed@example.com");
+    // A body altered at rest does not open: the attempt fails and nothing is sent.
+    await app.store.transaction((em) =>
+      em.update(OutboxMessageEntity, { id }, { payload: stored.replace(/.$/, "A") }),
+    );
+    await app.outbox.flush();
+    expect((await row(id)).attempts).toBe(1);
+    expect(smtp.to("sealed@example.com")).toHaveLength(0);
+    await app.store.transaction((em) =>
+      em.update(OutboxMessageEntity, { id }, { payload: stored, nextAttemptAt: 0 }),
+    );
+    await app.outbox.flush();
+    const mail = await smtp.waitFor((m) => m.to.includes("sealed@example.com"));
+    expect(mail.text).toContain(secretLink);
+    app.outbox.start();
+  });
+
   it("never sends a message whose transaction rolled back", async () => {
     const { app } = server;
+    const before = await app.store.transaction((em) => em.count(OutboxMessageEntity));
     await expect(
       app.store.transaction(async (em) => {
         await app.outbox.enqueueEmail(em, {
@@ -70,8 +107,7 @@ describe("outbox", () => {
       }),
     ).rejects.toThrow("the registration failed");
     await app.outbox.flush();
-    const rows = await app.store.transaction((em) => em.find(OutboxMessageEntity, {}));
-    expect(rows.some((r) => r.payload.includes("rolled-back@example.com"))).toBe(false);
+    expect(await app.store.transaction((em) => em.count(OutboxMessageEntity))).toBe(before);
     expect(smtp.to("rolled-back@example.com")).toHaveLength(0);
   });
 
@@ -139,6 +175,7 @@ describe("outbox", () => {
         close: () => undefined,
       },
       sms: { send: async () => undefined },
+      box: SecretBox.fromMasterSecret("test master secret", "authd/v1 outbox payload"),
       maxAttempts: 2,
     });
     // The app's own worker would deliver it too: stop it for this test (flush still works).

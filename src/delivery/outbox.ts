@@ -4,10 +4,12 @@
 // lease while sending, and records the outcome; a failure is retried with exponential backoff until
 // `maxAttempts`, then the message is marked failed. Delivery is at least once: a replica that dies
 // after sending but before recording it lets the message be sent again when its lease ends.
+
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { Clock } from "../clock.js";
 import type { EmailMessage, MessageQueue, SmsMessage } from "../domain/ports.js";
+import type { SecretBox } from "../domain/secret-box.js";
 import type { Logger } from "../logger.js";
 import { type OutboxKind, OutboxMessageEntity } from "../store/entities/outbox-message.js";
 import { queryReturning } from "../store/returning.js";
@@ -21,6 +23,11 @@ export interface OutboxOptions {
   logger: Logger;
   email: EmailSender;
   sms: SmsProvider;
+  /**
+   * Seals message bodies at rest: until sent they hold single-use links and codes, which must not be
+   * readable from a copy of the database.
+   */
+  box: SecretBox;
   /** Real-time interval between polls, in milliseconds. */
   pollIntervalMs?: number;
   /** Attempts before a message is marked failed. */
@@ -68,6 +75,7 @@ export class Outbox implements MessageQueue {
   private readonly logger: Logger;
   private readonly email: EmailSender;
   private readonly sms: SmsProvider;
+  private readonly box: SecretBox;
   private readonly pollIntervalMs: number;
   private readonly maxAttempts: number;
   private readonly baseBackoffMs: number;
@@ -85,6 +93,7 @@ export class Outbox implements MessageQueue {
     this.logger = options.logger;
     this.email = options.email;
     this.sms = options.sms;
+    this.box = options.box;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.maxAttempts = options.maxAttempts ?? 12;
     this.baseBackoffMs = options.baseBackoffMs ?? 5_000;
@@ -120,7 +129,8 @@ export class Outbox implements MessageQueue {
     await em.insert(OutboxMessageEntity, {
       id,
       kind,
-      payload: JSON.stringify(payload),
+      // The id is the associated data: a sealed body cannot be moved onto another row.
+      payload: this.box.seal(JSON.stringify(payload), id),
       status: "pending",
       attempts: 0,
       nextAttemptAt: now,
@@ -222,7 +232,7 @@ export class Outbox implements MessageQueue {
   private async deliver(row: ClaimedRow): Promise<void> {
     const attempts = Number(row.attempts) + 1;
     try {
-      const payload = JSON.parse(row.payload);
+      const payload = JSON.parse(this.box.open(row.payload, row.id));
       if (row.kind === "email") await this.email.send(payload as EmailMessage, row.id);
       else await this.sms.send(payload as SmsMessage, row.id);
     } catch (err) {

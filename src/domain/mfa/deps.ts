@@ -1,7 +1,7 @@
 // What the second-factor domain needs from the rest of the app, passed in once at start-up.
 import type { Clock } from "../../clock.js";
 import type { MessageQueue, RateLimiter, SessionIssuer } from "../ports.js";
-import type { SecretBox } from "./secret-box.js";
+import type { SecretBox } from "../secret-box.js";
 
 export interface SlowHasher {
   hash(secret: string): Promise<string>;
