@@ -130,6 +130,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       sessions,
       box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 totp secret encryption"),
       codeKey: deriveKey(masterSecret, "authd/v1 sent code hmac"),
+      templates,
       totpIssuer: config.totpIssuer,
       trustedDeviceTtlSeconds: config.trustedDeviceTtlSeconds,
       stepUpTtlSeconds: config.stepUpTtlSeconds,

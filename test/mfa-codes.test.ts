@@ -147,11 +147,15 @@ describe("SMS, email and recovery codes", () => {
     const id = created.authenticator?.id as string;
     await u.mfa.verifyAuthenticator({ authenticatorId: id, code: await h.emailCode(u.email) });
     const added = await h.mailTo(u.email, /added/i);
-    expect(added.text).toMatch(/email codes was added/);
+    expect(added.text).toMatch(/second factor \(email codes\) was added/);
 
     const c = await challenge(u.email);
     await anonymous().deliverChallenge({ challengeId: c.challengeId, authenticatorId: id });
     const code = await h.emailCode(u.email);
+    const mail = await h.mailTo(u.email, /code/i);
+    // The subject shows on lock screens and in notifications: the code stays in the body.
+    expect(mail.subject).not.toContain(code);
+    expect(mail.text).toContain(`Your code for signing in is ${code}`);
     const res = await anonymous().verifyChallenge({ challengeId: c.challengeId, authenticatorId: id, code });
     expect(res.tokens?.accessToken).toBeTruthy();
   });

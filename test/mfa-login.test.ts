@@ -322,7 +322,7 @@ describe("sign-in with a second factor", () => {
       });
       expect((await session.listAuthenticators({})).authenticators.map((a) => a.id)).toEqual([u.totpId]);
       const notice = await h.mailTo(u.email, /removed/i);
-      expect(notice.text).toMatch(/recovery codes was removed/);
+      expect(notice.text).toMatch(/second factor \(recovery codes\) was removed/);
     });
 
     test("creating an API key needs a recent second factor too", async () => {

@@ -14,6 +14,8 @@ export interface LinkInput {
 export interface CodeInput {
   code: string;
   expiresInMinutes: number;
+  /** What the code is for, in words ("signing in", ...). */
+  purpose?: string;
 }
 
 export function escapeHtml(value: string): string {
@@ -145,9 +147,9 @@ export function createTemplates(publicUrl: string): Templates {
         "If it was you, sign in instead, or reset your password if you forgot it.",
         "If it was not you, you can ignore this message: your account has not changed.",
       ]),
-    oneTimeCode: ({ code, expiresInMinutes }) =>
+    oneTimeCode: ({ code, expiresInMinutes, purpose }) =>
       render("Your verification code", [
-        `Your code is ${code}.`,
+        purpose ? `Your code for ${purpose} is ${code}.` : `Your code is ${code}.`,
         `It is valid for ${describeMinutes(expiresInMinutes)} and can be used once. Never share it: we will never ask you for it.`,
         "If you did not ask for a code, someone may know your password: change it.",
       ]),

@@ -1,5 +1,7 @@
 // What the second-factor domain needs from the rest of the app, passed in once at start-up.
+
 import type { Clock } from "../../clock.js";
+import type { Templates } from "../../delivery/templates.js";
 import type { MessageQueue, RateLimiter, SessionIssuer } from "../ports.js";
 import type { SecretBox } from "../secret-box.js";
 
@@ -11,6 +13,8 @@ export interface SlowHasher {
 export interface MfaDeps {
   clock: Clock;
   outbox: MessageQueue;
+  /** The shared email texts (codes and factor notices). */
+  templates: Templates;
   sessions: SessionIssuer;
   /** Seals TOTP secrets at rest. */
   box: SecretBox;

@@ -157,7 +157,7 @@ export async function activated(
     authenticatorId: a.id,
     type: a.type,
   });
-  await deps.outbox.enqueueEmail(em, factorChangedEmail(user.email, a.type, "added"));
+  await deps.outbox.enqueueEmail(em, factorChangedEmail(deps.templates, user.email, a.type, "added"));
 }
 
 /** Removes a factor with everything attached to it, and tells the owner. */
@@ -176,5 +176,6 @@ export async function removeAuthenticator(
     authenticatorId: a.id,
     type: a.type,
   });
-  if (a.active) await deps.outbox.enqueueEmail(em, factorChangedEmail(user.email, a.type, "removed"));
+  if (a.active)
+    await deps.outbox.enqueueEmail(em, factorChangedEmail(deps.templates, user.email, a.type, "removed"));
 }

@@ -1,6 +1,8 @@
 // SMS and email codes: one live code per binding (what it was sent for); sending a new one replaces
 // the old. Codes are stored as hashes bound to their binding and expire after 10 minutes.
+
 import type { EntityManager } from "typeorm";
+import type { Templates } from "../../delivery/templates.js";
 import { MfaCodeEntity } from "../../store/entities/mfa.js";
 import { findOneStrict } from "../../store/guard.js";
 import type { MessageQueue } from "../ports.js";
@@ -20,7 +22,7 @@ export interface CodeDelivery {
 /** Sends a fresh code and answers when it expires. Runs in the caller's transaction. */
 export async function sendCode(
   em: EntityManager,
-  deps: { outbox: MessageQueue; codeKey: Uint8Array },
+  deps: { outbox: MessageQueue; codeKey: Uint8Array; templates: Templates },
   now: number,
   delivery: CodeDelivery,
 ): Promise<number> {
@@ -39,7 +41,7 @@ export async function sendCode(
   if (delivery.channel === "sms") {
     await outbox.enqueueSms(em, codeSms(delivery.destination, code, delivery.purpose));
   } else {
-    await outbox.enqueueEmail(em, codeEmail(delivery.destination, code, delivery.purpose));
+    await outbox.enqueueEmail(em, codeEmail(deps.templates, delivery.destination, code, delivery.purpose));
   }
   return expiresAt;
 }
