@@ -1,6 +1,21 @@
 // The only module that reads process.env. Every variable is declared once in `variables`, with its
 // default and description; README's configuration table lists the same names (a test checks it).
 import path from "node:path";
+import {
+  bool,
+  ConfigError,
+  databaseUrl,
+  int,
+  oneOf,
+  optionalStr,
+  optionalUrl,
+  origins,
+  type Parser,
+  str,
+  url,
+} from "./config-parsers.js";
+
+export { ConfigError } from "./config-parsers.js";
 
 export type Environment = "development" | "production";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -52,18 +67,6 @@ export interface Config {
   totpIssuer: string;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
-
-type Parser<T> = (raw: string, name: string) => T;
-
 interface Variable<K extends keyof Config> {
   name: string;
   key: K;
@@ -71,71 +74,6 @@ interface Variable<K extends keyof Config> {
   description: string;
   parse: Parser<Config[K]>;
 }
-
-const str: Parser<string> = (raw) => raw;
-const optionalStr: Parser<string | undefined> = (raw) => (raw === "" ? undefined : raw);
-
-function int(min: number, max: number): Parser<number> {
-  return (raw, name) => {
-    if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-    const value = Number(raw);
-    if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
-    return value;
-  };
-}
-
-const bool: Parser<boolean> = (raw, name) => {
-  if (raw === "true" || raw === "1") return true;
-  if (raw === "false" || raw === "0") return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-};
-
-function oneOf<T extends string>(...allowed: T[]): Parser<T> {
-  return (raw, name) => {
-    if (!(allowed as string[]).includes(raw)) {
-      throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
-    }
-    return raw as T;
-  };
-}
-
-function url(...protocols: string[]): Parser<string> {
-  return (raw, name) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch {
-      throw new ConfigError(name, "must be an absolute URL");
-    }
-    if (!protocols.includes(parsed.protocol)) {
-      throw new ConfigError(name, `must use ${protocols.join(" or ")}`);
-    }
-    return raw;
-  };
-}
-
-function optionalUrl(...protocols: string[]): Parser<string | undefined> {
-  const parse = url(...protocols);
-  return (raw, name) => (raw === "" ? undefined : parse(raw, name));
-}
-
-const databaseUrl: Parser<string> = (raw, name) => {
-  if (raw.startsWith("postgres://") || raw.startsWith("postgresql://"))
-    return url("postgres:", "postgresql:")(raw, name);
-  if (raw.startsWith("sqlite:")) return raw;
-  throw new ConfigError(name, "must be a sqlite:<file> path or a postgres:// URL");
-};
-
-const origins: Parser<string[]> = (raw, name) => {
-  const list = raw
-    .split(",")
-    .map((o) => o.trim())
-    .filter((o) => o !== "");
-  for (const origin of list) {
-    if (origin !== "*") url("http:", "https:")(origin, name);
-  }
-  return list;
-};
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;

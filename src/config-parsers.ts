@@ -1,0 +1,78 @@
+// Parsers of environment variable values: each turns the raw text into a typed value or throws a
+// ConfigError that names the variable.
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+export type Parser<T> = (raw: string, name: string) => T;
+
+export const str: Parser<string> = (raw) => raw;
+export const optionalStr: Parser<string | undefined> = (raw) => (raw === "" ? undefined : raw);
+
+export function int(min: number, max: number): Parser<number> {
+  return (raw, name) => {
+    if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
+    return value;
+  };
+}
+
+export const bool: Parser<boolean> = (raw, name) => {
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+};
+
+export function oneOf<T extends string>(...allowed: T[]): Parser<T> {
+  return (raw, name) => {
+    if (!(allowed as string[]).includes(raw)) {
+      throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
+    }
+    return raw as T;
+  };
+}
+
+export function url(...protocols: string[]): Parser<string> {
+  return (raw, name) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, "must be an absolute URL");
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, `must use ${protocols.join(" or ")}`);
+    }
+    return raw;
+  };
+}
+
+export function optionalUrl(...protocols: string[]): Parser<string | undefined> {
+  const parse = url(...protocols);
+  return (raw, name) => (raw === "" ? undefined : parse(raw, name));
+}
+
+export const databaseUrl: Parser<string> = (raw, name) => {
+  if (raw.startsWith("postgres://") || raw.startsWith("postgresql://"))
+    return url("postgres:", "postgresql:")(raw, name);
+  if (raw.startsWith("sqlite:")) return raw;
+  throw new ConfigError(name, "must be a sqlite:<file> path or a postgres:// URL");
+};
+
+export const origins: Parser<string[]> = (raw, name) => {
+  const list = raw
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
+  for (const origin of list) {
+    if (origin !== "*") url("http:", "https:")(origin, name);
+  }
+  return list;
+};
