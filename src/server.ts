@@ -5,6 +5,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
+import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { App } from "./app.js";
 import { requestInfoKey } from "./context.js";
@@ -33,21 +34,8 @@ export function createHandler(app: App) {
       errorInterceptor(app.logger),
       authenticationInterceptor(app),
     ],
-    contextValues: (req) => {
-      const values = new Map();
-      values.set(requestInfoKey.id, readRequestInfo(req, app.config.trustProxy));
-      return {
-        get: (key) => (values.has(key.id) ? values.get(key.id) : key.defaultValue),
-        set(key, value) {
-          values.set(key.id, value);
-          return this;
-        },
-        delete(key) {
-          values.delete(key.id);
-          return this;
-        },
-      };
-    },
+    contextValues: (req) =>
+      createContextValues().set(requestInfoKey, readRequestInfo(req, app.config.trustProxy)),
     fallback: answerUnknownRoute,
     // Bodies larger than this are refused before parsing; no auth request comes near it.
     readMaxBytes: 1024 * 1024,

@@ -26,23 +26,7 @@ describe("sign-in with a second factor", () => {
     await h?.close();
   });
 
-  /** A user with an active TOTP factor and ten recovery codes. */
-  async function mfaUser(prefix = "user") {
-    const email = `${prefix}${++n}@example.com`;
-    const u = await h.user(email);
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
-    const totpId = created.authenticator?.id as string;
-    await u.mfa.verifyAuthenticator({ authenticatorId: totpId, code: appCode(created.totpSecret, now()) });
-    const recovery = await u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
-    h.server.clock.advanceSeconds(120);
-    return {
-      ...u,
-      secret: created.totpSecret,
-      totpId,
-      recoveryId: recovery.authenticator?.id as string,
-      codes: [...recovery.recoveryCodes],
-    };
-  }
+  const mfaUser = (prefix = "user") => h.userWithTotp(`${prefix}${++n}@example.com`);
 
   async function challenge(email: string, extra: Record<string, unknown> = {}): Promise<MfaChallenge> {
     const res = await h.auth.login({ identifier: email, password: PASSWORD, ...extra });

@@ -2,7 +2,6 @@
 // a challenge is consumed once, a TOTP code is accepted once, and concurrent wrong codes all count.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { AuthenticatorType } from "../gen/authd/v1/mfa_pb.js";
 import { expectCode } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
 import { createTestDatabase } from "./helpers/postgres.js";
@@ -29,21 +28,7 @@ describe("MFA on PostgreSQL", () => {
     await db?.drop();
   });
 
-  async function mfaUser() {
-    const u = await h.user(`pg${++n}@example.com`);
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
-    const totpId = created.authenticator?.id as string;
-    await u.mfa.verifyAuthenticator({ authenticatorId: totpId, code: appCode(created.totpSecret, now()) });
-    const recovery = await u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
-    h.server.clock.advanceSeconds(120);
-    return {
-      ...u,
-      secret: created.totpSecret,
-      totpId,
-      recoveryId: recovery.authenticator?.id as string,
-      codes: recovery.recoveryCodes,
-    };
-  }
+  const mfaUser = () => h.userWithTotp(`pg${++n}@example.com`);
 
   test("of concurrent verifications of one challenge, exactly one creates a session", async () => {
     const u = await mfaUser();

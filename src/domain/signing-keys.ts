@@ -3,7 +3,7 @@
 // with AES-256-GCM under a key derived from AUTHD_SECRET, so a database dump alone cannot mint
 // tokens. Rotation adds a new active key and retires the old one, whose public half stays in the
 // JWKS until every token it may have signed has expired.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
@@ -13,6 +13,7 @@ import type { Config } from "../config.js";
 import { SigningKeyEntity } from "../store/entities/signing-key.js";
 import { findOneStrict } from "../store/guard.js";
 import type { Store } from "../store/store.js";
+import { SecretBox } from "./secret-box.js";
 
 export const SIGNING_ALGORITHM = "EdDSA";
 
@@ -40,42 +41,6 @@ export function resolveMasterSecret(config: Pick<Config, "secret" | "dataDir">):
   return secret;
 }
 
-/** The AES-256 key for private JWKs, derived from the master secret with HKDF-SHA256. */
-export function deriveKeyEncryptionKey(masterSecret: string): Buffer {
-  return Buffer.from(
-    hkdfSync("sha256", masterSecret, "authd", "authd/v1 signing-key encryption", 32) as ArrayBuffer,
-  );
-}
-
-function encrypt(kek: Buffer, kid: string, plaintext: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", kek, iv);
-  // The kid as associated data binds each ciphertext to its row: rows cannot be swapped.
-  cipher.setAAD(Buffer.from(kid, "utf8"));
-  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return ["v1", iv, body, cipher.getAuthTag()]
-    .map((p) => (typeof p === "string" ? p : p.toString("base64url")))
-    .join(".");
-}
-
-function decrypt(kek: Buffer, kid: string, sealed: string): string {
-  const [version, iv, body, tag] = sealed.split(".");
-  if (version !== "v1" || !iv || !body || !tag)
-    throw new Error(`signing key ${kid}: unknown encryption format`);
-  const decipher = createDecipheriv("aes-256-gcm", kek, Buffer.from(iv, "base64url"));
-  decipher.setAAD(Buffer.from(kid, "utf8"));
-  decipher.setAuthTag(Buffer.from(tag, "base64url"));
-  try {
-    return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString(
-      "utf8",
-    );
-  } catch {
-    throw new Error(
-      `signing key ${kid} cannot be decrypted: AUTHD_SECRET differs from the one that encrypted it`,
-    );
-  }
-}
-
 interface PublicKey {
   kid: string;
   jwk: JWK;
@@ -85,7 +50,8 @@ interface PublicKey {
 }
 
 export class SigningKeys {
-  private readonly kek: Buffer;
+  /** Seals private JWKs; the kid is the associated data, so sealed keys cannot be swapped between rows. */
+  private readonly box: SecretBox;
   private publicKeys = new Map<string, PublicKey>();
   private active: { kid: string; privateKey: CryptoKey } | undefined;
   private loadedAt = Number.NEGATIVE_INFINITY;
@@ -96,7 +62,7 @@ export class SigningKeys {
     private readonly accessTokenTtlSeconds: number,
     masterSecret: string,
   ) {
-    this.kek = deriveKeyEncryptionKey(masterSecret);
+    this.box = SecretBox.fromMasterSecret(masterSecret, "authd/v1 signing-key encryption");
   }
 
   /** Creates the first key when the database has none, and loads the keys. Called at start-up. */
@@ -186,7 +152,7 @@ export class SigningKeys {
     // Newest unretired key signs; two replicas creating a first key at once both stay valid.
     const newest = rows.find((r) => r.retiredAt === null);
     if (newest && this.active?.kid !== newest.kid) {
-      const privateJwk = JSON.parse(decrypt(this.kek, newest.kid, newest.privateJwkEncrypted)) as JWK;
+      const privateJwk = JSON.parse(this.openPrivateJwk(newest)) as JWK;
       this.active = {
         kid: newest.kid,
         privateKey: (await importJWK(privateJwk, SIGNING_ALGORITHM)) as CryptoKey,
@@ -194,6 +160,16 @@ export class SigningKeys {
     }
     this.publicKeys = published;
     this.loadedAt = this.clock.now();
+  }
+
+  private openPrivateJwk(row: SigningKeyEntity): string {
+    try {
+      return this.box.open(row.privateJwkEncrypted, row.kid);
+    } catch {
+      throw new Error(
+        `signing key ${row.kid} cannot be decrypted: AUTHD_SECRET differs from the one that encrypted it`,
+      );
+    }
   }
 
   private async toPublicKey(row: SigningKeyEntity): Promise<PublicKey> {
@@ -214,7 +190,7 @@ export class SigningKeys {
       kid,
       algorithm: SIGNING_ALGORITHM,
       publicJwk: JSON.stringify(publicJwk),
-      privateJwkEncrypted: encrypt(this.kek, kid, JSON.stringify(privateJwk)),
+      privateJwkEncrypted: this.box.seal(JSON.stringify(privateJwk), kid),
       createdAt: this.clock.now(),
       retiredAt: null,
     });

@@ -10,7 +10,7 @@ export function loggingInterceptor(logger: Logger): Interceptor {
     const info = req.contextValues.get(requestInfoKey);
     const fields = {
       requestId: info.requestId,
-      procedure: req.url.replace(/^.*?\/(?=[a-z]+\.)/, "/"),
+      procedure: `${req.service.typeName}/${req.method.name}`,
       ip: info.ip,
     };
     try {

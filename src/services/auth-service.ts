@@ -1,6 +1,6 @@
 // AuthService handlers: proto in, domain call, proto out. Refresh and Logout live with the session
 // code (auth-session-handlers.ts) and are merged in routes.ts.
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import { type AuthService, SessionPolicy } from "../../gen/authd/v1/auth_pb.js";
 import { AuthMethod } from "../../gen/authd/v1/common_pb.js";
 import type { App } from "../app.js";
@@ -15,17 +15,11 @@ import {
 } from "../domain/accounts/password-flows.js";
 import { getUser, updateUser } from "../domain/accounts/profile.js";
 import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
-import type { ClientInfo } from "../domain/ports.js";
-import { requestInfo, requireCaller, requireSession } from "./caller.js";
+import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { toMfaChallengeProto } from "./mfa-mappers.js";
 import { setSessionCookies } from "./session-cookies.js";
 import { toTokenPair } from "./token-mapper.js";
 import { toUserProto } from "./user-mapper.js";
-
-function client(ctx: HandlerContext): ClientInfo {
-  const info = requestInfo(ctx);
-  return { ip: info.ip, userAgent: info.userAgent };
-}
 
 function hasSecondFactor(app: App, userId: string): Promise<boolean> {
   return app.store.transaction((em) => app.secondFactor.isRequired(em, userId, undefined));
@@ -42,19 +36,19 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
   const deps = app.accounts;
   return {
     async register(req, ctx) {
-      await register(deps, { ...req }, client(ctx));
+      await register(deps, { ...req }, clientInfo(ctx));
       return {};
     },
     async verifyEmail(req, ctx) {
-      await verifyEmail(deps, req.token, client(ctx));
+      await verifyEmail(deps, req.token, clientInfo(ctx));
       return {};
     },
     async resendVerificationEmail(req, ctx) {
-      await resendVerification(deps, req.email, req.captchaToken, client(ctx));
+      await resendVerification(deps, req.email, req.captchaToken, clientInfo(ctx));
       return {};
     },
     async checkEmail(req, ctx) {
-      return { exists: await checkEmail(deps, req.email, client(ctx)) };
+      return { exists: await checkEmail(deps, req.email, clientInfo(ctx)) };
     },
     async login(req, ctx) {
       const cookieMode = req.authMethod === AuthMethod.COOKIE;
@@ -70,7 +64,7 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
             signOutOtherSessions: req.signOutOtherSessions,
           },
         },
-        client(ctx),
+        clientInfo(ctx),
       );
       if (result.kind === "challenge") {
         return { result: { case: "mfaChallenge", value: toMfaChallengeProto(result.challenge) } };
@@ -89,19 +83,19 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
           newPassword: req.newPassword,
           sessionPolicy: sessionPolicies[req.sessionPolicy] ?? "revoke_others",
         },
-        client(ctx),
+        clientInfo(ctx),
       );
       return {};
     },
     async requestPasswordReset(req, ctx) {
-      await requestPasswordReset(deps, req.email, req.captchaToken, client(ctx));
+      await requestPasswordReset(deps, req.email, req.captchaToken, clientInfo(ctx));
       return {};
     },
     async checkPasswordResetToken(req) {
       return { valid: await checkPasswordResetToken(deps, req.token) };
     },
     async resetPassword(req, ctx) {
-      await resetPassword(deps, req.token, req.newPassword, client(ctx));
+      await resetPassword(deps, req.token, req.newPassword, clientInfo(ctx));
       return {};
     },
     async getCurrentUser(_req, ctx) {
@@ -129,7 +123,7 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
           removeSettings: req.removeSettings,
           currentPassword: req.currentPassword,
         },
-        client(ctx),
+        clientInfo(ctx),
       );
       return { user: toUserProto(user, await hasSecondFactor(app, user.id)) };
     },
@@ -138,7 +132,7 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
       return {};
     },
     async confirmDeactivation(req, ctx) {
-      await confirmDeactivation(deps, req.token, client(ctx));
+      await confirmDeactivation(deps, req.token, clientInfo(ctx));
       return {};
     },
     async requestDeletion(req, ctx) {
@@ -146,7 +140,7 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
       return {};
     },
     async confirmDeletion(req, ctx) {
-      await confirmDeletion(deps, req.token, client(ctx));
+      await confirmDeletion(deps, req.token, clientInfo(ctx));
       return {};
     },
   };

@@ -1,7 +1,6 @@
 // AuthService.Refresh and AuthService.Logout: the session half of AuthService. The accounts part
 // spreads `authSessionHandlers(app)` into its AuthService implementation.
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext } from "@connectrpc/connect";
 import {
   type LogoutRequest,
@@ -10,36 +9,17 @@ import {
   type RefreshRequest,
   type RefreshResponseSchema,
 } from "../../gen/authd/v1/auth_pb.js";
-import type { TokenPairSchema } from "../../gen/authd/v1/common_pb.js";
 import type { App } from "../app.js";
 import { recordAudit } from "../domain/audit.js";
 import { permissionDenied } from "../domain/errors.js";
-import type { IssuedTokens } from "../domain/ports.js";
-import { requestInfo, requireSession } from "./caller.js";
+import { clientInfo, requestInfo, requireSession } from "./caller.js";
 import {
   clearSessionCookies,
   cookieNames,
   isAllowedCookieOrigin,
   setSessionCookies,
 } from "./session-cookies.js";
-
-/**
- * The TokenPair message for issued tokens. In cookie mode the tokens travel only as cookies, and the
- * message keeps the session id and expiry times.
- */
-export function tokenPairMessage(
-  tokens: IssuedTokens,
-  cookieMode: boolean,
-): MessageInitShape<typeof TokenPairSchema> {
-  return {
-    accessToken: cookieMode ? "" : tokens.accessToken,
-    accessTokenExpireTime: timestampFromMs(tokens.accessTokenExpiresAt),
-    refreshToken: cookieMode ? "" : tokens.refreshToken,
-    refreshTokenExpireTime: timestampFromMs(tokens.refreshTokenExpiresAt),
-    tokenType: "Bearer",
-    sessionId: tokens.sessionId,
-  };
-}
+import { toTokenPair } from "./token-mapper.js";
 
 export function authSessionHandlers(app: App) {
   return {
@@ -58,15 +38,13 @@ export function authSessionHandlers(app: App) {
           );
         }
       }
-      const tokens = await app.sessions
-        .refresh(token, { ip: info.ip, userAgent: info.userAgent })
-        .catch((error: unknown) => {
-          // A cookie whose session has ended is of no further use: tell the browser to drop it.
-          if (fromCookie && token !== "") clearSessionCookies(ctx, app.config);
-          throw error;
-        });
+      const tokens = await app.sessions.refresh(token, clientInfo(ctx)).catch((error: unknown) => {
+        // A cookie whose session has ended is of no further use: tell the browser to drop it.
+        if (fromCookie && token !== "") clearSessionCookies(ctx, app.config);
+        throw error;
+      });
       if (fromCookie) setSessionCookies(ctx, tokens, app.config, app.clock.now());
-      return { tokens: tokenPairMessage(tokens, fromCookie) };
+      return { tokens: toTokenPair(tokens, !fromCookie) };
     },
 
     async logout(
@@ -75,7 +53,7 @@ export function authSessionHandlers(app: App) {
     ): Promise<MessageInitShape<typeof LogoutResponseSchema>> {
       const caller = requireSession(ctx);
       const info = requestInfo(ctx);
-      const client = { ip: info.ip, userAgent: info.userAgent };
+      const client = clientInfo(ctx);
       const scope = req.scope === LogoutScope.UNSPECIFIED ? LogoutScope.CURRENT : req.scope;
       const now = app.clock.now();
       const revoked = await app.store.transaction(async (em) => {

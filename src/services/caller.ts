@@ -3,6 +3,7 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import { type Principal, principalKey, type RequestInfo, requestInfoKey } from "../context.js";
 import { permissionDenied, unauthenticated } from "../domain/errors.js";
+import type { ClientInfo } from "../domain/ports.js";
 
 export function requireCaller(ctx: HandlerContext, scope?: string): Principal {
   const principal = ctx.values.get(principalKey);
@@ -23,4 +24,10 @@ export function requireSession(ctx: HandlerContext): Principal & { sessionId: st
 
 export function requestInfo(ctx: HandlerContext): RequestInfo {
   return ctx.values.get(requestInfoKey);
+}
+
+/** Who is asking, as auditing and rate limiting see it. */
+export function clientInfo(ctx: HandlerContext): ClientInfo {
+  const { ip, userAgent } = requestInfo(ctx);
+  return { ip, userAgent };
 }

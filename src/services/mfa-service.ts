@@ -8,7 +8,7 @@ import type { App } from "../app.js";
 import { invalidArgument } from "../domain/errors.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
 import type { Proof } from "../domain/mfa/proof.js";
-import { requestInfo, requireSession } from "./caller.js";
+import { clientInfo, requireSession } from "./caller.js";
 import { fromAuthenticatorType, toAuthenticatorProto, toTrustedDeviceProto } from "./mfa-mappers.js";
 import { setSessionCookies } from "./session-cookies.js";
 import { toTokenPair } from "./token-mapper.js";
@@ -19,10 +19,6 @@ async function signOutOthers(app: App, caller: { userId: string; sessionId: stri
 }
 
 export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaService>> {
-  const client = (ctx: Parameters<typeof requestInfo>[0]) => {
-    const info = requestInfo(ctx);
-    return { ip: info.ip, userAgent: info.userAgent };
-  };
   return {
     async listAuthenticators(_req, ctx) {
       const caller = requireSession(ctx);
@@ -36,7 +32,7 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
 
     async createAuthenticator(req, ctx) {
       const caller = requireSession(ctx);
-      const created = await mfa.create(caller, fromAuthenticatorType(req.type), req.mobile, client(ctx));
+      const created = await mfa.create(caller, fromAuthenticatorType(req.type), req.mobile, clientInfo(ctx));
       return {
         authenticator: toAuthenticatorProto(created.authenticator),
         totpSecret: created.totp?.secret ?? "",
@@ -48,7 +44,7 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
 
     async verifyAuthenticator(req, ctx) {
       const caller = requireSession(ctx);
-      const summary = await mfa.verify(caller, req.authenticatorId, req.code, client(ctx));
+      const summary = await mfa.verify(caller, req.authenticatorId, req.code, clientInfo(ctx));
       if (req.signOutOtherSessions) await signOutOthers(app, caller);
       return { authenticator: toAuthenticatorProto(summary) };
     },
@@ -59,7 +55,7 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
       if (req.proof.case === "password") proof = { kind: "password", password: req.proof.value };
       else if (req.proof.case === "code") proof = { kind: "code", code: req.proof.value };
       else throw invalidArgument("password", "or code is required to remove a factor");
-      await mfa.remove(caller, req.authenticatorId, proof, client(ctx));
+      await mfa.remove(caller, req.authenticatorId, proof, clientInfo(ctx));
       if (req.signOutOtherSessions) await signOutOthers(app, caller);
       return {};
     },
@@ -75,7 +71,7 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
         authenticatorId: req.authenticatorId,
         code: req.code,
         rememberDevice: req.rememberDevice,
-        client: client(ctx),
+        client: clientInfo(ctx),
       });
       const cookieMode = result.authMethod === "cookie";
       if (cookieMode) setSessionCookies(ctx, result.tokens, app.config, app.clock.now());
@@ -95,7 +91,7 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
 
     async revokeTrustedDevice(req, ctx) {
       const caller = requireSession(ctx);
-      await mfa.revokeDevice(caller.userId, req.deviceId, client(ctx));
+      await mfa.revokeDevice(caller.userId, req.deviceId, clientInfo(ctx));
       return {};
     },
 

@@ -7,7 +7,7 @@
 // so backends can call it without credentials of their own.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { SessionSchema } from "../../gen/authd/v1/common_pb.js";
 import {
   type ApiKeySchema,
@@ -22,7 +22,7 @@ import { invalidArgument } from "../domain/errors.js";
 import { requireRecentSecondFactor } from "../domain/mfa/step-up.js";
 import type { SessionView } from "../domain/sessions.js";
 import type { ApiKeyEntity } from "../store/entities/api-key.js";
-import { requestInfo, requireCaller, requireSession } from "./caller.js";
+import { clientInfo, requireCaller, requireSession } from "./caller.js";
 
 function sessionMessage(
   session: SessionView,
@@ -52,11 +52,6 @@ function apiKeyMessage(key: ApiKeyEntity): MessageInitShape<typeof ApiKeySchema>
     lastUsedTime: key.lastUsedAt === null ? undefined : timestampFromMs(key.lastUsedAt),
     revokeTime: key.revokedAt === null ? undefined : timestampFromMs(key.revokedAt),
   };
-}
-
-function client(ctx: HandlerContext) {
-  const info = requestInfo(ctx);
-  return { ip: info.ip, userAgent: info.userAgent };
 }
 
 async function validateToken(
@@ -108,7 +103,7 @@ export function sessionService(app: App): Partial<ServiceImpl<typeof SessionServ
     },
     async revokeSession(req, ctx) {
       const caller = requireCaller(ctx, "sessions:write");
-      await app.sessions.revoke(caller.userId, req.sessionId, client(ctx));
+      await app.sessions.revoke(caller.userId, req.sessionId, clientInfo(ctx));
       return {};
     },
     async revokeAllSessions(req, ctx) {
@@ -130,7 +125,7 @@ export function sessionService(app: App): Partial<ServiceImpl<typeof SessionServ
           scopes: req.scopes,
           expiresAt: req.expireTime ? timestampMs(req.expireTime) : undefined,
         },
-        client(ctx),
+        clientInfo(ctx),
       );
       return { apiKey: apiKeyMessage(key), secret };
     },
@@ -145,7 +140,7 @@ export function sessionService(app: App): Partial<ServiceImpl<typeof SessionServ
     },
     async revokeApiKey(req, ctx) {
       const caller = requireSession(ctx);
-      await app.apiKeys.revoke(caller.userId, req.apiKeyId, client(ctx));
+      await app.apiKeys.revoke(caller.userId, req.apiKeyId, clientInfo(ctx));
       return {};
     },
   };

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { type Client, createClient } from "@connectrpc/connect";
 import { AuthService } from "../../gen/authd/v1/auth_pb.js";
 import type { TokenPair } from "../../gen/authd/v1/common_pb.js";
-import { MfaService } from "../../gen/authd/v1/mfa_pb.js";
+import { AuthenticatorType, MfaService } from "../../gen/authd/v1/mfa_pb.js";
 import { signSmsWebhook } from "../../src/delivery/sms.js";
 import { type AccountsHarness, PASSWORD, startAccountsHarness } from "./accounts.js";
 
@@ -109,8 +109,17 @@ export interface MfaHarness extends AccountsHarness {
   emailCode(to: string): Promise<string>;
   /** Signs up a verified user and signs in (password only). */
   user(email: string): Promise<SignedIn>;
+  /** A signed-in user with an active TOTP factor and ten recovery codes (the clock moved past the code). */
+  userWithTotp(email: string): Promise<TotpUser>;
   /** MfaService as the holder of `accessToken`; without one, as an anonymous client. */
   mfaFor(accessToken: string): Client<typeof MfaService>;
+}
+
+export interface TotpUser extends SignedIn {
+  secret: string;
+  totpId: string;
+  recoveryId: string;
+  codes: string[];
 }
 
 export interface SignedIn {
@@ -133,6 +142,13 @@ export async function startMfaHarness(env: Record<string, string> = {}): Promise
       MfaService,
       h.server.transport("connect", accessToken === "" ? {} : { authorization: `Bearer ${accessToken}` }),
     );
+  const user = async (email: string): Promise<SignedIn> => {
+    await h.signUp(email);
+    const tokens = await h.login(email);
+    const auth = h.authed(tokens.accessToken);
+    const userId = (await auth.getCurrentUser({})).user?.id as string;
+    return { email, userId, tokens, mfa: mfaFor(tokens.accessToken), auth };
+  };
   return {
     ...h,
     sms,
@@ -150,12 +166,22 @@ export async function startMfaHarness(env: Record<string, string> = {}): Promise
       if (!code) throw new Error(`no code in the email to ${to}`);
       return code;
     },
-    async user(email) {
-      await h.signUp(email);
-      const tokens = await h.login(email);
-      const auth = h.authed(tokens.accessToken);
-      const userId = (await auth.getCurrentUser({})).user?.id as string;
-      return { email, userId, tokens, mfa: mfaFor(tokens.accessToken), auth };
+    user,
+    async userWithTotp(email) {
+      const u = await user(email);
+      const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+      const totpId = created.authenticator?.id as string;
+      const code = appCode(created.totpSecret, h.server.clock.now());
+      await u.mfa.verifyAuthenticator({ authenticatorId: totpId, code });
+      const recovery = await u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+      h.server.clock.advanceSeconds(120);
+      return {
+        ...u,
+        secret: created.totpSecret,
+        totpId,
+        recoveryId: recovery.authenticator?.id as string,
+        codes: [...recovery.recoveryCodes],
+      };
     },
     async close() {
       await h.close();

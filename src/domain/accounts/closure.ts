@@ -18,7 +18,6 @@ export async function requestClosure(
   userId: string,
   password: string,
 ): Promise<void> {
-  requireNonEmpty(password, "password");
   const user = await deps.store.transaction((em) => getUserOrThrow(em, userId));
   await deps.passwords.confirm(user.id, user.passwordHash, password);
   const now = deps.clock.now();

@@ -26,7 +26,6 @@ export async function changePassword(
   input: ChangePasswordInput,
   client: ClientInfo,
 ): Promise<void> {
-  requireNonEmpty(input.oldPassword, "old_password");
   requireNonEmpty(input.newPassword, "new_password");
   const user = await deps.store.transaction((em) => getUserOrThrow(em, input.userId));
   await deps.passwords.confirm(user.id, user.passwordHash, input.oldPassword, "old_password");
