@@ -80,6 +80,7 @@ describe("Register", () => {
     ["mobile", { mobile: "0123" }, /mobile: must be an E.164 number/],
     ["timezone", { timezone: "Mars/Olympus" }, /timezone: must be an IANA time zone/],
     ["language", { language: "english please" }, /language: must be a BCP 47 tag/],
+    ["over-long language", { language: `en${"-abcdefgh".repeat(5)}` }, /language: must be a BCP 47 tag/],
     ["username", { username: "a b" }, /username: must be 3 to 32/],
   ])("refuses a bad %s with InvalidArgument naming the field", async (_field, fields, message) => {
     await expectCode(

@@ -35,8 +35,10 @@ export function checkMobile(raw: string, field = "mobile"): string {
 
 export function checkLanguage(raw: string, field = "language"): string {
   const language = raw.trim();
-  if (language !== "" && !LANGUAGE.test(language))
+  // The column holds 35 characters (the longest tag BCP 47 asks implementations to keep).
+  if (language !== "" && (language.length > 35 || !LANGUAGE.test(language))) {
     throw invalidArgument(field, "must be a BCP 47 tag such as en-GB");
+  }
   return language;
 }
 
