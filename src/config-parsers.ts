@@ -71,8 +71,8 @@ export const origins: Parser<string[]> = (raw, name) => {
     .split(",")
     .map((o) => o.trim())
     .filter((o) => o !== "");
-  for (const origin of list) {
-    if (origin !== "*") url("http:", "https:")(origin, name);
-  }
-  return list;
+  // An Origin header is scheme://host[:port]; a configured "https://app.example/" must match it too.
+  return list.map((origin) =>
+    origin === "*" ? origin : new URL(url("http:", "https:")(origin, name)).origin,
+  );
 };

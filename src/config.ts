@@ -28,7 +28,15 @@ export interface Config {
   publicUrl: string;
   logLevel: LogLevel;
   corsOrigins: string[];
+  /** Proxies in front of authd that append to X-Forwarded-For; 0 trusts the header not at all. */
+  trustedProxies: number;
+  /** Deprecated spelling of trustedProxies: true counts as one proxy. */
   trustProxy: boolean;
+  maxMessageBytes: number;
+  maxHeaderBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
   dataDir: string;
   /** Master secret for encrypting signing keys; undefined means "generate one for development". */
   secret: string | undefined;
@@ -121,15 +129,57 @@ export const variables: Variable<any>[] = [
     "AUTHD_CORS_ORIGINS",
     "corsOrigins",
     "",
-    "Comma-separated browser origins allowed to call the API (empty: none; * for any).",
+    "Comma-separated browser origins allowed to call the API with cookies (empty: none). * lets any other origin call without credentials (no cookies, only bearer tokens).",
     origins,
+  ),
+  v(
+    "AUTHD_TRUSTED_PROXIES",
+    "trustedProxies",
+    "0",
+    "How many proxies in front of authd append the address they saw to X-Forwarded-For. The client IP is the entry that many from the right; entries further left are the client's own words and are ignored. 0: the socket's peer.",
+    int(0, 10),
   ),
   v(
     "AUTHD_TRUST_PROXY",
     "trustProxy",
     "false",
-    "When true, the client IP is taken from X-Forwarded-For (set it only behind a proxy that overwrites that header).",
+    "Older switch: true means AUTHD_TRUSTED_PROXIES=1 (when that is not set).",
     bool,
+  ),
+  v(
+    "AUTHD_MAX_MESSAGE_BYTES",
+    "maxMessageBytes",
+    String(64 * 1024),
+    "Largest request message accepted, in bytes (after decompression); a larger one answers resource_exhausted before it is parsed.",
+    int(1024, 16 * 1024 * 1024),
+  ),
+  v(
+    "AUTHD_MAX_HEADER_BYTES",
+    "maxHeaderBytes",
+    String(16 * 1024),
+    "Largest request header block accepted, in bytes (HTTP/1.1: answered 431; HTTP/2: the stream is refused).",
+    int(1024, 1024 * 1024),
+  ),
+  v(
+    "AUTHD_HEADERS_TIMEOUT_MS",
+    "headersTimeoutMs",
+    "10000",
+    "A client must send its request headers (and, on a new connection, its first bytes) within this many milliseconds.",
+    int(100, 300_000),
+  ),
+  v(
+    "AUTHD_REQUEST_TIMEOUT_MS",
+    "requestTimeoutMs",
+    "30000",
+    "A client must send its whole request within this many milliseconds; slower ones are cut off.",
+    int(100, 600_000),
+  ),
+  v(
+    "AUTHD_IDLE_TIMEOUT_MS",
+    "idleTimeoutMs",
+    "120000",
+    "A connection with no traffic for this many milliseconds is closed (HTTP/2 sessions and HTTP/1.1 sockets).",
+    int(100, 3_600_000),
   ),
   v(
     "AUTHD_SECRET",
@@ -369,6 +419,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const result = config as unknown as Config;
   if (result.databaseUrl === "") result.databaseUrl = `sqlite:${path.join(result.dataDir, "authd.db")}`;
+  if (result.trustProxy && (env.AUTHD_TRUSTED_PROXIES ?? "").trim() === "") result.trustedProxies = 1;
+  if (result.headersTimeoutMs > result.requestTimeoutMs) {
+    throw new ConfigError("AUTHD_HEADERS_TIMEOUT_MS", "must not exceed AUTHD_REQUEST_TIMEOUT_MS");
+  }
   if (result.issuer === "") result.issuer = result.publicUrl.replace(/\/$/, "");
   if (result.sessionTtlSeconds > result.sessionMaxTtlSeconds) {
     throw new ConfigError("AUTHD_SESSION_TTL", "must not exceed AUTHD_SESSION_MAX_TTL");

@@ -17,7 +17,10 @@ export interface Principal {
 
 export interface RequestInfo {
   requestId: string;
+  /** The client's address (for audit and display). */
   ip: string;
+  /** What per-address limits count under: the IPv4 address, or the IPv6 /64. */
+  rateLimitKey: string;
   userAgent: string;
   /** Cookies sent with the request, by name. */
   cookies: Record<string, string>;
@@ -28,6 +31,6 @@ export const principalKey = createContextKey<Principal | undefined>(undefined, {
 });
 
 export const requestInfoKey = createContextKey<RequestInfo>(
-  { requestId: "", ip: "", userAgent: "", cookies: {} },
+  { requestId: "", ip: "", rateLimitKey: "", userAgent: "", cookies: {} },
   { description: "request metadata" },
 );

@@ -6,12 +6,12 @@ import http from "node:http";
 import http2 from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
 import { createContextValues } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { App } from "./app.js";
 import { requestInfoKey } from "./context.js";
 import { applyCors } from "./http/cors.js";
 import { readRequestInfo } from "./http/request-info.js";
 import { serveHttpRoute } from "./http/routes.js";
+import { createRpcHandler } from "./http/rpc-handler.js";
 import { answerUnknownRoute } from "./http/unknown-route.js";
 import { serveWebPage } from "./http/web-pages.js";
 import { authenticationInterceptor } from "./interceptors/authentication.js";
@@ -27,7 +27,7 @@ export interface RunningServer {
 }
 
 export function createHandler(app: App) {
-  const rpc = connectNodeAdapter({
+  const rpc = createRpcHandler({
     routes: createRoutes(app),
     interceptors: [
       loggingInterceptor(app.logger),
@@ -35,10 +35,23 @@ export function createHandler(app: App) {
       authenticationInterceptor(app),
     ],
     contextValues: (req) =>
-      createContextValues().set(requestInfoKey, readRequestInfo(req, app.config.trustProxy)),
+      createContextValues().set(requestInfoKey, readRequestInfo(req, app.config.trustedProxies)),
     fallback: answerUnknownRoute,
-    // Bodies larger than this are refused before parsing; no auth request comes near it.
-    readMaxBytes: 1024 * 1024,
+    // Bodies larger than this are refused (resource_exhausted) before they are parsed.
+    readMaxBytes: app.config.maxMessageBytes,
+    onDecodeFailure: (procedure, values) => {
+      const info = values?.get(requestInfoKey);
+      // The interceptors never ran for this request, so its log line is written here.
+      app.logger.info(
+        { requestId: info?.requestId, procedure, ip: info?.ip, rpcCode: "invalid_argument" },
+        "rpc",
+      );
+    },
+    onWriteFailure: (procedure, error) =>
+      app.logger.warn(
+        { procedure, err: error instanceof Error ? error.message : String(error) },
+        "rpc write failed",
+      ),
   });
   return async (
     req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -64,18 +77,46 @@ export async function startServer(app: App, host: string, port: number): Promise
   // sockets at once and busy ones right after their response.
   const busy = new Map<Socket, number>();
   let closing: Promise<void> | undefined;
-  const h1 = http.createServer((req, res) => {
-    const socket = req.socket;
-    busy.set(socket, (busy.get(socket) ?? 0) + 1);
-    res.on("close", () => {
-      const left = (busy.get(socket) ?? 1) - 1;
-      busy.set(socket, left);
-      if (closing && left === 0) socket.end();
-    });
-    void handler(req, res);
-  });
-  const h2 = http2.createServer((req, res) => void handler(req, res));
-  const server = net.createServer((socket) => routeByPreface(socket, h1, h2));
+  const limits = app.config;
+  const h1 = http.createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(limits.headersTimeoutMs / 2)),
+    },
+    (req, res) => {
+      const socket = req.socket;
+      busy.set(socket, (busy.get(socket) ?? 0) + 1);
+      res.on("close", () => {
+        const left = (busy.get(socket) ?? 1) - 1;
+        busy.set(socket, left);
+        if (closing && left === 0) socket.end();
+      });
+      void handler(req, res);
+    },
+  );
+  h1.timeout = limits.idleTimeoutMs;
+  const h2 = http2.createServer(
+    {
+      // nghttp2 refuses a stream whose decoded header list is larger than this.
+      settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 100 },
+    },
+    (req, res) => {
+      // HTTP/2 has no per-request timeouts of its own: cut off a stream whose request is still
+      // arriving when the request timeout is up (a slow client holding a stream open).
+      const cutOff = setTimeout(() => {
+        if (!req.complete) req.stream.close(http2.constants.NGHTTP2_CANCEL);
+      }, limits.requestTimeoutMs);
+      cutOff.unref();
+      res.on("close", () => clearTimeout(cutOff));
+      void handler(req, res);
+    },
+  );
+  // A session with no traffic for this long is closed (Node destroys it on 'timeout').
+  h2.setTimeout(limits.idleTimeoutMs);
+  const server = net.createServer((socket) => routeByPreface(socket, h1, h2, limits.headersTimeoutMs));
   h2.on("session", (session) => {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
@@ -121,14 +162,25 @@ export async function startServer(app: App, host: string, port: number): Promise
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 /** Reads enough of a new connection to tell HTTP/2 prior knowledge from HTTP/1.x, then hands it on. */
-function routeByPreface(socket: Socket, h1: http.Server, h2: http2.Http2Server): void {
+function routeByPreface(
+  socket: Socket,
+  h1: http.Server,
+  h2: http2.Http2Server,
+  firstBytesTimeoutMs: number,
+): void {
   let head = Buffer.alloc(0);
+  // A connection that never sends its first bytes would otherwise be held open forever: neither
+  // server has seen it yet, so neither one's timeouts apply.
+  const silent = setTimeout(() => socket.destroy(), firstBytesTimeoutMs);
+  silent.unref();
+  socket.once("close", () => clearTimeout(silent));
   const onData = (chunk: Buffer) => {
     head = Buffer.concat([head, chunk]);
     const n = Math.min(head.length, HTTP2_PREFACE.length);
     const isHttp2 = head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
     if (isHttp2 && head.length < HTTP2_PREFACE.length) return; // need more bytes to be sure
     socket.off("data", onData);
+    clearTimeout(silent);
     socket.pause();
     socket.unshift(head);
     // The HTTP/2 session reads the socket natively (and takes the buffered bytes itself); only the

@@ -141,7 +141,7 @@ describe("cookie mode in development on plain http", () => {
       server.app.sessions.create(em, {
         userId,
         amr: ["pwd"],
-        client: { ip: "127.0.0.1", userAgent: "other" },
+        client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "other" },
         durationSeconds: undefined,
       }),
     );

@@ -71,6 +71,24 @@ describe("logs", () => {
     }
   });
 
+  it("record each RPC's outcome in the clear under rpcCode", async () => {
+    const auth = createClient(
+      AuthService,
+      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }),
+    );
+    const before = lines.length;
+    await auth.login({ identifier: "logged@example.com", password: "Sekrit passphrase that must not leak" });
+    await auth
+      .login({ identifier: "logged@example.com", password: "a wrong passphrase" })
+      .catch(() => undefined);
+    const rpcLines = lines
+      .slice(before)
+      .map((l) => JSON.parse(l) as { msg: string; procedure?: string; rpcCode?: string; code?: unknown })
+      .filter((l) => l.msg === "rpc" && l.procedure === "authd.v1.AuthService/Login");
+    expect(rpcLines.map((l) => l.rpcCode)).toEqual(["ok", "unauthenticated"]);
+    expect(rpcLines.every((l) => l.code === undefined)).toBe(true);
+  });
+
   it("log an unexpected failure with its request id, and answer Internal with only that id", async () => {
     const auth = createClient(
       AuthService,

@@ -150,3 +150,34 @@ describe("CORS", () => {
     expect(res.headers.get("access-control-expose-headers")).toMatch(/Grpc-Status/);
   });
 });
+
+describe("CORS with AUTHD_CORS_ORIGINS=*", () => {
+  let open: TestServer;
+  beforeAll(async () => {
+    open = await startTestServer({ AUTHD_CORS_ORIGINS: "*, https://app.example/" });
+  });
+  afterAll(() => open.close());
+
+  const preflight = (origin: string) =>
+    fetch(`${open.url}/authd.v1.AuthService/Login`, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST" },
+    });
+
+  it("lets any origin call without credentials: Allow-Origin * and no Allow-Credentials", async () => {
+    const res = await preflight("https://anyone.example");
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-credentials")).toBeNull();
+    const actual = await fetch(`${open.url}/healthz`, { headers: { origin: "https://anyone.example" } });
+    expect(actual.headers.get("access-control-allow-origin")).toBe("*");
+    expect(actual.headers.get("access-control-allow-credentials")).toBeNull();
+  });
+
+  it("still reflects a listed origin with credentials (trailing slash in the setting or not)", async () => {
+    const res = await preflight("https://app.example");
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(res.headers.get("vary")).toMatch(/Origin/);
+  });
+});

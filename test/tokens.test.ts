@@ -263,7 +263,7 @@ describe("signing keys", () => {
         replica.sessions.create(em, {
           userId,
           amr: ["pwd"],
-          client: { ip: "127.0.0.1", userAgent: "replica" },
+          client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "replica" },
           durationSeconds: undefined,
         }),
       );

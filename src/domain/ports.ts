@@ -5,6 +5,8 @@ import type { EntityManager } from "typeorm";
 /** Who is asking, as far as auditing and rate limiting care. */
 export interface ClientInfo {
   ip: string;
+  /** What per-address rate limits count under: the IPv4 address, or the IPv6 /64. */
+  rateLimitKey: string;
   userAgent: string;
 }
 

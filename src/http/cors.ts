@@ -1,5 +1,6 @@
-// CORS for browsers calling over gRPC-Web or Connect. Only configured origins are reflected; with
-// credentials (cookie mode) a wildcard is never sent back as such.
+// CORS for browsers calling over gRPC-Web or Connect. An origin listed in AUTHD_CORS_ORIGINS is
+// reflected with credentials (cookies); `*` lets any other origin call without credentials only
+// (Access-Control-Allow-Origin: *), so no site can ride a user's session cookie.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 
@@ -34,14 +35,18 @@ type Res = ServerResponse | Http2ServerResponse;
 /** Adds CORS headers; answers preflight requests itself and returns true when it did. */
 export function applyCors(allowedOrigins: string[], req: Req, res: Res): boolean {
   const origin = req.headers.origin;
-  const allowed =
-    typeof origin === "string" && (allowedOrigins.includes("*") || allowedOrigins.includes(origin));
-  if (allowed) {
+  const listed = typeof origin === "string" && allowedOrigins.includes(origin);
+  const anyOrigin = typeof origin === "string" && !listed && allowedOrigins.includes("*");
+  const allowed = listed || anyOrigin;
+  if (listed) {
     res.setHeader("Access-Control-Allow-Origin", origin);
     res.setHeader("Access-Control-Allow-Credentials", "true");
-    res.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
-    res.setHeader("Vary", "Origin");
+  } else if (anyOrigin) {
+    res.setHeader("Access-Control-Allow-Origin", "*");
   }
+  if (allowed) res.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+  // The answer depends on the Origin whenever specific origins are configured.
+  if (allowedOrigins.length > 0) res.setHeader("Vary", "Origin");
   if (req.method !== "OPTIONS" || typeof req.headers["access-control-request-method"] !== "string")
     return false;
   if (allowed) {

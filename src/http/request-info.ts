@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { RequestInfo } from "../context.js";
+import { clientAddress, rateLimitKeyFor } from "./client-address.js";
 
 interface NodeRequestLike {
   headers: IncomingHttpHeaders;
@@ -25,24 +26,21 @@ export function parseCookies(header: string | undefined): Record<string, string>
 }
 
 /**
- * Reads client metadata off a request. X-Forwarded-For is honoured only when the operator says a
- * proxy sits in front (AUTHD_TRUST_PROXY); otherwise any client could pick its own rate-limit key.
+ * Reads client metadata off a request. X-Forwarded-For counts only for the configured number of
+ * trusted proxies (AUTHD_TRUSTED_PROXIES); otherwise any client could pick its own rate-limit key.
  */
-export function readRequestInfo(req: NodeRequestLike, trustProxy: boolean): RequestInfo {
+export function readRequestInfo(req: NodeRequestLike, trustedProxies: number): RequestInfo {
   const header = (name: string) => {
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  let ip = req.socket.remoteAddress ?? "";
-  if (trustProxy) {
-    const forwarded = header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) ip = forwarded;
-  }
+  const ip = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trustedProxies);
   const suppliedId = header("x-request-id");
   const requestId = suppliedId && /^[\w.-]{1,64}$/.test(suppliedId) ? suppliedId : randomUUID();
   return {
     requestId,
-    ip: ip.replace(/^::ffff:/, ""),
+    ip,
+    rateLimitKey: rateLimitKeyFor(ip),
     userAgent: (header("user-agent") ?? "").slice(0, 512),
     cookies: parseCookies(header("cookie")),
   };

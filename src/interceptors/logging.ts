@@ -1,6 +1,7 @@
 // One structured line per RPC: procedure, outcome and duration. Never the request or response
-// bodies, which carry passwords and tokens.
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+// bodies, which carry passwords and tokens. The outcome is `rpcCode`, not `code`: the logger blanks
+// every field named `code` (emailed one-time codes travel under that name).
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { requestInfoKey } from "../context.js";
 import type { Logger } from "../logger.js";
 
@@ -15,12 +16,20 @@ export function loggingInterceptor(logger: Logger): Interceptor {
     };
     try {
       const res = await next(req);
-      logger.info({ ...fields, code: "ok", ms: Math.round(performance.now() - started) }, "rpc");
+      logger.info({ ...fields, rpcCode: "ok", ms: Math.round(performance.now() - started) }, "rpc");
       return res;
     } catch (error) {
-      const code = error instanceof ConnectError ? error.code : "unknown";
-      logger.info({ ...fields, code, ms: Math.round(performance.now() - started) }, "rpc");
+      const rpcCode = ConnectError.from(error).code;
+      logger.info(
+        { ...fields, rpcCode: codeName(rpcCode), ms: Math.round(performance.now() - started) },
+        "rpc",
+      );
       throw error;
     }
   };
+}
+
+/** The Connect name of a code ("invalid_argument"), as clients and the Connect protocol spell it. */
+function codeName(code: Code): string {
+  return Code[code].replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `_${c.toLowerCase()}`));
 }

@@ -28,6 +28,6 @@ export function requestInfo(ctx: HandlerContext): RequestInfo {
 
 /** Who is asking, as auditing and rate limiting see it. */
 export function clientInfo(ctx: HandlerContext): ClientInfo {
-  const { ip, userAgent } = requestInfo(ctx);
-  return { ip, userAgent };
+  const { ip, rateLimitKey, userAgent } = requestInfo(ctx);
+  return { ip, rateLimitKey, userAgent };
 }

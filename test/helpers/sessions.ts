@@ -54,7 +54,7 @@ export function signIn(
     server.app.sessions.create(em, {
       userId,
       amr: options.amr ?? ["pwd"],
-      client: { ip: "127.0.0.1", userAgent: options.userAgent ?? "vitest" },
+      client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: options.userAgent ?? "vitest" },
       durationSeconds: options.durationSeconds,
     }),
   );

@@ -30,7 +30,11 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
   if (duration !== undefined && duration <= 0) throw invalidArgument("session_duration", "must be positive");
 
   const window = config.rateLimitWindowSeconds;
-  const ipState = await deps.rateLimiter.peek(ipKey(client.ip), config.loginMaxFailuresPerIp, window);
+  const ipState = await deps.rateLimiter.peek(
+    ipKey(client.rateLimitKey),
+    config.loginMaxFailuresPerIp,
+    window,
+  );
   if (!ipState.allowed)
     throw resourceExhausted("too many failed sign-ins from this address", ipState.retryAfterSeconds);
 
@@ -40,7 +44,7 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
     : await deps.hasher.verifyDummy(input.password);
 
   if (!user || !passwordOk) {
-    await deps.rateLimiter.consume(ipKey(client.ip), config.loginMaxFailuresPerIp, window);
+    await deps.rateLimiter.consume(ipKey(client.rateLimitKey), config.loginMaxFailuresPerIp, window);
     await deps.store.transaction(async (em) => {
       const now = deps.clock.now();
       if (!user) return recordAudit(em, now, "login.failed", null, client, { reason: "unknown_identifier" });

@@ -60,7 +60,7 @@ export async function register(deps: AccountDeps, input: RegisterInput, client: 
   await checkCaptcha(deps, input.captchaToken, client);
   await limit(
     deps,
-    `register:ip:${client.ip}`,
+    `register:ip:${client.rateLimitKey}`,
     deps.config.registrationsPerIp,
     "registrations from this address",
   );
@@ -154,7 +154,12 @@ export async function admitEmailRequest(
 ): Promise<string> {
   const email = normalizeEmail(rawEmail);
   await checkCaptcha(deps, captchaToken, client);
-  await limit(deps, `email:ip:${client.ip}`, deps.config.emailsPerIp, "email requests from this address");
+  await limit(
+    deps,
+    `email:ip:${client.rateLimitKey}`,
+    deps.config.emailsPerIp,
+    "email requests from this address",
+  );
   await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
   return email;
 }
@@ -182,7 +187,12 @@ async function issueVerification(deps: AccountDeps, email: string): Promise<void
 
 export async function checkEmail(deps: AccountDeps, rawEmail: string, client: ClientInfo): Promise<boolean> {
   const email = normalizeEmail(rawEmail);
-  await limit(deps, `check-email:ip:${client.ip}`, deps.config.emailsPerIp, "lookups from this address");
+  await limit(
+    deps,
+    `check-email:ip:${client.rateLimitKey}`,
+    deps.config.emailsPerIp,
+    "lookups from this address",
+  );
   if (!deps.config.revealAccounts) {
     throw failedPrecondition("CheckEmail is turned off on this server (AUTHD_REVEAL_ACCOUNTS)");
   }
