@@ -104,6 +104,12 @@ export async function startServer(app: App, host: string, port: number): Promise
       settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 100 },
     },
     (req, res) => {
+      // nghttp2 only advertises maxHeaderListSize; it is enforced here, counted as RFC 7541 does.
+      if (headerListSize(req.rawHeaders) > limits.maxHeaderBytes) {
+        res.statusCode = 431;
+        res.end();
+        return;
+      }
       // HTTP/2 has no per-request timeouts of its own: cut off a stream whose request is still
       // arriving when the request timeout is up (a slow client holding a stream open).
       const cutOff = setTimeout(() => {
@@ -136,6 +142,9 @@ export async function startServer(app: App, host: string, port: number): Promise
       resolve();
     });
   });
+  // h1 never listens itself (connections are handed to it), but Node starts the timer that enforces
+  // headersTimeout and requestTimeout, and tracks connections for it, on 'listening'.
+  h1.emit("listening");
   const actualPort = (server.address() as AddressInfo).port;
   return {
     port: actualPort,
@@ -143,6 +152,8 @@ export async function startServer(app: App, host: string, port: number): Promise
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Stops h1's timeout timer (it was never listening, so the callback's error is expected).
+        h1.close(() => undefined);
         // HTTP/2: GOAWAY lets streams in flight finish and refuses new ones.
         for (const session of sessions) session.close();
         for (const [socket, count] of busy) if (count === 0) socket.end();
@@ -157,6 +168,13 @@ export async function startServer(app: App, host: string, port: number): Promise
       return closing;
     },
   };
+}
+
+/** The size of a header list as HTTP/2 counts it: name and value octets plus 32 per field. */
+function headerListSize(rawHeaders: string[]): number {
+  let size = 0;
+  for (const field of rawHeaders) size += Buffer.byteLength(field) + 16;
+  return size;
 }
 
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");

@@ -1,0 +1,168 @@
+// The request limits a hostile or broken client meets: message size, header size, and how long a
+// slow client may hold a connection or a request open.
+import http2 from "node:http2";
+import net from "node:net";
+import { Code } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
+import { expectCode } from "./helpers/accounts.js";
+import { protocols, startTestServer, type TestServer } from "./helpers/server.js";
+
+let server: TestServer;
+let port: number;
+beforeAll(async () => {
+  server = await startTestServer({
+    AUTHD_MAX_MESSAGE_BYTES: "4096",
+    AUTHD_MAX_HEADER_BYTES: "4096",
+    AUTHD_HEADERS_TIMEOUT_MS: "400",
+    AUTHD_REQUEST_TIMEOUT_MS: "800",
+    AUTHD_IDLE_TIMEOUT_MS: "800",
+  });
+  port = Number(new URL(server.url).port);
+});
+afterAll(() => server.close());
+
+/** Opens a raw TCP connection, writes `bytes`, and answers how long until the server closed it. */
+function closedAfter(bytes: string, trickle?: string): Promise<{ ms: number; received: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const socket = net.connect(port, "127.0.0.1", () => {
+      if (bytes) socket.write(bytes);
+    });
+    let received = "";
+    const drip = trickle
+      ? setInterval(() => {
+          if (!socket.destroyed) socket.write(trickle);
+        }, 100)
+      : undefined;
+    socket.on("data", (chunk) => {
+      received += chunk;
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      clearInterval(drip);
+      resolve({ ms: performance.now() - started, received });
+    });
+    setTimeout(() => {
+      clearInterval(drip);
+      socket.destroy();
+      reject(new Error("the server kept the connection open"));
+    }, 8000).unref();
+  });
+}
+
+describe("message size", () => {
+  it.each(protocols)(
+    "a message over AUTHD_MAX_MESSAGE_BYTES answers resource_exhausted over %s",
+    async (protocol) => {
+      const auth = server.client(AuthService, protocol);
+      await expectCode(
+        auth.login({ identifier: "someone", password: "x".repeat(5000) }),
+        Code.ResourceExhausted,
+      );
+      // One just under the limit is read (and refused for what it says, not for its size).
+      await expectCode(
+        auth.login({ identifier: "someone", password: "x".repeat(3000) }),
+        Code.Unauthenticated,
+      );
+    },
+  );
+});
+
+describe("header size", () => {
+  it("HTTP/1.1 headers over AUTHD_MAX_HEADER_BYTES answer 431", async () => {
+    const res = await fetch(`${server.url}/healthz`, { headers: { "x-padding": "p".repeat(6000) } });
+    expect(res.status).toBe(431);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it("HTTP/2 headers over AUTHD_MAX_HEADER_BYTES are refused and the session keeps serving", async () => {
+    const session = http2.connect(server.url);
+    try {
+      const outcome = await new Promise<string>((resolve) => {
+        const stream = session.request({ ":path": "/healthz", "x-padding": "p".repeat(6000) });
+        stream.on("response", (h) => resolve(`status ${h[":status"]}`));
+        stream.on("error", (e: Error) => resolve(`error ${e.message}`));
+        stream.on("close", () => resolve(`closed ${stream.rstCode}`));
+        stream.end();
+      });
+      expect(outcome).not.toBe("status 200");
+      const ok = await new Promise<number>((resolve, reject) => {
+        const stream = session.request({ ":path": "/healthz" });
+        stream.on("response", (h) => resolve(Number(h[":status"])));
+        stream.on("error", reject);
+        stream.resume();
+        stream.end();
+      });
+      expect(ok).toBe(200);
+    } finally {
+      session.close();
+    }
+  });
+});
+
+describe("slow clients", () => {
+  it("a connection that sends nothing is closed after the headers timeout", async () => {
+    const { ms } = await closedAfter("");
+    expect(ms).toBeGreaterThanOrEqual(350);
+  });
+
+  it("HTTP/1.1 headers that never finish are answered 408 and the connection closed", async () => {
+    const { received } = await closedAfter("GET /healthz HTTP/1.1\r\nHost: x\r\n", "X-Slow: 1\r\n");
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it("an HTTP/1.1 body that trickles in is cut off after the request timeout", async () => {
+    const head =
+      "POST /grpc.health.v1.Health/Check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+    const { ms } = await closedAfter(head, " ");
+    expect(ms).toBeGreaterThanOrEqual(700);
+  });
+
+  it("an HTTP/2 request whose body trickles in is cut off after the request timeout", async () => {
+    const session = http2.connect(server.url);
+    try {
+      const started = performance.now();
+      const ended = await new Promise<string>((resolve) => {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/grpc.health.v1.Health/Check",
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
+        const drip = setInterval(() => stream.write(Buffer.from([0])), 100);
+        stream.on("close", () => {
+          clearInterval(drip);
+          resolve(`closed ${stream.rstCode}`);
+        });
+        stream.on("error", () => undefined);
+        stream.resume();
+        setTimeout(() => {
+          clearInterval(drip);
+          resolve("still open");
+        }, 6000).unref();
+      });
+      expect(ended).toMatch(/^closed/);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(700);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it("an idle HTTP/2 session is closed after the idle timeout", async () => {
+    const session = http2.connect(server.url);
+    session.on("error", () => undefined);
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      session.on("close", () => resolve());
+      setTimeout(() => reject(new Error("the idle session stayed open")), 6000).unref();
+    });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(700);
+  });
+
+  it("still serves after all of the above", async () => {
+    const res = await server.client(Health, "grpc").check({});
+    expect(res.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+  });
+});
