@@ -136,8 +136,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       stepUpTtlSeconds: config.stepUpTtlSeconds,
       rateLimiter,
       codesPerUser: config.emailsPerAddress,
+      recoveryCodeRegenerations: config.recoveryCodeRegenerations,
       rateLimitWindowSeconds: config.rateLimitWindowSeconds,
       hasher,
+      passwords,
     },
     store,
   );

@@ -70,6 +70,7 @@ export interface Config {
   smsWebhookSecret: string | undefined;
   trustedDeviceTtlSeconds: number;
   stepUpTtlSeconds: number;
+  recoveryCodeRegenerations: number;
   outboxPollIntervalMs: number;
   outboxMaxAttempts: number;
   totpIssuer: string;
@@ -371,6 +372,13 @@ export const variables: Variable<any>[] = [
     String(10 * 60),
     "How long a second factor counts as recent for sensitive RPCs, in seconds.",
     int(30, DAY),
+  ),
+  v(
+    "AUTHD_RECOVERY_CODE_REGENERATIONS",
+    "recoveryCodeRegenerations",
+    "5",
+    "New sets of recovery codes per account per window (each costs ten argon2id hashes).",
+    int(1, 1000),
   ),
   v(
     "AUTHD_OUTBOX_POLL_INTERVAL_MS",

@@ -32,39 +32,59 @@ describe("SMS, email and recovery codes", () => {
   async function smsUser() {
     const u = await h.user(`sms${++n}@example.com`);
     const mobile = nextNumber();
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.SMS, mobile });
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.SMS,
+      mobile,
+    });
     const id = created.authenticator?.id as string;
-    await u.mfa.verifyAuthenticator({ authenticatorId: id, code: await h.smsCode(mobile) });
+    await u.mfa.verifyAuthenticator({
+      currentPassword: PASSWORD,
+      authenticatorId: id,
+      code: await h.smsCode(mobile),
+    });
     return { ...u, mobile, id };
   }
 
   test("SMS enrolment: the code reaches the provider's webhook and activates the factor", async () => {
     const u = await h.user("sms-enrol@example.com");
     await expectCode(
-      u.mfa.createAuthenticator({ type: AuthenticatorType.SMS, mobile: "07700 900123" }),
+      u.mfa.createAuthenticator({
+        currentPassword: PASSWORD,
+        type: AuthenticatorType.SMS,
+        mobile: "07700 900123",
+      }),
       Code.InvalidArgument,
       /mobile/,
     );
     await expectCode(
-      u.mfa.createAuthenticator({ type: AuthenticatorType.SMS }),
+      u.mfa.createAuthenticator({ currentPassword: PASSWORD, type: AuthenticatorType.SMS }),
       Code.InvalidArgument,
       /mobile/,
     );
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.SMS, mobile: "+447700900123" });
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.SMS,
+      mobile: "+447700900123",
+    });
     expect(created.authenticator?.active).toBe(false);
     expect(created.authenticator?.destinationHint).toBe("+44•••••••123");
     const code = await h.smsCode("+447700900123");
     const id = created.authenticator?.id as string;
     await expectCode(
-      u.mfa.verifyAuthenticator({ authenticatorId: id, code: "12345" }),
+      u.mfa.verifyAuthenticator({ currentPassword: PASSWORD, authenticatorId: id, code: "12345" }),
       Code.InvalidArgument,
       /code/,
     );
-    const verified = await u.mfa.verifyAuthenticator({ authenticatorId: id, code });
+    const verified = await u.mfa.verifyAuthenticator({
+      currentPassword: PASSWORD,
+      authenticatorId: id,
+      code,
+    });
     expect(verified.authenticator?.active).toBe(true);
     // Single use: the same code does not verify anything again.
     await expectCode(
-      u.mfa.verifyAuthenticator({ authenticatorId: id, code }),
+      u.mfa.verifyAuthenticator({ currentPassword: PASSWORD, authenticatorId: id, code }),
       Code.InvalidArgument,
       /already active/,
     );
@@ -124,7 +144,10 @@ describe("SMS, email and recovery codes", () => {
 
   test("DeliverChallenge refuses factors that need no delivery, and unknown challenges", async () => {
     const u = await smsUser();
-    const recovery = await u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+    const recovery = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.RECOVERY_CODES,
+    });
     const c = await challenge(u.email);
     await expectCode(
       anonymous().deliverChallenge({
@@ -142,10 +165,17 @@ describe("SMS, email and recovery codes", () => {
 
   test("email factor: codes are read from a real SMTP server, for enrolment and sign-in", async () => {
     const u = await h.user("email-factor@example.com");
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.EMAIL });
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.EMAIL,
+    });
     expect(created.authenticator?.destinationHint).toBe("e•••@example.com");
     const id = created.authenticator?.id as string;
-    await u.mfa.verifyAuthenticator({ authenticatorId: id, code: await h.emailCode(u.email) });
+    await u.mfa.verifyAuthenticator({
+      currentPassword: PASSWORD,
+      authenticatorId: id,
+      code: await h.emailCode(u.email),
+    });
     const added = await h.mailTo(u.email, /added/i);
     expect(added.text).toMatch(/second factor \(email codes\) was added/);
 
@@ -162,7 +192,10 @@ describe("SMS, email and recovery codes", () => {
 
   test("recovery codes: ten codes shown once, each accepted once; regenerating replaces the set", async () => {
     const u = await h.user("recovery@example.com");
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.RECOVERY_CODES,
+    });
     const codes = created.recoveryCodes;
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
@@ -194,11 +227,14 @@ describe("SMS, email and recovery codes", () => {
 
     // Regenerating needs a recent second factor now that the account has one: step up first.
     await expectCode(
-      u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES }),
+      u.mfa.createAuthenticator({ currentPassword: PASSWORD, type: AuthenticatorType.RECOVERY_CODES }),
       Code.PermissionDenied,
     );
     await u.mfa.stepUp({ authenticatorId: id, code: codes[1] as string });
-    const fresh = await u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+    const fresh = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.RECOVERY_CODES,
+    });
     const freshId = fresh.authenticator?.id as string;
     await expectCode(
       anonymous().verifyChallenge({
@@ -222,14 +258,14 @@ describe("SMS, email and recovery codes", () => {
     // The enrolment counted as a step-up; let it age out.
     h.server.clock.advanceSeconds(11 * 60);
     await expectCode(
-      u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES }),
+      u.mfa.createAuthenticator({ currentPassword: PASSWORD, type: AuthenticatorType.RECOVERY_CODES }),
       Code.PermissionDenied,
     );
     const sent = await u.mfa.stepUp({ authenticatorId: u.id, code: "" });
     expect(sent.validUntilTime).toBeUndefined();
     const stepped = await u.mfa.stepUp({ authenticatorId: u.id, code: await h.smsCode(u.mobile) });
     expect(Number(stepped.validUntilTime?.seconds) * 1000).toBe(h.server.clock.now() + 600_000);
-    await u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+    await u.mfa.createAuthenticator({ currentPassword: PASSWORD, type: AuthenticatorType.RECOVERY_CODES });
   });
 
   test("another user's authenticator is not found", async () => {

@@ -297,7 +297,7 @@ describe("sign-in with a second factor", () => {
           authenticatorId: u.recoveryId,
           proof: { case: "password", value: "wrong password!" },
         }),
-        Code.InvalidArgument,
+        Code.Unauthenticated,
         /password/,
       );
       await session.deleteAuthenticator({
@@ -338,7 +338,7 @@ describe("sign-in with a second factor", () => {
         Code.PermissionDenied,
       );
       await expectCode(
-        session.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES }),
+        session.createAuthenticator({ currentPassword: PASSWORD, type: AuthenticatorType.RECOVERY_CODES }),
         Code.PermissionDenied,
       );
     });

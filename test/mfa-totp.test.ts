@@ -11,6 +11,7 @@ import {
   appCode,
   base32Decode,
   type MfaHarness,
+  PASSWORD,
   referenceTotp,
   type SignedIn,
   startMfaHarness,
@@ -63,9 +64,16 @@ describe("TOTP through the server", () => {
   /** A signed-in user with an active TOTP factor; answers its secret and id. */
   async function withTotp(): Promise<SignedIn & { secret: string; id: string }> {
     const u = await h.user(`totp${++n}@example.com`);
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.TOTP,
+    });
     const id = created.authenticator?.id as string;
-    await u.mfa.verifyAuthenticator({ authenticatorId: id, code: appCode(created.totpSecret, now()) });
+    await u.mfa.verifyAuthenticator({
+      currentPassword: PASSWORD,
+      authenticatorId: id,
+      code: appCode(created.totpSecret, now()),
+    });
     // Past the enrolment code's step and its drift window, so later tests start clean.
     h.server.clock.advanceSeconds(120);
     return { ...u, secret: created.totpSecret, id };
@@ -74,8 +82,12 @@ describe("TOTP through the server", () => {
   test("a factor change can sign out every other session (ASVS 7.4.3)", async () => {
     const u = await h.user("others@example.com");
     const other = await h.login("others@example.com");
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.TOTP,
+    });
     await u.mfa.verifyAuthenticator({
+      currentPassword: PASSWORD,
       authenticatorId: created.authenticator?.id as string,
       code: appCode(created.totpSecret, now()),
       signOutOtherSessions: true,
@@ -86,7 +98,10 @@ describe("TOTP through the server", () => {
 
   test("enrolment answers a 160-bit secret, an otpauth URI and a QR code; a code from an independent implementation activates it", async () => {
     const u = await h.user("enrol@example.com");
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.TOTP,
+    });
     expect(base32Decode(created.totpSecret)).toHaveLength(20);
     expect(created.totpUri).toBe(
       `otpauth://totp/authd:enrol%40example.com?secret=${created.totpSecret}&issuer=authd`,
@@ -100,6 +115,7 @@ describe("TOTP through the server", () => {
     const id = created.authenticator?.id as string;
     await expectCode(
       u.mfa.verifyAuthenticator({
+        currentPassword: PASSWORD,
         authenticatorId: id,
         code: "000000" === appCode(created.totpSecret, now()) ? "111111" : "000000",
       }),
@@ -107,6 +123,7 @@ describe("TOTP through the server", () => {
       /code/,
     );
     const verified = await u.mfa.verifyAuthenticator({
+      currentPassword: PASSWORD,
       authenticatorId: id,
       code: appCode(created.totpSecret, now()),
     });
@@ -120,7 +137,10 @@ describe("TOTP through the server", () => {
 
   test("the secret is stored sealed, never in clear, and never listed", async () => {
     const u = await h.user("sealed@example.com");
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.TOTP,
+    });
     const row = await h.server.app.store.transaction((em) =>
       em.findOneByOrFail(MfaAuthenticatorEntity, { id: created.authenticator?.id as string }),
     );
@@ -133,12 +153,19 @@ describe("TOTP through the server", () => {
 
   test("enrolling TOTP again replaces the pending secret", async () => {
     const u = await h.user("again@example.com");
-    const first = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
-    const second = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+    const first = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.TOTP,
+    });
+    const second = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.TOTP,
+    });
     const listed = await u.mfa.listAuthenticators({});
     expect(listed.authenticators.map((a) => a.id)).toEqual([second.authenticator?.id]);
     await expectCode(
       u.mfa.verifyAuthenticator({
+        currentPassword: PASSWORD,
         authenticatorId: first.authenticator?.id as string,
         code: appCode(first.totpSecret, now()),
       }),
@@ -199,7 +226,7 @@ describe("TOTP through the server", () => {
   test("bad input names the field", async () => {
     const u = await h.user("input@example.com");
     await expectCode(
-      u.mfa.createAuthenticator({ type: AuthenticatorType.UNSPECIFIED }),
+      u.mfa.createAuthenticator({ currentPassword: PASSWORD, type: AuthenticatorType.UNSPECIFIED }),
       Code.InvalidArgument,
       /type/,
     );
@@ -209,7 +236,11 @@ describe("TOTP through the server", () => {
       /authenticator_id/,
     );
     await expectCode(
-      u.mfa.verifyAuthenticator({ authenticatorId: "00000000-0000-4000-8000-000000000000", code: "123456" }),
+      u.mfa.verifyAuthenticator({
+        currentPassword: PASSWORD,
+        authenticatorId: "00000000-0000-4000-8000-000000000000",
+        code: "123456",
+      }),
       Code.NotFound,
     );
     await expectCode(h.mfaFor("").listAuthenticators({}), Code.Unauthenticated);

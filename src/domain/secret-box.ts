@@ -4,6 +4,12 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 
 const VERSION = "v1";
+const NONCE_BYTES = 12;
+/**
+ * GCM tags are always 16 bytes here. Node otherwise accepts any tag from 4 bytes up, and a short
+ * tag is far easier to forge (NIST SP 800-38D): the length is pinned on both sides.
+ */
+const TAG_BYTES = 16;
 
 /** A 32-byte key derived (HKDF-SHA256) from the master secret, separated from other uses by `purpose`. */
 export function deriveKey(masterSecret: string | Uint8Array, purpose: string): Buffer {
@@ -26,8 +32,8 @@ export class SecretBox {
   }
 
   seal(plaintext: string, associatedData = ""): string {
-    const nonce = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.key, nonce);
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", this.key, nonce, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(associatedData, "utf8"));
     const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     return `${VERSION}.${Buffer.concat([nonce, body, cipher.getAuthTag()]).toString("base64url")}`;
@@ -38,13 +44,14 @@ export class SecretBox {
     const [version, payload] = sealed.split(".");
     if (version !== VERSION || payload === undefined) throw new Error("unknown sealed format");
     const raw = Buffer.from(payload, "base64url");
-    const nonce = raw.subarray(0, 12);
-    const tag = raw.subarray(raw.length - 16);
-    const decipher = createDecipheriv("aes-256-gcm", this.key, nonce);
+    // Too short for a nonce and a whole tag: refused before any slicing could overlap them.
+    if (raw.length < NONCE_BYTES + TAG_BYTES) throw new Error("sealed value is too short");
+    const nonce = raw.subarray(0, NONCE_BYTES);
+    const tag = raw.subarray(raw.length - TAG_BYTES);
+    const decipher = createDecipheriv("aes-256-gcm", this.key, nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(associatedData, "utf8"));
     decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString(
-      "utf8",
-    );
+    const body = raw.subarray(NONCE_BYTES, raw.length - TAG_BYTES);
+    return Buffer.concat([decipher.update(body), decipher.final()]).toString("utf8");
   }
 }

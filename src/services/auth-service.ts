@@ -110,7 +110,7 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
       const caller = recovery ? requireSession(ctx) : requireCaller(ctx, "profile:write");
       const user = await updateUser(
         deps,
-        caller.userId,
+        caller,
         {
           email: req.email,
           username: req.username,

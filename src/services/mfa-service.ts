@@ -32,7 +32,8 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
 
     async createAuthenticator(req, ctx) {
       const caller = requireSession(ctx);
-      const created = await mfa.create(caller, fromAuthenticatorType(req.type), req.mobile, clientInfo(ctx));
+      const type = fromAuthenticatorType(req.type);
+      const created = await mfa.create(caller, type, req.mobile, req.currentPassword, clientInfo(ctx));
       return {
         authenticator: toAuthenticatorProto(created.authenticator),
         totpSecret: created.totp?.secret ?? "",
@@ -44,7 +45,13 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
 
     async verifyAuthenticator(req, ctx) {
       const caller = requireSession(ctx);
-      const summary = await mfa.verify(caller, req.authenticatorId, req.code, clientInfo(ctx));
+      const summary = await mfa.verify(
+        caller,
+        req.authenticatorId,
+        req.code,
+        req.currentPassword,
+        clientInfo(ctx),
+      );
       if (req.signOutOtherSessions) await signOutOthers(app, caller);
       return { authenticator: toAuthenticatorProto(summary) };
     },

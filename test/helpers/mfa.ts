@@ -169,11 +169,17 @@ export async function startMfaHarness(env: Record<string, string> = {}): Promise
     user,
     async userWithTotp(email) {
       const u = await user(email);
-      const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+      const created = await u.mfa.createAuthenticator({
+        currentPassword: PASSWORD,
+        type: AuthenticatorType.TOTP,
+      });
       const totpId = created.authenticator?.id as string;
       const code = appCode(created.totpSecret, h.server.clock.now());
-      await u.mfa.verifyAuthenticator({ authenticatorId: totpId, code });
-      const recovery = await u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+      await u.mfa.verifyAuthenticator({ currentPassword: PASSWORD, authenticatorId: totpId, code });
+      const recovery = await u.mfa.createAuthenticator({
+        currentPassword: PASSWORD,
+        type: AuthenticatorType.RECOVERY_CODES,
+      });
       h.server.clock.advanceSeconds(120);
       return {
         ...u,

@@ -1,9 +1,13 @@
-// Reading and changing one's own profile. Changing the email needs the password and a verification
-// of the new address; the old address keeps working (and is told) until then.
+// Reading and changing one's own profile. Changing the email needs the password (and, with a second
+// factor, a recent step-up) and a verification of the new address; the old address keeps working
+// (and is told) until then.
+
+import type { Principal } from "../../context.js";
 import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
 import { recordAudit } from "../audit.js";
 import { alreadyExists, invalidArgument } from "../errors.js";
+import { requireRecentSecondFactor } from "../mfa/step-up.js";
 import { issueToken } from "../one-time-tokens.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
@@ -38,7 +42,7 @@ export function getUser(deps: AccountDeps, userId: string): Promise<UserEntity> 
 
 export async function updateUser(
   deps: AccountDeps,
-  userId: string,
+  caller: Pick<Principal, "userId" | "sessionId">,
   changes: ProfileChanges,
   client: ClientInfo,
 ): Promise<UserEntity> {
@@ -52,15 +56,18 @@ export async function updateUser(
   checkSettings(changes.settings);
   const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
 
+  const { userId } = caller;
   const current = await getUser(deps, userId);
   const emailChange = newEmail !== undefined && newEmail !== current.email ? newEmail : undefined;
   const mobileChange = update.mobile !== undefined && update.mobile !== current.mobile;
   // ASVS 7.5.1: the email and the phone number are how an account is recovered, so changing them
-  // needs the password again.
+  // needs the password again, and on an account with a second factor a recent one too (as factor
+  // changes do): the password alone must not move the account's recovery address.
   if (emailChange !== undefined || mobileChange) {
     const what = emailChange !== undefined ? "the email" : "the mobile number";
     if (changes.currentPassword === "")
       throw invalidArgument("current_password", `is required to change ${what}`);
+    await deps.store.transaction((em) => requireRecentSecondFactor(em, caller, deps.clock.now()));
     await deps.passwords.confirm(
       current.id,
       current.passwordHash,

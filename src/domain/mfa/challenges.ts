@@ -18,7 +18,7 @@ import type { MfaDeps } from "./deps.js";
 import { sendCode } from "./sent-codes.js";
 import { recordStepUp } from "./step-up.js";
 import { rememberDevice } from "./trusted-devices.js";
-import { checkCode } from "./verify-code.js";
+import { checkCode, type PreparedRecoveryCode } from "./verify-code.js";
 
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
 const PREFIX = "mfa_";
@@ -79,11 +79,15 @@ async function liveChallenge(em: EntityManager, token: string, now: number): Pro
   return challenge;
 }
 
-/** The user a challenge token belongs to, or null; for rate limiting before any work. */
-export async function challengeOwner(em: EntityManager, token: string): Promise<string | null> {
+/**
+ * The user a live challenge token belongs to, or null; for the work done before the transaction
+ * (rate limits, comparing a recovery code).
+ */
+export async function challengeOwner(em: EntityManager, token: string, now: number): Promise<string | null> {
   if (!token.startsWith(PREFIX) || token.length > 128) return null;
   const challenge = await findOneStrict(em, MfaChallengeEntity, { tokenHash: hashSecret(token) });
-  return challenge?.userId ?? null;
+  if (!challenge || challenge.consumedAt !== null || challenge.expiresAt <= now) return null;
+  return challenge.userId;
 }
 
 async function offeredAuthenticator(
@@ -134,19 +138,26 @@ export interface ChallengeResult {
 
 /**
  * Answers a challenge. Wrong codes are answered as an error value (not thrown) so that the
- * failure count commits; see commitThenThrow.
+ * failure count commits; see commitThenThrow. A recovery code comes compared (`prepared`).
  */
 export async function verifyChallenge(
   deps: MfaDeps,
   em: EntityManager,
   answer: ChallengeAnswer,
+  prepared: PreparedRecoveryCode | null,
 ): Promise<ChallengeResult | DomainError> {
   const now = deps.clock.now();
   const challenge = await liveChallenge(em, answer.challengeId, now);
   const a = await offeredAuthenticator(em, challenge, answer.authenticatorId);
   const context = { ip: answer.client.ip, userAgent: answer.client.userAgent };
-  const check = await checkCode(deps, em, a, answer.code, challengeBinding(challenge.id, a.id), () =>
-    unauthenticated("the code is wrong or has expired"),
+  const check = await checkCode(
+    deps,
+    em,
+    a,
+    answer.code,
+    challengeBinding(challenge.id, a.id),
+    () => unauthenticated("the code is wrong or has expired"),
+    prepared,
   );
   if (!check.ok) {
     await recordAudit(em, now, "mfa.challenge_failed", challenge.userId, context, { authenticatorId: a.id });

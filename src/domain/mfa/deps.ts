@@ -2,6 +2,7 @@
 
 import type { Clock } from "../../clock.js";
 import type { Templates } from "../../delivery/templates.js";
+import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { MessageQueue, RateLimiter, SessionIssuer } from "../ports.js";
 import type { SecretBox } from "../secret-box.js";
 
@@ -30,7 +31,14 @@ export interface MfaDeps {
   /** Limits the SMS and email codes sent per user (SMS pumping, mail bombing). */
   rateLimiter: RateLimiter;
   codesPerUser: number;
+  /** New sets of recovery codes per user per window (each set is ten argon2id hashes). */
+  recoveryCodeRegenerations: number;
   rateLimitWindowSeconds: number;
+  /**
+   * Re-authentication by the account password before factor changes, counted by the account's
+   * re-authentication limit (shared with the other sensitive changes).
+   */
+  passwords: PasswordConfirmation;
   /**
    * The accounts' argon2id hasher: checks passwords, and hashes recovery codes, which carry fewer
    * than 112 bits and so need a salted slow hash (ASVS 6.5.2).

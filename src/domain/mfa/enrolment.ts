@@ -116,13 +116,31 @@ export async function startEmail(
   return a;
 }
 
-/** Creates a fresh set of ten codes, active at once; the previous set stops working. */
-export async function createRecoveryCodes(
+export interface HashedRecoveryCodes {
+  codes: string[];
+  hashes: string[];
+}
+
+/**
+ * Draws ten codes and hashes them (argon2id, slow): called before the transaction that stores
+ * them, never inside one.
+ */
+export async function newHashedRecoveryCodes(deps: MfaDeps): Promise<HashedRecoveryCodes> {
+  const codes = newRecoveryCodes();
+  const hashes = [];
+  // One after another: a request never holds more than one worker thread.
+  for (const code of codes) hashes.push(await deps.hasher.hash(normaliseRecoveryCode(code)));
+  return { codes, hashes };
+}
+
+/** Stores a fresh set of codes, active at once; the previous set stops working. */
+export async function storeRecoveryCodes(
   deps: MfaDeps,
   em: EntityManager,
   user: UserEntity,
+  hashes: string[],
   context: AuditContext,
-): Promise<{ authenticator: MfaAuthenticatorEntity; codes: string[] }> {
+): Promise<MfaAuthenticatorEntity> {
   for (const old of await findStrict(em, MfaAuthenticatorEntity, {
     userId: user.id,
     type: "recovery_codes",
@@ -134,15 +152,15 @@ export async function createRecoveryCodes(
   const a = newAuthenticator(user.id, "recovery_codes", deps.clock.now());
   a.active = true;
   await em.insert(MfaAuthenticatorEntity, a);
-  const codes = newRecoveryCodes();
-  const rows = [];
-  for (const code of codes) {
-    const codeHash = await deps.hasher.hash(normaliseRecoveryCode(code));
-    rows.push({ id: randomUUID(), authenticatorId: a.id, codeHash, usedAt: null });
-  }
+  const rows = hashes.map((codeHash) => ({
+    id: randomUUID(),
+    authenticatorId: a.id,
+    codeHash,
+    usedAt: null,
+  }));
   await em.insert(MfaRecoveryCodeEntity, rows);
   await activated(deps, em, user, a, context);
-  return { authenticator: a, codes };
+  return a;
 }
 
 /** Records and announces a newly active factor. */

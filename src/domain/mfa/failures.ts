@@ -1,6 +1,7 @@
 // Wrong-code counting. Five consecutive wrong codes lock the factor for 15 minutes; a right code
 // resets the count. The counter lives in the database and moves with single UPDATE statements, so
-// concurrent guesses on several replicas all count.
+// concurrent guesses on several replicas all count; each attempt is counted before its code is
+// checked (reserveAttempt) and refunded when right (clearFailures).
 //
 // A failure must be recorded even though the request fails: callers return the DomainError from
 // their transaction instead of throwing it (see `commitThenThrow`), so the count commits.
@@ -23,8 +24,17 @@ export async function lockedError(em: EntityManager, key: string, now: number): 
   return null;
 }
 
-/** Counts one wrong code; the fifth locks `key` (and starts a fresh count for after the lock). */
-export async function recordFailure(em: EntityManager, key: string, now: number): Promise<void> {
+/**
+ * Counts one attempt before it is checked (reserve, then verify): answers the locked error when
+ * `key` is locked, else null and the attempt counts as a failure until `clearFailures` refunds it.
+ * The increment is conditional on the key not being locked, and a row lock orders concurrent
+ * increments, so concurrent guesses never check more codes than the limit allows.
+ */
+export async function reserveAttempt(
+  em: EntityManager,
+  key: string,
+  now: number,
+): Promise<DomainError | null> {
   await em
     .createQueryBuilder()
     .insert()
@@ -32,18 +42,24 @@ export async function recordFailure(em: EntityManager, key: string, now: number)
     .values({ failureKey: key, failures: 0, lockedUntil: null })
     .orIgnore()
     .execute();
-  await em
+  const counted = await em
     .createQueryBuilder()
     .update(MfaFailureEntity)
     .set({ failures: () => "failures + 1" })
-    .where("failure_key = :key", { key })
+    .where("failure_key = :key AND (locked_until IS NULL OR locked_until <= :now)", { key, now })
     .execute();
+  if (counted.affected !== 1)
+    return (
+      (await lockedError(em, key, now)) ?? resourceExhausted("too many wrong codes", CODE_LOCKOUT_SECONDS)
+    );
+  // The attempt that reaches the limit is still checked; the ones after it are not.
   await em
     .createQueryBuilder()
     .update(MfaFailureEntity)
     .set({ failures: 0, lockedUntil: now + CODE_LOCKOUT_SECONDS * 1000 })
     .where("failure_key = :key AND failures >= :max", { key, max: MAX_CODE_FAILURES })
     .execute();
+  return null;
 }
 
 export async function clearFailures(em: EntityManager, key: string): Promise<void> {

@@ -23,6 +23,7 @@ import type {
 } from "../ports.js";
 import {
   activeUser,
+  checkAuthenticatorId,
   hasActiveFactor,
   listAuthenticators,
   ownAuthenticator,
@@ -39,16 +40,18 @@ import {
 import type { MfaDeps } from "./deps.js";
 import {
   activated,
-  createRecoveryCodes,
   enrolBinding,
+  newHashedRecoveryCodes,
   removeAuthenticator,
   startEmail,
   startSms,
   startTotp,
+  storeRecoveryCodes,
 } from "./enrolment.js";
+import { reauthenticate } from "./factor-change.js";
 import { commitThenThrow } from "./failures.js";
 import { sendMobileVerification, verifyMobile } from "./mobile.js";
-import { checkProof, type Proof } from "./proof.js";
+import { checkCodeProof, type Proof } from "./proof.js";
 import { purgeExpired } from "./purge.js";
 import { sendCode } from "./sent-codes.js";
 import { recordStepUp, requireRecentSecondFactor } from "./step-up.js";
@@ -58,7 +61,7 @@ import {
   revokeAllTrustedDevices,
   revokeTrustedDevice,
 } from "./trusted-devices.js";
-import { checkCode } from "./verify-code.js";
+import { checkCode, prepareRecoveryCode } from "./verify-code.js";
 
 export type SessionPrincipal = Principal & { sessionId: string };
 
@@ -90,6 +93,17 @@ export class Mfa implements SecondFactorGate {
       this.deps.rateLimitWindowSeconds,
     );
     if (!result.allowed) throw resourceExhausted("too many codes sent", result.retryAfterSeconds);
+  }
+
+  /** Counts one new set of recovery codes (ten argon2id hashes) for the user. */
+  private async limitRegenerations(userId: string): Promise<void> {
+    const result = await this.deps.rateLimiter.consume(
+      `mfa-recovery-codes:${userId}`,
+      this.deps.recoveryCodeRegenerations,
+      this.deps.rateLimitWindowSeconds,
+    );
+    if (!result.allowed)
+      throw resourceExhausted("too many new sets of recovery codes", result.retryAfterSeconds);
   }
 
   /** Deletes expired challenges, codes, trusted devices and step-ups. */
@@ -131,16 +145,27 @@ export class Mfa implements SecondFactorGate {
     return this.store.transaction(async (em) => summarise(em, await ownAuthenticator(em, userId, id)));
   }
 
+  /**
+   * Starts enrolling a factor (recovery codes: a new active set). Needs the password and, when the
+   * account has an active factor, a recent step-up; the send and regeneration limits are counted
+   * before the password is checked.
+   */
   async create(
     principal: SessionPrincipal,
     type: MfaAuthenticatorEntity["type"],
     mobile: string,
+    currentPassword: string,
     context: AuditContext,
-  ) {
-    if (type === "sms" || type === "email") await this.limitSends(principal.userId);
+  ): Promise<CreatedAuthenticator> {
+    const limits = async () => {
+      if (type === "sms" || type === "email") await this.limitSends(principal.userId);
+      if (type === "recovery_codes") await this.limitRegenerations(principal.userId);
+    };
+    await reauthenticate(this.deps, this.store, principal, currentPassword, "current_password", limits);
+    // Hashing is slow: done before the transaction, never inside it.
+    const recovery = type === "recovery_codes" ? await newHashedRecoveryCodes(this.deps) : undefined;
     return this.store.transaction(async (em): Promise<CreatedAuthenticator> => {
       const user = await activeUser(em, principal.userId);
-      // Adding a factor to an account that has one is a sensitive change (ASVS 7.5.1).
       await requireRecentSecondFactor(em, principal, this.deps.clock.now());
       switch (type) {
         case "totp": {
@@ -152,23 +177,29 @@ export class Mfa implements SecondFactorGate {
         case "email":
           return { authenticator: await summarise(em, await startEmail(this.deps, em, user)) };
         case "recovery_codes": {
-          const { authenticator, codes } = await createRecoveryCodes(this.deps, em, user, context);
-          return { authenticator: await summarise(em, authenticator), recoveryCodes: codes };
+          const codes = recovery as { codes: string[]; hashes: string[] };
+          const authenticator = await storeRecoveryCodes(this.deps, em, user, codes.hashes, context);
+          return { authenticator: await summarise(em, authenticator), recoveryCodes: codes.codes };
         }
       }
     });
   }
 
-  verify(
+  /** Activates a pending factor with its first code; needs the password (and step-up) as `create`. */
+  async verify(
     principal: SessionPrincipal,
     id: string,
     code: string,
+    currentPassword: string,
     context: AuditContext,
   ): Promise<AuthenticatorSummary> {
+    checkAuthenticatorId(id);
+    await reauthenticate(this.deps, this.store, principal, currentPassword, "current_password");
     return this.tx(async (em) => {
       const user = await activeUser(em, principal.userId);
       const a = await ownAuthenticator(em, user.id, id);
       if (a.active) return invalidArgument("authenticator_id", "is already active");
+      await requireRecentSecondFactor(em, principal, this.deps.clock.now());
       const check = await checkCode(this.deps, em, a, code, enrolBinding(a.id), () =>
         invalidArgument("code", "is wrong or has expired"),
       );
@@ -183,14 +214,25 @@ export class Mfa implements SecondFactorGate {
     });
   }
 
-  remove(principal: SessionPrincipal, id: string, proof: Proof, context: AuditContext): Promise<void> {
+  /**
+   * Removes a factor. A password is not a second factor: with it, a recent step-up is needed too.
+   * A current TOTP or recovery code is one, and is proof enough.
+   */
+  async remove(principal: SessionPrincipal, id: string, proof: Proof, context: AuditContext): Promise<void> {
+    await this.store.transaction((em) => ownAuthenticator(em, principal.userId, id));
+    if (proof.kind === "password") {
+      await reauthenticate(this.deps, this.store, principal, proof.password, "password");
+      return this.store.transaction(async (em) => {
+        const user = await activeUser(em, principal.userId);
+        const a = await ownAuthenticator(em, user.id, id);
+        await removeAuthenticator(this.deps, em, user, a, context);
+      });
+    }
+    const prepared = await prepareRecoveryCode(this.deps, this.store, principal.userId, proof.code);
     return this.tx(async (em) => {
       const user = await activeUser(em, principal.userId);
       const a = await ownAuthenticator(em, user.id, id);
-      const now = this.deps.clock.now();
-      // A password is not a second factor: it needs a recent step-up. A current code is one.
-      if (proof.kind === "password") await requireRecentSecondFactor(em, principal, now);
-      const failed = await checkProof(this.deps, em, user, proof);
+      const failed = await checkCodeProof(this.deps, em, user, proof.code, prepared);
       if (failed) return failed;
       await removeAuthenticator(this.deps, em, user, a, context);
       return undefined;
@@ -200,13 +242,29 @@ export class Mfa implements SecondFactorGate {
   // ---- sign-in challenges ----
 
   async deliver(challengeId: string, authenticatorId: string): Promise<number> {
-    const userId = await this.store.transaction((em) => challengeOwner(em, challengeId));
+    const userId = await this.store.transaction((em) =>
+      challengeOwner(em, challengeId, this.deps.clock.now()),
+    );
     if (userId !== null) await this.limitSends(userId);
     return this.store.transaction((em) => deliverChallenge(this.deps, em, challengeId, authenticatorId));
   }
 
-  answer(answer: ChallengeAnswer): Promise<ChallengeResult> {
-    return this.tx((em) => verifyChallenge(this.deps, em, answer));
+  async answer(answer: ChallengeAnswer): Promise<ChallengeResult> {
+    const { challengeId, authenticatorId, code } = answer;
+    const userId = await this.store.transaction((em) =>
+      challengeOwner(em, challengeId, this.deps.clock.now()),
+    );
+    const prepared =
+      userId === null || authenticatorId === ""
+        ? null
+        : await prepareRecoveryCode(
+            this.deps,
+            this.store,
+            userId,
+            code,
+            checkAuthenticatorId(authenticatorId),
+          );
+    return this.tx((em) => verifyChallenge(this.deps, em, answer, prepared));
   }
 
   // ---- step-up ----
@@ -231,11 +289,21 @@ export class Mfa implements SecondFactorGate {
       );
       return null;
     }
+    const prepared =
+      target.type === "recovery_codes" && target.active
+        ? await prepareRecoveryCode(this.deps, this.store, principal.userId, code, target.id)
+        : null;
     return this.tx(async (em) => {
       const a = await ownAuthenticator(em, principal.userId, id);
       if (!a.active) return invalidArgument("authenticator_id", "is not active");
-      const check = await checkCode(this.deps, em, a, code, binding, () =>
-        unauthenticated("the code is wrong or has expired"),
+      const check = await checkCode(
+        this.deps,
+        em,
+        a,
+        code,
+        binding,
+        () => unauthenticated("the code is wrong or has expired"),
+        prepared,
       );
       if (!check.ok) return check.error;
       return recordStepUp(

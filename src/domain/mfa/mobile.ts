@@ -5,7 +5,7 @@ import { UserEntity } from "../../store/entities/user.js";
 import { type DomainError, failedPrecondition, invalidArgument } from "../errors.js";
 import { activeUser } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
-import { clearFailures, lockedError, recordFailure } from "./failures.js";
+import { clearFailures, lockedError, reserveAttempt } from "./failures.js";
 import { consumeCode, sendCode } from "./sent-codes.js";
 
 const binding = (userId: string) => `mobile:${userId}`;
@@ -38,12 +38,11 @@ export async function verifyMobile(
   const user = await activeUser(em, userId);
   if (user.mobile === "") throw failedPrecondition("the profile has no mobile number");
   const key = binding(userId);
-  const locked = await lockedError(em, key, now);
+  const locked = await reserveAttempt(em, key, now);
   if (locked) return locked;
   const row = await consumeCode(em, deps.codeKey, key, code, now);
   // A code sent to an earlier number does not verify the current one.
   if (!row || row.destination !== user.mobile) {
-    await recordFailure(em, key, now);
     return (await lockedError(em, key, now)) ?? invalidArgument("code", "is wrong or has expired");
   }
   await clearFailures(em, key);

@@ -1,5 +1,5 @@
-// Step-up: a second factor proven recently within a session. Sensitive RPCs (removing a factor,
-// creating an API key, ...) call requireRecentSecondFactor; StepUp and an MFA sign-in record one.
+// Step-up: a second factor proven recently within a session. Sensitive RPCs (factor changes, email
+// and mobile changes, creating an API key, ...) call requireRecentSecondFactor; StepUp and an MFA sign-in record one.
 import type { EntityManager } from "typeorm";
 import type { Principal } from "../../context.js";
 import { MfaStepUpEntity } from "../../store/entities/mfa.js";
@@ -28,7 +28,7 @@ export async function recordStepUp(
  */
 export async function requireRecentSecondFactor(
   em: EntityManager,
-  principal: Principal,
+  principal: Pick<Principal, "userId" | "sessionId">,
   now: number,
 ): Promise<void> {
   if (!(await hasActiveFactor(em, principal.userId))) return;

@@ -2,17 +2,32 @@
 // its own single-use rule: TOTP records the accepted time step with a conditional UPDATE (a code
 // of that step or an earlier one never passes again); a recovery code is marked used with a
 // conditional UPDATE; an SMS or email code is deleted. Of two concurrent uses, only one wins.
+//
+// Every attempt is counted before it is checked (reserveAttempt) and refunded when right. Recovery
+// codes are salted argon2id hashes: comparing them is slow, so it never runs inside a transaction
+// (on SQLite every transaction waits for the one before). `prepareRecoveryCode` reserves the
+// attempt and compares the hashes first; the transaction then only claims the matched row.
 import { type EntityManager, IsNull } from "typeorm";
 import { MfaAuthenticatorEntity, MfaRecoveryCodeEntity } from "../../store/entities/mfa.js";
-import { findStrict } from "../../store/guard.js";
+import { findOneStrict, findStrict } from "../../store/guard.js";
+import type { Store } from "../../store/store.js";
 import { type DomainError, invalidArgument } from "../errors.js";
 import { looksLikeRecoveryCode, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
-import { authenticatorKey, clearFailures, lockedError, recordFailure } from "./failures.js";
+import { authenticatorKey, clearFailures, lockedError, reserveAttempt } from "./failures.js";
 import { consumeCode } from "./sent-codes.js";
 import { verifyTotp } from "./totp.js";
 
 export type CodeCheck = { ok: true } | { ok: false; error: DomainError };
+
+/**
+ * A recovery code compared before the transaction: the attempt is already counted against
+ * `authenticatorId`, and `codeId` is the unused code it matched (null: none).
+ */
+export interface PreparedRecoveryCode {
+  authenticatorId: string;
+  codeId: string | null;
+}
 
 /** Associated data that ties a sealed TOTP secret to its authenticator row. */
 export const totpAad = (authenticatorId: string) => `totp:${authenticatorId}`;
@@ -32,26 +47,64 @@ async function acceptTotp(deps: MfaDeps, em: EntityManager, a: MfaAuthenticatorE
   return result.affected === 1;
 }
 
-async function acceptRecoveryCode(deps: MfaDeps, em: EntityManager, a: MfaAuthenticatorEntity, code: string) {
-  if (!looksLikeRecoveryCode(code)) return false;
+/**
+ * The slow half of checking a recovery code, outside any transaction. Reserves one attempt against
+ * the user's active recovery-code factor (`authenticatorId` when given), then compares the code
+ * with each unused hash (ten at most: salted hashes cannot be looked up). Answers null when there
+ * is nothing to compare: the code does not look like a recovery code, there is no such factor, or
+ * it is locked (the transaction then answers the lock).
+ */
+export async function prepareRecoveryCode(
+  deps: MfaDeps,
+  store: Store,
+  userId: string,
+  code: string,
+  authenticatorId?: string,
+): Promise<PreparedRecoveryCode | null> {
+  if (!looksLikeRecoveryCode(code)) return null;
   const now = deps.clock.now();
+  const candidates = await store.transaction(async (em) => {
+    const a = await findOneStrict(em, MfaAuthenticatorEntity, {
+      userId,
+      type: "recovery_codes",
+      active: true,
+      ...(authenticatorId === undefined ? {} : { id: authenticatorId }),
+    });
+    if (!a || (await reserveAttempt(em, authenticatorKey(a.id), now))) return null;
+    const unused = await findStrict(em, MfaRecoveryCodeEntity, { authenticatorId: a.id, usedAt: IsNull() });
+    return { authenticatorId: a.id, unused };
+  });
+  if (!candidates) return null;
   const typed = normaliseRecoveryCode(code);
-  // Salted hashes cannot be looked up: check each unused code of the set (ten at most).
-  const unused = await findStrict(em, MfaRecoveryCodeEntity, { authenticatorId: a.id, usedAt: IsNull() });
-  for (const row of unused) {
-    if (!(await deps.hasher.verify(row.codeHash, typed))) continue;
-    // The conditional UPDATE is the single use: of two concurrent uses, one changes the row.
-    const result = await em
-      .createQueryBuilder()
-      .update(MfaRecoveryCodeEntity)
-      .set({ usedAt: now })
-      .where("id = :id AND used_at IS NULL", { id: row.id })
-      .execute();
-    if (result.affected !== 1) return false;
-    await em.update(MfaAuthenticatorEntity, { id: a.id }, { lastUsedAt: now });
-    return true;
+  for (const row of candidates.unused) {
+    if (await deps.hasher.verify(row.codeHash, typed)) {
+      return { authenticatorId: candidates.authenticatorId, codeId: row.id };
+    }
   }
-  return false;
+  return { authenticatorId: candidates.authenticatorId, codeId: null };
+}
+
+/** Marks the prepared code used; the conditional UPDATE is the single use. */
+async function claimRecoveryCode(
+  deps: MfaDeps,
+  em: EntityManager,
+  a: MfaAuthenticatorEntity,
+  prepared: PreparedRecoveryCode | undefined,
+) {
+  if (prepared?.authenticatorId !== a.id || prepared.codeId === null) return false;
+  const now = deps.clock.now();
+  const result = await em
+    .createQueryBuilder()
+    .update(MfaRecoveryCodeEntity)
+    .set({ usedAt: now })
+    .where("id = :id AND authenticator_id = :authenticatorId AND used_at IS NULL", {
+      id: prepared.codeId,
+      authenticatorId: a.id,
+    })
+    .execute();
+  if (result.affected !== 1) return false;
+  await em.update(MfaAuthenticatorEntity, { id: a.id }, { lastUsedAt: now });
+  return true;
 }
 
 /** Checks and uses up `code` for `a`, without lockout bookkeeping. */
@@ -61,12 +114,13 @@ export async function acceptCode(
   a: MfaAuthenticatorEntity,
   code: string,
   binding: string | undefined,
+  prepared?: PreparedRecoveryCode,
 ): Promise<boolean> {
   switch (a.type) {
     case "totp":
       return acceptTotp(deps, em, a, code);
     case "recovery_codes":
-      return acceptRecoveryCode(deps, em, a, code);
+      return claimRecoveryCode(deps, em, a, prepared);
     case "sms":
     case "email": {
       if (binding === undefined) return false;
@@ -79,8 +133,9 @@ export async function acceptCode(
 }
 
 /**
- * Checks `code` against `a`. SMS and email codes must have been sent for `binding`. Wrong codes
- * count towards the factor's lockout; `wrong` builds the error a wrong code answers.
+ * Checks `code` against `a`. SMS and email codes must have been sent for `binding`; a recovery
+ * code must have been compared by `prepareRecoveryCode` (`prepared`). Wrong codes count towards
+ * the factor's lockout; `wrong` builds the error a wrong code answers.
  */
 export async function checkCode(
   deps: MfaDeps,
@@ -89,15 +144,19 @@ export async function checkCode(
   code: string,
   binding: string | undefined,
   wrong: () => DomainError,
+  prepared?: PreparedRecoveryCode | null,
 ): Promise<CodeCheck> {
   if (code.trim() === "") return { ok: false, error: invalidArgument("code", "is required") };
   if (code.length > 64) return { ok: false, error: invalidArgument("code", "is too long") };
   const key = authenticatorKey(a.id);
   const now = deps.clock.now();
-  const locked = await lockedError(em, key, now);
-  if (locked) return { ok: false, error: locked };
-  if (!(await acceptCode(deps, em, a, code, binding))) {
-    await recordFailure(em, key, now);
+  // A prepared recovery code has counted its attempt already.
+  const reserved = prepared?.authenticatorId === a.id;
+  if (!reserved) {
+    const locked = await reserveAttempt(em, key, now);
+    if (locked) return { ok: false, error: locked };
+  }
+  if (!(await acceptCode(deps, em, a, code, binding, prepared ?? undefined))) {
     return { ok: false, error: (await lockedError(em, key, now)) ?? wrong() };
   }
   await clearFailures(em, key);
