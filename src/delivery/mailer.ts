@@ -3,7 +3,9 @@
 // That log line holds the message text, links and codes included: the one documented exception to
 // "no secret in logs", which config.ts makes impossible in production (no SMTP URL, no start).
 import nodemailer from "nodemailer";
+import addressparser from "nodemailer/lib/addressparser/index.js";
 import SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
+import { isPlainMailbox } from "../domain/email-address.js";
 import type { EmailMessage } from "../domain/ports.js";
 import type { Logger } from "../logger.js";
 
@@ -26,6 +28,19 @@ export function createEmailSender(options: MailerOptions): EmailSender {
   return logSender(options.logger);
 }
 
+/**
+ * Refuses a recipient that is not exactly one plain mailbox. The domain validates every address it
+ * stores; this second check means a row that slipped past it (an old account, a bug) still cannot
+ * make nodemailer read a display name or a list and deliver to someone else.
+ */
+export function assertSingleRecipient(to: string): void {
+  const parsed = addressparser(to, { flatten: true });
+  const only = parsed.length === 1 ? parsed[0] : undefined;
+  if (!isPlainMailbox(to) || only?.address !== to || only.name !== "") {
+    throw new Error("refused recipient: not a single plain email address");
+  }
+}
+
 export function smtpSender(smtpUrl: string, mailFrom: string): EmailSender {
   // nodemailer's defaults wait minutes for a dead server; the outbox retries instead.
   const transport = nodemailer.createTransport(
@@ -38,6 +53,7 @@ export function smtpSender(smtpUrl: string, mailFrom: string): EmailSender {
   );
   return {
     async send(message, id) {
+      assertSingleRecipient(message.to);
       await transport.sendMail({
         from: mailFrom,
         to: message.to,

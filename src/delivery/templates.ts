@@ -65,7 +65,8 @@ export interface Templates {
   verifyEmail(input: LinkInput): RenderedEmail;
   verifyNewEmail(input: LinkInput & { newEmail: string }): RenderedEmail;
   passwordReset(input: LinkInput): RenderedEmail;
-  passwordChanged(): RenderedEmail;
+  /** `signedOutOthers`: the change also ended the other sessions and revoked the API keys. */
+  passwordChanged(change?: { signedOutOthers: boolean }): RenderedEmail;
   passwordWasReset(): RenderedEmail;
   emailChanged(input: { newEmail: string }): RenderedEmail;
   confirmDeactivation(input: LinkInput): RenderedEmail;
@@ -106,12 +107,17 @@ export function createTemplates(publicUrl: string): Templates {
         valid(expiresInMinutes),
         "If you did not ask for this, ignore this message: your password has not changed.",
       ]),
-    passwordChanged: () =>
-      render("Your password was changed", ["The password of your account was just changed.", NOT_YOU]),
+    passwordChanged: (change) =>
+      render("Your password was changed", [
+        change?.signedOutOthers
+          ? "The password of your account was just changed. Every other session was signed out and every API key revoked; pending email-change links no longer work."
+          : "The password of your account was just changed. Pending email-change links no longer work.",
+        NOT_YOU,
+      ]),
     passwordWasReset: () =>
       render("Your password was reset", [
-        "The password of your account was just reset, and every session was signed out.",
-        NOT_YOU,
+        "The password of your account was just reset. To lock out anyone who had access, every session was signed out, every API key revoked and every remembered device forgotten, and links sent earlier (email change, deactivation, deletion) no longer work.",
+        "If this was not you, someone can read your email: secure your mailbox, then reset your password again and contact support.",
       ]),
     emailChanged: ({ newEmail }) =>
       render("Your email address was changed", [

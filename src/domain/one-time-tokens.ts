@@ -2,7 +2,7 @@
 // bits, only a hash stored, an expiry, single use, and a newer token of the same purpose for the
 // same account voids the older ones.
 import { randomUUID } from "node:crypto";
-import { type EntityManager, IsNull } from "typeorm";
+import { type EntityManager, In, IsNull } from "typeorm";
 import { OneTimeTokenEntity, type OneTimeTokenPurpose } from "../store/entities/one-time-token.js";
 import { findOneStrict } from "../store/guard.js";
 import { hashSecret, randomToken } from "./secrets.js";
@@ -69,4 +69,32 @@ export async function consumeToken(
     .where("id = :id AND used_at IS NULL", { id: row.id })
     .execute();
   return result.affected === 1 ? row : null;
+}
+
+/** Every purpose; `voidTokens` without a list voids them all. */
+export const ALL_PURPOSES: readonly OneTimeTokenPurpose[] = [
+  "verify_email",
+  "change_email",
+  "reset_password",
+  "deactivate",
+  "delete",
+];
+
+/**
+ * Voids the account's pending tokens of the given purposes (all by default), in the caller's
+ * transaction. Account recovery uses it so that nothing requested from a stolen session (an email
+ * change to the thief's address, above all) can still be confirmed afterwards.
+ */
+export async function voidTokens(
+  em: EntityManager,
+  now: number,
+  userId: string,
+  purposes: readonly OneTimeTokenPurpose[] = ALL_PURPOSES,
+): Promise<void> {
+  if (!userId) throw new Error("voidTokens needs a user id");
+  await em.update(
+    OneTimeTokenEntity,
+    { userId, purpose: In([...purposes]), usedAt: IsNull() },
+    { usedAt: now },
+  );
 }

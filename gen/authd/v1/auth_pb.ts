@@ -433,7 +433,7 @@ export type ChangePasswordRequest = Message<"authd.v1.ChangePasswordRequest"> & 
   newPassword: string;
 
   /**
-   * What happens to existing sessions.
+   * What happens to existing sessions and API keys (see SessionPolicy).
    *
    * @generated from field: authd.v1.SessionPolicy session_policy = 3;
    */
@@ -918,7 +918,9 @@ export const LogoutScopeSchema: GenEnum<LogoutScope> = /*@__PURE__*/
   enumDesc(file_authd_v1_auth, 0);
 
 /**
- * SessionPolicy says what a password change does to existing sessions.
+ * SessionPolicy says what a password change does to existing sessions and API keys. An API key
+ * made from a stolen session outlives that session, so every policy that ends other sessions also
+ * revokes every API key of the account.
  *
  * @generated from enum authd.v1.SessionPolicy
  */
@@ -931,21 +933,21 @@ export enum SessionPolicy {
   UNSPECIFIED = 0,
 
   /**
-   * Keep every session.
+   * Keep every session and every API key.
    *
    * @generated from enum value: SESSION_POLICY_KEEP = 1;
    */
   KEEP = 1,
 
   /**
-   * Revoke every session except the caller's.
+   * Revoke every session except the caller's, and every API key.
    *
    * @generated from enum value: SESSION_POLICY_REVOKE_OTHERS = 2;
    */
   REVOKE_OTHERS = 2,
 
   /**
-   * Revoke every session, the caller's included.
+   * Revoke every session, the caller's included, and every API key.
    *
    * @generated from enum value: SESSION_POLICY_REVOKE_ALL = 3;
    */
@@ -1045,8 +1047,10 @@ export const AuthService: GenService<{
     output: typeof LogoutResponseSchema;
   },
   /**
-   * Changes the caller's password after checking the current one, and revokes sessions as asked.
-   * Trusted devices are forgotten. The owner is told by email.
+   * Changes the caller's password after checking the current one, and revokes sessions as asked by
+   * session_policy; a policy that ends other sessions also revokes every API key of the account.
+   * Trusted devices are forgotten and pending email-change links stop working. The owner is told by
+   * email.
    *
    * @generated from rpc authd.v1.AuthService.ChangePassword
    */
@@ -1076,8 +1080,10 @@ export const AuthService: GenService<{
     output: typeof CheckPasswordResetTokenResponseSchema;
   },
   /**
-   * Sets a new password with a reset token. Consumes the token, revokes every session and trusted
-   * device of the account, lifts a lockout, and tells the owner by email. MFA stays required.
+   * Sets a new password with a reset token. A reset is account recovery: it consumes the token,
+   * revokes every session, API key and trusted device of the account, voids every other pending
+   * emailed link (verification, email change, reset, deactivation, deletion), lifts a lockout, and
+   * tells the owner by email. MFA stays required.
    *
    * @generated from rpc authd.v1.AuthService.ResetPassword
    */

@@ -52,8 +52,8 @@ export class AccountMail {
     return this.send(em, to, this.templates.registrationAttempt());
   }
 
-  passwordChanged(em: EntityManager, to: string) {
-    return this.send(em, to, this.templates.passwordChanged());
+  passwordChanged(em: EntityManager, to: string, change: { signedOutOthers: boolean }) {
+    return this.send(em, to, this.templates.passwordChanged(change));
   }
 
   passwordWasReset(em: EntityManager, to: string) {

@@ -1,9 +1,18 @@
-// Changing a password (knowing the old one) and resetting it (by an emailed link). A reset ends every
-// session, lifts a lockout and never bypasses the second factor: it changes the password only.
+// Changing a password (knowing the old one) and resetting it (by an emailed link).
+//
+// A reset is account recovery: whoever held the account before it (a thief with a session, an API
+// key made from that session, a remembered device, a pending email change to their own address) is
+// shut out. It ends every session, revokes every API key and trusted device, voids every pending
+// emailed token, lifts a lockout, and never bypasses the second factor: it changes the password only.
+//
+// A change voids pending email-change tokens (one requested from a stolen session would otherwise
+// still move the account) and forgets trusted devices. Its session policy decides the rest: when it
+// ends other sessions (revoke_others, revoke_all) it revokes every API key too, since a key made
+// from a stolen session outlives that session; "keep" keeps sessions and keys.
 import { UserEntity } from "../../store/entities/user.js";
 import { recordAudit } from "../audit.js";
 import { invalidArgument } from "../errors.js";
-import { consumeToken, issueToken, peekToken } from "../one-time-tokens.js";
+import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
@@ -39,8 +48,11 @@ export async function changePassword(
     await em.update(UserEntity, { id: user.id }, { passwordHash: hash, updatedAt: now });
     if (input.sessionPolicy === "revoke_others") await deps.sessions.revokeAll(em, user.id, input.sessionId);
     if (input.sessionPolicy === "revoke_all") await deps.sessions.revokeAll(em, user.id);
+    const endsOthers = input.sessionPolicy !== "keep";
+    if (endsOthers) await deps.sessions.revokeApiKeys(em, user.id);
     await deps.secondFactor.revokeTrustedDevices(em, user.id);
-    await deps.mail.passwordChanged(em, user.email);
+    await voidTokens(em, now, user.id, ["change_email"]);
+    await deps.mail.passwordChanged(em, user.email, { signedOutOthers: endsOthers });
     await recordAudit(em, now, "password.changed", user.id, client, { sessions: input.sessionPolicy });
   });
 }
@@ -102,7 +114,9 @@ export async function resetPassword(
       { passwordHash: hash, failedLogins: 0, lockedUntil: null, emailVerified: true, updatedAt: now },
     );
     await deps.sessions.revokeAll(em, user.id);
+    await deps.sessions.revokeApiKeys(em, user.id);
     await deps.secondFactor.revokeTrustedDevices(em, user.id);
+    await voidTokens(em, now, user.id);
     await deps.mail.passwordWasReset(em, user.email);
     await recordAudit(em, now, "password.reset", user.id, client);
   });

@@ -1,16 +1,25 @@
 // Input rules for account fields. Each check names the request field it refuses.
+import { isPlainMailbox } from "../email-address.js";
 import { invalidArgument } from "../errors.js";
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const USERNAME = /^[a-z0-9._-]{3,32}$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
 const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
-/** Lower-cases and checks an email; the stored form is always the normalised one. */
+/**
+ * Lower-cases and checks an email; the stored form is always the normalised one. Only a plain
+ * mailbox passes (see email-address.ts): a display name, quotes, a list or a comment would let the
+ * mail library deliver to an address other than the one checked.
+ */
 export function normalizeEmail(raw: string, field = "email"): string {
   const email = raw.trim().toLowerCase();
   if (email === "") throw invalidArgument(field, "is required");
-  if (email.length > 254 || !EMAIL.test(email)) throw invalidArgument(field, "is not a valid email address");
+  if (!isPlainMailbox(email)) {
+    throw invalidArgument(
+      field,
+      "is not a valid email address: give one plain address such as name@example.com (no name, quotes, list or comment)",
+    );
+  }
   return email;
 }
 
