@@ -9,6 +9,7 @@ import { createTemplates, type Templates } from "./delivery/templates.js";
 import { AccessTokens } from "./domain/access-tokens.js";
 import type { AccountDeps } from "./domain/accounts/deps.js";
 import { AccountMail } from "./domain/accounts/mail.js";
+import { AfterReply } from "./domain/after-reply.js";
 import { ApiKeys } from "./domain/api-keys.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
 import { Mfa } from "./domain/mfa/mfa.js";
@@ -151,6 +152,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   closers.push(async () => clearInterval(purgeMfa));
 
   // ---- accounts (accounts issue) ----
+  const afterReply = new AfterReply(logger);
+  // Runs before the outbox and the store close (closers run in reverse), so no answered request loses its work.
+  closers.push(() => afterReply.settled());
   const accounts: AccountDeps = {
     config,
     clock,
@@ -162,6 +166,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     mail: new AccountMail(outbox, templates),
     sessions,
     secondFactor,
+    afterReply,
   };
 
   return {

@@ -90,6 +90,7 @@ describe("Login", () => {
 
   it("reveals an unverified email only after the right password", async () => {
     await h.auth.register({ email: "unverified@example.com", password: PASSWORD });
+    await h.server.app.accounts.afterReply.settled();
     await expectCode(
       h.auth.login({ identifier: "unverified@example.com", password: "not the password" }),
       Code.Unauthenticated,

@@ -74,6 +74,7 @@ export interface Templates {
   accountDeactivated(): RenderedEmail;
   accountDeleted(): RenderedEmail;
   registrationAttempt(): RenderedEmail;
+  registrationUsernameTaken(input: { username: string }): RenderedEmail;
   oneTimeCode(input: CodeInput): RenderedEmail;
   secondFactorChanged(input: { change: "added" | "removed"; factor: string }): RenderedEmail;
 }
@@ -152,6 +153,12 @@ export function createTemplates(publicUrl: string): Templates {
         "Someone tried to create an account with this email address, but you already have one.",
         "If it was you, sign in instead, or reset your password if you forgot it.",
         "If it was not you, you can ignore this message: your account has not changed.",
+      ]),
+    registrationUsernameTaken: ({ username }) =>
+      render("Your account was not created", [
+        `Someone asked to create an account with this email address and the username "${username}", but that username is already taken, so no account was created.`,
+        "If it was you, register again with another username, or with none (you can choose one later).",
+        "If it was not you, you can ignore this message.",
       ]),
     oneTimeCode: ({ code, expiresInMinutes, purpose }) =>
       render("Your verification code", [

@@ -48,6 +48,8 @@ export async function startAccountsHarness(env: Record<string, string> = {}): Pr
   const server = await startTestServer({ AUTHD_SMTP_URL: smtp.url, ...env });
   const auth = server.client(AuthService);
   const mailTo = async (to: string, subject?: RegExp) => {
+    // Register, ResendVerificationEmail and RequestPasswordReset queue their mail after answering.
+    await server.app.accounts.afterReply.settled();
     await server.app.outbox.flush();
     const matches = (m: ReceivedMail) => m.to.includes(to) && (!subject || subject.test(m.subject));
     await smtp.waitFor(matches);

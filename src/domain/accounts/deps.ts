@@ -1,6 +1,7 @@
 import type { Clock } from "../../clock.js";
 import type { Config } from "../../config.js";
 import type { Store } from "../../store/store.js";
+import type { AfterReply } from "../after-reply.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { CaptchaVerifier, RateLimiter, SecondFactorGate, SessionIssuer } from "../ports.js";
@@ -18,4 +19,6 @@ export interface AccountDeps {
   captcha: CaptchaVerifier;
   secondFactor: SecondFactorGate;
   mail: AccountMail;
+  /** Where the public "email me" RPCs finish their work after answering (see after-reply.ts). */
+  afterReply: AfterReply;
 }

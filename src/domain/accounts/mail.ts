@@ -52,6 +52,11 @@ export class AccountMail {
     return this.send(em, to, this.templates.registrationAttempt());
   }
 
+  /** Tells the mailbox that no account was made because the username it asked for is taken. */
+  registrationUsernameTaken(em: EntityManager, to: string, username: string) {
+    return this.send(em, to, this.templates.registrationUsernameTaken({ username }));
+  }
+
   passwordChanged(em: EntityManager, to: string, change: { signedOutOthers: boolean }) {
     return this.send(em, to, this.templates.passwordChanged(change));
   }

@@ -1,11 +1,13 @@
-// Registration and email verification. Register and ResendVerificationEmail answer the same whether
-// or not the address is registered; the owner of an existing account gets a notice instead.
+// Registration and email verification. Register and ResendVerificationEmail answer the same, in the
+// same time, whether or not the address is registered or the username taken: they check the request,
+// answer, and do the rest after the reply (after-reply.ts). The mailbox owner learns by email what
+// happened (a notice about an existing account, or that the username was taken).
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
 import { recordAudit } from "../audit.js";
-import { alreadyExists, failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
+import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
 import { consumeToken, issueToken } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
@@ -46,6 +48,9 @@ export async function limit(deps: AccountDeps, key: string, max: number, what: s
 }
 
 export async function register(deps: AccountDeps, input: RegisterInput, client: ClientInfo): Promise<void> {
+  // Only checks that look at the request alone happen before the answer: they give the same result
+  // for a known and an unknown email. Whether the email or the username is taken is never answered;
+  // the mailbox owner is told by email instead (after-reply.ts).
   const email = normalizeEmail(input.email);
   const username = normalizeUsername(input.username);
   requireNonEmpty(input.password, "password");
@@ -65,30 +70,36 @@ export async function register(deps: AccountDeps, input: RegisterInput, client: 
     "registrations from this address",
   );
   await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
-
-  // Hash before looking the address up, so a new and an existing address take the same time.
+  // Every request pays for the hash, so a new and an existing address take the same time.
   const passwordHash = await deps.hasher.hash(input.password);
   const now = deps.clock.now();
+  deps.afterReply.run("register", () =>
+    createAccount(deps, { email, username, profile, passwordHash }, now, client),
+  );
+}
+
+interface NewAccount {
+  email: string;
+  username: string | null;
+  profile: Pick<UserEntity, "firstName" | "lastName" | "mobile" | "language" | "timezone">;
+  passwordHash: string;
+}
+
+async function createAccount(deps: AccountDeps, account: NewAccount, now: number, client: ClientInfo) {
+  const { email, username } = account;
   try {
     await deps.store.transaction(async (em) => {
-      const existing = await findUserByEmail(em, email);
-      if (existing) {
-        await deps.mail.registrationAttempt(em, existing.email);
-        return;
-      }
-      if (username !== null && (await findOneStrict(em, UserEntity, { username }))) {
-        throw alreadyExists("username: is already taken");
-      }
+      if (await noticeOfConflict(deps, em, email, username)) return;
       const user = em.create(UserEntity, {
         id: randomUUID(),
         email,
         emailVerified: false,
         username,
-        ...profile,
+        ...account.profile,
         mobileVerified: false,
         status: "active",
         tenantId: null,
-        passwordHash,
+        passwordHash: account.passwordHash,
         failedLogins: 0,
         lockedUntil: null,
         createdAt: now,
@@ -102,10 +113,32 @@ export async function register(deps: AccountDeps, input: RegisterInput, client: 
     });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    // Either the username is taken, or the same email registered concurrently (answered as usual).
-    const emailTaken = await deps.store.transaction((em) => findUserByEmail(em, email));
-    if (!emailTaken && username !== null) throw alreadyExists("username: is already taken");
+    // A concurrent registration took the email or the username between the check and the insert.
+    await deps.store.transaction((em) => noticeOfConflict(deps, em, email, username));
   }
+}
+
+/**
+ * When the email has an account, tells its owner someone tried to register; when the username is
+ * taken, tells the mailbox that no account was made (never who has the username). Answers whether
+ * there was a conflict.
+ */
+async function noticeOfConflict(
+  deps: AccountDeps,
+  em: EntityManager,
+  email: string,
+  username: string | null,
+): Promise<boolean> {
+  const existing = await findUserByEmail(em, email);
+  if (existing) {
+    await deps.mail.registrationAttempt(em, existing.email);
+    return true;
+  }
+  if (username !== null && (await findOneStrict(em, UserEntity, { username }))) {
+    await deps.mail.registrationUsernameTaken(em, email, username);
+    return true;
+  }
+  return false;
 }
 
 export async function verifyEmail(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
@@ -139,7 +172,7 @@ export async function resendVerification(
   client: ClientInfo,
 ): Promise<void> {
   const email = await admitEmailRequest(deps, rawEmail, captchaToken, client);
-  await issueVerification(deps, email);
+  deps.afterReply.run("resend verification", () => issueVerification(deps, email));
 }
 
 /**
