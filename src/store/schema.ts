@@ -16,6 +16,7 @@ import { Delivery1764000002000 } from "./migrations/1764000002000-delivery.js";
 import { Mfa1764000003000 } from "./migrations/1764000003000-mfa.js";
 import { MfaRecoveryCodeHash1764000003001 } from "./migrations/1764000003001-mfa-recovery-code-hash.js";
 import { Accounts1764000004000 } from "./migrations/1764000004000-accounts.js";
+import { AccountForeignKeys1764000005300 } from "./migrations/1764000005300-account-foreign-keys.js";
 
 export const entities = [
   UserEntity,
@@ -37,4 +38,5 @@ export const migrations = [
   Delivery1764000002000,
   Mfa1764000003000,
   MfaRecoveryCodeHash1764000003001,
+  AccountForeignKeys1764000005300,
 ];

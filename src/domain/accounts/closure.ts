@@ -1,5 +1,5 @@
 // Deactivation and deletion, each confirmed by a single-use emailed link after re-entering the
-// password. Both end every session and API key at once; deletion also erases personal data.
+// password. Both end every session and API key at once; deletion erases the account's rows instead.
 import { AuditEventEntity } from "../../store/entities/audit-event.js";
 import { UserEntity } from "../../store/entities/user.js";
 import { recordAudit } from "../audit.js";
@@ -7,6 +7,7 @@ import { invalidArgument } from "../errors.js";
 import { consumeToken, issueToken } from "../one-time-tokens.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
+import { eraseAccount } from "./erasure.js";
 import { getUserOrThrow } from "./users.js";
 import { requireNonEmpty } from "./validation.js";
 
@@ -54,12 +55,10 @@ export async function confirmDeletion(deps: AccountDeps, token: string, _client:
     const row = await consumeToken(em, now, "delete", token);
     if (!row) throw invalidArgument("token", "is invalid, expired or already used");
     const user = await getUserOrThrow(em, row.userId);
-    await deps.sessions.revokeAll(em, user.id);
-    await deps.sessions.revokeApiKeys(em, user.id);
     await deps.mail.accountDeleted(em, user.email);
-    // The account row and everything hanging off it go (foreign keys cascade). The audit trail keeps
-    // the opaque account id and event types, but not where the requests came from.
-    await em.delete(UserEntity, { id: user.id });
+    // The account row and everything hanging off it go (erasure.ts). The audit trail keeps the
+    // opaque account id and event types, but not where the requests came from.
+    await eraseAccount(em, user);
     await em.update(AuditEventEntity, { userId: user.id }, { ip: "", userAgent: "" });
     await recordAudit(em, now, "user.deleted", user.id, { ip: "", userAgent: "" });
   });
