@@ -25,7 +25,8 @@ export const file_authd_v1_auth: GenFile = /*@__PURE__*/
  */
 export type RegisterRequest = Message<"authd.v1.RegisterRequest"> & {
   /**
-   * Email address; becomes the sign-in identifier once verified.
+   * Email address: one plain mailbox (local@domain; no name, quotes, list or comment). Becomes the
+   * sign-in identifier once verified.
    *
    * @generated from field: string email = 1;
    */
@@ -40,7 +41,8 @@ export type RegisterRequest = Message<"authd.v1.RegisterRequest"> & {
   password: string;
 
   /**
-   * Optional handle for signing in; 3 to 32 characters of letters, digits, '.', '_' or '-'.
+   * Optional handle for signing in; 3 to 32 characters of letters, digits, '.', '_' or '-'. When it is
+   * taken, no account is made and the mailbox is told; the answer does not say.
    *
    * @generated from field: string username = 3;
    */
@@ -969,9 +971,10 @@ export const SessionPolicySchema: GenEnum<SessionPolicy> = /*@__PURE__*/
  */
 export const AuthService: GenService<{
   /**
-   * Creates an unverified account and emails a single-use verification link. The answer is the same
-   * whether or not the email is already registered (the owner of an existing account is told by
-   * email instead), so the RPC cannot be used to discover accounts.
+   * Creates an unverified account and emails a single-use verification link. The answer is the same,
+   * in the same time, whether or not the email is already registered or the username taken (the
+   * mailbox is told by email instead, and no account is made), so the RPC cannot be used to discover
+   * accounts. Only the request itself is checked before answering.
    *
    * @generated from rpc authd.v1.AuthService.Register
    */
