@@ -51,7 +51,7 @@ import {
 import { reauthenticate } from "./factor-change.js";
 import { commitThenThrow } from "./failures.js";
 import { sendMobileVerification, verifyMobile } from "./mobile.js";
-import { checkCodeProof, type Proof } from "./proof.js";
+import { checkCodeProof, type Proof, reserveProofAttempt } from "./proof.js";
 import { purgeExpired } from "./purge.js";
 import { sendCode } from "./sent-codes.js";
 import { recordStepUp, requireRecentSecondFactor } from "./step-up.js";
@@ -228,6 +228,7 @@ export class Mfa implements SecondFactorGate {
         await removeAuthenticator(this.deps, em, user, a, context);
       });
     }
+    await reserveProofAttempt(this.deps, this.store, principal.userId, proof.code);
     const prepared = await prepareRecoveryCode(this.deps, this.store, principal.userId, proof.code);
     return this.tx(async (em) => {
       const user = await activeUser(em, principal.userId);
