@@ -1,5 +1,6 @@
 // The race-sensitive parts of MFA on PostgreSQL, where transactions really run side by side:
-// a challenge is consumed once, a TOTP code is accepted once, and concurrent wrong codes all count.
+// a challenge is consumed once, a TOTP code is accepted once, concurrent wrong codes all count, and
+// no more codes are compared than the lockout allows.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { expectCode } from "./helpers/accounts.js";
@@ -64,5 +65,26 @@ describe("MFA on PostgreSQL", () => {
     expect(answers.every((a) => a.status === "rejected")).toBe(true);
     expect(failureCodes(answers)).toContain(Code.ResourceExhausted);
     await expectCode(u.mfa.stepUp({ authenticatorId: u.totpId, code: good }), Code.ResourceExhausted);
+  });
+
+  test("of concurrent wrong recovery codes, no more are compared than the lockout allows", async () => {
+    const u = await mfaUser();
+    const answers = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) =>
+        u.mfa.stepUp({
+          authenticatorId: u.recoveryId,
+          code: `AAAAA-AAA${String.fromCharCode(65 + (i % 26))}`,
+        }),
+      ),
+    );
+    const codes = failureCodes(answers);
+    expect(codes).toHaveLength(30);
+    // Four wrong answers; the fifth compared code starts the lock, and the rest are not compared.
+    expect(codes.filter((c) => c === Code.Unauthenticated)).toHaveLength(4);
+    expect(codes.filter((c) => c === Code.ResourceExhausted)).toHaveLength(26);
+    await expectCode(
+      u.mfa.stepUp({ authenticatorId: u.recoveryId, code: u.codes[0] as string }),
+      Code.ResourceExhausted,
+    );
   });
 });

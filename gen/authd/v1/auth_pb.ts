@@ -635,7 +635,9 @@ export const GetCurrentUserResponseSchema: GenMessage<GetCurrentUserResponse> = 
  */
 export type UpdateCurrentUserRequest = Message<"authd.v1.UpdateCurrentUserRequest"> & {
   /**
-   * New email; needs current_password. Verified like at registration; until then the old one stays.
+   * New email; needs current_password and, on an account with an active second factor, a recent
+   * MfaService.StepUp (PERMISSION_DENIED without). Verified like at registration; until then the old
+   * one stays.
    *
    * @generated from field: optional string email = 1;
    */
@@ -663,8 +665,8 @@ export type UpdateCurrentUserRequest = Message<"authd.v1.UpdateCurrentUserReques
   lastName?: string | undefined;
 
   /**
-   * New mobile number (E.164); needs current_password and marks the mobile unverified. Empty string
-   * removes it.
+   * New mobile number (E.164); needs current_password (and a recent StepUp, as for email) and marks
+   * the mobile unverified. Empty string removes it.
    *
    * @generated from field: optional string mobile = 5;
    */

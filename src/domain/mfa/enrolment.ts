@@ -14,7 +14,7 @@ import { type AuditContext, recordAudit } from "../audit.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
 import { newRecoveryCodes, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
-import { authenticatorKey, clearFailures } from "./failures.js";
+import { clearFailures, lockoutKey } from "./failures.js";
 import { factorChangedEmail } from "./messages.js";
 import { qrCodeDataUrl } from "./qr.js";
 import { forgetCodes, sendCode } from "./sent-codes.js";
@@ -35,7 +35,7 @@ export interface TotpEnrolment {
 async function replacePending(em: EntityManager, userId: string, type: AuthenticatorKind): Promise<void> {
   for (const old of await findStrict(em, MfaAuthenticatorEntity, { userId, type, active: false })) {
     await forgetCodes(em, enrolBinding(old.id));
-    await clearFailures(em, authenticatorKey(old.id));
+    await clearFailures(em, lockoutKey(old));
     await em.delete(MfaAuthenticatorEntity, { id: old.id });
   }
 }
@@ -145,8 +145,8 @@ export async function storeRecoveryCodes(
     userId: user.id,
     type: "recovery_codes",
   })) {
+    // The lockout stays: it counts per user (see lockoutKey), so a new set does not reset it.
     await em.delete(MfaRecoveryCodeEntity, { authenticatorId: old.id });
-    await clearFailures(em, authenticatorKey(old.id));
     await em.delete(MfaAuthenticatorEntity, { id: old.id });
   }
   const a = newAuthenticator(user.id, "recovery_codes", deps.clock.now());
@@ -188,7 +188,7 @@ export async function removeAuthenticator(
 ): Promise<void> {
   await em.delete(MfaRecoveryCodeEntity, { authenticatorId: a.id });
   await forgetCodes(em, enrolBinding(a.id));
-  await clearFailures(em, authenticatorKey(a.id));
+  await clearFailures(em, lockoutKey(a));
   await em.delete(MfaAuthenticatorEntity, { id: a.id });
   await recordAudit(em, deps.clock.now(), "mfa.removed", user.id, context, {
     authenticatorId: a.id,

@@ -15,6 +15,13 @@ export const CODE_LOCKOUT_SECONDS = 15 * 60;
 
 export const authenticatorKey = (authenticatorId: string) => `authenticator:${authenticatorId}`;
 
+/**
+ * The lockout key of a factor. Recovery codes lock per user, not per set: a new set (which is a
+ * new authenticator) does not wipe the count of wrong codes.
+ */
+export const lockoutKey = (a: { id: string; userId: string; type: string }) =>
+  a.type === "recovery_codes" ? `recovery-codes:${a.userId}` : authenticatorKey(a.id);
+
 /** Answers the error to give when `key` is locked at `now`, or null. */
 export async function lockedError(em: EntityManager, key: string, now: number): Promise<DomainError | null> {
   const row = await findOneStrict(em, MfaFailureEntity, { failureKey: key });

@@ -1,19 +1,14 @@
-// The second factor as the handlers and Login see it: each method is one transaction. Wrong codes
-// are answered as error values inside the transaction and thrown after it commits, so lockout
-// counts survive the failed request (commitThenThrow).
+// The second factor as the handlers and Login see it. Each method writes in one transaction; slow
+// work (argon2 for passwords and recovery codes) runs before it, never inside. Wrong codes are
+// answered as error values inside the transaction and thrown after it commits, so lockout counts
+// survive the failed request (commitThenThrow).
 import type { EntityManager } from "typeorm";
 import type { Principal } from "../../context.js";
 import { MfaAuthenticatorEntity, type MfaTrustedDeviceEntity } from "../../store/entities/mfa.js";
 import type { Store } from "../../store/store.js";
 import type { AuditContext } from "../audit.js";
 import { recordAudit } from "../audit.js";
-import {
-  type DomainError,
-  invalidArgument,
-  notFound,
-  resourceExhausted,
-  unauthenticated,
-} from "../errors.js";
+import { type DomainError, invalidArgument, notFound, unauthenticated } from "../errors.js";
 import type {
   AuthenticatorSummary,
   ClientInfo,
@@ -22,7 +17,6 @@ import type {
   SecondFactorGate,
 } from "../ports.js";
 import {
-  activeUser,
   checkAuthenticatorId,
   hasActiveFactor,
   listAuthenticators,
@@ -38,23 +32,14 @@ import {
   verifyChallenge,
 } from "./challenges.js";
 import type { MfaDeps } from "./deps.js";
-import {
-  activated,
-  enrolBinding,
-  newHashedRecoveryCodes,
-  removeAuthenticator,
-  startEmail,
-  startSms,
-  startTotp,
-  storeRecoveryCodes,
-} from "./enrolment.js";
-import { reauthenticate } from "./factor-change.js";
+import { activateFactor, type CreatedAuthenticator, createFactor, removeFactor } from "./factor-change.js";
 import { commitThenThrow } from "./failures.js";
+import { limitSends } from "./limits.js";
 import { sendMobileVerification, verifyMobile } from "./mobile.js";
-import { checkCodeProof, type Proof } from "./proof.js";
+import type { Proof } from "./proof.js";
 import { purgeExpired } from "./purge.js";
 import { sendCode } from "./sent-codes.js";
-import { recordStepUp, requireRecentSecondFactor } from "./step-up.js";
+import { recordStepUp } from "./step-up.js";
 import {
   isTrustedDevice,
   listTrustedDevices,
@@ -64,12 +49,6 @@ import {
 import { checkCode, prepareRecoveryCode } from "./verify-code.js";
 
 export type SessionPrincipal = Principal & { sessionId: string };
-
-export interface CreatedAuthenticator {
-  authenticator: AuthenticatorSummary;
-  totp?: { secret: string; uri: string; qrCode: string };
-  recoveryCodes?: string[];
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const stepUpBinding = (sessionId: string, authenticatorId: string) =>
@@ -83,27 +62,6 @@ export class Mfa implements SecondFactorGate {
 
   private tx<T>(work: (em: EntityManager) => Promise<T | DomainError>): Promise<T> {
     return commitThenThrow((w) => this.store.transaction(w), work);
-  }
-
-  /** Counts one SMS or email send for the user; refuses beyond the configured rate. */
-  private async limitSends(userId: string): Promise<void> {
-    const result = await this.deps.rateLimiter.consume(
-      `mfa-code:${userId}`,
-      this.deps.codesPerUser,
-      this.deps.rateLimitWindowSeconds,
-    );
-    if (!result.allowed) throw resourceExhausted("too many codes sent", result.retryAfterSeconds);
-  }
-
-  /** Counts one new set of recovery codes (ten argon2id hashes) for the user. */
-  private async limitRegenerations(userId: string): Promise<void> {
-    const result = await this.deps.rateLimiter.consume(
-      `mfa-recovery-codes:${userId}`,
-      this.deps.recoveryCodeRegenerations,
-      this.deps.rateLimitWindowSeconds,
-    );
-    if (!result.allowed)
-      throw resourceExhausted("too many new sets of recovery codes", result.retryAfterSeconds);
   }
 
   /** Deletes expired challenges, codes, trusted devices and step-ups. */
@@ -145,98 +103,28 @@ export class Mfa implements SecondFactorGate {
     return this.store.transaction(async (em) => summarise(em, await ownAuthenticator(em, userId, id)));
   }
 
-  /**
-   * Starts enrolling a factor (recovery codes: a new active set). Needs the password and, when the
-   * account has an active factor, a recent step-up; the send and regeneration limits are counted
-   * before the password is checked.
-   */
-  async create(
-    principal: SessionPrincipal,
+  create(
+    caller: SessionPrincipal,
     type: MfaAuthenticatorEntity["type"],
     mobile: string,
     currentPassword: string,
     context: AuditContext,
   ): Promise<CreatedAuthenticator> {
-    const limits = async () => {
-      if (type === "sms" || type === "email") await this.limitSends(principal.userId);
-      if (type === "recovery_codes") await this.limitRegenerations(principal.userId);
-    };
-    await reauthenticate(this.deps, this.store, principal, currentPassword, "current_password", limits);
-    // Hashing is slow: done before the transaction, never inside it.
-    const recovery = type === "recovery_codes" ? await newHashedRecoveryCodes(this.deps) : undefined;
-    return this.store.transaction(async (em): Promise<CreatedAuthenticator> => {
-      const user = await activeUser(em, principal.userId);
-      await requireRecentSecondFactor(em, principal, this.deps.clock.now());
-      switch (type) {
-        case "totp": {
-          const { authenticator, ...totp } = await startTotp(this.deps, em, user);
-          return { authenticator: await summarise(em, authenticator), totp };
-        }
-        case "sms":
-          return { authenticator: await summarise(em, await startSms(this.deps, em, user, mobile)) };
-        case "email":
-          return { authenticator: await summarise(em, await startEmail(this.deps, em, user)) };
-        case "recovery_codes": {
-          const codes = recovery as { codes: string[]; hashes: string[] };
-          const authenticator = await storeRecoveryCodes(this.deps, em, user, codes.hashes, context);
-          return { authenticator: await summarise(em, authenticator), recoveryCodes: codes.codes };
-        }
-      }
-    });
+    return createFactor(this.deps, this.store, caller, type, mobile, currentPassword, context);
   }
 
-  /** Activates a pending factor with its first code; needs the password (and step-up) as `create`. */
-  async verify(
-    principal: SessionPrincipal,
+  verify(
+    caller: SessionPrincipal,
     id: string,
     code: string,
     currentPassword: string,
     context: AuditContext,
   ): Promise<AuthenticatorSummary> {
-    checkAuthenticatorId(id);
-    await reauthenticate(this.deps, this.store, principal, currentPassword, "current_password");
-    return this.tx(async (em) => {
-      const user = await activeUser(em, principal.userId);
-      const a = await ownAuthenticator(em, user.id, id);
-      if (a.active) return invalidArgument("authenticator_id", "is already active");
-      await requireRecentSecondFactor(em, principal, this.deps.clock.now());
-      const check = await checkCode(this.deps, em, a, code, enrolBinding(a.id), () =>
-        invalidArgument("code", "is wrong or has expired"),
-      );
-      if (!check.ok) return check.error;
-      const now = this.deps.clock.now();
-      await em.update(MfaAuthenticatorEntity, { id: a.id }, { active: true, lastUsedAt: now });
-      Object.assign(a, { active: true, lastUsedAt: now });
-      await activated(this.deps, em, user, a, context);
-      // The user just proved the new factor within this session.
-      await recordStepUp(em, principal.sessionId, user.id, now, this.deps.stepUpTtlSeconds);
-      return summarise(em, a);
-    });
+    return activateFactor(this.deps, this.store, caller, id, code, currentPassword, context);
   }
 
-  /**
-   * Removes a factor. A password is not a second factor: with it, a recent step-up is needed too.
-   * A current TOTP or recovery code is one, and is proof enough.
-   */
-  async remove(principal: SessionPrincipal, id: string, proof: Proof, context: AuditContext): Promise<void> {
-    await this.store.transaction((em) => ownAuthenticator(em, principal.userId, id));
-    if (proof.kind === "password") {
-      await reauthenticate(this.deps, this.store, principal, proof.password, "password");
-      return this.store.transaction(async (em) => {
-        const user = await activeUser(em, principal.userId);
-        const a = await ownAuthenticator(em, user.id, id);
-        await removeAuthenticator(this.deps, em, user, a, context);
-      });
-    }
-    const prepared = await prepareRecoveryCode(this.deps, this.store, principal.userId, proof.code);
-    return this.tx(async (em) => {
-      const user = await activeUser(em, principal.userId);
-      const a = await ownAuthenticator(em, user.id, id);
-      const failed = await checkCodeProof(this.deps, em, user, proof.code, prepared);
-      if (failed) return failed;
-      await removeAuthenticator(this.deps, em, user, a, context);
-      return undefined;
-    });
+  remove(caller: SessionPrincipal, id: string, proof: Proof, context: AuditContext): Promise<void> {
+    return removeFactor(this.deps, this.store, caller, id, proof, context);
   }
 
   // ---- sign-in challenges ----
@@ -245,7 +133,7 @@ export class Mfa implements SecondFactorGate {
     const userId = await this.store.transaction((em) =>
       challengeOwner(em, challengeId, this.deps.clock.now()),
     );
-    if (userId !== null) await this.limitSends(userId);
+    if (userId !== null) await limitSends(this.deps, userId);
     return this.store.transaction((em) => deliverChallenge(this.deps, em, challengeId, authenticatorId));
   }
 
@@ -277,7 +165,7 @@ export class Mfa implements SecondFactorGate {
     const target = await this.store.transaction((em) => ownAuthenticator(em, principal.userId, id));
     const binding = stepUpBinding(principal.sessionId, target.id);
     if ((target.type === "sms" || target.type === "email") && code.trim() === "" && target.active) {
-      await this.limitSends(principal.userId);
+      await limitSends(this.deps, principal.userId);
       await this.store.transaction((em) =>
         sendCode(em, this.deps, this.deps.clock.now(), {
           binding,
@@ -334,7 +222,7 @@ export class Mfa implements SecondFactorGate {
   // ---- mobile number ----
 
   async resendMobile(userId: string): Promise<void> {
-    await this.limitSends(userId);
+    await limitSends(this.deps, userId);
     await this.store.transaction((em) => sendMobileVerification(this.deps, em, userId));
   }
 

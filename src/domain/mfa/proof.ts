@@ -1,22 +1,32 @@
 // Re-authentication before removing a factor: the account password (checked by the account's
 // re-authentication limit, outside any transaction), or a current code from one of the user's
-// active TOTP or recovery-code factors. Wrong codes count towards their own lockout.
+// active TOTP or recovery-code factors. Wrong codes count towards their own lockout, reserved
+// before anything is compared (reserveProofAttempt).
 import type { EntityManager } from "typeorm";
 import type { UserEntity } from "../../store/entities/user.js";
+import type { Store } from "../../store/store.js";
 import { type DomainError, invalidArgument } from "../errors.js";
 import { activeAuthenticators } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
-import { authenticatorKey, clearFailures, lockedError, reserveAttempt } from "./failures.js";
+import { clearFailures, lockedError, lockoutKey, reserveAttempt } from "./failures.js";
 import { acceptCode, type PreparedRecoveryCode } from "./verify-code.js";
 
 export type Proof = { kind: "password"; password: string } | { kind: "code"; code: string };
 
 export const proofKey = (userId: string) => `proof:${userId}`;
 
+/** Counts one code proof before any code is compared; throws while proofs are locked. */
+export async function reserveProofAttempt(deps: MfaDeps, store: Store, userId: string, code: string) {
+  if (code.trim() === "") throw invalidArgument("code", "is required");
+  if (code.length > 64) throw invalidArgument("code", "is too long");
+  const locked = await store.transaction((em) => reserveAttempt(em, proofKey(userId), deps.clock.now()));
+  if (locked) throw locked;
+}
+
 /**
  * Answers null when `code` is a current code of one of the user's TOTP or recovery-code factors,
- * else the error to answer (after the failure commits). A recovery code must have been compared
- * by `prepareRecoveryCode` first (`prepared`).
+ * else the error to answer (after the failure commits). The attempt was reserved by
+ * reserveProofAttempt; a recovery code was compared by `prepareRecoveryCode` (`prepared`).
  */
 export async function checkCodeProof(
   deps: MfaDeps,
@@ -25,16 +35,13 @@ export async function checkCodeProof(
   code: string,
   prepared: PreparedRecoveryCode | null,
 ): Promise<DomainError | null> {
-  if (code.trim() === "") return invalidArgument("code", "is required");
   const now = deps.clock.now();
   const key = proofKey(user.id);
-  const locked = await reserveAttempt(em, key, now);
-  if (locked) return locked;
   let ok = false;
   for (const a of await activeAuthenticators(em, user.id)) {
     if (a.type !== "totp" && a.type !== "recovery_codes") continue;
     // A prepared recovery code has already passed its factor's lockout.
-    if (prepared?.authenticatorId !== a.id && (await lockedError(em, authenticatorKey(a.id), now))) continue;
+    if (prepared?.authenticatorId !== a.id && (await lockedError(em, lockoutKey(a), now))) continue;
     if (await acceptCode(deps, em, a, code, undefined, prepared ?? undefined)) {
       ok = true;
       break;
@@ -45,6 +52,6 @@ export async function checkCodeProof(
       (await lockedError(em, key, now)) ?? invalidArgument("code", "is not a valid code for this account")
     );
   await clearFailures(em, key);
-  if (prepared) await clearFailures(em, authenticatorKey(prepared.authenticatorId));
+  if (prepared) await clearFailures(em, prepared.lockoutKey);
   return null;
 }

@@ -14,7 +14,7 @@ import type { Store } from "../../store/store.js";
 import { type DomainError, invalidArgument } from "../errors.js";
 import { looksLikeRecoveryCode, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
-import { authenticatorKey, clearFailures, lockedError, reserveAttempt } from "./failures.js";
+import { clearFailures, lockedError, lockoutKey, reserveAttempt } from "./failures.js";
 import { consumeCode } from "./sent-codes.js";
 import { verifyTotp } from "./totp.js";
 
@@ -26,6 +26,8 @@ export type CodeCheck = { ok: true } | { ok: false; error: DomainError };
  */
 export interface PreparedRecoveryCode {
   authenticatorId: string;
+  /** The factor's lockout key, which holds the reserved attempt. */
+  lockoutKey: string;
   codeId: string | null;
 }
 
@@ -70,18 +72,22 @@ export async function prepareRecoveryCode(
       active: true,
       ...(authenticatorId === undefined ? {} : { id: authenticatorId }),
     });
-    if (!a || (await reserveAttempt(em, authenticatorKey(a.id), now))) return null;
+    if (!a || (await reserveAttempt(em, lockoutKey(a), now))) return null;
     const unused = await findStrict(em, MfaRecoveryCodeEntity, { authenticatorId: a.id, usedAt: IsNull() });
-    return { authenticatorId: a.id, unused };
+    return { authenticatorId: a.id, lockoutKey: lockoutKey(a), unused };
   });
   if (!candidates) return null;
   const typed = normaliseRecoveryCode(code);
   for (const row of candidates.unused) {
     if (await deps.hasher.verify(row.codeHash, typed)) {
-      return { authenticatorId: candidates.authenticatorId, codeId: row.id };
+      return {
+        authenticatorId: candidates.authenticatorId,
+        lockoutKey: candidates.lockoutKey,
+        codeId: row.id,
+      };
     }
   }
-  return { authenticatorId: candidates.authenticatorId, codeId: null };
+  return { authenticatorId: candidates.authenticatorId, lockoutKey: candidates.lockoutKey, codeId: null };
 }
 
 /** Marks the prepared code used; the conditional UPDATE is the single use. */
@@ -148,7 +154,7 @@ export async function checkCode(
 ): Promise<CodeCheck> {
   if (code.trim() === "") return { ok: false, error: invalidArgument("code", "is required") };
   if (code.length > 64) return { ok: false, error: invalidArgument("code", "is too long") };
-  const key = authenticatorKey(a.id);
+  const key = lockoutKey(a);
   const now = deps.clock.now();
   // A prepared recovery code has counted its attempt already.
   const reserved = prepared?.authenticatorId === a.id;
