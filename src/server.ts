@@ -100,7 +100,7 @@ export async function startServer(app: App, host: string, port: number): Promise
   h1.timeout = limits.idleTimeoutMs;
   const h2 = http2.createServer(
     {
-      // nghttp2 refuses a stream whose decoded header list is larger than this.
+      // Advertised to clients (nghttp2 does not enforce it on what it receives: see below).
       settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 100 },
     },
     (req, res) => {
@@ -117,6 +117,18 @@ export async function startServer(app: App, host: string, port: number): Promise
       }, limits.requestTimeoutMs);
       cutOff.unref();
       res.on("close", () => clearTimeout(cutOff));
+      // Answered before the whole request arrived (a message over the size limit, say): the
+      // client may be stuck on flow control, still sending, and such streams would pile up to the
+      // session's stream limit (then Node ends the whole session). A second after the trailers
+      // went out, reset the stream: well-behaved clients have stopped sending by then.
+      req.stream.on("wantTrailers", () => {
+        if (req.complete) return;
+        const reset = setTimeout(() => {
+          if (!req.complete && !req.stream.closed) req.stream.close(http2.constants.NGHTTP2_CANCEL);
+        }, 1000);
+        reset.unref();
+        req.stream.once("close", () => clearTimeout(reset));
+      });
       void handler(req, res);
     },
   );

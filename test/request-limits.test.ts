@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { expectCode } from "./helpers/accounts.js";
+import { frame } from "./helpers/raw-rpc.js";
 import { protocols, startTestServer, type TestServer } from "./helpers/server.js";
 
 let server: TestServer;
@@ -68,6 +69,52 @@ describe("message size", () => {
       );
     },
   );
+});
+
+describe("a gRPC stream answered before its request was sent", () => {
+  let roomy: TestServer;
+  beforeAll(async () => {
+    roomy = await startTestServer({ AUTHD_MAX_MESSAGE_BYTES: "4096" });
+  });
+  afterAll(() => roomy.close());
+
+  it("is reset soon after its trailers, so such streams cannot use up a session", async () => {
+    const session = http2.connect(roomy.url);
+    session.on("error", () => undefined);
+    try {
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () => {
+          const stream = session.request({
+            ":method": "POST",
+            ":path": "/authd.v1.AuthService/Login",
+            "content-type": "application/grpc",
+            te: "trailers",
+          });
+          stream.on("error", () => undefined);
+          stream.resume();
+          // A client that keeps sending after the answer: 200 KB, far over the window and the limit.
+          stream.end(frame(0, new Uint8Array(200_000)));
+          return new Promise<{ status: unknown; closedMs: number }>((resolve) => {
+            const started = performance.now();
+            let status: unknown;
+            stream.on("trailers", (t) => {
+              status = t["grpc-status"];
+            });
+            stream.on("close", () => resolve({ status, closedMs: performance.now() - started }));
+          });
+        }),
+      );
+      for (const { status, closedMs } of outcomes) {
+        expect(status).toBe(String(Code.ResourceExhausted));
+        // Well before the request timeout (30 s here).
+        expect(closedMs).toBeLessThan(10_000);
+      }
+      const res = await roomy.client(Health, "grpc").check({});
+      expect(res.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    } finally {
+      session.destroy();
+    }
+  });
 });
 
 describe("header size", () => {

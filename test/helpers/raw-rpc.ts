@@ -1,6 +1,7 @@
 // Raw gRPC and gRPC-Web requests, for tests that send what no generated client would: broken
 // frames, wrong flags, oversized bodies.
 import http2 from "node:http2";
+import { Code } from "@connectrpc/connect";
 
 /** A gRPC / gRPC-Web length-prefixed frame. */
 export function frame(flags: number, payload: Uint8Array): Uint8Array {
@@ -61,4 +62,154 @@ export function grpcWebStatus(body: Uint8Array): string | undefined {
     offset += 5 + length;
   }
   return undefined;
+}
+
+export type WireProtocol = "connect-json" | "connect-proto" | "grpc" | "grpc-web";
+export const wireProtocols: WireProtocol[] = ["connect-json", "connect-proto", "grpc", "grpc-web"];
+
+/** The Connect name of a gRPC status number ("3" → "invalid_argument"). */
+export function codeName(status: number): string {
+  const name = Code[status];
+  if (name === undefined) return `status ${status}`;
+  return name.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `_${c.toLowerCase()}`));
+}
+
+/** How an HTTP status without an RPC status reads (the gRPC spec's mapping, 4xx kept apart). */
+function fromHttpStatus(status: number): string {
+  if (status === 200) return "ok";
+  if (status >= 400 && status < 500) return `http ${status}`;
+  return `http ${status} (server error)`;
+}
+
+/**
+ * Sends raw request bodies over any of the four wire formats and answers the outcome as a Connect
+ * code name ("ok", "invalid_argument", ...), or "http 4xx" for an answer from below the RPC layer.
+ * Each call gives up after `timeoutMs` and reports "hang".
+ */
+export class RawRpcClient {
+  private session: http2.ClientHttp2Session | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async call(
+    protocol: WireProtocol,
+    path: string,
+    body: Uint8Array,
+    headers: Record<string, string> = {},
+    /** When true, `body` is sent as the whole HTTP body: gRPC and gRPC-Web frames included. */
+    prefixed = false,
+  ): Promise<string> {
+    const framed = prefixed ? body : frame(0, body);
+    switch (protocol) {
+      case "connect-json":
+        return this.connect(path, "application/json", body, headers);
+      case "connect-proto":
+        return this.connect(path, "application/proto", body, headers);
+      case "grpc":
+        return this.grpc(path, framed, headers);
+      case "grpc-web":
+        return this.grpcWeb(path, framed, headers);
+    }
+  }
+
+  close(): void {
+    this.session?.close();
+  }
+
+  private async connect(
+    path: string,
+    contentType: string,
+    body: Uint8Array,
+    headers: Record<string, string>,
+  ) {
+    const res = await this.fetch(path, { "content-type": contentType, ...headers }, body);
+    if (typeof res === "string") return res;
+    if (res.status === 200) return "ok";
+    const text = new TextDecoder().decode(res.body);
+    try {
+      const code = (JSON.parse(text) as { code?: unknown }).code;
+      if (typeof code === "string") return code;
+    } catch {
+      // not a Connect error body: judge by the HTTP status
+    }
+    return fromHttpStatus(res.status);
+  }
+
+  private async grpcWeb(path: string, body: Uint8Array, headers: Record<string, string>) {
+    const res = await this.fetch(
+      path,
+      { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", ...headers },
+      body,
+    );
+    if (typeof res === "string") return res;
+    const inHeader = res.headers.get("grpc-status");
+    if (inHeader !== null) return codeName(Number(inHeader));
+    const status = grpcWebStatus(res.body);
+    return status === undefined ? fromHttpStatus(res.status) : codeName(Number(status));
+  }
+
+  private async fetch(
+    path: string,
+    headers: Record<string, string>,
+    body: Uint8Array,
+  ): Promise<{ status: number; headers: Headers; body: Uint8Array } | string> {
+    try {
+      const res = await fetch(`${this.baseUrl}${path}`, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
+    } catch (error) {
+      return (error as Error).name === "TimeoutError"
+        ? "hang"
+        : `transport error: ${(error as Error).message}`;
+    }
+  }
+
+  private grpc(path: string, body: Uint8Array, headers: Record<string, string>): Promise<string> {
+    if (!this.session || this.session.closed || this.session.destroyed) {
+      this.session = http2.connect(this.baseUrl);
+      this.session.on("error", () => undefined);
+    }
+    const session = this.session;
+    return new Promise((resolve) => {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": path,
+        "content-type": "application/grpc",
+        te: "trailers",
+        ...headers,
+      });
+      const timer = setTimeout(() => {
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        resolve("hang");
+      }, this.timeoutMs);
+      let httpStatus = 0;
+      let headerStatus: string | undefined;
+      const finish = (status: string | undefined) => {
+        clearTimeout(timer);
+        // Answered before the whole body was sent (too large, say): stop sending, as gRPC
+        // clients do, instead of holding the stream open.
+        if (!stream.writableFinished && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+        resolve(status === undefined ? fromHttpStatus(httpStatus) : codeName(Number(status)));
+      };
+      stream.on("response", (h) => {
+        httpStatus = Number(h[":status"]);
+        headerStatus = h["grpc-status"] as string | undefined;
+      });
+      stream.on("trailers", (t) => finish(t["grpc-status"] as string | undefined));
+      stream.on("data", () => undefined);
+      stream.on("end", () => finish(headerStatus));
+      stream.on("error", (e: Error) => {
+        clearTimeout(timer);
+        resolve(`transport error: ${e.message}`);
+      });
+      stream.end(body);
+    });
+  }
 }
