@@ -48,33 +48,35 @@ async function failedLoginMs(identifier: string): Promise<number> {
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
 describe("Login timing", () => {
-  it(
-    `a known account with a wrong password and an unknown identifier have medians within 10 % over ${ROUNDS} interleaved rounds`,
-    async () => {
-      const samples = { unknown: [] as number[], current: [] as number[], older: [] as number[] };
-      const kinds = Object.keys(samples) as Array<keyof typeof samples>;
-      // Warm up connections and the dummy hash.
-      for (const kind of kinds) await failedLoginMs(`${kind}-warmup@example.com`);
-      for (let round = 0; round < ROUNDS; round++) {
-        // Rotate the order so no kind always runs first after a pause.
-        for (let k = 0; k < kinds.length; k++) {
-          const kind = kinds[(round + k) % kinds.length] as keyof typeof samples;
-          const identifier =
-            kind === "unknown" ? `nobody${round}@example.com` : `${kind}${round % ACCOUNTS}@example.com`;
-          samples[kind].push(await failedLoginMs(identifier));
-        }
+  it(`a known account with a wrong password and an unknown identifier differ by a median within 10 % over ${ROUNDS} interleaved rounds`, async () => {
+    const samples = { unknown: [] as number[], current: [] as number[], older: [] as number[] };
+    const kinds = Object.keys(samples) as Array<keyof typeof samples>;
+    // Warm up connections and the dummy hash.
+    for (const kind of kinds) await failedLoginMs(`${kind}-warmup@example.com`);
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order so no kind always runs first after a pause.
+      for (let k = 0; k < kinds.length; k++) {
+        const kind = kinds[(round + k) % kinds.length] as keyof typeof samples;
+        const identifier =
+          kind === "unknown" ? `nobody${round}@example.com` : `${kind}${round % ACCOUNTS}@example.com`;
+        samples[kind].push(await failedLoginMs(identifier));
       }
-      const unknown = median(samples.unknown);
-      const report = kinds.map((k) => `${k} ${median(samples[k]).toFixed(2)} ms`).join(", ");
-      for (const kind of ["current", "older"] as const) {
-        const ratio = median(samples[kind]) / unknown;
-        expect(Math.abs(ratio - 1), `${kind} vs unknown: ${report}`).toBeLessThan(0.1);
-      }
-    },
-    240_000,
-  );
+    }
+    // The machine is shared and its load swings within seconds: compare each round's samples with
+    // each other (taken back to back) and take the median of those differences, which the load
+    // shifts equally, against the median time of an unknown identifier.
+    const unknown = median(samples.unknown);
+    const report = kinds.map((k) => `${k} ${median(samples[k]).toFixed(2)} ms`).join(", ");
+    for (const kind of ["current", "older"] as const) {
+      const differences = samples[kind].map((ms, i) => ms - (samples.unknown[i] as number));
+      const shift = median(differences) / unknown;
+      expect(Math.abs(shift), `${kind} vs unknown: ${report}`).toBeLessThan(0.1);
+    }
+  }, 240_000);
 });

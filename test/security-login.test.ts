@@ -65,10 +65,16 @@ describe("per-IP failed sign-ins under concurrency", () => {
     h.server.clock.advanceSeconds(3601);
     await h.signUp("ip-ok@example.com");
     for (let i = 0; i < 4; i++) {
-      await expectCode(h.auth.login({ identifier: "nobody@example.com", password: "nope nope" }), Code.Unauthenticated);
+      await expectCode(
+        h.auth.login({ identifier: "nobody@example.com", password: "nope nope" }),
+        Code.Unauthenticated,
+      );
     }
     for (let i = 0; i < 5; i++) await h.login("ip-ok@example.com");
-    await expectCode(h.auth.login({ identifier: "nobody@example.com", password: "nope nope" }), Code.Unauthenticated);
+    await expectCode(
+      h.auth.login({ identifier: "nobody@example.com", password: "nope nope" }),
+      Code.Unauthenticated,
+    );
     await expectCode(
       h.auth.login({ identifier: "nobody@example.com", password: "nope nope" }),
       Code.ResourceExhausted,
@@ -88,7 +94,9 @@ describe("re-authentication under concurrency", () => {
     const api = h.authed((await h.login("reauth@example.com")).accessToken);
     const codes = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        codeOf(api.changePassword({ oldPassword: `guess number ${i}`, newPassword: "a new passphrase here" })),
+        codeOf(
+          api.changePassword({ oldPassword: `guess number ${i}`, newPassword: "a new passphrase here" }),
+        ),
       ),
     );
     expect(tally(codes)).toEqual({ Unauthenticated: 3, ResourceExhausted: 27 });
@@ -119,7 +127,10 @@ describe("account lockout", () => {
 
   async function lock(email: string) {
     for (let i = 0; i < 3; i++) {
-      await expectCode(h.auth.login({ identifier: email, password: `wrong-${i}-password` }), Code.Unauthenticated);
+      await expectCode(
+        h.auth.login({ identifier: email, password: `wrong-${i}-password` }),
+        Code.Unauthenticated,
+      );
     }
   }
 
@@ -154,7 +165,10 @@ describe("account lockout", () => {
     const mail = await h.mailTo("told@example.com", /locked/i);
     expect(mail.text).toMatch(/15 minutes/);
     expect(mail.text).toMatch(/reset your password/i);
-    await expectCode(h.auth.login({ identifier: "told@example.com", password: "more wrong guesses" }), Code.Unauthenticated);
+    await expectCode(
+      h.auth.login({ identifier: "told@example.com", password: "more wrong guesses" }),
+      Code.Unauthenticated,
+    );
     await h.server.app.outbox.flush();
     expect(h.smtp.to("told@example.com").filter((m) => /locked/i.test(m.subject))).toHaveLength(1);
     // A reset lifts the lock at once.
@@ -176,7 +190,10 @@ describe("account lockout", () => {
     expect(tally(codes)).toEqual({ Unauthenticated: 30 });
     expect(verified()).toBeLessThanOrEqual(3);
     expect((await userRow(h, "swarm@example.com")).lockedUntil).toBeGreaterThan(h.server.clock.now());
-    await expectCode(h.auth.login({ identifier: "swarm@example.com", password: PASSWORD }), Code.Unauthenticated);
+    await expectCode(
+      h.auth.login({ identifier: "swarm@example.com", password: PASSWORD }),
+      Code.Unauthenticated,
+    );
   });
 });
 
@@ -230,7 +247,10 @@ describe("a sign-in racing a password reset", () => {
     expect(await signIn).toBe("Unauthenticated");
     expect(await sessionsOf(user.id)).toBe(0);
     vi.restoreAllMocks();
-    await expectCode(h.auth.login({ identifier: "race@example.com", password: PASSWORD }), Code.Unauthenticated);
+    await expectCode(
+      h.auth.login({ identifier: "race@example.com", password: PASSWORD }),
+      Code.Unauthenticated,
+    );
     await h.login("race@example.com", "the reset passphrase");
   });
 
@@ -248,7 +268,10 @@ describe("a sign-in racing a password reset", () => {
     held.release();
     expect(await signIn).toBe("Unauthenticated");
     vi.restoreAllMocks();
-    await expectCode(h.auth.login({ identifier: "rehash@example.com", password: PASSWORD }), Code.Unauthenticated);
+    await expectCode(
+      h.auth.login({ identifier: "rehash@example.com", password: PASSWORD }),
+      Code.Unauthenticated,
+    );
     await h.login("rehash@example.com", "the reset passphrase");
   });
 });
