@@ -97,11 +97,16 @@ export class PasswordHasher {
 
   /** True when a stored hash was made with other costs and should be upgraded. */
   needsRehash(hash: string): boolean {
-    return argon2.needsRehash(hash, {
-      memoryCost: this.costs.memoryKib,
-      timeCost: this.costs.iterations,
-      parallelism: this.costs.parallelism,
-    });
+    try {
+      return argon2.needsRehash(hash, {
+        memoryCost: this.costs.memoryKib,
+        timeCost: this.costs.iterations,
+        parallelism: this.costs.parallelism,
+      });
+    } catch {
+      // Not a PHC string argon2 can read: it verifies nothing, and Login must not answer Internal.
+      return true;
+    }
   }
 }
 
