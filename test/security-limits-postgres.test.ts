@@ -82,6 +82,19 @@ describe("limits on PostgreSQL", () => {
       }
     }));
 
+  it("concurrent right and wrong passwords on one account from one address all get their own answer", () =>
+    withHarness({ AUTHD_LOGIN_MAX_FAILURES: "100" }, async (h) => {
+      await h.signUp("busy@example.com");
+      const codes = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          codeOf(
+            h.auth.login({ identifier: "busy@example.com", password: i % 2 ? PASSWORD : `wrong guess ${i}` }),
+          ),
+        ),
+      );
+      expect(tally(codes)).toEqual({ OK: 20, Unauthenticated: 20 });
+    }));
+
   it("answers a 254-character email like any other: no limit key outgrows its column", () =>
     withHarness({}, async (h) => {
       const email = longEmail(254);
