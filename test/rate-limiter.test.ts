@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
-import { DatabaseRateLimiter } from "../src/domain/rate-limiter.js";
+import { DatabaseRateLimiter, storedKey } from "../src/domain/rate-limiter.js";
 import { openDatabase } from "../src/store/data-source.js";
 import { Store } from "../src/store/store.js";
 import { createTestDatabase } from "./helpers/postgres.js";
@@ -83,14 +83,50 @@ describe.each(["sqlite", "postgres"] as const)("rate limiter on %s", (dialect) =
     expect(results.filter((r) => !r.allowed).every((r) => r.retryAfterSeconds === 3599)).toBe(true);
   });
 
+  it("reserves before the work and refunds a hit whose work succeeded, within its window only", async () => {
+    clock.set(HOUR_START + 5 * 3600_000);
+    const first = await limiter.reserve("reserve:1", 2, 60);
+    expect(first.allowed).toBe(true);
+    await limiter.refund(first);
+    for (let i = 0; i < 2; i++) expect((await limiter.reserve("reserve:1", 2, 60)).allowed).toBe(true);
+    const over = await limiter.reserve("reserve:1", 2, 60);
+    expect(over).toMatchObject({ allowed: false, retryAfterSeconds: 60 });
+    // A refused reservation has nothing to give back.
+    await limiter.refund(over);
+    expect((await limiter.reserve("reserve:1", 2, 60)).allowed).toBe(false);
+    // A refund from an ended window does not lower the next window's count.
+    clock.advanceSeconds(60);
+    const late = await limiter.reserve("reserve:2", 1, 60);
+    clock.advanceSeconds(60);
+    expect((await limiter.reserve("reserve:2", 1, 60)).allowed).toBe(true);
+    await limiter.refund(late);
+    expect((await limiter.reserve("reserve:2", 1, 60)).allowed).toBe(false);
+  });
+
+  it("allows exactly `limit` of 50 concurrent reservations", async () => {
+    clock.set(HOUR_START + 6 * 3600_000);
+    const results = await Promise.all(Array.from({ length: 50 }, () => limiter.reserve("rburst", 7, 3600)));
+    expect(results.filter((r) => r.allowed)).toHaveLength(7);
+  });
+
+  it("bounds every stored key, however long the caller's key", async () => {
+    clock.set(HOUR_START + 7 * 3600_000);
+    const long = `email:${"a".repeat(10_000)}@example.com`;
+    expect((await limiter.consume(long, 1, 60)).allowed).toBe(true);
+    expect((await limiter.consume(long, 1, 60)).allowed).toBe(false);
+    expect((await limiter.consume(`${long}x`, 1, 60)).allowed).toBe(true);
+    expect(storedKey(long)).toMatch(/^email:[0-9a-f]{64}$/);
+    expect(storedKey("x".repeat(1000)).length).toBeLessThanOrEqual(97);
+  });
+
   it("purges the counters of ended windows", async () => {
-    clock.set(HOUR_START + 2 * 3600_000);
+    clock.set(HOUR_START + 10 * 3600_000);
     await limiter.consume("old", 5, 60);
     clock.advanceSeconds(60);
     await limiter.consume("fresh", 5, 60);
     const purged = await limiter.purgeExpired();
     expect(purged).toBeGreaterThanOrEqual(1);
     const keys = await store.transaction((em) => em.query(`SELECT "key" FROM rate_limits`));
-    expect(keys.map((k: { key: string }) => k.key)).toEqual(["fresh"]);
+    expect(keys.map((k: { key: string }) => k.key)).toEqual([storedKey("fresh")]);
   });
 });

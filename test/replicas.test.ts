@@ -61,16 +61,18 @@ describe("two replicas on one PostgreSQL database", () => {
         Code.Unauthenticated,
       );
     }
+    // Locked: even the right password answers like a wrong one, on either replica.
     await expectCode(
       b.auth.login({ identifier: "target@example.com", password: PASSWORD }),
-      Code.ResourceExhausted,
-      /locked/,
+      Code.Unauthenticated,
+      /invalid credentials/,
     );
     await expectCode(
       a.auth.login({ identifier: "target@example.com", password: PASSWORD }),
-      Code.ResourceExhausted,
-      /locked/,
+      Code.Unauthenticated,
+      /invalid credentials/,
     );
+    await a.mailTo("target@example.com", /locked/i);
   });
 
   it("share rate limits", async () => {

@@ -77,6 +77,7 @@ export interface Templates {
   registrationUsernameTaken(input: { username: string }): RenderedEmail;
   oneTimeCode(input: CodeInput): RenderedEmail;
   secondFactorChanged(input: { change: "added" | "removed"; factor: string }): RenderedEmail;
+  accountLocked(input: { lockedMinutes: number; until: number }): RenderedEmail;
 }
 
 /** Builds the templates for one public base URL (AUTHD_PUBLIC_URL). */
@@ -165,6 +166,13 @@ export function createTemplates(publicUrl: string): Templates {
         purpose ? `Your code for ${purpose} is ${code}.` : `Your code is ${code}.`,
         `It is valid for ${describeMinutes(expiresInMinutes)} and can be used once. Never share it: we will never ask you for it.`,
         "If you did not ask for a code, someone may know your password: change it.",
+      ]),
+    accountLocked: ({ lockedMinutes, until }) =>
+      render("Your account was locked after failed sign-ins", [
+        "Someone made too many failed attempts to sign in to your account, so it is locked: while it is locked, no password is accepted, not even the right one.",
+        `The lock ends in ${describeMinutes(lockedMinutes)}, at ${new Date(until).toISOString().slice(0, 16).replace("T", " ")} UTC.`,
+        "To sign in sooner, reset your password: a password reset lifts the lock at once.",
+        "If these attempts were not yours, someone may be guessing your password: choose a strong one you use nowhere else.",
       ]),
     secondFactorChanged: ({ change, factor }) =>
       render(`A second factor was ${change}`, [

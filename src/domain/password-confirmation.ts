@@ -1,6 +1,9 @@
 // Re-authentication: sensitive changes (password, email, deactivation, deletion, API keys) ask for
 // the account password again. Wrong answers are counted per account, so a stolen session cannot be
 // used to guess the password at leisure; over the limit the answer is ResourceExhausted.
+//
+// The count is reserved before the password is verified and given back when it was right, so that
+// concurrent guesses cannot all be verified before the first of them is counted.
 import { invalidArgument, resourceExhausted, unauthenticated } from "./errors.js";
 import type { PasswordHasher } from "./passwords.js";
 import type { RateLimiter } from "./ports.js";
@@ -19,11 +22,12 @@ export class PasswordConfirmation {
   async confirm(userId: string, passwordHash: string, password: string, field = "password"): Promise<void> {
     if (password === "") throw invalidArgument(field, "is required");
     const { hasher, rateLimiter, maxFailures, windowSeconds } = this.options;
-    const key = `reauth:${userId}`;
-    const state = await rateLimiter.peek(key, maxFailures, windowSeconds);
-    if (!state.allowed) throw resourceExhausted("too many wrong passwords", state.retryAfterSeconds);
-    if (await hasher.verify(passwordHash, password)) return;
-    await rateLimiter.consume(key, maxFailures, windowSeconds);
-    throw unauthenticated(`${field}: the password is not correct`);
+    const reservation = await rateLimiter.reserve(`reauth:${userId}`, maxFailures, windowSeconds);
+    if (!reservation.allowed)
+      throw resourceExhausted("too many wrong passwords", reservation.retryAfterSeconds);
+    if (!(await hasher.verify(passwordHash, password))) {
+      throw unauthenticated(`${field}: the password is not correct`);
+    }
+    await rateLimiter.refund(reservation);
   }
 }

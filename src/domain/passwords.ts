@@ -22,17 +22,32 @@ function codePoints(text: string): number {
   return [...text].length;
 }
 
+/** The cost parameters of an argon2 PHC string ("$argon2id$v=19$m=19456,p=1,t=2$..."), or null. */
+export function hashCosts(hash: string): HashCosts | null {
+  const param = (name: string) => Number(new RegExp(`[$,]${name}=(\\d+)`).exec(hash)?.[1] ?? Number.NaN);
+  const costs = { memoryKib: param("m"), iterations: param("t"), parallelism: param("p") };
+  return Object.values(costs).every(Number.isSafeInteger) ? costs : null;
+}
+
+const DUMMY_PASSWORD = "authd-dummy-password-for-timing";
+/** Distinct cost sets seen in stored hashes are few; the cap only guards against odd data. */
+const MAX_DUMMIES = 16;
+
 export class PasswordHasher {
-  private dummyHash: Promise<string> | undefined;
+  private readonly dummies = new Map<string, Promise<string>>();
 
   constructor(private readonly costs: HashCosts) {}
 
   hash(password: string): Promise<string> {
+    return this.hashWith(this.costs, password);
+  }
+
+  private hashWith(costs: HashCosts, password: string): Promise<string> {
     return argon2.hash(normalizePassword(password), {
       type: argon2.argon2id,
-      memoryCost: this.costs.memoryKib,
-      timeCost: this.costs.iterations,
-      parallelism: this.costs.parallelism,
+      memoryCost: costs.memoryKib,
+      timeCost: costs.iterations,
+      parallelism: costs.parallelism,
     });
   }
 
@@ -45,22 +60,53 @@ export class PasswordHasher {
   }
 
   /**
-   * Spends the time of one verification without an account, so an unknown identifier answers
-   * exactly like a wrong password.
+   * Verifies like `verify`, in never less time than a verification at today's costs: a hash made
+   * with other (older, cheaper) costs is verified alongside a dummy at today's costs. An account
+   * whose hash predates a cost increase then answers a wrong password in the time an unknown
+   * identifier takes (`verifyDummy`). A hash made with higher costs than today's still takes
+   * longer, until its next sign-in upgrades it.
    */
-  async verifyDummy(password: string): Promise<false> {
-    this.dummyHash ??= this.hash("authd-dummy-password-for-timing");
-    await this.verify(await this.dummyHash, password);
+  async verifyPaced(hash: string, password: string): Promise<boolean> {
+    if (!this.needsRehash(hash)) return this.verify(hash, password);
+    const [ok] = await Promise.all([
+      this.verify(hash, password),
+      this.dummyFor(this.costs).then((dummy) => this.verify(dummy, password)),
+    ]);
+    return ok;
+  }
+
+  /**
+   * Spends the time `verifyPaced` spends on a hash like `like` (today's costs when absent), without
+   * an account: an unknown identifier, or a locked account, answers exactly like a wrong password.
+   */
+  async verifyDummy(password: string, like?: string): Promise<false> {
+    const costs = (like !== undefined && hashCosts(like)) || this.costs;
+    await this.verifyPaced(await this.dummyFor(costs), password);
     return false;
+  }
+
+  private dummyFor(costs: HashCosts): Promise<string> {
+    const key = (c: HashCosts) => `${c.memoryKib}/${c.iterations}/${c.parallelism}`;
+    const cached = this.dummies.get(key(costs));
+    if (cached) return cached;
+    if (this.dummies.size >= MAX_DUMMIES && key(costs) !== key(this.costs)) return this.dummyFor(this.costs);
+    const dummy = this.hashWith(costs, DUMMY_PASSWORD);
+    this.dummies.set(key(costs), dummy);
+    return dummy;
   }
 
   /** True when a stored hash was made with other costs and should be upgraded. */
   needsRehash(hash: string): boolean {
-    return argon2.needsRehash(hash, {
-      memoryCost: this.costs.memoryKib,
-      timeCost: this.costs.iterations,
-      parallelism: this.costs.parallelism,
-    });
+    try {
+      return argon2.needsRehash(hash, {
+        memoryCost: this.costs.memoryKib,
+        timeCost: this.costs.iterations,
+        parallelism: this.costs.parallelism,
+      });
+    } catch {
+      // Not a PHC string argon2 can read: it verifies nothing, and Login must not answer Internal.
+      return true;
+    }
   }
 }
 

@@ -69,10 +69,34 @@ export interface RateLimitResult {
   retryAfterSeconds: number;
 }
 
+/** One counted hit, which `refund` can give back; opaque to callers. */
+export interface RateLimitReservation extends RateLimitResult {
+  /** The key as stored (bounded in length whatever the caller's key). */
+  key: string;
+  /** Start of the window the hit was counted in (epoch milliseconds). */
+  windowStart: number;
+}
+
 export interface RateLimiter {
   /** Counts one hit against `key` (atomically, shared by all replicas) and says whether it is within `limit`. */
   consume(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
-  /** Says whether `key` is already at `limit` in the current window, without counting a hit. */
+  /**
+   * Counts one hit *before* the expensive check it guards (a password verification), in `em`'s
+   * transaction when given; refund it when the check succeeds. At most `limit` concurrent callers
+   * are allowed per window. Throws when the count cannot be taken: the caller fails closed.
+   */
+  reserve(
+    key: string,
+    limit: number,
+    windowSeconds: number,
+    em?: EntityManager,
+  ): Promise<RateLimitReservation>;
+  /** Gives back an allowed reservation (the guarded check succeeded), in `em`'s transaction when given. */
+  refund(reservation: RateLimitReservation, em?: EntityManager): Promise<void>;
+  /**
+   * Says whether `key` is already at `limit` in the current window, without counting a hit. Not for
+   * guarding expensive work: concurrent requests would all pass the peek. Use `reserve`.
+   */
   peek(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
   /** Forgets the hits of `key`. */
   reset(key: string): Promise<void>;

@@ -1,10 +1,29 @@
 // Fixed-window rate limits kept in the database, so every replica counts against the same numbers.
 // One INSERT ... ON CONFLICT DO UPDATE both creates and bumps a counter: there is no read followed
 // by a write that two requests could interleave, on SQLite or on PostgreSQL.
+//
+// Keys are stored hashed (a short readable prefix and a SHA-256), so no client value — an email,
+// an address — can outgrow the column. Any database failure is thrown to the caller, which then
+// fails its request: a limit that cannot be counted is a limit that does not hold.
+import { createHash } from "node:crypto";
+import type { EntityManager } from "typeorm";
 import type { Clock } from "../clock.js";
 import { queryReturning } from "../store/returning.js";
 import type { Store } from "../store/store.js";
-import type { RateLimiter, RateLimitResult } from "./ports.js";
+import type { RateLimiter, RateLimitReservation, RateLimitResult } from "./ports.js";
+
+const MAX_PREFIX = 32;
+
+/**
+ * The stored form of a limit key: its first `:`-separated part (chosen by the code: "email",
+ * "reauth", ...) for people reading the table, then the SHA-256 of the whole key. At most 97
+ * characters whatever the key.
+ */
+export function storedKey(key: string): string {
+  const colon = key.indexOf(":");
+  const prefix = (colon === -1 ? key : key.slice(0, colon)).slice(0, MAX_PREFIX);
+  return `${prefix}:${createHash("sha256").update(key).digest("hex")}`;
+}
 
 export class DatabaseRateLimiter implements RateLimiter {
   constructor(
@@ -18,9 +37,25 @@ export class DatabaseRateLimiter implements RateLimiter {
    * itself.
    */
   async consume(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
+    const { allowed, retryAfterSeconds } = await this.reserve(key, limit, windowSeconds);
+    return { allowed, retryAfterSeconds };
+  }
+
+  /**
+   * Counts one hit before the work it guards, in `em`'s transaction when given (else its own), and
+   * answers whether the work may run. Concurrent callers each get their own count, so at most
+   * `limit` of them are allowed in a window.
+   */
+  async reserve(
+    key: string,
+    limit: number,
+    windowSeconds: number,
+    em?: EntityManager,
+  ): Promise<RateLimitReservation> {
     const windowMs = windowSeconds * 1000;
     const now = this.clock.now();
     const windowStart = Math.floor(now / windowMs) * windowMs;
+    const stored = storedKey(key);
     const p = (n: number) => this.store.param(n);
     // A replica whose clock lags may compute an older window: it then counts in the newer one
     // instead of resetting it.
@@ -34,23 +69,41 @@ export class DatabaseRateLimiter implements RateLimiter {
         expires_at = CASE WHEN rate_limits.expires_at >= excluded.expires_at
           THEN rate_limits.expires_at ELSE excluded.expires_at END
       RETURNING "count", window_start`;
-    const [row] = await this.store.transaction((em) =>
-      queryReturning<{ count: number | string; window_start: number | string }>(em, sql, [
-        key,
+    const run = (tx: EntityManager) =>
+      queryReturning<{ count: number | string; window_start: number | string }>(tx, sql, [
+        stored,
         windowStart,
         windowStart + windowMs,
-      ]),
-    );
+      ]);
+    const [row] = await (em ? run(em) : this.store.transaction(run));
     if (!row) throw new Error("rate limit upsert answered no row");
-    if (Number(row.count) <= limit) return { allowed: true, retryAfterSeconds: 0 };
-    return this.refusal(Number(row.window_start) + windowMs, now);
+    const counted = { key: stored, windowStart: Number(row.window_start) };
+    if (Number(row.count) <= limit) return { allowed: true, retryAfterSeconds: 0, ...counted };
+    return { ...this.refusal(counted.windowStart + windowMs, now), ...counted };
+  }
+
+  /**
+   * Gives back an allowed hit (the guarded work succeeded and must not count), in `em`'s
+   * transaction when given. A no-op once its window has ended.
+   */
+  async refund(reservation: RateLimitReservation, em?: EntityManager): Promise<void> {
+    if (!reservation.allowed) return;
+    const p = (n: number) => this.store.param(n);
+    const sql = `UPDATE rate_limits SET "count" = "count" - 1
+      WHERE "key" = ${p(1)} AND window_start = ${p(2)} AND "count" > 0`;
+    const run = (tx: EntityManager) => tx.query(sql, [reservation.key, reservation.windowStart]);
+    await (em ? run(em) : this.store.transaction(run));
   }
 
   private refusal(windowEnd: number, now: number): RateLimitResult {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((windowEnd - now) / 1000)) };
   }
 
-  /** Answers whether `key` is already at `limit` in the current window, without counting a hit. */
+  /**
+   * Answers whether `key` is already at `limit` in the current window, without counting a hit.
+   * Never use it to guard expensive work (peek, work, then count lets every concurrent request
+   * through): `reserve` instead.
+   */
   async peek(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
     const windowMs = windowSeconds * 1000;
     const now = this.clock.now();
@@ -58,7 +111,7 @@ export class DatabaseRateLimiter implements RateLimiter {
     const [row] = await this.store.transaction(
       (em) =>
         em.query(`SELECT "count", window_start FROM rate_limits WHERE "key" = ${this.store.param(1)}`, [
-          key,
+          storedKey(key),
         ]) as Promise<Array<{ count: number | string; window_start: number | string }>>,
     );
     if (!row || Number(row.window_start) < windowStart || Number(row.count) < limit) {
@@ -69,7 +122,7 @@ export class DatabaseRateLimiter implements RateLimiter {
 
   async reset(key: string): Promise<void> {
     await this.store.transaction((em) =>
-      em.query(`DELETE FROM rate_limits WHERE "key" = ${this.store.param(1)}`, [key]),
+      em.query(`DELETE FROM rate_limits WHERE "key" = ${this.store.param(1)}`, [storedKey(key)]),
     );
   }
 

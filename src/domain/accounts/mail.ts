@@ -74,6 +74,11 @@ export class AccountMail {
     return this.send(em, to, this.templates.accountDeactivated());
   }
 
+  /** Tells the owner that failed sign-ins locked the account, until when, and that a reset lifts it. */
+  accountLocked(em: EntityManager, to: string, lockedForMs: number, until: number) {
+    return this.send(em, to, this.templates.accountLocked({ lockedMinutes: minutes(lockedForMs), until }));
+  }
+
   accountDeleted(em: EntityManager, to: string) {
     return this.send(em, to, this.templates.accountDeleted());
   }

@@ -1,0 +1,133 @@
+// The counting half of Login. Every attempt is counted before its password is verified — against
+// its client address (a rate limit) and, for a known account, against the account (the lockout) —
+// so however many guesses arrive at once, no more are verified than the limits allow. A right
+// password gives both counts back, in the transaction that signs in, and only if the password it
+// verified is still the account's. Known and unknown identifiers do the same database work, so the
+// time of the answer does not tell them apart.
+import type { EntityManager } from "typeorm";
+import type { UserEntity } from "../../store/entities/user.js";
+import { UserEntity as Users } from "../../store/entities/user.js";
+import { findOneStrict } from "../../store/guard.js";
+import { queryReturning } from "../../store/returning.js";
+import { recordAudit } from "../audit.js";
+import type { ClientInfo, RateLimitReservation } from "../ports.js";
+import type { AccountDeps } from "./deps.js";
+import { findUserByIdentifier } from "./users.js";
+
+/**
+ * What the attempt holds on the account: nothing (no such account), nothing because the account is
+ * locked (verify nothing), one counted failure, or the failure that locks the account — locked at
+ * once, so no concurrent guess slips in, and unlocked again if the password proves right.
+ */
+export type AccountSlot = "none" | "locked" | "counted" | "last";
+
+export interface LoginAttempt {
+  ip: RateLimitReservation;
+  user: UserEntity | null;
+  slot: AccountSlot;
+  /** For the "last" slot: when the lock this attempt started ends (epoch milliseconds). */
+  lockEnds: number;
+}
+
+const ipKey = (ip: string) => `login-failures:ip:${ip}`;
+/** Matches no account: an unknown identifier runs the same UPDATE as a known one, on no row. */
+const NO_ACCOUNT = "00000000-0000-0000-0000-000000000000";
+
+/** Counts the attempt against its address and its account, in one transaction, before any verification. */
+export function startAttempt(
+  deps: AccountDeps,
+  identifier: string,
+  client: ClientInfo,
+): Promise<LoginAttempt> {
+  const { config } = deps;
+  return deps.store.transaction(async (em) => {
+    const ip = await deps.rateLimiter.reserve(
+      ipKey(client.rateLimitKey),
+      config.loginMaxFailuresPerIp,
+      config.rateLimitWindowSeconds,
+      em,
+    );
+    if (!ip.allowed) return { ip, user: null, slot: "none", lockEnds: 0 };
+    const user = await findUserByIdentifier(em, identifier);
+    const { slot, lockEnds } = await reserveAccountSlot(em, deps, user?.id ?? NO_ACCOUNT);
+    return { ip, user, slot: user ? slot : "none", lockEnds };
+  });
+}
+
+/**
+ * Counts one failure on the account in one statement, before the password is verified; the
+ * failure that reaches the limit locks the account and restarts the count. A locked account is not
+ * counted (failures while locked do not extend the lock, so nobody can keep an account locked past
+ * one lockout period at a time).
+ */
+async function reserveAccountSlot(
+  em: EntityManager,
+  deps: AccountDeps,
+  userId: string,
+): Promise<{ slot: AccountSlot; lockEnds: number }> {
+  const now = deps.clock.now();
+  const lockEnds = now + deps.config.lockoutSeconds * 1000;
+  const max = deps.config.loginMaxFailuresPerAccount;
+  const p = (n: number) => deps.store.param(n);
+  const [row] = await queryReturning<{ locked_until: number | string | null }>(
+    em,
+    `UPDATE users SET
+       failed_logins = CASE WHEN failed_logins + 1 >= ${p(1)} THEN 0 ELSE failed_logins + 1 END,
+       locked_until = CASE WHEN failed_logins + 1 >= ${p(2)} THEN ${p(3)} ELSE locked_until END
+     WHERE id = ${p(4)} AND (locked_until IS NULL OR locked_until <= ${p(5)})
+     RETURNING locked_until`,
+    [max, max, lockEnds, userId, now],
+  );
+  if (!row) return { slot: "locked", lockEnds };
+  return { slot: Number(row.locked_until) === lockEnds ? "last" : "counted", lockEnds };
+}
+
+/**
+ * Inside the signing-in transaction: gives the attempt's counts back (the address's, and the
+ * account's failures and lock) and stores an upgraded hash, only if the account's password is
+ * still the one verified — a reset that committed meanwhile wins. Answers the account's current
+ * status and verification, or null when the password changed.
+ */
+export async function claimSuccess(
+  em: EntityManager,
+  deps: AccountDeps,
+  attempt: LoginAttempt,
+  verifiedHash: string,
+  upgradedHash: string | null,
+): Promise<{ status: string; emailVerified: boolean } | null> {
+  // The address's counter first, then the account's row: the order `startAttempt` takes them in,
+  // so two sign-ins never wait on each other in a circle (PostgreSQL).
+  await deps.rateLimiter.refund(attempt.ip, em);
+  const p = (n: number) => deps.store.param(n);
+  const [row] = await queryReturning<{ status: string; email_verified: boolean | number | string }>(
+    em,
+    `UPDATE users SET failed_logins = 0, locked_until = NULL, password_hash = ${p(1)}
+     WHERE id = ${p(2)} AND password_hash = ${p(3)}
+     RETURNING status, email_verified`,
+    [upgradedHash ?? verifiedHash, attempt.user?.id ?? NO_ACCOUNT, verifiedHash],
+  );
+  if (!row) return null;
+  const verified = row.email_verified;
+  return { status: row.status, emailVerified: verified === true || Number(verified) === 1 };
+}
+
+/** Records a failed attempt; the failure that started a lock also tells the owner by email. */
+export async function recordFailure(
+  deps: AccountDeps,
+  attempt: LoginAttempt,
+  client: ClientInfo,
+  reason: "wrong_password" | "password_changed",
+): Promise<void> {
+  await deps.store.transaction(async (em) => {
+    const now = deps.clock.now();
+    const { user, slot } = attempt;
+    if (!user) return recordAudit(em, now, "login.failed", null, client, { reason: "unknown_identifier" });
+    if (slot === "locked") return recordAudit(em, now, "login.failed", user.id, client, { reason: "locked" });
+    // A right password elsewhere, or a reset, may have lifted the lock since: then nobody is told.
+    if (slot === "last" && (await findOneStrict(em, Users, { id: user.id, lockedUntil: attempt.lockEnds }))) {
+      await deps.mail.accountLocked(em, user.email, deps.config.lockoutSeconds * 1000, attempt.lockEnds);
+      return recordAudit(em, now, "login.locked", user.id, client, { reason, until: attempt.lockEnds });
+    }
+    return recordAudit(em, now, "login.failed", user.id, client, { reason });
+  });
+}
