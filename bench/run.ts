@@ -134,7 +134,6 @@ async function runAuthd(databaseUrl: string, accounts: number, baselines: { bare
     ? [
         "--cpu-prof",
         `--cpu-prof-dir=${path.resolve(flags.profile)}`,
-        `--cpu-prof-name=authd-${accounts}-${Date.now()}.cpuprofile`,
       ]
     : [];
   const authd = spawnTs(main, ["serve"], env, profileFlags);
