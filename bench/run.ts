@@ -130,12 +130,7 @@ async function runAuthd(databaseUrl: string, accounts: number, baselines: { bare
     `  seeded ${accounts.toLocaleString("en")} accounts in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
   );
 
-  const profileFlags = flags.profile
-    ? [
-        "--cpu-prof",
-        `--cpu-prof-dir=${path.resolve(flags.profile)}`,
-      ]
-    : [];
+  const profileFlags = flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(flags.profile)}`] : [];
   const authd = spawnTs(main, ["serve"], env, profileFlags);
   authd.stdout?.resume(); // the request log goes nowhere: it must not fill a pipe
   let stderr = "";
