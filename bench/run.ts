@@ -6,6 +6,7 @@
 //   --seconds N          measured seconds per phase (default 10; --quick 3)
 //   --only a,b           run only these phases (health, validate, user, refresh, login, register)
 //   --profile DIR        run authd under `node --cpu-prof` and keep its profiles in DIR
+//   --node-flags "..."   extra Node flags for authd (e.g. "--max-semi-space-size=4")
 import fs from "node:fs";
 import http2 from "node:http2";
 import os from "node:os";
@@ -27,6 +28,7 @@ const { values: flags } = parseArgs({
     seconds: { type: "string" },
     only: { type: "string" },
     profile: { type: "string" },
+    "node-flags": { type: "string" },
   },
 });
 const seconds = Number(flags.seconds ?? (flags.quick ? 3 : 10));
@@ -101,7 +103,13 @@ async function measured(pid: number | undefined, work: () => Promise<Measurement
   return { ...m, serverCores };
 }
 
-async function runAuthd(databaseUrl: string, accounts: number, baselines: { bare: number; argon2: number }) {
+type Baseline = () => Promise<Row>;
+
+async function runAuthd(
+  databaseUrl: string,
+  accounts: number,
+  baselines: { bare: Baseline; argon2: Baseline },
+) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-bench-"));
   const url = databaseUrl || `sqlite:${path.join(dataDir, "authd.db")}`;
   const port = await freePort();
@@ -131,7 +139,8 @@ async function runAuthd(databaseUrl: string, accounts: number, baselines: { bare
   );
 
   const profileFlags = flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(flags.profile)}`] : [];
-  const authd = spawnTs(main, ["serve"], env, profileFlags);
+  const extraFlags = flags["node-flags"]?.split(" ").filter((f) => f !== "") ?? [];
+  const authd = spawnTs(main, ["serve"], env, [...profileFlags, ...extraFlags]);
   authd.stdout?.resume(); // the request log goes nowhere: it must not fill a pipe
   let stderr = "";
   authd.stderr?.on("data", (c: Buffer) => {
@@ -145,28 +154,27 @@ async function runAuthd(databaseUrl: string, accounts: number, baselines: { bare
     const tokens = await login(base, 1);
     const bearer = { authorization: `Bearer ${tokens.accessToken}` };
     const h2 = { url: base, connections: 16, streams: 8, seconds, warmup };
-    const add = (
-      name: string,
-      m: Measurement & { serverCores: number },
-      baseline?: { name: string; rps: number },
-    ) => {
+    const add = (name: string, m: Measurement & { serverCores: number }, baseline?: Row) => {
+      if (baseline) rows.push({ ...baseline, accounts });
       rows.push({
         name,
         accounts,
         ...m,
         baseline: baseline?.name,
         ratio: baseline ? m.rps / baseline.rps : undefined,
+        ratioPerCore: baseline ? m.rps / m.serverCores / (baseline.rps / baseline.serverCores) : undefined,
       });
       console.log(
         `  ${name.padEnd(16)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50Ms.toFixed(2)} ms  p99 ${m.p99Ms.toFixed(2)} ms  errors ${m.errors}`,
       );
     };
-    const bare = { name: "bare Health", rps: baselines.bare };
+    // Each baseline is measured right before the call compared with it: other load on the machine
+    // changes over a run, and a ratio of two figures taken minutes apart would measure that too.
     if (phases.has("health")) {
       add(
         "Health/Check",
         await measured(pid, () => fixedLoad({ ...h2, path: "/grpc.health.v1.Health/Check", body: "{}" })),
-        bare,
+        await baselines.bare(),
       );
     }
     if (phases.has("validate")) {
@@ -174,7 +182,7 @@ async function runAuthd(databaseUrl: string, accounts: number, baselines: { bare
       add(
         "ValidateToken",
         await measured(pid, () => fixedLoad({ ...h2, path: "/authd.v1.SessionService/ValidateToken", body })),
-        bare,
+        await baselines.bare(),
       );
     }
     if (phases.has("user")) {
@@ -183,7 +191,7 @@ async function runAuthd(databaseUrl: string, accounts: number, baselines: { bare
         await measured(pid, () =>
           fixedLoad({ ...h2, path: "/authd.v1.AuthService/GetCurrentUser", body: "{}", headers: bearer }),
         ),
-        bare,
+        await baselines.bare(),
       );
     }
     if (phases.has("refresh")) {
@@ -224,7 +232,7 @@ async function runAuthd(databaseUrl: string, accounts: number, baselines: { bare
             body,
           }),
         ),
-        { name: "argon2id verify", rps: baselines.argon2 },
+        await baselines.argon2(),
       );
     }
     if (phases.has("register")) {
@@ -236,7 +244,7 @@ async function runAuthd(databaseUrl: string, accounts: number, baselines: { bare
       );
     }
     const rss = pid ? peakRssMiB(pid) : Number.NaN;
-    for (const row of rows) row.peakRssMiB = rss;
+    for (const row of rows) if (!row.reference) row.peakRssMiB = rss;
     console.log(`  authd peak RSS (VmHWM) ${rss.toFixed(0)} MiB`);
   } finally {
     await stop(authd);
@@ -265,9 +273,7 @@ async function main() {
   const bareServer = spawnTs(path.join(import.meta.dirname, "bare-server.ts"), []);
   const barePort = Number(await firstLine(bareServer));
   const bareUrl = `http://127.0.0.1:${barePort}`;
-  const baseRows: Row[] = [];
-  let bareRps = Number.NaN;
-  try {
+  const bare: Baseline = async () => {
     const m = await measured(bareServer.pid, () =>
       fixedLoad({
         url: bareUrl,
@@ -279,19 +285,16 @@ async function main() {
         warmup,
       }),
     );
-    bareRps = m.rps;
-    baseRows.push({
+    console.log(`  (bare Health/Check ${m.rps.toFixed(0)} req/s)`);
+    return {
       name: "bare Health/Check",
       accounts: 0,
+      reference: true,
       ...m,
       peakRssMiB: peakRssMiB(bareServer.pid ?? 0),
-    });
-    console.log(`  bare Health/Check ${m.rps.toFixed(0)} req/s`);
-  } finally {
-    await stop(bareServer);
-  }
-  let argonRps = Number.NaN;
-  if (phases.has("login")) {
+    };
+  };
+  const argon2Verify: Baseline = async () => {
     const child = spawnTs(path.join(import.meta.dirname, "argon2-baseline.ts"), [
       ...[ARGON2.memoryKib, ARGON2.iterations, ARGON2.parallelism, LOGIN_IN_FLIGHT, seconds, warmup].map(
         String,
@@ -309,21 +312,21 @@ async function main() {
       ...summarize(r.latencies, r.count, r.errors, r.seconds, 0, "in process"),
       serverCores: r.cpu / r.seconds,
     };
-    argonRps = m.rps;
-    baseRows.push({ name: "argon2id verify", accounts: 0, ...m });
-    console.log(`  argon2id verify ${m.rps.toFixed(1)} /s`);
-  }
+    console.log(`  (argon2id verify ${m.rps.toFixed(1)} /s)`);
+    return { name: "argon2id verify", accounts: 0, reference: true, ...m };
+  };
 
   let cluster: Cluster | undefined;
-  const rows: Row[] = [...baseRows];
+  const rows: Row[] = [];
   try {
     if (flags.postgres) cluster = await startCluster();
     for (const accounts of accountCounts) {
       console.log(`authd with ${accounts.toLocaleString("en")} accounts`);
       const databaseUrl = cluster ? await cluster.createDatabase() : "";
-      rows.push(...(await runAuthd(databaseUrl, accounts, { bare: bareRps, argon2: argonRps })));
+      rows.push(...(await runAuthd(databaseUrl, accounts, { bare, argon2: argon2Verify })));
     }
   } finally {
+    await stop(bareServer);
     await cluster?.stop();
   }
 

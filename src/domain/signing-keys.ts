@@ -60,6 +60,11 @@ export class SigningKeys {
   private publicKeys = new Map<string, PublicKey>();
   private active: { kid: string; privateKey: CryptoKey } | undefined;
   private loadedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Changes whenever a key that verified tokens stops doing so (retired past its publication, or
+   * gone): whoever remembers verified tokens must then forget them.
+   */
+  keySetVersion = 0;
   /** Monotonic time of the last reload an unknown kid caused (real time, not the injected clock). */
   private unknownKidReloadAt = Number.NEGATIVE_INFINITY;
   /** The reload in progress, shared by every caller that finds the cache stale meanwhile. */
@@ -173,6 +178,12 @@ export class SigningKeys {
         kid: newest.kid,
         privateKey: (await importJWK(privateJwk, SIGNING_ALGORITHM)) as CryptoKey,
       };
+    }
+    for (const kid of this.publicKeys.keys()) {
+      if (!published.has(kid)) {
+        this.keySetVersion++;
+        break;
+      }
     }
     this.publicKeys = published;
     this.loadedAt = this.clock.now();
