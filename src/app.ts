@@ -18,10 +18,13 @@ import { PasswordHasher } from "./domain/passwords.js";
 import { type CaptchaVerifier, type RateLimiter, type SecondFactorGate } from "./domain/ports.js";
 import { DatabaseRateLimiter } from "./domain/rate-limiter.js";
 import { deriveKey, SecretBox } from "./domain/secret-box.js";
+import { SessionCache } from "./domain/session-cache.js";
 import { Sessions } from "./domain/sessions.js";
 import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
 import { createLogger, type Logger } from "./logger.js";
-import { openDatabase } from "./store/data-source.js";
+import { openDatabase, openReaders } from "./store/data-source.js";
+import { HealthProbe } from "./store/health-probe.js";
+import { RevocationChannel } from "./store/revocation-channel.js";
 import { Store } from "./store/store.js";
 
 export interface AppOptions {
@@ -60,8 +63,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const { dataSource, applied } = await openDatabase(config.databaseUrl);
   if (applied > 0) logger.info({ applied }, "database migrations applied");
-  const store = new Store(dataSource);
+  const store = new Store(
+    dataSource,
+    await openReaders(config.databaseUrl).catch(async (error: unknown) => {
+      await dataSource.destroy();
+      throw error;
+    }),
+  );
   const closers: Array<() => Promise<void>> = [];
+  // Health/Check answers from a periodic probe, not a query per request.
+  const health = new HealthProbe(() => store.transaction((em) => em.query("SELECT 1")));
+  await health.start();
+  closers.push(() => health.stop());
 
   // ---- delivery, rate limits, captcha (accounts issue) ----
   // AUTHD_SECRET, or the development secret under AUTHD_DATA_DIR: every at-rest key derives from it.
@@ -120,7 +133,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const accessTokens = new AccessTokens(signingKeys, clock, config);
   const apiKeys = new ApiKeys({ store, clock, passwords });
-  const sessions = new Sessions(store, clock, config, accessTokens, apiKeys);
+  // The per-request session check answers from memory; on PostgreSQL other replicas' revocations
+  // arrive by LISTEN/NOTIFY (see revocation-channel.ts for the bound).
+  const revocations =
+    store.dialect === "postgres"
+      ? new RevocationChannel(
+          config.databaseUrl,
+          { revoked: (ids) => sessions.forgetRevoked(ids), listening: () => sessions.forgetAll() },
+          logger,
+        )
+      : undefined;
+  const sessions = new Sessions(store, clock, config, accessTokens, apiKeys, {
+    cache: new SessionCache(revocations),
+    publishRevocations: revocations ? RevocationChannel.publish : undefined,
+    logger,
+  });
+  if (revocations) {
+    await revocations.start();
+    closers.push(() => revocations.stop());
+  }
+  closers.push(() => sessions.close());
   const jwks = () => signingKeys.jwks();
 
   // ---- second factor (MFA issue) ----
@@ -188,12 +220,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     accounts,
     jwks,
     async isHealthy() {
-      try {
-        await store.transaction((em) => em.query("SELECT 1"));
-        return true;
-      } catch {
-        return false;
-      }
+      return health.isHealthy();
     },
     async close() {
       for (const close of closers.reverse()) await close();

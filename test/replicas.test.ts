@@ -2,8 +2,9 @@
 // be shared (keys, sessions, counters, single-use tokens) is in the database, so it does not matter
 // which replica answers.
 import { Code, ConnectError } from "@connectrpc/connect";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { AuthService, LogoutScope } from "../gen/authd/v1/auth_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import {
   type AccountsHarness,
@@ -15,6 +16,21 @@ import {
 import { createTestDatabase } from "./helpers/postgres.js";
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
+
+/** Ends the replicas' LISTEN connections from the server side, as a dropped connection would. */
+async function terminateListeners() {
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  try {
+    const listeners = await admin.query(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'authd revocations'",
+    );
+    expect(listeners.rowCount).toBeGreaterThan(0);
+    for (const row of listeners.rows) await admin.query("SELECT pg_terminate_backend($1)", [row.pid]);
+  } finally {
+    await admin.end();
+  }
+}
 let a: AccountsHarness;
 let b: AccountsHarness;
 
@@ -41,16 +57,31 @@ function advanceBoth(seconds: number) {
   b.server.clock.advanceSeconds(seconds);
 }
 
+/** Each replica checks tokens from memory; another replica's revocation reaches it within this. */
+const REVOCATION_BOUND_MS = 1000;
+
+/** Polls `check` until it answers true; answers how long that took, or fails after the deadline. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await check()) return performance.now() - started;
+    if (performance.now() - started > ms) throw new Error(`not seen within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const inactiveOn = (replica: AccountsHarness, token: string) => async () =>
+  !(await replica.server.client(SessionService).validateToken({ token })).active;
+
 describe("two replicas on one PostgreSQL database", () => {
-  it("accept each other's tokens and see each other's revocations at once", async () => {
+  it("accept each other's tokens and see each other's revocations within the bound", async () => {
     await a.signUp("shared@example.com");
     const fromB = await b.login("shared@example.com");
     expect((await a.authed(fromB.accessToken).getCurrentUser({})).user?.email).toBe("shared@example.com");
     const rotated = await a.auth.refresh({ refreshToken: fromB.refreshToken });
     advanceBoth(60);
     await expectCode(b.auth.refresh({ refreshToken: fromB.refreshToken }), Code.Unauthenticated);
-    const validate = a.server.client(SessionService);
-    expect((await validate.validateToken({ token: rotated.tokens?.accessToken ?? "" })).active).toBe(false);
+    await within(REVOCATION_BOUND_MS, inactiveOn(a, rotated.tokens?.accessToken ?? ""));
   });
 
   it("count failed sign-ins together, so alternating replicas does not dodge the lockout", async () => {
@@ -107,5 +138,32 @@ describe("two replicas on one PostgreSQL database", () => {
       if (r.status === "rejected") expect(ConnectError.from(r.reason).code).toBe(Code.InvalidArgument);
     }
     expect(AuthService.typeName).toBe("authd.v1.AuthService");
+  });
+
+  it("see a session revoked on the other replica within a second, though they had it cached", async () => {
+    await a.signUp("cached@example.com");
+    const session = await a.login("cached@example.com");
+    // Both replicas have checked the token, so both hold the session's state in memory.
+    expect(await inactiveOn(a, session.accessToken)()).toBe(false);
+    expect(await inactiveOn(b, session.accessToken)()).toBe(false);
+    await a.server
+      .client(SessionService, "connect", { authorization: `Bearer ${session.accessToken}` })
+      .revokeSession({
+        sessionId: session.sessionId,
+      });
+    // Immediate on the replica that revoked; within the bound on the other.
+    expect(await inactiveOn(a, session.accessToken)()).toBe(true);
+    await within(REVOCATION_BOUND_MS, inactiveOn(b, session.accessToken));
+    await expectCode(b.authed(session.accessToken).getCurrentUser({}), Code.Unauthenticated);
+  });
+
+  it("see a revocation made while the listener was down, within the bound after it", async () => {
+    await a.signUp("offline@example.com");
+    const session = await a.login("offline@example.com");
+    expect(await inactiveOn(b, session.accessToken)()).toBe(false);
+    // B's notification connection drops (as in a network blip) just before A revokes everything.
+    await terminateListeners();
+    await a.authed(session.accessToken).logout({ scope: LogoutScope.ALL });
+    await within(REVOCATION_BOUND_MS + 500, inactiveOn(b, session.accessToken));
   });
 });

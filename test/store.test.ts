@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../src/store/data-source.js";
+import { openDatabase, openReaders } from "../src/store/data-source.js";
 import { UserEntity } from "../src/store/entities/user.js";
 import { findOneStrict, UnsafeQueryError } from "../src/store/guard.js";
 import { NestedTransactionError, Store } from "../src/store/store.js";
@@ -12,8 +12,9 @@ let store: Store;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-store-"));
-  const { dataSource } = await openDatabase(`sqlite:${path.join(dir, "authd.db")}`);
-  store = new Store(dataSource);
+  const url = `sqlite:${path.join(dir, "authd.db")}`;
+  const { dataSource } = await openDatabase(url);
+  store = new Store(dataSource, await openReaders(url));
   await store.transaction((em) =>
     em.insert(UserEntity, {
       id: "00000000-0000-4000-8000-000000000001",
@@ -84,5 +85,52 @@ describe("the SQLite store", () => {
     const user = await store.transaction((em) => findOneStrict(em, UserEntity, { id }));
     expect(user?.lastName).toBe("");
     expect(user?.language).toBe("fr");
+  });
+
+  it("commits with synchronous=NORMAL: an answered write survives a killed process under WAL", async () => {
+    const [sync] = await store.transaction((em) => em.query("PRAGMA synchronous"));
+    expect(sync.synchronous).toBe(1);
+  });
+
+  it("answers a read while a transaction holds the writer, and shows only committed rows", async () => {
+    const id = "00000000-0000-4000-8000-000000000001";
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let written: () => void = () => undefined;
+    const wrote = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const writer = store.transaction(async (em) => {
+      await em.update(UserEntity, { id }, { firstName: "Uncommitted" });
+      written();
+      await held;
+    });
+    await wrote;
+    // The writer is still open: a queued read would wait for `release` and this would time out.
+    const during = await store.read((em) => findOneStrict(em, UserEntity, { id }));
+    expect(during?.firstName).toBe("");
+    release();
+    await writer;
+    const after = await store.read((em) => findOneStrict(em, UserEntity, { id }));
+    expect(after?.firstName).toBe("Uncommitted");
+  });
+
+  it("refuses a write on the read path", async () => {
+    const write = store.read((em) =>
+      em.update(UserEntity, { id: "00000000-0000-4000-8000-000000000001" }, { lastName: "Nope" }),
+    );
+    await expect(write).rejects.toThrow(/readonly|read-only/i);
+  });
+
+  it("runs a callback after the transaction settles, not before", async () => {
+    const order: string[] = [];
+    await store.transaction(async (em) => {
+      store.afterTransaction(() => order.push("after"));
+      await em.query("SELECT 1");
+      order.push("inside");
+    });
+    expect(order).toEqual(["inside", "after"]);
   });
 });

@@ -10,6 +10,15 @@ import type { Config } from "../config.js";
 import { SIGNING_ALGORITHM, type SigningKeys } from "./signing-keys.js";
 
 export const ACCESS_TOKEN_TYPE = "at+jwt";
+/** Verified tokens remembered, so a client presenting the same token again costs no signature check. */
+const VERIFIED_TOKENS = 10_000;
+
+interface Verified {
+  claims: AccessTokenClaims;
+  /** Epoch ms of `nbf`, when the token has one. */
+  notBefore: number;
+  keySetVersion: number;
+}
 
 export interface AccessTokenInput {
   userId: string;
@@ -35,6 +44,9 @@ export interface AccessTokenClaims {
 }
 
 export class AccessTokens {
+  /** Token → its claims, least recently used first. Only tokens that verified are kept. */
+  private readonly verified = new Map<string, Verified>();
+
   constructor(
     private readonly keys: SigningKeys,
     private readonly clock: Clock,
@@ -61,9 +73,44 @@ export class AccessTokens {
     return { token, expiresAt: exp * 1000 };
   }
 
-  /** The token's claims when it is authentic and current; null for every failure. */
+  /**
+   * The token's claims when it is authentic and current; null for every failure. A token that
+   * verified before is answered from memory while its time window holds and no key that verified
+   * it has been withdrawn: the signature of a given string does not change.
+   */
   async verify(token: string): Promise<AccessTokenClaims | null> {
     if (token.length > 8192) return null;
+    const known = this.verified.get(token);
+    if (known) {
+      const now = this.clock.now();
+      this.verified.delete(token);
+      if (known.keySetVersion === this.keys.keySetVersion && now >= known.notBefore) {
+        if (now < known.claims.expiresAt) {
+          this.verified.set(token, known);
+          return known.claims;
+        }
+        return null;
+      }
+    }
+    const keySetVersion = this.keys.keySetVersion;
+    const claims = await this.verifySignature(token);
+    if (claims && keySetVersion === this.keys.keySetVersion) {
+      // Frozen: every caller shares the remembered claims.
+      Object.freeze(claims.claims.amr);
+      Object.freeze(claims.claims.roles);
+      Object.freeze(claims.claims);
+      this.verified.set(token, { claims: claims.claims, notBefore: claims.notBefore, keySetVersion });
+      if (this.verified.size > VERIFIED_TOKENS) {
+        const oldest = this.verified.keys().next().value;
+        if (oldest !== undefined) this.verified.delete(oldest);
+      }
+    }
+    return claims?.claims ?? null;
+  }
+
+  private async verifySignature(
+    token: string,
+  ): Promise<{ claims: AccessTokenClaims; notBefore: number } | null> {
     try {
       const header = decodeProtectedHeader(token);
       if (header.alg !== SIGNING_ALGORITHM || typeof header.kid !== "string") return null;
@@ -77,10 +124,10 @@ export class AccessTokens {
         currentDate: new Date(this.clock.now()),
         requiredClaims: ["sub", "sid", "iat", "exp", "jti"],
       });
-      const { sub, sid, amr, tenant, roles, iat, exp, jti } = payload;
+      const { sub, sid, amr, tenant, roles, iat, exp, jti, nbf } = payload;
       if (typeof sub !== "string" || typeof sid !== "string" || typeof jti !== "string") return null;
       if (typeof iat !== "number" || typeof exp !== "number") return null;
-      return {
+      const claims: AccessTokenClaims = {
         userId: sub,
         sessionId: sid,
         amr: stringList(amr),
@@ -90,6 +137,7 @@ export class AccessTokens {
         expiresAt: exp * 1000,
         jti,
       };
+      return { claims, notBefore: typeof nbf === "number" ? nbf * 1000 : Number.NEGATIVE_INFINITY };
     } catch {
       return null;
     }

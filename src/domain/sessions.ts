@@ -19,8 +19,10 @@ import { recordAudit } from "./audit.js";
 import { invalidArgument, notFound, unauthenticated } from "./errors.js";
 import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "./ports.js";
 import { hashSecret, randomToken } from "./secrets.js";
+import { type CachedSession, SessionCache } from "./session-cache.js";
+import { LastUseWriter } from "./session-last-use.js";
 
-/** last_used_at is written at most this often, so authenticated traffic does not write on every call. */
+/** last_used_at is written at most this often per session, so authenticated traffic rarely writes. */
 const LAST_USED_WRITE_MS = 60_000;
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -36,6 +38,25 @@ export interface SessionView {
   idleExpiresAt: number;
 }
 
+/** What an authenticated request learns about its session. */
+export interface ActiveSession {
+  id: string;
+  userId: string;
+  expiresAt: number;
+}
+
+/**
+ * How revocations reach other replicas: called inside the revoking transaction, so the message goes
+ * out only if it commits (PostgreSQL NOTIFY). A single SQLite process has no one to tell.
+ */
+export type RevocationPublisher = (em: EntityManager, sessionIds: string[]) => Promise<void>;
+
+export interface SessionStateOptions {
+  cache?: SessionCache;
+  publishRevocations?: RevocationPublisher;
+  logger?: ConstructorParameters<typeof LastUseWriter>[1];
+}
+
 type RefreshOutcome = { kind: "ok"; tokens: IssuedTokens } | { kind: "invalid" } | { kind: "reused" };
 
 export type SessionConfig = Pick<
@@ -44,13 +65,39 @@ export type SessionConfig = Pick<
 >;
 
 export class Sessions implements SessionIssuer {
+  /** Session state for the per-request token check; see session-cache.ts for how it stays true. */
+  private readonly cache: SessionCache;
+  private readonly lastUse: LastUseWriter;
+  private readonly publishRevocations: RevocationPublisher;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly config: SessionConfig,
     private readonly accessTokens: AccessTokens,
     private readonly apiKeys: ApiKeys,
-  ) {}
+    state: SessionStateOptions = {},
+  ) {
+    this.cache = state.cache ?? new SessionCache();
+    this.publishRevocations = state.publishRevocations ?? (async () => undefined);
+    this.lastUse = new LastUseWriter(store, state.logger);
+    this.lastUse.start();
+  }
+
+  /** Writes the last-use times still in memory; call at shutdown. */
+  close(): Promise<void> {
+    return this.lastUse.stop();
+  }
+
+  /** Another replica revoked these sessions (its notification arrived). */
+  forgetRevoked(sessionIds: string[]): void {
+    this.cache.forget(sessionIds);
+  }
+
+  /** Revocations may have been missed (the notification channel reconnected): read everything again. */
+  forgetAll(): void {
+    this.cache.clear();
+  }
 
   async create(em: EntityManager, input: NewSession): Promise<IssuedTokens> {
     const now = this.clock.now();
@@ -92,21 +139,76 @@ export class Sessions implements SessionIssuer {
   }
 
   /**
-   * The session behind an access token, when it is still active; bumps its last use. Called for
-   * every authenticated request, so a revoked or expired session's tokens stop working at once.
+   * The session behind an access token, when it is still active; notes its last use. Called for
+   * every authenticated request: answered from memory (session-cache.ts), so a revocation on this
+   * replica applies at once and one on another replica within REVOCATION_BOUND_MS.
    */
-  async authenticate(sessionId: string, userId: string): Promise<SessionEntity | null> {
+  async authenticate(sessionId: string, userId: string): Promise<ActiveSession | null> {
     if (!SESSION_ID.test(sessionId)) return null;
     const now = this.clock.now();
-    return this.store.transaction(async (em) => {
-      const session = await findOneStrict(em, SessionEntity, { id: sessionId });
-      if (!session || session.userId !== userId || !this.isActive(session, now)) return null;
-      if (now - session.lastUsedAt >= LAST_USED_WRITE_MS) {
-        session.lastUsedAt = now;
-        await em.update(SessionEntity, { id: sessionId }, { lastUsedAt: now });
-      }
-      return session;
-    });
+    let state = this.cache.get(sessionId);
+    // Idle here may not be idle everywhere: another replica may have used it since. Read again.
+    if (state && !state.revoked && now < state.expiresAt && !this.usable(state, now)) state = undefined;
+    state ??= (await this.load(sessionId)) ?? undefined;
+    if (!state || state.userId !== userId || !this.usable(state, now)) return null;
+    if (now > state.lastUsedAt) state.lastUsedAt = now;
+    if (now - state.storedLastUsedAt >= LAST_USED_WRITE_MS) {
+      state.storedLastUsedAt = now;
+      this.lastUse.note(sessionId, now);
+    }
+    return { id: sessionId, userId, expiresAt: state.expiresAt };
+  }
+
+  private usable(state: CachedSession, now: number): boolean {
+    return (
+      !state.revoked &&
+      now < state.expiresAt &&
+      now < state.lastUsedAt + this.config.sessionIdleTimeoutSeconds * 1000
+    );
+  }
+
+  private async load(sessionId: string): Promise<CachedSession | null> {
+    const snapshot = this.cache.snapshot();
+    const row = await this.store.read((em) => findOneStrict(em, SessionEntity, { id: sessionId }));
+    if (!row) return null;
+    const state: CachedSession = {
+      userId: row.userId,
+      expiresAt: row.expiresAt,
+      revoked: row.revokedAt !== null,
+      lastUsedAt: this.lastUsedAt(row),
+      storedLastUsedAt: row.lastUsedAt,
+      loadedAt: performance.now(),
+    };
+    this.cache.put(sessionId, state, snapshot);
+    return state;
+  }
+
+  /** The latest use known here: the stored time, or a later one noted in memory. */
+  private lastUsedAt(session: SessionEntity): number {
+    return Math.max(
+      session.lastUsedAt,
+      this.lastUse.pendingFor(session.id) ?? 0,
+      this.cache.peek(session.id)?.lastUsedAt ?? 0,
+    );
+  }
+
+  /** Notes a use of the session (written in the next batch). */
+  private used(sessionId: string, now: number): void {
+    const cached = this.cache.peek(sessionId);
+    if (cached && now > cached.lastUsedAt) cached.lastUsedAt = now;
+    this.lastUse.note(sessionId, now);
+  }
+
+  /**
+   * The sessions were revoked in `em`'s transaction: forget their cached state now and once the
+   * transaction settles (a read in between may cache the pre-commit state), and tell the other
+   * replicas when it commits. Every revocation goes through here.
+   */
+  private async revoked(em: EntityManager, sessionIds: string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    this.cache.forget(sessionIds);
+    this.store.afterTransaction(() => this.cache.forget(sessionIds));
+    await this.publishRevocations(em, sessionIds);
   }
 
   /** Whether the session may still be used at `now`. */
@@ -114,12 +216,12 @@ export class Sessions implements SessionIssuer {
     return (
       session.revokedAt === null &&
       now < session.expiresAt &&
-      now < session.lastUsedAt + this.config.sessionIdleTimeoutSeconds * 1000
+      now < this.lastUsedAt(session) + this.config.sessionIdleTimeoutSeconds * 1000
     );
   }
 
   async get(userId: string, sessionId: string): Promise<SessionView> {
-    const session = await this.store.transaction((em) =>
+    const session = await this.store.read((em) =>
       findOneStrict(em, SessionEntity, { id: sessionId, userId }),
     );
     if (!session || !this.isActive(session)) throw notFound("session not found");
@@ -129,7 +231,7 @@ export class Sessions implements SessionIssuer {
   /** The user's active sessions, newest first. */
   async list(userId: string): Promise<SessionView[]> {
     const now = this.clock.now();
-    const rows = await this.store.transaction((em) =>
+    const rows = await this.store.read((em) =>
       findStrict(em, SessionEntity, { userId, revokedAt: IsNull() }, { createdAt: "DESC" }),
     );
     return rows.filter((s) => this.isActive(s, now)).map((s) => this.view(s));
@@ -154,6 +256,7 @@ export class Sessions implements SessionIssuer {
     const session = await findOneStrict(em, SessionEntity, { id: sessionId, userId });
     if (!session || !this.isActive(session)) return 0;
     await em.update(SessionEntity, { id: sessionId }, { revokedAt: this.clock.now(), revokeReason: reason });
+    await this.revoked(em, [sessionId]);
     return 1;
   }
 
@@ -169,6 +272,10 @@ export class Sessions implements SessionIssuer {
     for (const session of active) {
       await em.update(SessionEntity, { id: session.id }, { revokedAt: now, revokeReason: "revoked_all" });
     }
+    await this.revoked(
+      em,
+      active.map((s) => s.id),
+    );
     return active.length;
   }
 
@@ -184,11 +291,11 @@ export class Sessions implements SessionIssuer {
       ip: session.ip,
       userAgent: session.userAgent,
       createdAt: session.createdAt,
-      lastUsedAt: session.lastUsedAt,
+      lastUsedAt: this.lastUsedAt(session),
       expiresAt: session.expiresAt,
       idleExpiresAt: Math.min(
         session.expiresAt,
-        session.lastUsedAt + this.config.sessionIdleTimeoutSeconds * 1000,
+        this.lastUsedAt(session) + this.config.sessionIdleTimeoutSeconds * 1000,
       ),
     };
   }
@@ -252,6 +359,7 @@ export class Sessions implements SessionIssuer {
       { id: session.id },
       { revokedAt: now, revokeReason: "refresh_token_reused" },
     );
+    await this.revoked(em, [session.id]);
     await recordAudit(em, now, "refresh_token.reused", session.userId, client, {
       sessionId: session.id,
     });
@@ -276,7 +384,7 @@ export class Sessions implements SessionIssuer {
       replacedBy: null,
       graceUsedAt: null,
     });
-    if (session.lastUsedAt !== now) await em.update(SessionEntity, { id: session.id }, { lastUsedAt: now });
+    if (session.lastUsedAt !== now) this.used(session.id, now);
     const access = await this.accessTokens.sign(
       {
         userId: user.id,

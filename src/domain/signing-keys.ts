@@ -11,7 +11,6 @@ import { type EntityManager, IsNull } from "typeorm";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { SigningKeyEntity } from "../store/entities/signing-key.js";
-import { findOneStrict } from "../store/guard.js";
 import type { Store } from "../store/store.js";
 import { SecretBox } from "./secret-box.js";
 
@@ -23,6 +22,12 @@ export const SIGNING_ALGORITHM = "EdDSA";
  * token lifetime.
  */
 const CACHE_MS = 60_000;
+/**
+ * A token whose kid is not cached makes the keys be read again at most this often, so tokens with
+ * made-up kids cannot turn into a database query each, while a key another replica just created
+ * still verifies within this time.
+ */
+const UNKNOWN_KID_RELOAD_MS = 1_000;
 const FIRST_KEY_LOCK_ID = 727_465_002;
 
 /** AUTHD_SECRET, or in development a random secret generated once and kept in `<dataDir>/secret`. */
@@ -55,6 +60,15 @@ export class SigningKeys {
   private publicKeys = new Map<string, PublicKey>();
   private active: { kid: string; privateKey: CryptoKey } | undefined;
   private loadedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Changes whenever a key that verified tokens stops doing so (retired past its publication, or
+   * gone): whoever remembers verified tokens must then forget them.
+   */
+  keySetVersion = 0;
+  /** Monotonic time of the last reload an unknown kid caused (real time, not the injected clock). */
+  private unknownKidReloadAt = Number.NEGATIVE_INFINITY;
+  /** The reload in progress, shared by every caller that finds the cache stale meanwhile. */
+  private reloading: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -97,27 +111,34 @@ export class SigningKeys {
    * transaction would wait for the first one forever.
    */
   async signingKey(em?: EntityManager): Promise<{ kid: string; privateKey: CryptoKey }> {
-    if (!this.active || this.isStale()) await this.reload(em);
+    if (!this.active || this.isStale()) await (em ? this.reload(em) : this.reloadOnce());
     if (!this.active) throw new Error("no active signing key");
     return this.active;
   }
 
   /**
-   * The public key for a token's `kid`, or null. The kid is untrusted input: it is only ever a map
-   * key or a bound parameter. A kid missing from the cache is looked up once, so a key created by
-   * another replica verifies at once.
+   * The public key for a token's `kid`, or null; from memory. The kid is untrusted input: it is only
+   * ever a map key. A kid missing from the cache reloads the keys, shared by concurrent callers and
+   * at most once per UNKNOWN_KID_RELOAD_MS: a key another replica just created verifies at once (or,
+   * while made-up kids are arriving, within that time), and made-up kids cost no query each.
    */
   async verificationKey(kid: string): Promise<CryptoKey | null> {
     if (kid.length === 0 || kid.length > 64) return null;
-    if (this.isStale()) await this.reload();
+    if (this.isStale()) await this.reloadOnce();
     let found = this.publicKeys.get(kid);
-    if (!found) {
-      const row = await this.store.transaction((em) => findOneStrict(em, SigningKeyEntity, { kid }));
-      if (!row || !this.isPublished(row)) return null;
-      found = await this.toPublicKey(row);
-      this.publicKeys.set(kid, found);
+    if (!found && performance.now() - this.unknownKidReloadAt >= UNKNOWN_KID_RELOAD_MS) {
+      this.unknownKidReloadAt = performance.now();
+      await this.reloadOnce();
+      found = this.publicKeys.get(kid);
     }
-    return this.isPublished(found) ? found.key : null;
+    return found && this.isPublished(found) ? found.key : null;
+  }
+
+  private reloadOnce(): Promise<void> {
+    this.reloading ??= this.reload().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
   }
 
   /** The JWKS document: every key whose tokens may still be unexpired. Read from the database. */
@@ -140,7 +161,7 @@ export class SigningKeys {
 
   private async reload(em?: EntityManager): Promise<void> {
     const read = (m: EntityManager) => m.find(SigningKeyEntity, { order: { createdAt: "DESC" } });
-    const rows = em ? await read(em) : await this.store.transaction(read);
+    const rows = em ? await read(em) : await this.store.read(read);
     const published = new Map<string, PublicKey>();
     for (const row of rows) {
       if (!this.isPublished(row)) continue;
@@ -157,6 +178,12 @@ export class SigningKeys {
         kid: newest.kid,
         privateKey: (await importJWK(privateJwk, SIGNING_ALGORITHM)) as CryptoKey,
       };
+    }
+    for (const kid of this.publicKeys.keys()) {
+      if (!published.has(kid)) {
+        this.keySetVersion++;
+        break;
+      }
     }
     this.publicKeys = published;
     this.loadedAt = this.clock.now();

@@ -22,7 +22,7 @@ import { toTokenPair } from "./token-mapper.js";
 import { toUserProto } from "./user-mapper.js";
 
 function hasSecondFactor(app: App, userId: string): Promise<boolean> {
-  return app.store.transaction((em) => app.secondFactor.isRequired(em, userId, undefined));
+  return app.store.read((em) => app.secondFactor.isRequired(em, userId, undefined));
 }
 
 const sessionPolicies: Record<SessionPolicy, DomainSessionPolicy> = {

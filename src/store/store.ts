@@ -1,7 +1,11 @@
-// The single door to the database. All work, reads included, runs inside `transaction`, so every
-// write is atomic. With SQLite, TypeORM shares one connection between all callers: two overlapping
-// transactions would interleave their statements, so they are queued here. PostgreSQL gives each
-// transaction its own pooled connection and needs no queue.
+// The single door to the database. Writes run inside `transaction`, so every write is atomic; reads
+// that need no transaction run through `read`, beside the writes.
+//
+// SQLite: TypeORM shares one connection between all callers, so two overlapping transactions would
+// interleave their statements: transactions are queued here. Reads do not wait in that queue: they
+// run on a small pool of separate read-only connections (WAL lets readers proceed while one writer
+// commits), one statement at a time, without BEGIN/COMMIT. PostgreSQL gives each transaction and
+// each read its own pooled connection and needs no queue.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { DataSource, EntityManager } from "typeorm";
 
@@ -19,29 +23,77 @@ export class NestedTransactionError extends Error {
 
 export type Dialect = "sqlite" | "postgres";
 
+interface Scope {
+  open: boolean;
+  /** Run once the transaction has committed or rolled back. */
+  settled: Array<() => void>;
+}
+
+interface Reader {
+  dataSource: DataSource;
+  inFlight: number;
+}
+
 export class Store {
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly current = new AsyncLocalStorage<{ open: boolean }>();
+  private readonly current = new AsyncLocalStorage<Scope>();
+  private readonly readers: Reader[];
   readonly dialect: Dialect;
 
-  constructor(readonly dataSource: DataSource) {
+  /** `readers`: extra read-only SQLite connections to the same file (none: reads use the queue). */
+  constructor(
+    readonly dataSource: DataSource,
+    readers: DataSource[] = [],
+  ) {
     this.dialect = dataSource.options.type === "postgres" ? "postgres" : "sqlite";
+    this.readers = readers.map((r) => ({ dataSource: r, inFlight: 0 }));
   }
 
   transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.current.getStore()?.open) return Promise.reject(new NestedTransactionError());
-    const marked = (em: EntityManager) => {
-      const scope = { open: true };
-      return this.current
+    const scope: Scope = { open: true, settled: [] };
+    const marked = (em: EntityManager) =>
+      this.current
         .run(scope, () => work(em))
         .finally(() => {
           scope.open = false;
         });
+    const settle = () => {
+      for (const callback of scope.settled) callback();
     };
-    if (this.dialect === "postgres") return this.dataSource.transaction(marked);
-    const run = this.queue.then(() => this.dataSource.transaction(marked));
-    this.queue = run.catch(() => undefined);
-    return run;
+    const run =
+      this.dialect === "postgres"
+        ? this.dataSource.transaction(marked)
+        : this.queue.then(() => this.dataSource.transaction(marked));
+    if (this.dialect === "sqlite") this.queue = run.catch(() => undefined);
+    return run.finally(settle);
+  }
+
+  /**
+   * Runs reads outside any transaction: each statement sees the latest committed state, and several
+   * statements are not one snapshot. Never sees the uncommitted writes of a transaction in progress,
+   * including the caller's own: inside a transaction, use its EntityManager.
+   */
+  read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.dialect === "postgres") return work(this.dataSource.manager);
+    if (this.readers.length === 0) return this.transaction(work);
+    let reader = this.readers[0] as Reader;
+    for (const r of this.readers) if (r.inFlight < reader.inFlight) reader = r;
+    reader.inFlight++;
+    return work(reader.dataSource.manager).finally(() => {
+      reader.inFlight--;
+    });
+  }
+
+  /**
+   * Runs `callback` once the current transaction has committed or rolled back (at once outside a
+   * transaction). Caches use it to forget what a transaction changed only after other readers can
+   * see the change: forgetting earlier would let a concurrent read cache the old state again.
+   */
+  afterTransaction(callback: () => void): void {
+    const scope = this.current.getStore();
+    if (scope?.open) scope.settled.push(callback);
+    else callback();
   }
 
   /** Placeholder for the n-th (1-based) parameter of a raw query in this dialect. */
@@ -51,6 +103,9 @@ export class Store {
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
+    for (const reader of this.readers) {
+      if (reader.dataSource.isInitialized) await reader.dataSource.destroy();
+    }
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

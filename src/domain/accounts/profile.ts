@@ -37,7 +37,7 @@ export interface ProfileChanges {
 }
 
 export function getUser(deps: AccountDeps, userId: string): Promise<UserEntity> {
-  return deps.store.transaction((em) => getUserOrThrow(em, userId));
+  return deps.store.read((em) => getUserOrThrow(em, userId));
 }
 
 export async function updateUser(
