@@ -188,30 +188,24 @@ describe.each<DatabaseKind>(["sqlite", "postgres"])(
         let killed = false;
         const load = startLoad(server, `${kind}-load`, log, () => killed);
         // Let the load run long enough for many writes to be answered, then pull the plug mid-stream.
+        // Let the load run until each kind of write has been answered several times, then pull the
+        // plug mid-stream, at a moment the test does not choose exactly.
         const started = Date.now();
-        while (
-          Date.now() - started < 1500 ||
-          log.registered.length + log.chains.reduce((n, c) => n + c.answered, 0) < 40
-        ) {
-          if (Date.now() - started > 30_000) break;
+        const runFor = 2000 + Math.random() * 1500;
+        const enoughAnswered = () =>
+          log.registered.length >= 8 &&
+          log.chains.every((c) => c.answered >= 2) &&
+          log.enrolments.some((e) => e.recoveryCreated);
+        while (Date.now() - started < runFor || !enoughAnswered()) {
+          if (Date.now() - started > 60_000) break;
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
         killed = true;
         const inFlightAtKill = log.chains.map((c) => c.inFlight);
         await server.kill();
         await load;
-        console.log(
-          "CRASHSTAT",
-          kind,
-          log.registered.length,
-          log.chains.map((c) => c.answered),
-          inFlightAtKill,
-          log.enrolments.map((e) => [!!e.totpCreated, !!e.totpVerified, !!e.recoveryCreated].join("")),
-        );
         expect(log.unexpected).toEqual([]);
-        expect(log.registered.length).toBeGreaterThan(5);
-        expect(log.chains.reduce((n, c) => n + c.answered, 0)).toBeGreaterThan(5);
-        expect(log.enrolments.filter((e) => e.totpVerified).length).toBeGreaterThan(0);
+        expect(enoughAnswered(), "the load made progress before the kill").toBe(true);
 
         // On disk, with the server dead: no half-done change.
         const db = await openDatabaseReader(kind, location);
