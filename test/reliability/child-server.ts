@@ -32,6 +32,7 @@ export interface ChildServer {
 /** Small argon2 costs, as in the in-process test servers. */
 const FAST_ENV = { AUTHD_ARGON2_MEMORY_KIB: "1024", AUTHD_ARGON2_ITERATIONS: "1" };
 
+/** Starts `authd serve`; the log level must be info or lower (the "authd listening" line gives the URL). */
 export async function spawnAuthd(
   env: Record<string, string>,
   options: { heapProbe?: boolean } = {},
