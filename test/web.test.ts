@@ -1,10 +1,9 @@
-// The pages behind the emailed links, in a real browser (Debian's Chromium, driven by playwright-core).
-import { type Browser, chromium, type Page } from "playwright-core";
+// The pages behind the emailed links, in a real browser (Chromium driven by playwright-core; see helpers/browser.ts).
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { UserEntity } from "../src/store/entities/user.js";
 import { type AccountsHarness, PASSWORD, startAccountsHarness, tokenFrom } from "./helpers/accounts.js";
-
-const CHROMIUM = process.env.AUTHD_TEST_CHROMIUM ?? "/usr/bin/chromium";
+import { launchBrowser } from "./helpers/browser.js";
 
 let h: AccountsHarness;
 let browser: Browser;
@@ -12,18 +11,7 @@ let page: Page;
 
 beforeAll(async () => {
   h = await startAccountsHarness();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();

@@ -340,7 +340,9 @@ export class Sessions implements SessionIssuer {
     const successor = row.replacedBy
       ? await findOneStrict(em, RefreshTokenEntity, { id: row.replacedBy })
       : null;
+    // A grace of 0 means none, even for a second presentation within the same millisecond.
     const inGrace =
+      this.config.refreshReuseGraceSeconds > 0 &&
       now - rotatedAt <= this.config.refreshReuseGraceSeconds * 1000 &&
       row.graceUsedAt === null &&
       successor !== null &&
