@@ -56,6 +56,9 @@ export async function confirmDeletion(deps: AccountDeps, token: string, _client:
     if (!row) throw invalidArgument("token", "is invalid, expired or already used");
     const user = await getUserOrThrow(em, row.userId);
     await deps.mail.accountDeleted(em, user.email);
+    // Revoke before erasing: revocation is what tells every replica's session cache (the rows
+    // going away would not), so the access tokens stop working at once.
+    await deps.sessions.revokeAll(em, user.id);
     // The account row and everything hanging off it go (erasure.ts). The audit trail keeps the
     // opaque account id and event types, but not where the requests came from.
     await eraseAccount(em, user);
