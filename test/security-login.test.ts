@@ -275,3 +275,52 @@ describe("a sign-in racing a password reset", () => {
     await h.login("rehash@example.com", "the reset passphrase");
   });
 });
+
+describe("a limiter that cannot count", () => {
+  let h: AccountsHarness;
+  beforeAll(async () => {
+    h = await startAccountsHarness({ AUTHD_LOGIN_MAX_FAILURES: "3" });
+  });
+  afterAll(() => h.close());
+
+  const failCounters = (on: boolean) =>
+    h.server.app.store.transaction(async (em) => {
+      if (!on) {
+        await em.query("DROP TRIGGER refuse_insert");
+        return em.query("DROP TRIGGER refuse_update");
+      }
+      await em.query(
+        "CREATE TRIGGER refuse_insert BEFORE INSERT ON rate_limits BEGIN SELECT RAISE(FAIL, 'disk full'); END",
+      );
+      return em.query(
+        "CREATE TRIGGER refuse_update BEFORE UPDATE ON rate_limits BEGIN SELECT RAISE(FAIL, 'disk full'); END",
+      );
+    });
+
+  it("fails sign-in and re-authentication closed: no password is verified while nothing can be counted", async () => {
+    await h.signUp("closed@example.com");
+    const api = h.authed((await h.login("closed@example.com")).accessToken);
+    const { passwordHash } = await userRow(h, "closed@example.com");
+    const verified = countVerifications(h, () => passwordHash);
+    await failCounters(true);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const login = await codeOf(
+          h.auth.login({ identifier: "closed@example.com", password: `guess ${i} guess` }),
+        );
+        expect(login).not.toBe("Unauthenticated");
+        expect(login).not.toBe("OK");
+        const reauth = await codeOf(api.requestDeletion({ password: `guess ${i} guess` }));
+        expect(reauth).not.toBe("Unauthenticated");
+        expect(reauth).not.toBe("OK");
+      }
+      expect(await codeOf(h.auth.login({ identifier: "closed@example.com", password: PASSWORD }))).not.toBe(
+        "OK",
+      );
+      expect(verified()).toBe(0);
+    } finally {
+      await failCounters(false);
+    }
+    await h.login("closed@example.com");
+  });
+});

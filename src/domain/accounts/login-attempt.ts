@@ -5,8 +5,7 @@
 // verified is still the account's. Known and unknown identifiers do the same database work, so the
 // time of the answer does not tell them apart.
 import type { EntityManager } from "typeorm";
-import type { UserEntity } from "../../store/entities/user.js";
-import { UserEntity as Users } from "../../store/entities/user.js";
+import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
 import { queryReturning } from "../../store/returning.js";
 import { recordAudit } from "../audit.js";
@@ -124,7 +123,10 @@ export async function recordFailure(
     if (!user) return recordAudit(em, now, "login.failed", null, client, { reason: "unknown_identifier" });
     if (slot === "locked") return recordAudit(em, now, "login.failed", user.id, client, { reason: "locked" });
     // A right password elsewhere, or a reset, may have lifted the lock since: then nobody is told.
-    if (slot === "last" && (await findOneStrict(em, Users, { id: user.id, lockedUntil: attempt.lockEnds }))) {
+    if (
+      slot === "last" &&
+      (await findOneStrict(em, UserEntity, { id: user.id, lockedUntil: attempt.lockEnds }))
+    ) {
       await deps.mail.accountLocked(em, user.email, deps.config.lockoutSeconds * 1000, attempt.lockEnds);
       return recordAudit(em, now, "login.locked", user.id, client, { reason, until: attempt.lockEnds });
     }
