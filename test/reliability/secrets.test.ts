@@ -79,13 +79,20 @@ async function realisticTraffic(server: ChildServer, email: string): Promise<See
   keep("refreshed refresh token", refreshed.tokens?.refreshToken);
 
   const mfa = server.client(MfaService, as(accessToken));
-  const totp = await mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+  const totp = await mfa.createAuthenticator({
+    currentPassword: firstPassword,
+    type: AuthenticatorType.TOTP,
+  });
   const totpSecret = keep("TOTP secret", totp.totpSecret);
   await mfa.verifyAuthenticator({
+    currentPassword: firstPassword,
     authenticatorId: totp.authenticator?.id ?? "",
     code: keep("TOTP code", appCode(totpSecret, Date.now())),
   });
-  const recovery = await mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+  const recovery = await mfa.createAuthenticator({
+    currentPassword: firstPassword,
+    type: AuthenticatorType.RECOVERY_CODES,
+  });
   for (const [i, code] of recovery.recoveryCodes.entries()) keep(`recovery code ${i}`, code);
 
   const created = await server
@@ -98,9 +105,14 @@ async function realisticTraffic(server: ChildServer, email: string): Promise<See
 
   const mobile = "+447700900777";
   let texts = sms.messages.length;
-  const smsFactor = await mfa.createAuthenticator({ type: AuthenticatorType.SMS, mobile });
+  const smsFactor = await mfa.createAuthenticator({
+    currentPassword: firstPassword,
+    type: AuthenticatorType.SMS,
+    mobile,
+  });
   const smsId = smsFactor.authenticator?.id ?? "";
   await mfa.verifyAuthenticator({
+    currentPassword: firstPassword,
     authenticatorId: smsId,
     code: keep("SMS enrolment code", await smsCode(mobile, texts)),
   });
