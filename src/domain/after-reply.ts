@@ -15,7 +15,11 @@ export class AfterReply {
   run(what: string, work: () => Promise<void>): void {
     const task = new Promise<void>((resolve) => setImmediate(resolve))
       .then(work)
-      .catch((err: unknown) => this.logger.error({ err, task: what }, "work after the reply failed"))
+      // Only the error's name and first line: a database error carries the statement's parameters
+      // (an address, a password hash), which have no place in the log.
+      .catch((err: unknown) =>
+        this.logger.error({ task: what, error: describe(err) }, "work after the reply failed"),
+      )
       .finally(() => this.pending.delete(task));
     this.pending.add(task);
   }
@@ -24,4 +28,9 @@ export class AfterReply {
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return "unknown error";
+  return `${err.name}: ${(err.message.split("\n")[0] ?? "").slice(0, 200)}`;
 }

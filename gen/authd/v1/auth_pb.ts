@@ -1054,8 +1054,8 @@ export const AuthService: GenService<{
   /**
    * Changes the caller's password after checking the current one, and revokes sessions as asked by
    * session_policy; a policy that ends other sessions also revokes every API key of the account.
-   * Trusted devices are forgotten and pending email-change links stop working. The owner is told by
-   * email.
+   * Trusted devices are forgotten; pending email-change links and sign-ins still waiting for their
+   * second factor stop working. The owner is told by email.
    *
    * @generated from rpc authd.v1.AuthService.ChangePassword
    */
@@ -1087,8 +1087,8 @@ export const AuthService: GenService<{
   /**
    * Sets a new password with a reset token. A reset is account recovery: it consumes the token,
    * revokes every session, API key and trusted device of the account, voids every other pending
-   * emailed link (verification, email change, reset, deactivation, deletion), lifts a lockout, and
-   * tells the owner by email. MFA stays required.
+   * emailed link (verification, email change, reset, deactivation, deletion) and every sign-in still
+   * waiting for its second factor, lifts a lockout, and tells the owner by email. MFA stays required.
    *
    * @generated from rpc authd.v1.AuthService.ResetPassword
    */

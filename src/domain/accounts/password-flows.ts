@@ -3,12 +3,15 @@
 // A reset is account recovery: whoever held the account before it (a thief with a session, an API
 // key made from that session, a remembered device, a pending email change to their own address) is
 // shut out. It ends every session, revokes every API key and trusted device, voids every pending
-// emailed token, lifts a lockout, and never bypasses the second factor: it changes the password only.
+// emailed token and every sign-in waiting for its second factor, lifts a lockout, and never bypasses
+// the second factor: it changes the password only.
 //
 // A change voids pending email-change tokens (one requested from a stolen session would otherwise
-// still move the account) and forgets trusted devices. Its session policy decides the rest: when it
+// still move the account), sign-ins waiting for their second factor, and forgets trusted devices. Its session policy decides the rest: when it
 // ends other sessions (revoke_others, revoke_all) it revokes every API key too, since a key made
 // from a stolen session outlives that session; "keep" keeps sessions and keys.
+import { type EntityManager, IsNull } from "typeorm";
+import { MfaChallengeEntity } from "../../store/entities/mfa.js";
 import { UserEntity } from "../../store/entities/user.js";
 import { recordAudit } from "../audit.js";
 import { invalidArgument } from "../errors.js";
@@ -52,6 +55,7 @@ export async function changePassword(
     if (endsOthers) await deps.sessions.revokeApiKeys(em, user.id);
     await deps.secondFactor.revokeTrustedDevices(em, user.id);
     await voidTokens(em, now, user.id, ["change_email"]);
+    await voidPendingChallenges(em, user.id, now);
     await deps.mail.passwordChanged(em, user.email, { signedOutOthers: endsOthers });
     await recordAudit(em, now, "password.changed", user.id, client, { sessions: input.sessionPolicy });
   });
@@ -120,7 +124,17 @@ export async function resetPassword(
     await deps.sessions.revokeApiKeys(em, user.id);
     await deps.secondFactor.revokeTrustedDevices(em, user.id);
     await voidTokens(em, now, user.id);
+    await voidPendingChallenges(em, user.id, now);
     await deps.mail.passwordWasReset(em, user.email);
     await recordAudit(em, now, "password.reset", user.id, client);
   });
+}
+
+/**
+ * A sign-in waiting for its second factor proved the old password: once the password has changed,
+ * it must not be finished (whoever started it may be the reason for the change).
+ */
+async function voidPendingChallenges(em: EntityManager, userId: string, now: number): Promise<void> {
+  if (!userId) throw new Error("voidPendingChallenges needs a user id");
+  await em.update(MfaChallengeEntity, { userId, consumedAt: IsNull() }, { consumedAt: now });
 }
