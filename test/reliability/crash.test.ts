@@ -118,12 +118,22 @@ function startLoad(server: ChildServer, prefix: string, log: AnsweredLog, isKill
       const e = log.enrolments[next++] as Enrolment;
       const mfa = server.client(MfaService, { authorization: `Bearer ${e.accessToken}` });
       try {
-        const totp = await mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+        const totp = await mfa.createAuthenticator({
+          type: AuthenticatorType.TOTP,
+          currentPassword: PASSWORD,
+        });
         e.totpCreated = totp.authenticator?.id;
         const code = appCode(totp.totpSecret, Date.now());
-        await mfa.verifyAuthenticator({ authenticatorId: e.totpCreated ?? "", code });
+        await mfa.verifyAuthenticator({
+          authenticatorId: e.totpCreated ?? "",
+          code,
+          currentPassword: PASSWORD,
+        });
         e.totpVerified = e.totpCreated;
-        const recovery = await mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+        const recovery = await mfa.createAuthenticator({
+          type: AuthenticatorType.RECOVERY_CODES,
+          currentPassword: PASSWORD,
+        });
         e.recoveryCreated = recovery.authenticator?.id;
       } catch (error) {
         failed(`enrol ${e.email}`)(error);

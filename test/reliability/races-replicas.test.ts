@@ -163,9 +163,16 @@ describe("three replicas racing for the same single-use secret", () => {
 
   it("accept one emailed sign-in code exactly once", async () => {
     const u = await a.user(`email-code-race-${++n}@example.com`);
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.EMAIL });
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.EMAIL,
+    });
     const id = created.authenticator?.id as string;
-    await u.mfa.verifyAuthenticator({ authenticatorId: id, code: await emailCodeTo(u.email, 0) });
+    await u.mfa.verifyAuthenticator({
+      currentPassword: PASSWORD,
+      authenticatorId: id,
+      code: await emailCodeTo(u.email, 0),
+    });
     const c = await challenge(u.email);
     const before = a.smtp.messages.length;
     await anonymousMfa(a).deliverChallenge({ challengeId: c.challengeId, authenticatorId: id });
@@ -179,11 +186,19 @@ describe("three replicas racing for the same single-use secret", () => {
   it("accept one texted sign-in code exactly once", async () => {
     const u = await a.user(`sms-code-race-${++n}@example.com`);
     const mobile = `+4477009${String(n).padStart(5, "0")}`;
-    const created = await u.mfa.createAuthenticator({ type: AuthenticatorType.SMS, mobile });
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.SMS,
+      mobile,
+    });
     const id = created.authenticator?.id as string;
-    await u.mfa.verifyAuthenticator({ authenticatorId: id, code: await smsCodeTo(mobile) });
+    await u.mfa.verifyAuthenticator({
+      currentPassword: PASSWORD,
+      authenticatorId: id,
+      code: await smsCodeTo(mobile),
+    });
     // SMS is never the only second factor offered: add recovery codes so sign-in offers both.
-    await u.mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+    await u.mfa.createAuthenticator({ currentPassword: PASSWORD, type: AuthenticatorType.RECOVERY_CODES });
     const c = await challenge(u.email);
     const sent = a.sms.messages.length;
     await anonymousMfa(a).deliverChallenge({ challengeId: c.challengeId, authenticatorId: id });

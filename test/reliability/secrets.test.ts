@@ -79,13 +79,20 @@ async function realisticTraffic(server: ChildServer, email: string): Promise<See
   keep("refreshed refresh token", refreshed.tokens?.refreshToken);
 
   const mfa = server.client(MfaService, as(accessToken));
-  const totp = await mfa.createAuthenticator({ type: AuthenticatorType.TOTP });
+  const totp = await mfa.createAuthenticator({
+    type: AuthenticatorType.TOTP,
+    currentPassword: firstPassword,
+  });
   const totpSecret = keep("TOTP secret", totp.totpSecret);
   await mfa.verifyAuthenticator({
     authenticatorId: totp.authenticator?.id ?? "",
     code: keep("TOTP code", appCode(totpSecret, Date.now())),
+    currentPassword: firstPassword,
   });
-  const recovery = await mfa.createAuthenticator({ type: AuthenticatorType.RECOVERY_CODES });
+  const recovery = await mfa.createAuthenticator({
+    type: AuthenticatorType.RECOVERY_CODES,
+    currentPassword: firstPassword,
+  });
   for (const [i, code] of recovery.recoveryCodes.entries()) keep(`recovery code ${i}`, code);
 
   const created = await server
@@ -98,11 +105,16 @@ async function realisticTraffic(server: ChildServer, email: string): Promise<See
 
   const mobile = "+447700900777";
   let texts = sms.messages.length;
-  const smsFactor = await mfa.createAuthenticator({ type: AuthenticatorType.SMS, mobile });
+  const smsFactor = await mfa.createAuthenticator({
+    type: AuthenticatorType.SMS,
+    mobile,
+    currentPassword: firstPassword,
+  });
   const smsId = smsFactor.authenticator?.id ?? "";
   await mfa.verifyAuthenticator({
     authenticatorId: smsId,
     code: keep("SMS enrolment code", await smsCode(mobile, texts)),
+    currentPassword: firstPassword,
   });
 
   // Sign in again with a recovery code.
