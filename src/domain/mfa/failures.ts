@@ -14,13 +14,18 @@ export const MAX_CODE_FAILURES = 5;
 export const CODE_LOCKOUT_SECONDS = 15 * 60;
 
 export const authenticatorKey = (authenticatorId: string) => `authenticator:${authenticatorId}`;
+/** Code proofs for DeleteAuthenticator, per user. */
+export const proofKey = (userId: string) => `proof:${userId}`;
+/** Codes verifying the profile's mobile number, per user (also the binding of those codes). */
+export const mobileKey = (userId: string) => `mobile:${userId}`;
+const recoveryCodesKey = (userId: string) => `recovery-codes:${userId}`;
 
 /**
  * The lockout key of a factor. Recovery codes lock per user, not per set: a new set (which is a
  * new authenticator) does not wipe the count of wrong codes.
  */
 export const lockoutKey = (a: { id: string; userId: string; type: string }) =>
-  a.type === "recovery_codes" ? `recovery-codes:${a.userId}` : authenticatorKey(a.id);
+  a.type === "recovery_codes" ? recoveryCodesKey(a.userId) : authenticatorKey(a.id);
 
 /** Answers the error to give when `key` is locked at `now`, or null. */
 export async function lockedError(em: EntityManager, key: string, now: number): Promise<DomainError | null> {
@@ -84,4 +89,18 @@ export async function commitThenThrow<T>(
   const result = await transaction(work);
   if (result instanceof DomainError) throw result;
   return result;
+}
+
+/**
+ * Deletes every lockout count of a user (for account deletion): the keys above that name the user,
+ * and those of the user's factors. `authenticatorIds` are the user's authenticators.
+ */
+export async function clearUserFailures(
+  em: EntityManager,
+  userId: string,
+  authenticatorIds: string[],
+): Promise<void> {
+  const keys = [proofKey(userId), mobileKey(userId), recoveryCodesKey(userId)];
+  for (const id of authenticatorIds) keys.push(authenticatorKey(id));
+  for (const key of keys) await clearFailures(em, key);
 }

@@ -5,10 +5,10 @@ import { UserEntity } from "../../store/entities/user.js";
 import { type DomainError, failedPrecondition, invalidArgument } from "../errors.js";
 import { activeUser } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
-import { clearFailures, lockedError, reserveAttempt } from "./failures.js";
+import { clearFailures, lockedError, mobileKey, reserveAttempt } from "./failures.js";
 import { consumeCode, sendCode } from "./sent-codes.js";
 
-const binding = (userId: string) => `mobile:${userId}`;
+const binding = mobileKey;
 
 export async function sendMobileVerification(
   deps: MfaDeps,

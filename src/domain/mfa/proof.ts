@@ -8,12 +8,10 @@ import type { Store } from "../../store/store.js";
 import { type DomainError, invalidArgument } from "../errors.js";
 import { activeAuthenticators } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
-import { clearFailures, lockedError, lockoutKey, reserveAttempt } from "./failures.js";
+import { clearFailures, lockedError, lockoutKey, proofKey, reserveAttempt } from "./failures.js";
 import { acceptCode, type PreparedRecoveryCode } from "./verify-code.js";
 
 export type Proof = { kind: "password"; password: string } | { kind: "code"; code: string };
-
-export const proofKey = (userId: string) => `proof:${userId}`;
 
 /** Counts one code proof before any code is compared; throws while proofs are locked. */
 export async function reserveProofAttempt(deps: MfaDeps, store: Store, userId: string, code: string) {
