@@ -1,5 +1,6 @@
 // The request limits a hostile or broken client meets: message size, header size, and how long a
 // slow client may hold a connection or a request open.
+import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { Code } from "@connectrpc/connect";
@@ -113,6 +114,37 @@ describe("a gRPC stream answered before its request was sent", () => {
       expect(res.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
     } finally {
       session.destroy();
+    }
+  });
+});
+
+describe("a request answered before its body was read", () => {
+  /** POSTs over a keep-alive agent with one socket; answers the status and whether it reused it. */
+  function post(agent: http.Agent, path: string, headers: http.OutgoingHttpHeaders, body: Uint8Array) {
+    return new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+      const req = http.request(`${server.url}${path}`, { method: "POST", agent, headers }, (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+
+  it("leaves the HTTP/1.1 keep-alive connection usable for the next request", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      // A gRPC-Web message of 200 KB, over the 4 KB limit: answered before it has all arrived.
+      const oversized = frame(0, new Uint8Array(200_000));
+      const grpcWeb = { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" };
+      for (let i = 0; i < 5; i++) {
+        const bad = await post(agent, "/grpc.health.v1.Health/Check", grpcWeb, oversized);
+        expect(bad.status).toBe(200);
+        const good = await post(agent, "/grpc.health.v1.Health/Check", grpcWeb, frame(0, new Uint8Array(0)));
+        expect(good).toEqual({ status: 200, reused: true });
+      }
+    } finally {
+      agent.destroy();
     }
   });
 });

@@ -1,5 +1,7 @@
 // The Node request handler for every RPC: connect-node's adapter, spelled out so that each
-// procedure's handler can be wrapped (a request that does not decode answers invalid_argument).
+// procedure's handler can be wrapped (a request that does not decode answers invalid_argument) and
+// so that the request body is read here, not by connect-node (see readBody). authd has no
+// client-streaming RPCs, so reading the whole body first changes nothing for a handler.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import {
@@ -10,7 +12,7 @@ import {
   createConnectRouter,
   type Interceptor,
 } from "@connectrpc/connect";
-import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import { createAsyncIterable, type UniversalHandler } from "@connectrpc/connect/protocol";
 import {
   compressionBrotli,
   compressionGzip,
@@ -59,11 +61,52 @@ export function createRpcHandler(options: RpcHandlerOptions): (req: Req, res: Re
       return;
     }
     const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
-    handler(uReq)
+    // Up to twice the largest message (frames and compression may add to it): enough for any
+    // request connect-node would accept, and connect-node answers anything this long itself.
+    readBody(req, options.readMaxBytes * 2 + 1024)
+      .then(({ bytes }) => handler({ ...uReq, body: createAsyncIterable([bytes]) }))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {
         if (ConnectError.from(reason).code === Code.Aborted) return;
         options.onWriteFailure(`${handler.service.typeName}/${handler.method.name}`, reason);
       });
   };
+}
+
+/**
+ * Reads a request body, keeping at most `cap` bytes. connect-node would read the Node request
+ * itself, but when it stops early (a message over the size limit, a frame that does not parse) it
+ * destroys the request and with it the connection: an HTTP/1.1 client that had already reused the
+ * keep-alive connection for its next request then sees ECONNRESET. Past the cap, the answer comes
+ * at once and the rest is read and dropped (the request timeout bounds how long), so neither an
+ * HTTP/1.1 connection nor an HTTP/2 session is broken by one over-long request.
+ */
+function readBody(req: Req, cap: number): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let answered = false;
+    const answer = (complete: boolean) => {
+      if (answered) return;
+      answered = true;
+      resolve({ bytes: Buffer.concat(chunks), complete });
+    };
+    const onData = (chunk: Buffer) => {
+      if (answered) return; // past the cap: dropped
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size > cap) answer(false);
+    };
+    const onEnd = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onEnd);
+      req.off("close", onEnd);
+      answer(req.complete);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onEnd);
+    req.on("close", onEnd);
+  });
 }

@@ -165,15 +165,16 @@ export class RawRpcClient {
       });
       return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
     } catch (error) {
-      return (error as Error).name === "TimeoutError"
-        ? "hang"
-        : `transport error: ${(error as Error).message}`;
+      if ((error as Error).name === "TimeoutError") return "hang";
+      const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
+      return `transport error: ${(error as Error).message} (${cause?.code ?? ""} ${cause?.message ?? ""})`;
     }
   }
 
   private grpc(path: string, body: Uint8Array, headers: Record<string, string>): Promise<string> {
     if (!this.session || this.session.closed || this.session.destroyed) {
-      this.session = http2.connect(this.baseUrl);
+      // Room for the large bodies the tests send (Node counts queued outbound data against it).
+      this.session = http2.connect(this.baseUrl, { maxSessionMemory: 1000 });
       this.session.on("error", () => undefined);
     }
     const session = this.session;
