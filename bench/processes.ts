@@ -15,10 +15,19 @@ export function freePort(): Promise<number> {
 }
 
 /** Runs a TypeScript file under Node with tsx loaded in-process, so the pid is the program's own. */
-export function spawnTs(file: string, args: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []) {
+export function spawnTs(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  nodeFlags: string[] = [],
+  options: { discardStdout?: boolean } = {},
+) {
+  // A server's request log goes straight to /dev/null: piping it here would cost this process CPU
+  // that the server and the load generator need.
+  const stdout = options.discardStdout ? fs.openSync("/dev/null", "w") : "pipe";
   return spawn(process.execPath, [...nodeFlags, "--import", "tsx", file, ...args], {
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", stdout, "pipe"],
   });
 }
 

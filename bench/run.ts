@@ -140,8 +140,7 @@ async function runAuthd(
 
   const profileFlags = flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(flags.profile)}`] : [];
   const extraFlags = flags["node-flags"]?.split(" ").filter((f) => f !== "") ?? [];
-  const authd = spawnTs(main, ["serve"], env, [...profileFlags, ...extraFlags]);
-  authd.stdout?.resume(); // the request log goes nowhere: it must not fill a pipe
+  const authd = spawnTs(main, ["serve"], env, [...profileFlags, ...extraFlags], { discardStdout: true });
   let stderr = "";
   authd.stderr?.on("data", (c: Buffer) => {
     stderr += c.toString();

@@ -112,18 +112,19 @@ export class ApiKeys {
     if (!match) return null;
     const id = match[1] as string;
     const now = this.clock.now();
-    return this.store.transaction(async (em) => {
+    // Read beside the write queue; the last-use write, at most once a minute per key, on its own.
+    const found = await this.store.read(async (em) => {
       const key = await findOneStrict(em, ApiKeyEntity, { id });
       if (!key || !safeEqual(hashSecret(raw), key.secretHash)) return null;
       if (key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt <= now)) return null;
       const user = await findOneStrict(em, UserEntity, { id: key.userId });
-      if (user?.status !== "active") return null;
-      if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_WRITE_MS) {
-        key.lastUsedAt = now;
-        await em.update(ApiKeyEntity, { id }, { lastUsedAt: now });
-      }
-      return { key, user };
+      return user?.status === "active" ? { key, user } : null;
     });
+    if (found && (found.key.lastUsedAt === null || now - found.key.lastUsedAt >= LAST_USED_WRITE_MS)) {
+      found.key.lastUsedAt = now;
+      await this.store.transaction((em) => em.update(ApiKeyEntity, { id }, { lastUsedAt: now }));
+    }
+    return found;
   }
 
   /** The user's keys, newest first, revoked ones included. */

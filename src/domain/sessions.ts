@@ -128,6 +128,8 @@ export class Sessions implements SessionIssuer {
   async refresh(refreshToken: string, client: ClientInfo): Promise<IssuedTokens> {
     if (refreshToken === "") throw invalidArgument("refresh_token", "is required");
     const tokenHash = hashSecret(refreshToken);
+    const rotated = await this.rotateUnrotated(tokenHash);
+    if (rotated) return rotated;
     // A reuse revokes the session; that must commit, so the error is thrown after the transaction.
     const outcome = await this.store.transaction((em) => this.rotate(em, tokenHash, client));
     if (outcome.kind === "ok") return outcome.tokens;
@@ -327,6 +329,88 @@ export class Sessions implements SessionIssuer {
     return this.reuse(em, row, session, user, now, client);
   }
 
+  /**
+   * The common case of a refresh (a current token of an active session), with the reads before the
+   * write transaction and the signature after it, so the transaction is two statements. The claim
+   * re-checks in the database what the reads saw and could have changed since: the token is still
+   * unrotated and the session still unrevoked (revoking a user's sessions is how deactivation and
+   * password resets end them). Null when anything is unusual: `rotate` then decides, in one
+   * transaction.
+   */
+  private async rotateUnrotated(tokenHash: string): Promise<IssuedTokens | null> {
+    const now = this.clock.now();
+    const found = await this.store.read(async (em) => {
+      const row = await findOneStrict(em, RefreshTokenEntity, { tokenHash });
+      if (!row || row.rotatedAt !== null) return null;
+      const session = await findOneStrict(em, SessionEntity, { id: row.sessionId });
+      if (!session || !this.isActive(session, now)) return null;
+      const user = await findOneStrict(em, UserEntity, { id: session.userId });
+      return user?.status === "active" ? { row, session, user } : null;
+    });
+    if (!found) return null;
+    const { row, session, user } = found;
+    const successor = this.newRefreshToken(session.id, now);
+    const claimed = await this.store.transaction(async (em) => {
+      const claim = await em
+        .createQueryBuilder()
+        .update(RefreshTokenEntity)
+        .set({ rotatedAt: now, replacedBy: successor.row.id })
+        .where(
+          "id = :id AND rotated_at IS NULL AND EXISTS " +
+            "(SELECT 1 FROM sessions WHERE sessions.id = :sessionId AND sessions.revoked_at IS NULL)",
+          { id: row.id, sessionId: session.id },
+        )
+        .execute();
+      if (claim.affected !== 1) return false;
+      await em.insert(RefreshTokenEntity, successor.row);
+      return true;
+    });
+    if (!claimed) return null;
+    this.used(session.id, now);
+    return this.tokensFor(session, user, successor.token);
+  }
+
+  private newRefreshToken(sessionId: string, now: number, id: string = randomUUID()) {
+    const token = randomToken(32);
+    const row = {
+      id,
+      sessionId,
+      tokenHash: hashSecret(token),
+      createdAt: now,
+      rotatedAt: null,
+      replacedBy: null,
+      graceUsedAt: null,
+    };
+    return { token, row };
+  }
+
+  /** Signs an access token for the session (`em`: the caller's transaction, if any). */
+  private async tokensFor(
+    session: SessionEntity,
+    user: UserEntity,
+    refreshToken: string,
+    em?: EntityManager,
+  ): Promise<IssuedTokens> {
+    const access = await this.accessTokens.sign(
+      {
+        userId: user.id,
+        sessionId: session.id,
+        amr: session.amr,
+        tenantId: user.tenantId,
+        roles: user.roles,
+        notAfter: session.expiresAt,
+      },
+      em,
+    );
+    return {
+      sessionId: session.id,
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken,
+      refreshTokenExpiresAt: session.expiresAt,
+    };
+  }
+
   /** A rotated token was presented again: the grace case, or theft. */
   private async reuse(
     em: EntityManager,
@@ -376,34 +460,9 @@ export class Sessions implements SessionIssuer {
     refreshId: string = randomUUID(),
   ): Promise<IssuedTokens> {
     const now = this.clock.now();
-    const refreshToken = randomToken(32);
-    await em.insert(RefreshTokenEntity, {
-      id: refreshId,
-      sessionId: session.id,
-      tokenHash: hashSecret(refreshToken),
-      createdAt: now,
-      rotatedAt: null,
-      replacedBy: null,
-      graceUsedAt: null,
-    });
+    const successor = this.newRefreshToken(session.id, now, refreshId);
+    await em.insert(RefreshTokenEntity, successor.row);
     if (session.lastUsedAt !== now) this.used(session.id, now);
-    const access = await this.accessTokens.sign(
-      {
-        userId: user.id,
-        sessionId: session.id,
-        amr: session.amr,
-        tenantId: user.tenantId,
-        roles: user.roles,
-        notAfter: session.expiresAt,
-      },
-      em,
-    );
-    return {
-      sessionId: session.id,
-      accessToken: access.token,
-      accessTokenExpiresAt: access.expiresAt,
-      refreshToken,
-      refreshTokenExpiresAt: session.expiresAt,
-    };
+    return this.tokensFor(session, user, successor.token, em);
   }
 }
