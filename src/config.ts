@@ -20,6 +20,7 @@ import {
 export { ConfigError } from "./config-parsers.js";
 
 export type Environment = "development" | "production";
+export type LogFormat = "auto" | "json" | "pretty";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface Config {
@@ -29,6 +30,7 @@ export interface Config {
   databaseUrl: string;
   publicUrl: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   corsOrigins: string[];
   /** Proxies in front of authd that append to X-Forwarded-For; 0 trusts the header not at all. */
   trustedProxies: number;
@@ -131,6 +133,13 @@ export const variables: Variable<any>[] = [
     "info",
     "fatal, error, warn, info, debug, trace or silent.",
     oneOf("fatal", "error", "warn", "info", "debug", "trace", "silent"),
+  ),
+  v(
+    "AUTHD_LOG_FORMAT",
+    "logFormat",
+    "auto",
+    "json (one object per line), pretty (readable lines), or auto: pretty when stdout is a terminal, JSON otherwise.",
+    oneOf("auto", "json", "pretty"),
   ),
   v(
     "AUTHD_CORS_ORIGINS",
