@@ -155,7 +155,8 @@ function registerOutboxGauges(registry: Registry, deps: MetricsDeps): void {
   let readAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<void> | undefined;
   const read = async () => {
-    const rows = await deps.store.transaction((em) =>
+    // A plain read: on SQLite it runs on a reader connection, not in the queue of writes.
+    const rows = await deps.store.read((em) =>
       em.query(
         `SELECT status, CASE WHEN attempts > 0 THEN 1 ELSE 0 END AS retried, COUNT(*) AS n,
            MIN(created_at) AS oldest
