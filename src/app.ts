@@ -22,6 +22,7 @@ import { SessionCache } from "./domain/session-cache.js";
 import { Sessions } from "./domain/sessions.js";
 import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createMetrics, type Metrics } from "./metrics.js";
 import { openDatabase, openReaders } from "./store/data-source.js";
 import { HealthProbe } from "./store/health-probe.js";
 import { RevocationChannel } from "./store/revocation-channel.js";
@@ -54,6 +55,8 @@ export interface App {
   accounts: AccountDeps;
   /** The public signing keys, as served at /.well-known/jwks.json. */
   jwks(): Promise<{ keys: object[] }>;
+  /** Prometheus metrics (served only where AUTHD_METRICS_ADDR / AUTHD_METRICS_TOKEN say). */
+  metrics: Metrics;
   isHealthy(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -201,6 +204,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     afterReply,
   };
 
+  // ---- metrics (operations issue) ----
+  const metrics = createMetrics({ store, clock, logger });
+
   return {
     config,
     clock,
@@ -219,6 +225,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     hasher,
     accounts,
     jwks,
+    metrics,
     async isHealthy() {
       return health.isHealthy();
     },

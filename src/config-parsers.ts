@@ -76,3 +76,20 @@ export const origins: Parser<string[]> = (raw, name) => {
     origin === "*" ? origin : new URL(url("http:", "https:")(origin, name)).origin,
   );
 };
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** `host:port`, `[ipv6]:port` or an empty value (off). */
+export const optionalHostPort: Parser<HostPort | undefined> = (raw, name) => {
+  if (raw === "") return undefined;
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(raw);
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (!host || !Number.isInteger(port) || port > 65535) {
+    throw new ConfigError(name, `must be host:port (for example 127.0.0.1:9464), got "${raw}"`);
+  }
+  return { host, port };
+};

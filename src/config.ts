@@ -5,8 +5,10 @@ import {
   bool,
   ConfigError,
   databaseUrl,
+  type HostPort,
   int,
   oneOf,
+  optionalHostPort,
   optionalStr,
   optionalUrl,
   origins,
@@ -18,6 +20,7 @@ import {
 export { ConfigError } from "./config-parsers.js";
 
 export type Environment = "development" | "production";
+export type LogFormat = "auto" | "json" | "pretty";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface Config {
@@ -27,6 +30,7 @@ export interface Config {
   databaseUrl: string;
   publicUrl: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   corsOrigins: string[];
   /** Proxies in front of authd that append to X-Forwarded-For; 0 trusts the header not at all. */
   trustedProxies: number;
@@ -74,6 +78,10 @@ export interface Config {
   outboxPollIntervalMs: number;
   outboxMaxAttempts: number;
   totpIssuer: string;
+  /** Where a listener of its own serves /metrics; undefined: none. */
+  metricsAddr: HostPort | undefined;
+  /** Bearer token that opens /metrics on the main port; undefined: not served there. */
+  metricsToken: string | undefined;
 }
 
 interface Variable<K extends keyof Config> {
@@ -125,6 +133,13 @@ export const variables: Variable<any>[] = [
     "info",
     "fatal, error, warn, info, debug, trace or silent.",
     oneOf("fatal", "error", "warn", "info", "debug", "trace", "silent"),
+  ),
+  v(
+    "AUTHD_LOG_FORMAT",
+    "logFormat",
+    "auto",
+    "json (one object per line), pretty (readable lines), or auto: pretty when stdout is a terminal, JSON otherwise.",
+    oneOf("auto", "json", "pretty"),
   ),
   v(
     "AUTHD_CORS_ORIGINS",
@@ -403,6 +418,24 @@ export const variables: Variable<any>[] = [
       if (raw === "" || raw.length > 64 || raw.includes(":")) {
         throw new ConfigError(name, "must be 1 to 64 characters without a colon");
       }
+      return raw;
+    },
+  ),
+  v(
+    "AUTHD_METRICS_ADDR",
+    "metricsAddr",
+    "",
+    "host:port of a separate listener that serves Prometheus metrics at /metrics without a token, e.g. 127.0.0.1:9464 (keep it off public interfaces). Empty: no such listener.",
+    optionalHostPort,
+  ),
+  v(
+    "AUTHD_METRICS_TOKEN",
+    "metricsToken",
+    "",
+    "When set (16+ characters), the main port serves /metrics to requests with `Authorization: Bearer <token>` (compared in constant time). Empty: /metrics is not on the main port.",
+    (raw, name) => {
+      if (raw === "") return undefined;
+      if (raw.length < 16) throw new ConfigError(name, "must be at least 16 characters");
       return raw;
     },
   ),

@@ -1,5 +1,6 @@
 import { pino } from "pino";
-import type { LogLevel } from "./config.js";
+import pretty from "pino-pretty";
+import type { LogFormat, LogLevel } from "./config.js";
 
 export type Logger = pino.Logger;
 
@@ -32,4 +33,22 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     redact: { paths, censor: "[redacted]" },
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * Where the command line writes its log: one JSON object per line for log collectors, or, for a person
+ * at a terminal, one coloured line per event (`auto` picks by whether stdout is a terminal). Both are
+ * written synchronously, so the lines before a `process.exit` are not lost.
+ */
+export function consoleDestination(format: LogFormat): pino.DestinationStream {
+  const readable = format === "pretty" || (format === "auto" && process.stdout.isTTY === true);
+  if (!readable) return pino.destination({ dest: 1, sync: true });
+  return pretty({
+    destination: 1,
+    sync: true,
+    colorize: process.stdout.isTTY === true,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname,service",
+    singleLine: true,
+  });
 }

@@ -1,28 +1,50 @@
-#!/usr/bin/env -S npx tsx
-// The authd command line: `serve` (default) and `migrate`.
+#!/usr/bin/env node
+// The authd command line: `serve` (default), `migrate` and `keys rotate`. Installed as the `authd`
+// command from its compiled form (dist/src/main.js); `npm run dev` runs this source through tsx.
 import { createApp } from "./app.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
-import { createLogger } from "./logger.js";
-import { startServer } from "./server.js";
+import { consoleDestination, createLogger, type Logger } from "./logger.js";
+import { type RunningServer, startServer } from "./server.js";
 import { openDatabase } from "./store/data-source.js";
 import { Store } from "./store/store.js";
 
-const USAGE = `usage: authd [serve | migrate | keys rotate]
+const USAGE = `usage: authd [serve | migrate | keys rotate | help]
   serve        start the server (default)
   migrate      apply pending database migrations and exit
-  keys rotate  add a new signing key; the old one verifies until its tokens expire`;
+  keys rotate  add a new signing key; the old one verifies until its tokens expire
+  help         print this text
+
+Configuration comes from AUTHD_* environment variables (see docs/configuration.md).`;
+
+/** Stack traces point into src/*.ts rather than the compiled JavaScript. */
+process.setSourceMapsEnabled(true);
+
+/** One line each for what a person opens first, with URLs that work from this machine. */
+function logAddresses(logger: Logger, server: RunningServer): void {
+  // A wildcard listen address is not a place a browser can go; the loopback name is.
+  const base = server.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//localhost");
+  logger.info(`account app: ${base}/`);
+  logger.info(`JWKS: ${base}/.well-known/jwks.json`);
+  logger.info(`health check: ${base}/healthz`);
+  if (server.metricsUrl) logger.info(`metrics: ${server.metricsUrl}`);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command = "serve", ...rest] = argv;
+  if (command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, consoleDestination(config.logFormat));
   switch (command) {
     case "serve": {
       const app = await createApp(config, { logger });
       const server = await startServer(app, config.host, config.port);
       logger.info({ url: server.url, database: config.databaseUrl.split(":")[0] }, "authd listening");
+      logAddresses(logger, server);
       const stop = (signal: string) => {
         logger.info({ signal }, "shutting down");
         server.close().then(

@@ -17,11 +17,14 @@ import { serveWebPage } from "./http/web-pages.js";
 import { authenticationInterceptor } from "./interceptors/authentication.js";
 import { errorInterceptor } from "./interceptors/errors.js";
 import { loggingInterceptor } from "./interceptors/logging.js";
+import { serveMetricsRoute, startMetricsListener } from "./metrics-http.js";
 import { createRoutes } from "./routes.js";
 
 export interface RunningServer {
   port: number;
   url: string;
+  /** The separate metrics listener's URL, when AUTHD_METRICS_ADDR is set. */
+  metricsUrl?: string;
   /** Stops accepting connections, lets in-flight requests finish, then closes the app. */
   close(): Promise<void>;
 }
@@ -30,6 +33,8 @@ export function createHandler(app: App) {
   const rpc = createRpcHandler({
     routes: createRoutes(app),
     interceptors: [
+      // Outermost, so the counts see the code the client gets.
+      app.metrics.interceptor(),
       loggingInterceptor(app.logger),
       errorInterceptor(app.logger),
       authenticationInterceptor(app),
@@ -59,6 +64,7 @@ export function createHandler(app: App) {
   ) => {
     try {
       if (applyCors(app.config.corsOrigins, req, res)) return;
+      if (await serveMetricsRoute(app.metrics, app.config.metricsToken, req, res)) return;
       if (await serveHttpRoute(app, req, res)) return;
       if (serveWebPage(req, res)) return;
       rpc(req, res);
@@ -158,11 +164,21 @@ export async function startServer(app: App, host: string, port: number): Promise
   // headersTimeout and requestTimeout, and tracks connections for it, on 'listening'.
   h1.emit("listening");
   const actualPort = (server.address() as AddressInfo).port;
+  const metricsListener = app.config.metricsAddr
+    ? await startMetricsListener(app.metrics, app.config.metricsAddr, (err) =>
+        app.logger.error({ err: err instanceof Error ? err.message : String(err) }, "metrics scrape failed"),
+      ).catch((error: unknown) => {
+        server.close();
+        throw error;
+      })
+    : undefined;
   return {
     port: actualPort,
     url: `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`,
+    metricsUrl: metricsListener?.url,
     close() {
       closing ??= (async () => {
+        await metricsListener?.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // Stops h1's timeout timer (it was never listening, so the callback's error is expected).
         h1.close(() => undefined);

@@ -5,11 +5,12 @@ import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import path from "node:path";
+import { packageRoot } from "../package-root.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
 
-const WEB_DIR = path.resolve(import.meta.dirname, "..", "..", "web");
+const WEB_DIR = path.join(packageRoot, "web");
 
 /** Paths of the emailed links; each serves the same page, which picks its form by path. */
 const LINK_PAGES = new Set([

@@ -20,6 +20,8 @@ export const protocols: Protocol[] = ["connect", "grpc", "grpc-web"];
 
 export interface TestServer {
   url: string;
+  /** The separate metrics listener, when AUTHD_METRICS_ADDR is set. */
+  metricsUrl?: string;
   app: App;
   clock: ManualClock;
   dataDir: string;
@@ -62,6 +64,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 
   return {
     url: server.url,
+    metricsUrl: server.metricsUrl,
     app,
     clock,
     dataDir,
