@@ -202,6 +202,8 @@ describe("three replicas racing for the same single-use secret", () => {
     for (let round = 0; round < 3; round++) {
       const email = `register-race-${round}@example.com`;
       await racedOnAllReplicas((r) => r.auth.register({ email, password: PASSWORD }));
+      // Register creates the account after answering (after-reply.ts).
+      for (const r of replicas) await r.server.app.accounts.afterReply.settled();
       const users = await a.server.app.store.transaction((em) => em.findBy(UserEntity, { email }));
       expect(users).toHaveLength(1);
     }
