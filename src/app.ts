@@ -7,6 +7,7 @@ import { Outbox } from "./delivery/outbox.js";
 import { createSmsProvider } from "./delivery/sms.js";
 import { createTemplates, type Templates } from "./delivery/templates.js";
 import { AccessTokens } from "./domain/access-tokens.js";
+import { handleAccountWork } from "./domain/accounts/deferred.js";
 import type { AccountDeps } from "./domain/accounts/deps.js";
 import { AccountMail } from "./domain/accounts/mail.js";
 import { AfterReply } from "./domain/after-reply.js";
@@ -187,9 +188,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   closers.push(async () => clearInterval(purgeMfa));
 
   // ---- accounts (accounts issue) ----
-  const afterReply = new AfterReply(logger);
+  const afterReply = new AfterReply({ store, clock, logger });
   // Runs before the outbox and the store close (closers run in reverse), so no answered request loses its work.
-  closers.push(() => afterReply.settled());
+  closers.push(() => afterReply.stop());
   const accounts: AccountDeps = {
     config,
     clock,
@@ -203,6 +204,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     secondFactor,
     afterReply,
   };
+  handleAccountWork(accounts);
+  afterReply.start();
 
   // ---- metrics (operations issue) ----
   const metrics = createMetrics({ store, clock, logger });

@@ -2,31 +2,110 @@
 // Register must take the same time whether or not the address belongs to an account (ASVS 6.3.8),
 // and the known-account work (a token, an outbox row, an audit row, a new account) is exactly what
 // would tell them apart. So the request path does only what every request does (validation,
-// captcha, rate limits, the password hash), and the rest runs here, once the answer is on its way.
-// The answer is the same whatever happens here, so a failure is logged, never returned.
+// captcha, rate limits, the password hash, and recording the work: one insert), answers, and the
+// work runs here.
+//
+// The work is recorded before the answer, so an answer means it will be done even if the process
+// dies right after: a recorded row is claimed by deleting it, in the same transaction as the work,
+// so it is done exactly once whichever replica gets it; rows a crash left behind are picked up at
+// start and by a periodic sweep. A failure (a registration racing another for the same username)
+// is retried once at once, then by the sweep; it is logged without the error's properties.
+import { randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
+import { DeferredWorkEntity } from "../store/entities/deferred-work.js";
+import { findOneStrict } from "../store/guard.js";
+import type { Store } from "../store/store.js";
+
+/** Does one recorded piece of work inside the transaction that claims it. */
+export type DeferredHandler = (em: EntityManager, payload: unknown) => Promise<void>;
+
+export interface AfterReplyDeps {
+  store: Store;
+  clock: Clock;
+  logger: Pick<Logger, "error">;
+  /** Real-time interval of the sweep for work a crashed process left behind. */
+  sweepIntervalMs?: number;
+}
 
 export class AfterReply {
   private readonly pending = new Set<Promise<void>>();
+  private readonly handlers = new Map<string, DeferredHandler>();
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly logger: Pick<Logger, "error">) {}
+  constructor(private readonly deps: AfterReplyDeps) {}
 
-  /** Starts `work` on a later turn of the event loop; `what` names it in the log if it fails. */
-  run(what: string, work: () => Promise<void>): void {
-    const task = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(work)
-      // Only the error's name and first line: a database error carries the statement's parameters
-      // (an address, a password hash), which have no place in the log.
-      .catch((err: unknown) =>
-        this.logger.error({ task: what, error: describe(err) }, "work after the reply failed"),
-      )
-      .finally(() => this.pending.delete(task));
-    this.pending.add(task);
+  handle(kind: string, handler: DeferredHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /** Records the work (await it before answering), then does it once the answer is on its way. */
+  async defer(kind: string, payload: object): Promise<void> {
+    if (!this.handlers.has(kind)) throw new Error(`no handler for deferred work "${kind}"`);
+    const id = randomUUID();
+    const row = { id, kind, payload: JSON.stringify(payload), createdAt: this.deps.clock.now() };
+    await this.deps.store.transaction((em) => em.insert(DeferredWorkEntity, row));
+    this.run(kind, () => this.doOnce(id).catch(() => this.doOnce(id)));
+  }
+
+  /** Starts the sweep: now (work left by a crash) and then periodically. */
+  start(): void {
+    if (this.timer) return;
+    const sweep = () => this.run("sweep", () => this.sweep());
+    sweep();
+    this.timer = setInterval(sweep, this.deps.sweepIntervalMs ?? 30_000);
+    this.timer.unref();
   }
 
   /** Resolves once every task started so far, and any they started, has finished (shutdown, tests). */
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.settled();
+  }
+
+  /** Does every recorded piece of work still waiting (left by a crash, or by a failure). */
+  private async sweep(): Promise<void> {
+    const rows = await this.deps.store.transaction((em) =>
+      em.find(DeferredWorkEntity, { select: { id: true }, order: { createdAt: "ASC" }, take: 100 }),
+    );
+    for (const { id } of rows) {
+      // Another replica may be doing it right now: the claim decides, and a failure waits for the next sweep.
+      await this.doOnce(id).catch((err: unknown) => this.log("sweep", err));
+    }
+  }
+
+  /** The DELETE is the claim; it commits together with the work, or neither does. */
+  private async doOnce(id: string): Promise<void> {
+    await this.deps.store.transaction(async (em) => {
+      const row = await findOneStrict(em, DeferredWorkEntity, { id });
+      if (!row) return;
+      const claimed = await em.delete(DeferredWorkEntity, { id });
+      if (claimed.affected === 0) return;
+      const handler = this.handlers.get(row.kind);
+      if (!handler) throw new Error(`no handler for deferred work "${row.kind}"`);
+      await handler(em, JSON.parse(row.payload));
+    });
+  }
+
+  /** Starts `work` on a later turn of the event loop, so the answer goes out first. */
+  private run(what: string, work: () => Promise<void>): void {
+    const task = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((err: unknown) => this.log(what, err))
+      .finally(() => this.pending.delete(task));
+    this.pending.add(task);
+  }
+
+  // Only the error's name and first line: a database error carries the statement's parameters (an
+  // address, a password hash), which have no place in the log.
+  private log(what: string, err: unknown): void {
+    this.deps.logger.error({ task: what, error: describe(err) }, "work after the reply failed");
   }
 }
 

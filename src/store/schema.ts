@@ -2,6 +2,7 @@
 // with a later timestamp; migrations are never edited once landed.
 import { ApiKeyEntity } from "./entities/api-key.js";
 import { AuditEventEntity } from "./entities/audit-event.js";
+import { DeferredWorkEntity } from "./entities/deferred-work.js";
 import { mfaEntities } from "./entities/mfa.js";
 import { OneTimeTokenEntity } from "./entities/one-time-token.js";
 import { OutboxMessageEntity } from "./entities/outbox-message.js";
@@ -17,6 +18,7 @@ import { Mfa1764000003000 } from "./migrations/1764000003000-mfa.js";
 import { MfaRecoveryCodeHash1764000003001 } from "./migrations/1764000003001-mfa-recovery-code-hash.js";
 import { Accounts1764000004000 } from "./migrations/1764000004000-accounts.js";
 import { AccountForeignKeys1764000005300 } from "./migrations/1764000005300-account-foreign-keys.js";
+import { DeferredWork1764000005400 } from "./migrations/1764000005400-deferred-work.js";
 
 export const entities = [
   UserEntity,
@@ -28,6 +30,7 @@ export const entities = [
   OneTimeTokenEntity,
   OutboxMessageEntity,
   RateLimitEntity,
+  DeferredWorkEntity,
   ...mfaEntities,
 ];
 
@@ -39,4 +42,5 @@ export const migrations = [
   Mfa1764000003000,
   MfaRecoveryCodeHash1764000003001,
   AccountForeignKeys1764000005300,
+  DeferredWork1764000005400,
 ];

@@ -55,6 +55,10 @@ export async function confirmDeletion(deps: AccountDeps, token: string, _client:
     const row = await consumeToken(em, now, "delete", token);
     if (!row) throw invalidArgument("token", "is invalid, expired or already used");
     const user = await getUserOrThrow(em, row.userId);
+    // Revoked first, then erased: revoking is what tells the session and key caches (of every
+    // replica) that the credentials are gone.
+    await deps.sessions.revokeAll(em, user.id);
+    await deps.sessions.revokeApiKeys(em, user.id);
     await deps.mail.accountDeleted(em, user.email);
     // Revoke before erasing: revocation is what tells every replica's session cache (the rows
     // going away would not), so the access tokens stop working at once.

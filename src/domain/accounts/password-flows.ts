@@ -68,23 +68,29 @@ export async function requestPasswordReset(
   client: ClientInfo,
 ): Promise<void> {
   const email = await admitEmailRequest(deps, rawEmail, captchaToken, client);
-  const now = deps.clock.now();
   // The known-account work happens after the answer, so a known address is not slower to answer.
-  deps.afterReply.run("password reset request", () =>
-    deps.store.transaction(async (em) => {
-      const user = await findUserByEmail(em, email);
-      if (user?.status !== "active") return;
-      const { token, expiresAt } = await issueToken(
-        em,
-        now,
-        "reset_password",
-        user.id,
-        deps.config.passwordResetTtlSeconds,
-      );
-      await deps.mail.passwordReset(em, user.email, token, expiresAt - now);
-      await recordAudit(em, now, "password.reset_requested", user.id, client);
-    }),
-  );
+  await deps.afterReply.defer("password_reset", { email, now: deps.clock.now(), client } satisfies ResetWork);
+}
+
+/** What RequestPasswordReset leaves for after the reply (after-reply.ts). */
+export interface ResetWork {
+  email: string;
+  now: number;
+  client: ClientInfo;
+}
+
+export async function sendPasswordReset(
+  deps: AccountDeps,
+  em: EntityManager,
+  work: ResetWork,
+): Promise<void> {
+  const { email, now, client } = work;
+  const user = await findUserByEmail(em, email);
+  if (user?.status !== "active") return;
+  const ttl = deps.config.passwordResetTtlSeconds;
+  const { token, expiresAt } = await issueToken(em, now, "reset_password", user.id, ttl);
+  await deps.mail.passwordReset(em, user.email, token, expiresAt - now);
+  await recordAudit(em, now, "password.reset_requested", user.id, client);
 }
 
 export async function checkPasswordResetToken(deps: AccountDeps, token: string): Promise<boolean> {

@@ -12,7 +12,7 @@ import { consumeToken, issueToken } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
-import { findUserByEmail, isUniqueViolation } from "./users.js";
+import { findUserByEmail } from "./users.js";
 import {
   checkLanguage,
   checkMobile,
@@ -72,50 +72,47 @@ export async function register(deps: AccountDeps, input: RegisterInput, client: 
   await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
   // Every request pays for the hash, so a new and an existing address take the same time.
   const passwordHash = await deps.hasher.hash(input.password);
-  const now = deps.clock.now();
-  deps.afterReply.run("register", () =>
-    createAccount(deps, { email, username, profile, passwordHash }, now, client),
-  );
+  const work: RegisterWork = { email, username, profile, passwordHash, now: deps.clock.now(), client };
+  await deps.afterReply.defer("register", work);
 }
 
-interface NewAccount {
+/** What Register leaves for after the reply (after-reply.ts). */
+export interface RegisterWork {
   email: string;
   username: string | null;
   profile: Pick<UserEntity, "firstName" | "lastName" | "mobile" | "language" | "timezone">;
   passwordHash: string;
+  now: number;
+  client: ClientInfo;
 }
 
-async function createAccount(deps: AccountDeps, account: NewAccount, now: number, client: ClientInfo) {
-  const { email, username } = account;
-  try {
-    await deps.store.transaction(async (em) => {
-      if (await noticeOfConflict(deps, em, email, username)) return;
-      const user = em.create(UserEntity, {
-        id: randomUUID(),
-        email,
-        emailVerified: false,
-        username,
-        ...account.profile,
-        mobileVerified: false,
-        status: "active",
-        tenantId: null,
-        passwordHash: account.passwordHash,
-        failedLogins: 0,
-        lockedUntil: null,
-        createdAt: now,
-        updatedAt: now,
-      });
-      user.settings = {};
-      user.roles = [];
-      await em.save(user);
-      await sendVerification(deps, em, user.id, email, now);
-      await recordAudit(em, now, "user.registered", user.id, client);
-    });
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    // A concurrent registration took the email or the username between the check and the insert.
-    await deps.store.transaction((em) => noticeOfConflict(deps, em, email, username));
-  }
+/**
+ * Creates the account, or tells the mailbox why not. A registration racing another for the same
+ * email or username fails on the unique key here; its retry finds the conflict and sends the notice.
+ */
+export async function createAccount(deps: AccountDeps, em: EntityManager, work: RegisterWork): Promise<void> {
+  const { email, username, now, client } = work;
+  if (await noticeOfConflict(deps, em, email, username)) return;
+  const user = em.create(UserEntity, {
+    id: randomUUID(),
+    email,
+    emailVerified: false,
+    username,
+    ...work.profile,
+    mobileVerified: false,
+    status: "active",
+    tenantId: null,
+    passwordHash: work.passwordHash,
+    failedLogins: 0,
+    lockedUntil: null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  user.settings = {};
+  user.roles = [];
+  await em.save(user);
+  await sendVerification(deps, em, user.id, email, now);
+  await recordAudit(em, now, "user.registered", user.id, client);
 }
 
 /**
@@ -172,7 +169,7 @@ export async function resendVerification(
   client: ClientInfo,
 ): Promise<void> {
   const email = await admitEmailRequest(deps, rawEmail, captchaToken, client);
-  deps.afterReply.run("resend verification", () => issueVerification(deps, email));
+  await deps.afterReply.defer("resend_verification", { email, now: deps.clock.now() } satisfies ResendWork);
 }
 
 /**
@@ -209,13 +206,20 @@ async function sendVerification(
   await deps.mail.verifyEmail(em, email, token, expiresAt - now);
 }
 
-async function issueVerification(deps: AccountDeps, email: string): Promise<void> {
-  const now = deps.clock.now();
-  await deps.store.transaction(async (em) => {
-    const user = await findUserByEmail(em, email);
-    if (!user || user.emailVerified || user.status !== "active") return;
-    await sendVerification(deps, em, user.id, email, now);
-  });
+/** What ResendVerificationEmail leaves for after the reply. */
+export interface ResendWork {
+  email: string;
+  now: number;
+}
+
+export async function issueVerification(
+  deps: AccountDeps,
+  em: EntityManager,
+  work: ResendWork,
+): Promise<void> {
+  const user = await findUserByEmail(em, work.email);
+  if (!user || user.emailVerified || user.status !== "active") return;
+  await sendVerification(deps, em, user.id, work.email, work.now);
 }
 
 export async function checkEmail(deps: AccountDeps, rawEmail: string, client: ClientInfo): Promise<boolean> {
