@@ -15,6 +15,7 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
+import type { EntityManager } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService, TokenKind } from "../gen/authd/v1/session_pb.js";
@@ -197,6 +198,32 @@ describe("refused tokens", () => {
     await expectRefused(await sign({ jwk: await exportJWK(attacker.publicKey) }));
     await expectRefused(await sign({ jku: "https://evil.example/jwks.json" }));
     await expectRefused(await sign({ kid: "no-such-key" }));
+  });
+
+  it("tokens with made-up kids are refused without a database query each", async () => {
+    const { sessionId } = await signIn(server, userId);
+    const store = server.app.store;
+    const { read, transaction } = store;
+    let queries = 0;
+    store.read = <T>(work: (em: EntityManager) => Promise<T>) => {
+      queries++;
+      return read.call(store, work) as Promise<T>;
+    };
+    store.transaction = <T>(work: (em: EntityManager) => Promise<T>) => {
+      queries++;
+      return transaction.call(store, work) as Promise<T>;
+    };
+    try {
+      for (let i = 0; i < 40; i++) {
+        const forged = await signWithServerKey({ sid: sessionId }, { kid: `made-up-${i}` });
+        expect(await isActive(forged)).toBe(false);
+      }
+    } finally {
+      store.read = read;
+      store.transaction = transaction;
+    }
+    // At most one reload of the keys per second, whatever the number of unknown kids.
+    expect(queries).toBeLessThanOrEqual(5);
   });
 
   it("a token whose session was revoked, although its signature is still valid", async () => {
