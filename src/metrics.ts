@@ -4,6 +4,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Clock } from "./clock.js";
+import { DomainError } from "./domain/errors.js";
 import type { Logger } from "./logger.js";
 import type { Store } from "./store/store.js";
 
@@ -56,7 +57,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   });
   const signIns = new Counter({
     name: "authd_sign_ins_total",
-    help: "Login calls by outcome: success, mfa_required, wrong_password (unknown accounts included), locked, rate_limited, refused (unverified or deactivated), invalid_request, error.",
+    help: "Login calls by outcome: success, mfa_required, wrong_password (unknown accounts included), locked (the account was locked; answered like a wrong password), rate_limited (too many failures from the address), refused (unverified or deactivated), invalid_request, error.",
     labelNames: ["outcome"] as const,
     registers: [registry],
   });
@@ -99,16 +100,17 @@ function loginSuccessOutcome(message: unknown): SignInOutcome {
 }
 
 /**
- * The failure as the client saw it. A lock is told apart from the per-address limit by the answer's
- * text, the only place the handler level sees it; where the lock answers like a wrong password (so
- * it cannot be used as an oracle), it counts as wrong_password here too.
+ * The failure by its Connect code. A locked account answers exactly like a wrong password (so the
+ * lock is no oracle); the domain error behind the answer says which it was.
  */
 function loginFailureOutcome(error: ConnectError): SignInOutcome {
   switch (error.code) {
     case Code.Unauthenticated:
-      return "wrong_password";
+      return error.cause instanceof DomainError && error.cause.reason === "locked"
+        ? "locked"
+        : "wrong_password";
     case Code.ResourceExhausted:
-      return /\blocked\b/i.test(error.rawMessage) ? "locked" : "rate_limited";
+      return "rate_limited";
     case Code.FailedPrecondition:
     case Code.PermissionDenied:
       return "refused";

@@ -103,18 +103,21 @@ describe("/metrics on the main port", () => {
     );
     expect(await outcome("wrong_password")).toBe(2);
 
-    // A second failure locks bob (AUTHD_LOGIN_MAX_FAILURES=2); his right password then meets the lock.
+    // A second failure locks bob (AUTHD_LOGIN_MAX_FAILURES=2); his right password then meets the lock,
+    // answered like a wrong password but counted as locked.
     for (let i = 0; i < 2; i++) {
       await expectCode(
         h.auth.login({ identifier: "bob@example.com", password: "wrong password!" }),
         Code.Unauthenticated,
       );
     }
+    expect(await outcome("wrong_password")).toBe(4);
     await expectCode(
       h.auth.login({ identifier: "bob@example.com", password: PASSWORD }),
-      Code.ResourceExhausted,
+      Code.Unauthenticated,
     );
     expect(await outcome("locked")).toBe(1);
+    expect(await outcome("wrong_password")).toBe(4);
 
     const totp = await h.userWithTotp("cy@example.com");
     const res = await h.auth.login({ identifier: totp.email, password: PASSWORD });

@@ -11,6 +11,12 @@ export type ErrorKind =
   | "unimplemented";
 
 export class DomainError extends Error {
+  /**
+   * Why, in a word for the operator (metrics, logs), where the client's answer must not tell it: a
+   * locked account answers like a wrong password. Never sent to the client.
+   */
+  reason?: string;
+
   constructor(
     readonly kind: ErrorKind,
     message: string,

@@ -43,7 +43,9 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
   const user = attempt.user;
   if (!user || !passwordOk) {
     await recordFailure(deps, attempt, client, "wrong_password");
-    throw invalidCredentials();
+    const error = invalidCredentials();
+    error.reason = attempt.slot === "locked" ? "locked" : "wrong_password";
+    throw error;
   }
 
   // The password is right: from here on the answer may say what stands in the way.
