@@ -1,0 +1,29 @@
+// The configuration reference, rendered from the one list of variables in src/config.ts. The table is
+// padded the way Biome formats Markdown, so `npm run lint` leaves the generated file as it is.
+import { variables } from "../src/config.js";
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+const cell = (text: string) => text.replaceAll("|", "\\|");
+
+export function renderConfiguration(): string {
+  const rows = variables.map((v) => [
+    `\`${v.name}\``,
+    v.default ? `\`${cell(v.default)}\`` : "(empty)",
+    cell(v.description),
+  ]);
+  return `# Configuration
+
+<!-- Generated from src/config.ts by \`npm run docs\`: edit the descriptions there. -->
+
+Every setting is an environment variable, read once at start-up by \`src/config.ts\` (the only module
+that reads \`process.env\`). A bad value stops start-up with exit code 78 and a message naming the
+variable. \`AUTHD_ENV=production\` also requires \`AUTHD_SECRET\` and \`AUTHD_SMTP_URL\`.
+
+${table(["Variable", "Default", "What it does"], rows)}
+`;
+}
