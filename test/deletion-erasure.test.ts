@@ -24,7 +24,7 @@ import type { Store } from "../src/store/store.js";
 import { type AccountsHarness, PASSWORD, startAccountsHarness, tokenFrom } from "./helpers/accounts.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 
-/** Kept on purpose: the audit trail keeps the opaque account id (see README, "Deletion"). */
+/** Kept on purpose: the audit trail keeps the opaque account id (see docs/security.md, "Deletion"). */
 const KEPT_BY_DESIGN = new Set(["audit_events"]);
 
 async function tableNames(store: Store): Promise<string[]> {
