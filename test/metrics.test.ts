@@ -6,6 +6,7 @@ import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { OutboxMessageEntity } from "../src/store/entities/outbox-message.js";
 import { expectCode, PASSWORD } from "./helpers/accounts.js";
 import { type MfaHarness, startMfaHarness } from "./helpers/mfa.js";
+import { createTestDatabase } from "./helpers/postgres.js";
 import { startTestServer } from "./helpers/server.js";
 
 const TOKEN = "metrics-token-for-tests-0123456789";
@@ -169,6 +170,24 @@ describe("/metrics configuration", () => {
       expect((await fetch(url.replace("/metrics", "/healthz"))).status).toBe(404);
     } finally {
       await server.close();
+    }
+  });
+
+  it("reports the PostgreSQL pool and the outbox query there too", async () => {
+    const db = await createTestDatabase();
+    const server = await startTestServer({ AUTHD_DATABASE_URL: db.url, AUTHD_METRICS_ADDR: "127.0.0.1:0" });
+    try {
+      await server.client(Health, "grpc").check({});
+      const text = await (await fetch(server.metricsUrl as string)).text();
+      expect(sample(text, "authd_db_pool_connections", { state: "total" })).toBeGreaterThanOrEqual(1);
+      // The scrape's own outbox query may be the one waiting for a connection.
+      expect(sample(text, "authd_db_pool_connections", { state: "waiting" })).toBeGreaterThanOrEqual(0);
+      expect(sample(text, "authd_db_pool_max_connections")).toBeGreaterThanOrEqual(1);
+      expect(sample(text, "authd_outbox_messages", { state: "pending" })).toBe(0);
+      expect(sample(text, "authd_database_up")).toBe(1);
+    } finally {
+      await server.close();
+      await db.drop();
     }
   });
 
