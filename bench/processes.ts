@@ -22,10 +22,21 @@ export function spawnTs(
   nodeFlags: string[] = [],
   options: { discardStdout?: boolean } = {},
 ) {
+  return spawnNode(file, args, env, [...nodeFlags, "--import", "tsx"], options);
+}
+
+/** Runs a JavaScript file under Node (authd's compiled dist/, as `npm start` does). */
+export function spawnNode(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  nodeFlags: string[] = [],
+  options: { discardStdout?: boolean } = {},
+) {
   // A server's request log goes straight to /dev/null: piping it here would cost this process CPU
   // that the server and the load generator need.
   const stdout = options.discardStdout ? fs.openSync("/dev/null", "w") : "pipe";
-  return spawn(process.execPath, [...nodeFlags, "--import", "tsx", file, ...args], {
+  return spawn(process.execPath, [...nodeFlags, file, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", stdout, "pipe"],
   });

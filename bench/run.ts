@@ -7,6 +7,7 @@
 //   --only a,b           run only these phases (health, validate, user, refresh, login, register)
 //   --profile DIR        run authd under `node --cpu-prof` and keep its profiles in DIR
 //   --node-flags "..."   extra Node flags for authd (e.g. "--max-semi-space-size=4")
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http2 from "node:http2";
 import os from "node:os";
@@ -15,7 +16,16 @@ import { parseArgs } from "node:util";
 import argon2 from "argon2";
 import { fixedLoad, hasH2load, type Measurement, nodeLoad, summarize } from "./load.js";
 import { type Cluster, startCluster } from "./postgres.js";
-import { collect, cpuSeconds, firstLine, freePort, peakRssMiB, spawnTs, stop } from "./processes.js";
+import {
+  collect,
+  cpuSeconds,
+  firstLine,
+  freePort,
+  peakRssMiB,
+  spawnNode,
+  spawnTs,
+  stop,
+} from "./processes.js";
 import { formatReport, type Row, type RunInfo } from "./report.js";
 import { BENCH_PASSWORD, benchEmail, seedAccounts } from "./seed.js";
 
@@ -124,8 +134,9 @@ async function runAuthd(
     AUTHD_LOGIN_MAX_FAILURES_PER_IP: "100000",
     AUTHD_LOG_LEVEL: "info",
   };
-  const main = path.join(root, "src/main.ts");
-  await collect(spawnTs(main, ["migrate"], env));
+  // authd as `npm start` runs it: the compiled JavaScript in dist/ (built when the run starts).
+  const main = path.join(root, "dist/src/main.js");
+  await collect(spawnNode(main, ["migrate"], env));
   const seedStarted = performance.now();
   const hash = await argon2.hash(BENCH_PASSWORD, {
     type: argon2.argon2id,
@@ -140,7 +151,7 @@ async function runAuthd(
 
   const profileFlags = flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(flags.profile)}`] : [];
   const extraFlags = flags["node-flags"]?.split(" ").filter((f) => f !== "") ?? [];
-  const authd = spawnTs(main, ["serve"], env, [...profileFlags, ...extraFlags], { discardStdout: true });
+  const authd = spawnNode(main, ["serve"], env, [...profileFlags, ...extraFlags], { discardStdout: true });
   let stderr = "";
   authd.stderr?.on("data", (c: Buffer) => {
     stderr += c.toString();
@@ -267,6 +278,9 @@ async function main() {
   console.log(
     `authd benchmark: ${info.machine}; ${info.database}; load from ${info.loader}; load average ${info.load.toFixed(2)}`,
   );
+
+  console.log("building dist/ (npm run build:server)");
+  await collect(spawn("npm", ["run", "build:server"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] }));
 
   // Baselines, measured in this run: the bare server and raw argon2id.
   const bareServer = spawnTs(path.join(import.meta.dirname, "bare-server.ts"), []);

@@ -42,10 +42,13 @@ export class LastUseWriter {
     this.timer.unref();
   }
 
+  /** Stops the timer and writes what is left; a failure is logged, so shutdown goes on. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush();
+    await this.flush().catch((err: unknown) =>
+      this.logger?.warn({ err }, "writing session last use at shutdown failed"),
+    );
   }
 
   /** Writes every noted time; a time older than the stored one never overwrites it. */
