@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { App } from "../app.js";
+import { serveWebApp } from "./web-app.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
@@ -16,6 +17,7 @@ function sendJson(res: Res, status: number, body: unknown, cacheSeconds = 0): vo
 /** Answers the request if it is one of the plain HTTP routes; returns false otherwise. */
 export async function serveHttpRoute(app: App, req: Req, res: Res): Promise<boolean> {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
+  if (serveWebApp(app.config.publicUrl, req, res)) return true;
   const path = (req.url ?? "").split("?")[0];
   switch (path) {
     case "/healthz": {

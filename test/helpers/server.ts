@@ -42,7 +42,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const clock = new ManualClock();
   const config = loadConfig({ AUTHD_DATA_DIR: dataDir, AUTHD_PORT: "0", ...FAST_ENV, ...env });
   const app = await createApp(config, { clock });
-  const server = await startServer(app, "127.0.0.1", 0);
+  const server = await startServer(app, "127.0.0.1", config.port);
 
   const transport = (protocol: Protocol = "connect", headers: Record<string, string> = {}) => {
     const interceptors = [

@@ -1,0 +1,361 @@
+// The account app at `/`, walked through in headless Chromium (playwright-core) against a real authd
+// and a real SMTP server: sign up, verify from the emailed link, sign in, profile, sessions,
+// password, TOTP, recovery codes, sign out, sign in with the second factor, trusted devices, API
+// keys, deletion. Every screen is scanned with axe-core and photographed into a folder the test
+// prints.
+import fs from "node:fs";
+import net, { type AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Code } from "@connectrpc/connect";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { SessionService } from "../gen/authd/v1/session_pb.js";
+import { UserEntity } from "../src/store/entities/user.js";
+import { type AccountsHarness, expectCode, PASSWORD, startAccountsHarness } from "./helpers/accounts.js";
+import { appCode } from "./helpers/mfa.js";
+
+const CHROMIUM = process.env.AUTHD_TEST_CHROMIUM ?? "/usr/bin/chromium";
+const AXE = fs.readFileSync(path.resolve(import.meta.dirname, "../node_modules/axe-core/axe.min.js"), "utf8");
+const EMAIL = "walker@example.com";
+const NEW_PASSWORD = "a brand new passphrase";
+
+let h: AccountsHarness;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let shots: string;
+let shotCount = 0;
+/** Console errors (a CSP violation among them) seen in the page. */
+const consoleErrors: string[] = [];
+
+/** A port free right now, so AUTHD_PUBLIC_URL can name the origin the browser will use. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  // The session cookies are accepted only from the public origin, so it must be the page's own.
+  h = await startAccountsHarness({ AUTHD_PORT: String(port), AUTHD_PUBLIC_URL: `http://127.0.0.1:${port}` });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  context = await browser.newContext({ acceptDownloads: true });
+  page = await context.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error") consoleErrors.push(message.text());
+  });
+  shots = fs.mkdtempSync(path.join(os.tmpdir(), "authd-web-app-"));
+  console.log(`web app screenshots: ${shots}`);
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+/** Photographs the screen and checks it with axe-core (evaluated, since the page's CSP forbids inline scripts). */
+async function screen(name: string): Promise<void> {
+  shotCount += 1;
+  await page.screenshot({
+    path: path.join(shots, `${String(shotCount).padStart(2, "0")}-${name}.png`),
+    fullPage: true,
+  });
+  await page.evaluate(AXE);
+  // Strings, not functions: the test program has no DOM types.
+  const violations = await page.evaluate(`axe.run(document).then((result) =>
+    result.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(" ")) })))`);
+  expect(violations, `accessibility of ${name}`).toEqual([]);
+}
+
+/** What errorAt reads of an element (the test program has no DOM types). */
+interface ShownText {
+  classList: { contains(name: string): boolean };
+  hidden: boolean;
+  textContent: string | null;
+}
+
+/** The error shown next to a field: the visible part of the input's accessible description. */
+async function errorAt(label: string): Promise<string> {
+  const input = page.getByLabel(label, { exact: true });
+  await expect.poll(() => input.getAttribute("aria-invalid")).toBe("true");
+  return input.evaluate((el) =>
+    (el.getAttribute("aria-describedby") ?? "")
+      .split(" ")
+      .map((id: string): ShownText | null => el.ownerDocument.getElementById(id))
+      .filter((e: ShownText | null) => e?.classList.contains("field-error") && !e.hidden)
+      .map((e: ShownText | null) => e?.textContent)
+      .join(" "),
+  );
+}
+
+const linkFrom = (text: string, pathname: string) => {
+  const match = new RegExp(`https?://\\S+${pathname}\\?token=[A-Za-z0-9_%-]+`).exec(text);
+  if (!match) throw new Error(`no ${pathname} link in: ${text}`);
+  return match[0];
+};
+
+const code = () => appCode(totpSecret, h.server.clock.now());
+let totpSecret = "";
+
+describe("the account app, walked through in a browser", () => {
+  it("opens at / on the sign-in screen, with the strict headers", async () => {
+    const response = await page.goto(`${h.server.url}/`);
+    expect(response?.headers()["content-security-policy"]).toContain("script-src 'self'");
+    expect(response?.headers()["referrer-policy"]).toBe("strict-origin");
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    await screen("sign-in");
+  });
+
+  it("signs up, with a refused password shown at its field", async () => {
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByRole("heading", { name: "Create an account" }).waitFor();
+    await screen("sign-up");
+    await page.getByLabel("Email").fill(EMAIL);
+    await page.getByLabel("Password", { exact: true }).fill("password1234");
+    await page.getByRole("button", { name: "Create account" }).click();
+    expect(await errorAt("Password")).toContain("is too common");
+    await screen("sign-up-error");
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByText(`We sent a verification link to ${EMAIL}`).waitFor();
+    await screen("sign-up-done");
+  });
+
+  it("verifies the address from the link in the email", async () => {
+    const mail = await h.mailTo(EMAIL, /verify/i);
+    await page.goto(linkFrom(mail.text, "/verify-email"));
+    await page.getByRole("heading", { name: "Verify your email address" }).waitFor();
+    expect(page.url()).toBe(`${h.server.url}/verify-email`);
+    await screen("verify-email");
+    await page.getByRole("button", { name: "Verify my email" }).click();
+    await page.getByText("Your email address is verified").waitFor();
+    await page.getByRole("link", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  });
+
+  it("shows a wrong password at the password field, then signs in with the keyboard", async () => {
+    await page.getByLabel("Email or username").fill(EMAIL);
+    await page.getByLabel("Password").fill("not my password at all");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    expect(await errorAt("Password")).toContain("invalid credentials");
+    await expect.poll(() => page.evaluate("document.activeElement.id")).toMatch(/password/);
+    await screen("sign-in-wrong-password");
+    await page.getByLabel("Password").fill("");
+    await page.getByLabel("Password").pressSequentially(PASSWORD);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Profile" }).waitFor();
+    await screen("profile");
+  });
+
+  it("keeps the session in HttpOnly cookies: nothing in storage a script can read", async () => {
+    const stored = await page.evaluate(
+      "({ local: localStorage.length, session: sessionStorage.length, cookies: document.cookie })",
+    );
+    expect(stored).toEqual({ local: 0, session: 0, cookies: "" });
+    const cookies = await context.cookies();
+    expect(cookies.map((c) => c.name).sort()).toEqual(["authd_access", "authd_refresh"]);
+    expect(cookies.every((c) => c.httpOnly)).toBe(true);
+  });
+
+  it("changes the profile", async () => {
+    await page.getByLabel("First name").fill("Walker");
+    await page.getByRole("button", { name: "Save profile" }).click();
+    await page.getByText("Saved.").waitFor();
+    const user = await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email: EMAIL }));
+    expect(user?.firstName).toBe("Walker");
+  });
+
+  it("lists the sessions, signs one other out, then all the others", async () => {
+    const others = [await h.login(EMAIL), await h.login(EMAIL), await h.login(EMAIL)];
+    await page.getByRole("link", { name: "Sessions" }).click();
+    await page.getByRole("heading", { name: "Sessions" }).waitFor();
+    await page.getByText("This session").waitFor();
+    expect(await page.locator("tbody tr").count()).toBe(4);
+    await screen("sessions");
+    // The other sessions signed in from Node: newest first, so the first button ends others[2].
+    await page
+      .getByRole("button", { name: /^Sign out .*127\.0\.0\.1/ })
+      .first()
+      .click();
+    await page.getByText(/^Signed out /).waitFor();
+    expect(await page.locator("tbody tr").count()).toBe(3);
+    const stillActive = async () =>
+      Promise.all(
+        others.map((o) =>
+          h.auth.refresh({ refreshToken: o.refreshToken }).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+    expect(await stillActive()).toEqual([true, true, false]);
+    await page.getByRole("button", { name: "Sign out all other sessions" }).click();
+    await page.getByText("Signed out 2 other sessions.").waitFor();
+    expect(await page.locator("tbody tr").count()).toBe(1);
+    await screen("sessions-others-ended");
+    await expectCode(h.auth.refresh({ refreshToken: others[0]!.refreshToken }), Code.Unauthenticated);
+  });
+
+  it("changes the password, the wrong current one shown at its field", async () => {
+    await page.getByRole("link", { name: "Password" }).click();
+    await page.getByLabel("Current password").fill("not my password at all");
+    await page.getByLabel("New password").fill(NEW_PASSWORD);
+    await page.getByLabel("Type it again").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Change password" }).click();
+    expect(await errorAt("Current password")).toContain("the password is not correct");
+    await screen("password-wrong");
+    await page.getByLabel("Current password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByText("Your password is changed.").waitFor();
+    await screen("password-changed");
+  });
+
+  it("adds an authenticator app from its QR code and a code computed from its key", async () => {
+    await page.getByRole("link", { name: "Second factors" }).click();
+    await page.getByText("No second factor yet").waitFor();
+    await screen("factors");
+    await page.getByRole("button", { name: "Add: Authenticator app" }).click();
+    await page.getByLabel("Current password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Start adding Authenticator app" }).click();
+    const qr = page.getByRole("img", { name: "QR code of your authenticator key" });
+    await qr.waitFor();
+    expect(await qr.getAttribute("src")).toMatch(/^data:image\/svg\+xml/);
+    expect(
+      await qr.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBeGreaterThan(0);
+    totpSecret = (await page.locator("#totp-secret").textContent()) ?? "";
+    expect(totpSecret).toMatch(/^[A-Z2-7]{32}$/);
+    await screen("totp-qr");
+    await page.getByLabel("Code", { exact: true }).fill("000000");
+    await page.getByRole("button", { name: "Confirm", exact: true }).click();
+    expect(await errorAt("Code")).toMatch(/code/);
+    await page.getByLabel("Code", { exact: true }).fill(code());
+    await page.getByRole("button", { name: "Confirm", exact: true }).click();
+    await page.getByText("Authenticator app is active").waitFor();
+    await page.getByRole("cell", { name: "Active" }).waitFor();
+    await screen("totp-active");
+  });
+
+  it("creates recovery codes and downloads them", async () => {
+    await page.getByRole("button", { name: "Add: Recovery codes" }).click();
+    await page.getByLabel("Current password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Start adding Recovery codes" }).click();
+    // Adding a factor to an account that has one asks for a fresh code first (StepUp), where authd
+    // requires it.
+    const stepUp = page.getByRole("heading", { name: "Confirm it is you" });
+    const codes = page.getByRole("list", { name: "Recovery codes" });
+    await Promise.race([stepUp.waitFor(), codes.waitFor()]);
+    if (await stepUp.isVisible()) {
+      h.server.clock.advanceSeconds(30);
+      await page.getByLabel("Code", { exact: true }).fill(code());
+      await page.getByRole("button", { name: "Confirm it is you" }).click();
+      await page.getByText("Now try the change again").waitFor();
+      await page.getByRole("button", { name: "Start adding Recovery codes" }).click();
+    }
+    await codes.waitFor();
+    const shown = await codes.getByRole("listitem").allTextContents();
+    expect(shown).toHaveLength(10);
+    await screen("recovery-codes");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Download the codes" }).click(),
+    ]);
+    const text = fs.readFileSync((await download.path()) ?? "", "utf8");
+    for (const c of shown) expect(text).toContain(c);
+  });
+
+  it("signs out, then signs in with the second factor and remembers the device", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(await context.cookies()).toEqual([]);
+    await page.getByLabel("Email or username").fill(EMAIL);
+    await page.getByLabel("Password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Second factor" }).waitFor();
+    await page.getByLabel("Authenticator app").check();
+    await screen("second-factor");
+    h.server.clock.advanceSeconds(30);
+    await page.getByLabel("Code", { exact: true }).fill(code());
+    await page.getByLabel("Remember this device").check();
+    await page.getByRole("button", { name: "Verify" }).click();
+    await page.getByRole("heading", { name: "Profile" }).waitFor();
+  });
+
+  it("lists the trusted device and forgets it", async () => {
+    await page.getByRole("link", { name: "Trusted devices" }).click();
+    const forget = page.getByRole("button", { name: /^Forget Chrome on Linux/ });
+    await forget.waitFor();
+    await screen("trusted-devices");
+    await forget.click();
+    await page.getByText("No trusted devices.").waitFor();
+  });
+
+  it("creates an API key with a scope, shows it once, and revokes it", async () => {
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByRole("heading", { name: "API keys" }).waitFor();
+    await page.getByLabel("Name").fill("backup script");
+    await page.getByLabel("Read the profile (profile:read)").check();
+    await page.getByLabel("Current password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Create API key" }).click();
+    const secret = (await page.locator("#api-key-secret").textContent()) ?? "";
+    expect(secret).toMatch(/^authd_/);
+    await screen("api-key-created");
+    const asKey = h.server.client(AuthService, "connect", { "x-api-key": secret });
+    expect((await asKey.getCurrentUser({})).user?.email).toBe(EMAIL);
+    await expectCode(
+      h.server.client(SessionService, "connect", { "x-api-key": secret }).listSessions({}),
+      Code.PermissionDenied,
+    );
+    await page.reload();
+    await page.getByRole("cell", { name: "backup script", exact: true }).waitFor();
+    expect(await page.getByText(secret).count()).toBe(0);
+    await page.getByRole("button", { name: "Revoke backup script" }).click();
+    await page.getByText("is revoked").waitFor();
+    await screen("api-key-revoked");
+    await expectCode(asKey.getCurrentUser({}), Code.Unauthenticated);
+  });
+
+  it("deletes the account through the emailed confirmation", async () => {
+    await page.getByRole("link", { name: "Close account" }).click();
+    await page.getByRole("heading", { name: "Close your account" }).waitFor();
+    await screen("close-account");
+    await page
+      .getByRole("form", { name: "Delete the account" })
+      .getByLabel("Current password")
+      .fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Email me a deletion link" }).click();
+    await page.getByText("Open it to confirm the deletion").waitFor();
+    const mail = await h.mailTo(EMAIL, /delet/i);
+    await page.goto(linkFrom(mail.text, "/confirm-deletion"));
+    await page.getByRole("button", { name: "Delete my account permanently" }).click();
+    await page.getByText("Your account is deleted.").waitFor();
+    await screen("deleted");
+    expect(
+      await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email: EMAIL })),
+    ).toBeNull();
+  });
+
+  it("logged no error in the page (a CSP violation would show here)", () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});

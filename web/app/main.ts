@@ -1,0 +1,73 @@
+// The account app: one module per screen, wired to paths here.
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { User } from "../../gen/authd/v1/common_pb.js";
+import { auth } from "./client.js";
+import { createRouter, type Screen } from "./router.js";
+import { apiKeysScreen } from "./screens/api-keys.js";
+import { closeAccountScreen } from "./screens/close-account.js";
+import { devicesScreen } from "./screens/devices.js";
+import { factorsScreen } from "./screens/factors.js";
+import { forgotPasswordScreen } from "./screens/forgot-password.js";
+import { linkScreens } from "./screens/links.js";
+import { passwordScreen } from "./screens/password.js";
+import { profileScreen } from "./screens/profile.js";
+import { sessionsScreen } from "./screens/sessions.js";
+import { signInScreen } from "./screens/sign-in.js";
+import { signUpScreen } from "./screens/sign-up.js";
+
+const routes: Record<string, Screen> = {
+  "/sign-in": signInScreen,
+  "/sign-up": signUpScreen,
+  "/forgot-password": forgotPasswordScreen,
+  ...linkScreens,
+  "/account": profileScreen,
+  "/account/password": passwordScreen,
+  "/account/factors": factorsScreen,
+  "/account/sessions": sessionsScreen,
+  "/account/api-keys": apiKeysScreen,
+  "/account/devices": devicesScreen,
+  "/account/close": closeAccountScreen,
+};
+
+async function currentUser(): Promise<User | undefined> {
+  try {
+    return (await auth.getCurrentUser({})).user;
+  } catch (error) {
+    const code = ConnectError.from(error).code;
+    if (code === Code.Unauthenticated || code === Code.PermissionDenied) return undefined;
+    throw error;
+  }
+}
+
+const nav = document.getElementById("nav")!;
+const router = createRouter({
+  routes,
+  main: document.getElementById("app")!,
+  currentUser,
+  onNavigate(user, path) {
+    nav.hidden = !user;
+    for (const link of nav.querySelectorAll("a")) {
+      if (link.getAttribute("href") === path) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+  },
+});
+
+document.getElementById("sign-out")!.addEventListener("click", async () => {
+  await auth.logout({}).catch(() => undefined);
+  router.go("/sign-in");
+});
+
+// The session cookies only work on authd's public origin (AUTHD_PUBLIC_URL): say so elsewhere.
+const publicOrigin = document.querySelector<HTMLMetaElement>("meta[name='authd-public-origin']")?.content;
+if (publicOrigin && publicOrigin !== location.origin) {
+  const warning = document.getElementById("origin-warning")!;
+  warning.append(
+    "Signing in works only at authd's public address, ",
+    Object.assign(document.createElement("a"), { href: publicOrigin, textContent: publicOrigin }),
+    " (AUTHD_PUBLIC_URL).",
+  );
+  warning.hidden = false;
+}
+
+router.start();

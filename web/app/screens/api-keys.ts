@@ -1,0 +1,136 @@
+// API keys: create one with its scopes (shown once, to copy), list them, revoke one.
+import type { ApiKey } from "../../../gen/authd/v1/session_pb.js";
+import { sessions } from "../client.js";
+import { errorMessage, form, h, statusLine, when } from "../dom.js";
+import { heading, type Screen } from "../router.js";
+
+/** The scopes authd knows (src/domain/api-keys.ts API_KEY_SCOPES). */
+const SCOPES: [string, string][] = [
+  ["profile:read", "Read the profile"],
+  ["profile:write", "Change the profile"],
+  ["sessions:read", "List the sessions"],
+  ["sessions:write", "Sign sessions out"],
+];
+
+export const apiKeysScreen: Screen = {
+  title: "API keys",
+  private: true,
+  async render({ main }) {
+    const status = statusLine();
+    const list = h("div");
+    const created = h("div");
+    const f = form({
+      label: "Create an API key",
+      fields: [
+        {
+          name: "name",
+          label: "Name",
+          required: true,
+          maxlength: "100",
+          hint: "To recognise the key later.",
+        },
+        ...SCOPES.map(([scope, label]) => ({
+          name: scope.replace(":", "_"),
+          label: `${label} (${scope})`,
+          type: "checkbox",
+        })),
+        {
+          name: "password",
+          label: "Current password",
+          type: "password",
+          autocomplete: "current-password",
+          required: true,
+        },
+      ],
+      submit: "Create API key",
+      async onSubmit(v, handle) {
+        const scopes = SCOPES.map(([s]) => s).filter((s) => v.checked[s.replace(":", "_")]);
+        const res = await sessions.createApiKey({ name: v.name, scopes, password: v.password });
+        handle.element.reset();
+        created.replaceChildren(shownOnce(res.secret));
+        created.querySelector("button")?.focus();
+        await refresh();
+      },
+    });
+    // Scope errors name the repeated field "scopes"; show them before the checkboxes.
+    main.append(heading("API keys"), list, status, h("h2", {}, "Create an API key"), f.element, created);
+    const refresh = async () => {
+      list.replaceChildren(table((await sessions.listApiKeys({})).apiKeys, revoke));
+    };
+    const revoke = async (key: ApiKey) => {
+      try {
+        await sessions.revokeApiKey({ apiKeyId: key.id });
+        await refresh();
+        status.say(`The key “${key.name}” is revoked.`);
+      } catch (error) {
+        status.say(errorMessage(error), "error");
+      }
+    };
+    await refresh().catch((error) => status.say(errorMessage(error), "error"));
+  },
+};
+
+function shownOnce(secret: string): HTMLElement {
+  const copy = h("button", { type: "button" }, "Copy the key");
+  const said = h("p", { role: "status" });
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      said.textContent = "Copied.";
+    } catch {
+      said.textContent = "Copying is not allowed here: select the key and copy it by hand.";
+    }
+  });
+  return h(
+    "section",
+    { "aria-labelledby": "new-key", class: "notice" },
+    h("h2", { id: "new-key" }, "Your new API key"),
+    h("p", {}, "Copy it now: it is shown only this once."),
+    h("p", {}, h("code", { id: "api-key-secret" }, secret)),
+    copy,
+    said,
+  );
+}
+
+function table(keys: ApiKey[], revoke: (key: ApiKey) => void): HTMLElement {
+  if (keys.length === 0) return h("p", {}, "No API keys.");
+  const body = h("tbody");
+  for (const key of keys) {
+    let action: Node = h("span", {}, `Revoked ${when(key.revokeTime)}`);
+    if (!key.revokeTime) {
+      const button = h(
+        "button",
+        { type: "button", class: "danger", "aria-label": `Revoke ${key.name}` },
+        "Revoke",
+      );
+      button.addEventListener("click", () => revoke(key));
+      action = button;
+    }
+    body.append(
+      h(
+        "tr",
+        {},
+        h("td", {}, key.name),
+        h("td", {}, h("code", {}, `${key.prefix}…`)),
+        h("td", {}, key.scopes.join(", ")),
+        h("td", {}, when(key.lastUsedTime)),
+        h("td", {}, action),
+      ),
+    );
+  }
+  return h(
+    "table",
+    {},
+    h("caption", { class: "visually-hidden" }, "Your API keys"),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ...["Name", "Key", "Scopes", "Last used", "Action"].map((t) => h("th", { scope: "col" }, t)),
+      ),
+    ),
+    body,
+  );
+}

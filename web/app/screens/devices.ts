@@ -1,0 +1,76 @@
+// Trusted devices: those that skip the second factor ("remember this device"); forget any of them.
+import type { TrustedDevice } from "../../../gen/authd/v1/mfa_pb.js";
+import { mfa } from "../client.js";
+import { errorMessage, h, statusLine, when } from "../dom.js";
+import { heading, type Screen } from "../router.js";
+import { describeDevice } from "./sessions.js";
+
+export const devicesScreen: Screen = {
+  title: "Trusted devices",
+  private: true,
+  async render({ main }) {
+    const status = statusLine();
+    const list = h("div");
+    main.append(
+      heading("Trusted devices"),
+      h("p", {}, "These devices skip the second factor. The password is still asked."),
+      list,
+      status,
+    );
+    const refresh = async () => {
+      list.replaceChildren(table((await mfa.listTrustedDevices({})).devices, forget));
+    };
+    const forget = async (d: TrustedDevice) => {
+      try {
+        await mfa.revokeTrustedDevice({ deviceId: d.id });
+        await refresh();
+        status.say(`${describeDevice(d.userAgent)} is no longer trusted.`);
+      } catch (error) {
+        status.say(errorMessage(error), "error");
+      }
+    };
+    await refresh().catch((error) => status.say(errorMessage(error), "error"));
+  },
+};
+
+function table(devices: TrustedDevice[], forget: (d: TrustedDevice) => void): HTMLElement {
+  if (devices.length === 0) return h("p", {}, "No trusted devices.");
+  const body = h("tbody");
+  for (const d of devices) {
+    const device = describeDevice(d.userAgent);
+    const button = h(
+      "button",
+      { type: "button", class: "danger", "aria-label": `Forget ${device}, ${d.ipAddress}` },
+      "Forget",
+    );
+    button.addEventListener("click", () => forget(d));
+    body.append(
+      h(
+        "tr",
+        {},
+        h("td", {}, device),
+        h("td", {}, d.ipAddress || "—"),
+        h("td", {}, when(d.createTime)),
+        h("td", {}, when(d.expireTime)),
+        h("td", {}, button),
+      ),
+    );
+  }
+  return h(
+    "table",
+    {},
+    h("caption", { class: "visually-hidden" }, "Your trusted devices"),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ...["Device", "Place (IP address)", "Trusted since", "Trusted until", "Action"].map((t) =>
+          h("th", { scope: "col" }, t),
+        ),
+      ),
+    ),
+    body,
+  );
+}

@@ -1,0 +1,299 @@
+// Second factors: the list, adding one (authenticator app with its QR code, text message, email,
+// recovery codes to download), removing one. Every factor change asks for the account password;
+// when the account already has a factor, authd also asks for a recent code from it (StepUp).
+
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type {
+  CreateAuthenticatorRequestSchema,
+  VerifyAuthenticatorRequestSchema,
+} from "../../../gen/authd/v1/mfa_pb.js";
+import { type Authenticator, AuthenticatorType } from "../../../gen/authd/v1/mfa_pb.js";
+import { mfa } from "../client.js";
+import { errorMessage, type FieldSpec, form, h, statusLine, when } from "../dom.js";
+import { heading, type Screen } from "../router.js";
+import { factorName } from "./sign-in.js";
+
+type Status = ReturnType<typeof statusLine>;
+
+const PASSWORD: FieldSpec = {
+  name: "current_password",
+  label: "Current password",
+  type: "password",
+  autocomplete: "current-password",
+  required: true,
+};
+
+const needsStepUp = (error: unknown) => {
+  const e = ConnectError.from(error);
+  return e.code === Code.PermissionDenied && /StepUp/.test(e.rawMessage);
+};
+
+export const factorsScreen: Screen = {
+  title: "Second factors",
+  private: true,
+  async render({ main }) {
+    const status = statusLine();
+    const list = h("section", { "aria-labelledby": "factors-list" });
+    const work = h("section", { "aria-labelledby": "factors-add" });
+    const stepUpBox = h("div");
+    main.append(heading("Second factors"), status, list, stepUpBox, work);
+
+    let factors: Authenticator[] = [];
+    const refresh = async () => {
+      factors = (await mfa.listAuthenticators({})).authenticators;
+      list.replaceChildren(h("h2", { id: "factors-list" }, "Your factors"), factorTable(factors, remove));
+    };
+
+    /** Runs a factor change; when authd wants a recent second factor first, asks for it. */
+    const guarded = async (change: () => Promise<void>) => {
+      try {
+        await change();
+      } catch (error) {
+        if (!needsStepUp(error)) throw error;
+        stepUpBox.replaceChildren(
+          stepUpForm(
+            factors.filter((f) => f.active),
+            status,
+            stepUpBox,
+          ),
+        );
+        stepUpBox.querySelector("input")?.focus();
+        throw new ConnectError(
+          "confirm with a code from one of your factors first, then try again",
+          Code.PermissionDenied,
+        );
+      }
+    };
+
+    const remove = (a: Authenticator, row: HTMLElement) => {
+      const f = form({
+        label: `Remove ${factorName(a)}`,
+        fields: [
+          PASSWORD,
+          { name: "sign_out_others", label: "Sign out my other sessions", type: "checkbox" },
+        ],
+        submit: `Remove ${factorName(a)}`,
+        danger: true,
+        async onSubmit(v) {
+          await mfa.deleteAuthenticator({
+            authenticatorId: a.id,
+            proof: { case: "password", value: v.current_password ?? "" },
+            signOutOtherSessions: v.checked.sign_out_others,
+          });
+          await refresh();
+          status.say(`${factorName(a)} is removed.`);
+        },
+      });
+      row.after(f.element);
+      f.input("current_password").focus();
+    };
+
+    const adders: [string, AuthenticatorType, FieldSpec[]][] = [
+      ["Authenticator app", AuthenticatorType.TOTP, []],
+      [
+        "Text message",
+        AuthenticatorType.SMS,
+        [
+          {
+            name: "mobile",
+            label: "Mobile number",
+            type: "tel",
+            autocomplete: "tel",
+            required: true,
+            hint: "For example +447700900123.",
+          },
+        ],
+      ],
+      ["Email", AuthenticatorType.EMAIL, []],
+      ["Recovery codes", AuthenticatorType.RECOVERY_CODES, []],
+    ];
+    const menu = h("ul", { class: "actions" });
+    for (const [label, type, extra] of adders) {
+      const button = h("button", { type: "button", class: "secondary" }, `Add: ${label}`);
+      button.addEventListener("click", () => {
+        const f = form({
+          label: `Add ${label}`,
+          fields: [...extra, PASSWORD],
+          submit: `Start adding ${label}`,
+          async onSubmit(v) {
+            const password = v.current_password ?? "";
+            // current_password: the contract's re-authentication for factor changes.
+            const req: MessageInitShape<typeof CreateAuthenticatorRequestSchema> & {
+              currentPassword: string;
+            } = {
+              type,
+              mobile: v.mobile ?? "",
+              currentPassword: password,
+            };
+            await guarded(async () => {
+              const created = await mfa.createAuthenticator(req);
+              work.replaceChildren(
+                h("h2", { id: "factors-add" }, `Add ${label}`),
+                ...enrolment(created, password, status, refresh),
+              );
+              work.querySelector<HTMLElement>("input, a[download]")?.focus();
+            });
+            await refresh();
+          },
+        });
+        work.replaceChildren(h("h2", { id: "factors-add" }, `Add ${label}`), f.element);
+        f.input(extra[0]?.name ?? "current_password").focus();
+      });
+      menu.append(h("li", {}, button));
+    }
+    const addSection = h(
+      "section",
+      { "aria-labelledby": "factors-new" },
+      h("h2", { id: "factors-new" }, "Add a factor"),
+      menu,
+    );
+    work.before(addSection);
+    try {
+      await refresh();
+    } catch (error) {
+      status.say(errorMessage(error), "error");
+    }
+  },
+};
+
+function factorTable(
+  factors: Authenticator[],
+  remove: (a: Authenticator, row: HTMLElement) => void,
+): HTMLElement {
+  if (factors.length === 0) return h("p", {}, "No second factor yet: sign-in asks only for your password.");
+  const body = h("tbody");
+  for (const a of factors) {
+    const button = h("button", { type: "button", class: "danger" }, "Remove");
+    button.setAttribute("aria-label", `Remove ${factorName(a)}`);
+    const row = h(
+      "tr",
+      {},
+      h("td", {}, factorName(a)),
+      h("td", {}, a.active ? "Active" : "Waiting for its first code"),
+      h("td", {}, a.type === AuthenticatorType.RECOVERY_CODES ? `${a.remainingCodes} codes left` : ""),
+      h("td", {}, when(a.lastUsedTime)),
+      h("td", {}, button),
+    );
+    button.addEventListener("click", () => remove(a, row));
+    body.append(row);
+  }
+  return h(
+    "table",
+    {},
+    h("caption", { class: "visually-hidden" }, "Your second factors"),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ...["Factor", "State", "Details", "Last used", "Action"].map((t) => h("th", { scope: "col" }, t)),
+      ),
+    ),
+    body,
+  );
+}
+
+/** What finishing an enrolment takes: scan and confirm a code, or save the recovery codes. */
+function enrolment(
+  created: Awaited<ReturnType<typeof mfa.createAuthenticator>>,
+  password: string,
+  status: Status,
+  refresh: () => Promise<void>,
+): Node[] {
+  const a = created.authenticator;
+  if (!a) return [];
+  if (a.type === AuthenticatorType.RECOVERY_CODES) {
+    const text = `authd recovery codes\nEach code works once.\n\n${created.recoveryCodes.join("\n")}\n`;
+    const download = h(
+      "a",
+      {
+        href: URL.createObjectURL(new Blob([text], { type: "text/plain" })),
+        download: "authd-recovery-codes.txt",
+        class: "button",
+      },
+      "Download the codes",
+    );
+    status.say("Your recovery codes are ready. They are shown only now.");
+    return [
+      h(
+        "p",
+        {},
+        "Keep these codes somewhere safe. Each one signs you in once if you lose your other factors.",
+      ),
+      h(
+        "ul",
+        { class: "codes", "aria-label": "Recovery codes" },
+        ...created.recoveryCodes.map((c) => h("li", {}, h("code", {}, c))),
+      ),
+      download,
+    ];
+  }
+  const intro: Node[] = [];
+  if (a.type === AuthenticatorType.TOTP) {
+    intro.push(
+      h("p", {}, "Scan this QR code with your authenticator app, or type the key below into it."),
+      h("img", {
+        src: created.totpQrCode,
+        alt: "QR code of your authenticator key",
+        class: "qr",
+        width: "200",
+        height: "200",
+      }),
+      h("p", {}, "Key: ", h("code", { id: "totp-secret" }, created.totpSecret)),
+    );
+  } else {
+    intro.push(h("p", {}, `We sent a code to ${a.destinationHint}.`));
+  }
+  const f = form({
+    label: "Confirm the new factor",
+    fields: [
+      { name: "code", label: "Code", autocomplete: "one-time-code", required: true },
+      { name: "sign_out_others", label: "Sign out my other sessions", type: "checkbox" },
+    ],
+    submit: "Confirm",
+    errorField: (e) => (/code/.test(e.rawMessage) ? "code" : undefined),
+    async onSubmit(v) {
+      const req: MessageInitShape<typeof VerifyAuthenticatorRequestSchema> & { currentPassword: string } = {
+        authenticatorId: a.id,
+        code: v.code?.replaceAll(" ", ""),
+        signOutOtherSessions: v.checked.sign_out_others,
+        currentPassword: password,
+      };
+      await mfa.verifyAuthenticator(req);
+      f.element.parentElement?.replaceChildren();
+      await refresh();
+      status.say(`${factorName(a)} is active. Sign-in will ask for it.`);
+    },
+  });
+  return [...intro, f.element];
+}
+
+function stepUpForm(active: Authenticator[], status: Status, box: HTMLElement): HTMLElement {
+  const options = active.filter((a) => a.type !== AuthenticatorType.RECOVERY_CODES);
+  const choice = h(
+    "select",
+    { id: "step-up-factor" },
+    ...options.map((a) => h("option", { value: a.id }, factorName(a))),
+  );
+  const f = form({
+    label: "Confirm it is you",
+    fields: [{ name: "code", label: "Code", autocomplete: "one-time-code", required: true }],
+    submit: "Confirm it is you",
+    errorField: () => "code",
+    async onSubmit(v) {
+      await mfa.stepUp({ authenticatorId: choice.value, code: v.code?.replaceAll(" ", "") });
+      box.replaceChildren();
+      status.say("Thank you. Now try the change again.");
+    },
+  });
+  f.element.prepend(h("div", { class: "field" }, h("label", { for: "step-up-factor" }, "Factor"), choice));
+  return h(
+    "section",
+    { "aria-labelledby": "step-up" },
+    h("h2", { id: "step-up" }, "Confirm it is you"),
+    h("p", {}, "This change needs a fresh code from one of your factors."),
+    f.element,
+  );
+}

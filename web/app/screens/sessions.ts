@@ -1,0 +1,114 @@
+// The account's sessions: where and on what each one signed in, when it was last used; end one, or
+// every other one.
+import type { Session } from "../../../gen/authd/v1/common_pb.js";
+import { sessions } from "../client.js";
+import { errorMessage, h, statusLine, when } from "../dom.js";
+import { heading, type Screen } from "../router.js";
+
+/** "Chrome on Linux" from a User-Agent: enough to recognise one's own devices. */
+export function describeDevice(userAgent: string): string {
+  if (userAgent === "") return "Unknown device";
+  const browser = /Edg\//.test(userAgent)
+    ? "Edge"
+    : /Firefox\//.test(userAgent)
+      ? "Firefox"
+      : /Chrom(e|ium)\//.test(userAgent)
+        ? "Chrome"
+        : /Safari\//.test(userAgent)
+          ? "Safari"
+          : /^(curl|grpc|connect)/i.test(userAgent)
+            ? userAgent.split(/[/ ]/)[0]
+            : "Another client";
+  const os = /Android/.test(userAgent)
+    ? "Android"
+    : /iPhone|iPad/.test(userAgent)
+      ? "iOS"
+      : /Windows/.test(userAgent)
+        ? "Windows"
+        : /Mac OS X/.test(userAgent)
+          ? "macOS"
+          : /Linux/.test(userAgent)
+            ? "Linux"
+            : "";
+  return os ? `${browser} on ${os}` : `${browser}`;
+}
+
+export const sessionsScreen: Screen = {
+  title: "Sessions",
+  private: true,
+  async render({ main }) {
+    const status = statusLine();
+    const list = h("div");
+    const endOthers = h("button", { type: "button", class: "danger" }, "Sign out all other sessions");
+    main.append(heading("Sessions"), h("p", {}, "Where your account is signed in."), list, endOthers, status);
+    const refresh = async () => {
+      const all = (await sessions.listSessions({})).sessions;
+      list.replaceChildren(table(all, revoke));
+      endOthers.hidden = all.every((s) => s.current);
+    };
+    const revoke = async (s: Session) => {
+      try {
+        await sessions.revokeSession({ sessionId: s.id });
+        await refresh();
+        status.say(`Signed out ${describeDevice(s.userAgent)} (${s.ipAddress}).`);
+      } catch (error) {
+        status.say(errorMessage(error), "error");
+      }
+    };
+    endOthers.addEventListener("click", async () => {
+      try {
+        const { revokedSessions } = await sessions.revokeAllSessions({ keepCurrent: true });
+        await refresh();
+        status.say(`Signed out ${revokedSessions} other session${revokedSessions === 1 ? "" : "s"}.`);
+      } catch (error) {
+        status.say(errorMessage(error), "error");
+      }
+    });
+    await refresh().catch((error) => status.say(errorMessage(error), "error"));
+  },
+};
+
+function table(all: Session[], revoke: (s: Session) => void): HTMLElement {
+  const body = h("tbody");
+  for (const s of all) {
+    const device = describeDevice(s.userAgent);
+    let action: Node = h("span", {}, "This session");
+    if (!s.current) {
+      const button = h(
+        "button",
+        { type: "button", class: "danger", "aria-label": `Sign out ${device}, ${s.ipAddress}` },
+        "Sign out",
+      );
+      button.addEventListener("click", () => revoke(s));
+      action = button;
+    }
+    body.append(
+      h(
+        "tr",
+        {},
+        h("td", {}, h("span", { title: s.userAgent }, device)),
+        h("td", {}, s.ipAddress || "—"),
+        h("td", {}, when(s.createTime)),
+        h("td", {}, when(s.lastUsedTime)),
+        h("td", {}, action),
+      ),
+    );
+  }
+  return h(
+    "table",
+    {},
+    h("caption", { class: "visually-hidden" }, "Your sessions"),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ...["Device", "Place (IP address)", "Signed in", "Last used", "Action"].map((t) =>
+          h("th", { scope: "col" }, t),
+        ),
+      ),
+    ),
+    body,
+  );
+}

@@ -1,0 +1,139 @@
+// Sign-in in two steps: the password, then a second factor when the account has one. Tokens come
+// back as HttpOnly cookies (AUTH_METHOD_COOKIE); the page never holds them.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { AuthMethod } from "../../../gen/authd/v1/common_pb.js";
+import { type Authenticator, AuthenticatorType, type MfaChallenge } from "../../../gen/authd/v1/mfa_pb.js";
+import { auth, mfa } from "../client.js";
+import { errorMessage, form, h, statusLine } from "../dom.js";
+import { heading, type Screen, type View } from "../router.js";
+
+// The device token of "remember this device". authd answers it in the response body, and this app
+// keeps no secret in storage a script can read, so it lives only as long as the page. (Persisting
+// it needs authd to set it as an HttpOnly cookie in cookie mode.)
+let deviceToken = "";
+
+export const signInScreen: Screen = {
+  title: "Sign in",
+  render(view) {
+    const { main } = view;
+    const f = form({
+      label: "Sign in",
+      fields: [
+        { name: "identifier", label: "Email or username", autocomplete: "username", required: true },
+        {
+          name: "password",
+          label: "Password",
+          type: "password",
+          autocomplete: "current-password",
+          required: true,
+        },
+      ],
+      submit: "Sign in",
+      // authd answers every failed sign-in alike ("invalid credentials"): shown at the password.
+      errorField: (e) => (e.code === Code.Unauthenticated ? "password" : undefined),
+      async onSubmit(v) {
+        const res = await auth.login({
+          identifier: v.identifier,
+          password: v.password,
+          deviceToken,
+          authMethod: AuthMethod.COOKIE,
+        });
+        if (res.result.case === "mfaChallenge") secondStep(view, res.result.value);
+        else view.go("/account");
+      },
+    });
+    main.append(
+      heading("Sign in"),
+      f.element,
+      h(
+        "p",
+        {},
+        h("a", { href: "/forgot-password" }, "Forgot your password?"),
+        " · ",
+        h("a", { href: "/sign-up" }, "Create an account"),
+      ),
+    );
+  },
+};
+
+const FACTOR_NAMES: Record<AuthenticatorType, string> = {
+  [AuthenticatorType.UNSPECIFIED]: "Second factor",
+  [AuthenticatorType.TOTP]: "Authenticator app",
+  [AuthenticatorType.SMS]: "Text message",
+  [AuthenticatorType.EMAIL]: "Email",
+  [AuthenticatorType.RECOVERY_CODES]: "Recovery code",
+};
+
+export function factorName(a: Authenticator): string {
+  const name = FACTOR_NAMES[a.type];
+  return a.destinationHint ? `${name} (${a.destinationHint})` : name;
+}
+
+function secondStep(view: View, challenge: MfaChallenge): void {
+  const { main } = view;
+  const status = statusLine();
+  const factors = challenge.authenticators;
+  let chosen = factors[0];
+  const choice = h("fieldset", {}, h("legend", {}, "Use"));
+  factors.forEach((a, i) => {
+    const id = `factor-${i}`;
+    const radio = h("input", { type: "radio", name: "factor", id, value: a.id, checked: i === 0 });
+    radio.addEventListener("change", () => {
+      chosen = a;
+      updateSend();
+    });
+    choice.append(h("div", { class: "field checkbox" }, radio, h("label", { for: id }, factorName(a))));
+  });
+  const send = h("button", { type: "button", class: "secondary" }, "Send me a code");
+  const updateSend = () => {
+    send.hidden = chosen?.type !== AuthenticatorType.SMS && chosen?.type !== AuthenticatorType.EMAIL;
+  };
+  updateSend();
+  send.addEventListener("click", async () => {
+    if (!chosen) return;
+    send.disabled = true;
+    try {
+      await mfa.deliverChallenge({ challengeId: challenge.challengeId, authenticatorId: chosen.id });
+      status.say("The code is on its way.");
+    } catch (error) {
+      status.say(errorMessage(error), "error");
+    } finally {
+      send.disabled = false;
+    }
+  });
+  const f = form({
+    label: "Second factor",
+    fields: [
+      { name: "code", label: "Code", autocomplete: "one-time-code", inputmode: "text", required: true },
+      {
+        name: "remember_device",
+        label: "Remember this device",
+        type: "checkbox",
+        hint: "Skip the second factor on this device next time; the password is still asked.",
+      },
+    ],
+    submit: "Verify",
+    errorField: (e: ConnectError) => (/code/.test(e.rawMessage) ? "code" : undefined),
+    async onSubmit(v) {
+      if (!chosen) return;
+      const res = await mfa.verifyChallenge({
+        challengeId: challenge.challengeId,
+        authenticatorId: chosen.id,
+        code: v.code?.replaceAll(" ", ""),
+        rememberDevice: v.checked.remember_device,
+      });
+      if (res.deviceToken) deviceToken = res.deviceToken;
+      view.go("/account");
+    },
+  });
+  main.replaceChildren(
+    heading("Second factor"),
+    h("p", {}, "Your account has a second factor. Enter a code from one of them."),
+    factors.length > 1 ? choice : h("p", {}, `Using: ${chosen ? factorName(chosen) : "—"}`),
+    send,
+    f.element,
+    status,
+    h("p", {}, h("a", { href: "/sign-in" }, "Start over")),
+  );
+  main.querySelector("h1")?.focus();
+}
