@@ -1,18 +1,9 @@
-// Second factors: the list, adding one (authenticator app with its QR code, text message, email,
-// recovery codes to download), removing one. Every factor change asks for the account password;
-// when the account already has a factor, authd also asks for a recent code from it (StepUp).
-
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
-import type {
-  CreateAuthenticatorRequestSchema,
-  VerifyAuthenticatorRequestSchema,
-} from "../../../gen/authd/v1/mfa_pb.js";
 import { type Authenticator, AuthenticatorType } from "../../../gen/authd/v1/mfa_pb.js";
 import { mfa } from "../client.js";
 import { errorMessage, type FieldSpec, form, h, statusLine, when } from "../dom.js";
+import { factorName } from "../factor-names.js";
 import { heading, type Screen } from "../router.js";
-import { factorName } from "./sign-in.js";
+import { type Guard, stepUpGuard } from "../step-up.js";
 
 type Status = ReturnType<typeof statusLine>;
 
@@ -22,11 +13,6 @@ const PASSWORD: FieldSpec = {
   type: "password",
   autocomplete: "current-password",
   required: true,
-};
-
-const needsStepUp = (error: unknown) => {
-  const e = ConnectError.from(error);
-  return e.code === Code.PermissionDenied && /StepUp/.test(e.rawMessage);
 };
 
 export const factorsScreen: Screen = {
@@ -46,25 +32,7 @@ export const factorsScreen: Screen = {
     };
 
     /** Runs a factor change; when authd wants a recent second factor first, asks for it. */
-    const guarded = async (change: () => Promise<void>) => {
-      try {
-        await change();
-      } catch (error) {
-        if (!needsStepUp(error)) throw error;
-        stepUpBox.replaceChildren(
-          stepUpForm(
-            factors.filter((f) => f.active),
-            status,
-            stepUpBox,
-          ),
-        );
-        stepUpBox.querySelector("input")?.focus();
-        throw new ConnectError(
-          "confirm with a code from one of your factors first, then try again",
-          Code.PermissionDenied,
-        );
-      }
-    };
+    const guarded = stepUpGuard(stepUpBox, status);
 
     const remove = (a: Authenticator, row: HTMLElement) => {
       const f = form({
@@ -118,19 +86,15 @@ export const factorsScreen: Screen = {
           submit: `Start adding ${label}`,
           async onSubmit(v) {
             const password = v.current_password ?? "";
-            // current_password: the contract's re-authentication for factor changes.
-            const req: MessageInitShape<typeof CreateAuthenticatorRequestSchema> & {
-              currentPassword: string;
-            } = {
-              type,
-              mobile: v.mobile ?? "",
-              currentPassword: password,
-            };
             await guarded(async () => {
-              const created = await mfa.createAuthenticator(req);
+              const created = await mfa.createAuthenticator({
+                type,
+                mobile: v.mobile ?? "",
+                currentPassword: password,
+              });
               work.replaceChildren(
                 h("h2", { id: "factors-add" }, `Add ${label}`),
-                ...enrolment(created, password, status, refresh),
+                ...enrolment(created, password, status, refresh, guarded),
               );
               work.querySelector<HTMLElement>("input, a[download]")?.focus();
             });
@@ -201,6 +165,7 @@ function enrolment(
   password: string,
   status: Status,
   refresh: () => Promise<void>,
+  guarded: Guard,
 ): Node[] {
   const a = created.authenticator;
   if (!a) return [];
@@ -255,45 +220,18 @@ function enrolment(
     submit: "Confirm",
     errorField: (e) => (/code/.test(e.rawMessage) ? "code" : undefined),
     async onSubmit(v) {
-      const req: MessageInitShape<typeof VerifyAuthenticatorRequestSchema> & { currentPassword: string } = {
-        authenticatorId: a.id,
-        code: v.code?.replaceAll(" ", ""),
-        signOutOtherSessions: v.checked.sign_out_others,
-        currentPassword: password,
-      };
-      await mfa.verifyAuthenticator(req);
+      await guarded(async () => {
+        await mfa.verifyAuthenticator({
+          authenticatorId: a.id,
+          code: v.code?.replaceAll(" ", ""),
+          signOutOtherSessions: v.checked.sign_out_others,
+          currentPassword: password,
+        });
+      });
       f.element.parentElement?.replaceChildren();
       await refresh();
       status.say(`${factorName(a)} is active. Sign-in will ask for it.`);
     },
   });
   return [...intro, f.element];
-}
-
-function stepUpForm(active: Authenticator[], status: Status, box: HTMLElement): HTMLElement {
-  const options = active.filter((a) => a.type !== AuthenticatorType.RECOVERY_CODES);
-  const choice = h(
-    "select",
-    { id: "step-up-factor" },
-    ...options.map((a) => h("option", { value: a.id }, factorName(a))),
-  );
-  const f = form({
-    label: "Confirm it is you",
-    fields: [{ name: "code", label: "Code", autocomplete: "one-time-code", required: true }],
-    submit: "Confirm it is you",
-    errorField: () => "code",
-    async onSubmit(v) {
-      await mfa.stepUp({ authenticatorId: choice.value, code: v.code?.replaceAll(" ", "") });
-      box.replaceChildren();
-      status.say("Thank you. Now try the change again.");
-    },
-  });
-  f.element.prepend(h("div", { class: "field" }, h("label", { for: "step-up-factor" }, "Factor"), choice));
-  return h(
-    "section",
-    { "aria-labelledby": "step-up" },
-    h("h2", { id: "step-up" }, "Confirm it is you"),
-    h("p", {}, "This change needs a fresh code from one of your factors."),
-    f.element,
-  );
 }

@@ -1,8 +1,10 @@
 // The profile: names, username, language and time zone change freely; the email and the mobile
-// number need the current password, and a new mobile number is confirmed with a texted code.
+// number need the current password (and, with a second factor, a recent code from it), and a new
+// mobile number is confirmed with a texted code.
 import { auth, mfa } from "../client.js";
 import { errorMessage, form, h, statusLine } from "../dom.js";
 import { heading, type Screen } from "../router.js";
+import { stepUpGuard } from "../step-up.js";
 
 export const profileScreen: Screen = {
   title: "Profile",
@@ -10,6 +12,8 @@ export const profileScreen: Screen = {
   render(view) {
     const { main, user } = view;
     const status = statusLine();
+    const stepUpBox = h("div");
+    const guarded = stepUpGuard(stepUpBox, status);
     const f = form({
       label: "Profile",
       fields: [
@@ -45,18 +49,21 @@ export const profileScreen: Screen = {
       submit: "Save profile",
       async onSubmit(v) {
         const changed = (key: string, was: string) => (v[key] !== was ? v[key] : undefined);
-        const res = await auth.updateCurrentUser({
-          email: changed("email", user.email),
-          username: changed("username", user.username),
-          firstName: changed("first_name", user.firstName),
-          lastName: changed("last_name", user.lastName),
-          mobile: changed("mobile", user.mobile),
-          language: changed("language", user.language),
-          timezone: changed("timezone", user.timezone),
-          currentPassword: v.current_password,
+        let res: Awaited<ReturnType<typeof auth.updateCurrentUser>> | undefined;
+        await guarded(async () => {
+          res = await auth.updateCurrentUser({
+            email: changed("email", user.email),
+            username: changed("username", user.username),
+            firstName: changed("first_name", user.firstName),
+            lastName: changed("last_name", user.lastName),
+            mobile: changed("mobile", user.mobile),
+            language: changed("language", user.language),
+            timezone: changed("timezone", user.timezone),
+            currentPassword: v.current_password,
+          });
         });
         const emailChanged = v.email !== user.email;
-        if (res.user) Object.assign(user, res.user);
+        if (res?.user) Object.assign(user, res.user);
         f.input("current_password").value = "";
         status.say(
           emailChanged
@@ -78,6 +85,7 @@ export const profileScreen: Screen = {
       h("p", {}, `Email ${user.emailVerified ? "verified" : "not verified yet"}.`),
       f.element,
       status,
+      stepUpBox,
       mobileBox,
     );
   },

@@ -2,9 +2,10 @@
 // back as HttpOnly cookies (AUTH_METHOD_COOKIE); the page never holds them.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { AuthMethod } from "../../../gen/authd/v1/common_pb.js";
-import { type Authenticator, AuthenticatorType, type MfaChallenge } from "../../../gen/authd/v1/mfa_pb.js";
+import { AuthenticatorType, type MfaChallenge } from "../../../gen/authd/v1/mfa_pb.js";
 import { auth, mfa } from "../client.js";
 import { errorMessage, form, h, statusLine } from "../dom.js";
+import { factorName } from "../factor-names.js";
 import { heading, type Screen, type View } from "../router.js";
 
 // The device token of "remember this device". authd answers it in the response body, and this app
@@ -55,19 +56,6 @@ export const signInScreen: Screen = {
     );
   },
 };
-
-const FACTOR_NAMES: Record<AuthenticatorType, string> = {
-  [AuthenticatorType.UNSPECIFIED]: "Second factor",
-  [AuthenticatorType.TOTP]: "Authenticator app",
-  [AuthenticatorType.SMS]: "Text message",
-  [AuthenticatorType.EMAIL]: "Email",
-  [AuthenticatorType.RECOVERY_CODES]: "Recovery code",
-};
-
-export function factorName(a: Authenticator): string {
-  const name = FACTOR_NAMES[a.type];
-  return a.destinationHint ? `${name} (${a.destinationHint})` : name;
-}
 
 function secondStep(view: View, challenge: MfaChallenge): void {
   const { main } = view;
