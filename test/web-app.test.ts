@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { Code } from "@connectrpc/connect";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { UserEntity } from "../src/store/entities/user.js";
@@ -66,6 +66,12 @@ beforeAll(async () => {
   });
   shots = fs.mkdtempSync(path.join(os.tmpdir(), "authd-web-app-"));
   console.log(`web app screenshots: ${shots}`);
+});
+beforeEach(({ task, onTestFailed }) => {
+  onTestFailed(async () => {
+    await page.screenshot({ path: path.join(shots, `failed-${task.name.slice(0, 40)}.png`), fullPage: true });
+    console.log(`failed at ${page.url()}; screenshot in ${shots}`);
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -281,6 +287,31 @@ describe("the account app, walked through in a browser", () => {
     ]);
     const text = fs.readFileSync((await download.path()) ?? "", "utf8");
     for (const c of shown) expect(text).toContain(c);
+  });
+
+  it("adds email as a factor with the emailed code, then removes it with the password", async () => {
+    await page.getByRole("button", { name: "Add: Email" }).click();
+    await page.getByLabel("Current password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Start adding Email" }).click();
+    await page.getByText(/^We sent a code to /).waitFor();
+    const mail = await h.mailTo(EMAIL, /verification code/i);
+    const emailed = /code[^0-9]*(\d{6})/.exec(mail.text)?.[1] ?? "";
+    await page.getByLabel("Code", { exact: true }).fill(emailed);
+    await page.getByRole("button", { name: "Confirm", exact: true }).click();
+    await page.getByText(/^Email .* is active/).waitFor();
+    await screen("email-factor-active");
+    await page.getByRole("button", { name: /^Remove Email/ }).click();
+    await page
+      .getByRole("form", { name: /^Remove Email/ })
+      .getByLabel("Current password")
+      .fill(NEW_PASSWORD);
+    await page
+      .getByRole("form", { name: /^Remove Email/ })
+      .getByRole("button", { name: /^Remove Email/ })
+      .click();
+    await page.getByText(/^Email .* is removed/).waitFor();
+    expect(await page.getByRole("button", { name: /^Remove Email/ }).count()).toBe(0);
+    await screen("email-factor-removed");
   });
 
   it("signs out, then signs in with the second factor and remembers the device", async () => {

@@ -34,7 +34,7 @@ export const factorsScreen: Screen = {
     /** Runs a factor change; when authd wants a recent second factor first, asks for it. */
     const guarded = stepUpGuard(stepUpBox, status);
 
-    const remove = (a: Authenticator, row: HTMLElement) => {
+    const remove = (a: Authenticator) => {
       const f = form({
         label: `Remove ${factorName(a)}`,
         fields: [
@@ -49,11 +49,12 @@ export const factorsScreen: Screen = {
             proof: { case: "password", value: v.current_password ?? "" },
             signOutOtherSessions: v.checked.sign_out_others,
           });
+          work.replaceChildren();
           await refresh();
           status.say(`${factorName(a)} is removed.`);
         },
       });
-      row.after(f.element);
+      work.replaceChildren(h("h2", { id: "factors-add" }, `Remove ${factorName(a)}`), f.element);
       f.input("current_password").focus();
     };
 
@@ -121,10 +122,7 @@ export const factorsScreen: Screen = {
   },
 };
 
-function factorTable(
-  factors: Authenticator[],
-  remove: (a: Authenticator, row: HTMLElement) => void,
-): HTMLElement {
+function factorTable(factors: Authenticator[], remove: (a: Authenticator) => void): HTMLElement {
   if (factors.length === 0) return h("p", {}, "No second factor yet: sign-in asks only for your password.");
   const body = h("tbody");
   for (const a of factors) {
@@ -139,7 +137,7 @@ function factorTable(
       h("td", {}, when(a.lastUsedTime)),
       h("td", {}, button),
     );
-    button.addEventListener("click", () => remove(a, row));
+    button.addEventListener("click", () => remove(a));
     body.append(row);
   }
   return h(
