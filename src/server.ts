@@ -13,7 +13,6 @@ import { readRequestInfo } from "./http/request-info.js";
 import { serveHttpRoute } from "./http/routes.js";
 import { createRpcHandler } from "./http/rpc-handler.js";
 import { answerUnknownRoute } from "./http/unknown-route.js";
-import { serveWebPage } from "./http/web-pages.js";
 import { authenticationInterceptor } from "./interceptors/authentication.js";
 import { errorInterceptor } from "./interceptors/errors.js";
 import { loggingInterceptor } from "./interceptors/logging.js";
@@ -66,7 +65,6 @@ export function createHandler(app: App) {
       if (applyCors(app.config.corsOrigins, req, res)) return;
       if (await serveMetricsRoute(app.metrics, app.config.metricsToken, req, res)) return;
       if (await serveHttpRoute(app, req, res)) return;
-      if (serveWebPage(req, res)) return;
       rpc(req, res);
     } catch (error) {
       app.logger.error({ err: error instanceof Error ? error.message : String(error) }, "http route failed");
