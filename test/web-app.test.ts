@@ -13,15 +13,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { UserEntity } from "../src/store/entities/user.js";
-import { type AccountsHarness, expectCode, PASSWORD, startAccountsHarness } from "./helpers/accounts.js";
-import { appCode } from "./helpers/mfa.js";
+import { expectCode, PASSWORD } from "./helpers/accounts.js";
+import { appCode, type MfaHarness, startMfaHarness } from "./helpers/mfa.js";
 
 const CHROMIUM = process.env.AUTHD_TEST_CHROMIUM ?? "/usr/bin/chromium";
 const AXE = fs.readFileSync(path.resolve(import.meta.dirname, "../node_modules/axe-core/axe.min.js"), "utf8");
 const EMAIL = "walker@example.com";
 const NEW_PASSWORD = "a brand new passphrase";
 
-let h: AccountsHarness;
+let h: MfaHarness;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -45,7 +45,7 @@ function freePort(): Promise<number> {
 beforeAll(async () => {
   const port = await freePort();
   // The session cookies are accepted only from the public origin, so it must be the page's own.
-  h = await startAccountsHarness({ AUTHD_PORT: String(port), AUTHD_PUBLIC_URL: `http://127.0.0.1:${port}` });
+  h = await startMfaHarness({ AUTHD_PORT: String(port), AUTHD_PUBLIC_URL: `http://127.0.0.1:${port}` });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -294,9 +294,7 @@ describe("the account app, walked through in a browser", () => {
     await page.getByLabel("Current password").fill(NEW_PASSWORD);
     await page.getByRole("button", { name: "Start adding Email" }).click();
     await page.getByText(/^We sent a code to /).waitFor();
-    const mail = await h.mailTo(EMAIL, /verification code/i);
-    const emailed = /code[^0-9]*(\d{6})/.exec(mail.text)?.[1] ?? "";
-    await page.getByLabel("Code", { exact: true }).fill(emailed);
+    await page.getByLabel("Code", { exact: true }).fill(await h.emailCode(EMAIL));
     await page.getByRole("button", { name: "Confirm", exact: true }).click();
     await page.getByText(/^Email .* is active/).waitFor();
     await screen("email-factor-active");
@@ -312,6 +310,30 @@ describe("the account app, walked through in a browser", () => {
     await page.getByText(/^Email .* is removed/).waitFor();
     expect(await page.getByRole("button", { name: /^Remove Email/ }).count()).toBe(0);
     await screen("email-factor-removed");
+  });
+
+  it("adds a mobile number in the profile, confirms it with the texted code, then adds text messages as a factor", async () => {
+    const mobile = "+447700900123";
+    await page.getByRole("link", { name: "Profile" }).click();
+    await page.getByLabel("Mobile number").fill(mobile);
+    await page.getByLabel("Current password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Save profile" }).click();
+    await page.getByText("Saved.").waitFor();
+    await page.getByRole("heading", { name: "Confirm your mobile number" }).waitFor();
+    await page.getByLabel("Code from the text message").fill(await h.smsCode(mobile));
+    await page.getByRole("button", { name: "Confirm mobile number" }).click();
+    await page.getByText("Your mobile number is confirmed.").waitFor();
+    await screen("mobile-confirmed");
+    await page.getByRole("link", { name: "Second factors" }).click();
+    await page.getByRole("button", { name: "Add: Text message" }).click();
+    await page.getByLabel("Mobile number").fill(mobile);
+    await page.getByLabel("Current password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Start adding Text message" }).click();
+    await page.getByText(/^We sent a code to /).waitFor();
+    await page.getByLabel("Code", { exact: true }).fill(await h.smsCode(mobile));
+    await page.getByRole("button", { name: "Confirm", exact: true }).click();
+    await page.getByText(/^Text message .* is active/).waitFor();
+    await screen("sms-factor-active");
   });
 
   it("signs out, then signs in with the second factor and remembers the device", async () => {

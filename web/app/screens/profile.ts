@@ -63,12 +63,19 @@ export const profileScreen: Screen = {
           });
         });
         const emailChanged = v.email !== user.email;
+        const mobileChanged = v.mobile !== user.mobile && v.mobile !== "";
         if (res?.user) Object.assign(user, res.user);
+        // authd does not text the new number by itself: ask for the code now.
+        if (mobileChanged) await mfa.resendMobileVerification({});
         f.input("current_password").value = "";
         status.say(
-          emailChanged
-            ? `Saved. Confirm ${v.email} with the link we sent; until then the old address stays.`
-            : "Saved.",
+          [
+            "Saved.",
+            emailChanged ? `Confirm ${v.email} with the link we sent; until then the old address stays.` : "",
+            mobileChanged ? `We texted a code to ${v.mobile}.` : "",
+          ]
+            .filter(Boolean)
+            .join(" "),
         );
         renderMobile();
       },
