@@ -8,15 +8,15 @@ import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Code } from "@connectrpc/connect";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { UserEntity } from "../src/store/entities/user.js";
 import { expectCode, PASSWORD } from "./helpers/accounts.js";
+import { launchBrowser } from "./helpers/browser.js";
 import { appCode, type MfaHarness, startMfaHarness } from "./helpers/mfa.js";
 
-const CHROMIUM = process.env.AUTHD_TEST_CHROMIUM ?? "/usr/bin/chromium";
 const AXE = fs.readFileSync(path.resolve(import.meta.dirname, "../node_modules/axe-core/axe.min.js"), "utf8");
 const EMAIL = "walker@example.com";
 const NEW_PASSWORD = "a brand new passphrase";
@@ -46,19 +46,7 @@ beforeAll(async () => {
   const port = await freePort();
   // The session cookies are accepted only from the public origin, so it must be the page's own.
   h = await startMfaHarness({ AUTHD_PORT: String(port), AUTHD_PUBLIC_URL: `http://127.0.0.1:${port}` });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchBrowser();
   context = await browser.newContext({ acceptDownloads: true });
   page = await context.newPage();
   page.on("console", (message) => {
