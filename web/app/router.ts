@@ -2,6 +2,7 @@
 // navigate without a reload; after each navigation the new heading takes the focus so keyboard and
 // screen-reader users land at the top of the new screen.
 import type { User } from "../../gen/authd/v1/common_pb.js";
+import { errorMessage } from "./dom.js";
 
 export interface Screen {
   title: string;
@@ -34,6 +35,15 @@ export function createRouter(options: {
   let user: User | undefined;
 
   async function show(path: string): Promise<void> {
+    try {
+      await render(path);
+    } catch (error) {
+      main.replaceChildren(heading("Something went wrong"), alertText(errorMessage(error)));
+      main.querySelector("h1")?.focus();
+    }
+  }
+
+  async function render(path: string): Promise<void> {
     user = await options.currentUser();
     if (path === "/") return go(user ? "/account" : "/sign-in", true);
     const screen = routes[path];
@@ -80,6 +90,14 @@ export function createRouter(options: {
       void show(location.pathname);
     },
   };
+}
+
+function alertText(text: string): HTMLParagraphElement {
+  const p = document.createElement("p");
+  p.className = "form-error";
+  p.setAttribute("role", "alert");
+  p.textContent = text;
+  return p;
 }
 
 /** The screen's heading, focusable so navigation can move the focus to it. */
