@@ -7,22 +7,12 @@ import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import path from "node:path";
+import { packageRoot } from "../package-root.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
 
-/** The folder holding package.json, found from here whether this runs from src/ or compiled. */
-function packageRoot(): string {
-  let dir = import.meta.dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("authd's package.json was not found above the web app module");
-    dir = parent;
-  }
-  return dir;
-}
-
-const ROOT = packageRoot();
+const ROOT = packageRoot;
 
 /** The app's screens; each answers the same HTML, and the app picks the screen by path. */
 export const APP_ROUTES = new Set([
