@@ -225,6 +225,8 @@ describe("linking a first sign-in to an existing account", () => {
     const u = await h.user(p.email);
     const tokens = await signIn(await mint(p));
     expect(await userIdOf(tokens.accessToken)).toBe(u.userId);
+    // Linking adds a way into the account: its owner is told.
+    expect((await h.mailTo(p.email, /was linked/)).text).toContain("test");
   });
 
   test("is refused when the provider has not verified the email, with the same answer as for an unknown email", async () => {
@@ -414,6 +416,7 @@ describe("linking and unlinking", () => {
     });
     await u.auth.unlinkIdentity({ identityId: linked.identity?.id as string });
     expect((await u.auth.listLinkedIdentities({})).identities).toEqual([]);
+    await h.mailTo(u.email, /was unlinked/);
   });
 
   test("another account's identity is not found", async () => {

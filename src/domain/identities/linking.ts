@@ -65,6 +65,7 @@ export async function linkIdentity(
         provider: input.provider,
         by: "link",
       });
+      await accounts.mail.identityChanged(em, user.email, "linked", input.provider);
       return row;
     });
   } catch (error) {
@@ -116,6 +117,7 @@ export async function unlinkIdentity(
     }
     await em.delete(LinkedIdentityEntity, { id: row.id });
     await recordAudit(em, now, "identity.unlinked", userId, client, { provider: row.provider });
+    await accounts.mail.identityChanged(em, user.email, "unlinked", row.provider);
   });
 }
 

@@ -19,14 +19,29 @@ export class Providers {
       this.byName.set(config.name, { config, keys: new ProviderKeys(config, clock) });
   }
 
-  /** Verifies `idToken` as one of `provider`'s; throws a DomainError naming the field at fault. */
-  verify(provider: string, idToken: string, nonce: string, maxAgeSeconds: number): Promise<VerifiedIdentity> {
+  /** Checks the request's fields alone (no key, no signature); throws a DomainError naming the field. */
+  checkRequest(
+    provider: string,
+    idToken: string,
+    nonce: string,
+  ): { config: OidcProviderConfig; keys: ProviderKeys } {
     if (provider === "") throw invalidArgument("provider", "is required");
     const entry = this.byName.get(provider);
     if (!entry) throw invalidArgument("provider", `"${provider.slice(0, 64)}" is not a configured provider`);
     if (idToken === "") throw invalidArgument("id_token", "is required");
     if (idToken.length > MAX_ID_TOKEN_LENGTH) throw invalidArgument("id_token", "is too long");
     if (nonce.length > 512) throw invalidArgument("nonce", "must be at most 512 characters");
-    return verifyIdToken(entry.config, entry.keys, this.clock, idToken, { nonce, maxAgeSeconds });
+    return entry;
+  }
+
+  /** Verifies `idToken` as one of `provider`'s; throws a DomainError naming the field at fault. */
+  async verify(
+    provider: string,
+    idToken: string,
+    nonce: string,
+    maxAgeSeconds: number,
+  ): Promise<VerifiedIdentity> {
+    const { config, keys } = this.checkRequest(provider, idToken, nonce);
+    return verifyIdToken(config, keys, this.clock, idToken, { nonce, maxAgeSeconds });
   }
 }

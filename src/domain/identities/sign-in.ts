@@ -45,6 +45,7 @@ export async function loginWithProvider(
   const duration = input.options.durationSeconds;
   if (duration !== undefined && duration <= 0) throw invalidArgument("session_duration", "must be positive");
   const tokens = checkProviderTokens(input.accessToken, input.refreshToken);
+  deps.providers.checkRequest(input.provider, input.idToken, input.nonce);
   // Counted before the token is verified and given back on success, like Login's failures.
   const ip = await accounts.rateLimiter.reserve(
     ipKey(client.rateLimitKey),
@@ -121,7 +122,8 @@ async function accountFor(
     provider,
     by: existing ? "verified_email" : "new_account",
   });
-  if (!existing) await recordAudit(em, now, "user.registered", user.id, client, { provider });
+  if (existing) await deps.accounts.mail.identityChanged(em, existing.email, "linked", provider);
+  else await recordAudit(em, now, "user.registered", user.id, client, { provider });
   return user;
 }
 
