@@ -4,12 +4,14 @@
 import { Code } from "@connectrpc/connect";
 import { exportSPKI, importJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { loadConfig } from "../src/config.js";
 import { LinkedIdentityEntity } from "../src/store/entities/linked-identity.js";
 import { expectCode, tokenFrom } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
 import { type OidcIssuer, startOidcIssuer } from "./helpers/oidc-issuer.js";
+import { startTestServer } from "./helpers/server.js";
 
 let h: MfaHarness;
 let issuer: OidcIssuer;
@@ -581,5 +583,35 @@ describe("AUTHD_OIDC_PROVIDERS", () => {
         jwksUrl: "https://www.googleapis.com/oauth2/v3/certs",
       },
     ]);
+  });
+});
+
+describe("failed provider sign-ins from one address", () => {
+  test("are limited like Login's, and a valid token does not count", async () => {
+    const server = await startTestServer({
+      AUTHD_LOGIN_MAX_FAILURES_PER_IP: "3",
+      AUTHD_OIDC_PROVIDERS: JSON.stringify([
+        { name: "test", issuer: issuer.url, client_ids: [issuer.clientId] },
+      ]),
+    });
+    try {
+      const auth = server.client(AuthService);
+      const valid = () => issuer.mint(server.clock.now(), { claims: person() });
+      const bad = () => issuer.mint(server.clock.now(), { claims: { ...person(), aud: "someone-else" } });
+      await auth.loginWithProvider({ provider: "test", idToken: await valid() });
+      for (let i = 0; i < 3; i++) {
+        await expectCode(
+          auth.loginWithProvider({ provider: "test", idToken: await bad() }),
+          Code.Unauthenticated,
+        );
+      }
+      await expectCode(
+        auth.loginWithProvider({ provider: "test", idToken: await valid() }),
+        Code.ResourceExhausted,
+        /too many failed sign-ins/,
+      );
+    } finally {
+      await server.close();
+    }
   });
 });
