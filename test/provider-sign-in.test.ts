@@ -26,6 +26,8 @@ beforeAll(async () => {
     AUTHD_OIDC_PROVIDERS: JSON.stringify([
       { name: "test", issuer: issuer.url, client_ids: [issuer.clientId, "authd-other-client"] },
       { name: "rotating", issuer: rotating.url, client_ids: [rotating.clientId] },
+      // Nothing listens on port 9: this provider cannot be reached.
+      { name: "down", issuer: "http://127.0.0.1:9", client_ids: ["x"] },
     ]),
   });
 });
@@ -309,6 +311,24 @@ describe("the provider's keys", () => {
     expect(rotating.jwksRequests).toBe(3);
     await signInRotating(await mintRotating());
     expect(rotating.jwksRequests).toBe(3);
+  });
+
+  test("kept past their hour while the provider is down, rather than refusing every sign-in", async () => {
+    h.server.clock.advanceSeconds(3601);
+    rotating.failing = true;
+    try {
+      await signInRotating(await mintRotating());
+    } finally {
+      rotating.failing = false;
+    }
+  });
+
+  test("that cannot be fetched at all answer Unavailable", async () => {
+    await expectCode(
+      h.auth.loginWithProvider({ provider: "down", idToken: await mint(person()) }),
+      Code.Unavailable,
+      /try again later/,
+    );
   });
 });
 

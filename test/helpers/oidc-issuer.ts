@@ -35,6 +35,8 @@ export interface OidcIssuer {
   /** How many times the JWKS was requested. */
   jwksRequests: number;
   discoveryRequests: number;
+  /** While true, every request answers 503 (the provider is down). */
+  failing: boolean;
   /** The key tokens are signed with now; published in the JWKS. */
   current: IssuerKey;
   /** Makes a new key, publishes it (with the old ones unless `dropOld`) and signs with it from now on. */
@@ -57,6 +59,10 @@ export async function newKey(alg = "ES256", kid = `key-${++kidCounter}`): Promis
 export async function startOidcIssuer(clientId = "authd-test-client"): Promise<OidcIssuer> {
   let published: IssuerKey[] = [await newKey()];
   const server = http.createServer((req, res) => {
+    if (issuer.failing) {
+      res.writeHead(503).end();
+      return;
+    }
     const send = (body: unknown) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
@@ -83,6 +89,7 @@ export async function startOidcIssuer(clientId = "authd-test-client"): Promise<O
     clientId,
     jwksRequests: 0,
     discoveryRequests: 0,
+    failing: false,
     current: published[0] as IssuerKey,
     async rotate(options = {}) {
       const key = await newKey();

@@ -30,8 +30,11 @@ export class ProviderKeys {
 
   /** The key for a token's protected header, as jose's jwtVerify asks for it. */
   readonly resolve = async (header: JWSHeaderParameters, token: unknown): ReturnType<KeyResolver> => {
-    const now = this.clock.now();
-    if (!this.keys || now - this.keys.fetchedAt >= KEYS_TTL_MS) await this.refetch();
+    if (!this.keys) await this.refetch();
+    else if (this.clock.now() - this.keys.fetchedAt >= KEYS_TTL_MS) {
+      // Expired keys are still the provider's best known: kept while it cannot be reached.
+      await this.refetch().catch(() => undefined);
+    }
     try {
       return await this.current().resolve(header, token as never);
     } catch (error) {
