@@ -13,6 +13,8 @@ import { AccountMail } from "./domain/accounts/mail.js";
 import { AfterReply } from "./domain/after-reply.js";
 import { ApiKeys } from "./domain/api-keys.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
+import type { IdentityDeps } from "./domain/identities/deps.js";
+import { Providers } from "./domain/identities/providers.js";
 import { Mfa } from "./domain/mfa/mfa.js";
 import { PasswordConfirmation } from "./domain/password-confirmation.js";
 import { PasswordHasher } from "./domain/passwords.js";
@@ -54,6 +56,8 @@ export interface App {
   mfa: Mfa;
   hasher: PasswordHasher;
   accounts: AccountDeps;
+  /** Provider sign-in (OpenID Connect) and linked identities. */
+  identities: IdentityDeps;
   /** The public signing keys, as served at /.well-known/jwks.json. */
   jwks(): Promise<{ keys: object[] }>;
   /** Prometheus metrics (served only where AUTHD_METRICS_ADDR / AUTHD_METRICS_TOKEN say). */
@@ -207,6 +211,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   handleAccountWork(accounts);
   afterReply.start();
 
+  // ---- provider sign-in (OpenID Connect) ----
+  const identities: IdentityDeps = {
+    accounts,
+    providers: new Providers(config.oidcProviders, clock),
+    box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 provider tokens"),
+  };
+
   // ---- metrics (operations issue) ----
   const metrics = createMetrics({ store, clock, logger });
 
@@ -227,6 +238,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     mfa,
     hasher,
     accounts,
+    identities,
     jwks,
     metrics,
     async isHealthy() {

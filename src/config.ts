@@ -1,6 +1,7 @@
 // The only module that reads process.env. Every variable is declared once in `variables`, with its
 // default and description; README's configuration table lists the same names (a test checks it).
 import path from "node:path";
+import { type OidcProviderConfig, oidcProviders } from "./config-oidc.js";
 import {
   bool,
   ConfigError,
@@ -82,6 +83,8 @@ export interface Config {
   metricsAddr: HostPort | undefined;
   /** Bearer token that opens /metrics on the main port; undefined: not served there. */
   metricsToken: string | undefined;
+  /** OpenID Connect providers for LoginWithProvider (config-oidc.ts); empty: none. */
+  oidcProviders: OidcProviderConfig[];
 }
 
 interface Variable<K extends keyof Config> {
@@ -438,6 +441,13 @@ export const variables: Variable<any>[] = [
       if (raw.length < 16) throw new ConfigError(name, "must be at least 16 characters");
       return raw;
     },
+  ),
+  v(
+    "AUTHD_OIDC_PROVIDERS",
+    "oidcProviders",
+    "",
+    'OpenID Connect providers for LoginWithProvider, as JSON: `[{"name":"google","issuer":"https://accounts.google.com","client_ids":["..."],"jwks_url":"(optional)"}]`. Empty: none.',
+    oidcProviders,
   ),
 ];
 

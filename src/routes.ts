@@ -10,6 +10,7 @@ import type { App } from "./app.js";
 import { accountHandlers } from "./services/auth-service.js";
 import { authSessionHandlers } from "./services/auth-session-handlers.js";
 import { healthService } from "./services/health.js";
+import { identityHandlers } from "./services/identity-handlers.js";
 import { mfaService } from "./services/mfa-service.js";
 import { sessionService } from "./services/session-service.js";
 
@@ -19,7 +20,11 @@ export function createRoutes(app: App) {
       Health,
       healthService(() => app.isHealthy()),
     );
-    router.service(AuthService, { ...accountHandlers(app), ...authSessionHandlers(app) });
+    router.service(AuthService, {
+      ...accountHandlers(app),
+      ...authSessionHandlers(app),
+      ...identityHandlers(app),
+    });
     router.service(SessionService, sessionService(app));
     router.service(MfaService, mfaService(app, app.mfa));
     router.service(AdminService, {});

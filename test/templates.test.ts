@@ -29,6 +29,7 @@ describe("email templates", () => {
     ["accountDeleted", () => t.accountDeleted()],
     ["registrationAttempt", () => t.registrationAttempt()],
     ["secondFactorChanged", () => t.secondFactorChanged({ change: "removed", factor: "TOTP" })],
+    ["identityChanged", () => t.identityChanged({ change: "linked", provider: "google" })],
   ])("%s has a subject, text and HTML", (_name, build) => {
     const mail = build();
     expect(mail.subject.length).toBeGreaterThan(5);

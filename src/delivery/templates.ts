@@ -78,6 +78,7 @@ export interface Templates {
   oneTimeCode(input: CodeInput): RenderedEmail;
   secondFactorChanged(input: { change: "added" | "removed"; factor: string }): RenderedEmail;
   accountLocked(input: { lockedMinutes: number; until: number }): RenderedEmail;
+  identityChanged(input: { change: "linked" | "unlinked"; provider: string }): RenderedEmail;
 }
 
 /** Builds the templates for one public base URL (AUTHD_PUBLIC_URL). */
@@ -177,6 +178,13 @@ export function createTemplates(publicUrl: string): Templates {
     secondFactorChanged: ({ change, factor }) =>
       render(`A second factor was ${change}`, [
         `A second factor (${factor}) was ${change} ${change === "added" ? "to" : "from"} your account.`,
+        NOT_YOU,
+      ]),
+    identityChanged: ({ change, provider }) =>
+      render(`A sign-in with ${provider} was ${change}`, [
+        change === "linked"
+          ? `An identity at ${provider} was linked to your account: it can now sign in to it.`
+          : `An identity at ${provider} was unlinked from your account: it can no longer sign in to it.`,
         NOT_YOU,
       ]),
   };

@@ -25,7 +25,9 @@ export type AuditEventType =
   | "mfa.removed"
   | "mfa.challenge_failed"
   | "mfa.challenge_passed"
-  | "trusted_device.revoked";
+  | "trusted_device.revoked"
+  | "identity.linked"
+  | "identity.unlinked";
 
 export interface AuditContext {
   ip: string;

@@ -8,6 +8,7 @@ export type ErrorKind =
   | "already_exists"
   | "failed_precondition"
   | "resource_exhausted"
+  | "unavailable"
   | "unimplemented";
 
 export class DomainError extends Error {
@@ -50,6 +51,9 @@ export const resourceExhausted = (message: string, retryAfterSeconds: number) =>
     undefined,
     Math.max(1, Math.ceil(retryAfterSeconds)),
   );
+
+/** A service authd depends on (an identity provider) could not be reached; the client may retry. */
+export const unavailable = (message: string) => new DomainError("unavailable", message);
 
 /** The one answer for every failed sign-in, so a response never tells which part was wrong. */
 export const invalidCredentials = () => unauthenticated("invalid credentials");

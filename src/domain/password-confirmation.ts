@@ -4,8 +4,8 @@
 //
 // The count is reserved before the password is verified and given back when it was right, so that
 // concurrent guesses cannot all be verified before the first of them is counted.
-import { invalidArgument, resourceExhausted, unauthenticated } from "./errors.js";
-import type { PasswordHasher } from "./passwords.js";
+import { failedPrecondition, invalidArgument, resourceExhausted, unauthenticated } from "./errors.js";
+import { hasPassword, type PasswordHasher } from "./passwords.js";
 import type { RateLimiter } from "./ports.js";
 
 export interface PasswordConfirmationOptions {
@@ -20,6 +20,12 @@ export class PasswordConfirmation {
 
   /** Throws unless `password` is the account's password; `field` names the request field. */
   async confirm(userId: string, passwordHash: string, password: string, field = "password"): Promise<void> {
+    if (!hasPassword(passwordHash)) {
+      // An account made by a provider sign-in: there is nothing to confirm against.
+      throw failedPrecondition(
+        `${field}: this account has no password yet; set one with RequestPasswordReset`,
+      );
+    }
     if (password === "") throw invalidArgument(field, "is required");
     const { hasher, rateLimiter, maxFailures, windowSeconds } = this.options;
     const reservation = await rateLimiter.reserve(`reauth:${userId}`, maxFailures, windowSeconds);

@@ -13,6 +13,15 @@ export interface HashCosts {
 
 export const MAX_PASSWORD_LENGTH = 128;
 
+/**
+ * The password_hash of an account that has no password (made by a provider sign-in). Not a PHC
+ * string: argon2 verifies nothing against it, so no password ever opens such an account; a
+ * password reset sets one.
+ */
+export const NO_PASSWORD = "";
+
+export const hasPassword = (passwordHash: string): boolean => passwordHash !== NO_PASSWORD;
+
 export function normalizePassword(password: string): string {
   return password.normalize("NFKC");
 }

@@ -113,6 +113,8 @@ export interface LoginOptions {
   durationSeconds: number | undefined;
   authMethod: "token" | "cookie";
   signOutOtherSessions: boolean;
+  /** The first factor's RFC 8176 methods, carried by a challenge into its session; default ["pwd"]. */
+  amr?: string[];
 }
 
 export interface AuthenticatorSummary {

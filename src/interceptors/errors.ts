@@ -14,6 +14,7 @@ const codes: Record<ErrorKind, Code> = {
   already_exists: Code.AlreadyExists,
   failed_precondition: Code.FailedPrecondition,
   resource_exhausted: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
   unimplemented: Code.Unimplemented,
 };
 

@@ -3,6 +3,7 @@
 import { ApiKeyEntity } from "./entities/api-key.js";
 import { AuditEventEntity } from "./entities/audit-event.js";
 import { DeferredWorkEntity } from "./entities/deferred-work.js";
+import { LinkedIdentityEntity } from "./entities/linked-identity.js";
 import { mfaEntities } from "./entities/mfa.js";
 import { OneTimeTokenEntity } from "./entities/one-time-token.js";
 import { OutboxMessageEntity } from "./entities/outbox-message.js";
@@ -19,6 +20,7 @@ import { MfaRecoveryCodeHash1764000003001 } from "./migrations/1764000003001-mfa
 import { Accounts1764000004000 } from "./migrations/1764000004000-accounts.js";
 import { AccountForeignKeys1764000005300 } from "./migrations/1764000005300-account-foreign-keys.js";
 import { DeferredWork1764000005400 } from "./migrations/1764000005400-deferred-work.js";
+import { LinkedIdentities1764000006000 } from "./migrations/1764000006000-linked-identities.js";
 
 export const entities = [
   UserEntity,
@@ -32,6 +34,7 @@ export const entities = [
   RateLimitEntity,
   DeferredWorkEntity,
   ...mfaEntities,
+  LinkedIdentityEntity,
 ];
 
 export const migrations = [
@@ -43,4 +46,5 @@ export const migrations = [
   MfaRecoveryCodeHash1764000003001,
   AccountForeignKeys1764000005300,
   DeferredWork1764000005400,
+  LinkedIdentities1764000006000,
 ];

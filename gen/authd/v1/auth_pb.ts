@@ -8,15 +8,15 @@ import type { AuthMethod, TokenPair, User } from "./common_pb.js";
 import { file_authd_v1_common } from "./common_pb.js";
 import type { MfaChallenge } from "./mfa_pb.js";
 import { file_authd_v1_mfa } from "./mfa_pb.js";
-import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file authd/v1/auth.proto.
  */
 export const file_authd_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChNhdXRoZC92MS9hdXRoLnByb3RvEghhdXRoZC52MSK2AQoPUmVnaXN0ZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEhAKCHVzZXJuYW1lGAMgASgJEhIKCmZpcnN0X25hbWUYBCABKAkSEQoJbGFzdF9uYW1lGAUgASgJEg4KBm1vYmlsZRgGIAEoCRIQCghsYW5ndWFnZRgHIAEoCRIQCgh0aW1lem9uZRgIIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAkgASgJIhIKEFJlZ2lzdGVyUmVzcG9uc2UiIwoSVmVyaWZ5RW1haWxSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIhUKE1ZlcmlmeUVtYWlsUmVzcG9uc2UiRgoeUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhUKDWNhcHRjaGFfdG9rZW4YAiABKAkiIQofUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXNwb25zZSIiChFDaGVja0VtYWlsUmVxdWVzdBINCgVlbWFpbBgBIAEoCSIkChJDaGVja0VtYWlsUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIIssBCgxMb2dpblJlcXVlc3QSEgoKaWRlbnRpZmllchgBIAEoCRIQCghwYXNzd29yZBgCIAEoCRIUCgxkZXZpY2VfdG9rZW4YAyABKAkSMwoQc2Vzc2lvbl9kdXJhdGlvbhgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgthdXRoX21ldGhvZBgFIAEoDjIULmF1dGhkLnYxLkF1dGhNZXRob2QSHwoXc2lnbl9vdXRfb3RoZXJfc2Vzc2lvbnMYBiABKAgicQoNTG9naW5SZXNwb25zZRIlCgZ0b2tlbnMYASABKAsyEy5hdXRoZC52MS5Ub2tlblBhaXJIABIvCg1tZmFfY2hhbGxlbmdlGAIgASgLMhYuYXV0aGQudjEuTWZhQ2hhbGxlbmdlSABCCAoGcmVzdWx0IicKDlJlZnJlc2hSZXF1ZXN0EhUKDXJlZnJlc2hfdG9rZW4YASABKAkiNgoPUmVmcmVzaFJlc3BvbnNlEiMKBnRva2VucxgBIAEoCzITLmF1dGhkLnYxLlRva2VuUGFpciI1Cg1Mb2dvdXRSZXF1ZXN0EiQKBXNjb3BlGAEgASgOMhUuYXV0aGQudjEuTG9nb3V0U2NvcGUiKgoOTG9nb3V0UmVzcG9uc2USGAoQcmV2b2tlZF9zZXNzaW9ucxgBIAEoBSJ0ChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSFAoMb2xkX3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCRIvCg5zZXNzaW9uX3BvbGljeRgDIAEoDjIXLmF1dGhkLnYxLlNlc3Npb25Qb2xpY3kiGAoWQ2hhbmdlUGFzc3dvcmRSZXNwb25zZSJDChtSZXF1ZXN0UGFzc3dvcmRSZXNldFJlcXVlc3QSDQoFZW1haWwYASABKAkSFQoNY2FwdGNoYV90b2tlbhgCIAEoCSIeChxSZXF1ZXN0UGFzc3dvcmRSZXNldFJlc3BvbnNlIi8KHkNoZWNrUGFzc3dvcmRSZXNldFRva2VuUmVxdWVzdBINCgV0b2tlbhgBIAEoCSIwCh9DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlc3BvbnNlEg0KBXZhbGlkGAEgASgIIjsKFFJlc2V0UGFzc3dvcmRSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2UiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IjYKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIiugMKGFVwZGF0ZUN1cnJlbnRVc2VyUmVxdWVzdBISCgVlbWFpbBgBIAEoCUgAiAEBEhUKCHVzZXJuYW1lGAIgASgJSAGIAQESFwoKZmlyc3RfbmFtZRgDIAEoCUgCiAEBEhYKCWxhc3RfbmFtZRgEIAEoCUgDiAEBEhMKBm1vYmlsZRgFIAEoCUgEiAEBEhUKCGxhbmd1YWdlGAYgASgJSAWIAQESFQoIdGltZXpvbmUYByABKAlIBogBARJCCghzZXR0aW5ncxgIIAMoCzIwLmF1dGhkLnYxLlVwZGF0ZUN1cnJlbnRVc2VyUmVxdWVzdC5TZXR0aW5nc0VudHJ5EhcKD3JlbW92ZV9zZXR0aW5ncxgJIAMoCRIYChBjdXJyZW50X3Bhc3N3b3JkGAogASgJGi8KDVNldHRpbmdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfZW1haWxCCwoJX3VzZXJuYW1lQg0KC19maXJzdF9uYW1lQgwKCl9sYXN0X25hbWVCCQoHX21vYmlsZUILCglfbGFuZ3VhZ2VCCwoJX3RpbWV6b25lIjkKGVVwZGF0ZUN1cnJlbnRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIiLgoaUmVxdWVzdERlYWN0aXZhdGlvblJlcXVlc3QSEAoIcGFzc3dvcmQYASABKAkiHQobUmVxdWVzdERlYWN0aXZhdGlvblJlc3BvbnNlIisKGkNvbmZpcm1EZWFjdGl2YXRpb25SZXF1ZXN0Eg0KBXRva2VuGAEgASgJIh0KG0NvbmZpcm1EZWFjdGl2YXRpb25SZXNwb25zZSIqChZSZXF1ZXN0RGVsZXRpb25SZXF1ZXN0EhAKCHBhc3N3b3JkGAEgASgJIhkKF1JlcXVlc3REZWxldGlvblJlc3BvbnNlIicKFkNvbmZpcm1EZWxldGlvblJlcXVlc3QSDQoFdG9rZW4YASABKAkiGQoXQ29uZmlybURlbGV0aW9uUmVzcG9uc2UqdAoLTG9nb3V0U2NvcGUSHAoYTE9HT1VUX1NDT1BFX1VOU1BFQ0lGSUVEEAASGAoUTE9HT1VUX1NDT1BFX0NVUlJFTlQQARIUChBMT0dPVVRfU0NPUEVfQUxMEAISFwoTTE9HT1VUX1NDT1BFX09USEVSUxADKokBCg1TZXNzaW9uUG9saWN5Eh4KGlNFU1NJT05fUE9MSUNZX1VOU1BFQ0lGSUVEEAASFwoTU0VTU0lPTl9QT0xJQ1lfS0VFUBABEiAKHFNFU1NJT05fUE9MSUNZX1JFVk9LRV9PVEhFUlMQAhIdChlTRVNTSU9OX1BPTElDWV9SRVZPS0VfQUxMEAMytQsKC0F1dGhTZXJ2aWNlEkEKCFJlZ2lzdGVyEhkuYXV0aGQudjEuUmVnaXN0ZXJSZXF1ZXN0GhouYXV0aGQudjEuUmVnaXN0ZXJSZXNwb25zZRJKCgtWZXJpZnlFbWFpbBIcLmF1dGhkLnYxLlZlcmlmeUVtYWlsUmVxdWVzdBodLmF1dGhkLnYxLlZlcmlmeUVtYWlsUmVzcG9uc2USbgoXUmVzZW5kVmVyaWZpY2F0aW9uRW1haWwSKC5hdXRoZC52MS5SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlcXVlc3QaKS5hdXRoZC52MS5SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlc3BvbnNlEkcKCkNoZWNrRW1haWwSGy5hdXRoZC52MS5DaGVja0VtYWlsUmVxdWVzdBocLmF1dGhkLnYxLkNoZWNrRW1haWxSZXNwb25zZRI4CgVMb2dpbhIWLmF1dGhkLnYxLkxvZ2luUmVxdWVzdBoXLmF1dGhkLnYxLkxvZ2luUmVzcG9uc2USPgoHUmVmcmVzaBIYLmF1dGhkLnYxLlJlZnJlc2hSZXF1ZXN0GhkuYXV0aGQudjEuUmVmcmVzaFJlc3BvbnNlEjsKBkxvZ291dBIXLmF1dGhkLnYxLkxvZ291dFJlcXVlc3QaGC5hdXRoZC52MS5Mb2dvdXRSZXNwb25zZRJTCg5DaGFuZ2VQYXNzd29yZBIfLmF1dGhkLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBogLmF1dGhkLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USZQoUUmVxdWVzdFBhc3N3b3JkUmVzZXQSJS5hdXRoZC52MS5SZXF1ZXN0UGFzc3dvcmRSZXNldFJlcXVlc3QaJi5hdXRoZC52MS5SZXF1ZXN0UGFzc3dvcmRSZXNldFJlc3BvbnNlEm4KF0NoZWNrUGFzc3dvcmRSZXNldFRva2VuEiguYXV0aGQudjEuQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW5SZXF1ZXN0GikuYXV0aGQudjEuQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW5SZXNwb25zZRJQCg1SZXNldFBhc3N3b3JkEh4uYXV0aGQudjEuUmVzZXRQYXNzd29yZFJlcXVlc3QaHy5hdXRoZC52MS5SZXNldFBhc3N3b3JkUmVzcG9uc2USUwoOR2V0Q3VycmVudFVzZXISHy5hdXRoZC52MS5HZXRDdXJyZW50VXNlclJlcXVlc3QaIC5hdXRoZC52MS5HZXRDdXJyZW50VXNlclJlc3BvbnNlElwKEVVwZGF0ZUN1cnJlbnRVc2VyEiIuYXV0aGQudjEuVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0GiMuYXV0aGQudjEuVXBkYXRlQ3VycmVudFVzZXJSZXNwb25zZRJiChNSZXF1ZXN0RGVhY3RpdmF0aW9uEiQuYXV0aGQudjEuUmVxdWVzdERlYWN0aXZhdGlvblJlcXVlc3QaJS5hdXRoZC52MS5SZXF1ZXN0RGVhY3RpdmF0aW9uUmVzcG9uc2USYgoTQ29uZmlybURlYWN0aXZhdGlvbhIkLmF1dGhkLnYxLkNvbmZpcm1EZWFjdGl2YXRpb25SZXF1ZXN0GiUuYXV0aGQudjEuQ29uZmlybURlYWN0aXZhdGlvblJlc3BvbnNlElYKD1JlcXVlc3REZWxldGlvbhIgLmF1dGhkLnYxLlJlcXVlc3REZWxldGlvblJlcXVlc3QaIS5hdXRoZC52MS5SZXF1ZXN0RGVsZXRpb25SZXNwb25zZRJWCg9Db25maXJtRGVsZXRpb24SIC5hdXRoZC52MS5Db25maXJtRGVsZXRpb25SZXF1ZXN0GiEuYXV0aGQudjEuQ29uZmlybURlbGV0aW9uUmVzcG9uc2ViBnByb3RvMw", [file_authd_v1_common, file_authd_v1_mfa, file_google_protobuf_duration]);
+  fileDesc("ChNhdXRoZC92MS9hdXRoLnByb3RvEghhdXRoZC52MSK2AQoPUmVnaXN0ZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEhAKCHVzZXJuYW1lGAMgASgJEhIKCmZpcnN0X25hbWUYBCABKAkSEQoJbGFzdF9uYW1lGAUgASgJEg4KBm1vYmlsZRgGIAEoCRIQCghsYW5ndWFnZRgHIAEoCRIQCgh0aW1lem9uZRgIIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAkgASgJIhIKEFJlZ2lzdGVyUmVzcG9uc2UiIwoSVmVyaWZ5RW1haWxSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIhUKE1ZlcmlmeUVtYWlsUmVzcG9uc2UiRgoeUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhUKDWNhcHRjaGFfdG9rZW4YAiABKAkiIQofUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXNwb25zZSIiChFDaGVja0VtYWlsUmVxdWVzdBINCgVlbWFpbBgBIAEoCSIkChJDaGVja0VtYWlsUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIIssBCgxMb2dpblJlcXVlc3QSEgoKaWRlbnRpZmllchgBIAEoCRIQCghwYXNzd29yZBgCIAEoCRIUCgxkZXZpY2VfdG9rZW4YAyABKAkSMwoQc2Vzc2lvbl9kdXJhdGlvbhgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgthdXRoX21ldGhvZBgFIAEoDjIULmF1dGhkLnYxLkF1dGhNZXRob2QSHwoXc2lnbl9vdXRfb3RoZXJfc2Vzc2lvbnMYBiABKAgicQoNTG9naW5SZXNwb25zZRIlCgZ0b2tlbnMYASABKAsyEy5hdXRoZC52MS5Ub2tlblBhaXJIABIvCg1tZmFfY2hhbGxlbmdlGAIgASgLMhYuYXV0aGQudjEuTWZhQ2hhbGxlbmdlSABCCAoGcmVzdWx0IicKDlJlZnJlc2hSZXF1ZXN0EhUKDXJlZnJlc2hfdG9rZW4YASABKAkiNgoPUmVmcmVzaFJlc3BvbnNlEiMKBnRva2VucxgBIAEoCzITLmF1dGhkLnYxLlRva2VuUGFpciI1Cg1Mb2dvdXRSZXF1ZXN0EiQKBXNjb3BlGAEgASgOMhUuYXV0aGQudjEuTG9nb3V0U2NvcGUiKgoOTG9nb3V0UmVzcG9uc2USGAoQcmV2b2tlZF9zZXNzaW9ucxgBIAEoBSJ0ChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSFAoMb2xkX3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCRIvCg5zZXNzaW9uX3BvbGljeRgDIAEoDjIXLmF1dGhkLnYxLlNlc3Npb25Qb2xpY3kiGAoWQ2hhbmdlUGFzc3dvcmRSZXNwb25zZSJDChtSZXF1ZXN0UGFzc3dvcmRSZXNldFJlcXVlc3QSDQoFZW1haWwYASABKAkSFQoNY2FwdGNoYV90b2tlbhgCIAEoCSIeChxSZXF1ZXN0UGFzc3dvcmRSZXNldFJlc3BvbnNlIi8KHkNoZWNrUGFzc3dvcmRSZXNldFRva2VuUmVxdWVzdBINCgV0b2tlbhgBIAEoCSIwCh9DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlc3BvbnNlEg0KBXZhbGlkGAEgASgIIjsKFFJlc2V0UGFzc3dvcmRSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2UiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IjYKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIiugMKGFVwZGF0ZUN1cnJlbnRVc2VyUmVxdWVzdBISCgVlbWFpbBgBIAEoCUgAiAEBEhUKCHVzZXJuYW1lGAIgASgJSAGIAQESFwoKZmlyc3RfbmFtZRgDIAEoCUgCiAEBEhYKCWxhc3RfbmFtZRgEIAEoCUgDiAEBEhMKBm1vYmlsZRgFIAEoCUgEiAEBEhUKCGxhbmd1YWdlGAYgASgJSAWIAQESFQoIdGltZXpvbmUYByABKAlIBogBARJCCghzZXR0aW5ncxgIIAMoCzIwLmF1dGhkLnYxLlVwZGF0ZUN1cnJlbnRVc2VyUmVxdWVzdC5TZXR0aW5nc0VudHJ5EhcKD3JlbW92ZV9zZXR0aW5ncxgJIAMoCRIYChBjdXJyZW50X3Bhc3N3b3JkGAogASgJGi8KDVNldHRpbmdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfZW1haWxCCwoJX3VzZXJuYW1lQg0KC19maXJzdF9uYW1lQgwKCl9sYXN0X25hbWVCCQoHX21vYmlsZUILCglfbGFuZ3VhZ2VCCwoJX3RpbWV6b25lIjkKGVVwZGF0ZUN1cnJlbnRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIiLgoaUmVxdWVzdERlYWN0aXZhdGlvblJlcXVlc3QSEAoIcGFzc3dvcmQYASABKAkiHQobUmVxdWVzdERlYWN0aXZhdGlvblJlc3BvbnNlIisKGkNvbmZpcm1EZWFjdGl2YXRpb25SZXF1ZXN0Eg0KBXRva2VuGAEgASgJIh0KG0NvbmZpcm1EZWFjdGl2YXRpb25SZXNwb25zZSIqChZSZXF1ZXN0RGVsZXRpb25SZXF1ZXN0EhAKCHBhc3N3b3JkGAEgASgJIhkKF1JlcXVlc3REZWxldGlvblJlc3BvbnNlIicKFkNvbmZpcm1EZWxldGlvblJlcXVlc3QSDQoFdG9rZW4YASABKAkiGQoXQ29uZmlybURlbGV0aW9uUmVzcG9uc2UikQIKGExvZ2luV2l0aFByb3ZpZGVyUmVxdWVzdBIQCghwcm92aWRlchgBIAEoCRIQCghpZF90b2tlbhgCIAEoCRIUCgxhY2Nlc3NfdG9rZW4YAyABKAkSFQoNcmVmcmVzaF90b2tlbhgEIAEoCRINCgVub25jZRgFIAEoCRIUCgxkZXZpY2VfdG9rZW4YBiABKAkSMwoQc2Vzc2lvbl9kdXJhdGlvbhgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgthdXRoX21ldGhvZBgIIAEoDjIULmF1dGhkLnYxLkF1dGhNZXRob2QSHwoXc2lnbl9vdXRfb3RoZXJfc2Vzc2lvbnMYCSABKAgifQoZTG9naW5XaXRoUHJvdmlkZXJSZXNwb25zZRIlCgZ0b2tlbnMYASABKAsyEy5hdXRoZC52MS5Ub2tlblBhaXJIABIvCg1tZmFfY2hhbGxlbmdlGAIgASgLMhYuYXV0aGQudjEuTWZhQ2hhbGxlbmdlSABCCAoGcmVzdWx0ItMBCg5MaW5rZWRJZGVudGl0eRIKCgJpZBgBIAEoCRIQCghwcm92aWRlchgCIAEoCRIPCgdzdWJqZWN0GAMgASgJEg0KBWVtYWlsGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFsYXN0X3NpZ25faW5fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTaGFzX3Byb3ZpZGVyX3Rva2VucxgHIAEoCCIdChtMaXN0TGlua2VkSWRlbnRpdGllc1JlcXVlc3QiYgocTGlzdExpbmtlZElkZW50aXRpZXNSZXNwb25zZRIsCgppZGVudGl0aWVzGAEgAygLMhguYXV0aGQudjEuTGlua2VkSWRlbnRpdHkSFAoMaGFzX3Bhc3N3b3JkGAIgASgIIo8BChNMaW5rSWRlbnRpdHlSZXF1ZXN0EhAKCHByb3ZpZGVyGAEgASgJEhAKCGlkX3Rva2VuGAIgASgJEhQKDGFjY2Vzc190b2tlbhgDIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAQgASgJEg0KBW5vbmNlGAUgASgJEhgKEGN1cnJlbnRfcGFzc3dvcmQYBiABKAkiQgoUTGlua0lkZW50aXR5UmVzcG9uc2USKgoIaWRlbnRpdHkYASABKAsyGC5hdXRoZC52MS5MaW5rZWRJZGVudGl0eSIsChVVbmxpbmtJZGVudGl0eVJlcXVlc3QSEwoLaWRlbnRpdHlfaWQYASABKAkiGAoWVW5saW5rSWRlbnRpdHlSZXNwb25zZSIvChhHZXRQcm92aWRlclRva2Vuc1JlcXVlc3QSEwoLaWRlbnRpdHlfaWQYASABKAkieQoZR2V0UHJvdmlkZXJUb2tlbnNSZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSFQoNcmVmcmVzaF90b2tlbhgCIAEoCRIvCgt1cGRhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqdAoLTG9nb3V0U2NvcGUSHAoYTE9HT1VUX1NDT1BFX1VOU1BFQ0lGSUVEEAASGAoUTE9HT1VUX1NDT1BFX0NVUlJFTlQQARIUChBMT0dPVVRfU0NPUEVfQUxMEAISFwoTTE9HT1VUX1NDT1BFX09USEVSUxADKokBCg1TZXNzaW9uUG9saWN5Eh4KGlNFU1NJT05fUE9MSUNZX1VOU1BFQ0lGSUVEEAASFwoTU0VTU0lPTl9QT0xJQ1lfS0VFUBABEiAKHFNFU1NJT05fUE9MSUNZX1JFVk9LRV9PVEhFUlMQAhIdChlTRVNTSU9OX1BPTElDWV9SRVZPS0VfQUxMEAMy/A4KC0F1dGhTZXJ2aWNlEkEKCFJlZ2lzdGVyEhkuYXV0aGQudjEuUmVnaXN0ZXJSZXF1ZXN0GhouYXV0aGQudjEuUmVnaXN0ZXJSZXNwb25zZRJKCgtWZXJpZnlFbWFpbBIcLmF1dGhkLnYxLlZlcmlmeUVtYWlsUmVxdWVzdBodLmF1dGhkLnYxLlZlcmlmeUVtYWlsUmVzcG9uc2USbgoXUmVzZW5kVmVyaWZpY2F0aW9uRW1haWwSKC5hdXRoZC52MS5SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlcXVlc3QaKS5hdXRoZC52MS5SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlc3BvbnNlEkcKCkNoZWNrRW1haWwSGy5hdXRoZC52MS5DaGVja0VtYWlsUmVxdWVzdBocLmF1dGhkLnYxLkNoZWNrRW1haWxSZXNwb25zZRI4CgVMb2dpbhIWLmF1dGhkLnYxLkxvZ2luUmVxdWVzdBoXLmF1dGhkLnYxLkxvZ2luUmVzcG9uc2USPgoHUmVmcmVzaBIYLmF1dGhkLnYxLlJlZnJlc2hSZXF1ZXN0GhkuYXV0aGQudjEuUmVmcmVzaFJlc3BvbnNlEjsKBkxvZ291dBIXLmF1dGhkLnYxLkxvZ291dFJlcXVlc3QaGC5hdXRoZC52MS5Mb2dvdXRSZXNwb25zZRJTCg5DaGFuZ2VQYXNzd29yZBIfLmF1dGhkLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBogLmF1dGhkLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USZQoUUmVxdWVzdFBhc3N3b3JkUmVzZXQSJS5hdXRoZC52MS5SZXF1ZXN0UGFzc3dvcmRSZXNldFJlcXVlc3QaJi5hdXRoZC52MS5SZXF1ZXN0UGFzc3dvcmRSZXNldFJlc3BvbnNlEm4KF0NoZWNrUGFzc3dvcmRSZXNldFRva2VuEiguYXV0aGQudjEuQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW5SZXF1ZXN0GikuYXV0aGQudjEuQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW5SZXNwb25zZRJQCg1SZXNldFBhc3N3b3JkEh4uYXV0aGQudjEuUmVzZXRQYXNzd29yZFJlcXVlc3QaHy5hdXRoZC52MS5SZXNldFBhc3N3b3JkUmVzcG9uc2USUwoOR2V0Q3VycmVudFVzZXISHy5hdXRoZC52MS5HZXRDdXJyZW50VXNlclJlcXVlc3QaIC5hdXRoZC52MS5HZXRDdXJyZW50VXNlclJlc3BvbnNlElwKEVVwZGF0ZUN1cnJlbnRVc2VyEiIuYXV0aGQudjEuVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0GiMuYXV0aGQudjEuVXBkYXRlQ3VycmVudFVzZXJSZXNwb25zZRJiChNSZXF1ZXN0RGVhY3RpdmF0aW9uEiQuYXV0aGQudjEuUmVxdWVzdERlYWN0aXZhdGlvblJlcXVlc3QaJS5hdXRoZC52MS5SZXF1ZXN0RGVhY3RpdmF0aW9uUmVzcG9uc2USYgoTQ29uZmlybURlYWN0aXZhdGlvbhIkLmF1dGhkLnYxLkNvbmZpcm1EZWFjdGl2YXRpb25SZXF1ZXN0GiUuYXV0aGQudjEuQ29uZmlybURlYWN0aXZhdGlvblJlc3BvbnNlElYKD1JlcXVlc3REZWxldGlvbhIgLmF1dGhkLnYxLlJlcXVlc3REZWxldGlvblJlcXVlc3QaIS5hdXRoZC52MS5SZXF1ZXN0RGVsZXRpb25SZXNwb25zZRJWCg9Db25maXJtRGVsZXRpb24SIC5hdXRoZC52MS5Db25maXJtRGVsZXRpb25SZXF1ZXN0GiEuYXV0aGQudjEuQ29uZmlybURlbGV0aW9uUmVzcG9uc2USXAoRTG9naW5XaXRoUHJvdmlkZXISIi5hdXRoZC52MS5Mb2dpbldpdGhQcm92aWRlclJlcXVlc3QaIy5hdXRoZC52MS5Mb2dpbldpdGhQcm92aWRlclJlc3BvbnNlEmUKFExpc3RMaW5rZWRJZGVudGl0aWVzEiUuYXV0aGQudjEuTGlzdExpbmtlZElkZW50aXRpZXNSZXF1ZXN0GiYuYXV0aGQudjEuTGlzdExpbmtlZElkZW50aXRpZXNSZXNwb25zZRJNCgxMaW5rSWRlbnRpdHkSHS5hdXRoZC52MS5MaW5rSWRlbnRpdHlSZXF1ZXN0Gh4uYXV0aGQudjEuTGlua0lkZW50aXR5UmVzcG9uc2USUwoOVW5saW5rSWRlbnRpdHkSHy5hdXRoZC52MS5VbmxpbmtJZGVudGl0eVJlcXVlc3QaIC5hdXRoZC52MS5VbmxpbmtJZGVudGl0eVJlc3BvbnNlElwKEUdldFByb3ZpZGVyVG9rZW5zEiIuYXV0aGQudjEuR2V0UHJvdmlkZXJUb2tlbnNSZXF1ZXN0GiMuYXV0aGQudjEuR2V0UHJvdmlkZXJUb2tlbnNSZXNwb25zZWIGcHJvdG8z", [file_authd_v1_common, file_authd_v1_mfa, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * RegisterRequest carries a new account's credentials and profile.
@@ -881,6 +881,406 @@ export const ConfirmDeletionResponseSchema: GenMessage<ConfirmDeletionResponse> 
   messageDesc(file_authd_v1_auth, 33);
 
 /**
+ * LoginWithProviderRequest carries a sign-in with an OpenID Connect provider's ID token. The fields
+ * after `nonce` mean what they mean in LoginRequest.
+ *
+ * @generated from message authd.v1.LoginWithProviderRequest
+ */
+export type LoginWithProviderRequest = Message<"authd.v1.LoginWithProviderRequest"> & {
+  /**
+   * Name of a configured provider (AUTHD_OIDC_PROVIDERS), e.g. "google".
+   *
+   * @generated from field: string provider = 1;
+   */
+  provider: string;
+
+  /**
+   * The provider's ID token (a signed JWT). Never logged or stored.
+   *
+   * @generated from field: string id_token = 2;
+   */
+  idToken: string;
+
+  /**
+   * Optional: the provider's access token from the same sign-in. Stored encrypted for the owner to
+   * read back with GetProviderTokens; not verified by authd.
+   *
+   * @generated from field: string access_token = 3;
+   */
+  accessToken: string;
+
+  /**
+   * Optional: the provider's refresh token, stored like `access_token`.
+   *
+   * @generated from field: string refresh_token = 4;
+   */
+  refreshToken: string;
+
+  /**
+   * The nonce the client sent in its authentication request; the token's nonce claim must equal it.
+   * Required when the ID token carries a nonce (OpenID Connect Core 3.1.3.7 and 15.5.2: a token
+   * bound to a nonce is accepted only from whoever knows it).
+   *
+   * @generated from field: string nonce = 5;
+   */
+  nonce: string;
+
+  /**
+   * Device token from an earlier MfaService.VerifyChallenge with remember_device: skips the second
+   * factor for this account only. It never replaces the ID token.
+   *
+   * @generated from field: string device_token = 6;
+   */
+  deviceToken: string;
+
+  /**
+   * Requested absolute session lifetime; capped by the server's maximum (30 days by default).
+   * Unset means the server's default.
+   *
+   * @generated from field: google.protobuf.Duration session_duration = 7;
+   */
+  sessionDuration?: Duration | undefined;
+
+  /**
+   * Whether tokens come back in the body or as cookies.
+   *
+   * @generated from field: authd.v1.AuthMethod auth_method = 8;
+   */
+  authMethod: AuthMethod;
+
+  /**
+   * When true, every other session of the account is revoked once this sign-in succeeds.
+   *
+   * Field 10 is kept for the tenant of LoginRequest, which is coming.
+   *
+   * @generated from field: bool sign_out_other_sessions = 9;
+   */
+  signOutOtherSessions: boolean;
+};
+
+/**
+ * Describes the message authd.v1.LoginWithProviderRequest.
+ * Use `create(LoginWithProviderRequestSchema)` to create a new message.
+ */
+export const LoginWithProviderRequestSchema: GenMessage<LoginWithProviderRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 34);
+
+/**
+ * LoginWithProviderResponse is either tokens or a second-factor challenge, as for Login.
+ *
+ * @generated from message authd.v1.LoginWithProviderResponse
+ */
+export type LoginWithProviderResponse = Message<"authd.v1.LoginWithProviderResponse"> & {
+  /**
+   * What the client does next.
+   *
+   * @generated from oneof authd.v1.LoginWithProviderResponse.result
+   */
+  result: {
+    /**
+     * The new session's tokens (AUTH_METHOD_TOKEN). With AUTH_METHOD_COOKIE the tokens are set as
+     * cookies and this holds only the session id and expiry times.
+     *
+     * @generated from field: authd.v1.TokenPair tokens = 1;
+     */
+    value: TokenPair;
+    case: "tokens";
+  } | {
+    /**
+     * A second factor is needed: answer it with MfaService.VerifyChallenge.
+     *
+     * @generated from field: authd.v1.MfaChallenge mfa_challenge = 2;
+     */
+    value: MfaChallenge;
+    case: "mfaChallenge";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message authd.v1.LoginWithProviderResponse.
+ * Use `create(LoginWithProviderResponseSchema)` to create a new message.
+ */
+export const LoginWithProviderResponseSchema: GenMessage<LoginWithProviderResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 35);
+
+/**
+ * LinkedIdentity is one provider identity of an account.
+ *
+ * @generated from message authd.v1.LinkedIdentity
+ */
+export type LinkedIdentity = Message<"authd.v1.LinkedIdentity"> & {
+  /**
+   * Identifier of the link, for UnlinkIdentity and GetProviderTokens.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Name of the configured provider.
+   *
+   * @generated from field: string provider = 2;
+   */
+  provider: string;
+
+  /**
+   * The provider's subject (the ID token's sub claim): with the provider, what identifies the user.
+   *
+   * @generated from field: string subject = 3;
+   */
+  subject: string;
+
+  /**
+   * The email the provider last asserted; shown to help the user tell identities apart.
+   *
+   * @generated from field: string email = 4;
+   */
+  email: string;
+
+  /**
+   * When the identity was linked.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 5;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When the identity last signed in (or was linked).
+   *
+   * @generated from field: google.protobuf.Timestamp last_sign_in_time = 6;
+   */
+  lastSignInTime?: Timestamp | undefined;
+
+  /**
+   * True when provider tokens are stored for it (see GetProviderTokens).
+   *
+   * @generated from field: bool has_provider_tokens = 7;
+   */
+  hasProviderTokens: boolean;
+};
+
+/**
+ * Describes the message authd.v1.LinkedIdentity.
+ * Use `create(LinkedIdentitySchema)` to create a new message.
+ */
+export const LinkedIdentitySchema: GenMessage<LinkedIdentity> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 36);
+
+/**
+ * ListLinkedIdentitiesRequest is empty: the caller's identities are listed.
+ *
+ * @generated from message authd.v1.ListLinkedIdentitiesRequest
+ */
+export type ListLinkedIdentitiesRequest = Message<"authd.v1.ListLinkedIdentitiesRequest"> & {
+};
+
+/**
+ * Describes the message authd.v1.ListLinkedIdentitiesRequest.
+ * Use `create(ListLinkedIdentitiesRequestSchema)` to create a new message.
+ */
+export const ListLinkedIdentitiesRequestSchema: GenMessage<ListLinkedIdentitiesRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 37);
+
+/**
+ * ListLinkedIdentitiesResponse lists the caller's identities.
+ *
+ * @generated from message authd.v1.ListLinkedIdentitiesResponse
+ */
+export type ListLinkedIdentitiesResponse = Message<"authd.v1.ListLinkedIdentitiesResponse"> & {
+  /**
+   * The identities, oldest first.
+   *
+   * @generated from field: repeated authd.v1.LinkedIdentity identities = 1;
+   */
+  identities: LinkedIdentity[];
+
+  /**
+   * False for an account made by a provider sign-in that never set a password (a password reset
+   * sets one). Such an account cannot unlink its last identity.
+   *
+   * @generated from field: bool has_password = 2;
+   */
+  hasPassword: boolean;
+};
+
+/**
+ * Describes the message authd.v1.ListLinkedIdentitiesResponse.
+ * Use `create(ListLinkedIdentitiesResponseSchema)` to create a new message.
+ */
+export const ListLinkedIdentitiesResponseSchema: GenMessage<ListLinkedIdentitiesResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 38);
+
+/**
+ * LinkIdentityRequest carries the identity to link and the proof that the caller is the owner.
+ *
+ * @generated from message authd.v1.LinkIdentityRequest
+ */
+export type LinkIdentityRequest = Message<"authd.v1.LinkIdentityRequest"> & {
+  /**
+   * Name of a configured provider.
+   *
+   * @generated from field: string provider = 1;
+   */
+  provider: string;
+
+  /**
+   * A fresh ID token of that provider (issued within the last 10 minutes).
+   *
+   * @generated from field: string id_token = 2;
+   */
+  idToken: string;
+
+  /**
+   * Optional: the provider's access token, stored encrypted as for LoginWithProvider.
+   *
+   * @generated from field: string access_token = 3;
+   */
+  accessToken: string;
+
+  /**
+   * Optional: the provider's refresh token, stored encrypted as for LoginWithProvider.
+   *
+   * @generated from field: string refresh_token = 4;
+   */
+  refreshToken: string;
+
+  /**
+   * The nonce of the authentication request; as in LoginWithProviderRequest.
+   *
+   * @generated from field: string nonce = 5;
+   */
+  nonce: string;
+
+  /**
+   * Current password. May be empty when this session proved a second factor recently
+   * (MfaService.StepUp or an MFA sign-in within AUTHD_STEP_UP_TTL).
+   *
+   * @generated from field: string current_password = 6;
+   */
+  currentPassword: string;
+};
+
+/**
+ * Describes the message authd.v1.LinkIdentityRequest.
+ * Use `create(LinkIdentityRequestSchema)` to create a new message.
+ */
+export const LinkIdentityRequestSchema: GenMessage<LinkIdentityRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 39);
+
+/**
+ * LinkIdentityResponse answers the linked identity.
+ *
+ * @generated from message authd.v1.LinkIdentityResponse
+ */
+export type LinkIdentityResponse = Message<"authd.v1.LinkIdentityResponse"> & {
+  /**
+   * The identity now linked to the caller's account.
+   *
+   * @generated from field: authd.v1.LinkedIdentity identity = 1;
+   */
+  identity?: LinkedIdentity | undefined;
+};
+
+/**
+ * Describes the message authd.v1.LinkIdentityResponse.
+ * Use `create(LinkIdentityResponseSchema)` to create a new message.
+ */
+export const LinkIdentityResponseSchema: GenMessage<LinkIdentityResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 40);
+
+/**
+ * UnlinkIdentityRequest names the identity to unlink.
+ *
+ * @generated from message authd.v1.UnlinkIdentityRequest
+ */
+export type UnlinkIdentityRequest = Message<"authd.v1.UnlinkIdentityRequest"> & {
+  /**
+   * LinkedIdentity.id of one of the caller's identities.
+   *
+   * @generated from field: string identity_id = 1;
+   */
+  identityId: string;
+};
+
+/**
+ * Describes the message authd.v1.UnlinkIdentityRequest.
+ * Use `create(UnlinkIdentityRequestSchema)` to create a new message.
+ */
+export const UnlinkIdentityRequestSchema: GenMessage<UnlinkIdentityRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 41);
+
+/**
+ * UnlinkIdentityResponse confirms the unlinking.
+ *
+ * @generated from message authd.v1.UnlinkIdentityResponse
+ */
+export type UnlinkIdentityResponse = Message<"authd.v1.UnlinkIdentityResponse"> & {
+};
+
+/**
+ * Describes the message authd.v1.UnlinkIdentityResponse.
+ * Use `create(UnlinkIdentityResponseSchema)` to create a new message.
+ */
+export const UnlinkIdentityResponseSchema: GenMessage<UnlinkIdentityResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 42);
+
+/**
+ * GetProviderTokensRequest names the identity whose tokens to read.
+ *
+ * @generated from message authd.v1.GetProviderTokensRequest
+ */
+export type GetProviderTokensRequest = Message<"authd.v1.GetProviderTokensRequest"> & {
+  /**
+   * LinkedIdentity.id of one of the caller's identities.
+   *
+   * @generated from field: string identity_id = 1;
+   */
+  identityId: string;
+};
+
+/**
+ * Describes the message authd.v1.GetProviderTokensRequest.
+ * Use `create(GetProviderTokensRequestSchema)` to create a new message.
+ */
+export const GetProviderTokensRequestSchema: GenMessage<GetProviderTokensRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 43);
+
+/**
+ * GetProviderTokensResponse carries the stored provider tokens; empty strings when none were given.
+ *
+ * @generated from message authd.v1.GetProviderTokensResponse
+ */
+export type GetProviderTokensResponse = Message<"authd.v1.GetProviderTokensResponse"> & {
+  /**
+   * The provider's access token last given for this identity.
+   *
+   * @generated from field: string access_token = 1;
+   */
+  accessToken: string;
+
+  /**
+   * The provider's refresh token last given for this identity.
+   *
+   * @generated from field: string refresh_token = 2;
+   */
+  refreshToken: string;
+
+  /**
+   * When these tokens were stored. Unset when none are stored.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 3;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message authd.v1.GetProviderTokensResponse.
+ * Use `create(GetProviderTokensResponseSchema)` to create a new message.
+ */
+export const GetProviderTokensResponseSchema: GenMessage<GetProviderTokensResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 44);
+
+/**
  * LogoutScope says which sessions Logout ends.
  *
  * @generated from enum authd.v1.LogoutScope
@@ -1159,6 +1559,69 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof ConfirmDeletionRequestSchema;
     output: typeof ConfirmDeletionResponseSchema;
+  },
+  /**
+   * Signs in with an ID token from a configured OpenID Connect provider (AUTHD_OIDC_PROVIDERS). The
+   * token is verified against the provider's published keys, issuer, audience (our client ids),
+   * lifetime and nonce. The identity is the pair (provider, subject), never the email: a known
+   * identity signs in to its account; an unknown one whose verified email matches an account with a
+   * verified email is linked to it; otherwise a new account (verified email, no password) is made.
+   * An account with the same email that cannot be linked safely answers FailedPrecondition: sign in
+   * with the password and call LinkIdentity. Answers exactly like Login: a token pair (or cookies),
+   * or an MFA challenge when the account has a second factor. Every success creates a new session.
+   *
+   * @generated from rpc authd.v1.AuthService.LoginWithProvider
+   */
+  loginWithProvider: {
+    methodKind: "unary";
+    input: typeof LoginWithProviderRequestSchema;
+    output: typeof LoginWithProviderResponseSchema;
+  },
+  /**
+   * Lists the provider identities linked to the caller's account.
+   *
+   * @generated from rpc authd.v1.AuthService.ListLinkedIdentities
+   */
+  listLinkedIdentities: {
+    methodKind: "unary";
+    input: typeof ListLinkedIdentitiesRequestSchema;
+    output: typeof ListLinkedIdentitiesResponseSchema;
+  },
+  /**
+   * Links a provider identity to the caller's account, proven by a fresh ID token (issued within the
+   * last 10 minutes). Needs the current password, or a second factor proven recently in this
+   * session (MfaService.StepUp). An identity already linked to another account answers AlreadyExists.
+   *
+   * @generated from rpc authd.v1.AuthService.LinkIdentity
+   */
+  linkIdentity: {
+    methodKind: "unary";
+    input: typeof LinkIdentityRequestSchema;
+    output: typeof LinkIdentityResponseSchema;
+  },
+  /**
+   * Unlinks one of the caller's identities and forgets its stored provider tokens. Refused
+   * (FailedPrecondition) when it would leave the account with no way to sign in: no password and
+   * no other identity.
+   *
+   * @generated from rpc authd.v1.AuthService.UnlinkIdentity
+   */
+  unlinkIdentity: {
+    methodKind: "unary";
+    input: typeof UnlinkIdentityRequestSchema;
+    output: typeof UnlinkIdentityResponseSchema;
+  },
+  /**
+   * Answers the provider tokens (access and refresh) last given for one of the caller's identities
+   * at LoginWithProvider or LinkIdentity. They are stored encrypted; only their owner, signed in
+   * with a session (not an API key), reads them back.
+   *
+   * @generated from rpc authd.v1.AuthService.GetProviderTokens
+   */
+  getProviderTokens: {
+    methodKind: "unary";
+    input: typeof GetProviderTokensRequestSchema;
+    output: typeof GetProviderTokensResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_authd_v1_auth, 0);

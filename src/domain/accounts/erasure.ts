@@ -6,6 +6,7 @@
 // and the event types (closure.ts blanks the IP addresses and user agents).
 import type { EntityManager } from "typeorm";
 import { ApiKeyEntity } from "../../store/entities/api-key.js";
+import { LinkedIdentityEntity } from "../../store/entities/linked-identity.js";
 import {
   MfaAuthenticatorEntity,
   MfaChallengeEntity,
@@ -49,6 +50,7 @@ export async function eraseAccount(em: EntityManager, user: Pick<UserEntity, "id
     MfaTrustedDeviceEntity,
     MfaStepUpEntity,
     MfaAuthenticatorEntity,
+    LinkedIdentityEntity,
   ]) {
     await em.delete(entity, { userId });
   }

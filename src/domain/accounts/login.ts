@@ -3,6 +3,7 @@
 // for the missing account, and for a locked one (which verifies nothing, or the lock would be an
 // oracle). Attempts are counted before they are verified (login-attempt.ts).
 
+import type { EntityManager } from "typeorm";
 import { recordAudit } from "../audit.js";
 import {
   DomainError,
@@ -62,22 +63,7 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
       if (!account.emailVerified) {
         return failedPrecondition("the email address is not verified yet: follow the link we sent");
       }
-      const deviceToken = input.deviceToken === "" ? undefined : input.deviceToken;
-      if (await deps.secondFactor.isRequired(em, user.id, deviceToken)) {
-        const challenge = await deps.secondFactor.createChallenge(em, user.id, input.options, client);
-        return { kind: "challenge", userId: user.id, challenge };
-      }
-      const tokens = await deps.sessions.create(em, {
-        userId: user.id,
-        amr: ["pwd"],
-        client,
-        durationSeconds: duration,
-      });
-      if (input.options.signOutOtherSessions) await deps.sessions.revokeAll(em, user.id, tokens.sessionId);
-      await recordAudit(em, deps.clock.now(), "login.succeeded", user.id, client, {
-        sessionId: tokens.sessionId,
-      });
-      return { kind: "tokens", userId: user.id, tokens };
+      return issueSignIn(em, deps, user.id, ["pwd"], input.deviceToken, input.options, client);
     });
   } catch (error) {
     if (!(error instanceof PasswordChanged)) throw error;
@@ -87,6 +73,40 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
   }
   if (outcome instanceof DomainError) throw outcome;
   return outcome;
+}
+
+/**
+ * The end of every sign-in, once the first factor is proven, inside its transaction: an MFA
+ * challenge when the account has a second factor (and `deviceToken` is not a trusted device of
+ * it), otherwise a new session. `amr` names the first factor (RFC 8176; "pwd", or "fed" for a
+ * provider's ID token); a challenge carries it into the session it ends in.
+ */
+export async function issueSignIn(
+  em: EntityManager,
+  deps: Pick<AccountDeps, "secondFactor" | "sessions" | "clock">,
+  userId: string,
+  amr: string[],
+  deviceToken: string,
+  options: LoginOptions,
+  client: ClientInfo,
+  audit: Record<string, unknown> = {},
+): Promise<LoginResult> {
+  if (await deps.secondFactor.isRequired(em, userId, deviceToken === "" ? undefined : deviceToken)) {
+    const challenge = await deps.secondFactor.createChallenge(em, userId, { ...options, amr }, client);
+    return { kind: "challenge", userId, challenge };
+  }
+  const tokens = await deps.sessions.create(em, {
+    userId,
+    amr,
+    client,
+    durationSeconds: options.durationSeconds,
+  });
+  if (options.signOutOtherSessions) await deps.sessions.revokeAll(em, userId, tokens.sessionId);
+  await recordAudit(em, deps.clock.now(), "login.succeeded", userId, client, {
+    sessionId: tokens.sessionId,
+    ...audit,
+  });
+  return { kind: "tokens", userId, tokens };
 }
 
 /**

@@ -79,6 +79,11 @@ export class AccountMail {
     return this.send(em, to, this.templates.accountLocked({ lockedMinutes: minutes(lockedForMs), until }));
   }
 
+  /** Tells the owner that a provider identity (a way to sign in) was linked or unlinked. */
+  identityChanged(em: EntityManager, to: string, change: "linked" | "unlinked", provider: string) {
+    return this.send(em, to, this.templates.identityChanged({ change, provider }));
+  }
+
   accountDeleted(em: EntityManager, to: string) {
     return this.send(em, to, this.templates.accountDeleted());
   }

@@ -48,7 +48,7 @@ export async function createChallenge(
     durationSeconds: options.durationSeconds ?? null,
     authMethod: options.authMethod,
     signOutOtherSessions: options.signOutOtherSessions,
-    amr: ["pwd"],
+    amr: options.amr ?? ["pwd"],
     ip: client.ip,
     userAgent: client.userAgent,
   };

@@ -32,9 +32,21 @@ export async function requireRecentSecondFactor(
   now: number,
 ): Promise<void> {
   if (!(await hasActiveFactor(em, principal.userId))) return;
-  if (principal.sessionId !== undefined) {
-    const row = await findOneStrict(em, MfaStepUpEntity, { sessionId: principal.sessionId });
-    if (row && row.userId === principal.userId && row.validUntil > now) return;
-  }
+  if (await hasRecentStepUp(em, principal, now)) return;
   throw permissionDenied("this call needs a recent second factor: call MfaService.StepUp");
+}
+
+/**
+ * True only when the caller's session proved a second factor recently. Unlike
+ * requireRecentSecondFactor, an account without a factor does not pass: for callers that accept a
+ * recent second factor *instead of* the password.
+ */
+export async function hasRecentStepUp(
+  em: EntityManager,
+  principal: Pick<Principal, "userId" | "sessionId">,
+  now: number,
+): Promise<boolean> {
+  if (principal.sessionId === undefined) return false;
+  const row = await findOneStrict(em, MfaStepUpEntity, { sessionId: principal.sessionId });
+  return row !== null && row.userId === principal.userId && row.validUntil > now;
 }

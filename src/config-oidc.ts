@@ -1,0 +1,72 @@
+// AUTHD_OIDC_PROVIDERS: the OpenID Connect providers whose ID tokens LoginWithProvider accepts, as a
+// JSON array. Every mistake is a ConfigError naming the variable and the entry at fault.
+import { ConfigError, type Parser } from "./config-parsers.js";
+
+export interface OidcProviderConfig {
+  /** What clients send as `provider`: lower-case letters, digits, '-' and '_'. */
+  name: string;
+  /** The `iss` the provider's ID tokens carry; discovery is read from `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  /** Our client ids at this provider: an ID token's `aud` must name one of them. */
+  clientIds: string[];
+  /** Where the provider's keys are; when absent, the discovery document's `jwks_uri`. */
+  jwksUrl: string | undefined;
+}
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** https, or http on a loopback address (a provider on the same machine, or a test). */
+function providerUrl(raw: unknown, name: string, what: string): string {
+  if (typeof raw !== "string" || raw === "") throw new ConfigError(name, `${what} must be a URL`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `${what} must be an absolute URL`);
+  }
+  const loopbackHttp = url.protocol === "http:" && LOOPBACK.has(url.hostname);
+  if (url.protocol !== "https:" && !loopbackHttp) {
+    throw new ConfigError(name, `${what} must use https (http only on localhost)`);
+  }
+  if (url.search !== "" || url.hash !== "")
+    throw new ConfigError(name, `${what} must not have a query or fragment`);
+  return raw;
+}
+
+export const oidcProviders: Parser<OidcProviderConfig[]> = (raw, name) => {
+  if (raw === "") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, "must be a JSON array of providers");
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(name, "must be a JSON array of providers");
+  const seen = new Set<string>();
+  return parsed.map((entry: unknown, i) => {
+    const at = `provider ${i + 1}`;
+    if (typeof entry !== "object" || entry === null) throw new ConfigError(name, `${at} must be an object`);
+    const e = entry as Record<string, unknown>;
+    if (typeof e.name !== "string" || !NAME.test(e.name)) {
+      throw new ConfigError(name, `${at}: name must be 1 to 64 lower-case letters, digits, '-' or '_'`);
+    }
+    if (seen.has(e.name)) throw new ConfigError(name, `${at}: the name "${e.name}" is used twice`);
+    seen.add(e.name);
+    const issuer = providerUrl(e.issuer, name, `${at} (${e.name}): issuer`);
+    const clientIds = e.client_ids;
+    if (
+      !Array.isArray(clientIds) ||
+      clientIds.length === 0 ||
+      !clientIds.every((id) => typeof id === "string" && id !== "")
+    ) {
+      throw new ConfigError(name, `${at} (${e.name}): client_ids must be a non-empty array of strings`);
+    }
+    const jwksUrl =
+      e.jwks_url === undefined ? undefined : providerUrl(e.jwks_url, name, `${at} (${e.name}): jwks_url`);
+    const known = new Set(["name", "issuer", "client_ids", "jwks_url"]);
+    const unknown = Object.keys(e).find((k) => !known.has(k));
+    if (unknown) throw new ConfigError(name, `${at} (${e.name}): unknown field "${unknown}"`);
+    return { name: e.name, issuer, clientIds: clientIds as string[], jwksUrl };
+  });
+};

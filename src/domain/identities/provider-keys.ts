@@ -1,0 +1,113 @@
+// A provider's signing keys, as its JWKS publishes them. Fetched on first use (through the
+// discovery document unless a JWKS URL is configured), kept for KEYS_TTL, and fetched again at once
+// when a token names a key id we do not hold (the provider rotated its keys) — but never more often
+// than MIN_REFETCH_INTERVAL: a stream of tokens with made-up key ids must not make authd hammer the
+// provider. Times come from the injected clock.
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
+import type { Clock } from "../../clock.js";
+import type { OidcProviderConfig } from "../../config-oidc.js";
+
+export const KEYS_TTL_MS = 60 * 60_000;
+export const MIN_REFETCH_INTERVAL_MS = 60_000;
+const FETCH_TIMEOUT_MS = 5_000;
+/** A JWKS or discovery document bigger than this is not a provider's. */
+const MAX_DOCUMENT_BYTES = 256 * 1024;
+
+/** Thrown when the provider's keys cannot be had (unreachable, or a malformed document). */
+export class ProviderUnavailableError extends Error {}
+
+type KeyResolver = ReturnType<typeof createLocalJWKSet>;
+
+export class ProviderKeys {
+  private keys: { resolve: KeyResolver; fetchedAt: number } | undefined;
+  private lastFetchAt = Number.NEGATIVE_INFINITY;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly provider: OidcProviderConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The key for a token's protected header, as jose's jwtVerify asks for it. */
+  readonly resolve = async (header: JWSHeaderParameters, token: unknown): ReturnType<KeyResolver> => {
+    if (!this.keys) await this.refetch();
+    else if (this.clock.now() - this.keys.fetchedAt >= KEYS_TTL_MS) {
+      // Expired keys are still the provider's best known: kept while it cannot be reached.
+      await this.refetch().catch(() => undefined);
+    }
+    try {
+      return await this.current().resolve(header, token as never);
+    } catch (error) {
+      // An unknown key id may be a rotation: fetch once more, unless we fetched just now.
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      if (this.clock.now() - this.lastFetchAt < MIN_REFETCH_INTERVAL_MS) throw error;
+      await this.refetch();
+      return this.current().resolve(header, token as never);
+    }
+  };
+
+  private current(): { resolve: KeyResolver } {
+    if (!this.keys) throw new ProviderUnavailableError(`the keys of ${this.provider.name} are not available`);
+    return this.keys;
+  }
+
+  /** One fetch at a time, at most once per MIN_REFETCH_INTERVAL (failures included). */
+  private refetch(): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    if (this.clock.now() - this.lastFetchAt < MIN_REFETCH_INTERVAL_MS) return Promise.resolve();
+    this.lastFetchAt = this.clock.now();
+    this.inFlight = this.fetchKeys()
+      .then((jwks) => {
+        this.keys = { resolve: createLocalJWKSet(jwks), fetchedAt: this.clock.now() };
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
+  }
+
+  private async fetchKeys(): Promise<JSONWebKeySet> {
+    const jwksUrl = this.provider.jwksUrl ?? (await this.discoverJwksUrl());
+    const jwks = await fetchJson(jwksUrl);
+    if (!Array.isArray((jwks as { keys?: unknown }).keys)) {
+      throw new ProviderUnavailableError(`${this.provider.name}: the JWKS has no keys array`);
+    }
+    return jwks as JSONWebKeySet;
+  }
+
+  /** OpenID Connect Discovery 1.0 §4: the document must name the issuer we configured. */
+  private async discoverJwksUrl(): Promise<string> {
+    const base = this.provider.issuer.replace(/\/$/, "");
+    const doc = (await fetchJson(`${base}/.well-known/openid-configuration`)) as Record<string, unknown>;
+    if (doc.issuer !== this.provider.issuer) {
+      throw new ProviderUnavailableError(
+        `${this.provider.name}: the discovery document names another issuer`,
+      );
+    }
+    if (typeof doc.jwks_uri !== "string") {
+      throw new ProviderUnavailableError(`${this.provider.name}: the discovery document has no jwks_uri`);
+    }
+    return doc.jwks_uri;
+  }
+}
+
+async function fetchJson(url: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      redirect: "error",
+      headers: { accept: "application/json" },
+    });
+  } catch (error) {
+    throw new ProviderUnavailableError(`fetching ${url} failed: ${(error as Error).message}`);
+  }
+  if (!response.ok) throw new ProviderUnavailableError(`fetching ${url} answered ${response.status}`);
+  const text = await response.text();
+  if (text.length > MAX_DOCUMENT_BYTES) throw new ProviderUnavailableError(`${url} is too large`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProviderUnavailableError(`${url} is not JSON`);
+  }
+}

@@ -1,0 +1,155 @@
+// LoginWithProvider: a verified ID token signs in to the account its identity (provider, sub)
+// belongs to. A first sign-in links to the account with the same email only when both the provider
+// and authd have verified that email; otherwise an account with that email is left alone and the
+// user is told to sign in with its password and link. An unknown email makes a new account with a
+// verified email and no password. The end of the sign-in (a session, or an MFA challenge) is
+// Login's own (issueSignIn).
+import { randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import { UserEntity } from "../../store/entities/user.js";
+import { issueSignIn, type LoginResult } from "../accounts/login.js";
+import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
+import { normalizeEmail } from "../accounts/validation.js";
+import { recordAudit } from "../audit.js";
+import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
+import { NO_PASSWORD } from "../passwords.js";
+import type { ClientInfo, LoginOptions } from "../ports.js";
+import type { IdentityDeps } from "./deps.js";
+import type { VerifiedIdentity } from "./id-token.js";
+import { checkProviderTokens, type ProviderTokens } from "./provider-tokens.js";
+import { findIdentity, insertIdentity, touchIdentity } from "./records.js";
+
+/** The method reference a provider sign-in puts in the session's amr (federated). */
+export const PROVIDER_AMR = "fed";
+/** An ID token presented for sign-in must be younger than this (its exp usually ends it sooner). */
+const SIGN_IN_MAX_AGE_SECONDS = 24 * 3600;
+
+export interface ProviderLoginInput {
+  provider: string;
+  idToken: string;
+  accessToken: string;
+  refreshToken: string;
+  nonce: string;
+  deviceToken: string;
+  options: LoginOptions;
+}
+
+const ipKey = (key: string) => `provider-login-failures:ip:${key}`;
+
+export async function loginWithProvider(
+  deps: IdentityDeps,
+  input: ProviderLoginInput,
+  client: ClientInfo,
+): Promise<LoginResult> {
+  const { accounts } = deps;
+  const duration = input.options.durationSeconds;
+  if (duration !== undefined && duration <= 0) throw invalidArgument("session_duration", "must be positive");
+  const tokens = checkProviderTokens(input.accessToken, input.refreshToken);
+  deps.providers.checkRequest(input.provider, input.idToken, input.nonce);
+  // Counted before the token is verified and given back on success, like Login's failures.
+  const ip = await accounts.rateLimiter.reserve(
+    ipKey(client.rateLimitKey),
+    accounts.config.loginMaxFailuresPerIp,
+    accounts.config.rateLimitWindowSeconds,
+  );
+  if (!ip.allowed)
+    throw resourceExhausted("too many failed sign-ins from this address", ip.retryAfterSeconds);
+  const identity = await deps.providers.verify(
+    input.provider,
+    input.idToken,
+    input.nonce,
+    SIGN_IN_MAX_AGE_SECONDS,
+  );
+  await accounts.rateLimiter.refund(ip);
+
+  // Two first sign-ins of one identity (or one email) at once: the loser of the UNIQUE race tries
+  // again and finds what the winner made.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Every refusal is thrown inside: nothing of a refused sign-in is kept.
+      return await accounts.store.transaction(async (em) => {
+        const user = await accountFor(deps, em, input.provider, identity, tokens, client);
+        if (user.status !== "active") throw failedPrecondition("this account is deactivated");
+        if (!user.emailVerified) {
+          throw failedPrecondition("the email address is not verified yet: follow the link we sent");
+        }
+        return issueSignIn(em, accounts, user.id, [PROVIDER_AMR], input.deviceToken, input.options, client, {
+          provider: input.provider,
+        });
+      });
+    } catch (error) {
+      if (attempt >= 2 || !isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+/** The account the identity signs in to: its own, the one it links to, or a new one. */
+async function accountFor(
+  deps: IdentityDeps,
+  em: EntityManager,
+  provider: string,
+  identity: VerifiedIdentity,
+  tokens: ProviderTokens | null,
+  client: ClientInfo,
+): Promise<UserEntity> {
+  const now = deps.accounts.clock.now();
+  const known = await findIdentity(em, provider, identity.subject);
+  if (known) {
+    await touchIdentity(em, deps.box, known, identity, tokens, now);
+    return getUserOrThrow(em, known.userId);
+  }
+  // The same answer whether or not an account has this email: an unverified claim tells nothing.
+  if (!identity.emailVerified) {
+    throw failedPrecondition(
+      "the provider has not verified this identity's email address: sign in with your password and link the identity (LinkIdentity), or verify the address with the provider",
+    );
+  }
+  let email: string;
+  try {
+    email = normalizeEmail(identity.email);
+  } catch {
+    throw failedPrecondition("the provider's email address for this identity is not one authd accepts");
+  }
+  const existing = await findUserByEmail(em, email);
+  if (existing && !existing.emailVerified) {
+    throw failedPrecondition(
+      "an account with this email address exists but its address is not verified: sign in with your password and link the identity (LinkIdentity)",
+    );
+  }
+  const user = existing ?? (await createAccount(em, email, now));
+  await insertIdentity(em, deps.box, user.id, provider, identity, tokens, now);
+  await recordAudit(em, now, "identity.linked", user.id, client, {
+    provider,
+    by: existing ? "verified_email" : "new_account",
+  });
+  if (existing) await deps.accounts.mail.identityChanged(em, existing.email, "linked", provider);
+  else await recordAudit(em, now, "user.registered", user.id, client, { provider });
+  return user;
+}
+
+/** A new account: the provider verified the email; there is no password until a reset sets one. */
+async function createAccount(em: EntityManager, email: string, now: number): Promise<UserEntity> {
+  const user = em.create(UserEntity, {
+    id: randomUUID(),
+    email,
+    emailVerified: true,
+    username: null,
+    firstName: "",
+    lastName: "",
+    mobile: "",
+    mobileVerified: false,
+    language: "",
+    timezone: "",
+    status: "active",
+    tenantId: null,
+    passwordHash: NO_PASSWORD,
+    failedLogins: 0,
+    lockedUntil: null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  user.settings = {};
+  user.roles = [];
+  await em.insert(UserEntity, user);
+  return user;
+}
