@@ -5,6 +5,7 @@
 //
 // AUTHD_SOAK_SECONDS sets the length (default 60; warm-up is a quarter of it, at least 15 s), e.g.
 // AUTHD_SOAK_SECONDS=900 npx vitest run test/reliability/soak.test.ts for a longer run.
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -86,7 +87,9 @@ async function step(account: Account, accounts: Account[], tally: Tally): Promis
   if (!account.accessToken || !account.refreshToken) return signIn(account);
   const roll = Math.random();
   if (roll < 0.08) {
-    const fresh: Account = { email: `soak-${accounts.length}-${Date.now()}@example.com`, busy: true };
+    // A unique address per sign-up: two clients signing up the same address in the same millisecond
+    // would void each other's verification link (a newer one voids the older), as designed.
+    const fresh: Account = { email: `soak-${randomUUID()}@example.com`, busy: true };
     await signUp(fresh.email);
     await signIn(fresh);
     tally.calls += 3;
