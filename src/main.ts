@@ -22,10 +22,12 @@ Configuration comes from AUTHD_* environment variables (see docs/configuration.m
 process.setSourceMapsEnabled(true);
 
 /** One line each for what a person opens first, with URLs that work from this machine. */
-function logAddresses(logger: Logger, server: RunningServer): void {
+function logAddresses(logger: Logger, server: RunningServer, publicUrl: string): void {
   // A wildcard listen address is not a place a browser can go; the loopback name is.
   const base = server.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//localhost");
-  logger.info(`account app: ${base}/`);
+  // The app at its public address: session cookies are only accepted from that origin, so the
+  // listen address (127.0.0.1 by default) would show a sign-in that cannot keep its session.
+  logger.info(`account app: ${publicUrl.replace(/\/+$/, "")}/`);
   logger.info(`JWKS: ${base}/.well-known/jwks.json`);
   logger.info(`health check: ${base}/healthz`);
   if (server.metricsUrl) logger.info(`metrics: ${server.metricsUrl}`);
@@ -44,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
       const app = await createApp(config, { logger });
       const server = await startServer(app, config.host, config.port);
       logger.info({ url: server.url, database: config.databaseUrl.split(":")[0] }, "authd listening");
-      logAddresses(logger, server);
+      logAddresses(logger, server, config.publicUrl);
       const stop = (signal: string) => {
         logger.info({ signal }, "shutting down");
         server.close().then(

@@ -85,7 +85,12 @@ describe("the compiled authd", () => {
   it("starts with `npm start` without any npm warning and answers the gRPC health check", async () => {
     const child = spawn(npm, ["start"], {
       cwd: root,
-      env: { ...process.env, AUTHD_PORT: "0", AUTHD_DATA_DIR: tempDir() },
+      env: {
+        ...process.env,
+        AUTHD_PORT: "0",
+        AUTHD_DATA_DIR: tempDir(),
+        AUTHD_PUBLIC_URL: "https://auth.example.com/",
+      },
     });
     let stderr = "";
     child.stderr?.on("data", (chunk) => {
@@ -101,7 +106,8 @@ describe("the compiled authd", () => {
       // Where to go next, one line each, with the real port.
       await expect.poll(() => lines.join("\n")).toContain(`health check: ${url}/healthz`);
       const out = lines.join("\n");
-      expect(out).toContain(`account app: ${url}/`);
+      // The app at the public address, the only origin its session cookies are accepted from.
+      expect(out).toContain("account app: https://auth.example.com/");
       expect(out).toContain(`JWKS: ${url}/.well-known/jwks.json`);
       // The server runs from dist/, not through a TypeScript loader.
       expect(out).toContain("node dist/src/main.js serve");
