@@ -249,6 +249,9 @@ describe("signing keys", () => {
   });
 
   it("after `authd keys rotate`, old tokens still verify and new ones carry the new kid", async () => {
+    // The rotation stamps the old key retired at the real time; earlier tests moved the server's clock
+    // ahead (by 901 s), which would make the old key look retired for that long already.
+    server.clock.set(Date.now());
     const before = await signIn(server, userId);
     const oldKid = decodeProtectedHeader(before.accessToken).kid;
     const { stdout } = await run("npx", ["tsx", "src/main.ts", "keys", "rotate"], {
