@@ -78,7 +78,11 @@ describe("outbox", () => {
     expect(stored).not.toContain("sealed@example.com");
     // A body altered at rest does not open: the attempt fails and nothing is sent.
     await app.store.transaction((em) =>
-      em.update(OutboxMessageEntity, { id }, { payload: stored.replace(/.$/, "A") }),
+      em.update(
+        OutboxMessageEntity,
+        { id },
+        { payload: stored.replace(/.$/, (last) => (last === "A" ? "B" : "A")) },
+      ),
     );
     await app.outbox.flush();
     expect((await row(id)).attempts).toBe(1);
