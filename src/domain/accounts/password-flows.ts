@@ -14,7 +14,7 @@ import { type EntityManager, IsNull } from "typeorm";
 import { MfaChallengeEntity } from "../../store/entities/mfa.js";
 import { UserEntity } from "../../store/entities/user.js";
 import { recordAudit } from "../audit.js";
-import { invalidArgument } from "../errors.js";
+import { invalidArgument, unauthenticated } from "../errors.js";
 import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
@@ -48,7 +48,15 @@ export async function changePassword(
   const hash = await deps.hasher.hash(input.newPassword);
   const now = deps.clock.now();
   await deps.store.transaction(async (em) => {
-    await em.update(UserEntity, { id: user.id }, { passwordHash: hash, updatedAt: now });
+    // Only over the hash just verified: a reset that committed meanwhile wins, and this change
+    // answers as if the current password were wrong (it no longer is the current one).
+    const changed = await em
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ passwordHash: hash, updatedAt: now })
+      .where("id = :id AND password_hash = :verified", { id: user.id, verified: user.passwordHash })
+      .execute();
+    if (changed.affected !== 1) throw unauthenticated("old_password: the password is not correct");
     if (input.sessionPolicy === "revoke_others") await deps.sessions.revokeAll(em, user.id, input.sessionId);
     if (input.sessionPolicy === "revoke_all") await deps.sessions.revokeAll(em, user.id);
     const endsOthers = input.sessionPolicy !== "keep";
