@@ -12,6 +12,7 @@ import type { AccountDeps } from "./domain/accounts/deps.js";
 import { AccountMail } from "./domain/accounts/mail.js";
 import { AfterReply } from "./domain/after-reply.js";
 import { ApiKeys } from "./domain/api-keys.js";
+import { Credentials, type TokenAuthenticator } from "./domain/callers.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
 import type { IdentityDeps } from "./domain/identities/deps.js";
 import { Providers } from "./domain/identities/providers.js";
@@ -30,6 +31,7 @@ import { openDatabase, openReaders } from "./store/data-source.js";
 import { HealthProbe } from "./store/health-probe.js";
 import { RevocationChannel } from "./store/revocation-channel.js";
 import { Store } from "./store/store.js";
+import { emOf, StoreUnitOfWork } from "./store/unit-of-work.js";
 
 export interface AppOptions {
   clock?: Clock;
@@ -58,6 +60,8 @@ export interface App {
   accounts: AccountDeps;
   /** Provider sign-in (OpenID Connect) and linked identities. */
   identities: IdentityDeps;
+  /** The one path from a credential (access token, API key) to its caller. */
+  credentials: TokenAuthenticator;
   /** The public signing keys, as served at /.well-known/jwks.json. */
   jwks(): Promise<{ keys: object[] }>;
   /** Prometheus metrics (served only where AUTHD_METRICS_ADDR / AUTHD_METRICS_TOKEN say). */
@@ -140,7 +144,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw error;
   });
   const accessTokens = new AccessTokens(signingKeys, clock, config);
-  const apiKeys = new ApiKeys({ store, clock, passwords });
+  const uow = new StoreUnitOfWork(store);
+  // The step-up check is MFA's, built below; it is called only once requests arrive.
+  const apiKeys = new ApiKeys({
+    uow,
+    clock,
+    passwords,
+    stepUp: { requireRecent: (c): Promise<void> => mfa.requireRecent(c) },
+  });
   // The per-request session check answers from memory; on PostgreSQL other replicas' revocations
   // arrive by LISTEN/NOTIFY (see revocation-channel.ts for the bound).
   const revocations =
@@ -151,9 +162,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           logger,
         )
       : undefined;
-  const sessions = new Sessions(store, clock, config, accessTokens, apiKeys, {
+  const sessionSettings = {
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    sessionMaxTtlSeconds: config.sessionMaxTtlSeconds,
+    sessionIdleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+  };
+  const sessions = new Sessions(uow, clock, sessionSettings, accessTokens, apiKeys, {
     cache: new SessionCache(revocations),
-    publishRevocations: revocations ? RevocationChannel.publish : undefined,
+    publishRevocations: revocations ? (tx, ids) => RevocationChannel.publish(emOf(tx), ids) : undefined,
     logger,
   });
   if (revocations) {
@@ -162,6 +179,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   closers.push(() => sessions.close());
   const jwks = () => signingKeys.jwks();
+  const credentials = new Credentials(accessTokens, sessions, apiKeys);
 
   // ---- second factor (MFA issue) ----
   const mfa = new Mfa(
@@ -239,6 +257,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     hasher,
     accounts,
     identities,
+    credentials,
     jwks,
     metrics,
     async isHealthy() {

@@ -1,6 +1,7 @@
 // The seams between the parts of the domain. Accounts (sign-in, passwords) call sessions, delivery,
 // rate limits and MFA through these interfaces, so each part can be built and tested on its own.
 import type { EntityManager } from "typeorm";
+import type { Transaction } from "./persistence.js";
 
 /** Who is asking, as far as auditing and rate limiting care. */
 export interface ClientInfo {
@@ -33,11 +34,11 @@ export interface IssuedTokens {
 
 export interface SessionIssuer {
   /** Creates a session and its first tokens inside the caller's transaction. */
-  create(em: EntityManager, input: NewSession): Promise<IssuedTokens>;
+  create(tx: Transaction, input: NewSession): Promise<IssuedTokens>;
   /** Revokes every active session of a user, except one when given; answers how many. */
-  revokeAll(em: EntityManager, userId: string, exceptSessionId?: string): Promise<number>;
+  revokeAll(tx: Transaction, userId: string, exceptSessionId?: string): Promise<number>;
   /** Revokes every API key of a user (deactivation, deletion). */
-  revokeApiKeys(em: EntityManager, userId: string): Promise<void>;
+  revokeApiKeys(tx: Transaction, userId: string): Promise<void>;
 }
 
 // ---- Delivery (accounts issue) ----
@@ -145,6 +146,12 @@ export interface SecondFactorGate {
   ): Promise<LoginChallenge>;
   /** Forgets every trusted device of a user (password change or reset). */
   revokeTrustedDevices(em: EntityManager, userId: string): Promise<void>;
+}
+
+/** Sensitive changes made from a session ask for a recent second factor (MFA's step-up). */
+export interface StepUpCheck {
+  /** Throws PermissionDenied unless the session proved a second factor recently (or the account has none). */
+  requireRecent(caller: { userId: string; sessionId: string | undefined }): Promise<void>;
 }
 
 /** Until the MFA part is wired in, no account has a second factor. */

@@ -12,6 +12,8 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { SigningKeyEntity } from "../store/entities/signing-key.js";
 import type { Store } from "../store/store.js";
+import { emOf } from "../store/unit-of-work.js";
+import type { Transaction } from "./persistence.js";
 import { SecretBox } from "./secret-box.js";
 
 export const SIGNING_ALGORITHM = "EdDSA";
@@ -110,8 +112,8 @@ export class SigningKeys {
    * The key that signs new tokens. Inside a transaction, pass its EntityManager: on SQLite a second
    * transaction would wait for the first one forever.
    */
-  async signingKey(em?: EntityManager): Promise<{ kid: string; privateKey: CryptoKey }> {
-    if (!this.active || this.isStale()) await (em ? this.reload(em) : this.reloadOnce());
+  async signingKey(tx?: Transaction): Promise<{ kid: string; privateKey: CryptoKey }> {
+    if (!this.active || this.isStale()) await (tx ? this.reload(emOf(tx)) : this.reloadOnce());
     if (!this.active) throw new Error("no active signing key");
     return this.active;
   }

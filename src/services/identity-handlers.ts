@@ -13,10 +13,10 @@ import {
   unlinkIdentity,
 } from "../domain/identities/linking.js";
 import { loginWithProvider } from "../domain/identities/sign-in.js";
+import { setSessionCookies } from "../http/session-cookies.js";
 import type { LinkedIdentityEntity } from "../store/entities/linked-identity.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { toMfaChallengeProto } from "./mfa-mappers.js";
-import { setSessionCookies } from "./session-cookies.js";
 import { toTokenPair } from "./token-mapper.js";
 
 export function toLinkedIdentityProto(row: LinkedIdentityEntity): LinkedIdentity {

@@ -10,7 +10,8 @@ import {
 } from "../../store/entities/mfa.js";
 import type { UserEntity } from "../../store/entities/user.js";
 import { findStrict } from "../../store/guard.js";
-import { type AuditContext, recordAudit } from "../audit.js";
+import { recordAudit } from "../../store/repositories/audit.js";
+import type { AuditContext } from "../audit.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
 import { newRecoveryCodes, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
