@@ -3,6 +3,7 @@
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { createEmailSender } from "./delivery/mailer.js";
+import { OutboxNotices } from "./delivery/notices.js";
 import { Outbox } from "./delivery/outbox.js";
 import { createSmsProvider } from "./delivery/sms.js";
 import { createTemplates, type Templates } from "./delivery/templates.js";
@@ -110,6 +111,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   outbox.start();
   closers.push(() => outbox.stop());
   const templates = createTemplates(config.publicUrl);
+  // The domain asks for a notice by kind; delivery renders it and queues it in the outbox.
+  const notices = new OutboxNotices(outbox, templates);
   const rateLimiter = new DatabaseRateLimiter(store, clock);
   // Housekeeping: ended rate-limit windows, and sent messages older than a week.
   const housekeeping = setInterval(() => {
@@ -185,11 +188,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const mfa = new Mfa(
     {
       clock,
-      outbox,
+      notices,
       sessions,
       box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 totp secret encryption"),
       codeKey: deriveKey(masterSecret, "authd/v1 sent code hmac"),
-      templates,
       totpIssuer: config.totpIssuer,
       trustedDeviceTtlSeconds: config.trustedDeviceTtlSeconds,
       stepUpTtlSeconds: config.stepUpTtlSeconds,
@@ -214,14 +216,27 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Runs before the outbox and the store close (closers run in reverse), so no answered request loses its work.
   closers.push(() => afterReply.stop());
   const accounts: AccountDeps = {
-    config,
+    config: {
+      emailVerificationTtlSeconds: config.emailVerificationTtlSeconds,
+      passwordResetTtlSeconds: config.passwordResetTtlSeconds,
+      confirmationTtlSeconds: config.confirmationTtlSeconds,
+      revealAccounts: config.revealAccounts,
+      passwordMinLength: config.passwordMinLength,
+      loginMaxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+      loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
+      lockoutSeconds: config.lockoutSeconds,
+      rateLimitWindowSeconds: config.rateLimitWindowSeconds,
+      registrationsPerIp: config.registrationsPerIp,
+      emailsPerAddress: config.emailsPerAddress,
+      emailsPerIp: config.emailsPerIp,
+    },
     clock,
     store,
     hasher,
     passwords,
     rateLimiter,
     captcha,
-    mail: new AccountMail(outbox, templates),
+    mail: new AccountMail(notices),
     sessions,
     secondFactor,
     afterReply,
