@@ -20,8 +20,7 @@ import { Providers } from "./domain/identities/providers.js";
 import { Mfa } from "./domain/mfa/mfa.js";
 import { PasswordConfirmation } from "./domain/password-confirmation.js";
 import { PasswordHasher } from "./domain/passwords.js";
-import { type CaptchaVerifier, type RateLimiter, type SecondFactorGate } from "./domain/ports.js";
-import { DatabaseRateLimiter } from "./domain/rate-limiter.js";
+import type { CaptchaVerifier, SecondFactorGate } from "./domain/ports.js";
 import { deriveKey, SecretBox } from "./domain/secret-box.js";
 import { SessionCache } from "./domain/session-cache.js";
 import { Sessions } from "./domain/sessions.js";
@@ -30,6 +29,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openDatabase, openReaders } from "./store/data-source.js";
 import { HealthProbe } from "./store/health-probe.js";
+import { DatabaseRateLimiter } from "./store/repositories/rate-limits.js";
 import { RevocationChannel } from "./store/revocation-channel.js";
 import { Store } from "./store/store.js";
 import { emOf, StoreUnitOfWork } from "./store/unit-of-work.js";
@@ -39,6 +39,10 @@ export interface AppOptions {
   logger?: Logger;
 }
 
+/**
+ * What the transport (server.ts, routes.ts) and the tests reach: the features, each handed to the
+ * one service that needs it (routes.ts), and the process-wide parts (config, logger, store, close).
+ */
 export interface App {
   config: Config;
   clock: Clock;
@@ -46,15 +50,11 @@ export interface App {
   store: Store;
   sessions: Sessions;
   signingKeys: SigningKeys;
-  accessTokens: AccessTokens;
   apiKeys: ApiKeys;
   /** The MessageQueue of emails and SMS; `flush()` delivers what is due now (tests). */
   outbox: Outbox;
   /** The email texts, with links built from AUTHD_PUBLIC_URL. */
   templates: Templates;
-  rateLimiter: RateLimiter;
-  captcha: CaptchaVerifier;
-  secondFactor: SecondFactorGate;
   /** Second factors, challenges, trusted devices, step-up (MfaService). */
   mfa: Mfa;
   hasher: PasswordHasher;
@@ -261,13 +261,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     sessions,
     signingKeys,
-    accessTokens,
     apiKeys,
     outbox,
     templates,
-    rateLimiter,
-    captcha,
-    secondFactor,
     mfa,
     hasher,
     accounts,

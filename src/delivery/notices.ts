@@ -1,7 +1,8 @@
 // Renders the domain's notices (src/domain/notices.ts) and queues them in the outbox.
-import type { EntityManager } from "typeorm";
 import type { Notice, Notices } from "../domain/notices.js";
-import type { MessageQueue } from "../domain/ports.js";
+import type { Transaction } from "../domain/persistence.js";
+import { emOf } from "../store/unit-of-work.js";
+import type { MessageQueue } from "./messages.js";
 import type { RenderedEmail, Templates } from "./templates.js";
 
 const minutes = (ms: number) => Math.max(1, Math.round(ms / 60_000));
@@ -46,6 +47,8 @@ function renderEmail(templates: Templates, notice: Notice): RenderedEmail {
       return templates.accountDeactivated();
     case "account_deleted":
       return templates.accountDeleted();
+    case "identity_changed":
+      return templates.identityChanged({ change: notice.change, provider: notice.provider });
     case "account_locked":
       return templates.accountLocked({ lockedMinutes: minutes(notice.lockedForMs), until: notice.until });
     case "one_time_code":
@@ -65,7 +68,8 @@ export class OutboxNotices implements Notices {
     private readonly templates: Templates,
   ) {}
 
-  send(em: EntityManager, notice: Notice): Promise<void> {
+  send(tx: Transaction, notice: Notice): Promise<void> {
+    const em = emOf(tx);
     if (notice.kind === "one_time_code" && notice.channel === "sms") {
       const text = `Your authd code is ${notice.code}. It is for ${notice.purpose} and expires in ${Math.round(notice.validForMs / 60_000)} minutes.`;
       return this.outbox.enqueueSms(em, { to: notice.to, text });

@@ -1,7 +1,7 @@
 // What the domain tells people, by kind. The domain names the notice and its facts; delivery
 // (src/delivery/notices.ts) renders it (texts, links built from AUTHD_PUBLIC_URL) and queues it in
 // the caller's transaction, so it goes out only if the change it reports commits.
-import type { EntityManager } from "typeorm";
+import type { Transaction } from "./persistence.js";
 
 /** A link carrying a single-use token, valid for `validForMs`. */
 interface LinkNotice {
@@ -25,6 +25,8 @@ export type Notice =
   | { kind: "email_changed"; to: string; newEmail: string }
   | { kind: "account_deactivated"; to: string }
   | { kind: "account_deleted"; to: string }
+  /** A provider identity (a way to sign in) was linked or unlinked. */
+  | { kind: "identity_changed"; to: string; change: "linked" | "unlinked"; provider: string }
   /** Failed sign-ins locked the account until `until` (epoch ms); a reset lifts it. */
   | { kind: "account_locked"; to: string; lockedForMs: number; until: number }
   /** A one-time code by SMS or email; `purpose` in words ("signing in", ...). */
@@ -45,6 +47,6 @@ export type Notice =
     };
 
 export interface Notices {
-  /** Queues the notice in `em`'s transaction: sent only if it commits, retried until it is. */
-  send(em: EntityManager, notice: Notice): Promise<void>;
+  /** Queues the notice in `tx`: sent only if the transaction commits, retried until it is. */
+  send(tx: Transaction, notice: Notice): Promise<void>;
 }

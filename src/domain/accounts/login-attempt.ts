@@ -9,6 +9,7 @@ import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
 import { recordAudit } from "../../store/repositories/audit.js";
 import { queryReturning } from "../../store/returning.js";
+import { txOf } from "../../store/unit-of-work.js";
 import { invalidCredentials } from "../errors.js";
 import type { ClientInfo, RateLimitReservation } from "../ports.js";
 import { commitThenFail, settle } from "../unit-of-work.js";
@@ -46,7 +47,7 @@ export function startAttempt(
       ipKey(client.rateLimitKey),
       config.loginMaxFailuresPerIp,
       config.rateLimitWindowSeconds,
-      em,
+      txOf(em),
     );
     if (!ip.allowed) return { ip, user: null, slot: "none", lockEnds: 0 };
     const user = await findUserByIdentifier(em, identifier);
@@ -98,7 +99,7 @@ export async function claimSuccess(
 ): Promise<{ status: string; emailVerified: boolean } | null> {
   // The address's counter first, then the account's row: the order `startAttempt` takes them in,
   // so two sign-ins never wait on each other in a circle (PostgreSQL).
-  await deps.rateLimiter.refund(attempt.ip, em);
+  await deps.rateLimiter.refund(attempt.ip, txOf(em));
   const p = (n: number) => deps.store.param(n);
   const [row] = await queryReturning<{ status: string; email_verified: boolean | number | string }>(
     em,

@@ -86,8 +86,8 @@ export async function issueSignIn(
   audit: Record<string, unknown> = {},
 ): Promise<LoginResult> {
   const tx = txOf(em);
-  if (await deps.secondFactor.isRequired(em, userId, deviceToken === "" ? undefined : deviceToken)) {
-    const challenge = await deps.secondFactor.createChallenge(em, userId, { ...options, amr }, client);
+  if (await deps.secondFactor.isRequired(tx, userId, deviceToken === "" ? undefined : deviceToken)) {
+    const challenge = await deps.secondFactor.createChallenge(tx, userId, { ...options, amr }, client);
     return { kind: "challenge", userId, challenge };
   }
   const tokens = await deps.sessions.create(tx, {

@@ -63,7 +63,7 @@ export async function changePassword(
     if (input.sessionPolicy === "revoke_all") await deps.sessions.revokeAll(txOf(em), user.id);
     const endsOthers = input.sessionPolicy !== "keep";
     if (endsOthers) await deps.sessions.revokeApiKeys(txOf(em), user.id);
-    await deps.secondFactor.revokeTrustedDevices(em, user.id);
+    await deps.secondFactor.revokeTrustedDevices(txOf(em), user.id);
     await voidTokens(em, now, user.id, ["change_email"]);
     await voidPendingChallenges(em, user.id, now);
     await deps.mail.passwordChanged(em, user.email, { signedOutOthers: endsOthers });
@@ -138,7 +138,7 @@ export async function resetPassword(
     );
     await deps.sessions.revokeAll(txOf(em), user.id);
     await deps.sessions.revokeApiKeys(txOf(em), user.id);
-    await deps.secondFactor.revokeTrustedDevices(em, user.id);
+    await deps.secondFactor.revokeTrustedDevices(txOf(em), user.id);
     await voidTokens(em, now, user.id);
     await voidPendingChallenges(em, user.id, now);
     await deps.mail.passwordWasReset(em, user.email);

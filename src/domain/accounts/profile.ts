@@ -5,6 +5,7 @@
 import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
 import { recordAudit } from "../../store/repositories/audit.js";
+import { txOf } from "../../store/unit-of-work.js";
 import type { Caller } from "../callers.js";
 import { alreadyExists, invalidArgument } from "../errors.js";
 import { requireRecentSecondFactor } from "../mfa/step-up.js";
@@ -42,7 +43,9 @@ export type Profile = UserEntity & { mfaEnabled: boolean };
 export function getUser(deps: AccountDeps, userId: string): Promise<Profile> {
   return deps.store.read(async (em) => {
     const user = await getUserOrThrow(em, userId);
-    return Object.assign(user, { mfaEnabled: await deps.secondFactor.isRequired(em, user.id, undefined) });
+    return Object.assign(user, {
+      mfaEnabled: await deps.secondFactor.isRequired(txOf(em), user.id, undefined),
+    });
   });
 }
 
@@ -110,6 +113,8 @@ export async function updateUser(
         await recordAudit(em, now, "email.change_requested", user.id, client);
       }
     }
-    return Object.assign(user, { mfaEnabled: await deps.secondFactor.isRequired(em, user.id, undefined) });
+    return Object.assign(user, {
+      mfaEnabled: await deps.secondFactor.isRequired(txOf(em), user.id, undefined),
+    });
   });
 }

@@ -11,6 +11,7 @@ import {
 import type { UserEntity } from "../../store/entities/user.js";
 import { findStrict } from "../../store/guard.js";
 import { recordAudit } from "../../store/repositories/audit.js";
+import { txOf } from "../../store/unit-of-work.js";
 import type { AuditContext } from "../audit.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
 import { newRecoveryCodes, normaliseRecoveryCode } from "./codes.js";
@@ -175,7 +176,7 @@ export async function activated(
     authenticatorId: a.id,
     type: a.type,
   });
-  await deps.notices.send(em, {
+  await deps.notices.send(txOf(em), {
     kind: "second_factor_changed",
     to: user.email,
     factor: a.type,
@@ -200,7 +201,7 @@ export async function removeAuthenticator(
     type: a.type,
   });
   if (a.active)
-    await deps.notices.send(em, {
+    await deps.notices.send(txOf(em), {
       kind: "second_factor_changed",
       to: user.email,
       factor: a.type,

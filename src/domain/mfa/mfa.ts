@@ -3,18 +3,21 @@
 // answered as error values inside the transaction and thrown after it commits, so lockout counts
 // survive the failed request (commitThenThrow).
 import type { EntityManager } from "typeorm";
-import { MfaAuthenticatorEntity, type MfaTrustedDeviceEntity } from "../../store/entities/mfa.js";
+import { MfaAuthenticatorEntity } from "../../store/entities/mfa.js";
 import { recordAudit } from "../../store/repositories/audit.js";
 import type { Store } from "../../store/store.js";
+import { emOf } from "../../store/unit-of-work.js";
 import type { AuditContext } from "../audit.js";
 import type { SessionCaller } from "../callers.js";
 import { invalidArgument, notFound, unauthenticated } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import type {
   AuthenticatorSummary,
   ClientInfo,
   LoginChallenge,
   LoginOptions,
   SecondFactorGate,
+  TrustedDeviceView,
 } from "../ports.js";
 import { commit, commitThenFail, type Outcome, settle } from "../unit-of-work.js";
 import {
@@ -75,21 +78,23 @@ export class Mfa implements SecondFactorGate {
 
   // ---- SecondFactorGate (Login, password change and reset) ----
 
-  async isRequired(em: EntityManager, userId: string, deviceToken: string | undefined): Promise<boolean> {
+  async isRequired(tx: Transaction, userId: string, deviceToken: string | undefined): Promise<boolean> {
+    const em = emOf(tx);
     if (!(await hasActiveFactor(em, userId))) return false;
     return !(await isTrustedDevice(em, userId, deviceToken, this.deps.clock.now()));
   }
 
   createChallenge(
-    em: EntityManager,
+    tx: Transaction,
     userId: string,
     options: LoginOptions,
     client: ClientInfo,
   ): Promise<LoginChallenge> {
-    return createChallenge(this.deps, em, userId, options, client);
+    return createChallenge(this.deps, emOf(tx), userId, options, client);
   }
 
-  async revokeTrustedDevices(em: EntityManager, userId: string): Promise<void> {
+  async revokeTrustedDevices(tx: Transaction, userId: string): Promise<void> {
+    const em = emOf(tx);
     await revokeAllTrustedDevices(em, userId);
   }
 
@@ -212,8 +217,15 @@ export class Mfa implements SecondFactorGate {
 
   // ---- trusted devices ----
 
-  devices(userId: string): Promise<MfaTrustedDeviceEntity[]> {
-    return this.store.transaction((em) => listTrustedDevices(em, userId, this.deps.clock.now()));
+  async devices(userId: string): Promise<TrustedDeviceView[]> {
+    const rows = await this.store.transaction((em) => listTrustedDevices(em, userId, this.deps.clock.now()));
+    return rows.map(({ id, userAgent, ipAddress, createdAt, expiresAt }) => ({
+      id,
+      userAgent,
+      ipAddress,
+      createdAt,
+      expiresAt,
+    }));
   }
 
   revokeDevice(userId: string, deviceId: string, context: AuditContext): Promise<void> {

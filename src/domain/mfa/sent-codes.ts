@@ -4,6 +4,7 @@
 import type { EntityManager } from "typeorm";
 import { MfaCodeEntity } from "../../store/entities/mfa.js";
 import { findOneStrict } from "../../store/guard.js";
+import { txOf } from "../../store/unit-of-work.js";
 import type { Notices } from "../notices.js";
 import { safeEqual } from "../secrets.js";
 import { hashSentCode, looksLikeSentCode, newSentCode, SENT_CODE_TTL_SECONDS } from "./codes.js";
@@ -35,7 +36,7 @@ export async function sendCode(
     expiresAt,
     createdAt: now,
   });
-  await deps.notices.send(em, {
+  await deps.notices.send(txOf(em), {
     kind: "one_time_code",
     channel: delivery.channel,
     to: delivery.destination,
