@@ -5,7 +5,6 @@
 import { sign as cryptoSign, KeyObject, randomUUID, type webcrypto } from "node:crypto";
 import { type CryptoKey, decodeProtectedHeader, jwtVerify } from "jose";
 import type { Clock } from "../clock.js";
-import type { Config } from "../config.js";
 import type { Transaction } from "./persistence.js";
 import { SIGNING_ALGORITHM, type SigningKeys } from "./signing-keys.js";
 
@@ -61,7 +60,7 @@ export class AccessTokens {
   constructor(
     private readonly keys: SigningKeys,
     private readonly clock: Clock,
-    private readonly config: Pick<Config, "issuer" | "audience" | "accessTokenTtlSeconds">,
+    private readonly config: { issuer: string; audience: string; accessTokenTtlSeconds: number },
   ) {}
 
   /** Signs a token; `tx` is the caller's transaction, if any. */
