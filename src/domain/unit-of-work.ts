@@ -6,7 +6,7 @@
 // request (a counted wrong code, a session revoked because its refresh token was reused). The work
 // then answers `commitThenFail(error)`: the transaction commits, and the error is thrown after the
 // commit. Throwing inside the work instead rolls everything back. This is the one idiom for it.
-import { DomainError } from "./errors.js";
+import type { DomainError } from "./errors.js";
 import type { Transaction } from "./persistence.js";
 
 /** What a unit of work answers: a result to commit, or an error to throw once the writes committed. */
@@ -20,10 +20,6 @@ export function settle<T>(outcome: Outcome<T>): T {
   if ("commitThenFail" in outcome) throw outcome.commitThenFail;
   return outcome.commit;
 }
-
-/** An error answered by a step of a unit of work (`null`: no error), as an outcome. */
-export const failOrCommit = <T>(error: DomainError | null, value: T): Outcome<T> =>
-  error instanceof DomainError ? commitThenFail(error) : commit(value);
 
 export interface UnitOfWork {
   /**
