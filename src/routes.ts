@@ -30,7 +30,7 @@ export function createRoutes(app: App) {
     router.service(AuthService, {
       ...accountHandlers({ accounts: app.accounts, cookies, clock }),
       ...authSessionHandlers({ sessions, cookies, clock }),
-      ...identityHandlers(app),
+      ...identityHandlers({ identities: app.identities, cookies, clock }),
     });
     router.service(
       SessionService,
