@@ -3,6 +3,7 @@
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { createEmailSender } from "./delivery/mailer.js";
+import { OutboxNotices } from "./delivery/notices.js";
 import { Outbox } from "./delivery/outbox.js";
 import { createSmsProvider } from "./delivery/sms.js";
 import { createTemplates, type Templates } from "./delivery/templates.js";
@@ -12,14 +13,14 @@ import type { AccountDeps } from "./domain/accounts/deps.js";
 import { AccountMail } from "./domain/accounts/mail.js";
 import { AfterReply } from "./domain/after-reply.js";
 import { ApiKeys } from "./domain/api-keys.js";
+import { Credentials, type TokenAuthenticator } from "./domain/callers.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
 import type { IdentityDeps } from "./domain/identities/deps.js";
 import { Providers } from "./domain/identities/providers.js";
 import { Mfa } from "./domain/mfa/mfa.js";
 import { PasswordConfirmation } from "./domain/password-confirmation.js";
 import { PasswordHasher } from "./domain/passwords.js";
-import { type CaptchaVerifier, type RateLimiter, type SecondFactorGate } from "./domain/ports.js";
-import { DatabaseRateLimiter } from "./domain/rate-limiter.js";
+import type { CaptchaVerifier, SecondFactorGate } from "./domain/ports.js";
 import { deriveKey, SecretBox } from "./domain/secret-box.js";
 import { SessionCache } from "./domain/session-cache.js";
 import { Sessions } from "./domain/sessions.js";
@@ -28,14 +29,20 @@ import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openDatabase, openReaders } from "./store/data-source.js";
 import { HealthProbe } from "./store/health-probe.js";
+import { DatabaseRateLimiter } from "./store/repositories/rate-limits.js";
 import { RevocationChannel } from "./store/revocation-channel.js";
 import { Store } from "./store/store.js";
+import { emOf, StoreUnitOfWork } from "./store/unit-of-work.js";
 
 export interface AppOptions {
   clock?: Clock;
   logger?: Logger;
 }
 
+/**
+ * What the transport (server.ts, routes.ts) and the tests reach: the features, each handed to the
+ * one service that needs it (routes.ts), and the process-wide parts (config, logger, store, close).
+ */
 export interface App {
   config: Config;
   clock: Clock;
@@ -43,21 +50,19 @@ export interface App {
   store: Store;
   sessions: Sessions;
   signingKeys: SigningKeys;
-  accessTokens: AccessTokens;
   apiKeys: ApiKeys;
   /** The MessageQueue of emails and SMS; `flush()` delivers what is due now (tests). */
   outbox: Outbox;
   /** The email texts, with links built from AUTHD_PUBLIC_URL. */
   templates: Templates;
-  rateLimiter: RateLimiter;
-  captcha: CaptchaVerifier;
-  secondFactor: SecondFactorGate;
   /** Second factors, challenges, trusted devices, step-up (MfaService). */
   mfa: Mfa;
   hasher: PasswordHasher;
   accounts: AccountDeps;
   /** Provider sign-in (OpenID Connect) and linked identities. */
   identities: IdentityDeps;
+  /** The one path from a credential (access token, API key) to its caller. */
+  credentials: TokenAuthenticator;
   /** The public signing keys, as served at /.well-known/jwks.json. */
   jwks(): Promise<{ keys: object[] }>;
   /** Prometheus metrics (served only where AUTHD_METRICS_ADDR / AUTHD_METRICS_TOKEN say). */
@@ -106,6 +111,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   outbox.start();
   closers.push(() => outbox.stop());
   const templates = createTemplates(config.publicUrl);
+  // The domain asks for a notice by kind; delivery renders it and queues it in the outbox.
+  const notices = new OutboxNotices(outbox, templates);
   const rateLimiter = new DatabaseRateLimiter(store, clock);
   // Housekeeping: ended rate-limit windows, and sent messages older than a week.
   const housekeeping = setInterval(() => {
@@ -140,7 +147,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw error;
   });
   const accessTokens = new AccessTokens(signingKeys, clock, config);
-  const apiKeys = new ApiKeys({ store, clock, passwords });
+  const uow = new StoreUnitOfWork(store);
+  // The step-up check is MFA's, built below; it is called only once requests arrive.
+  const apiKeys = new ApiKeys({
+    uow,
+    clock,
+    passwords,
+    stepUp: { requireRecent: (c): Promise<void> => mfa.requireRecent(c) },
+  });
   // The per-request session check answers from memory; on PostgreSQL other replicas' revocations
   // arrive by LISTEN/NOTIFY (see revocation-channel.ts for the bound).
   const revocations =
@@ -151,9 +165,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           logger,
         )
       : undefined;
-  const sessions = new Sessions(store, clock, config, accessTokens, apiKeys, {
+  const sessionSettings = {
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    sessionMaxTtlSeconds: config.sessionMaxTtlSeconds,
+    sessionIdleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+  };
+  const sessions = new Sessions(uow, clock, sessionSettings, accessTokens, apiKeys, {
     cache: new SessionCache(revocations),
-    publishRevocations: revocations ? RevocationChannel.publish : undefined,
+    publishRevocations: revocations ? (tx, ids) => RevocationChannel.publish(emOf(tx), ids) : undefined,
     logger,
   });
   if (revocations) {
@@ -162,16 +182,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   closers.push(() => sessions.close());
   const jwks = () => signingKeys.jwks();
+  const credentials = new Credentials(accessTokens, sessions, apiKeys);
 
   // ---- second factor (MFA issue) ----
   const mfa = new Mfa(
     {
       clock,
-      outbox,
+      notices,
       sessions,
       box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 totp secret encryption"),
       codeKey: deriveKey(masterSecret, "authd/v1 sent code hmac"),
-      templates,
       totpIssuer: config.totpIssuer,
       trustedDeviceTtlSeconds: config.trustedDeviceTtlSeconds,
       stepUpTtlSeconds: config.stepUpTtlSeconds,
@@ -196,14 +216,27 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Runs before the outbox and the store close (closers run in reverse), so no answered request loses its work.
   closers.push(() => afterReply.stop());
   const accounts: AccountDeps = {
-    config,
+    config: {
+      emailVerificationTtlSeconds: config.emailVerificationTtlSeconds,
+      passwordResetTtlSeconds: config.passwordResetTtlSeconds,
+      confirmationTtlSeconds: config.confirmationTtlSeconds,
+      revealAccounts: config.revealAccounts,
+      passwordMinLength: config.passwordMinLength,
+      loginMaxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+      loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
+      lockoutSeconds: config.lockoutSeconds,
+      rateLimitWindowSeconds: config.rateLimitWindowSeconds,
+      registrationsPerIp: config.registrationsPerIp,
+      emailsPerAddress: config.emailsPerAddress,
+      emailsPerIp: config.emailsPerIp,
+    },
     clock,
     store,
     hasher,
     passwords,
     rateLimiter,
     captcha,
-    mail: new AccountMail(outbox, templates),
+    mail: new AccountMail(notices),
     sessions,
     secondFactor,
     afterReply,
@@ -228,17 +261,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     sessions,
     signingKeys,
-    accessTokens,
     apiKeys,
     outbox,
     templates,
-    rateLimiter,
-    captcha,
-    secondFactor,
     mfa,
     hasher,
     accounts,
     identities,
+    credentials,
     jwks,
     metrics,
     async isHealthy() {

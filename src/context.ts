@@ -1,19 +1,10 @@
 // Connect context keys, in their own module so that interceptors and handlers can share them
 // without importing each other.
 import { createContextKey } from "@connectrpc/connect";
+import type { Caller } from "./domain/callers.js";
 
-/** Who is calling, once the authentication interceptor has resolved a credential. */
-export interface Principal {
-  userId: string;
-  /** The session of an access token or cookie; undefined for API keys. */
-  sessionId: string | undefined;
-  /** API key scopes; undefined for sessions, which carry the account's full rights. */
-  scopes: string[] | undefined;
-  kind: "session" | "api_key";
-  amr: string[];
-  tenantId: string | undefined;
-  roles: string[];
-}
+/** Who is calling, once the authentication interceptor has resolved a credential (the domain's Caller). */
+export type Principal = Caller;
 
 export interface RequestInfo {
   requestId: string;

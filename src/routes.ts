@@ -14,19 +14,29 @@ import { identityHandlers } from "./services/identity-handlers.js";
 import { mfaService } from "./services/mfa-service.js";
 import { sessionService } from "./services/session-service.js";
 
+/** Each service gets the features it needs, never the whole App. */
 export function createRoutes(app: App) {
+  const cookies = {
+    env: app.config.env,
+    publicUrl: app.config.publicUrl,
+    corsOrigins: app.config.corsOrigins,
+  };
+  const { clock, sessions } = app;
   return (router: ConnectRouter) => {
     router.service(
       Health,
       healthService(() => app.isHealthy()),
     );
     router.service(AuthService, {
-      ...accountHandlers(app),
-      ...authSessionHandlers(app),
-      ...identityHandlers(app),
+      ...accountHandlers({ accounts: app.accounts, cookies, clock }),
+      ...authSessionHandlers({ sessions, cookies, clock }),
+      ...identityHandlers({ identities: app.identities, cookies, clock }),
     });
-    router.service(SessionService, sessionService(app));
-    router.service(MfaService, mfaService(app, app.mfa));
+    router.service(
+      SessionService,
+      sessionService({ sessions, apiKeys: app.apiKeys, credentials: app.credentials }),
+    );
+    router.service(MfaService, mfaService({ mfa: app.mfa, sessions, cookies, clock }));
     router.service(AdminService, {});
   };
 }

@@ -36,7 +36,7 @@ export function createHandler(app: App) {
       app.metrics.interceptor(),
       loggingInterceptor(app.logger),
       errorInterceptor(app.logger),
-      authenticationInterceptor(app),
+      authenticationInterceptor({ config: app.config, credentials: app.credentials }),
     ],
     contextValues: (req) =>
       createContextValues().set(requestInfoKey, readRequestInfo(req, app.config.trustedProxies)),

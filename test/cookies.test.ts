@@ -7,6 +7,7 @@ import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { AuthMethod } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { txOf } from "../src/store/unit-of-work.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { createUser, PASSWORD } from "./helpers/sessions.js";
 
@@ -138,7 +139,7 @@ describe("cookie mode in development on plain http", () => {
     const b = browser(server);
     const pair = await loginWithCookies(email, b);
     const other = await server.app.store.transaction((em) =>
-      server.app.sessions.create(em, {
+      server.app.sessions.create(txOf(em), {
         userId,
         amr: ["pwd"],
         client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "other" },

@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
-import { DatabaseRateLimiter, storedKey } from "../src/domain/rate-limiter.js";
 import { openDatabase } from "../src/store/data-source.js";
+import { DatabaseRateLimiter, storedKey } from "../src/store/repositories/rate-limits.js";
 import { Store } from "../src/store/store.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 

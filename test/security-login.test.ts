@@ -276,6 +276,55 @@ describe("a sign-in racing a password reset", () => {
   });
 });
 
+describe("a password change racing a password reset", () => {
+  let h: AccountsHarness;
+  beforeAll(async () => {
+    h = await startAccountsHarness();
+  });
+  afterAll(() => h.close());
+
+  it("does not overwrite a reset that commits while the current password is being checked", async () => {
+    await h.signUp("change-race@example.com");
+    const api = h.authed((await h.login("change-race@example.com")).accessToken);
+    const user = await userRow(h, "change-race@example.com");
+    const hasher = h.server.app.hasher;
+    const original = hasher.verify.bind(hasher);
+    let release!: () => void;
+    let started!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const verifying = new Promise<void>((r) => {
+      started = r;
+    });
+    vi.spyOn(hasher, "verify").mockImplementation(async (stored, password) => {
+      const ok = await original(stored, password);
+      if (stored === user.passwordHash) {
+        started();
+        await gate;
+      }
+      return ok;
+    });
+    const change = api.changePassword({ oldPassword: PASSWORD, newPassword: "the changed passphrase" });
+    const outcome = change.then(
+      () => "OK",
+      (e) => `${Code[ConnectError.from(e).code]}: ${ConnectError.from(e).rawMessage}`,
+    );
+    await verifying;
+    await h.auth.requestPasswordReset({ email: "change-race@example.com" });
+    const mail = await h.mailTo("change-race@example.com", /reset/i);
+    await h.auth.resetPassword({ token: tokenFrom(mail), newPassword: "the reset passphrase" });
+    release();
+    expect(await outcome).toMatch(/^Unauthenticated: old_password/);
+    vi.restoreAllMocks();
+    await expectCode(
+      h.auth.login({ identifier: "change-race@example.com", password: "the changed passphrase" }),
+      Code.Unauthenticated,
+    );
+    await h.login("change-race@example.com", "the reset passphrase");
+  });
+});
+
 describe("a limiter that cannot count", () => {
   let h: AccountsHarness;
   beforeAll(async () => {

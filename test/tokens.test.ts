@@ -21,6 +21,7 @@ import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService, TokenKind } from "../gen/authd/v1/session_pb.js";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { txOf } from "../src/store/unit-of-work.js";
 import { protocols, startTestServer, type TestServer } from "./helpers/server.js";
 import { bearer, createUser, signIn } from "./helpers/sessions.js";
 
@@ -290,7 +291,7 @@ describe("signing keys", () => {
     try {
       const kid = await replica.signingKeys.rotate();
       const tokens = await server.app.store.transaction((em) =>
-        replica.sessions.create(em, {
+        replica.sessions.create(txOf(em), {
           userId,
           amr: ["pwd"],
           client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "replica" },

@@ -6,8 +6,8 @@ import nodemailer from "nodemailer";
 import addressparser from "nodemailer/lib/addressparser/index.js";
 import SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import { isPlainMailbox } from "../domain/email-address.js";
-import type { EmailMessage } from "../domain/ports.js";
 import type { Logger } from "../logger.js";
+import type { EmailMessage } from "./messages.js";
 
 export interface EmailSender {
   /** Delivers one message or throws; `id` is the outbox id (a Message-ID hint for tracing). */

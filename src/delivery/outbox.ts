@@ -8,13 +8,13 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { Clock } from "../clock.js";
-import type { EmailMessage, MessageQueue, SmsMessage } from "../domain/ports.js";
 import type { SecretBox } from "../domain/secret-box.js";
 import type { Logger } from "../logger.js";
 import { type OutboxKind, OutboxMessageEntity } from "../store/entities/outbox-message.js";
 import { queryReturning } from "../store/returning.js";
 import type { Store } from "../store/store.js";
 import type { EmailSender } from "./mailer.js";
+import type { EmailMessage, MessageQueue, SmsMessage } from "./messages.js";
 import type { SmsProvider } from "./sms.js";
 
 export interface OutboxOptions {

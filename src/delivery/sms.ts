@@ -6,8 +6,8 @@
 // send rather than log a code.
 import { createHmac } from "node:crypto";
 import type { Clock } from "../clock.js";
-import type { SmsMessage } from "../domain/ports.js";
 import type { Logger } from "../logger.js";
+import type { SmsMessage } from "./messages.js";
 
 export interface SmsProvider {
   /** Delivers one SMS or throws; `id` is the outbox id, stable across retries. */

@@ -1,7 +1,7 @@
 // The text of every email authd sends: plain text plus a simple HTML version of the same words.
 // Values are HTML-escaped in the HTML part; links are built here from AUTHD_PUBLIC_URL so callers
 // only pass the token. Each message that carries a link or code says how long it is valid.
-import type { EmailMessage } from "../domain/ports.js";
+import type { EmailMessage } from "./messages.js";
 
 export type RenderedEmail = Omit<EmailMessage, "to">;
 

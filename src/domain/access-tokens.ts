@@ -4,9 +4,8 @@
 // jwk) are never consulted because the key is looked up by kid alone.
 import { sign as cryptoSign, KeyObject, randomUUID, type webcrypto } from "node:crypto";
 import { type CryptoKey, decodeProtectedHeader, jwtVerify } from "jose";
-import type { EntityManager } from "typeorm";
 import type { Clock } from "../clock.js";
-import type { Config } from "../config.js";
+import type { Transaction } from "./persistence.js";
 import { SIGNING_ALGORITHM, type SigningKeys } from "./signing-keys.js";
 
 export const ACCESS_TOKEN_TYPE = "at+jwt";
@@ -61,12 +60,12 @@ export class AccessTokens {
   constructor(
     private readonly keys: SigningKeys,
     private readonly clock: Clock,
-    private readonly config: Pick<Config, "issuer" | "audience" | "accessTokenTtlSeconds">,
+    private readonly config: { issuer: string; audience: string; accessTokenTtlSeconds: number },
   ) {}
 
-  /** Signs a token; `em` is the caller's transaction, if any. */
-  async sign(input: AccessTokenInput, em?: EntityManager): Promise<{ token: string; expiresAt: number }> {
-    const { kid, privateKey } = await this.keys.signingKey(em);
+  /** Signs a token; `tx` is the caller's transaction, if any. */
+  async sign(input: AccessTokenInput, tx?: Transaction): Promise<{ token: string; expiresAt: number }> {
+    const { kid, privateKey } = await this.keys.signingKey(tx);
     const iat = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(iat + this.config.accessTokenTtlSeconds, Math.floor(input.notAfter / 1000));
     const claims: Record<string, unknown> = { sid: input.sessionId, amr: input.amr };

@@ -2,17 +2,13 @@
 // 256-bit secret is compared in constant time with the stored SHA-256, and the secret itself is shown
 // once, at creation. A key is limited to the scopes it was given (see API_KEY_SCOPES).
 import { randomBytes } from "node:crypto";
-import { type EntityManager, IsNull } from "typeorm";
 import type { Clock } from "../clock.js";
-import { ApiKeyEntity } from "../store/entities/api-key.js";
-import { UserEntity } from "../store/entities/user.js";
-import { findOneStrict, findStrict } from "../store/guard.js";
-import type { Store } from "../store/store.js";
-import { recordAudit } from "./audit.js";
 import { invalidArgument, notFound, unauthenticated } from "./errors.js";
 import type { PasswordConfirmation } from "./password-confirmation.js";
-import type { ClientInfo } from "./ports.js";
+import type { ApiKeyRecord, Transaction, UserRecord } from "./persistence.js";
+import type { ClientInfo, StepUpCheck } from "./ports.js";
 import { hashSecret, randomToken, safeEqual } from "./secrets.js";
+import { commit, type UnitOfWork } from "./unit-of-work.js";
 
 /** The scopes an API key can hold; each RPC a key may call names the one it needs. */
 export const API_KEY_SCOPES: Record<string, string> = {
@@ -34,8 +30,8 @@ export interface NewApiKey {
 }
 
 export interface AuthenticatedKey {
-  key: ApiKeyEntity;
-  user: UserEntity;
+  key: ApiKeyRecord;
+  user: UserRecord;
 }
 
 export function looksLikeApiKey(token: string): boolean {
@@ -43,28 +39,32 @@ export function looksLikeApiKey(token: string): boolean {
 }
 
 export interface ApiKeyDeps {
-  store: Store;
+  uow: UnitOfWork;
   clock: Clock;
   /** Re-authentication with the account password (counted per account; see password-confirmation.ts). */
   passwords: PasswordConfirmation;
+  /** A key outlives the session that made it: an account with a second factor must prove it recently. */
+  stepUp: StepUpCheck;
 }
 
 export class ApiKeys {
-  private readonly store: Store;
+  private readonly uow: UnitOfWork;
   private readonly clock: Clock;
 
   constructor(private readonly deps: ApiKeyDeps) {
-    this.store = deps.store;
+    this.uow = deps.uow;
     this.clock = deps.clock;
   }
 
   /** Creates a key after checking the account password again; answers the row and the key, once. */
   async create(
-    userId: string,
+    caller: { userId: string; sessionId: string },
     password: string,
     input: NewApiKey,
     client: ClientInfo,
-  ): Promise<{ key: ApiKeyEntity; secret: string }> {
+  ): Promise<{ key: ApiKeyRecord; secret: string }> {
+    const { userId } = caller;
+    await this.deps.stepUp.requireRecent(caller);
     const now = this.clock.now();
     const name = input.name.trim();
     if (name.length === 0 || [...name].length > 100)
@@ -82,13 +82,14 @@ export class ApiKeys {
     if (input.expiresAt !== undefined && input.expiresAt <= now) {
       throw invalidArgument("expire_time", "must be in the future");
     }
-    const user = await this.store.transaction((em) => findOneStrict(em, UserEntity, { id: userId }));
+    const user = await this.uow.read((tx) => tx.users.findById(userId));
     if (!user) throw unauthenticated("the account no longer exists");
+    // argon2 runs before the transaction, never inside it.
     await this.deps.passwords.confirm(userId, user.passwordHash, password);
     const id = randomBytes(12).toString("hex");
     const secret = `authd_${id}_${randomToken(32)}`;
-    return this.store.transaction(async (em) => {
-      const key = em.create(ApiKeyEntity, {
+    return this.uow.run(async (tx) => {
+      const key: ApiKeyRecord = {
         id,
         userId,
         name,
@@ -99,10 +100,10 @@ export class ApiKeys {
         expiresAt: input.expiresAt ?? null,
         lastUsedAt: null,
         revokedAt: null,
-      });
-      await em.save(key);
-      await recordAudit(em, now, "api_key.created", userId, client, { apiKeyId: id, scopes });
-      return { key, secret };
+      };
+      await tx.apiKeys.insert(key);
+      await tx.audit.record(now, "api_key.created", userId, client, { apiKeyId: id, scopes });
+      return commit({ key, secret });
     });
   }
 
@@ -113,28 +114,28 @@ export class ApiKeys {
     const id = match[1] as string;
     const now = this.clock.now();
     // Read beside the write queue; the last-use write, at most once a minute per key, on its own.
-    const found = await this.store.read(async (em) => {
-      const key = await findOneStrict(em, ApiKeyEntity, { id });
+    const found = await this.uow.read(async (tx) => {
+      const key = await tx.apiKeys.findById(id);
       if (!key || !safeEqual(hashSecret(raw), key.secretHash)) return null;
       if (key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt <= now)) return null;
-      const user = await findOneStrict(em, UserEntity, { id: key.userId });
+      const user = await tx.users.findById(key.userId);
       return user?.status === "active" ? { key, user } : null;
     });
     if (found && (found.key.lastUsedAt === null || now - found.key.lastUsedAt >= LAST_USED_WRITE_MS)) {
       found.key.lastUsedAt = now;
-      await this.store.transaction((em) => em.update(ApiKeyEntity, { id }, { lastUsedAt: now }));
+      await this.uow.run(async (tx) => commit(await tx.apiKeys.noteLastUse(id, now)));
     }
     return found;
   }
 
   /** The user's keys, newest first, revoked ones included. */
-  list(userId: string): Promise<ApiKeyEntity[]> {
-    return this.store.transaction((em) => findStrict(em, ApiKeyEntity, { userId }, { createdAt: "DESC" }));
+  list(userId: string): Promise<ApiKeyRecord[]> {
+    return this.uow.read((tx) => tx.apiKeys.listOfUser(userId));
   }
 
-  async get(userId: string, id: string): Promise<ApiKeyEntity> {
+  async get(userId: string, id: string): Promise<ApiKeyRecord> {
     checkId(id);
-    const key = await this.store.transaction((em) => findOneStrict(em, ApiKeyEntity, { id, userId }));
+    const key = await this.uow.read((tx) => tx.apiKeys.findOfUser(userId, id));
     if (!key) throw notFound("API key not found");
     return key;
   }
@@ -143,19 +144,19 @@ export class ApiKeys {
   async revoke(userId: string, id: string, client: ClientInfo): Promise<void> {
     checkId(id);
     const now = this.clock.now();
-    await this.store.transaction(async (em) => {
-      const key = await findOneStrict(em, ApiKeyEntity, { id, userId });
+    await this.uow.run(async (tx) => {
+      const key = await tx.apiKeys.findOfUser(userId, id);
       if (!key) throw notFound("API key not found");
-      if (key.revokedAt !== null) return;
-      await em.update(ApiKeyEntity, { id }, { revokedAt: now });
-      await recordAudit(em, now, "api_key.revoked", userId, client, { apiKeyId: id });
+      if (key.revokedAt !== null) return commit(undefined);
+      await tx.apiKeys.revoke(id, now);
+      await tx.audit.record(now, "api_key.revoked", userId, client, { apiKeyId: id });
+      return commit(undefined);
     });
   }
 
   /** Revokes every key of a user, in the caller's transaction (deactivation, deletion). */
-  async revokeAll(em: EntityManager, userId: string): Promise<void> {
-    if (!userId) throw new Error("revokeAll needs a user id");
-    await em.update(ApiKeyEntity, { userId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+  async revokeAll(tx: Transaction, userId: string): Promise<void> {
+    await tx.apiKeys.revokeAllOfUser(userId, this.clock.now());
   }
 }
 

@@ -1,7 +1,6 @@
 // The audit trail of security events: who, what, when, from where. Written in the same transaction
-// as the change it records, so an event is never lost or recorded for a change that rolled back.
-import type { EntityManager } from "typeorm";
-import { AuditEventEntity } from "../store/entities/audit-event.js";
+// as the change it records, so an event is never lost or recorded for a change that rolled back
+// (src/store/repositories/audit.ts writes it).
 
 export type AuditEventType =
   | "user.registered"
@@ -34,21 +33,13 @@ export interface AuditContext {
   userAgent: string;
 }
 
-export async function recordAudit(
-  em: EntityManager,
-  now: number,
-  type: AuditEventType,
-  userId: string | null,
-  context: AuditContext,
-  detail: Record<string, unknown> = {},
-): Promise<void> {
-  const event = em.create(AuditEventEntity, {
-    at: now,
-    type,
-    userId,
-    ip: context.ip.slice(0, 64),
-    userAgent: context.userAgent.slice(0, 512),
-  });
-  event.detail = detail;
-  await em.save(event);
+/** Records security events in the caller's transaction. */
+export interface AuditRecorder {
+  record(
+    now: number,
+    type: AuditEventType,
+    userId: string | null,
+    context: AuditContext,
+    detail?: Record<string, unknown>,
+  ): Promise<void>;
 }

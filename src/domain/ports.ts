@@ -1,6 +1,6 @@
 // The seams between the parts of the domain. Accounts (sign-in, passwords) call sessions, delivery,
 // rate limits and MFA through these interfaces, so each part can be built and tested on its own.
-import type { EntityManager } from "typeorm";
+import type { Transaction } from "./persistence.js";
 
 /** Who is asking, as far as auditing and rate limiting care. */
 export interface ClientInfo {
@@ -33,32 +33,11 @@ export interface IssuedTokens {
 
 export interface SessionIssuer {
   /** Creates a session and its first tokens inside the caller's transaction. */
-  create(em: EntityManager, input: NewSession): Promise<IssuedTokens>;
+  create(tx: Transaction, input: NewSession): Promise<IssuedTokens>;
   /** Revokes every active session of a user, except one when given; answers how many. */
-  revokeAll(em: EntityManager, userId: string, exceptSessionId?: string): Promise<number>;
+  revokeAll(tx: Transaction, userId: string, exceptSessionId?: string): Promise<number>;
   /** Revokes every API key of a user (deactivation, deletion). */
-  revokeApiKeys(em: EntityManager, userId: string): Promise<void>;
-}
-
-// ---- Delivery (accounts issue) ----
-
-export interface EmailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-}
-
-export interface SmsMessage {
-  to: string;
-  text: string;
-}
-
-export interface MessageQueue {
-  /** Queues an email in the caller's transaction: sent only if the transaction commits, retried until it is. */
-  enqueueEmail(em: EntityManager, message: EmailMessage): Promise<void>;
-  /** Queues an SMS the same way. */
-  enqueueSms(em: EntityManager, message: SmsMessage): Promise<void>;
+  revokeApiKeys(tx: Transaction, userId: string): Promise<void>;
 }
 
 // ---- Rate limits (accounts issue) ----
@@ -85,14 +64,9 @@ export interface RateLimiter {
    * transaction when given; refund it when the check succeeds. At most `limit` concurrent callers
    * are allowed per window. Throws when the count cannot be taken: the caller fails closed.
    */
-  reserve(
-    key: string,
-    limit: number,
-    windowSeconds: number,
-    em?: EntityManager,
-  ): Promise<RateLimitReservation>;
-  /** Gives back an allowed reservation (the guarded check succeeded), in `em`'s transaction when given. */
-  refund(reservation: RateLimitReservation, em?: EntityManager): Promise<void>;
+  reserve(key: string, limit: number, windowSeconds: number, tx?: Transaction): Promise<RateLimitReservation>;
+  /** Gives back an allowed reservation (the guarded check succeeded), in `tx` when given. */
+  refund(reservation: RateLimitReservation, tx?: Transaction): Promise<void>;
   /**
    * Says whether `key` is already at `limit` in the current window, without counting a hit. Not for
    * guarding expensive work: concurrent requests would all pass the peek. Use `reserve`.
@@ -127,6 +101,15 @@ export interface AuthenticatorSummary {
   lastUsedAt: number | null;
 }
 
+/** A device that skips the second factor at sign-in, as its owner sees it. */
+export interface TrustedDeviceView {
+  id: string;
+  userAgent: string;
+  ipAddress: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface LoginChallenge {
   challengeId: string;
   expiresAt: number;
@@ -135,16 +118,22 @@ export interface LoginChallenge {
 
 export interface SecondFactorGate {
   /** True when the user has an active factor and `deviceToken` is not a trusted device of theirs. */
-  isRequired(em: EntityManager, userId: string, deviceToken: string | undefined): Promise<boolean>;
+  isRequired(tx: Transaction, userId: string, deviceToken: string | undefined): Promise<boolean>;
   /** Creates the short-lived, single-use challenge that Login answers instead of tokens. */
   createChallenge(
-    em: EntityManager,
+    tx: Transaction,
     userId: string,
     options: LoginOptions,
     client: ClientInfo,
   ): Promise<LoginChallenge>;
   /** Forgets every trusted device of a user (password change or reset). */
-  revokeTrustedDevices(em: EntityManager, userId: string): Promise<void>;
+  revokeTrustedDevices(tx: Transaction, userId: string): Promise<void>;
+}
+
+/** Sensitive changes made from a session ask for a recent second factor (MFA's step-up). */
+export interface StepUpCheck {
+  /** Throws PermissionDenied unless the session proved a second factor recently (or the account has none). */
+  requireRecent(caller: { userId: string; sessionId: string | undefined }): Promise<void>;
 }
 
 /** Until the MFA part is wired in, no account has a second factor. */

@@ -3,10 +3,8 @@
 // short transactions. Until written, `pendingFor` answers the noted time so idle checks and session
 // listings see it. A killed process loses at most the last interval's notes (a session may then
 // look idle a few seconds early), never a revocation.
-import type { EntityManager } from "typeorm";
 import type { Logger } from "../logger.js";
-import { SessionEntity } from "../store/entities/session.js";
-import type { Store } from "../store/store.js";
+import { commit, type UnitOfWork } from "./unit-of-work.js";
 
 const FLUSH_INTERVAL_MS = 5_000;
 /** Rows per transaction, so a big batch never holds the writer for long. */
@@ -19,7 +17,7 @@ export class LastUseWriter {
   private flushing: Promise<void> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly uow: UnitOfWork,
     private readonly logger?: Pick<Logger, "warn">,
   ) {}
 
@@ -67,9 +65,7 @@ export class LastUseWriter {
     try {
       for (let i = 0; i < rows.length; i += ROWS_PER_TRANSACTION) {
         const chunk = rows.slice(i, i + ROWS_PER_TRANSACTION);
-        await this.store.transaction(async (em) => {
-          for (const [id, at] of chunk) await update(em, id, at);
-        });
+        await this.uow.run(async (tx) => commit(await tx.sessions.noteLastUse(chunk)));
       }
     } catch (error) {
       for (const [id, at] of rows) this.note(id, at);
@@ -78,13 +74,4 @@ export class LastUseWriter {
       this.writing = new Map();
     }
   }
-}
-
-function update(em: EntityManager, id: string, at: number) {
-  return em
-    .createQueryBuilder()
-    .update(SessionEntity)
-    .set({ lastUsedAt: at })
-    .where("id = :id AND last_used_at < :at", { id, at })
-    .execute();
 }

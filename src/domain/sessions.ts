@@ -5,22 +5,16 @@
 // rotated last may be presented once more within AUTHD_REFRESH_REUSE_GRACE seconds (two tabs
 // refreshing at once); that answers a fresh pair and leaves the other tab's token valid.
 import { randomUUID } from "node:crypto";
-import { type EntityManager, IsNull, Not } from "typeorm";
 import type { Clock } from "../clock.js";
-import type { Config } from "../config.js";
-import { RefreshTokenEntity } from "../store/entities/refresh-token.js";
-import { SessionEntity } from "../store/entities/session.js";
-import { UserEntity } from "../store/entities/user.js";
-import { findOneStrict, findStrict } from "../store/guard.js";
-import type { Store } from "../store/store.js";
 import type { AccessTokens } from "./access-tokens.js";
 import type { ApiKeys } from "./api-keys.js";
-import { recordAudit } from "./audit.js";
 import { invalidArgument, notFound, unauthenticated } from "./errors.js";
+import type { RefreshTokenRecord, SessionRecord, Transaction, UserRecord } from "./persistence.js";
 import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "./ports.js";
 import { hashSecret, randomToken } from "./secrets.js";
 import { type CachedSession, SessionCache } from "./session-cache.js";
 import { LastUseWriter } from "./session-last-use.js";
+import { commit, commitThenFail, type Outcome, type UnitOfWork } from "./unit-of-work.js";
 
 /** last_used_at is written at most this often per session, so authenticated traffic rarely writes. */
 const LAST_USED_WRITE_MS = 60_000;
@@ -49,7 +43,7 @@ export interface ActiveSession {
  * How revocations reach other replicas: called inside the revoking transaction, so the message goes
  * out only if it commits (PostgreSQL NOTIFY). A single SQLite process has no one to tell.
  */
-export type RevocationPublisher = (em: EntityManager, sessionIds: string[]) => Promise<void>;
+export type RevocationPublisher = (tx: Transaction, sessionIds: string[]) => Promise<void>;
 
 export interface SessionStateOptions {
   cache?: SessionCache;
@@ -57,12 +51,15 @@ export interface SessionStateOptions {
   logger?: ConstructorParameters<typeof LastUseWriter>[1];
 }
 
-type RefreshOutcome = { kind: "ok"; tokens: IssuedTokens } | { kind: "invalid" } | { kind: "reused" };
+const invalidRefreshToken = () => unauthenticated("invalid or expired refresh token");
 
-export type SessionConfig = Pick<
-  Config,
-  "sessionTtlSeconds" | "sessionMaxTtlSeconds" | "sessionIdleTimeoutSeconds" | "refreshReuseGraceSeconds"
->;
+/** The session settings (AUTHD_SESSION_TTL, _MAX_TTL, _IDLE_TIMEOUT, AUTHD_REFRESH_REUSE_GRACE). */
+export interface SessionConfig {
+  sessionTtlSeconds: number;
+  sessionMaxTtlSeconds: number;
+  sessionIdleTimeoutSeconds: number;
+  refreshReuseGraceSeconds: number;
+}
 
 export class Sessions implements SessionIssuer {
   /** Session state for the per-request token check; see session-cache.ts for how it stays true. */
@@ -71,7 +68,7 @@ export class Sessions implements SessionIssuer {
   private readonly publishRevocations: RevocationPublisher;
 
   constructor(
-    private readonly store: Store,
+    private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly config: SessionConfig,
     private readonly accessTokens: AccessTokens,
@@ -80,7 +77,7 @@ export class Sessions implements SessionIssuer {
   ) {
     this.cache = state.cache ?? new SessionCache();
     this.publishRevocations = state.publishRevocations ?? (async () => undefined);
-    this.lastUse = new LastUseWriter(store, state.logger);
+    this.lastUse = new LastUseWriter(uow, state.logger);
     this.lastUse.start();
   }
 
@@ -99,14 +96,14 @@ export class Sessions implements SessionIssuer {
     this.cache.clear();
   }
 
-  async create(em: EntityManager, input: NewSession): Promise<IssuedTokens> {
+  async create(tx: Transaction, input: NewSession): Promise<IssuedTokens> {
     const now = this.clock.now();
     const requested = input.durationSeconds ?? this.config.sessionTtlSeconds;
     if (!Number.isFinite(requested) || requested <= 0) {
       throw invalidArgument("session_duration", "must be a positive duration");
     }
     const seconds = Math.min(requested, this.config.sessionMaxTtlSeconds);
-    const session = em.create(SessionEntity, {
+    const session: SessionRecord = {
       id: randomUUID(),
       userId: input.userId,
       amr: input.amr,
@@ -117,11 +114,11 @@ export class Sessions implements SessionIssuer {
       expiresAt: now + Math.floor(seconds * 1000),
       revokedAt: null,
       revokeReason: null,
-    });
-    await em.save(session);
-    const user = await findOneStrict(em, UserEntity, { id: input.userId });
+    };
+    await tx.sessions.insert(session);
+    const user = await tx.users.findById(input.userId);
     if (!user) throw new Error("session for a user that does not exist");
-    return this.issue(em, session, user);
+    return this.issue(tx, session, user);
   }
 
   /** Exchanges a refresh token for a new pair, rotating it. Unauthenticated when it is not usable. */
@@ -131,13 +128,7 @@ export class Sessions implements SessionIssuer {
     const rotated = await this.rotateUnrotated(tokenHash);
     if (rotated) return rotated;
     // A reuse revokes the session; that must commit, so the error is thrown after the transaction.
-    const outcome = await this.store.transaction((em) => this.rotate(em, tokenHash, client));
-    if (outcome.kind === "ok") return outcome.tokens;
-    throw unauthenticated(
-      outcome.kind === "reused"
-        ? "refresh token reused: the session was revoked"
-        : "invalid or expired refresh token",
-    );
+    return this.uow.run((tx) => this.rotate(tx, tokenHash, client));
   }
 
   /**
@@ -171,7 +162,7 @@ export class Sessions implements SessionIssuer {
 
   private async load(sessionId: string): Promise<CachedSession | null> {
     const snapshot = this.cache.snapshot();
-    const row = await this.store.read((em) => findOneStrict(em, SessionEntity, { id: sessionId }));
+    const row = await this.uow.read((tx) => tx.sessions.findById(sessionId));
     if (!row) return null;
     const state: CachedSession = {
       userId: row.userId,
@@ -186,7 +177,7 @@ export class Sessions implements SessionIssuer {
   }
 
   /** The latest use known here: the stored time, or a later one noted in memory. */
-  private lastUsedAt(session: SessionEntity): number {
+  private lastUsedAt(session: SessionRecord): number {
     return Math.max(
       session.lastUsedAt,
       this.lastUse.pendingFor(session.id) ?? 0,
@@ -202,19 +193,20 @@ export class Sessions implements SessionIssuer {
   }
 
   /**
-   * The sessions were revoked in `em`'s transaction: forget their cached state now and once the
-   * transaction settles (a read in between may cache the pre-commit state), and tell the other
-   * replicas when it commits. Every revocation goes through here.
+   * Revokes the sessions in `tx`: forgets their cached state now and once the transaction settles
+   * (a read in between may cache the pre-commit state), and tells the other replicas when it
+   * commits. Every revocation goes through here.
    */
-  private async revoked(em: EntityManager, sessionIds: string[]): Promise<void> {
+  private async revokeIn(tx: Transaction, sessionIds: string[], now: number, reason: string): Promise<void> {
     if (sessionIds.length === 0) return;
+    for (const id of sessionIds) await tx.sessions.revoke(id, now, reason);
     this.cache.forget(sessionIds);
-    this.store.afterTransaction(() => this.cache.forget(sessionIds));
-    await this.publishRevocations(em, sessionIds);
+    this.uow.afterTransaction(() => this.cache.forget(sessionIds));
+    await this.publishRevocations(tx, sessionIds);
   }
 
   /** Whether the session may still be used at `now`. */
-  isActive(session: SessionEntity, now = this.clock.now()): boolean {
+  isActive(session: SessionRecord, now = this.clock.now()): boolean {
     return (
       session.revokedAt === null &&
       now < session.expiresAt &&
@@ -223,9 +215,7 @@ export class Sessions implements SessionIssuer {
   }
 
   async get(userId: string, sessionId: string): Promise<SessionView> {
-    const session = await this.store.read((em) =>
-      findOneStrict(em, SessionEntity, { id: sessionId, userId }),
-    );
+    const session = await this.uow.read((tx) => tx.sessions.findOfUser(userId, sessionId));
     if (!session || !this.isActive(session)) throw notFound("session not found");
     return this.view(session);
   }
@@ -233,9 +223,7 @@ export class Sessions implements SessionIssuer {
   /** The user's active sessions, newest first. */
   async list(userId: string): Promise<SessionView[]> {
     const now = this.clock.now();
-    const rows = await this.store.read((em) =>
-      findStrict(em, SessionEntity, { userId, revokedAt: IsNull() }, { createdAt: "DESC" }),
-    );
+    const rows = await this.uow.read((tx) => tx.sessions.listUnrevoked(userId));
     return rows.filter((s) => this.isActive(s, now)).map((s) => this.view(s));
   }
 
@@ -244,48 +232,67 @@ export class Sessions implements SessionIssuer {
     if (sessionId === "") throw invalidArgument("session_id", "is required");
     if (!SESSION_ID.test(sessionId)) throw invalidArgument("session_id", "is not a session id");
     const now = this.clock.now();
-    await this.store.transaction(async (em) => {
-      const session = await findOneStrict(em, SessionEntity, { id: sessionId, userId });
+    await this.uow.run(async (tx) => {
+      const session = await tx.sessions.findOfUser(userId, sessionId);
       if (!session) throw notFound("session not found");
-      if ((await this.revokeOne(em, userId, sessionId, "revoked")) === 1) {
-        await recordAudit(em, now, "session.revoked", userId, client, { sessionId });
+      if ((await this.revokeOne(tx, userId, sessionId, "revoked")) === 1) {
+        await tx.audit.record(now, "session.revoked", userId, client, { sessionId });
       }
+      return commit(undefined);
     });
   }
 
+  /** Ends the caller's session, or all of the user's sessions, or all but the caller's (Logout). */
+  async logout(
+    userId: string,
+    sessionId: string,
+    scope: "current" | "others" | "all",
+    client: ClientInfo,
+    auditScope: string,
+  ): Promise<number> {
+    const now = this.clock.now();
+    return this.uow.run(async (tx) => {
+      const count =
+        scope === "current"
+          ? await this.revokeOne(tx, userId, sessionId, "logout")
+          : await this.revokeAll(tx, userId, scope === "others" ? sessionId : undefined);
+      await tx.audit.record(now, "logout", userId, client, { sessionId, scope: auditScope });
+      return commit(count);
+    });
+  }
+
+  /** Ends every session of the user, except `exceptSessionId` when given; answers how many. */
+  endAll(userId: string, exceptSessionId?: string): Promise<number> {
+    return this.uow.run(async (tx) => commit(await this.revokeAll(tx, userId, exceptSessionId)));
+  }
+
   /** Revokes one session of the user in the caller's transaction; answers 1 if it was active. */
-  async revokeOne(em: EntityManager, userId: string, sessionId: string, reason: string): Promise<number> {
-    const session = await findOneStrict(em, SessionEntity, { id: sessionId, userId });
+  async revokeOne(tx: Transaction, userId: string, sessionId: string, reason: string): Promise<number> {
+    const session = await tx.sessions.findOfUser(userId, sessionId);
     if (!session || !this.isActive(session)) return 0;
-    await em.update(SessionEntity, { id: sessionId }, { revokedAt: this.clock.now(), revokeReason: reason });
-    await this.revoked(em, [sessionId]);
+    await this.revokeIn(tx, [sessionId], this.clock.now(), reason);
     return 1;
   }
 
-  async revokeAll(em: EntityManager, userId: string, exceptSessionId?: string): Promise<number> {
+  async revokeAll(tx: Transaction, userId: string, exceptSessionId?: string): Promise<number> {
     if (!userId) throw new Error("revokeAll needs a user id");
     const now = this.clock.now();
-    const where =
-      exceptSessionId === undefined
-        ? { userId, revokedAt: IsNull() }
-        : { userId, revokedAt: IsNull(), id: Not(exceptSessionId) };
-    const sessions = await findStrict(em, SessionEntity, where);
-    const active = sessions.filter((s) => this.isActive(s, now));
-    for (const session of active) {
-      await em.update(SessionEntity, { id: session.id }, { revokedAt: now, revokeReason: "revoked_all" });
-    }
-    await this.revoked(
-      em,
+    const sessions = await tx.sessions.listUnrevoked(userId);
+    const active = sessions.filter((s) => s.id !== exceptSessionId && this.isActive(s, now));
+    await this.revokeIn(
+      tx,
       active.map((s) => s.id),
+      now,
+      "revoked_all",
     );
     return active.length;
   }
 
-  revokeApiKeys(em: EntityManager, userId: string): Promise<void> {
-    return this.apiKeys.revokeAll(em, userId);
+  revokeApiKeys(tx: Transaction, userId: string): Promise<void> {
+    return this.apiKeys.revokeAll(tx, userId);
   }
 
-  view(session: SessionEntity): SessionView {
+  view(session: SessionRecord): SessionView {
     return {
       id: session.id,
       userId: session.userId,
@@ -302,31 +309,29 @@ export class Sessions implements SessionIssuer {
     };
   }
 
-  private async rotate(em: EntityManager, tokenHash: string, client: ClientInfo): Promise<RefreshOutcome> {
+  private async rotate(
+    tx: Transaction,
+    tokenHash: string,
+    client: ClientInfo,
+  ): Promise<Outcome<IssuedTokens>> {
     const now = this.clock.now();
-    const row = await findOneStrict(em, RefreshTokenEntity, { tokenHash });
-    if (!row) return { kind: "invalid" };
-    const session = await findOneStrict(em, SessionEntity, { id: row.sessionId });
-    if (!session || !this.isActive(session, now)) return { kind: "invalid" };
-    const user = await findOneStrict(em, UserEntity, { id: session.userId });
-    if (user?.status !== "active") return { kind: "invalid" };
+    const row = await tx.refreshTokens.findByHash(tokenHash);
+    if (!row) throw invalidRefreshToken();
+    const session = await tx.sessions.findById(row.sessionId);
+    if (!session || !this.isActive(session, now)) throw invalidRefreshToken();
+    const user = await tx.users.findById(session.userId);
+    if (user?.status !== "active") throw invalidRefreshToken();
 
     if (row.rotatedAt === null) {
       // Conditional update: of two concurrent refreshes with one token, only one rotates it.
       const successorId = randomUUID();
-      const claimed = await em
-        .createQueryBuilder()
-        .update(RefreshTokenEntity)
-        .set({ rotatedAt: now, replacedBy: successorId })
-        .where("id = :id AND rotated_at IS NULL", { id: row.id })
-        .execute();
-      if (claimed.affected === 1)
-        return { kind: "ok", tokens: await this.issue(em, session, user, successorId) };
-      const reread = await findOneStrict(em, RefreshTokenEntity, { id: row.id });
-      if (!reread || reread.rotatedAt === null) return { kind: "invalid" };
-      return this.reuse(em, reread, session, user, now, client);
+      if (await tx.refreshTokens.claimRotation(row.id, now, successorId))
+        return commit(await this.issue(tx, session, user, successorId));
+      const reread = await tx.refreshTokens.findById(row.id);
+      if (!reread || reread.rotatedAt === null) throw invalidRefreshToken();
+      return this.reuse(tx, reread, session, user, now, client);
     }
-    return this.reuse(em, row, session, user, now, client);
+    return this.reuse(tx, row, session, user, now, client);
   }
 
   /**
@@ -339,31 +344,22 @@ export class Sessions implements SessionIssuer {
    */
   private async rotateUnrotated(tokenHash: string): Promise<IssuedTokens | null> {
     const now = this.clock.now();
-    const found = await this.store.read(async (em) => {
-      const row = await findOneStrict(em, RefreshTokenEntity, { tokenHash });
+    const found = await this.uow.read(async (tx) => {
+      const row = await tx.refreshTokens.findByHash(tokenHash);
       if (!row || row.rotatedAt !== null) return null;
-      const session = await findOneStrict(em, SessionEntity, { id: row.sessionId });
+      const session = await tx.sessions.findById(row.sessionId);
       if (!session || !this.isActive(session, now)) return null;
-      const user = await findOneStrict(em, UserEntity, { id: session.userId });
+      const user = await tx.users.findById(session.userId);
       return user?.status === "active" ? { row, session, user } : null;
     });
     if (!found) return null;
     const { row, session, user } = found;
     const successor = this.newRefreshToken(session.id, now);
-    const claimed = await this.store.transaction(async (em) => {
-      const claim = await em
-        .createQueryBuilder()
-        .update(RefreshTokenEntity)
-        .set({ rotatedAt: now, replacedBy: successor.row.id })
-        .where(
-          "id = :id AND rotated_at IS NULL AND EXISTS " +
-            "(SELECT 1 FROM sessions WHERE sessions.id = :sessionId AND sessions.revoked_at IS NULL)",
-          { id: row.id, sessionId: session.id },
-        )
-        .execute();
-      if (claim.affected !== 1) return false;
-      await em.insert(RefreshTokenEntity, successor.row);
-      return true;
+    const claimed = await this.uow.run(async (tx) => {
+      if (!(await tx.refreshTokens.claimRotation(row.id, now, successor.row.id, session.id)))
+        return commit(false);
+      await tx.refreshTokens.insert(successor.row);
+      return commit(true);
     });
     if (!claimed) return null;
     this.used(session.id, now);
@@ -372,7 +368,7 @@ export class Sessions implements SessionIssuer {
 
   private newRefreshToken(sessionId: string, now: number, id: string = randomUUID()) {
     const token = randomToken(32);
-    const row = {
+    const row: RefreshTokenRecord = {
       id,
       sessionId,
       tokenHash: hashSecret(token),
@@ -384,12 +380,12 @@ export class Sessions implements SessionIssuer {
     return { token, row };
   }
 
-  /** Signs an access token for the session (`em`: the caller's transaction, if any). */
+  /** Signs an access token for the session (`tx`: the caller's transaction, if any). */
   private async tokensFor(
-    session: SessionEntity,
-    user: UserEntity,
+    session: SessionRecord,
+    user: UserRecord,
     refreshToken: string,
-    em?: EntityManager,
+    tx?: Transaction,
   ): Promise<IssuedTokens> {
     const access = await this.accessTokens.sign(
       {
@@ -400,7 +396,7 @@ export class Sessions implements SessionIssuer {
         roles: user.roles,
         notAfter: session.expiresAt,
       },
-      em,
+      tx,
     );
     return {
       sessionId: session.id,
@@ -413,17 +409,15 @@ export class Sessions implements SessionIssuer {
 
   /** A rotated token was presented again: the grace case, or theft. */
   private async reuse(
-    em: EntityManager,
-    row: RefreshTokenEntity,
-    session: SessionEntity,
-    user: UserEntity,
+    tx: Transaction,
+    row: RefreshTokenRecord,
+    session: SessionRecord,
+    user: UserRecord,
     now: number,
     client: ClientInfo,
-  ): Promise<RefreshOutcome> {
+  ): Promise<Outcome<IssuedTokens>> {
     const rotatedAt = row.rotatedAt ?? now;
-    const successor = row.replacedBy
-      ? await findOneStrict(em, RefreshTokenEntity, { id: row.replacedBy })
-      : null;
+    const successor = row.replacedBy ? await tx.refreshTokens.findById(row.replacedBy) : null;
     // A grace of 0 means none, even for a second presentation within the same millisecond.
     const inGrace =
       this.config.refreshReuseGraceSeconds > 0 &&
@@ -431,38 +425,27 @@ export class Sessions implements SessionIssuer {
       row.graceUsedAt === null &&
       successor !== null &&
       successor.rotatedAt === null;
-    if (inGrace) {
-      const claimed = await em
-        .createQueryBuilder()
-        .update(RefreshTokenEntity)
-        .set({ graceUsedAt: now })
-        .where("id = :id AND grace_used_at IS NULL", { id: row.id })
-        .execute();
-      if (claimed.affected === 1) return { kind: "ok", tokens: await this.issue(em, session, user) };
+    if (inGrace && (await tx.refreshTokens.claimGrace(row.id, now))) {
+      return commit(await this.issue(tx, session, user));
     }
-    await em.update(
-      SessionEntity,
-      { id: session.id },
-      { revokedAt: now, revokeReason: "refresh_token_reused" },
-    );
-    await this.revoked(em, [session.id]);
-    await recordAudit(em, now, "refresh_token.reused", session.userId, client, {
+    await this.revokeIn(tx, [session.id], now, "refresh_token_reused");
+    await tx.audit.record(now, "refresh_token.reused", session.userId, client, {
       sessionId: session.id,
     });
-    return { kind: "reused" };
+    return commitThenFail(unauthenticated("refresh token reused: the session was revoked"));
   }
 
   /** A new refresh token (a link of the chain) and a new access token for the session. */
   private async issue(
-    em: EntityManager,
-    session: SessionEntity,
-    user: UserEntity,
+    tx: Transaction,
+    session: SessionRecord,
+    user: UserRecord,
     refreshId: string = randomUUID(),
   ): Promise<IssuedTokens> {
     const now = this.clock.now();
     const successor = this.newRefreshToken(session.id, now, refreshId);
-    await em.insert(RefreshTokenEntity, successor.row);
+    await tx.refreshTokens.insert(successor.row);
     if (session.lastUsedAt !== now) this.used(session.id, now);
-    return this.tokensFor(session, user, successor.token, em);
+    return this.tokensFor(session, user, successor.token, tx);
   }
 }

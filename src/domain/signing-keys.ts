@@ -9,9 +9,10 @@ import path from "node:path";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import { type EntityManager, IsNull } from "typeorm";
 import type { Clock } from "../clock.js";
-import type { Config } from "../config.js";
 import { SigningKeyEntity } from "../store/entities/signing-key.js";
 import type { Store } from "../store/store.js";
+import { emOf } from "../store/unit-of-work.js";
+import type { Transaction } from "./persistence.js";
 import { SecretBox } from "./secret-box.js";
 
 export const SIGNING_ALGORITHM = "EdDSA";
@@ -31,7 +32,8 @@ const UNKNOWN_KID_RELOAD_MS = 1_000;
 const FIRST_KEY_LOCK_ID = 727_465_002;
 
 /** AUTHD_SECRET, or in development a random secret generated once and kept in `<dataDir>/secret`. */
-export function resolveMasterSecret(config: Pick<Config, "secret" | "dataDir">): string {
+/** `secret`: AUTHD_SECRET; `dataDir`: where the development secret is kept without one. */
+export function resolveMasterSecret(config: { secret: string | undefined; dataDir: string }): string {
   if (config.secret !== undefined) return config.secret;
   const file = path.join(config.dataDir, "secret");
   fs.mkdirSync(config.dataDir, { recursive: true });
@@ -110,8 +112,8 @@ export class SigningKeys {
    * The key that signs new tokens. Inside a transaction, pass its EntityManager: on SQLite a second
    * transaction would wait for the first one forever.
    */
-  async signingKey(em?: EntityManager): Promise<{ kid: string; privateKey: CryptoKey }> {
-    if (!this.active || this.isStale()) await (em ? this.reload(em) : this.reloadOnce());
+  async signingKey(tx?: Transaction): Promise<{ kid: string; privateKey: CryptoKey }> {
+    if (!this.active || this.isStale()) await (tx ? this.reload(emOf(tx)) : this.reloadOnce());
     if (!this.active) throw new Error("no active signing key");
     return this.active;
   }

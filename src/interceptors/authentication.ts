@@ -7,57 +7,18 @@
 import type { Interceptor } from "@connectrpc/connect";
 import type { Config } from "../config.js";
 import { type Principal, principalKey, requestInfoKey } from "../context.js";
-import type { AccessTokens } from "../domain/access-tokens.js";
-import { type ApiKeys, looksLikeApiKey } from "../domain/api-keys.js";
+import { looksLikeApiKey } from "../domain/api-keys.js";
+import type { TokenAuthenticator } from "../domain/callers.js";
 import { permissionDenied, unauthenticated } from "../domain/errors.js";
-import type { Sessions } from "../domain/sessions.js";
-import { cookieNames, isAllowedCookieOrigin } from "../services/session-cookies.js";
+import { cookieNames, isAllowedCookieOrigin } from "../http/session-cookies.js";
 
 export interface AuthenticationDeps {
   config: Pick<Config, "env" | "publicUrl" | "corsOrigins">;
-  accessTokens: AccessTokens;
-  sessions: Sessions;
-  apiKeys: ApiKeys;
+  credentials: TokenAuthenticator;
 }
 
-/** Resolves an access token to its principal, when the token and its session are valid. */
-export async function principalFromAccessToken(
-  deps: AuthenticationDeps,
-  token: string,
-): Promise<Principal | null> {
-  const claims = await deps.accessTokens.verify(token);
-  if (!claims) return null;
-  const session = await deps.sessions.authenticate(claims.sessionId, claims.userId);
-  if (!session) return null;
-  return {
-    userId: claims.userId,
-    sessionId: claims.sessionId,
-    scopes: undefined,
-    kind: "session",
-    amr: claims.amr,
-    tenantId: claims.tenantId,
-    roles: claims.roles,
-  };
-}
-
-export async function principalFromApiKey(deps: AuthenticationDeps, raw: string): Promise<Principal | null> {
-  const found = await deps.apiKeys.authenticate(raw);
-  if (!found) return null;
-  return {
-    userId: found.user.id,
-    sessionId: undefined,
-    scopes: found.key.scopes,
-    kind: "api_key",
-    amr: [],
-    tenantId: found.user.tenantId ?? undefined,
-    roles: found.user.roles,
-  };
-}
-
-async function fromHeaderCredential(deps: AuthenticationDeps, credential: string): Promise<Principal> {
-  const principal = looksLikeApiKey(credential)
-    ? await principalFromApiKey(deps, credential)
-    : await principalFromAccessToken(deps, credential);
+async function fromHeaderCredential(credentials: TokenAuthenticator, credential: string): Promise<Principal> {
+  const principal = await credentials.authenticate(credential);
   if (!principal) {
     throw unauthenticated(
       looksLikeApiKey(credential) ? "invalid API key" : "invalid or expired access token",
@@ -75,10 +36,10 @@ export function authenticationInterceptor(deps: AuthenticationDeps): Interceptor
     if (authorization !== null) {
       const match = /^Bearer +(\S+) *$/i.exec(authorization);
       if (!match?.[1]) throw unauthenticated("the Authorization header must be `Bearer <token>`");
-      principal = await fromHeaderCredential(deps, match[1]);
+      principal = await fromHeaderCredential(deps.credentials, match[1]);
     } else if (apiKey !== null) {
       if (!looksLikeApiKey(apiKey)) throw unauthenticated("invalid API key");
-      principal = await fromHeaderCredential(deps, apiKey);
+      principal = await fromHeaderCredential(deps.credentials, apiKey);
     } else {
       const cookie = req.contextValues.get(requestInfoKey).cookies[names.access];
       if (cookie) {
@@ -87,7 +48,7 @@ export function authenticationInterceptor(deps: AuthenticationDeps): Interceptor
             "cross-site request refused: the Origin is not allowed to use the session cookie",
           );
         }
-        principal = (await principalFromAccessToken(deps, cookie)) ?? undefined;
+        principal = (await deps.credentials.fromAccessToken(cookie)) ?? undefined;
       }
     }
     if (principal) req.contextValues.set(principalKey, principal);

@@ -3,8 +3,9 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type AuthService, SessionPolicy } from "../../gen/authd/v1/auth_pb.js";
 import { AuthMethod } from "../../gen/authd/v1/common_pb.js";
-import type { App } from "../app.js";
+import type { Clock } from "../clock.js";
 import { confirmDeactivation, confirmDeletion, requestClosure } from "../domain/accounts/closure.js";
+import type { AccountDeps } from "../domain/accounts/deps.js";
 import { login } from "../domain/accounts/login.js";
 import {
   changePassword,
@@ -15,15 +16,11 @@ import {
 } from "../domain/accounts/password-flows.js";
 import { getUser, updateUser } from "../domain/accounts/profile.js";
 import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
+import { type CookieSettings, setSessionCookies } from "../http/session-cookies.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { toMfaChallengeProto } from "./mfa-mappers.js";
-import { setSessionCookies } from "./session-cookies.js";
 import { toTokenPair } from "./token-mapper.js";
 import { toUserProto } from "./user-mapper.js";
-
-function hasSecondFactor(app: App, userId: string): Promise<boolean> {
-  return app.store.read((em) => app.secondFactor.isRequired(em, userId, undefined));
-}
 
 const sessionPolicies: Record<SessionPolicy, DomainSessionPolicy> = {
   [SessionPolicy.UNSPECIFIED]: "revoke_others",
@@ -32,7 +29,14 @@ const sessionPolicies: Record<SessionPolicy, DomainSessionPolicy> = {
   [SessionPolicy.REVOKE_ALL]: "revoke_all",
 };
 
-export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthService>> {
+/** What the account RPCs need: the accounts feature, cookie settings (Login in cookie mode), the clock. */
+export interface AccountHandlerDeps {
+  accounts: AccountDeps;
+  cookies: CookieSettings;
+  clock: Clock;
+}
+
+export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<typeof AuthService>> {
   const deps = app.accounts;
   return {
     async register(req, ctx) {
@@ -69,7 +73,7 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
       if (result.kind === "challenge") {
         return { result: { case: "mfaChallenge", value: toMfaChallengeProto(result.challenge) } };
       }
-      if (cookieMode) setSessionCookies(ctx, result.tokens, app.config, app.clock.now());
+      if (cookieMode) setSessionCookies(ctx, result.tokens, app.cookies, app.clock.now());
       return { result: { case: "tokens", value: toTokenPair(result.tokens, !cookieMode) } };
     },
     async changePassword(req, ctx) {
@@ -101,7 +105,7 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
     async getCurrentUser(_req, ctx) {
       const caller = requireCaller(ctx, "profile:read");
       const user = await getUser(deps, caller.userId);
-      return { user: toUserProto(user, await hasSecondFactor(app, user.id)) };
+      return { user: toUserProto(user) };
     },
     async updateCurrentUser(req, ctx) {
       // Profile fields may be changed with an API key holding profile:write; the email and the mobile
@@ -125,7 +129,7 @@ export function accountHandlers(app: App): Partial<ServiceImpl<typeof AuthServic
         },
         clientInfo(ctx),
       );
-      return { user: toUserProto(user, await hasSecondFactor(app, user.id)) };
+      return { user: toUserProto(user) };
     },
     async requestDeactivation(req, ctx) {
       await requestClosure(deps, "deactivate", requireSession(ctx).userId, req.password);

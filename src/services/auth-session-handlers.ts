@@ -9,19 +9,27 @@ import {
   type RefreshRequest,
   type RefreshResponseSchema,
 } from "../../gen/authd/v1/auth_pb.js";
-import type { App } from "../app.js";
-import { recordAudit } from "../domain/audit.js";
+import type { Clock } from "../clock.js";
 import { permissionDenied } from "../domain/errors.js";
-import { clientInfo, requestInfo, requireSession } from "./caller.js";
+import type { Sessions } from "../domain/sessions.js";
 import {
+  type CookieSettings,
   clearSessionCookies,
   cookieNames,
   isAllowedCookieOrigin,
   setSessionCookies,
-} from "./session-cookies.js";
+} from "../http/session-cookies.js";
+import { clientInfo, requestInfo, requireSession } from "./caller.js";
 import { toTokenPair } from "./token-mapper.js";
 
-export function authSessionHandlers(app: App) {
+/** What Refresh and Logout need: the sessions feature, the cookie settings, the clock. */
+export interface AuthSessionDeps {
+  sessions: Sessions;
+  cookies: CookieSettings;
+  clock: Clock;
+}
+
+export function authSessionHandlers(app: AuthSessionDeps) {
   return {
     async refresh(
       req: RefreshRequest,
@@ -31,8 +39,8 @@ export function authSessionHandlers(app: App) {
       let token = req.refreshToken;
       const fromCookie = token === "";
       if (fromCookie) {
-        token = info.cookies[cookieNames(app.config).refresh] ?? "";
-        if (token !== "" && !isAllowedCookieOrigin(ctx.requestHeader.get("origin"), app.config)) {
+        token = info.cookies[cookieNames(app.cookies).refresh] ?? "";
+        if (token !== "" && !isAllowedCookieOrigin(ctx.requestHeader.get("origin"), app.cookies)) {
           throw permissionDenied(
             "cross-site request refused: the Origin is not allowed to use the session cookie",
           );
@@ -40,10 +48,10 @@ export function authSessionHandlers(app: App) {
       }
       const tokens = await app.sessions.refresh(token, clientInfo(ctx)).catch((error: unknown) => {
         // A cookie whose session has ended is of no further use: tell the browser to drop it.
-        if (fromCookie && token !== "") clearSessionCookies(ctx, app.config);
+        if (fromCookie && token !== "") clearSessionCookies(ctx, app.cookies);
         throw error;
       });
-      if (fromCookie) setSessionCookies(ctx, tokens, app.config, app.clock.now());
+      if (fromCookie) setSessionCookies(ctx, tokens, app.cookies, app.clock.now());
       return { tokens: toTokenPair(tokens, !fromCookie) };
     },
 
@@ -55,26 +63,20 @@ export function authSessionHandlers(app: App) {
       const info = requestInfo(ctx);
       const client = clientInfo(ctx);
       const scope = req.scope === LogoutScope.UNSPECIFIED ? LogoutScope.CURRENT : req.scope;
-      const now = app.clock.now();
-      const revoked = await app.store.transaction(async (em) => {
-        let count: number;
-        if (scope === LogoutScope.CURRENT) {
-          count = await app.sessions.revokeOne(em, caller.userId, caller.sessionId, "logout");
-        } else {
-          const except = scope === LogoutScope.OTHERS ? caller.sessionId : undefined;
-          count = await app.sessions.revokeAll(em, caller.userId, except);
-        }
-        await recordAudit(em, now, "logout", caller.userId, client, {
-          sessionId: caller.sessionId,
-          scope: LogoutScope[scope],
-        });
-        return count;
-      });
-      const names = cookieNames(app.config);
+      const which =
+        scope === LogoutScope.CURRENT ? "current" : scope === LogoutScope.OTHERS ? "others" : "all";
+      const revoked = await app.sessions.logout(
+        caller.userId,
+        caller.sessionId,
+        which,
+        client,
+        LogoutScope[scope],
+      );
+      const names = cookieNames(app.cookies);
       const hasCookies =
         info.cookies[names.access] !== undefined || info.cookies[names.refresh] !== undefined;
       if (scope !== LogoutScope.OTHERS && hasCookies) {
-        clearSessionCookies(ctx, app.config);
+        clearSessionCookies(ctx, app.cookies);
       }
       return { revokedSessions: revoked };
     },

@@ -5,7 +5,8 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type AuthService, type LinkedIdentity, LinkedIdentitySchema } from "../../gen/authd/v1/auth_pb.js";
 import { AuthMethod } from "../../gen/authd/v1/common_pb.js";
-import type { App } from "../app.js";
+import type { Clock } from "../clock.js";
+import type { IdentityDeps } from "../domain/identities/deps.js";
 import {
   getProviderTokens,
   linkIdentity,
@@ -13,10 +14,10 @@ import {
   unlinkIdentity,
 } from "../domain/identities/linking.js";
 import { loginWithProvider } from "../domain/identities/sign-in.js";
+import { type CookieSettings, setSessionCookies } from "../http/session-cookies.js";
 import type { LinkedIdentityEntity } from "../store/entities/linked-identity.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { toMfaChallengeProto } from "./mfa-mappers.js";
-import { setSessionCookies } from "./session-cookies.js";
 import { toTokenPair } from "./token-mapper.js";
 
 export function toLinkedIdentityProto(row: LinkedIdentityEntity): LinkedIdentity {
@@ -31,7 +32,14 @@ export function toLinkedIdentityProto(row: LinkedIdentityEntity): LinkedIdentity
   });
 }
 
-export function identityHandlers(app: App): Partial<ServiceImpl<typeof AuthService>> {
+/** What provider sign-in needs: the identities feature, cookie settings (cookie mode), the clock. */
+export interface IdentityHandlerDeps {
+  identities: IdentityDeps;
+  cookies: CookieSettings;
+  clock: Clock;
+}
+
+export function identityHandlers(app: IdentityHandlerDeps): Partial<ServiceImpl<typeof AuthService>> {
   const deps = app.identities;
   return {
     async loginWithProvider(req, ctx) {
@@ -56,7 +64,7 @@ export function identityHandlers(app: App): Partial<ServiceImpl<typeof AuthServi
       if (result.kind === "challenge") {
         return { result: { case: "mfaChallenge", value: toMfaChallengeProto(result.challenge) } };
       }
-      if (cookieMode) setSessionCookies(ctx, result.tokens, app.config, app.clock.now());
+      if (cookieMode) setSessionCookies(ctx, result.tokens, app.cookies, app.clock.now());
       return { result: { case: "tokens", value: toTokenPair(result.tokens, !cookieMode) } };
     },
     async listLinkedIdentities(_req, ctx) {

@@ -12,8 +12,7 @@ import {
   TrustedDeviceSchema,
 } from "../../gen/authd/v1/mfa_pb.js";
 import { invalidArgument } from "../domain/errors.js";
-import type { AuthenticatorSummary, LoginChallenge } from "../domain/ports.js";
-import type { MfaTrustedDeviceEntity } from "../store/entities/mfa.js";
+import type { AuthenticatorSummary, LoginChallenge, TrustedDeviceView } from "../domain/ports.js";
 
 const toProtoType: Record<AuthenticatorSummary["type"], AuthenticatorType> = {
   totp: AuthenticatorType.TOTP,
@@ -57,7 +56,7 @@ export function fromAuthenticatorType(type: AuthenticatorType): AuthenticatorSum
   }
 }
 
-export function toTrustedDeviceProto(device: MfaTrustedDeviceEntity): TrustedDevice {
+export function toTrustedDeviceProto(device: TrustedDeviceView): TrustedDevice {
   return create(TrustedDeviceSchema, {
     id: device.id,
     userAgent: device.userAgent,

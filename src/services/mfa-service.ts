@@ -4,21 +4,34 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { MfaService } from "../../gen/authd/v1/mfa_pb.js";
-import type { App } from "../app.js";
+import type { Clock } from "../clock.js";
 import { invalidArgument } from "../domain/errors.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
 import type { Proof } from "../domain/mfa/proof.js";
+import type { Sessions } from "../domain/sessions.js";
+import { type CookieSettings, setSessionCookies } from "../http/session-cookies.js";
 import { clientInfo, requireSession } from "./caller.js";
 import { fromAuthenticatorType, toAuthenticatorProto, toTrustedDeviceProto } from "./mfa-mappers.js";
-import { setSessionCookies } from "./session-cookies.js";
 import { toTokenPair } from "./token-mapper.js";
 
 /** After a factor change the user may end every other session (ASVS 7.4.3). */
-async function signOutOthers(app: App, caller: { userId: string; sessionId: string }): Promise<void> {
-  await app.store.transaction((em) => app.sessions.revokeAll(em, caller.userId, caller.sessionId));
+async function signOutOthers(
+  app: MfaServiceDeps,
+  caller: { userId: string; sessionId: string },
+): Promise<void> {
+  await app.sessions.endAll(caller.userId, caller.sessionId);
 }
 
-export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaService>> {
+/** What MfaService needs: the MFA feature, sessions (to sign out others), cookie settings, the clock. */
+export interface MfaServiceDeps {
+  mfa: Mfa;
+  sessions: Sessions;
+  cookies: CookieSettings;
+  clock: Clock;
+}
+
+export function mfaService(app: MfaServiceDeps): Partial<ServiceImpl<typeof MfaService>> {
+  const { mfa } = app;
   return {
     async listAuthenticators(_req, ctx) {
       const caller = requireSession(ctx);
@@ -81,7 +94,7 @@ export function mfaService(app: App, mfa: Mfa): Partial<ServiceImpl<typeof MfaSe
         client: clientInfo(ctx),
       });
       const cookieMode = result.authMethod === "cookie";
-      if (cookieMode) setSessionCookies(ctx, result.tokens, app.config, app.clock.now());
+      if (cookieMode) setSessionCookies(ctx, result.tokens, app.cookies, app.clock.now());
       return { tokens: toTokenPair(result.tokens, !cookieMode), deviceToken: result.deviceToken ?? "" };
     },
 

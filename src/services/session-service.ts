@@ -16,12 +16,11 @@ import {
   type ValidateTokenRequest,
   type ValidateTokenResponseSchema,
 } from "../../gen/authd/v1/session_pb.js";
-import type { App } from "../app.js";
-import { looksLikeApiKey } from "../domain/api-keys.js";
+import type { ApiKeys } from "../domain/api-keys.js";
+import type { TokenAuthenticator } from "../domain/callers.js";
 import { invalidArgument } from "../domain/errors.js";
-import { requireRecentSecondFactor } from "../domain/mfa/step-up.js";
-import type { SessionView } from "../domain/sessions.js";
-import type { ApiKeyEntity } from "../store/entities/api-key.js";
+import type { ApiKeyRecord } from "../domain/persistence.js";
+import type { Sessions, SessionView } from "../domain/sessions.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
 
 function sessionMessage(
@@ -41,7 +40,7 @@ function sessionMessage(
   };
 }
 
-function apiKeyMessage(key: ApiKeyEntity): MessageInitShape<typeof ApiKeySchema> {
+function apiKeyMessage(key: ApiKeyRecord): MessageInitShape<typeof ApiKeySchema> {
   return {
     id: key.id,
     name: key.name,
@@ -55,41 +54,45 @@ function apiKeyMessage(key: ApiKeyEntity): MessageInitShape<typeof ApiKeySchema>
 }
 
 async function validateToken(
-  app: App,
+  credentials: TokenAuthenticator,
   req: ValidateTokenRequest,
 ): Promise<MessageInitShape<typeof ValidateTokenResponseSchema>> {
   const token = req.token.trim();
   if (token === "") throw invalidArgument("token", "is required");
-  if (looksLikeApiKey(token)) {
-    const found = await app.apiKeys.authenticate(token);
-    if (!found) return { active: false };
+  const caller = await credentials.authenticate(token);
+  if (!caller) return { active: false };
+  const expireTime = caller.expiresAt === undefined ? undefined : timestampFromMs(caller.expiresAt);
+  if (caller.kind === "api_key") {
     return {
       active: true,
       kind: TokenKind.API_KEY,
-      subject: found.user.id,
-      tenantId: found.user.tenantId ?? "",
-      roles: found.user.roles,
-      scopes: found.key.scopes,
-      expireTime: found.key.expiresAt === null ? undefined : timestampFromMs(found.key.expiresAt),
+      subject: caller.userId,
+      tenantId: caller.tenantId ?? "",
+      roles: caller.roles,
+      scopes: caller.scopes ?? [],
+      expireTime,
     };
   }
-  const claims = await app.accessTokens.verify(token);
-  if (!claims) return { active: false };
-  const session = await app.sessions.authenticate(claims.sessionId, claims.userId);
-  if (!session) return { active: false };
   return {
     active: true,
     kind: TokenKind.ACCESS_TOKEN,
-    subject: claims.userId,
-    sessionId: claims.sessionId,
-    tenantId: claims.tenantId ?? "",
-    roles: claims.roles,
-    amr: claims.amr,
-    expireTime: timestampFromMs(claims.expiresAt),
+    subject: caller.userId,
+    sessionId: caller.sessionId ?? "",
+    tenantId: caller.tenantId ?? "",
+    roles: caller.roles,
+    amr: caller.amr,
+    expireTime,
   };
 }
 
-export function sessionService(app: App): Partial<ServiceImpl<typeof SessionService>> {
+/** What SessionService needs: the session and API-key features, and the credential check. */
+export interface SessionServiceDeps {
+  sessions: Sessions;
+  apiKeys: ApiKeys;
+  credentials: TokenAuthenticator;
+}
+
+export function sessionService(app: SessionServiceDeps): Partial<ServiceImpl<typeof SessionService>> {
   return {
     async getSession(_req, ctx) {
       const caller = requireSession(ctx);
@@ -109,16 +112,14 @@ export function sessionService(app: App): Partial<ServiceImpl<typeof SessionServ
     async revokeAllSessions(req, ctx) {
       const caller = requireCaller(ctx, "sessions:write");
       const except = req.keepCurrent ? caller.sessionId : undefined;
-      const revoked = await app.store.transaction((em) => app.sessions.revokeAll(em, caller.userId, except));
+      const revoked = await app.sessions.endAll(caller.userId, except);
       return { revokedSessions: revoked };
     },
-    validateToken: (req) => validateToken(app, req),
+    validateToken: (req) => validateToken(app.credentials, req),
     async createApiKey(req, ctx) {
       const caller = requireSession(ctx);
-      // A key outlives the session that made it: an account with a second factor must prove it recently.
-      await app.store.transaction((em) => requireRecentSecondFactor(em, caller, app.clock.now()));
       const { key, secret } = await app.apiKeys.create(
-        caller.userId,
+        caller,
         req.password,
         {
           name: req.name,

@@ -1,10 +1,10 @@
-// Account entity -> proto User. Never copies a credential (hash, counters, lock state).
+// Domain Profile -> proto User. Never copies a credential (hash, counters, lock state).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type User, UserSchema, UserStatus } from "../../gen/authd/v1/common_pb.js";
-import type { UserEntity } from "../store/entities/user.js";
+import type { Profile } from "../domain/accounts/profile.js";
 
-export function toUserProto(user: UserEntity, mfaEnabled = false): User {
+export function toUserProto(user: Profile): User {
   return create(UserSchema, {
     id: user.id,
     email: user.email,
@@ -20,7 +20,7 @@ export function toUserProto(user: UserEntity, mfaEnabled = false): User {
     status: user.status === "active" ? UserStatus.ACTIVE : UserStatus.DEACTIVATED,
     tenantId: user.tenantId ?? "",
     roles: user.roles,
-    mfaEnabled,
+    mfaEnabled: user.mfaEnabled,
     createTime: timestampFromMs(user.createdAt),
     updateTime: timestampFromMs(user.updatedAt),
   });

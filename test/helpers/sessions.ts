@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import argon2 from "argon2";
 import type { IssuedTokens } from "../../src/domain/ports.js";
 import { UserEntity } from "../../src/store/entities/user.js";
+import { txOf } from "../../src/store/unit-of-work.js";
 import type { TestServer } from "./server.js";
 
 export const PASSWORD = "correct horse battery staple";
@@ -51,7 +52,7 @@ export function signIn(
   options: { durationSeconds?: number; amr?: string[]; userAgent?: string } = {},
 ): Promise<IssuedTokens> {
   return server.app.store.transaction((em) =>
-    server.app.sessions.create(em, {
+    server.app.sessions.create(txOf(em), {
       userId,
       amr: options.amr ?? ["pwd"],
       client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: options.userAgent ?? "vitest" },

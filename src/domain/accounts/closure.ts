@@ -2,7 +2,8 @@
 // password. Both end every session and API key at once; deletion erases the account's rows instead.
 import { AuditEventEntity } from "../../store/entities/audit-event.js";
 import { UserEntity } from "../../store/entities/user.js";
-import { recordAudit } from "../audit.js";
+import { recordAudit } from "../../store/repositories/audit.js";
+import { txOf } from "../../store/unit-of-work.js";
 import { invalidArgument } from "../errors.js";
 import { consumeToken, issueToken } from "../one-time-tokens.js";
 import type { ClientInfo } from "../ports.js";
@@ -41,8 +42,8 @@ export async function confirmDeactivation(
     if (!row) throw invalidArgument("token", "is invalid, expired or already used");
     const user = await getUserOrThrow(em, row.userId);
     await em.update(UserEntity, { id: user.id }, { status: "deactivated", updatedAt: now });
-    await deps.sessions.revokeAll(em, user.id);
-    await deps.sessions.revokeApiKeys(em, user.id);
+    await deps.sessions.revokeAll(txOf(em), user.id);
+    await deps.sessions.revokeApiKeys(txOf(em), user.id);
     await deps.mail.accountDeactivated(em, user.email);
     await recordAudit(em, now, "user.deactivated", user.id, client);
   });
@@ -57,12 +58,12 @@ export async function confirmDeletion(deps: AccountDeps, token: string, _client:
     const user = await getUserOrThrow(em, row.userId);
     // Revoked first, then erased: revoking is what tells the session and key caches (of every
     // replica) that the credentials are gone.
-    await deps.sessions.revokeAll(em, user.id);
-    await deps.sessions.revokeApiKeys(em, user.id);
+    await deps.sessions.revokeAll(txOf(em), user.id);
+    await deps.sessions.revokeApiKeys(txOf(em), user.id);
     await deps.mail.accountDeleted(em, user.email);
     // Revoke before erasing: revocation is what tells every replica's session cache (the rows
     // going away would not), so the access tokens stop working at once.
-    await deps.sessions.revokeAll(em, user.id);
+    await deps.sessions.revokeAll(txOf(em), user.id);
     // The account row and everything hanging off it go (erasure.ts). The audit trail keeps the
     // opaque account id and event types, but not where the requests came from.
     await eraseAccount(em, user);

@@ -7,9 +7,12 @@
 import type { EntityManager } from "typeorm";
 import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
+import { recordAudit } from "../../store/repositories/audit.js";
 import { queryReturning } from "../../store/returning.js";
-import { recordAudit } from "../audit.js";
+import { txOf } from "../../store/unit-of-work.js";
+import { invalidCredentials } from "../errors.js";
 import type { ClientInfo, RateLimitReservation } from "../ports.js";
+import { commitThenFail, settle } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import { findUserByIdentifier } from "./users.js";
 
@@ -44,7 +47,7 @@ export function startAttempt(
       ipKey(client.rateLimitKey),
       config.loginMaxFailuresPerIp,
       config.rateLimitWindowSeconds,
-      em,
+      txOf(em),
     );
     if (!ip.allowed) return { ip, user: null, slot: "none", lockEnds: 0 };
     const user = await findUserByIdentifier(em, identifier);
@@ -96,7 +99,7 @@ export async function claimSuccess(
 ): Promise<{ status: string; emailVerified: boolean } | null> {
   // The address's counter first, then the account's row: the order `startAttempt` takes them in,
   // so two sign-ins never wait on each other in a circle (PostgreSQL).
-  await deps.rateLimiter.refund(attempt.ip, em);
+  await deps.rateLimiter.refund(attempt.ip, txOf(em));
   const p = (n: number) => deps.store.param(n);
   const [row] = await queryReturning<{ status: string; email_verified: boolean | number | string }>(
     em,
@@ -110,26 +113,47 @@ export async function claimSuccess(
   return { status: row.status, emailVerified: verified === true || Number(verified) === 1 };
 }
 
-/** Records a failed attempt; the failure that started a lock also tells the owner by email. */
-export async function recordFailure(
+/**
+ * Records a failed attempt, then fails with the one answer every failed sign-in gets; the failure
+ * that started a lock also tells the owner by email.
+ */
+export async function failAttempt(
+  deps: AccountDeps,
+  attempt: LoginAttempt,
+  client: ClientInfo,
+  reason: "wrong_password" | "password_changed",
+): Promise<never> {
+  const error = invalidCredentials();
+  // What the logs and metrics record (the client gets the same answer either way).
+  if (reason === "wrong_password") error.reason = attempt.slot === "locked" ? "locked" : "wrong_password";
+  const fail = commitThenFail(error);
+  settle(
+    await deps.store.transaction(async (em) => {
+      await recordFailureIn(em, deps, attempt, client, reason);
+      return fail;
+    }),
+  );
+  throw new Error("unreachable: a failed attempt always fails");
+}
+
+async function recordFailureIn(
+  em: EntityManager,
   deps: AccountDeps,
   attempt: LoginAttempt,
   client: ClientInfo,
   reason: "wrong_password" | "password_changed",
 ): Promise<void> {
-  await deps.store.transaction(async (em) => {
-    const now = deps.clock.now();
-    const { user, slot } = attempt;
-    if (!user) return recordAudit(em, now, "login.failed", null, client, { reason: "unknown_identifier" });
-    if (slot === "locked") return recordAudit(em, now, "login.failed", user.id, client, { reason: "locked" });
-    // A right password elsewhere, or a reset, may have lifted the lock since: then nobody is told.
-    if (
-      slot === "last" &&
-      (await findOneStrict(em, UserEntity, { id: user.id, lockedUntil: attempt.lockEnds }))
-    ) {
-      await deps.mail.accountLocked(em, user.email, deps.config.lockoutSeconds * 1000, attempt.lockEnds);
-      return recordAudit(em, now, "login.locked", user.id, client, { reason, until: attempt.lockEnds });
-    }
-    return recordAudit(em, now, "login.failed", user.id, client, { reason });
-  });
+  const now = deps.clock.now();
+  const { user, slot } = attempt;
+  if (!user) return recordAudit(em, now, "login.failed", null, client, { reason: "unknown_identifier" });
+  if (slot === "locked") return recordAudit(em, now, "login.failed", user.id, client, { reason: "locked" });
+  // A right password elsewhere, or a reset, may have lifted the lock since: then nobody is told.
+  if (
+    slot === "last" &&
+    (await findOneStrict(em, UserEntity, { id: user.id, lockedUntil: attempt.lockEnds }))
+  ) {
+    await deps.mail.accountLocked(em, user.email, deps.config.lockoutSeconds * 1000, attempt.lockEnds);
+    return recordAudit(em, now, "login.locked", user.id, client, { reason, until: attempt.lockEnds });
+  }
+  return recordAudit(em, now, "login.failed", user.id, client, { reason });
 }

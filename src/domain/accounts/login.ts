@@ -4,17 +4,13 @@
 // oracle). Attempts are counted before they are verified (login-attempt.ts).
 
 import type { EntityManager } from "typeorm";
-import { recordAudit } from "../audit.js";
-import {
-  DomainError,
-  failedPrecondition,
-  invalidArgument,
-  invalidCredentials,
-  resourceExhausted,
-} from "../errors.js";
+import { recordAudit } from "../../store/repositories/audit.js";
+import { txOf } from "../../store/unit-of-work.js";
+import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
+import { commit, commitThenFail, type Outcome, settle } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
-import { claimSuccess, type LoginAttempt, recordFailure, startAttempt } from "./login-attempt.js";
+import { claimSuccess, failAttempt, type LoginAttempt, startAttempt } from "./login-attempt.js";
 
 export interface LoginInput {
   identifier: string;
@@ -42,37 +38,35 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
   }
   const passwordOk = await checkPassword(deps, attempt, input.password);
   const user = attempt.user;
-  if (!user || !passwordOk) {
-    await recordFailure(deps, attempt, client, "wrong_password");
-    const error = invalidCredentials();
-    error.reason = attempt.slot === "locked" ? "locked" : "wrong_password";
-    throw error;
-  }
+  if (!user || !passwordOk) return failAttempt(deps, attempt, client, "wrong_password");
 
   // The password is right: from here on the answer may say what stands in the way.
   const upgradedHash =
     user.status === "active" && user.emailVerified && deps.hasher.needsRehash(user.passwordHash)
       ? await deps.hasher.hash(input.password)
       : null;
-  let outcome: LoginResult | DomainError;
+  let outcome: Outcome<LoginResult>;
   try {
-    outcome = await deps.store.transaction(async (em): Promise<LoginResult | DomainError> => {
+    // The counts given back commit even when the account cannot sign in: the password was right.
+    outcome = await deps.store.transaction(async (em): Promise<Outcome<LoginResult>> => {
       const account = await claimSuccess(em, deps, attempt, user.passwordHash, upgradedHash);
       if (!account) throw new PasswordChanged();
-      if (account.status !== "active") return failedPrecondition("this account is deactivated");
+      if (account.status !== "active")
+        return commitThenFail(failedPrecondition("this account is deactivated"));
       if (!account.emailVerified) {
-        return failedPrecondition("the email address is not verified yet: follow the link we sent");
+        return commitThenFail(
+          failedPrecondition("the email address is not verified yet: follow the link we sent"),
+        );
       }
-      return issueSignIn(em, deps, user.id, ["pwd"], input.deviceToken, input.options, client);
+      return commit(await issueSignIn(em, deps, user.id, ["pwd"], input.deviceToken, input.options, client));
     });
   } catch (error) {
     if (!(error instanceof PasswordChanged)) throw error;
     // The password verified was replaced (a reset) while it was being checked: it is wrong now.
-    await recordFailure(deps, attempt, client, "password_changed");
-    throw invalidCredentials();
+    // The refund above rolled back; the attempt counts as a failure.
+    return failAttempt(deps, attempt, client, "password_changed");
   }
-  if (outcome instanceof DomainError) throw outcome;
-  return outcome;
+  return settle(outcome);
 }
 
 /**
@@ -91,17 +85,18 @@ export async function issueSignIn(
   client: ClientInfo,
   audit: Record<string, unknown> = {},
 ): Promise<LoginResult> {
-  if (await deps.secondFactor.isRequired(em, userId, deviceToken === "" ? undefined : deviceToken)) {
-    const challenge = await deps.secondFactor.createChallenge(em, userId, { ...options, amr }, client);
+  const tx = txOf(em);
+  if (await deps.secondFactor.isRequired(tx, userId, deviceToken === "" ? undefined : deviceToken)) {
+    const challenge = await deps.secondFactor.createChallenge(tx, userId, { ...options, amr }, client);
     return { kind: "challenge", userId, challenge };
   }
-  const tokens = await deps.sessions.create(em, {
+  const tokens = await deps.sessions.create(tx, {
     userId,
     amr,
     client,
     durationSeconds: options.durationSeconds,
   });
-  if (options.signOutOtherSessions) await deps.sessions.revokeAll(em, userId, tokens.sessionId);
+  if (options.signOutOtherSessions) await deps.sessions.revokeAll(tx, userId, tokens.sessionId);
   await recordAudit(em, deps.clock.now(), "login.succeeded", userId, client, {
     sessionId: tokens.sessionId,
     ...audit,

@@ -13,8 +13,9 @@
 import { type EntityManager, IsNull } from "typeorm";
 import { MfaChallengeEntity } from "../../store/entities/mfa.js";
 import { UserEntity } from "../../store/entities/user.js";
-import { recordAudit } from "../audit.js";
-import { invalidArgument } from "../errors.js";
+import { recordAudit } from "../../store/repositories/audit.js";
+import { txOf } from "../../store/unit-of-work.js";
+import { invalidArgument, unauthenticated } from "../errors.js";
 import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
@@ -48,12 +49,21 @@ export async function changePassword(
   const hash = await deps.hasher.hash(input.newPassword);
   const now = deps.clock.now();
   await deps.store.transaction(async (em) => {
-    await em.update(UserEntity, { id: user.id }, { passwordHash: hash, updatedAt: now });
-    if (input.sessionPolicy === "revoke_others") await deps.sessions.revokeAll(em, user.id, input.sessionId);
-    if (input.sessionPolicy === "revoke_all") await deps.sessions.revokeAll(em, user.id);
+    // Only over the hash just verified: a reset that committed meanwhile wins, and this change
+    // answers as if the current password were wrong (it no longer is the current one).
+    const changed = await em
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ passwordHash: hash, updatedAt: now })
+      .where("id = :id AND password_hash = :verified", { id: user.id, verified: user.passwordHash })
+      .execute();
+    if (changed.affected !== 1) throw unauthenticated("old_password: the password is not correct");
+    if (input.sessionPolicy === "revoke_others")
+      await deps.sessions.revokeAll(txOf(em), user.id, input.sessionId);
+    if (input.sessionPolicy === "revoke_all") await deps.sessions.revokeAll(txOf(em), user.id);
     const endsOthers = input.sessionPolicy !== "keep";
-    if (endsOthers) await deps.sessions.revokeApiKeys(em, user.id);
-    await deps.secondFactor.revokeTrustedDevices(em, user.id);
+    if (endsOthers) await deps.sessions.revokeApiKeys(txOf(em), user.id);
+    await deps.secondFactor.revokeTrustedDevices(txOf(em), user.id);
     await voidTokens(em, now, user.id, ["change_email"]);
     await voidPendingChallenges(em, user.id, now);
     await deps.mail.passwordChanged(em, user.email, { signedOutOthers: endsOthers });
@@ -126,9 +136,9 @@ export async function resetPassword(
       { id: user.id },
       { passwordHash: hash, failedLogins: 0, lockedUntil: null, emailVerified: true, updatedAt: now },
     );
-    await deps.sessions.revokeAll(em, user.id);
-    await deps.sessions.revokeApiKeys(em, user.id);
-    await deps.secondFactor.revokeTrustedDevices(em, user.id);
+    await deps.sessions.revokeAll(txOf(em), user.id);
+    await deps.sessions.revokeApiKeys(txOf(em), user.id);
+    await deps.secondFactor.revokeTrustedDevices(txOf(em), user.id);
     await voidTokens(em, now, user.id);
     await voidPendingChallenges(em, user.id, now);
     await deps.mail.passwordWasReset(em, user.email);

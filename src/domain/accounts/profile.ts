@@ -2,10 +2,11 @@
 // factor, a recent step-up) and a verification of the new address; the old address keeps working
 // (and is told) until then.
 
-import type { Principal } from "../../context.js";
 import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
-import { recordAudit } from "../audit.js";
+import { recordAudit } from "../../store/repositories/audit.js";
+import { txOf } from "../../store/unit-of-work.js";
+import type { Caller } from "../callers.js";
 import { alreadyExists, invalidArgument } from "../errors.js";
 import { requireRecentSecondFactor } from "../mfa/step-up.js";
 import { issueToken } from "../one-time-tokens.js";
@@ -36,16 +37,24 @@ export interface ProfileChanges {
   currentPassword: string;
 }
 
-export function getUser(deps: AccountDeps, userId: string): Promise<UserEntity> {
-  return deps.store.read((em) => getUserOrThrow(em, userId));
+/** The account as its owner sees it; `mfaEnabled`: it has an active second factor. */
+export type Profile = UserEntity & { mfaEnabled: boolean };
+
+export function getUser(deps: AccountDeps, userId: string): Promise<Profile> {
+  return deps.store.read(async (em) => {
+    const user = await getUserOrThrow(em, userId);
+    return Object.assign(user, {
+      mfaEnabled: await deps.secondFactor.isRequired(txOf(em), user.id, undefined),
+    });
+  });
 }
 
 export async function updateUser(
   deps: AccountDeps,
-  caller: Pick<Principal, "userId" | "sessionId">,
+  caller: Pick<Caller, "userId" | "sessionId">,
   changes: ProfileChanges,
   client: ClientInfo,
-): Promise<UserEntity> {
+): Promise<Profile> {
   const update: Partial<UserEntity> = {};
   if (changes.username !== undefined) update.username = normalizeUsername(changes.username);
   if (changes.firstName !== undefined) update.firstName = checkName(changes.firstName, "first_name");
@@ -57,7 +66,7 @@ export async function updateUser(
   const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
 
   const { userId } = caller;
-  const current = await getUser(deps, userId);
+  const current = await deps.store.read((em) => getUserOrThrow(em, userId));
   const emailChange = newEmail !== undefined && newEmail !== current.email ? newEmail : undefined;
   const mobileChange = update.mobile !== undefined && update.mobile !== current.mobile;
   // ASVS 7.5.1: the email and the phone number are how an account is recovered, so changing them
@@ -104,6 +113,8 @@ export async function updateUser(
         await recordAudit(em, now, "email.change_requested", user.id, client);
       }
     }
-    return user;
+    return Object.assign(user, {
+      mfaEnabled: await deps.secondFactor.isRequired(txOf(em), user.id, undefined),
+    });
   });
 }

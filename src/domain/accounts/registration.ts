@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
-import { recordAudit } from "../audit.js";
+import { recordAudit } from "../../store/repositories/audit.js";
 import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
 import { consumeToken, issueToken } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";

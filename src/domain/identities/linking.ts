@@ -1,10 +1,11 @@
 // The caller's own identities: listing, linking a new one (with re-authentication), unlinking one
 // (never the last way into the account) and reading back the provider tokens stored for one.
-import type { Principal } from "../../context.js";
+
 import { LinkedIdentityEntity } from "../../store/entities/linked-identity.js";
 import { UserEntity } from "../../store/entities/user.js";
+import { recordAudit } from "../../store/repositories/audit.js";
 import { getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
-import { recordAudit } from "../audit.js";
+import type { Caller as Principal } from "../callers.js";
 import { alreadyExists, failedPrecondition, invalidArgument } from "../errors.js";
 import { hasRecentStepUp } from "../mfa/step-up.js";
 import { hasPassword } from "../passwords.js";

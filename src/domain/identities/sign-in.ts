@@ -7,10 +7,10 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import { UserEntity } from "../../store/entities/user.js";
+import { recordAudit } from "../../store/repositories/audit.js";
 import { issueSignIn, type LoginResult } from "../accounts/login.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import { normalizeEmail } from "../accounts/validation.js";
-import { recordAudit } from "../audit.js";
 import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
 import { NO_PASSWORD } from "../passwords.js";
 import type { ClientInfo, LoginOptions } from "../ports.js";

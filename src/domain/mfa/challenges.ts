@@ -9,10 +9,12 @@ import {
   MfaChallengeEntity,
 } from "../../store/entities/mfa.js";
 import { findOneStrict } from "../../store/guard.js";
-import { recordAudit } from "../audit.js";
-import { type DomainError, failedPrecondition, invalidArgument, unauthenticated } from "../errors.js";
+import { recordAudit } from "../../store/repositories/audit.js";
+import { txOf } from "../../store/unit-of-work.js";
+import { failedPrecondition, invalidArgument, unauthenticated } from "../errors.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
+import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
 import { activeAuthenticators, activeUser, ownAuthenticator, summarise } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
 import { sendCode } from "./sent-codes.js";
@@ -137,15 +139,15 @@ export interface ChallengeResult {
 }
 
 /**
- * Answers a challenge. Wrong codes are answered as an error value (not thrown) so that the
- * failure count commits; see commitThenThrow. A recovery code comes compared (`prepared`).
+ * Answers a challenge. A wrong code answers `commitThenFail`, not a throw, so that the failure
+ * count commits (see unit-of-work.ts). A recovery code comes compared (`prepared`).
  */
 export async function verifyChallenge(
   deps: MfaDeps,
   em: EntityManager,
   answer: ChallengeAnswer,
   prepared: PreparedRecoveryCode | null,
-): Promise<ChallengeResult | DomainError> {
+): Promise<Outcome<ChallengeResult>> {
   const now = deps.clock.now();
   const challenge = await liveChallenge(em, answer.challengeId, now);
   const a = await offeredAuthenticator(em, challenge, answer.authenticatorId);
@@ -161,7 +163,7 @@ export async function verifyChallenge(
   );
   if (!check.ok) {
     await recordAudit(em, now, "mfa.challenge_failed", challenge.userId, context, { authenticatorId: a.id });
-    return check.error;
+    return commitThenFail(check.error);
   }
   const consumed = await em
     .createQueryBuilder()
@@ -174,13 +176,14 @@ export async function verifyChallenge(
 
   const options = challenge.options;
   const amr = [...new Set([...options.amr, amrOf[a.type], "mfa"])];
-  const tokens = await deps.sessions.create(em, {
+  const tokens = await deps.sessions.create(txOf(em), {
     userId: challenge.userId,
     amr,
     client: answer.client,
     durationSeconds: options.durationSeconds ?? undefined,
   });
-  if (options.signOutOtherSessions) await deps.sessions.revokeAll(em, challenge.userId, tokens.sessionId);
+  if (options.signOutOtherSessions)
+    await deps.sessions.revokeAll(txOf(em), challenge.userId, tokens.sessionId);
   // Signing in with a second factor is a fresh proof of it for the new session.
   await recordStepUp(em, tokens.sessionId, challenge.userId, now, deps.stepUpTtlSeconds);
   const deviceToken = answer.rememberDevice
@@ -191,5 +194,5 @@ export async function verifyChallenge(
     sessionId: tokens.sessionId,
     rememberDevice: answer.rememberDevice,
   });
-  return { tokens, authMethod: options.authMethod, deviceToken };
+  return commit({ tokens, authMethod: options.authMethod, deviceToken });
 }

@@ -1,9 +1,9 @@
 // What the second-factor domain needs from the rest of the app, passed in once at start-up.
 
 import type { Clock } from "../../clock.js";
-import type { Templates } from "../../delivery/templates.js";
+import type { Notices } from "../notices.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
-import type { MessageQueue, RateLimiter, SessionIssuer } from "../ports.js";
+import type { RateLimiter, SessionIssuer } from "../ports.js";
 import type { SecretBox } from "../secret-box.js";
 
 export interface SlowHasher {
@@ -13,9 +13,8 @@ export interface SlowHasher {
 
 export interface MfaDeps {
   clock: Clock;
-  outbox: MessageQueue;
-  /** The shared email texts (codes and factor notices). */
-  templates: Templates;
+  /** Codes and factor notices, asked of delivery by kind. */
+  notices: Notices;
   sessions: SessionIssuer;
   /** Seals TOTP secrets at rest. */
   box: SecretBox;

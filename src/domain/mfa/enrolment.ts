@@ -10,12 +10,13 @@ import {
 } from "../../store/entities/mfa.js";
 import type { UserEntity } from "../../store/entities/user.js";
 import { findStrict } from "../../store/guard.js";
-import { type AuditContext, recordAudit } from "../audit.js";
+import { recordAudit } from "../../store/repositories/audit.js";
+import { txOf } from "../../store/unit-of-work.js";
+import type { AuditContext } from "../audit.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
 import { newRecoveryCodes, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockoutKey } from "./failures.js";
-import { factorChangedEmail } from "./messages.js";
 import { qrCodeDataUrl } from "./qr.js";
 import { forgetCodes, sendCode } from "./sent-codes.js";
 import { newTotpSecret, totpUri } from "./totp.js";
@@ -175,7 +176,12 @@ export async function activated(
     authenticatorId: a.id,
     type: a.type,
   });
-  await deps.outbox.enqueueEmail(em, factorChangedEmail(deps.templates, user.email, a.type, "added"));
+  await deps.notices.send(txOf(em), {
+    kind: "second_factor_changed",
+    to: user.email,
+    factor: a.type,
+    change: "added",
+  });
 }
 
 /** Removes a factor with everything attached to it, and tells the owner. */
@@ -195,5 +201,10 @@ export async function removeAuthenticator(
     type: a.type,
   });
   if (a.active)
-    await deps.outbox.enqueueEmail(em, factorChangedEmail(deps.templates, user.email, a.type, "removed"));
+    await deps.notices.send(txOf(em), {
+      kind: "second_factor_changed",
+      to: user.email,
+      factor: a.type,
+      change: "removed",
+    });
 }

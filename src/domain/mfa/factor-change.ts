@@ -4,13 +4,15 @@
 // access token could enrol a factor of its own as the account's first: a later password reset
 // would then ask the owner for the attacker's code. argon2 (the password, recovery codes) runs
 // before the transactions, never inside one.
-import type { Principal } from "../../context.js";
+
 import { MfaAuthenticatorEntity } from "../../store/entities/mfa.js";
 import type { UserEntity } from "../../store/entities/user.js";
 import type { Store } from "../../store/store.js";
 import type { AuditContext } from "../audit.js";
+import type { Caller as SignedInCaller } from "../callers.js";
 import { invalidArgument } from "../errors.js";
 import type { AuthenticatorSummary } from "../ports.js";
+import { commit, commitThenFail, settle } from "../unit-of-work.js";
 import { activeUser, checkAuthenticatorId, ownAuthenticator, summarise } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
 import {
@@ -23,13 +25,12 @@ import {
   startTotp,
   storeRecoveryCodes,
 } from "./enrolment.js";
-import { commitThenThrow } from "./failures.js";
 import { limitRegenerations, limitSends } from "./limits.js";
 import { checkCodeProof, type Proof, reserveProofAttempt } from "./proof.js";
 import { recordStepUp, requireRecentSecondFactor } from "./step-up.js";
 import { checkCode, prepareRecoveryCode } from "./verify-code.js";
 
-export type Caller = Pick<Principal, "userId" | "sessionId">;
+export type Caller = Pick<SignedInCaller, "userId" | "sessionId">;
 export type SessionCaller = Caller & { sessionId: string };
 
 export interface CreatedAuthenticator {
@@ -103,25 +104,24 @@ export async function activateFactor(
 ): Promise<AuthenticatorSummary> {
   checkAuthenticatorId(id);
   await reauthenticate(deps, store, caller, currentPassword, "current_password");
-  return commitThenThrow(
-    (w) => store.transaction(w),
-    async (em) => {
+  return settle(
+    await store.transaction(async (em) => {
       const user = await activeUser(em, caller.userId);
       const a = await ownAuthenticator(em, user.id, id);
-      if (a.active) return invalidArgument("authenticator_id", "is already active");
+      if (a.active) return commitThenFail(invalidArgument("authenticator_id", "is already active"));
       await requireRecentSecondFactor(em, caller, deps.clock.now());
       const check = await checkCode(deps, em, a, code, enrolBinding(a.id), () =>
         invalidArgument("code", "is wrong or has expired"),
       );
-      if (!check.ok) return check.error;
+      if (!check.ok) return commitThenFail(check.error);
       const now = deps.clock.now();
       await em.update(MfaAuthenticatorEntity, { id: a.id }, { active: true, lastUsedAt: now });
       Object.assign(a, { active: true, lastUsedAt: now });
       await activated(deps, em, user, a, context);
       // The user just proved the new factor within this session.
       await recordStepUp(em, caller.sessionId, user.id, now, deps.stepUpTtlSeconds);
-      return summarise(em, a);
-    },
+      return commit(await summarise(em, a));
+    }),
   );
 }
 
@@ -147,15 +147,14 @@ export async function removeFactor(
   }
   await reserveProofAttempt(deps, store, caller.userId, proof.code);
   const prepared = await prepareRecoveryCode(deps, store, caller.userId, proof.code);
-  return commitThenThrow(
-    (w) => store.transaction(w),
-    async (em) => {
+  return settle(
+    await store.transaction(async (em) => {
       const user = await activeUser(em, caller.userId);
       const a = await ownAuthenticator(em, user.id, id);
       const failed = await checkCodeProof(deps, em, user, proof.code, prepared);
-      if (failed) return failed;
+      if (failed) return commitThenFail(failed);
       await removeAuthenticator(deps, em, user, a, context);
-      return undefined;
-    },
+      return commit(undefined);
+    }),
   );
 }

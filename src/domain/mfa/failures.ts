@@ -3,12 +3,12 @@
 // concurrent guesses on several replicas all count; each attempt is counted before its code is
 // checked (reserveAttempt) and refunded when right (clearFailures).
 //
-// A failure must be recorded even though the request fails: callers return the DomainError from
-// their transaction instead of throwing it (see `commitThenThrow`), so the count commits.
+// A failure must be recorded even though the request fails: callers answer `commitThenFail(error)`
+// from their transaction instead of throwing (see unit-of-work.ts), so the count commits.
 import type { EntityManager } from "typeorm";
 import { MfaFailureEntity } from "../../store/entities/mfa.js";
 import { findOneStrict } from "../../store/guard.js";
-import { DomainError, resourceExhausted } from "../errors.js";
+import { type DomainError, resourceExhausted } from "../errors.js";
 
 export const MAX_CODE_FAILURES = 5;
 export const CODE_LOCKOUT_SECONDS = 15 * 60;
@@ -76,19 +76,6 @@ export async function reserveAttempt(
 
 export async function clearFailures(em: EntityManager, key: string): Promise<void> {
   await em.delete(MfaFailureEntity, { failureKey: key });
-}
-
-/**
- * Runs `work` in one transaction; when it answers a DomainError, the transaction still commits
- * (recording failures) and the error is thrown afterwards.
- */
-export async function commitThenThrow<T>(
-  transaction: <R>(work: (em: EntityManager) => Promise<R>) => Promise<R>,
-  work: (em: EntityManager) => Promise<T | DomainError>,
-): Promise<T> {
-  const result = await transaction(work);
-  if (result instanceof DomainError) throw result;
-  return result;
 }
 
 /**

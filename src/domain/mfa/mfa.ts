@@ -3,19 +3,23 @@
 // answered as error values inside the transaction and thrown after it commits, so lockout counts
 // survive the failed request (commitThenThrow).
 import type { EntityManager } from "typeorm";
-import type { Principal } from "../../context.js";
-import { MfaAuthenticatorEntity, type MfaTrustedDeviceEntity } from "../../store/entities/mfa.js";
+import { MfaAuthenticatorEntity } from "../../store/entities/mfa.js";
+import { recordAudit } from "../../store/repositories/audit.js";
 import type { Store } from "../../store/store.js";
+import { emOf } from "../../store/unit-of-work.js";
 import type { AuditContext } from "../audit.js";
-import { recordAudit } from "../audit.js";
-import { type DomainError, invalidArgument, notFound, unauthenticated } from "../errors.js";
+import type { SessionCaller } from "../callers.js";
+import { invalidArgument, notFound, unauthenticated } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import type {
   AuthenticatorSummary,
   ClientInfo,
   LoginChallenge,
   LoginOptions,
   SecondFactorGate,
+  TrustedDeviceView,
 } from "../ports.js";
+import { commit, commitThenFail, type Outcome, settle } from "../unit-of-work.js";
 import {
   checkAuthenticatorId,
   hasActiveFactor,
@@ -33,13 +37,12 @@ import {
 } from "./challenges.js";
 import type { MfaDeps } from "./deps.js";
 import { activateFactor, type CreatedAuthenticator, createFactor, removeFactor } from "./factor-change.js";
-import { commitThenThrow } from "./failures.js";
 import { limitSends } from "./limits.js";
 import { sendMobileVerification, verifyMobile } from "./mobile.js";
 import type { Proof } from "./proof.js";
 import { purgeExpired } from "./purge.js";
 import { sendCode } from "./sent-codes.js";
-import { recordStepUp } from "./step-up.js";
+import { recordStepUp, requireRecentSecondFactor } from "./step-up.js";
 import {
   isTrustedDevice,
   listTrustedDevices,
@@ -47,8 +50,6 @@ import {
   revokeTrustedDevice,
 } from "./trusted-devices.js";
 import { checkCode, prepareRecoveryCode } from "./verify-code.js";
-
-export type SessionPrincipal = Principal & { sessionId: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const stepUpBinding = (sessionId: string, authenticatorId: string) =>
@@ -60,8 +61,14 @@ export class Mfa implements SecondFactorGate {
     private readonly store: Store,
   ) {}
 
-  private tx<T>(work: (em: EntityManager) => Promise<T | DomainError>): Promise<T> {
-    return commitThenThrow((w) => this.store.transaction(w), work);
+  /** One transaction whose outcome may be "record this failure, then fail" (see unit-of-work.ts). */
+  private async tx<T>(work: (em: EntityManager) => Promise<Outcome<T>>): Promise<T> {
+    return settle(await this.store.transaction(work));
+  }
+
+  /** StepUpCheck: throws PermissionDenied unless the session proved a second factor recently. */
+  requireRecent(caller: { userId: string; sessionId: string | undefined }): Promise<void> {
+    return this.store.transaction((em) => requireRecentSecondFactor(em, caller, this.deps.clock.now()));
   }
 
   /** Deletes expired challenges, codes, trusted devices and step-ups. */
@@ -71,21 +78,23 @@ export class Mfa implements SecondFactorGate {
 
   // ---- SecondFactorGate (Login, password change and reset) ----
 
-  async isRequired(em: EntityManager, userId: string, deviceToken: string | undefined): Promise<boolean> {
+  async isRequired(tx: Transaction, userId: string, deviceToken: string | undefined): Promise<boolean> {
+    const em = emOf(tx);
     if (!(await hasActiveFactor(em, userId))) return false;
     return !(await isTrustedDevice(em, userId, deviceToken, this.deps.clock.now()));
   }
 
   createChallenge(
-    em: EntityManager,
+    tx: Transaction,
     userId: string,
     options: LoginOptions,
     client: ClientInfo,
   ): Promise<LoginChallenge> {
-    return createChallenge(this.deps, em, userId, options, client);
+    return createChallenge(this.deps, emOf(tx), userId, options, client);
   }
 
-  async revokeTrustedDevices(em: EntityManager, userId: string): Promise<void> {
+  async revokeTrustedDevices(tx: Transaction, userId: string): Promise<void> {
+    const em = emOf(tx);
     await revokeAllTrustedDevices(em, userId);
   }
 
@@ -104,7 +113,7 @@ export class Mfa implements SecondFactorGate {
   }
 
   create(
-    caller: SessionPrincipal,
+    caller: SessionCaller,
     type: MfaAuthenticatorEntity["type"],
     mobile: string,
     currentPassword: string,
@@ -114,7 +123,7 @@ export class Mfa implements SecondFactorGate {
   }
 
   verify(
-    caller: SessionPrincipal,
+    caller: SessionCaller,
     id: string,
     code: string,
     currentPassword: string,
@@ -123,7 +132,7 @@ export class Mfa implements SecondFactorGate {
     return activateFactor(this.deps, this.store, caller, id, code, currentPassword, context);
   }
 
-  remove(caller: SessionPrincipal, id: string, proof: Proof, context: AuditContext): Promise<void> {
+  remove(caller: SessionCaller, id: string, proof: Proof, context: AuditContext): Promise<void> {
     return removeFactor(this.deps, this.store, caller, id, proof, context);
   }
 
@@ -161,7 +170,7 @@ export class Mfa implements SecondFactorGate {
    * Proves a factor within the session and answers until when it counts. For SMS and email, an
    * empty code sends one (and answers null); the next call carries it.
    */
-  async stepUp(principal: SessionPrincipal, id: string, code: string): Promise<number | null> {
+  async stepUp(principal: SessionCaller, id: string, code: string): Promise<number | null> {
     const target = await this.store.transaction((em) => ownAuthenticator(em, principal.userId, id));
     const binding = stepUpBinding(principal.sessionId, target.id);
     if ((target.type === "sms" || target.type === "email") && code.trim() === "" && target.active) {
@@ -183,7 +192,7 @@ export class Mfa implements SecondFactorGate {
         : null;
     return this.tx(async (em) => {
       const a = await ownAuthenticator(em, principal.userId, id);
-      if (!a.active) return invalidArgument("authenticator_id", "is not active");
+      if (!a.active) return commitThenFail(invalidArgument("authenticator_id", "is not active"));
       const check = await checkCode(
         this.deps,
         em,
@@ -193,21 +202,30 @@ export class Mfa implements SecondFactorGate {
         () => unauthenticated("the code is wrong or has expired"),
         prepared,
       );
-      if (!check.ok) return check.error;
-      return recordStepUp(
-        em,
-        principal.sessionId,
-        principal.userId,
-        this.deps.clock.now(),
-        this.deps.stepUpTtlSeconds,
+      if (!check.ok) return commitThenFail(check.error);
+      return commit(
+        await recordStepUp(
+          em,
+          principal.sessionId,
+          principal.userId,
+          this.deps.clock.now(),
+          this.deps.stepUpTtlSeconds,
+        ),
       );
     });
   }
 
   // ---- trusted devices ----
 
-  devices(userId: string): Promise<MfaTrustedDeviceEntity[]> {
-    return this.store.transaction((em) => listTrustedDevices(em, userId, this.deps.clock.now()));
+  async devices(userId: string): Promise<TrustedDeviceView[]> {
+    const rows = await this.store.transaction((em) => listTrustedDevices(em, userId, this.deps.clock.now()));
+    return rows.map(({ id, userAgent, ipAddress, createdAt, expiresAt }) => ({
+      id,
+      userAgent,
+      ipAddress,
+      createdAt,
+      expiresAt,
+    }));
   }
 
   revokeDevice(userId: string, deviceId: string, context: AuditContext): Promise<void> {

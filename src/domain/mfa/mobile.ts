@@ -2,7 +2,8 @@
 // 10 minutes, single use, a new code replaces the old, five wrong codes lock for 15 minutes.
 import type { EntityManager } from "typeorm";
 import { UserEntity } from "../../store/entities/user.js";
-import { type DomainError, failedPrecondition, invalidArgument } from "../errors.js";
+import { failedPrecondition, invalidArgument } from "../errors.js";
+import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
 import { activeUser } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockedError, mobileKey, reserveAttempt } from "./failures.js";
@@ -32,20 +33,22 @@ export async function verifyMobile(
   em: EntityManager,
   userId: string,
   code: string,
-): Promise<undefined | DomainError> {
+): Promise<Outcome<undefined>> {
   if (code.trim() === "") throw invalidArgument("code", "is required");
   const now = deps.clock.now();
   const user = await activeUser(em, userId);
   if (user.mobile === "") throw failedPrecondition("the profile has no mobile number");
   const key = binding(userId);
   const locked = await reserveAttempt(em, key, now);
-  if (locked) return locked;
+  if (locked) return commitThenFail(locked);
   const row = await consumeCode(em, deps.codeKey, key, code, now);
   // A code sent to an earlier number does not verify the current one.
   if (!row || row.destination !== user.mobile) {
-    return (await lockedError(em, key, now)) ?? invalidArgument("code", "is wrong or has expired");
+    return commitThenFail(
+      (await lockedError(em, key, now)) ?? invalidArgument("code", "is wrong or has expired"),
+    );
   }
   await clearFailures(em, key);
   await em.update(UserEntity, { id: userId }, { mobileVerified: true, updatedAt: now });
-  return undefined;
+  return commit(undefined);
 }

@@ -2,13 +2,12 @@
 // the old. Codes are stored as hashes bound to their binding and expire after 10 minutes.
 
 import type { EntityManager } from "typeorm";
-import type { Templates } from "../../delivery/templates.js";
 import { MfaCodeEntity } from "../../store/entities/mfa.js";
 import { findOneStrict } from "../../store/guard.js";
-import type { MessageQueue } from "../ports.js";
+import { txOf } from "../../store/unit-of-work.js";
+import type { Notices } from "../notices.js";
 import { safeEqual } from "../secrets.js";
 import { hashSentCode, looksLikeSentCode, newSentCode, SENT_CODE_TTL_SECONDS } from "./codes.js";
-import { codeEmail, codeSms } from "./messages.js";
 
 export interface CodeDelivery {
   binding: string;
@@ -22,11 +21,10 @@ export interface CodeDelivery {
 /** Sends a fresh code and answers when it expires. Runs in the caller's transaction. */
 export async function sendCode(
   em: EntityManager,
-  deps: { outbox: MessageQueue; codeKey: Uint8Array; templates: Templates },
+  deps: { notices: Notices; codeKey: Uint8Array },
   now: number,
   delivery: CodeDelivery,
 ): Promise<number> {
-  const { outbox } = deps;
   const code = newSentCode();
   const expiresAt = now + SENT_CODE_TTL_SECONDS * 1000;
   await em.delete(MfaCodeEntity, { binding: delivery.binding });
@@ -38,11 +36,14 @@ export async function sendCode(
     expiresAt,
     createdAt: now,
   });
-  if (delivery.channel === "sms") {
-    await outbox.enqueueSms(em, codeSms(delivery.destination, code, delivery.purpose));
-  } else {
-    await outbox.enqueueEmail(em, codeEmail(deps.templates, delivery.destination, code, delivery.purpose));
-  }
+  await deps.notices.send(txOf(em), {
+    kind: "one_time_code",
+    channel: delivery.channel,
+    to: delivery.destination,
+    code,
+    validForMs: SENT_CODE_TTL_SECONDS * 1000,
+    purpose: delivery.purpose,
+  });
   return expiresAt;
 }
 

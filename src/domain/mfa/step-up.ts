@@ -1,7 +1,6 @@
 // Step-up: a second factor proven recently within a session. Sensitive RPCs (factor changes, email
 // and mobile changes, creating an API key, ...) call requireRecentSecondFactor; StepUp and an MFA sign-in record one.
 import type { EntityManager } from "typeorm";
-import type { Principal } from "../../context.js";
 import { MfaStepUpEntity } from "../../store/entities/mfa.js";
 import { findOneStrict } from "../../store/guard.js";
 import { permissionDenied } from "../errors.js";
@@ -28,7 +27,7 @@ export async function recordStepUp(
  */
 export async function requireRecentSecondFactor(
   em: EntityManager,
-  principal: Pick<Principal, "userId" | "sessionId">,
+  principal: { userId: string; sessionId: string | undefined },
   now: number,
 ): Promise<void> {
   if (!(await hasActiveFactor(em, principal.userId))) return;
@@ -43,7 +42,7 @@ export async function requireRecentSecondFactor(
  */
 export async function hasRecentStepUp(
   em: EntityManager,
-  principal: Pick<Principal, "userId" | "sessionId">,
+  principal: { userId: string; sessionId: string | undefined },
   now: number,
 ): Promise<boolean> {
   if (principal.sessionId === undefined) return false;

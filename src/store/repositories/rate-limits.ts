@@ -7,10 +7,12 @@
 // fails its request: a limit that cannot be counted is a limit that does not hold.
 import { createHash } from "node:crypto";
 import type { EntityManager } from "typeorm";
-import type { Clock } from "../clock.js";
-import { queryReturning } from "../store/returning.js";
-import type { Store } from "../store/store.js";
-import type { RateLimiter, RateLimitReservation, RateLimitResult } from "./ports.js";
+import type { Clock } from "../../clock.js";
+import type { Transaction } from "../../domain/persistence.js";
+import type { RateLimiter, RateLimitReservation, RateLimitResult } from "../../domain/ports.js";
+import { queryReturning } from "../returning.js";
+import type { Store } from "../store.js";
+import { emOf } from "../unit-of-work.js";
 
 const MAX_PREFIX = 32;
 
@@ -50,8 +52,9 @@ export class DatabaseRateLimiter implements RateLimiter {
     key: string,
     limit: number,
     windowSeconds: number,
-    em?: EntityManager,
+    tx?: Transaction,
   ): Promise<RateLimitReservation> {
+    const em = tx ? emOf(tx) : undefined;
     const windowMs = windowSeconds * 1000;
     const now = this.clock.now();
     const windowStart = Math.floor(now / windowMs) * windowMs;
@@ -86,8 +89,9 @@ export class DatabaseRateLimiter implements RateLimiter {
    * Gives back an allowed hit (the guarded work succeeded and must not count), in `em`'s
    * transaction when given. A no-op once its window has ended.
    */
-  async refund(reservation: RateLimitReservation, em?: EntityManager): Promise<void> {
+  async refund(reservation: RateLimitReservation, tx?: Transaction): Promise<void> {
     if (!reservation.allowed) return;
+    const em = tx ? emOf(tx) : undefined;
     const p = (n: number) => this.store.param(n);
     const sql = `UPDATE rate_limits SET "count" = "count" - 1
       WHERE "key" = ${p(1)} AND window_start = ${p(2)} AND "count" > 0`;

@@ -10,6 +10,8 @@ import type { Config } from "../config.js";
 import type { IssuedTokens } from "../domain/ports.js";
 
 type CookieConfig = Pick<Config, "env" | "publicUrl">;
+/** The settings the cookie-mode handlers need (names, flags, and the allowed origins). */
+export type CookieSettings = Pick<Config, "env" | "publicUrl" | "corsOrigins">;
 
 /** True when cookies can be Secure and `__Host-` prefixed. */
 export function secureCookies(config: CookieConfig): boolean {

@@ -1,0 +1,76 @@
+// Who is calling, as the domain sees it, and the one path from a credential to a caller: the
+// authentication interceptor and SessionService.ValidateToken both resolve tokens here.
+import type { AccessTokens } from "./access-tokens.js";
+import { type ApiKeys, looksLikeApiKey } from "./api-keys.js";
+import type { Sessions } from "./sessions.js";
+
+export interface Caller {
+  userId: string;
+  /** The session of an access token or cookie; undefined for API keys. */
+  sessionId: string | undefined;
+  /** API key scopes; undefined for sessions, which carry the account's full rights. */
+  scopes: string[] | undefined;
+  kind: "session" | "api_key";
+  amr: string[];
+  tenantId: string | undefined;
+  roles: string[];
+  /** When the credential stops working (epoch ms); undefined for a key without expiry. */
+  expiresAt: number | undefined;
+}
+
+/** A caller signed in with a session (not an API key). */
+export type SessionCaller = Caller & { sessionId: string };
+
+/** Resolves a credential to its caller; null for every failure (the caller decides the error). */
+export interface TokenAuthenticator {
+  /** An access token (JWT) whose session is still active. */
+  fromAccessToken(token: string): Promise<Caller | null>;
+  /** An API key of an active account, unexpired and unrevoked. */
+  fromApiKey(raw: string): Promise<Caller | null>;
+  /** Either kind, told apart by its form. */
+  authenticate(credential: string): Promise<Caller | null>;
+}
+
+export class Credentials implements TokenAuthenticator {
+  constructor(
+    private readonly accessTokens: AccessTokens,
+    private readonly sessions: Sessions,
+    private readonly apiKeys: ApiKeys,
+  ) {}
+
+  async fromAccessToken(token: string): Promise<Caller | null> {
+    const claims = await this.accessTokens.verify(token);
+    if (!claims) return null;
+    const session = await this.sessions.authenticate(claims.sessionId, claims.userId);
+    if (!session) return null;
+    return {
+      userId: claims.userId,
+      sessionId: claims.sessionId,
+      scopes: undefined,
+      kind: "session",
+      amr: claims.amr,
+      tenantId: claims.tenantId,
+      roles: claims.roles,
+      expiresAt: claims.expiresAt,
+    };
+  }
+
+  async fromApiKey(raw: string): Promise<Caller | null> {
+    const found = await this.apiKeys.authenticate(raw);
+    if (!found) return null;
+    return {
+      userId: found.user.id,
+      sessionId: undefined,
+      scopes: found.key.scopes,
+      kind: "api_key",
+      amr: [],
+      tenantId: found.user.tenantId ?? undefined,
+      roles: found.user.roles,
+      expiresAt: found.key.expiresAt ?? undefined,
+    };
+  }
+
+  authenticate(credential: string): Promise<Caller | null> {
+    return looksLikeApiKey(credential) ? this.fromApiKey(credential) : this.fromAccessToken(credential);
+  }
+}

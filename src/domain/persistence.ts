@@ -1,0 +1,103 @@
+// What the domain needs from persistence, feature by feature (Kratos' FlowPersister is the model):
+// plain records and the repository interfaces the domain declares. src/store/repositories/ implements
+// them over TypeORM; a unit of work (unit-of-work.ts) hands a transaction's repositories to a use case.
+import type { AuditRecorder } from "./audit.js";
+
+// ---- users (the fields the session and API-key features read) ----
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  passwordHash: string;
+  status: string;
+  tenantId: string | null;
+  roles: string[];
+}
+
+export interface UserRepository {
+  findById(id: string): Promise<UserRecord | null>;
+}
+
+// ---- sessions and their refresh tokens ----
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  amr: string[];
+  ip: string;
+  userAgent: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  revokeReason: string | null;
+}
+
+export interface SessionRepository {
+  insert(session: SessionRecord): Promise<void>;
+  findById(id: string): Promise<SessionRecord | null>;
+  findOfUser(userId: string, id: string): Promise<SessionRecord | null>;
+  /** The user's unrevoked sessions (expired ones included), newest first. */
+  listUnrevoked(userId: string): Promise<SessionRecord[]>;
+  revoke(id: string, at: number, reason: string): Promise<void>;
+  /** Writes last-use times; a time older than the stored one never overwrites it. */
+  noteLastUse(uses: Array<[sessionId: string, at: number]>): Promise<void>;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  sessionId: string;
+  tokenHash: string;
+  createdAt: number;
+  rotatedAt: number | null;
+  replacedBy: string | null;
+  graceUsedAt: number | null;
+}
+
+export interface RefreshTokenRepository {
+  insert(token: RefreshTokenRecord): Promise<void>;
+  findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  findById(id: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * Marks the token rotated (replaced by `successorId`) only if it is not yet, and, when
+   * `liveSessionId` is given, only while that session is unrevoked; true when this call did it.
+   */
+  claimRotation(id: string, at: number, successorId: string, liveSessionId?: string): Promise<boolean>;
+  /** Uses the token's one grace presentation, only if unused; true when this call did. */
+  claimGrace(id: string, at: number): Promise<boolean>;
+}
+
+// ---- API keys ----
+
+export interface ApiKeyRecord {
+  id: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  secretHash: string;
+  scopes: string[];
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface ApiKeyRepository {
+  insert(key: ApiKeyRecord): Promise<void>;
+  findById(id: string): Promise<ApiKeyRecord | null>;
+  findOfUser(userId: string, id: string): Promise<ApiKeyRecord | null>;
+  /** Newest first, revoked ones included. */
+  listOfUser(userId: string): Promise<ApiKeyRecord[]>;
+  revoke(id: string, at: number): Promise<void>;
+  revokeAllOfUser(userId: string, at: number): Promise<void>;
+  noteLastUse(id: string, at: number): Promise<void>;
+}
+
+/** The repositories of one transaction (or of a read outside one). */
+export interface Transaction {
+  users: UserRepository;
+  sessions: SessionRepository;
+  refreshTokens: RefreshTokenRepository;
+  apiKeys: ApiKeyRepository;
+  audit: AuditRecorder;
+}
