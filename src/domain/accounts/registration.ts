@@ -4,6 +4,7 @@
 // happened (a notice about an existing account, or that the username was taken).
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
+import { MfaAuthenticatorEntity, MfaCodeEntity } from "../../store/entities/mfa.js";
 import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
 import { recordAudit } from "../audit.js";
@@ -157,6 +158,10 @@ export async function verifyEmail(deps: AccountDeps, token: string, client: Clie
     const user = await em.findOneByOrFail(UserEntity, { id: change.userId });
     const oldEmail = user.email;
     await em.update(UserEntity, { id: user.id }, { email: newEmail, emailVerified: true, updatedAt: now });
+    // The email factor is "the account's email": its codes follow the address to the new mailbox,
+    // and codes already sent to the old one (which may be why it was given up) stop working.
+    await em.update(MfaAuthenticatorEntity, { userId: user.id, type: "email" }, { destination: newEmail });
+    await em.delete(MfaCodeEntity, { userId: user.id, destination: oldEmail });
     await deps.mail.emailChanged(em, oldEmail, newEmail);
     await recordAudit(em, now, "email.changed", user.id, client);
   });

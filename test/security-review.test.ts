@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { AuthenticatorType } from "../gen/authd/v1/mfa_pb.js";
+import { tokenFrom } from "./helpers/accounts.js";
+import { type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
+
+let h: MfaHarness;
+let n = 0;
+const nextEmail = (what: string) => `review-${what}${++n}@example.com`;
+const _now = () => h.server.clock.now();
+
+beforeAll(async () => {
+  h = await startMfaHarness({ AUTHD_ACCESS_TOKEN_TTL: "86400" });
+});
+afterAll(() => h.close());
+
+describe("the email factor follows the account's email", () => {
+  test("after an email change, sign-in codes go to the new address, not the old one", async () => {
+    const oldEmail = nextEmail("old");
+    const newEmail = nextEmail("new");
+    const u = await h.user(oldEmail);
+    const created = await u.mfa.createAuthenticator({
+      type: AuthenticatorType.EMAIL,
+      currentPassword: PASSWORD,
+    });
+    const emailFactor = created.authenticator?.id as string;
+    await u.mfa.verifyAuthenticator({
+      currentPassword: PASSWORD,
+      authenticatorId: emailFactor,
+      code: await h.emailCode(oldEmail),
+    });
+    // Activating the factor counts as a step-up, so the email change is allowed.
+    await u.auth.updateCurrentUser({ email: newEmail, currentPassword: PASSWORD });
+    await h.auth.verifyEmail({ token: tokenFrom(await h.mailTo(newEmail, /verify|confirm/i)) });
+    expect((await u.auth.getCurrentUser({})).user?.email).toBe(newEmail);
+
+    const login = await h.auth.login({ identifier: newEmail, password: PASSWORD });
+    if (login.result.case !== "mfaChallenge") throw new Error("expected a challenge");
+    const challengeId = login.result.value.challengeId;
+    const codesToOld = () =>
+      h.smtp.messages.filter((m) => m.to.includes(oldEmail) && /code/i.test(m.subject)).length;
+    const before = codesToOld();
+    await h.mfaFor("").deliverChallenge({ challengeId, authenticatorId: emailFactor });
+    const code = await h.emailCode(newEmail);
+    expect(codesToOld()).toBe(before);
+    const res = await h.mfaFor("").verifyChallenge({ challengeId, authenticatorId: emailFactor, code });
+    expect(res.tokens?.accessToken).toBeTruthy();
+  });
+});
