@@ -1,12 +1,14 @@
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { SessionPolicy } from "../gen/authd/v1/auth_pb.js";
 import { AuthenticatorType } from "../gen/authd/v1/mfa_pb.js";
-import { tokenFrom } from "./helpers/accounts.js";
-import { type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
+import { expectCode, tokenFrom } from "./helpers/accounts.js";
+import { appCode, type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
 
 let h: MfaHarness;
 let n = 0;
 const nextEmail = (what: string) => `review-${what}${++n}@example.com`;
-const _now = () => h.server.clock.now();
+const now = () => h.server.clock.now();
 
 beforeAll(async () => {
   h = await startMfaHarness({ AUTHD_ACCESS_TOKEN_TTL: "86400" });
@@ -44,5 +46,24 @@ describe("the email factor follows the account's email", () => {
     expect(codesToOld()).toBe(before);
     const res = await h.mfaFor("").verifyChallenge({ challengeId, authenticatorId: emailFactor, code });
     expect(res.tokens?.accessToken).toBeTruthy();
+  });
+});
+
+describe("changing the password (the first factor) re-authenticates fully", () => {
+  test("on an account with a second factor, a stolen session and the password alone cannot change it", async () => {
+    const u = await h.userWithTotp(nextEmail("pw"));
+    // The step-up of the enrolment has lapsed: the thief holds only the token and the password.
+    h.server.clock.advanceSeconds(11 * 60);
+    await expectCode(
+      u.auth.changePassword({
+        oldPassword: PASSWORD,
+        newPassword: "the thief's new passphrase",
+        sessionPolicy: SessionPolicy.REVOKE_OTHERS,
+      }),
+      Code.PermissionDenied,
+      /StepUp/,
+    );
+    await u.mfa.stepUp({ authenticatorId: u.totpId, code: appCode(u.secret, now()) });
+    await u.auth.changePassword({ oldPassword: PASSWORD, newPassword: "the owner's new passphrase" });
   });
 });
