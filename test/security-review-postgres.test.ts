@@ -3,6 +3,7 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { expectCode } from "./helpers/accounts.js";
 import { createTestDatabase } from "./helpers/postgres.js";
@@ -51,5 +52,54 @@ describe.each(databases)("API key expiry on %s", (database) => {
       expireTime: timestampFromMs(server.clock.now() + 3600_000),
     });
     expect(ok.secret).toMatch(/^authd_/);
+  });
+});
+
+describe.each(databases)("a NUL character from a client on %s", (database) => {
+  let server: TestServer;
+  let drop: () => Promise<void> = async () => undefined;
+  let sessions: ReturnType<typeof server.client<typeof SessionService>>;
+  let auth: ReturnType<typeof server.client<typeof AuthService>>;
+
+  beforeAll(async () => {
+    let env = {};
+    if (database === "postgres") {
+      const db = await createTestDatabase();
+      drop = db.drop;
+      env = { AUTHD_DATABASE_URL: db.url };
+    }
+    server = await startTestServer(env);
+    const user = await createUser(server);
+    const tokens = await signIn(server, user.id);
+    sessions = server.client(SessionService, "connect", bearer(tokens.accessToken));
+    auth = server.client(AuthService, "connect", bearer(tokens.accessToken));
+  });
+  afterAll(async () => {
+    await server.close();
+    await drop();
+  });
+
+  test("in a sign-in identifier answers like any unknown account", async () => {
+    await expectCode(
+      server.client(AuthService).login({ identifier: "ali\u0000ce", password: PASSWORD }),
+      Code.Unauthenticated,
+      /invalid credentials/,
+    );
+  });
+
+  test("in an API key name answers invalid_argument naming the field", async () => {
+    await expectCode(
+      sessions.createApiKey({ name: "deploy\u0000", scopes: ["profile:read"], password: PASSWORD }),
+      Code.InvalidArgument,
+      /name/,
+    );
+  });
+
+  test("in a setting's value answers invalid_argument naming the field", async () => {
+    await expectCode(
+      auth.updateCurrentUser({ settings: { theme: "da\u0000rk" } }),
+      Code.InvalidArgument,
+      /settings/,
+    );
   });
 });

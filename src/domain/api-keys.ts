@@ -71,6 +71,7 @@ export class ApiKeys {
     const name = input.name.trim();
     if (name.length === 0 || [...name].length > 100)
       throw invalidArgument("name", "must be 1 to 100 characters");
+    if (/\p{Cc}/u.test(name)) throw invalidArgument("name", "must not contain control characters");
     const scopes = [...new Set(input.scopes)];
     if (scopes.length === 0) throw invalidArgument("scopes", "at least one scope is required");
     for (const scope of scopes) {
