@@ -67,3 +67,23 @@ describe("changing the password (the first factor) re-authenticates fully", () =
     await u.auth.changePassword({ oldPassword: PASSWORD, newPassword: "the owner's new passphrase" });
   });
 });
+
+describe("an email change takes back what was mailed to the old address", () => {
+  test("a password-reset link sent to the old address stops working once the new one is confirmed", async () => {
+    const oldEmail = nextEmail("given-up");
+    const newEmail = nextEmail("moved");
+    const u = await h.user(oldEmail);
+    // Whoever reads the old mailbox asks for a reset link and keeps it.
+    await h.auth.requestPasswordReset({ email: oldEmail });
+    const resetLink = tokenFrom(await h.mailTo(oldEmail, /reset/i));
+    await u.auth.updateCurrentUser({ email: newEmail, currentPassword: PASSWORD });
+    await h.auth.verifyEmail({ token: tokenFrom(await h.mailTo(newEmail, /verify|confirm/i)) });
+
+    await expectCode(
+      h.auth.resetPassword({ token: resetLink, newPassword: "the old mailbox's password" }),
+      Code.InvalidArgument,
+      /token/,
+    );
+    await h.login(newEmail, PASSWORD);
+  });
+});

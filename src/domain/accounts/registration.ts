@@ -9,7 +9,7 @@ import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
 import { recordAudit } from "../audit.js";
 import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
-import { consumeToken, issueToken } from "../one-time-tokens.js";
+import { consumeToken, issueToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
@@ -162,6 +162,8 @@ export async function verifyEmail(deps: AccountDeps, token: string, client: Clie
     // and codes already sent to the old one (which may be why it was given up) stop working.
     await em.update(MfaAuthenticatorEntity, { userId: user.id, type: "email" }, { destination: newEmail });
     await em.delete(MfaCodeEntity, { userId: user.id, destination: oldEmail });
+    // Links mailed to the old address (a reset above all) must not outlive the move away from it.
+    await voidTokens(em, now, user.id, ["reset_password", "deactivate", "delete", "verify_email"]);
     await deps.mail.emailChanged(em, oldEmail, newEmail);
     await recordAudit(em, now, "email.changed", user.id, client);
   });
