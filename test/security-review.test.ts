@@ -87,3 +87,25 @@ describe("an email change takes back what was mailed to the old address", () => 
     await h.login(newEmail, PASSWORD);
   });
 });
+
+describe("every RPC that sends email is limited", () => {
+  test("RequestDeactivation and RequestDeletion stop mailing the owner after the per-address limit", async () => {
+    const u = await h.user(nextEmail("flood"));
+    const limit = h.server.app.config.emailsPerAddress;
+    let sent = 0;
+    let refused = false;
+    for (let i = 0; i < limit + 5 && !refused; i++) {
+      const call = i % 2 === 0 ? u.auth.requestDeactivation : u.auth.requestDeletion;
+      refused = await call({ password: PASSWORD }).then(
+        () => false,
+        async (e) => {
+          await expectCode(Promise.reject(e), Code.ResourceExhausted, /emails to this address/);
+          return true;
+        },
+      );
+      if (!refused) sent++;
+    }
+    expect(refused).toBe(true);
+    expect(sent).toBeLessThanOrEqual(limit);
+  });
+});
