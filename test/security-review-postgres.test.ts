@@ -1,7 +1,7 @@
 // Second security review, the findings that show on PostgreSQL: a client's mistake must never answer
 // Internal there either (SQLite stores what PostgreSQL's bigint columns refuse).
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
@@ -101,5 +101,45 @@ describe.each(databases)("a NUL character from a client on %s", (database) => {
       Code.InvalidArgument,
       /settings/,
     );
+  });
+});
+
+describe.each(databases)("two accounts claiming one username at once on %s", (database) => {
+  let server: TestServer;
+  let drop: () => Promise<void> = async () => undefined;
+
+  beforeAll(async () => {
+    let env = {};
+    if (database === "postgres") {
+      const db = await createTestDatabase();
+      drop = db.drop;
+      env = { AUTHD_DATABASE_URL: db.url };
+    }
+    server = await startTestServer(env);
+  });
+  afterAll(async () => {
+    await server.close();
+    await drop();
+  });
+
+  test("one wins and the other is told the username is taken, never Internal", async () => {
+    const clients = [];
+    for (let i = 0; i < 2; i++) {
+      const user = await createUser(server);
+      const tokens = await signIn(server, user.id);
+      clients.push(server.client(AuthService, "connect", bearer(tokens.accessToken)));
+    }
+    for (let round = 0; round < 8; round++) {
+      const username = `contested-${round}`;
+      const outcomes = await Promise.all(
+        clients.map((c) =>
+          c.updateCurrentUser({ username }).then(
+            () => "OK",
+            (e) => Code[ConnectError.from(e).code],
+          ),
+        ),
+      );
+      expect(outcomes.sort()).toEqual(["AlreadyExists", "OK"]);
+    }
   });
 });
