@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
+import { issueToken } from "../src/domain/one-time-tokens.js";
 import { expectCode } from "./helpers/accounts.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
@@ -140,6 +141,50 @@ describe.each(databases)("two accounts claiming one username at once on %s", (da
         ),
       );
       expect(outcomes.sort()).toEqual(["AlreadyExists", "OK"]);
+    }
+  });
+});
+
+describe.each(databases)("two accounts confirming a move to one email at once on %s", (database) => {
+  let server: TestServer;
+  let drop: () => Promise<void> = async () => undefined;
+
+  beforeAll(async () => {
+    let env = {};
+    if (database === "postgres") {
+      const db = await createTestDatabase();
+      drop = db.drop;
+      env = { AUTHD_DATABASE_URL: db.url };
+    }
+    server = await startTestServer(env);
+  });
+  afterAll(async () => {
+    await server.close();
+    await drop();
+  });
+
+  test("one wins and the other is told the address is in use, never Internal", async () => {
+    const auth = server.client(AuthService);
+    for (let round = 0; round < 6; round++) {
+      const email = `contested-${round}@example.com`;
+      const links: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const user = await createUser(server);
+        // The links UpdateCurrentUser would have mailed to the contested address.
+        const issued = await server.app.store.transaction((em) =>
+          issueToken(em, server.clock.now(), "change_email", user.id, 3600, { email }),
+        );
+        links.push(issued.token);
+      }
+      const outcomes = await Promise.all(
+        links.map((token) =>
+          auth.verifyEmail({ token }).then(
+            () => "OK",
+            (e) => Code[ConnectError.from(e).code],
+          ),
+        ),
+      );
+      expect(outcomes.sort()).toEqual(["FailedPrecondition", "OK"]);
     }
   });
 });

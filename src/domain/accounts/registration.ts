@@ -13,7 +13,7 @@ import { consumeToken, issueToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
-import { findUserByEmail } from "./users.js";
+import { findUserByEmail, isUniqueViolation } from "./users.js";
 import {
   checkLanguage,
   checkMobile,
@@ -142,7 +142,7 @@ async function noticeOfConflict(
 export async function verifyEmail(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
-  await deps.store.transaction(async (em) => {
+  const done = deps.store.transaction(async (em) => {
     const verification = await consumeToken(em, now, "verify_email", token);
     if (verification) {
       await em.update(UserEntity, { id: verification.userId }, { emailVerified: true, updatedAt: now });
@@ -166,6 +166,12 @@ export async function verifyEmail(deps: AccountDeps, token: string, client: Clie
     await voidTokens(em, now, user.id, ["reset_password", "deactivate", "delete", "verify_email"]);
     await deps.mail.emailChanged(em, oldEmail, newEmail);
     await recordAudit(em, now, "email.changed", user.id, client);
+  });
+  // Two accounts confirming a move to one address at once both pass the check above; the UNIQUE
+  // index refuses the second (PostgreSQL), which gets the same answer as the check's.
+  await done.catch((error: unknown) => {
+    if (isUniqueViolation(error)) throw failedPrecondition("the new email address is already in use");
+    throw error;
   });
 }
 
