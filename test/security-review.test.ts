@@ -109,3 +109,33 @@ describe("every RPC that sends email is limited", () => {
     expect(sent).toBeLessThanOrEqual(limit);
   });
 });
+
+describe("a factor change takes back the devices that stood in for it", () => {
+  test("after removing a factor, a device remembered before no longer skips the second factor", async () => {
+    const u = await h.userWithTotp(nextEmail("device"));
+    // The thief passed the TOTP once (a phished code) and asked to be remembered.
+    const login = await h.auth.login({ identifier: u.email, password: PASSWORD });
+    if (login.result.case !== "mfaChallenge") throw new Error("expected a challenge");
+    const passed = await h.mfaFor("").verifyChallenge({
+      challengeId: login.result.value.challengeId,
+      authenticatorId: u.totpId,
+      code: appCode(u.secret, now()),
+      rememberDevice: true,
+    });
+    expect(passed.deviceToken).toMatch(/^dev_/);
+    h.server.clock.advanceSeconds(60);
+
+    // The owner removes the phished factor (a recovery code is the proof); recovery codes remain.
+    await u.mfa.deleteAuthenticator({
+      authenticatorId: u.totpId,
+      proof: { case: "code", value: u.codes[0] as string },
+    });
+
+    const again = await h.auth.login({
+      identifier: u.email,
+      password: PASSWORD,
+      deviceToken: passed.deviceToken,
+    });
+    expect(again.result.case).toBe("mfaChallenge");
+  });
+});
