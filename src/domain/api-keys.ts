@@ -19,6 +19,8 @@ export const API_KEY_SCOPES: Record<string, string> = {
 };
 
 const KEY_PATTERN = /^authd_([0-9a-f]{24})_([A-Za-z0-9_-]{43})$/;
+/** 9999-12-31T23:59:59.999Z: the latest expiry a key may have, in epoch ms. */
+const LATEST_EXPIRY = 253_402_300_799_999;
 /** last_used_at is written at most this often per key, so authenticated traffic does not write on every call. */
 const LAST_USED_WRITE_MS = 60_000;
 
@@ -69,6 +71,7 @@ export class ApiKeys {
     const name = input.name.trim();
     if (name.length === 0 || [...name].length > 100)
       throw invalidArgument("name", "must be 1 to 100 characters");
+    if (/\p{Cc}/u.test(name)) throw invalidArgument("name", "must not contain control characters");
     const scopes = [...new Set(input.scopes)];
     if (scopes.length === 0) throw invalidArgument("scopes", "at least one scope is required");
     for (const scope of scopes) {
@@ -81,6 +84,11 @@ export class ApiKeys {
     }
     if (input.expiresAt !== undefined && input.expiresAt <= now) {
       throw invalidArgument("expire_time", "must be in the future");
+    }
+    // PostgreSQL's bigint (and a Date) cannot hold any time a Timestamp can name: refuse it here
+    // rather than fail in the database with Internal.
+    if (input.expiresAt !== undefined && !(input.expiresAt <= LATEST_EXPIRY)) {
+      throw invalidArgument("expire_time", "must be before the year 10000");
     }
     const user = await this.uow.read((tx) => tx.users.findById(userId));
     if (!user) throw unauthenticated("the account no longer exists");

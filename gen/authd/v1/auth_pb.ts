@@ -1452,8 +1452,8 @@ export const AuthService: GenService<{
     output: typeof LogoutResponseSchema;
   },
   /**
-   * Changes the caller's password after checking the current one, and revokes sessions as asked by
-   * session_policy; a policy that ends other sessions also revokes every API key of the account.
+   * Changes the caller's password after checking the current one (and, when the account has an active
+   * second factor, a recent MfaService.StepUp), and revokes sessions as asked by session_policy; a policy that ends other sessions also revokes every API key of the account.
    * Trusted devices are forgotten; pending email-change links and sign-ins still waiting for their
    * second factor stop working. The owner is told by email.
    *

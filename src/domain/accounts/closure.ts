@@ -9,6 +9,7 @@ import { consumeToken, issueToken } from "../one-time-tokens.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
 import { eraseAccount } from "./erasure.js";
+import { limit } from "./registration.js";
 import { getUserOrThrow } from "./users.js";
 import { requireNonEmpty } from "./validation.js";
 
@@ -22,6 +23,8 @@ export async function requestClosure(
 ): Promise<void> {
   const user = await deps.store.transaction((em) => getUserOrThrow(em, userId));
   await deps.passwords.confirm(user.id, user.passwordHash, password);
+  // Each request mails the owner: counted per address like every other email a client can ask for.
+  await limit(deps, `email:${user.email}`, deps.config.emailsPerAddress, "emails to this address");
   const now = deps.clock.now();
   await deps.store.transaction(async (em) => {
     const { token, expiresAt } = await issueToken(em, now, kind, user.id, deps.config.confirmationTtlSeconds);

@@ -16,6 +16,7 @@ import { UserEntity } from "../../store/entities/user.js";
 import { recordAudit } from "../../store/repositories/audit.js";
 import { txOf } from "../../store/unit-of-work.js";
 import { invalidArgument, unauthenticated } from "../errors.js";
+import { requireRecentSecondFactor } from "../mfa/step-up.js";
 import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
@@ -40,7 +41,13 @@ export async function changePassword(
   client: ClientInfo,
 ): Promise<void> {
   requireNonEmpty(input.newPassword, "new_password");
-  const user = await deps.store.transaction((em) => getUserOrThrow(em, input.userId));
+  // The password is the first factor: on an account with a second factor, changing it also needs a
+  // recent one (as email, mobile and factor changes do), or a stolen session plus a leaked password
+  // could end the owner's sessions and keys.
+  const user = await deps.store.transaction(async (em) => {
+    await requireRecentSecondFactor(em, input, deps.clock.now());
+    return getUserOrThrow(em, input.userId);
+  });
   await deps.passwords.confirm(user.id, user.passwordHash, input.oldPassword, "old_password");
   checkPasswordPolicy(input.newPassword, deps.config.passwordMinLength, user, "new_password");
   if (input.newPassword.normalize("NFKC") === input.oldPassword.normalize("NFKC")) {

@@ -13,7 +13,7 @@ import { issueToken } from "../one-time-tokens.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
 import { limit } from "./registration.js";
-import { findUserByEmail, getUserOrThrow } from "./users.js";
+import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "./users.js";
 import {
   checkLanguage,
   checkMobile,
@@ -88,7 +88,7 @@ export async function updateUser(
     await limit(deps, `email:${emailChange}`, deps.config.emailsPerAddress, "emails to this address");
   }
   const now = deps.clock.now();
-  return deps.store.transaction(async (em) => {
+  const saved = deps.store.transaction(async (em) => {
     const user = await getUserOrThrow(em, userId);
     if (update.username && update.username !== user.username) {
       const taken = await findOneStrict(em, UserEntity, { username: update.username });
@@ -116,5 +116,11 @@ export async function updateUser(
     return Object.assign(user, {
       mfaEnabled: await deps.secondFactor.isRequired(txOf(em), user.id, undefined),
     });
+  });
+  // Two accounts claiming one username at once both pass the check above; the UNIQUE index refuses
+  // the second (PostgreSQL), which gets the same answer as the check's.
+  return saved.catch((error: unknown) => {
+    if (update.username && isUniqueViolation(error)) throw alreadyExists("username: is already taken");
+    throw error;
   });
 }

@@ -4,15 +4,16 @@
 // happened (a notice about an existing account, or that the username was taken).
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
+import { MfaAuthenticatorEntity, MfaCodeEntity } from "../../store/entities/mfa.js";
 import { UserEntity } from "../../store/entities/user.js";
 import { findOneStrict } from "../../store/guard.js";
 import { recordAudit } from "../../store/repositories/audit.js";
 import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
-import { consumeToken, issueToken } from "../one-time-tokens.js";
+import { consumeToken, issueToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
 import type { AccountDeps } from "./deps.js";
-import { findUserByEmail } from "./users.js";
+import { findUserByEmail, isUniqueViolation } from "./users.js";
 import {
   checkLanguage,
   checkMobile,
@@ -141,7 +142,7 @@ async function noticeOfConflict(
 export async function verifyEmail(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
-  await deps.store.transaction(async (em) => {
+  const done = deps.store.transaction(async (em) => {
     const verification = await consumeToken(em, now, "verify_email", token);
     if (verification) {
       await em.update(UserEntity, { id: verification.userId }, { emailVerified: true, updatedAt: now });
@@ -157,8 +158,20 @@ export async function verifyEmail(deps: AccountDeps, token: string, client: Clie
     const user = await em.findOneByOrFail(UserEntity, { id: change.userId });
     const oldEmail = user.email;
     await em.update(UserEntity, { id: user.id }, { email: newEmail, emailVerified: true, updatedAt: now });
+    // The email factor is "the account's email": its codes follow the address to the new mailbox,
+    // and codes already sent to the old one (which may be why it was given up) stop working.
+    await em.update(MfaAuthenticatorEntity, { userId: user.id, type: "email" }, { destination: newEmail });
+    await em.delete(MfaCodeEntity, { userId: user.id, destination: oldEmail });
+    // Links mailed to the old address (a reset above all) must not outlive the move away from it.
+    await voidTokens(em, now, user.id, ["reset_password", "deactivate", "delete", "verify_email"]);
     await deps.mail.emailChanged(em, oldEmail, newEmail);
     await recordAudit(em, now, "email.changed", user.id, client);
+  });
+  // Two accounts confirming a move to one address at once both pass the check above; the UNIQUE
+  // index refuses the second (PostgreSQL), which gets the same answer as the check's.
+  await done.catch((error: unknown) => {
+    if (isUniqueViolation(error)) throw failedPrecondition("the new email address is already in use");
+    throw error;
   });
 }
 

@@ -11,7 +11,9 @@ export function findUserByEmail(em: EntityManager, email: string): Promise<UserE
 /** An identifier with '@' is an email; anything else a username. Both are stored lower-cased. */
 export function findUserByIdentifier(em: EntityManager, identifier: string): Promise<UserEntity | null> {
   const key = identifier.trim().toLowerCase();
-  if (key === "") return Promise.resolve(null);
+  // No email or username holds a control character, and PostgreSQL refuses a NUL in a query
+  // parameter (Internal): such an identifier is simply unknown.
+  if (key === "" || /\p{Cc}/u.test(key)) return Promise.resolve(null);
   return key.includes("@")
     ? findOneStrict(em, UserEntity, { email: key })
     : findOneStrict(em, UserEntity, { username: key });

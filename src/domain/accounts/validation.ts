@@ -85,5 +85,8 @@ export function checkSettings(settings: Record<string, string>, field = "setting
       );
     if (value.length > 4096)
       throw invalidArgument(field, `value of "${key}" must be at most 4096 characters`);
+    // PostgreSQL text cannot hold U+0000 (it would answer Internal); other control characters are fine.
+    if (value.includes("\u0000"))
+      throw invalidArgument(field, `value of "${key}" must not contain the NUL character`);
   }
 }

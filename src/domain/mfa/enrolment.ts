@@ -20,6 +20,7 @@ import { clearFailures, lockoutKey } from "./failures.js";
 import { qrCodeDataUrl } from "./qr.js";
 import { forgetCodes, sendCode } from "./sent-codes.js";
 import { newTotpSecret, totpUri } from "./totp.js";
+import { revokeAllTrustedDevices } from "./trusted-devices.js";
 import { totpAad } from "./verify-code.js";
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -196,6 +197,9 @@ export async function removeAuthenticator(
   await forgetCodes(em, enrolBinding(a.id));
   await clearFailures(em, lockoutKey(a));
   await em.delete(MfaAuthenticatorEntity, { id: a.id });
+  // A remembered device stands in for the second factor; the owner removing a factor may be
+  // shutting out whoever passed it (a phished code), so every remembered device is forgotten.
+  if (a.active) await revokeAllTrustedDevices(em, user.id);
   await recordAudit(em, deps.clock.now(), "mfa.removed", user.id, context, {
     authenticatorId: a.id,
     type: a.type,
