@@ -333,6 +333,28 @@ describe("the provider's keys", () => {
 });
 
 describe("linking and unlinking", () => {
+  test("a password reset unlinks every identity: one linked from a stolen session no longer reaches the account", async () => {
+    const u = await h.user(person().email);
+    // A thief holding a session and the password links their own provider identity.
+    const thief = { ...person(), email: "thief@example.org" };
+    await u.auth.linkIdentity({ provider: "test", idToken: await mint(thief), currentPassword: PASSWORD });
+    expect(await userIdOf((await signIn(await mint(thief))).accessToken)).toBe(u.userId);
+
+    // The owner recovers the account.
+    await h.auth.requestPasswordReset({ email: u.email });
+    await h.auth.resetPassword({
+      token: tokenFrom(await h.mailTo(u.email, /reset/i)),
+      newPassword: "a recovered passphrase",
+    });
+    expect((await h.mailTo(u.email, /password was reset/i)).text).toMatch(/unlinked/i);
+    const rows = await h.server.app.store.transaction((em) =>
+      em.findBy(LinkedIdentityEntity, { userId: u.userId }),
+    );
+    expect(rows).toEqual([]);
+    // The thief's identity is now a stranger to this account.
+    expect(await userIdOf((await signIn(await mint(thief))).accessToken)).not.toBe(u.userId);
+  });
+
   test("a password account links an identity with its password, then signs in with it", async () => {
     const u = await h.user(person().email);
     const other = person();

@@ -119,7 +119,7 @@ export function createTemplates(publicUrl: string): Templates {
       ]),
     passwordWasReset: () =>
       render("Your password was reset", [
-        "The password of your account was just reset. To lock out anyone who had access, every session was signed out, every API key revoked and every remembered device forgotten, and links sent earlier (email change, deactivation, deletion) no longer work.",
+        "The password of your account was just reset. To lock out anyone who had access, every session was signed out, every API key revoked, every remembered device forgotten and every sign-in provider unlinked (link yours again from your account), and links sent earlier (email change, deactivation, deletion) no longer work.",
         "If this was not you, someone can read your email: secure your mailbox, then reset your password again and contact support.",
       ]),
     emailChanged: ({ newEmail }) =>

@@ -1486,9 +1486,11 @@ export const AuthService: GenService<{
   },
   /**
    * Sets a new password with a reset token. A reset is account recovery: it consumes the token,
-   * revokes every session, API key and trusted device of the account, voids every other pending
-   * emailed link (verification, email change, reset, deactivation, deletion) and every sign-in still
-   * waiting for its second factor, lifts a lockout, and tells the owner by email. MFA stays required.
+   * revokes every session, API key and trusted device of the account, unlinks every provider
+   * identity (one linked from a stolen session would let its linker back in), voids every other
+   * pending emailed link (verification, email change, reset, deactivation, deletion) and every
+   * sign-in still waiting for its second factor, lifts a lockout, and tells the owner by email. MFA
+   * stays required.
    *
    * @generated from rpc authd.v1.AuthService.ResetPassword
    */

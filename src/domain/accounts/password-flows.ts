@@ -11,6 +11,7 @@
 // ends other sessions (revoke_others, revoke_all) it revokes every API key too, since a key made
 // from a stolen session outlives that session; "keep" keeps sessions and keys.
 import { type EntityManager, IsNull } from "typeorm";
+import { LinkedIdentityEntity } from "../../store/entities/linked-identity.js";
 import { MfaChallengeEntity } from "../../store/entities/mfa.js";
 import { UserEntity } from "../../store/entities/user.js";
 import { recordAudit } from "../../store/repositories/audit.js";
@@ -146,6 +147,10 @@ export async function resetPassword(
     await deps.sessions.revokeAll(txOf(em), user.id);
     await deps.sessions.revokeApiKeys(txOf(em), user.id);
     await deps.secondFactor.revokeTrustedDevices(txOf(em), user.id);
+    // A provider identity linked from a stolen session would let its linker back in after the reset.
+    // Which identities the owner linked cannot be told apart, so all go (the notice says so); an
+    // identity whose email the owner controls links again at its next sign-in.
+    await em.delete(LinkedIdentityEntity, { userId: user.id });
     await voidTokens(em, now, user.id);
     await voidPendingChallenges(em, user.id, now);
     await deps.mail.passwordWasReset(em, user.email);
