@@ -30,6 +30,7 @@ export const APP_ROUTES = new Set([
   "/account/sessions",
   "/account/api-keys",
   "/account/devices",
+  "/account/linked-accounts",
   "/account/close",
 ]);
 

@@ -8,6 +8,7 @@ import { closeAccountScreen } from "./screens/close-account.js";
 import { devicesScreen } from "./screens/devices.js";
 import { factorsScreen } from "./screens/factors.js";
 import { forgotPasswordScreen } from "./screens/forgot-password.js";
+import { identitiesScreen } from "./screens/identities.js";
 import { linkScreens } from "./screens/links.js";
 import { passwordScreen } from "./screens/password.js";
 import { profileScreen } from "./screens/profile.js";
@@ -26,6 +27,7 @@ const routes: Record<string, Screen> = {
   "/account/sessions": sessionsScreen,
   "/account/api-keys": apiKeysScreen,
   "/account/devices": devicesScreen,
+  "/account/linked-accounts": identitiesScreen,
   "/account/close": closeAccountScreen,
 };
 
