@@ -20,6 +20,7 @@ export function createRoutes(app: App) {
     env: app.config.env,
     publicUrl: app.config.publicUrl,
     corsOrigins: app.config.corsOrigins,
+    trustedDeviceTtlSeconds: app.config.trustedDeviceTtlSeconds,
   };
   const { clock, sessions } = app;
   return (router: ConnectRouter) => {

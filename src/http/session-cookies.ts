@@ -11,7 +11,7 @@ import type { IssuedTokens } from "../domain/ports.js";
 
 type CookieConfig = Pick<Config, "env" | "publicUrl">;
 /** The settings the cookie-mode handlers need (names, flags, and the allowed origins). */
-export type CookieSettings = Pick<Config, "env" | "publicUrl" | "corsOrigins">;
+export type CookieSettings = Pick<Config, "env" | "publicUrl" | "corsOrigins" | "trustedDeviceTtlSeconds">;
 
 /** True when cookies can be Secure and `__Host-` prefixed. */
 export function secureCookies(config: CookieConfig): boolean {
@@ -52,6 +52,40 @@ export function setSessionCookies(
     "set-cookie",
     serialize(names.refresh, tokens.refreshToken, (tokens.refreshTokenExpiresAt - now) / 1000, secure),
   );
+}
+
+/**
+ * The "remember this device" cookie: the device token of a cookie-mode VerifyChallenge, kept where page
+ * scripts cannot read it. It outlives sessions by design (sign-out leaves it); revoking the device
+ * server-side is what ends it.
+ */
+export function deviceCookieName(config: CookieConfig): string {
+  return `${secureCookies(config) ? "__Host-" : ""}authd_device`;
+}
+
+/** Sets the device cookie for the trusted device's lifetime (AUTHD_TRUSTED_DEVICE_TTL). */
+export function setDeviceCookie(
+  ctx: HandlerContext,
+  deviceToken: string,
+  config: CookieConfig & Pick<Config, "trustedDeviceTtlSeconds">,
+): void {
+  ctx.responseHeader.append(
+    "set-cookie",
+    serialize(deviceCookieName(config), deviceToken, config.trustedDeviceTtlSeconds, secureCookies(config)),
+  );
+}
+
+/**
+ * The device token a sign-in offers: the request's `device_token` field, or else the device cookie. A
+ * token that no longer checks out (revoked, expired, someone else's) is simply not trusted: the second
+ * factor is asked as usual.
+ */
+export function offeredDeviceToken(
+  field: string,
+  cookies: Record<string, string>,
+  config: CookieConfig,
+): string {
+  return field !== "" ? field : (cookies[deviceCookieName(config)] ?? "");
 }
 
 /** Tells the browser to forget both cookies. */

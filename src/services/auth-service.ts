@@ -16,8 +16,8 @@ import {
 } from "../domain/accounts/password-flows.js";
 import { getUser, updateUser } from "../domain/accounts/profile.js";
 import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
-import { type CookieSettings, setSessionCookies } from "../http/session-cookies.js";
-import { clientInfo, requireCaller, requireSession } from "./caller.js";
+import { type CookieSettings, offeredDeviceToken, setSessionCookies } from "../http/session-cookies.js";
+import { clientInfo, requestInfo, requireCaller, requireSession } from "./caller.js";
 import { toMfaChallengeProto } from "./mfa-mappers.js";
 import { toTokenPair } from "./token-mapper.js";
 import { toUserProto } from "./user-mapper.js";
@@ -61,7 +61,7 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
         {
           identifier: req.identifier,
           password: req.password,
-          deviceToken: req.deviceToken,
+          deviceToken: offeredDeviceToken(req.deviceToken, requestInfo(ctx).cookies, app.cookies),
           options: {
             durationSeconds: req.sessionDuration ? Number(req.sessionDuration.seconds) : undefined,
             authMethod: cookieMode ? "cookie" : "token",

@@ -14,9 +14,9 @@ import {
   unlinkIdentity,
 } from "../domain/identities/linking.js";
 import { loginWithProvider } from "../domain/identities/sign-in.js";
-import { type CookieSettings, setSessionCookies } from "../http/session-cookies.js";
+import { type CookieSettings, offeredDeviceToken, setSessionCookies } from "../http/session-cookies.js";
 import type { LinkedIdentityEntity } from "../store/entities/linked-identity.js";
-import { clientInfo, requireCaller, requireSession } from "./caller.js";
+import { clientInfo, requestInfo, requireCaller, requireSession } from "./caller.js";
 import { toMfaChallengeProto } from "./mfa-mappers.js";
 import { toTokenPair } from "./token-mapper.js";
 
@@ -52,7 +52,7 @@ export function identityHandlers(app: IdentityHandlerDeps): Partial<ServiceImpl<
           accessToken: req.accessToken,
           refreshToken: req.refreshToken,
           nonce: req.nonce,
-          deviceToken: req.deviceToken,
+          deviceToken: offeredDeviceToken(req.deviceToken, requestInfo(ctx).cookies, app.cookies),
           options: {
             durationSeconds: req.sessionDuration ? Number(req.sessionDuration.seconds) : undefined,
             authMethod: cookieMode ? "cookie" : "token",

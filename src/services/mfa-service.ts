@@ -9,7 +9,7 @@ import { invalidArgument } from "../domain/errors.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
 import type { Proof } from "../domain/mfa/proof.js";
 import type { Sessions } from "../domain/sessions.js";
-import { type CookieSettings, setSessionCookies } from "../http/session-cookies.js";
+import { type CookieSettings, setDeviceCookie, setSessionCookies } from "../http/session-cookies.js";
 import { clientInfo, requireSession } from "./caller.js";
 import { fromAuthenticatorType, toAuthenticatorProto, toTrustedDeviceProto } from "./mfa-mappers.js";
 import { toTokenPair } from "./token-mapper.js";
@@ -94,8 +94,14 @@ export function mfaService(app: MfaServiceDeps): Partial<ServiceImpl<typeof MfaS
         client: clientInfo(ctx),
       });
       const cookieMode = result.authMethod === "cookie";
-      if (cookieMode) setSessionCookies(ctx, result.tokens, app.cookies, app.clock.now());
-      return { tokens: toTokenPair(result.tokens, !cookieMode), deviceToken: result.deviceToken ?? "" };
+      if (!cookieMode) {
+        return { tokens: toTokenPair(result.tokens, true), deviceToken: result.deviceToken ?? "" };
+      }
+      // A browser cannot keep the device token anywhere script-readable: it becomes an HttpOnly cookie
+      // that Login reads back, and stays out of the body.
+      setSessionCookies(ctx, result.tokens, app.cookies, app.clock.now());
+      if (result.deviceToken !== undefined) setDeviceCookie(ctx, result.deviceToken, app.cookies);
+      return { tokens: toTokenPair(result.tokens, false), deviceToken: "" };
     },
 
     async stepUp(req, ctx) {

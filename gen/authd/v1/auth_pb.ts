@@ -256,7 +256,8 @@ export type LoginRequest = Message<"authd.v1.LoginRequest"> & {
 
   /**
    * Device token from an earlier MfaService.VerifyChallenge with remember_device: skips the second
-   * factor for this account only. It never replaces the password.
+   * factor for this account only. It never replaces the password. When empty, the device cookie that a cookie-mode
+   * VerifyChallenge set is used, if the request carries one.
    *
    * @generated from field: string device_token = 3;
    */
@@ -927,7 +928,8 @@ export type LoginWithProviderRequest = Message<"authd.v1.LoginWithProviderReques
 
   /**
    * Device token from an earlier MfaService.VerifyChallenge with remember_device: skips the second
-   * factor for this account only. It never replaces the ID token.
+   * factor for this account only. It never replaces the ID token. When empty, the device cookie that a cookie-mode
+   * VerifyChallenge set is used, if the request carries one.
    *
    * @generated from field: string device_token = 6;
    */

@@ -513,7 +513,11 @@ export type VerifyChallengeResponse = Message<"authd.v1.VerifyChallengeResponse"
   tokens?: TokenPair | undefined;
 
   /**
-   * With remember_device: a secret to send as LoginRequest.device_token. Shown once.
+   * With remember_device: a secret to send as LoginRequest.device_token. Shown once. In cookie mode
+   * (the challenge came from a Login with AUTH_METHOD_COOKIE) this stays empty: authd sets the token
+   * as an HttpOnly cookie instead (`__Host-authd_device`, for AUTHD_TRUSTED_DEVICE_TTL), which Login
+   * and LoginWithProvider read when their device_token is empty. Sign-out leaves that cookie; revoking
+   * the device (RevokeTrustedDevice, a password change or reset) is what ends it.
    *
    * @generated from field: string device_token = 2;
    */
