@@ -339,6 +339,11 @@ describe("the account app, walked through in a browser", () => {
     await page.getByLabel("Remember this device").check();
     await page.getByRole("button", { name: "Verify" }).click();
     await page.getByRole("heading", { name: "Profile" }).waitFor();
+    // The device token outlives the page as an HttpOnly cookie, never in script-readable storage.
+    const device = (await context.cookies()).find((c) => c.name === "authd_device");
+    expect(device?.value).toMatch(/^dev_/);
+    expect(device?.httpOnly).toBe(true);
+    expect(await page.evaluate("localStorage.length + sessionStorage.length")).toBe(0);
   });
 
   it("lists the trusted device and forgets it", async () => {

@@ -1,5 +1,6 @@
 // Sign-in in two steps: the password, then a second factor when the account has one. Tokens come
-// back as HttpOnly cookies (AUTH_METHOD_COOKIE); the page never holds them.
+// back as HttpOnly cookies (AUTH_METHOD_COOKIE); the page never holds them. So does the device token
+// of "remember this device": authd keeps it in its own HttpOnly cookie and reads it back at Login.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { AuthMethod } from "../../../gen/authd/v1/common_pb.js";
 import { AuthenticatorType, type MfaChallenge } from "../../../gen/authd/v1/mfa_pb.js";
@@ -7,11 +8,6 @@ import { auth, mfa } from "../client.js";
 import { errorMessage, form, h, statusLine } from "../dom.js";
 import { factorName } from "../factor-names.js";
 import { heading, type Screen, type View } from "../router.js";
-
-// The device token of "remember this device". authd answers it in the response body, and this app
-// keeps no secret in storage a script can read, so it lives only as long as the page. (Persisting
-// it needs authd to set it as an HttpOnly cookie in cookie mode.)
-let deviceToken = "";
 
 export const signInScreen: Screen = {
   title: "Sign in",
@@ -36,7 +32,6 @@ export const signInScreen: Screen = {
         const res = await auth.login({
           identifier: v.identifier,
           password: v.password,
-          deviceToken,
           authMethod: AuthMethod.COOKIE,
         });
         if (res.result.case === "mfaChallenge") secondStep(view, res.result.value);
@@ -104,13 +99,12 @@ function secondStep(view: View, challenge: MfaChallenge): void {
     errorField: (e: ConnectError) => (/code/.test(e.rawMessage) ? "code" : undefined),
     async onSubmit(v) {
       if (!chosen) return;
-      const res = await mfa.verifyChallenge({
+      await mfa.verifyChallenge({
         challengeId: challenge.challengeId,
         authenticatorId: chosen.id,
         code: v.code?.replaceAll(" ", ""),
         rememberDevice: v.checked.remember_device,
       });
-      if (res.deviceToken) deviceToken = res.deviceToken;
       view.go("/account");
     },
   });
