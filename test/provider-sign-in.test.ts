@@ -5,6 +5,7 @@ import { Code } from "@connectrpc/connect";
 import { exportSPKI, importJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { AuthMethod } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { loadConfig } from "../src/config.js";
 import { LinkedIdentityEntity } from "../src/store/entities/linked-identity.js";
@@ -279,6 +280,38 @@ describe("an account with a second factor", () => {
     const session = await h.server.client(SessionService).validateToken({ token: accessToken });
     expect(session.amr).toContain("fed");
     expect(session.amr).not.toContain("pwd");
+  });
+  test("in the browser, the device cookie of a remembered cookie-mode sign-in skips the second factor", async () => {
+    const p = person();
+    const u = await h.userWithTotp(p.email);
+    const first = await h.auth.login({
+      identifier: p.email,
+      password: PASSWORD,
+      authMethod: AuthMethod.COOKIE,
+    });
+    if (first.result.case !== "mfaChallenge") throw new Error("expected a challenge");
+    h.server.clock.advanceSeconds(30);
+    let setCookies: string[] = [];
+    const verified = await h.mfaFor("").verifyChallenge(
+      {
+        challengeId: first.result.value.challengeId,
+        authenticatorId: u.totpId,
+        code: appCode(u.secret, now()),
+        rememberDevice: true,
+      },
+      { onHeader: (headers) => (setCookies = headers.getSetCookie()) },
+    );
+    expect(verified.deviceToken).toBe("");
+    const deviceCookie = setCookies.find((line) => line.startsWith("authd_device="))?.split(";")[0] as string;
+    expect(deviceCookie).toMatch(/^authd_device=dev_/);
+
+    const withCookie = await h.auth.loginWithProvider(
+      { provider: "test", idToken: await mint(p), authMethod: AuthMethod.COOKIE },
+      { headers: { cookie: deviceCookie } },
+    );
+    expect(withCookie.result.case).toBe("tokens");
+    const without = await h.auth.loginWithProvider({ provider: "test", idToken: await mint(p) });
+    expect(without.result.case).toBe("mfaChallenge");
   });
 });
 
