@@ -2,7 +2,6 @@
 // code (auth-session-handlers.ts) and are merged in routes.ts.
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type AuthService, SessionPolicy } from "../../gen/authd/v1/auth_pb.js";
-import { AuthMethod } from "../../gen/authd/v1/common_pb.js";
 import type { Clock } from "../clock.js";
 import { confirmDeactivation, confirmDeletion, requestClosure } from "../domain/accounts/closure.js";
 import type { AccountDeps } from "../domain/accounts/deps.js";
@@ -16,10 +15,9 @@ import {
 } from "../domain/accounts/password-flows.js";
 import { getUser, updateUser } from "../domain/accounts/profile.js";
 import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
-import { type CookieSettings, offeredDeviceToken, setSessionCookies } from "../http/session-cookies.js";
-import { clientInfo, requestInfo, requireCaller, requireSession } from "./caller.js";
-import { toMfaChallengeProto } from "./mfa-mappers.js";
-import { toTokenPair } from "./token-mapper.js";
+import { type CookieSettings } from "../http/session-cookies.js";
+import { clientInfo, requireCaller, requireSession } from "./caller.js";
+import { signInInput, toSignInResponse } from "./sign-in-mapper.js";
 import { toUserProto } from "./user-mapper.js";
 
 const sessionPolicies: Record<SessionPolicy, DomainSessionPolicy> = {
@@ -55,26 +53,13 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
       return { exists: await checkEmail(deps, req.email, clientInfo(ctx)) };
     },
     async login(req, ctx) {
-      const cookieMode = req.authMethod === AuthMethod.COOKIE;
+      const { deviceToken, options } = signInInput(req, ctx, app);
       const result = await login(
         deps,
-        {
-          identifier: req.identifier,
-          password: req.password,
-          deviceToken: offeredDeviceToken(req.deviceToken, requestInfo(ctx).cookies, app.cookies),
-          options: {
-            durationSeconds: req.sessionDuration ? Number(req.sessionDuration.seconds) : undefined,
-            authMethod: cookieMode ? "cookie" : "token",
-            signOutOtherSessions: req.signOutOtherSessions,
-          },
-        },
+        { identifier: req.identifier, password: req.password, deviceToken, options },
         clientInfo(ctx),
       );
-      if (result.kind === "challenge") {
-        return { result: { case: "mfaChallenge", value: toMfaChallengeProto(result.challenge) } };
-      }
-      if (cookieMode) setSessionCookies(ctx, result.tokens, app.cookies, app.clock.now());
-      return { result: { case: "tokens", value: toTokenPair(result.tokens, !cookieMode) } };
+      return toSignInResponse(result, ctx, app, options);
     },
     async changePassword(req, ctx) {
       const caller = requireSession(ctx);

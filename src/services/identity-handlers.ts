@@ -4,7 +4,6 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type AuthService, type LinkedIdentity, LinkedIdentitySchema } from "../../gen/authd/v1/auth_pb.js";
-import { AuthMethod } from "../../gen/authd/v1/common_pb.js";
 import type { Clock } from "../clock.js";
 import type { IdentityDeps } from "../domain/identities/deps.js";
 import {
@@ -14,11 +13,10 @@ import {
   unlinkIdentity,
 } from "../domain/identities/linking.js";
 import { loginWithProvider } from "../domain/identities/sign-in.js";
-import { type CookieSettings, offeredDeviceToken, setSessionCookies } from "../http/session-cookies.js";
+import { type CookieSettings } from "../http/session-cookies.js";
 import type { LinkedIdentityEntity } from "../store/entities/linked-identity.js";
-import { clientInfo, requestInfo, requireCaller, requireSession } from "./caller.js";
-import { toMfaChallengeProto } from "./mfa-mappers.js";
-import { toTokenPair } from "./token-mapper.js";
+import { clientInfo, requireCaller, requireSession } from "./caller.js";
+import { signInInput, toSignInResponse } from "./sign-in-mapper.js";
 
 export function toLinkedIdentityProto(row: LinkedIdentityEntity): LinkedIdentity {
   return create(LinkedIdentitySchema, {
@@ -43,7 +41,7 @@ export function identityHandlers(app: IdentityHandlerDeps): Partial<ServiceImpl<
   const deps = app.identities;
   return {
     async loginWithProvider(req, ctx) {
-      const cookieMode = req.authMethod === AuthMethod.COOKIE;
+      const { deviceToken, options } = signInInput(req, ctx, app);
       const result = await loginWithProvider(
         deps,
         {
@@ -52,20 +50,12 @@ export function identityHandlers(app: IdentityHandlerDeps): Partial<ServiceImpl<
           accessToken: req.accessToken,
           refreshToken: req.refreshToken,
           nonce: req.nonce,
-          deviceToken: offeredDeviceToken(req.deviceToken, requestInfo(ctx).cookies, app.cookies),
-          options: {
-            durationSeconds: req.sessionDuration ? Number(req.sessionDuration.seconds) : undefined,
-            authMethod: cookieMode ? "cookie" : "token",
-            signOutOtherSessions: req.signOutOtherSessions,
-          },
+          deviceToken,
+          options,
         },
         clientInfo(ctx),
       );
-      if (result.kind === "challenge") {
-        return { result: { case: "mfaChallenge", value: toMfaChallengeProto(result.challenge) } };
-      }
-      if (cookieMode) setSessionCookies(ctx, result.tokens, app.cookies, app.clock.now());
-      return { result: { case: "tokens", value: toTokenPair(result.tokens, !cookieMode) } };
+      return toSignInResponse(result, ctx, app, options);
     },
     async listLinkedIdentities(_req, ctx) {
       const caller = requireCaller(ctx, "profile:read");
