@@ -64,9 +64,6 @@ export async function confirmDeletion(deps: AccountDeps, token: string, _client:
     await deps.sessions.revokeAll(txOf(em), user.id);
     await deps.sessions.revokeApiKeys(txOf(em), user.id);
     await deps.mail.accountDeleted(em, user.email);
-    // Revoke before erasing: revocation is what tells every replica's session cache (the rows
-    // going away would not), so the access tokens stop working at once.
-    await deps.sessions.revokeAll(txOf(em), user.id);
     // The account row and everything hanging off it go (erasure.ts). The audit trail keeps the
     // opaque account id and event types, but not where the requests came from.
     await eraseAccount(em, user);
