@@ -202,7 +202,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       hasher,
       passwords,
     },
-    store,
+    uow,
   );
   const secondFactor: SecondFactorGate = mfa;
   const purgeMfa = setInterval(() => {

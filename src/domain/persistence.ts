@@ -2,6 +2,7 @@
 // plain records and the repository interfaces the domain declares. src/store/repositories/ implements
 // them over TypeORM; a unit of work (unit-of-work.ts) hands a transaction's repositories to a use case.
 import type { AuditRecorder } from "./audit.js";
+import type { MfaRepositories } from "./mfa/persistence.js";
 
 // ---- users (the fields the session and API-key features read) ----
 
@@ -100,4 +101,5 @@ export interface Transaction {
   refreshTokens: RefreshTokenRepository;
   apiKeys: ApiKeyRepository;
   audit: AuditRecorder;
+  mfa: MfaRepositories;
 }

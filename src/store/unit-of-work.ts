@@ -8,6 +8,7 @@ import type { Transaction } from "../domain/persistence.js";
 import { type Outcome, settle, type UnitOfWork } from "../domain/unit-of-work.js";
 import { apiKeyRepository } from "./repositories/api-keys.js";
 import { auditRecorder } from "./repositories/audit.js";
+import { mfaRepositories } from "./repositories/mfa.js";
 import { refreshTokenRepository, sessionRepository } from "./repositories/sessions.js";
 import { userRepository } from "./repositories/users.js";
 import type { Store } from "./store.js";
@@ -25,6 +26,7 @@ export function txOf(em: EntityManager): Transaction {
       refreshTokens: refreshTokenRepository(em),
       apiKeys: apiKeyRepository(em),
       audit: auditRecorder(em),
+      mfa: mfaRepositories(em),
     };
     transactions.set(em, tx);
     managers.set(tx, em);

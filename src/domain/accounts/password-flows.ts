@@ -46,7 +46,7 @@ export async function changePassword(
   // recent one (as email, mobile and factor changes do), or a stolen session plus a leaked password
   // could end the owner's sessions and keys.
   const user = await deps.store.transaction(async (em) => {
-    await requireRecentSecondFactor(em, input, deps.clock.now());
+    await requireRecentSecondFactor(txOf(em), input, deps.clock.now());
     return getUserOrThrow(em, input.userId);
   });
   await deps.passwords.confirm(user.id, user.passwordHash, input.oldPassword, "old_password");

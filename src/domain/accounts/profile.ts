@@ -76,7 +76,7 @@ export async function updateUser(
     const what = emailChange !== undefined ? "the email" : "the mobile number";
     if (changes.currentPassword === "")
       throw invalidArgument("current_password", `is required to change ${what}`);
-    await deps.store.transaction((em) => requireRecentSecondFactor(em, caller, deps.clock.now()));
+    await deps.store.transaction((em) => requireRecentSecondFactor(txOf(em), caller, deps.clock.now()));
     await deps.passwords.confirm(
       current.id,
       current.passwordHash,

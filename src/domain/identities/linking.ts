@@ -4,6 +4,7 @@
 import { LinkedIdentityEntity } from "../../store/entities/linked-identity.js";
 import { UserEntity } from "../../store/entities/user.js";
 import { recordAudit } from "../../store/repositories/audit.js";
+import { txOf } from "../../store/unit-of-work.js";
 import { getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import type { Caller as Principal } from "../callers.js";
 import { alreadyExists, failedPrecondition, invalidArgument } from "../errors.js";
@@ -85,7 +86,9 @@ const linkedElsewhere = () => alreadyExists("this identity is already linked to 
 async function reauthenticate(deps: IdentityDeps, caller: SessionCaller, password: string): Promise<void> {
   const { accounts } = deps;
   if (password === "") {
-    const stepped = await accounts.store.read((em) => hasRecentStepUp(em, caller, accounts.clock.now()));
+    const stepped = await accounts.store.read((em) =>
+      hasRecentStepUp(txOf(em), caller, accounts.clock.now()),
+    );
     if (stepped) return;
     throw invalidArgument(
       "current_password",

@@ -1,11 +1,9 @@
 // Reading authenticators: the caller's list, one by id, and the summary shape the rest of the app
 // sees (never a secret).
-import type { EntityManager } from "typeorm";
-import { MfaAuthenticatorEntity, MfaRecoveryCodeEntity } from "../../store/entities/mfa.js";
-import { UserEntity } from "../../store/entities/user.js";
-import { findOneStrict, findStrict } from "../../store/guard.js";
 import { invalidArgument, notFound, unauthenticated } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import type { AuthenticatorSummary } from "../ports.js";
+import type { AuthenticatorRecord, MfaUser } from "./persistence.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -18,43 +16,31 @@ export function maskDestination(destination: string): string {
   return `${destination.slice(0, 3)}${"•".repeat(destination.length - 6)}${destination.slice(-3)}`;
 }
 
-async function remainingCodes(em: EntityManager, authenticatorId: string): Promise<number> {
-  return em
-    .createQueryBuilder(MfaRecoveryCodeEntity, "c")
-    .where("c.authenticator_id = :id AND c.used_at IS NULL", { id: authenticatorId })
-    .getCount();
-}
-
-export async function summarise(em: EntityManager, a: MfaAuthenticatorEntity): Promise<AuthenticatorSummary> {
+export async function summarise(tx: Transaction, a: AuthenticatorRecord): Promise<AuthenticatorSummary> {
   return {
     id: a.id,
     type: a.type,
     active: a.active,
     destinationHint: maskDestination(a.destination),
-    remainingCodes: a.type === "recovery_codes" ? await remainingCodes(em, a.id) : 0,
+    remainingCodes: a.type === "recovery_codes" ? await tx.mfa.recoveryCodes.countUnused(a.id) : 0,
     createdAt: a.createdAt,
     lastUsedAt: a.lastUsedAt,
   };
 }
 
-export async function listAuthenticators(
-  em: EntityManager,
-  userId: string,
-): Promise<MfaAuthenticatorEntity[]> {
-  return findStrict(em, MfaAuthenticatorEntity, { userId }, { createdAt: "ASC" });
-}
-
-export async function activeAuthenticators(
-  em: EntityManager,
-  userId: string,
-): Promise<MfaAuthenticatorEntity[]> {
-  return findStrict(em, MfaAuthenticatorEntity, { userId, active: true }, { createdAt: "ASC" });
+export async function summariseAll(
+  tx: Transaction,
+  authenticators: AuthenticatorRecord[],
+): Promise<AuthenticatorSummary[]> {
+  const out = [];
+  for (const a of authenticators) out.push(await summarise(tx, a));
+  return out;
 }
 
 /** True when the user has an active factor, recovery codes with none left excepted. */
-export async function hasActiveFactor(em: EntityManager, userId: string): Promise<boolean> {
-  for (const a of await activeAuthenticators(em, userId)) {
-    if (a.type !== "recovery_codes" || (await remainingCodes(em, a.id)) > 0) return true;
+export async function hasActiveFactor(tx: Transaction, userId: string): Promise<boolean> {
+  for (const a of await tx.mfa.authenticators.listActive(userId)) {
+    if (a.type !== "recovery_codes" || (await tx.mfa.recoveryCodes.countUnused(a.id)) > 0) return true;
   }
   return false;
 }
@@ -67,19 +53,19 @@ export function checkAuthenticatorId(id: string, field = "authenticator_id"): st
 
 /** One of the user's authenticators; NotFound for anybody else's (no probing of other ids). */
 export async function ownAuthenticator(
-  em: EntityManager,
+  tx: Transaction,
   userId: string,
   id: string,
   field = "authenticator_id",
-): Promise<MfaAuthenticatorEntity> {
+): Promise<AuthenticatorRecord> {
   checkAuthenticatorId(id, field);
-  const a = await findOneStrict(em, MfaAuthenticatorEntity, { id, userId });
+  const a = await tx.mfa.authenticators.findOfUser(userId, id);
   if (!a) throw notFound("no such authenticator");
   return a;
 }
 
-export async function activeUser(em: EntityManager, userId: string): Promise<UserEntity> {
-  const user = await findOneStrict(em, UserEntity, { id: userId });
+export async function activeUser(tx: Transaction, userId: string): Promise<MfaUser> {
+  const user = await tx.mfa.users.findById(userId);
   if (user?.status !== "active") throw unauthenticated("the account is not active");
   return user;
 }

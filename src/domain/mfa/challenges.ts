@@ -2,21 +2,14 @@
 // random 256-bit id) holding the login options; VerifyChallenge consumes it with one conditional
 // UPDATE, so of two concurrent verifications only one creates a session.
 import { randomUUID } from "node:crypto";
-import type { EntityManager } from "typeorm";
-import {
-  type ChallengeOptions,
-  type MfaAuthenticatorEntity,
-  MfaChallengeEntity,
-} from "../../store/entities/mfa.js";
-import { findOneStrict } from "../../store/guard.js";
-import { recordAudit } from "../../store/repositories/audit.js";
-import { txOf } from "../../store/unit-of-work.js";
 import { failedPrecondition, invalidArgument, unauthenticated } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
-import { activeAuthenticators, activeUser, ownAuthenticator, summarise } from "./authenticators.js";
+import { activeUser, ownAuthenticator, summariseAll } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
+import type { AuthenticatorKind, ChallengeOptions, ChallengeRecord } from "./persistence.js";
 import { sendCode } from "./sent-codes.js";
 import { recordStepUp } from "./step-up.js";
 import { rememberDevice } from "./trusted-devices.js";
@@ -29,7 +22,7 @@ const challengeBinding = (challengeId: string, authenticatorId: string) =>
   `challenge:${challengeId}:${authenticatorId}`;
 
 /** The RFC 8176 method reference a factor adds to the session's amr. */
-const amrOf: Record<MfaAuthenticatorEntity["type"], string> = {
+const amrOf: Record<AuthenticatorKind, string> = {
   totp: "otp",
   sms: "sms",
   email: "otp",
@@ -38,7 +31,7 @@ const amrOf: Record<MfaAuthenticatorEntity["type"], string> = {
 
 export async function createChallenge(
   deps: MfaDeps,
-  em: EntityManager,
+  tx: Transaction,
   userId: string,
   options: LoginOptions,
   client: ClientInfo,
@@ -54,27 +47,25 @@ export async function createChallenge(
     ip: client.ip,
     userAgent: client.userAgent,
   };
-  const challenge = em.create(MfaChallengeEntity, {
+  await tx.mfa.challenges.insert({
     id: randomUUID(),
     tokenHash: hashSecret(token),
     userId,
+    options: stored,
     expiresAt,
     consumedAt: null,
     createdAt: now,
   });
-  challenge.options = stored;
-  await em.save(challenge);
-  const authenticators = [];
-  for (const a of await activeAuthenticators(em, userId)) authenticators.push(await summarise(em, a));
+  const authenticators = await summariseAll(tx, await tx.mfa.authenticators.listActive(userId));
   return { challengeId: token, expiresAt, authenticators };
 }
 
 /** The live challenge for a token; the same Unauthenticated answer for unknown, used and expired. */
-async function liveChallenge(em: EntityManager, token: string, now: number): Promise<MfaChallengeEntity> {
+async function liveChallenge(tx: Transaction, token: string, now: number): Promise<ChallengeRecord> {
   if (token === "") throw invalidArgument("challenge_id", "is required");
   if (!token.startsWith(PREFIX) || token.length > 128)
     throw unauthenticated("the challenge is unknown or has expired");
-  const challenge = await findOneStrict(em, MfaChallengeEntity, { tokenHash: hashSecret(token) });
+  const challenge = await tx.mfa.challenges.findByTokenHash(hashSecret(token));
   if (!challenge || challenge.consumedAt !== null || challenge.expiresAt <= now) {
     throw unauthenticated("the challenge is unknown or has expired");
   }
@@ -85,19 +76,15 @@ async function liveChallenge(em: EntityManager, token: string, now: number): Pro
  * The user a live challenge token belongs to, or null; for the work done before the transaction
  * (rate limits, comparing a recovery code).
  */
-export async function challengeOwner(em: EntityManager, token: string, now: number): Promise<string | null> {
+export async function challengeOwner(tx: Transaction, token: string, now: number): Promise<string | null> {
   if (!token.startsWith(PREFIX) || token.length > 128) return null;
-  const challenge = await findOneStrict(em, MfaChallengeEntity, { tokenHash: hashSecret(token) });
+  const challenge = await tx.mfa.challenges.findByTokenHash(hashSecret(token));
   if (!challenge || challenge.consumedAt !== null || challenge.expiresAt <= now) return null;
   return challenge.userId;
 }
 
-async function offeredAuthenticator(
-  em: EntityManager,
-  challenge: MfaChallengeEntity,
-  authenticatorId: string,
-) {
-  const a = await ownAuthenticator(em, challenge.userId, authenticatorId);
+async function offeredAuthenticator(tx: Transaction, challenge: ChallengeRecord, authenticatorId: string) {
+  const a = await ownAuthenticator(tx, challenge.userId, authenticatorId);
   if (!a.active) throw failedPrecondition("the authenticator is not active");
   return a;
 }
@@ -105,17 +92,17 @@ async function offeredAuthenticator(
 /** Sends the SMS or email code of a challenge; answers when the code expires. */
 export async function deliverChallenge(
   deps: MfaDeps,
-  em: EntityManager,
+  tx: Transaction,
   token: string,
   authenticatorId: string,
 ): Promise<number> {
   const now = deps.clock.now();
-  const challenge = await liveChallenge(em, token, now);
-  const a = await offeredAuthenticator(em, challenge, authenticatorId);
+  const challenge = await liveChallenge(tx, token, now);
+  const a = await offeredAuthenticator(tx, challenge, authenticatorId);
   if (a.type !== "sms" && a.type !== "email") {
     throw invalidArgument("authenticator_id", "only SMS and email authenticators need a delivered code");
   }
-  return sendCode(em, deps, now, {
+  return sendCode(tx, deps, now, {
     binding: challengeBinding(challenge.id, a.id),
     userId: challenge.userId,
     channel: a.type,
@@ -144,17 +131,17 @@ export interface ChallengeResult {
  */
 export async function verifyChallenge(
   deps: MfaDeps,
-  em: EntityManager,
+  tx: Transaction,
   answer: ChallengeAnswer,
   prepared: PreparedRecoveryCode | null,
 ): Promise<Outcome<ChallengeResult>> {
   const now = deps.clock.now();
-  const challenge = await liveChallenge(em, answer.challengeId, now);
-  const a = await offeredAuthenticator(em, challenge, answer.authenticatorId);
+  const challenge = await liveChallenge(tx, answer.challengeId, now);
+  const a = await offeredAuthenticator(tx, challenge, answer.authenticatorId);
   const context = { ip: answer.client.ip, userAgent: answer.client.userAgent };
   const check = await checkCode(
     deps,
-    em,
+    tx,
     a,
     answer.code,
     challengeBinding(challenge.id, a.id),
@@ -162,34 +149,28 @@ export async function verifyChallenge(
     prepared,
   );
   if (!check.ok) {
-    await recordAudit(em, now, "mfa.challenge_failed", challenge.userId, context, { authenticatorId: a.id });
+    await tx.audit.record(now, "mfa.challenge_failed", challenge.userId, context, { authenticatorId: a.id });
     return commitThenFail(check.error);
   }
-  const consumed = await em
-    .createQueryBuilder()
-    .update(MfaChallengeEntity)
-    .set({ consumedAt: now })
-    .where("id = :id AND consumed_at IS NULL", { id: challenge.id })
-    .execute();
-  if (consumed.affected !== 1) throw unauthenticated("the challenge is unknown or has expired");
-  await activeUser(em, challenge.userId);
+  if (!(await tx.mfa.challenges.claim(challenge.id, now)))
+    throw unauthenticated("the challenge is unknown or has expired");
+  await activeUser(tx, challenge.userId);
 
   const options = challenge.options;
   const amr = [...new Set([...options.amr, amrOf[a.type], "mfa"])];
-  const tokens = await deps.sessions.create(txOf(em), {
+  const tokens = await deps.sessions.create(tx, {
     userId: challenge.userId,
     amr,
     client: answer.client,
     durationSeconds: options.durationSeconds ?? undefined,
   });
-  if (options.signOutOtherSessions)
-    await deps.sessions.revokeAll(txOf(em), challenge.userId, tokens.sessionId);
+  if (options.signOutOtherSessions) await deps.sessions.revokeAll(tx, challenge.userId, tokens.sessionId);
   // Signing in with a second factor is a fresh proof of it for the new session.
-  await recordStepUp(em, tokens.sessionId, challenge.userId, now, deps.stepUpTtlSeconds);
+  await recordStepUp(tx, tokens.sessionId, challenge.userId, now, deps.stepUpTtlSeconds);
   const deviceToken = answer.rememberDevice
-    ? await rememberDevice(em, challenge.userId, answer.client, now, deps.trustedDeviceTtlSeconds)
+    ? await rememberDevice(tx, challenge.userId, answer.client, now, deps.trustedDeviceTtlSeconds)
     : undefined;
-  await recordAudit(em, now, "mfa.challenge_passed", challenge.userId, context, {
+  await tx.audit.record(now, "mfa.challenge_passed", challenge.userId, context, {
     authenticatorId: a.id,
     sessionId: tokens.sessionId,
     rememberDevice: answer.rememberDevice,

@@ -2,21 +2,13 @@
 // their first valid code; enrolling the same kind again replaces a pending one. Recovery codes are
 // active at once and replace the previous set.
 import { randomUUID } from "node:crypto";
-import type { EntityManager } from "typeorm";
-import {
-  type AuthenticatorKind,
-  MfaAuthenticatorEntity,
-  MfaRecoveryCodeEntity,
-} from "../../store/entities/mfa.js";
-import type { UserEntity } from "../../store/entities/user.js";
-import { findStrict } from "../../store/guard.js";
-import { recordAudit } from "../../store/repositories/audit.js";
-import { txOf } from "../../store/unit-of-work.js";
 import type { AuditContext } from "../audit.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import { newRecoveryCodes, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockoutKey } from "./failures.js";
+import type { AuthenticatorKind, AuthenticatorRecord, MfaUser } from "./persistence.js";
 import { qrCodeDataUrl } from "./qr.js";
 import { forgetCodes, sendCode } from "./sent-codes.js";
 import { newTotpSecret, totpUri } from "./totp.js";
@@ -28,23 +20,22 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 export const enrolBinding = (authenticatorId: string) => `enrol:${authenticatorId}`;
 
 export interface TotpEnrolment {
-  authenticator: MfaAuthenticatorEntity;
+  authenticator: AuthenticatorRecord;
   secret: string;
   uri: string;
   qrCode: string;
 }
 
-async function replacePending(em: EntityManager, userId: string, type: AuthenticatorKind): Promise<void> {
-  for (const old of await findStrict(em, MfaAuthenticatorEntity, { userId, type, active: false })) {
-    await forgetCodes(em, enrolBinding(old.id));
-    await clearFailures(em, lockoutKey(old));
-    await em.delete(MfaAuthenticatorEntity, { id: old.id });
+async function replacePending(tx: Transaction, userId: string, type: AuthenticatorKind): Promise<void> {
+  for (const old of await tx.mfa.authenticators.listOfKind(userId, type, false)) {
+    await forgetCodes(tx, enrolBinding(old.id));
+    await clearFailures(tx, lockoutKey(old));
+    await tx.mfa.authenticators.delete(old.id);
   }
 }
 
-function newAuthenticator(userId: string, type: AuthenticatorKind, now: number): MfaAuthenticatorEntity {
-  const a = new MfaAuthenticatorEntity();
-  Object.assign(a, {
+function newAuthenticator(userId: string, type: AuthenticatorKind, now: number): AuthenticatorRecord {
+  return {
     id: randomUUID(),
     userId,
     type,
@@ -54,16 +45,15 @@ function newAuthenticator(userId: string, type: AuthenticatorKind, now: number):
     lastUsedStep: null,
     createdAt: now,
     lastUsedAt: null,
-  });
-  return a;
+  };
 }
 
-export async function startTotp(deps: MfaDeps, em: EntityManager, user: UserEntity): Promise<TotpEnrolment> {
-  await replacePending(em, user.id, "totp");
+export async function startTotp(deps: MfaDeps, tx: Transaction, user: MfaUser): Promise<TotpEnrolment> {
+  await replacePending(tx, user.id, "totp");
   const a = newAuthenticator(user.id, "totp", deps.clock.now());
   const secret = newTotpSecret();
   a.secretSealed = deps.box.seal(secret, totpAad(a.id));
-  await em.insert(MfaAuthenticatorEntity, a);
+  await tx.mfa.authenticators.insert(a);
   const uri = totpUri(secret, deps.totpIssuer, user.email);
   return { authenticator: a, secret, uri, qrCode: await qrCodeDataUrl(uri) };
 }
@@ -78,16 +68,16 @@ export function checkMobile(mobile: string, field = "mobile"): string {
 /** Starts an SMS factor: the number is confirmed by the code sent to it. */
 export async function startSms(
   deps: MfaDeps,
-  em: EntityManager,
-  user: UserEntity,
+  tx: Transaction,
+  user: MfaUser,
   mobile: string,
-): Promise<MfaAuthenticatorEntity> {
+): Promise<AuthenticatorRecord> {
   const number = mobile.trim() === "" && user.mobileVerified ? user.mobile : checkMobile(mobile);
-  await replacePending(em, user.id, "sms");
+  await replacePending(tx, user.id, "sms");
   const a = newAuthenticator(user.id, "sms", deps.clock.now());
   a.destination = number;
-  await em.insert(MfaAuthenticatorEntity, a);
-  await sendCode(em, deps, deps.clock.now(), {
+  await tx.mfa.authenticators.insert(a);
+  await sendCode(tx, deps, deps.clock.now(), {
     binding: enrolBinding(a.id),
     userId: user.id,
     channel: "sms",
@@ -99,16 +89,16 @@ export async function startSms(
 
 export async function startEmail(
   deps: MfaDeps,
-  em: EntityManager,
-  user: UserEntity,
-): Promise<MfaAuthenticatorEntity> {
+  tx: Transaction,
+  user: MfaUser,
+): Promise<AuthenticatorRecord> {
   if (!user.emailVerified)
     throw failedPrecondition("verify the account's email before using it as a second factor");
-  await replacePending(em, user.id, "email");
+  await replacePending(tx, user.id, "email");
   const a = newAuthenticator(user.id, "email", deps.clock.now());
   a.destination = user.email;
-  await em.insert(MfaAuthenticatorEntity, a);
-  await sendCode(em, deps, deps.clock.now(), {
+  await tx.mfa.authenticators.insert(a);
+  await sendCode(tx, deps, deps.clock.now(), {
     binding: enrolBinding(a.id),
     userId: user.id,
     channel: "email",
@@ -138,46 +128,43 @@ export async function newHashedRecoveryCodes(deps: MfaDeps): Promise<HashedRecov
 /** Stores a fresh set of codes, active at once; the previous set stops working. */
 export async function storeRecoveryCodes(
   deps: MfaDeps,
-  em: EntityManager,
-  user: UserEntity,
+  tx: Transaction,
+  user: MfaUser,
   hashes: string[],
   context: AuditContext,
-): Promise<MfaAuthenticatorEntity> {
-  for (const old of await findStrict(em, MfaAuthenticatorEntity, {
-    userId: user.id,
-    type: "recovery_codes",
-  })) {
+): Promise<AuthenticatorRecord> {
+  for (const old of await tx.mfa.authenticators.listOfKind(user.id, "recovery_codes")) {
     // The lockout stays: it counts per user (see lockoutKey), so a new set does not reset it.
-    await em.delete(MfaRecoveryCodeEntity, { authenticatorId: old.id });
-    await em.delete(MfaAuthenticatorEntity, { id: old.id });
+    await tx.mfa.recoveryCodes.deleteOfAuthenticator(old.id);
+    await tx.mfa.authenticators.delete(old.id);
   }
   const a = newAuthenticator(user.id, "recovery_codes", deps.clock.now());
   a.active = true;
-  await em.insert(MfaAuthenticatorEntity, a);
+  await tx.mfa.authenticators.insert(a);
   const rows = hashes.map((codeHash) => ({
     id: randomUUID(),
     authenticatorId: a.id,
     codeHash,
     usedAt: null,
   }));
-  await em.insert(MfaRecoveryCodeEntity, rows);
-  await activated(deps, em, user, a, context);
+  await tx.mfa.recoveryCodes.insertMany(rows);
+  await activated(deps, tx, user, a, context);
   return a;
 }
 
 /** Records and announces a newly active factor. */
 export async function activated(
   deps: MfaDeps,
-  em: EntityManager,
-  user: UserEntity,
-  a: MfaAuthenticatorEntity,
+  tx: Transaction,
+  user: MfaUser,
+  a: AuthenticatorRecord,
   context: AuditContext,
 ): Promise<void> {
-  await recordAudit(em, deps.clock.now(), "mfa.enrolled", user.id, context, {
+  await tx.audit.record(deps.clock.now(), "mfa.enrolled", user.id, context, {
     authenticatorId: a.id,
     type: a.type,
   });
-  await deps.notices.send(txOf(em), {
+  await deps.notices.send(tx, {
     kind: "second_factor_changed",
     to: user.email,
     factor: a.type,
@@ -188,24 +175,24 @@ export async function activated(
 /** Removes a factor with everything attached to it, and tells the owner. */
 export async function removeAuthenticator(
   deps: MfaDeps,
-  em: EntityManager,
-  user: UserEntity,
-  a: MfaAuthenticatorEntity,
+  tx: Transaction,
+  user: MfaUser,
+  a: AuthenticatorRecord,
   context: AuditContext,
 ): Promise<void> {
-  await em.delete(MfaRecoveryCodeEntity, { authenticatorId: a.id });
-  await forgetCodes(em, enrolBinding(a.id));
-  await clearFailures(em, lockoutKey(a));
-  await em.delete(MfaAuthenticatorEntity, { id: a.id });
+  await tx.mfa.recoveryCodes.deleteOfAuthenticator(a.id);
+  await forgetCodes(tx, enrolBinding(a.id));
+  await clearFailures(tx, lockoutKey(a));
+  await tx.mfa.authenticators.delete(a.id);
   // A remembered device stands in for the second factor; the owner removing a factor may be
   // shutting out whoever passed it (a phished code), so every remembered device is forgotten.
-  if (a.active) await revokeAllTrustedDevices(em, user.id);
-  await recordAudit(em, deps.clock.now(), "mfa.removed", user.id, context, {
+  if (a.active) await revokeAllTrustedDevices(tx, user.id);
+  await tx.audit.record(deps.clock.now(), "mfa.removed", user.id, context, {
     authenticatorId: a.id,
     type: a.type,
   });
   if (a.active)
-    await deps.notices.send(txOf(em), {
+    await deps.notices.send(tx, {
       kind: "second_factor_changed",
       to: user.email,
       factor: a.type,

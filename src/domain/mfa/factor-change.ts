@@ -5,14 +5,11 @@
 // would then ask the owner for the attacker's code. argon2 (the password, recovery codes) runs
 // before the transactions, never inside one.
 
-import { MfaAuthenticatorEntity } from "../../store/entities/mfa.js";
-import type { UserEntity } from "../../store/entities/user.js";
-import type { Store } from "../../store/store.js";
 import type { AuditContext } from "../audit.js";
 import type { Caller as SignedInCaller } from "../callers.js";
 import { invalidArgument } from "../errors.js";
 import type { AuthenticatorSummary } from "../ports.js";
-import { commit, commitThenFail, settle } from "../unit-of-work.js";
+import { commit, commitThenFail, type UnitOfWork } from "../unit-of-work.js";
 import { activeUser, checkAuthenticatorId, ownAuthenticator, summarise } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
 import {
@@ -26,6 +23,7 @@ import {
   storeRecoveryCodes,
 } from "./enrolment.js";
 import { limitRegenerations, limitSends } from "./limits.js";
+import type { AuthenticatorKind, MfaUser } from "./persistence.js";
 import { checkCodeProof, type Proof, reserveProofAttempt } from "./proof.js";
 import { recordStepUp, requireRecentSecondFactor } from "./step-up.js";
 import { checkCode, prepareRecoveryCode } from "./verify-code.js";
@@ -46,16 +44,16 @@ export interface CreatedAuthenticator {
  */
 export async function reauthenticate(
   deps: MfaDeps,
-  store: Store,
+  uow: UnitOfWork,
   caller: Caller,
   password: string,
   field: string,
   beforePassword: () => Promise<void> = async () => {},
-): Promise<UserEntity> {
+): Promise<MfaUser> {
   if (password === "") throw invalidArgument(field, "is required to change second factors");
-  const user = await store.transaction(async (em) => {
-    const user = await activeUser(em, caller.userId);
-    await requireRecentSecondFactor(em, caller, deps.clock.now());
+  const user = await uow.read(async (tx) => {
+    const user = await activeUser(tx, caller.userId);
+    await requireRecentSecondFactor(tx, caller, deps.clock.now());
     return user;
   });
   await beforePassword();
@@ -66,36 +64,45 @@ export async function reauthenticate(
 /** Starts enrolling a factor; recovery codes are a new active set at once. */
 export async function createFactor(
   deps: MfaDeps,
-  store: Store,
+  uow: UnitOfWork,
   caller: Caller,
-  type: MfaAuthenticatorEntity["type"],
+  type: AuthenticatorKind,
   mobile: string,
   currentPassword: string,
   context: AuditContext,
 ): Promise<CreatedAuthenticator> {
-  await reauthenticate(deps, store, caller, currentPassword, "current_password", async () => {
+  await reauthenticate(deps, uow, caller, currentPassword, "current_password", async () => {
     if (type === "sms" || type === "email") await limitSends(deps, caller.userId);
     if (type === "recovery_codes") await limitRegenerations(deps, caller.userId);
   });
   const recovery = type === "recovery_codes" ? await newHashedRecoveryCodes(deps) : undefined;
-  return store.transaction(async (em): Promise<CreatedAuthenticator> => {
-    const user = await activeUser(em, caller.userId);
-    await requireRecentSecondFactor(em, caller, deps.clock.now());
+  return uow.run(async (tx) => {
+    const user = await activeUser(tx, caller.userId);
+    await requireRecentSecondFactor(tx, caller, deps.clock.now());
     if (recovery) {
-      const authenticator = await storeRecoveryCodes(deps, em, user, recovery.hashes, context);
-      return { authenticator: await summarise(em, authenticator), recoveryCodes: recovery.codes };
+      const authenticator = await storeRecoveryCodes(deps, tx, user, recovery.hashes, context);
+      return commit<CreatedAuthenticator>({
+        authenticator: await summarise(tx, authenticator),
+        recoveryCodes: recovery.codes,
+      });
     }
-    if (type === "sms") return { authenticator: await summarise(em, await startSms(deps, em, user, mobile)) };
-    if (type === "email") return { authenticator: await summarise(em, await startEmail(deps, em, user)) };
-    const { authenticator, ...totp } = await startTotp(deps, em, user);
-    return { authenticator: await summarise(em, authenticator), totp };
+    if (type === "sms")
+      return commit<CreatedAuthenticator>({
+        authenticator: await summarise(tx, await startSms(deps, tx, user, mobile)),
+      });
+    if (type === "email")
+      return commit<CreatedAuthenticator>({
+        authenticator: await summarise(tx, await startEmail(deps, tx, user)),
+      });
+    const { authenticator, ...totp } = await startTotp(deps, tx, user);
+    return commit<CreatedAuthenticator>({ authenticator: await summarise(tx, authenticator), totp });
   });
 }
 
 /** Activates a pending factor with its first code; counts as a step-up for the session. */
 export async function activateFactor(
   deps: MfaDeps,
-  store: Store,
+  uow: UnitOfWork,
   caller: SessionCaller,
   id: string,
   code: string,
@@ -103,26 +110,24 @@ export async function activateFactor(
   context: AuditContext,
 ): Promise<AuthenticatorSummary> {
   checkAuthenticatorId(id);
-  await reauthenticate(deps, store, caller, currentPassword, "current_password");
-  return settle(
-    await store.transaction(async (em) => {
-      const user = await activeUser(em, caller.userId);
-      const a = await ownAuthenticator(em, user.id, id);
-      if (a.active) return commitThenFail(invalidArgument("authenticator_id", "is already active"));
-      await requireRecentSecondFactor(em, caller, deps.clock.now());
-      const check = await checkCode(deps, em, a, code, enrolBinding(a.id), () =>
-        invalidArgument("code", "is wrong or has expired"),
-      );
-      if (!check.ok) return commitThenFail(check.error);
-      const now = deps.clock.now();
-      await em.update(MfaAuthenticatorEntity, { id: a.id }, { active: true, lastUsedAt: now });
-      Object.assign(a, { active: true, lastUsedAt: now });
-      await activated(deps, em, user, a, context);
-      // The user just proved the new factor within this session.
-      await recordStepUp(em, caller.sessionId, user.id, now, deps.stepUpTtlSeconds);
-      return commit(await summarise(em, a));
-    }),
-  );
+  await reauthenticate(deps, uow, caller, currentPassword, "current_password");
+  return uow.run(async (tx) => {
+    const user = await activeUser(tx, caller.userId);
+    const a = await ownAuthenticator(tx, user.id, id);
+    if (a.active) return commitThenFail(invalidArgument("authenticator_id", "is already active"));
+    await requireRecentSecondFactor(tx, caller, deps.clock.now());
+    const check = await checkCode(deps, tx, a, code, enrolBinding(a.id), () =>
+      invalidArgument("code", "is wrong or has expired"),
+    );
+    if (!check.ok) return commitThenFail(check.error);
+    const now = deps.clock.now();
+    await tx.mfa.authenticators.activate(a.id, now);
+    const active = { ...a, active: true, lastUsedAt: now };
+    await activated(deps, tx, user, active, context);
+    // The user just proved the new factor within this session.
+    await recordStepUp(tx, caller.sessionId, user.id, now, deps.stepUpTtlSeconds);
+    return commit(await summarise(tx, active));
+  });
 }
 
 /**
@@ -131,30 +136,29 @@ export async function activateFactor(
  */
 export async function removeFactor(
   deps: MfaDeps,
-  store: Store,
+  uow: UnitOfWork,
   caller: Caller,
   id: string,
   proof: Proof,
   context: AuditContext,
 ): Promise<void> {
-  await store.transaction((em) => ownAuthenticator(em, caller.userId, id));
+  await uow.read((tx) => ownAuthenticator(tx, caller.userId, id));
   if (proof.kind === "password") {
-    await reauthenticate(deps, store, caller, proof.password, "password");
-    return store.transaction(async (em) => {
-      const user = await activeUser(em, caller.userId);
-      await removeAuthenticator(deps, em, user, await ownAuthenticator(em, user.id, id), context);
+    await reauthenticate(deps, uow, caller, proof.password, "password");
+    return uow.run(async (tx) => {
+      const user = await activeUser(tx, caller.userId);
+      await removeAuthenticator(deps, tx, user, await ownAuthenticator(tx, user.id, id), context);
+      return commit(undefined);
     });
   }
-  await reserveProofAttempt(deps, store, caller.userId, proof.code);
-  const prepared = await prepareRecoveryCode(deps, store, caller.userId, proof.code);
-  return settle(
-    await store.transaction(async (em) => {
-      const user = await activeUser(em, caller.userId);
-      const a = await ownAuthenticator(em, user.id, id);
-      const failed = await checkCodeProof(deps, em, user, proof.code, prepared);
-      if (failed) return commitThenFail(failed);
-      await removeAuthenticator(deps, em, user, a, context);
-      return commit(undefined);
-    }),
-  );
+  await reserveProofAttempt(deps, uow, caller.userId, proof.code);
+  const prepared = await prepareRecoveryCode(deps, uow, caller.userId, proof.code);
+  return uow.run(async (tx) => {
+    const user = await activeUser(tx, caller.userId);
+    const a = await ownAuthenticator(tx, user.id, id);
+    const failed = await checkCodeProof(deps, tx, user, proof.code, prepared);
+    if (failed) return commitThenFail(failed);
+    await removeAuthenticator(deps, tx, user, a, context);
+    return commit(undefined);
+  });
 }

@@ -5,10 +5,8 @@
 //
 // A failure must be recorded even though the request fails: callers answer `commitThenFail(error)`
 // from their transaction instead of throwing (see unit-of-work.ts), so the count commits.
-import type { EntityManager } from "typeorm";
-import { MfaFailureEntity } from "../../store/entities/mfa.js";
-import { findOneStrict } from "../../store/guard.js";
 import { type DomainError, resourceExhausted } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 
 export const MAX_CODE_FAILURES = 5;
 export const CODE_LOCKOUT_SECONDS = 15 * 60;
@@ -28,8 +26,8 @@ export const lockoutKey = (a: { id: string; userId: string; type: string }) =>
   a.type === "recovery_codes" ? recoveryCodesKey(a.userId) : authenticatorKey(a.id);
 
 /** Answers the error to give when `key` is locked at `now`, or null. */
-export async function lockedError(em: EntityManager, key: string, now: number): Promise<DomainError | null> {
-  const row = await findOneStrict(em, MfaFailureEntity, { failureKey: key });
+export async function lockedError(tx: Transaction, key: string, now: number): Promise<DomainError | null> {
+  const row = await tx.mfa.failures.find(key);
   if (row?.lockedUntil != null && row.lockedUntil > now) {
     return resourceExhausted("too many wrong codes", (row.lockedUntil - now) / 1000);
   }
@@ -42,52 +40,16 @@ export async function lockedError(em: EntityManager, key: string, now: number): 
  * The increment is conditional on the key not being locked, and a row lock orders concurrent
  * increments, so concurrent guesses never check more codes than the limit allows.
  */
-export async function reserveAttempt(
-  em: EntityManager,
-  key: string,
-  now: number,
-): Promise<DomainError | null> {
-  await em
-    .createQueryBuilder()
-    .insert()
-    .into(MfaFailureEntity)
-    .values({ failureKey: key, failures: 0, lockedUntil: null })
-    .orIgnore()
-    .execute();
-  const counted = await em
-    .createQueryBuilder()
-    .update(MfaFailureEntity)
-    .set({ failures: () => "failures + 1" })
-    .where("failure_key = :key AND (locked_until IS NULL OR locked_until <= :now)", { key, now })
-    .execute();
-  if (counted.affected !== 1)
+export async function reserveAttempt(tx: Transaction, key: string, now: number): Promise<DomainError | null> {
+  if (!(await tx.mfa.failures.claimAttempt(key, now)))
     return (
-      (await lockedError(em, key, now)) ?? resourceExhausted("too many wrong codes", CODE_LOCKOUT_SECONDS)
+      (await lockedError(tx, key, now)) ?? resourceExhausted("too many wrong codes", CODE_LOCKOUT_SECONDS)
     );
   // The attempt that reaches the limit is still checked; the ones after it are not.
-  await em
-    .createQueryBuilder()
-    .update(MfaFailureEntity)
-    .set({ failures: 0, lockedUntil: now + CODE_LOCKOUT_SECONDS * 1000 })
-    .where("failure_key = :key AND failures >= :max", { key, max: MAX_CODE_FAILURES })
-    .execute();
+  await tx.mfa.failures.lockIfReached(key, MAX_CODE_FAILURES, now + CODE_LOCKOUT_SECONDS * 1000);
   return null;
 }
 
-export async function clearFailures(em: EntityManager, key: string): Promise<void> {
-  await em.delete(MfaFailureEntity, { failureKey: key });
-}
-
-/**
- * Deletes every lockout count of a user (for account deletion): the keys above that name the user,
- * and those of the user's factors. `authenticatorIds` are the user's authenticators.
- */
-export async function clearUserFailures(
-  em: EntityManager,
-  userId: string,
-  authenticatorIds: string[],
-): Promise<void> {
-  const keys = [proofKey(userId), mobileKey(userId), recoveryCodesKey(userId)];
-  for (const id of authenticatorIds) keys.push(authenticatorKey(id));
-  for (const key of keys) await clearFailures(em, key);
+export async function clearFailures(tx: Transaction, key: string): Promise<void> {
+  await tx.mfa.failures.clear(key);
 }

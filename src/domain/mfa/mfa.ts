@@ -1,12 +1,7 @@
-// The second factor as the handlers and Login see it. Each method writes in one transaction; slow
-// work (argon2 for passwords and recovery codes) runs before it, never inside. Wrong codes are
-// answered as error values inside the transaction and thrown after it commits, so lockout counts
-// survive the failed request (commitThenThrow).
-import type { EntityManager } from "typeorm";
-import { MfaAuthenticatorEntity } from "../../store/entities/mfa.js";
-import { recordAudit } from "../../store/repositories/audit.js";
-import type { Store } from "../../store/store.js";
-import { emOf } from "../../store/unit-of-work.js";
+// The second factor as the handlers and Login see it. Each method writes in one transaction of its
+// own unit of work; slow work (argon2 for passwords and recovery codes) runs before it, never
+// inside. Wrong codes are answered as `commitThenFail` from the transaction, so lockout counts
+// survive the failed request (see unit-of-work.ts).
 import type { AuditContext } from "../audit.js";
 import type { SessionCaller } from "../callers.js";
 import { invalidArgument, notFound, unauthenticated } from "../errors.js";
@@ -19,13 +14,13 @@ import type {
   SecondFactorGate,
   TrustedDeviceView,
 } from "../ports.js";
-import { commit, commitThenFail, type Outcome, settle } from "../unit-of-work.js";
+import { commit, commitThenFail, type UnitOfWork } from "../unit-of-work.js";
 import {
   checkAuthenticatorId,
   hasActiveFactor,
-  listAuthenticators,
   ownAuthenticator,
   summarise,
+  summariseAll,
 } from "./authenticators.js";
 import {
   type ChallengeAnswer,
@@ -39,6 +34,7 @@ import type { MfaDeps } from "./deps.js";
 import { activateFactor, type CreatedAuthenticator, createFactor, removeFactor } from "./factor-change.js";
 import { limitSends } from "./limits.js";
 import { sendMobileVerification, verifyMobile } from "./mobile.js";
+import type { AuthenticatorKind } from "./persistence.js";
 import type { Proof } from "./proof.js";
 import { purgeExpired } from "./purge.js";
 import { sendCode } from "./sent-codes.js";
@@ -58,30 +54,24 @@ const stepUpBinding = (sessionId: string, authenticatorId: string) =>
 export class Mfa implements SecondFactorGate {
   constructor(
     private readonly deps: MfaDeps,
-    private readonly store: Store,
+    private readonly uow: UnitOfWork,
   ) {}
-
-  /** One transaction whose outcome may be "record this failure, then fail" (see unit-of-work.ts). */
-  private async tx<T>(work: (em: EntityManager) => Promise<Outcome<T>>): Promise<T> {
-    return settle(await this.store.transaction(work));
-  }
 
   /** StepUpCheck: throws PermissionDenied unless the session proved a second factor recently. */
   requireRecent(caller: { userId: string; sessionId: string | undefined }): Promise<void> {
-    return this.store.transaction((em) => requireRecentSecondFactor(em, caller, this.deps.clock.now()));
+    return this.uow.read((tx) => requireRecentSecondFactor(tx, caller, this.deps.clock.now()));
   }
 
   /** Deletes expired challenges, codes, trusted devices and step-ups. */
   purgeExpired(): Promise<void> {
-    return purgeExpired(this.store, this.deps.clock.now());
+    return purgeExpired(this.uow, this.deps.clock.now());
   }
 
   // ---- SecondFactorGate (Login, password change and reset) ----
 
   async isRequired(tx: Transaction, userId: string, deviceToken: string | undefined): Promise<boolean> {
-    const em = emOf(tx);
-    if (!(await hasActiveFactor(em, userId))) return false;
-    return !(await isTrustedDevice(em, userId, deviceToken, this.deps.clock.now()));
+    if (!(await hasActiveFactor(tx, userId))) return false;
+    return !(await isTrustedDevice(tx, userId, deviceToken, this.deps.clock.now()));
   }
 
   createChallenge(
@@ -90,36 +80,31 @@ export class Mfa implements SecondFactorGate {
     options: LoginOptions,
     client: ClientInfo,
   ): Promise<LoginChallenge> {
-    return createChallenge(this.deps, emOf(tx), userId, options, client);
+    return createChallenge(this.deps, tx, userId, options, client);
   }
 
   async revokeTrustedDevices(tx: Transaction, userId: string): Promise<void> {
-    const em = emOf(tx);
-    await revokeAllTrustedDevices(em, userId);
+    await revokeAllTrustedDevices(tx, userId);
   }
 
   // ---- authenticators ----
 
   list(userId: string): Promise<AuthenticatorSummary[]> {
-    return this.store.transaction(async (em) => {
-      const out = [];
-      for (const a of await listAuthenticators(em, userId)) out.push(await summarise(em, a));
-      return out;
-    });
+    return this.uow.read(async (tx) => summariseAll(tx, await tx.mfa.authenticators.listOfUser(userId)));
   }
 
   get(userId: string, id: string): Promise<AuthenticatorSummary> {
-    return this.store.transaction(async (em) => summarise(em, await ownAuthenticator(em, userId, id)));
+    return this.uow.read(async (tx) => summarise(tx, await ownAuthenticator(tx, userId, id)));
   }
 
   create(
     caller: SessionCaller,
-    type: MfaAuthenticatorEntity["type"],
+    type: AuthenticatorKind,
     mobile: string,
     currentPassword: string,
     context: AuditContext,
   ): Promise<CreatedAuthenticator> {
-    return createFactor(this.deps, this.store, caller, type, mobile, currentPassword, context);
+    return createFactor(this.deps, this.uow, caller, type, mobile, currentPassword, context);
   }
 
   verify(
@@ -129,39 +114,31 @@ export class Mfa implements SecondFactorGate {
     currentPassword: string,
     context: AuditContext,
   ): Promise<AuthenticatorSummary> {
-    return activateFactor(this.deps, this.store, caller, id, code, currentPassword, context);
+    return activateFactor(this.deps, this.uow, caller, id, code, currentPassword, context);
   }
 
   remove(caller: SessionCaller, id: string, proof: Proof, context: AuditContext): Promise<void> {
-    return removeFactor(this.deps, this.store, caller, id, proof, context);
+    return removeFactor(this.deps, this.uow, caller, id, proof, context);
   }
 
   // ---- sign-in challenges ----
 
   async deliver(challengeId: string, authenticatorId: string): Promise<number> {
-    const userId = await this.store.transaction((em) =>
-      challengeOwner(em, challengeId, this.deps.clock.now()),
-    );
+    const userId = await this.uow.read((tx) => challengeOwner(tx, challengeId, this.deps.clock.now()));
     if (userId !== null) await limitSends(this.deps, userId);
-    return this.store.transaction((em) => deliverChallenge(this.deps, em, challengeId, authenticatorId));
+    return this.uow.run(async (tx) =>
+      commit(await deliverChallenge(this.deps, tx, challengeId, authenticatorId)),
+    );
   }
 
   async answer(answer: ChallengeAnswer): Promise<ChallengeResult> {
     const { challengeId, authenticatorId, code } = answer;
-    const userId = await this.store.transaction((em) =>
-      challengeOwner(em, challengeId, this.deps.clock.now()),
-    );
+    const userId = await this.uow.read((tx) => challengeOwner(tx, challengeId, this.deps.clock.now()));
     const prepared =
       userId === null || authenticatorId === ""
         ? null
-        : await prepareRecoveryCode(
-            this.deps,
-            this.store,
-            userId,
-            code,
-            checkAuthenticatorId(authenticatorId),
-          );
-    return this.tx((em) => verifyChallenge(this.deps, em, answer, prepared));
+        : await prepareRecoveryCode(this.deps, this.uow, userId, code, checkAuthenticatorId(authenticatorId));
+    return this.uow.run((tx) => verifyChallenge(this.deps, tx, answer, prepared));
   }
 
   // ---- step-up ----
@@ -171,31 +148,34 @@ export class Mfa implements SecondFactorGate {
    * empty code sends one (and answers null); the next call carries it.
    */
   async stepUp(principal: SessionCaller, id: string, code: string): Promise<number | null> {
-    const target = await this.store.transaction((em) => ownAuthenticator(em, principal.userId, id));
+    const target = await this.uow.read((tx) => ownAuthenticator(tx, principal.userId, id));
     const binding = stepUpBinding(principal.sessionId, target.id);
     if ((target.type === "sms" || target.type === "email") && code.trim() === "" && target.active) {
       await limitSends(this.deps, principal.userId);
-      await this.store.transaction((em) =>
-        sendCode(em, this.deps, this.deps.clock.now(), {
-          binding,
-          userId: principal.userId,
-          channel: target.type as "sms" | "email",
-          destination: target.destination,
-          purpose: "confirming a sensitive change",
-        }),
+      const channel = target.type;
+      await this.uow.run(async (tx) =>
+        commit(
+          await sendCode(tx, this.deps, this.deps.clock.now(), {
+            binding,
+            userId: principal.userId,
+            channel,
+            destination: target.destination,
+            purpose: "confirming a sensitive change",
+          }),
+        ),
       );
       return null;
     }
     const prepared =
       target.type === "recovery_codes" && target.active
-        ? await prepareRecoveryCode(this.deps, this.store, principal.userId, code, target.id)
+        ? await prepareRecoveryCode(this.deps, this.uow, principal.userId, code, target.id)
         : null;
-    return this.tx(async (em) => {
-      const a = await ownAuthenticator(em, principal.userId, id);
+    return this.uow.run(async (tx) => {
+      const a = await ownAuthenticator(tx, principal.userId, id);
       if (!a.active) return commitThenFail(invalidArgument("authenticator_id", "is not active"));
       const check = await checkCode(
         this.deps,
-        em,
+        tx,
         a,
         code,
         binding,
@@ -205,7 +185,7 @@ export class Mfa implements SecondFactorGate {
       if (!check.ok) return commitThenFail(check.error);
       return commit(
         await recordStepUp(
-          em,
+          tx,
           principal.sessionId,
           principal.userId,
           this.deps.clock.now(),
@@ -218,7 +198,7 @@ export class Mfa implements SecondFactorGate {
   // ---- trusted devices ----
 
   async devices(userId: string): Promise<TrustedDeviceView[]> {
-    const rows = await this.store.transaction((em) => listTrustedDevices(em, userId, this.deps.clock.now()));
+    const rows = await this.uow.read((tx) => listTrustedDevices(tx, userId, this.deps.clock.now()));
     return rows.map(({ id, userAgent, ipAddress, createdAt, expiresAt }) => ({
       id,
       userAgent,
@@ -231,9 +211,10 @@ export class Mfa implements SecondFactorGate {
   revokeDevice(userId: string, deviceId: string, context: AuditContext): Promise<void> {
     if (deviceId === "") throw invalidArgument("device_id", "is required");
     if (!UUID.test(deviceId)) throw invalidArgument("device_id", "is not a device id");
-    return this.store.transaction(async (em) => {
-      if (!(await revokeTrustedDevice(em, userId, deviceId))) throw notFound("no such trusted device");
-      await recordAudit(em, this.deps.clock.now(), "trusted_device.revoked", userId, context, { deviceId });
+    return this.uow.run(async (tx) => {
+      if (!(await revokeTrustedDevice(tx, userId, deviceId))) throw notFound("no such trusted device");
+      await tx.audit.record(this.deps.clock.now(), "trusted_device.revoked", userId, context, { deviceId });
+      return commit(undefined);
     });
   }
 
@@ -241,10 +222,10 @@ export class Mfa implements SecondFactorGate {
 
   async resendMobile(userId: string): Promise<void> {
     await limitSends(this.deps, userId);
-    await this.store.transaction((em) => sendMobileVerification(this.deps, em, userId));
+    await this.uow.run(async (tx) => commit(await sendMobileVerification(this.deps, tx, userId)));
   }
 
   verifyMobile(userId: string, code: string): Promise<void> {
-    return this.tx((em) => verifyMobile(this.deps, em, userId, code));
+    return this.uow.run((tx) => verifyMobile(this.deps, tx, userId, code));
   }
 }

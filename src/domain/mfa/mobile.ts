@@ -1,8 +1,7 @@
 // Verifying the profile's mobile number with a code sent to it by SMS. Same rules as other codes:
 // 10 minutes, single use, a new code replaces the old, five wrong codes lock for 15 minutes.
-import type { EntityManager } from "typeorm";
-import { UserEntity } from "../../store/entities/user.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
 import { activeUser } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
@@ -13,13 +12,13 @@ const binding = mobileKey;
 
 export async function sendMobileVerification(
   deps: MfaDeps,
-  em: EntityManager,
+  tx: Transaction,
   userId: string,
 ): Promise<number> {
-  const user = await activeUser(em, userId);
+  const user = await activeUser(tx, userId);
   if (user.mobile === "") throw failedPrecondition("the profile has no mobile number");
   if (user.mobileVerified) throw failedPrecondition("the mobile number is already verified");
-  return sendCode(em, deps, deps.clock.now(), {
+  return sendCode(tx, deps, deps.clock.now(), {
     binding: binding(userId),
     userId,
     channel: "sms",
@@ -30,25 +29,25 @@ export async function sendMobileVerification(
 
 export async function verifyMobile(
   deps: MfaDeps,
-  em: EntityManager,
+  tx: Transaction,
   userId: string,
   code: string,
 ): Promise<Outcome<undefined>> {
   if (code.trim() === "") throw invalidArgument("code", "is required");
   const now = deps.clock.now();
-  const user = await activeUser(em, userId);
+  const user = await activeUser(tx, userId);
   if (user.mobile === "") throw failedPrecondition("the profile has no mobile number");
   const key = binding(userId);
-  const locked = await reserveAttempt(em, key, now);
+  const locked = await reserveAttempt(tx, key, now);
   if (locked) return commitThenFail(locked);
-  const row = await consumeCode(em, deps.codeKey, key, code, now);
+  const row = await consumeCode(tx, deps.codeKey, key, code, now);
   // A code sent to an earlier number does not verify the current one.
   if (!row || row.destination !== user.mobile) {
     return commitThenFail(
-      (await lockedError(em, key, now)) ?? invalidArgument("code", "is wrong or has expired"),
+      (await lockedError(tx, key, now)) ?? invalidArgument("code", "is wrong or has expired"),
     );
   }
-  await clearFailures(em, key);
-  await em.update(UserEntity, { id: userId }, { mobileVerified: true, updatedAt: now });
+  await clearFailures(tx, key);
+  await tx.mfa.users.markMobileVerified(userId, now);
   return commit(undefined);
 }

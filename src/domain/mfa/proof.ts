@@ -2,11 +2,9 @@
 // re-authentication limit, outside any transaction), or a current code from one of the user's
 // active TOTP or recovery-code factors. Wrong codes count towards their own lockout, reserved
 // before anything is compared (reserveProofAttempt).
-import type { EntityManager } from "typeorm";
-import type { UserEntity } from "../../store/entities/user.js";
-import type { Store } from "../../store/store.js";
 import { type DomainError, invalidArgument } from "../errors.js";
-import { activeAuthenticators } from "./authenticators.js";
+import type { Transaction } from "../persistence.js";
+import { commit, type UnitOfWork } from "../unit-of-work.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockedError, lockoutKey, proofKey, reserveAttempt } from "./failures.js";
 import { acceptCode, type PreparedRecoveryCode } from "./verify-code.js";
@@ -14,10 +12,12 @@ import { acceptCode, type PreparedRecoveryCode } from "./verify-code.js";
 export type Proof = { kind: "password"; password: string } | { kind: "code"; code: string };
 
 /** Counts one code proof before any code is compared; throws while proofs are locked. */
-export async function reserveProofAttempt(deps: MfaDeps, store: Store, userId: string, code: string) {
+export async function reserveProofAttempt(deps: MfaDeps, uow: UnitOfWork, userId: string, code: string) {
   if (code.trim() === "") throw invalidArgument("code", "is required");
   if (code.length > 64) throw invalidArgument("code", "is too long");
-  const locked = await store.transaction((em) => reserveAttempt(em, proofKey(userId), deps.clock.now()));
+  const locked = await uow.run(async (tx) =>
+    commit(await reserveAttempt(tx, proofKey(userId), deps.clock.now())),
+  );
   if (locked) throw locked;
 }
 
@@ -28,28 +28,28 @@ export async function reserveProofAttempt(deps: MfaDeps, store: Store, userId: s
  */
 export async function checkCodeProof(
   deps: MfaDeps,
-  em: EntityManager,
-  user: UserEntity,
+  tx: Transaction,
+  user: { id: string },
   code: string,
   prepared: PreparedRecoveryCode | null,
 ): Promise<DomainError | null> {
   const now = deps.clock.now();
   const key = proofKey(user.id);
   let ok = false;
-  for (const a of await activeAuthenticators(em, user.id)) {
+  for (const a of await tx.mfa.authenticators.listActive(user.id)) {
     if (a.type !== "totp" && a.type !== "recovery_codes") continue;
     // A prepared recovery code has already passed its factor's lockout.
-    if (prepared?.authenticatorId !== a.id && (await lockedError(em, lockoutKey(a), now))) continue;
-    if (await acceptCode(deps, em, a, code, undefined, prepared ?? undefined)) {
+    if (prepared?.authenticatorId !== a.id && (await lockedError(tx, lockoutKey(a), now))) continue;
+    if (await acceptCode(deps, tx, a, code, undefined, prepared ?? undefined)) {
       ok = true;
       break;
     }
   }
   if (!ok)
     return (
-      (await lockedError(em, key, now)) ?? invalidArgument("code", "is not a valid code for this account")
+      (await lockedError(tx, key, now)) ?? invalidArgument("code", "is not a valid code for this account")
     );
-  await clearFailures(em, key);
-  if (prepared) await clearFailures(em, prepared.lockoutKey);
+  await clearFailures(tx, key);
+  if (prepared) await clearFailures(tx, prepared.lockoutKey);
   return null;
 }

@@ -1,13 +1,11 @@
 // SMS and email codes: one live code per binding (what it was sent for); sending a new one replaces
 // the old. Codes are stored as hashes bound to their binding and expire after 10 minutes.
 
-import type { EntityManager } from "typeorm";
-import { MfaCodeEntity } from "../../store/entities/mfa.js";
-import { findOneStrict } from "../../store/guard.js";
-import { txOf } from "../../store/unit-of-work.js";
 import type { Notices } from "../notices.js";
+import type { Transaction } from "../persistence.js";
 import { safeEqual } from "../secrets.js";
 import { hashSentCode, looksLikeSentCode, newSentCode, SENT_CODE_TTL_SECONDS } from "./codes.js";
+import type { SentCodeRecord } from "./persistence.js";
 
 export interface CodeDelivery {
   binding: string;
@@ -20,15 +18,14 @@ export interface CodeDelivery {
 
 /** Sends a fresh code and answers when it expires. Runs in the caller's transaction. */
 export async function sendCode(
-  em: EntityManager,
+  tx: Transaction,
   deps: { notices: Notices; codeKey: Uint8Array },
   now: number,
   delivery: CodeDelivery,
 ): Promise<number> {
   const code = newSentCode();
   const expiresAt = now + SENT_CODE_TTL_SECONDS * 1000;
-  await em.delete(MfaCodeEntity, { binding: delivery.binding });
-  await em.insert(MfaCodeEntity, {
+  await tx.mfa.sentCodes.replace({
     binding: delivery.binding,
     userId: delivery.userId,
     codeHash: hashSentCode(deps.codeKey, delivery.binding, code),
@@ -36,7 +33,7 @@ export async function sendCode(
     expiresAt,
     createdAt: now,
   });
-  await deps.notices.send(txOf(em), {
+  await deps.notices.send(tx, {
     kind: "one_time_code",
     channel: delivery.channel,
     to: delivery.destination,
@@ -52,25 +49,19 @@ export async function sendCode(
  * destination) or null. The DELETE is the single use: of two concurrent calls only one deletes it.
  */
 export async function consumeCode(
-  em: EntityManager,
+  tx: Transaction,
   codeKey: Uint8Array,
   binding: string,
   code: string,
   now: number,
-): Promise<MfaCodeEntity | null> {
+): Promise<SentCodeRecord | null> {
   if (!looksLikeSentCode(code)) return null;
-  const row = await findOneStrict(em, MfaCodeEntity, { binding });
+  const row = await tx.mfa.sentCodes.find(binding);
   if (!row || row.expiresAt <= now) return null;
   if (!safeEqual(row.codeHash, hashSentCode(codeKey, binding, code))) return null;
-  const result = await em
-    .createQueryBuilder()
-    .delete()
-    .from(MfaCodeEntity)
-    .where("binding = :binding AND code_hash = :hash", { binding, hash: row.codeHash })
-    .execute();
-  return result.affected === 1 ? row : null;
+  return (await tx.mfa.sentCodes.claim(binding, row.codeHash)) ? row : null;
 }
 
-export async function forgetCodes(em: EntityManager, binding: string): Promise<void> {
-  await em.delete(MfaCodeEntity, { binding });
+export async function forgetCodes(tx: Transaction, binding: string): Promise<void> {
+  await tx.mfa.sentCodes.delete(binding);
 }

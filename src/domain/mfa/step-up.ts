@@ -1,22 +1,19 @@
 // Step-up: a second factor proven recently within a session. Sensitive RPCs (factor changes, email
 // and mobile changes, creating an API key, ...) call requireRecentSecondFactor; StepUp and an MFA sign-in record one.
-import type { EntityManager } from "typeorm";
-import { MfaStepUpEntity } from "../../store/entities/mfa.js";
-import { findOneStrict } from "../../store/guard.js";
 import { permissionDenied } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import { hasActiveFactor } from "./authenticators.js";
 
 /** Records that the session proved a second factor at `now`; answers until when it counts. */
 export async function recordStepUp(
-  em: EntityManager,
+  tx: Transaction,
   sessionId: string,
   userId: string,
   now: number,
   ttlSeconds: number,
 ): Promise<number> {
   const validUntil = now + ttlSeconds * 1000;
-  await em.delete(MfaStepUpEntity, { sessionId });
-  await em.insert(MfaStepUpEntity, { sessionId, userId, verifiedAt: now, validUntil });
+  await tx.mfa.stepUps.replace({ sessionId, userId, verifiedAt: now, validUntil });
   return validUntil;
 }
 
@@ -26,12 +23,12 @@ export async function recordStepUp(
  * nothing to step up with. API keys have no session, so they never pass for such an account.
  */
 export async function requireRecentSecondFactor(
-  em: EntityManager,
+  tx: Transaction,
   principal: { userId: string; sessionId: string | undefined },
   now: number,
 ): Promise<void> {
-  if (!(await hasActiveFactor(em, principal.userId))) return;
-  if (await hasRecentStepUp(em, principal, now)) return;
+  if (!(await hasActiveFactor(tx, principal.userId))) return;
+  if (await hasRecentStepUp(tx, principal, now)) return;
   throw permissionDenied("this call needs a recent second factor: call MfaService.StepUp");
 }
 
@@ -41,11 +38,11 @@ export async function requireRecentSecondFactor(
  * recent second factor *instead of* the password.
  */
 export async function hasRecentStepUp(
-  em: EntityManager,
+  tx: Transaction,
   principal: { userId: string; sessionId: string | undefined },
   now: number,
 ): Promise<boolean> {
   if (principal.sessionId === undefined) return false;
-  const row = await findOneStrict(em, MfaStepUpEntity, { sessionId: principal.sessionId });
+  const row = await tx.mfa.stepUps.find(principal.sessionId);
   return row !== null && row.userId === principal.userId && row.validUntil > now;
 }

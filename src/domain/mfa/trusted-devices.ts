@@ -1,23 +1,22 @@
 // Remembered devices: a random token (stored hashed) that lets Login skip the second factor for one
 // account. It never replaces the password, and it can be revoked one by one or all at once.
 import { randomUUID } from "node:crypto";
-import type { EntityManager } from "typeorm";
-import { MfaTrustedDeviceEntity } from "../../store/entities/mfa.js";
-import { findOneStrict, findStrict } from "../../store/guard.js";
+import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
+import type { TrustedDeviceRecord } from "./persistence.js";
 
 const PREFIX = "dev_";
 
 export async function rememberDevice(
-  em: EntityManager,
+  tx: Transaction,
   userId: string,
   client: ClientInfo,
   now: number,
   ttlSeconds: number,
 ): Promise<string> {
   const token = `${PREFIX}${randomToken(32)}`;
-  await em.insert(MfaTrustedDeviceEntity, {
+  await tx.mfa.trustedDevices.insert({
     id: randomUUID(),
     userId,
     tokenHash: hashSecret(token),
@@ -31,32 +30,30 @@ export async function rememberDevice(
 
 /** True when `token` is a live trusted device of this user (and of nobody else). */
 export async function isTrustedDevice(
-  em: EntityManager,
+  tx: Transaction,
   userId: string,
   token: string | undefined,
   now: number,
 ): Promise<boolean> {
   if (token === undefined || !token.startsWith(PREFIX) || token.length > 128) return false;
-  const row = await findOneStrict(em, MfaTrustedDeviceEntity, { tokenHash: hashSecret(token) });
+  const row = await tx.mfa.trustedDevices.findByTokenHash(hashSecret(token));
   return row !== null && row.userId === userId && row.expiresAt > now;
 }
 
-export async function listTrustedDevices(em: EntityManager, userId: string, now: number) {
-  const rows = await findStrict(em, MfaTrustedDeviceEntity, { userId }, { createdAt: "DESC" });
+export async function listTrustedDevices(
+  tx: Transaction,
+  userId: string,
+  now: number,
+): Promise<TrustedDeviceRecord[]> {
+  const rows = await tx.mfa.trustedDevices.listOfUser(userId);
   return rows.filter((d) => d.expiresAt > now);
 }
 
 /** Answers false when the device is not one of the user's. */
-export async function revokeTrustedDevice(
-  em: EntityManager,
-  userId: string,
-  deviceId: string,
-): Promise<boolean> {
-  const result = await em.delete(MfaTrustedDeviceEntity, { id: deviceId, userId });
-  return (result.affected ?? 0) > 0;
+export function revokeTrustedDevice(tx: Transaction, userId: string, deviceId: string): Promise<boolean> {
+  return tx.mfa.trustedDevices.deleteOfUser(userId, deviceId);
 }
 
-export async function revokeAllTrustedDevices(em: EntityManager, userId: string): Promise<number> {
-  const result = await em.delete(MfaTrustedDeviceEntity, { userId });
-  return result.affected ?? 0;
+export function revokeAllTrustedDevices(tx: Transaction, userId: string): Promise<number> {
+  return tx.mfa.trustedDevices.deleteAllOfUser(userId);
 }

@@ -7,14 +7,13 @@
 // codes are salted argon2id hashes: comparing them is slow, so it never runs inside a transaction
 // (on SQLite every transaction waits for the one before). `prepareRecoveryCode` reserves the
 // attempt and compares the hashes first; the transaction then only claims the matched row.
-import { type EntityManager, IsNull } from "typeorm";
-import { MfaAuthenticatorEntity, MfaRecoveryCodeEntity } from "../../store/entities/mfa.js";
-import { findOneStrict, findStrict } from "../../store/guard.js";
-import type { Store } from "../../store/store.js";
 import { type DomainError, invalidArgument } from "../errors.js";
+import type { Transaction } from "../persistence.js";
+import { commit, type UnitOfWork } from "../unit-of-work.js";
 import { looksLikeRecoveryCode, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockedError, lockoutKey, reserveAttempt } from "./failures.js";
+import type { AuthenticatorRecord } from "./persistence.js";
 import { consumeCode } from "./sent-codes.js";
 import { verifyTotp } from "./totp.js";
 
@@ -34,19 +33,13 @@ export interface PreparedRecoveryCode {
 /** Associated data that ties a sealed TOTP secret to its authenticator row. */
 export const totpAad = (authenticatorId: string) => `totp:${authenticatorId}`;
 
-async function acceptTotp(deps: MfaDeps, em: EntityManager, a: MfaAuthenticatorEntity, code: string) {
+async function acceptTotp(deps: MfaDeps, tx: Transaction, a: AuthenticatorRecord, code: string) {
   if (a.secretSealed === null) return false;
   const now = deps.clock.now();
   const secret = deps.box.open(a.secretSealed, totpAad(a.id));
   const step = await verifyTotp(secret, code.trim(), now, a.lastUsedStep);
   if (step === null) return false;
-  const result = await em
-    .createQueryBuilder()
-    .update(MfaAuthenticatorEntity)
-    .set({ lastUsedStep: step, lastUsedAt: now })
-    .where("id = :id AND (last_used_step IS NULL OR last_used_step < :step)", { id: a.id, step })
-    .execute();
-  return result.affected === 1;
+  return tx.mfa.authenticators.claimTotpStep(a.id, step, now);
 }
 
 /**
@@ -58,23 +51,18 @@ async function acceptTotp(deps: MfaDeps, em: EntityManager, a: MfaAuthenticatorE
  */
 export async function prepareRecoveryCode(
   deps: MfaDeps,
-  store: Store,
+  uow: UnitOfWork,
   userId: string,
   code: string,
   authenticatorId?: string,
 ): Promise<PreparedRecoveryCode | null> {
   if (!looksLikeRecoveryCode(code)) return null;
   const now = deps.clock.now();
-  const candidates = await store.transaction(async (em) => {
-    const a = await findOneStrict(em, MfaAuthenticatorEntity, {
-      userId,
-      type: "recovery_codes",
-      active: true,
-      ...(authenticatorId === undefined ? {} : { id: authenticatorId }),
-    });
-    if (!a || (await reserveAttempt(em, lockoutKey(a), now))) return null;
-    const unused = await findStrict(em, MfaRecoveryCodeEntity, { authenticatorId: a.id, usedAt: IsNull() });
-    return { authenticatorId: a.id, lockoutKey: lockoutKey(a), unused };
+  const candidates = await uow.run(async (tx) => {
+    const a = await tx.mfa.authenticators.findActiveRecoveryCodes(userId, authenticatorId);
+    if (!a || (await reserveAttempt(tx, lockoutKey(a), now))) return commit(null);
+    const unused = await tx.mfa.recoveryCodes.listUnused(a.id);
+    return commit({ authenticatorId: a.id, lockoutKey: lockoutKey(a), unused });
   });
   if (!candidates) return null;
   const typed = normaliseRecoveryCode(code);
@@ -93,46 +81,37 @@ export async function prepareRecoveryCode(
 /** Marks the prepared code used; the conditional UPDATE is the single use. */
 async function claimRecoveryCode(
   deps: MfaDeps,
-  em: EntityManager,
-  a: MfaAuthenticatorEntity,
+  tx: Transaction,
+  a: AuthenticatorRecord,
   prepared: PreparedRecoveryCode | undefined,
 ) {
   if (prepared?.authenticatorId !== a.id || prepared.codeId === null) return false;
   const now = deps.clock.now();
-  const result = await em
-    .createQueryBuilder()
-    .update(MfaRecoveryCodeEntity)
-    .set({ usedAt: now })
-    .where("id = :id AND authenticator_id = :authenticatorId AND used_at IS NULL", {
-      id: prepared.codeId,
-      authenticatorId: a.id,
-    })
-    .execute();
-  if (result.affected !== 1) return false;
-  await em.update(MfaAuthenticatorEntity, { id: a.id }, { lastUsedAt: now });
+  if (!(await tx.mfa.recoveryCodes.claim(prepared.codeId, a.id, now))) return false;
+  await tx.mfa.authenticators.noteUse(a.id, now);
   return true;
 }
 
 /** Checks and uses up `code` for `a`, without lockout bookkeeping. */
 export async function acceptCode(
   deps: MfaDeps,
-  em: EntityManager,
-  a: MfaAuthenticatorEntity,
+  tx: Transaction,
+  a: AuthenticatorRecord,
   code: string,
   binding: string | undefined,
   prepared?: PreparedRecoveryCode,
 ): Promise<boolean> {
   switch (a.type) {
     case "totp":
-      return acceptTotp(deps, em, a, code);
+      return acceptTotp(deps, tx, a, code);
     case "recovery_codes":
-      return claimRecoveryCode(deps, em, a, prepared);
+      return claimRecoveryCode(deps, tx, a, prepared);
     case "sms":
     case "email": {
       if (binding === undefined) return false;
       const now = deps.clock.now();
-      if (!(await consumeCode(em, deps.codeKey, binding, code, now))) return false;
-      await em.update(MfaAuthenticatorEntity, { id: a.id }, { lastUsedAt: now });
+      if (!(await consumeCode(tx, deps.codeKey, binding, code, now))) return false;
+      await tx.mfa.authenticators.noteUse(a.id, now);
       return true;
     }
   }
@@ -145,8 +124,8 @@ export async function acceptCode(
  */
 export async function checkCode(
   deps: MfaDeps,
-  em: EntityManager,
-  a: MfaAuthenticatorEntity,
+  tx: Transaction,
+  a: AuthenticatorRecord,
   code: string,
   binding: string | undefined,
   wrong: () => DomainError,
@@ -159,12 +138,12 @@ export async function checkCode(
   // A prepared recovery code has counted its attempt already.
   const reserved = prepared?.authenticatorId === a.id;
   if (!reserved) {
-    const locked = await reserveAttempt(em, key, now);
+    const locked = await reserveAttempt(tx, key, now);
     if (locked) return { ok: false, error: locked };
   }
-  if (!(await acceptCode(deps, em, a, code, binding, prepared ?? undefined))) {
-    return { ok: false, error: (await lockedError(em, key, now)) ?? wrong() };
+  if (!(await acceptCode(deps, tx, a, code, binding, prepared ?? undefined))) {
+    return { ok: false, error: (await lockedError(tx, key, now)) ?? wrong() };
   }
-  await clearFailures(em, key);
+  await clearFailures(tx, key);
   return { ok: true };
 }

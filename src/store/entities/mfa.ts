@@ -1,11 +1,10 @@
 // Tables of the second factor: authenticators, their recovery codes, one-time codes sent by SMS or
 // email, sign-in challenges, trusted devices, step-ups and failure counters. No secret is stored in
 // clear: codes and tokens are SHA-256 hashes; TOTP secrets, which must be read back to verify, are
-// sealed with AES-256-GCM (src/domain/mfa/secret-box.ts).
+// sealed with AES-256-GCM (src/domain/secret-box.ts).
 import { Column, Entity, PrimaryColumn } from "typeorm";
+import type { AuthenticatorKind, ChallengeOptions } from "../../domain/mfa/persistence.js";
 import { json, millis } from "../columns.js";
-
-export type AuthenticatorKind = "totp" | "sms" | "email" | "recovery_codes";
 
 @Entity({ name: "mfa_authenticators" })
 export class MfaAuthenticatorEntity {
@@ -78,15 +77,6 @@ export class MfaCodeEntity {
 
   @Column({ name: "created_at", type: "bigint", transformer: millis })
   createdAt: number;
-}
-
-export interface ChallengeOptions {
-  durationSeconds: number | null;
-  authMethod: "token" | "cookie";
-  signOutOtherSessions: boolean;
-  amr: string[];
-  ip: string;
-  userAgent: string;
 }
 
 @Entity({ name: "mfa_challenges" })

@@ -1,0 +1,119 @@
+// The second factor's repositories over TypeORM (the interfaces are src/domain/mfa/persistence.ts).
+// Every lookup by a caller-supplied value goes through the guarded helpers; every claim is one
+// conditional statement whose affected-row count says whether this call made it.
+import type { EntityManager } from "typeorm";
+import type {
+  AuthenticatorRepository,
+  MfaRepositories,
+  MfaUserPort,
+  RecoveryCodeRepository,
+} from "../../domain/mfa/persistence.js";
+import { MfaAuthenticatorEntity, MfaRecoveryCodeEntity } from "../entities/mfa.js";
+import { UserEntity } from "../entities/user.js";
+import { findOneStrict, findStrict } from "../guard.js";
+import {
+  challengeRepository,
+  failureRepository,
+  sentCodeRepository,
+  stepUpRepository,
+  trustedDeviceRepository,
+} from "./mfa-codes.js";
+
+export function mfaRepositories(em: EntityManager): MfaRepositories {
+  return {
+    authenticators: authenticatorRepository(em),
+    recoveryCodes: recoveryCodeRepository(em),
+    sentCodes: sentCodeRepository(em),
+    challenges: challengeRepository(em),
+    trustedDevices: trustedDeviceRepository(em),
+    stepUps: stepUpRepository(em),
+    failures: failureRepository(em),
+    users: mfaUserPort(em),
+  };
+}
+
+function authenticatorRepository(em: EntityManager): AuthenticatorRepository {
+  return {
+    listOfUser: (userId) => findStrict(em, MfaAuthenticatorEntity, { userId }, { createdAt: "ASC" }),
+    listOfKind: (userId, type, active) =>
+      findStrict(em, MfaAuthenticatorEntity, { userId, type, ...(active === undefined ? {} : { active }) }),
+    listActive: (userId) =>
+      findStrict(em, MfaAuthenticatorEntity, { userId, active: true }, { createdAt: "ASC" }),
+    findOfUser: (userId, id) => findOneStrict(em, MfaAuthenticatorEntity, { id, userId }),
+    findActiveRecoveryCodes: (userId, id) =>
+      findOneStrict(em, MfaAuthenticatorEntity, {
+        userId,
+        type: "recovery_codes",
+        active: true,
+        ...(id === undefined ? {} : { id }),
+      }),
+    insert: async (authenticator) => {
+      await em.insert(MfaAuthenticatorEntity, authenticator);
+    },
+    delete: async (id) => {
+      if (!id) throw new Error("delete needs an authenticator id");
+      await em.delete(MfaAuthenticatorEntity, { id });
+    },
+    activate: async (id, at) => {
+      if (!id) throw new Error("activate needs an authenticator id");
+      await em.update(MfaAuthenticatorEntity, { id }, { active: true, lastUsedAt: at });
+    },
+    noteUse: async (id, at) => {
+      if (!id) throw new Error("noteUse needs an authenticator id");
+      await em.update(MfaAuthenticatorEntity, { id }, { lastUsedAt: at });
+    },
+    claimTotpStep: async (id, step, at) => {
+      const result = await em
+        .createQueryBuilder()
+        .update(MfaAuthenticatorEntity)
+        .set({ lastUsedStep: step, lastUsedAt: at })
+        .where("id = :id AND (last_used_step IS NULL OR last_used_step < :step)", { id, step })
+        .execute();
+      return result.affected === 1;
+    },
+  };
+}
+
+function recoveryCodeRepository(em: EntityManager): RecoveryCodeRepository {
+  return {
+    countUnused: (authenticatorId) =>
+      em
+        .createQueryBuilder(MfaRecoveryCodeEntity, "c")
+        .where("c.authenticator_id = :id AND c.used_at IS NULL", { id: authenticatorId })
+        .getCount(),
+    listUnused: (authenticatorId) =>
+      em
+        .createQueryBuilder(MfaRecoveryCodeEntity, "c")
+        .where("c.authenticator_id = :id AND c.used_at IS NULL", { id: authenticatorId })
+        .getMany(),
+    insertMany: async (codes) => {
+      await em.insert(MfaRecoveryCodeEntity, codes);
+    },
+    deleteOfAuthenticator: async (authenticatorId) => {
+      if (!authenticatorId) throw new Error("deleteOfAuthenticator needs an authenticator id");
+      await em.delete(MfaRecoveryCodeEntity, { authenticatorId });
+    },
+    claim: async (id, authenticatorId, at) => {
+      const result = await em
+        .createQueryBuilder()
+        .update(MfaRecoveryCodeEntity)
+        .set({ usedAt: at })
+        .where("id = :id AND authenticator_id = :authenticatorId AND used_at IS NULL", {
+          id,
+          authenticatorId,
+        })
+        .execute();
+      return result.affected === 1;
+    },
+  };
+}
+
+function mfaUserPort(em: EntityManager): MfaUserPort {
+  return {
+    findById: (id) => findOneStrict(em, UserEntity, { id }),
+    markMobileVerified: async (id, at) => {
+      if (!id) throw new Error("markMobileVerified needs a user id");
+      await em.update(UserEntity, { id }, { mobileVerified: true, updatedAt: at });
+    },
+  };
+}
