@@ -38,7 +38,7 @@ import type { AuthenticatorKind } from "./persistence.js";
 import type { Proof } from "./proof.js";
 import { purgeExpired } from "./purge.js";
 import { sendCode } from "./sent-codes.js";
-import { recordStepUp, requireRecentSecondFactor } from "./step-up.js";
+import { hasRecentStepUp, recordStepUp, requireRecentSecondFactor } from "./step-up.js";
 import {
   isTrustedDevice,
   listTrustedDevices,
@@ -60,6 +60,14 @@ export class Mfa implements SecondFactorGate {
   /** StepUpCheck: throws PermissionDenied unless the session proved a second factor recently. */
   requireRecent(caller: { userId: string; sessionId: string | undefined }): Promise<void> {
     return this.uow.read((tx) => requireRecentSecondFactor(tx, caller, this.deps.clock.now()));
+  }
+
+  /**
+   * True only when the session proved a second factor recently (an account without one does not
+   * pass): for callers that accept a recent second factor instead of the password.
+   */
+  hasRecent(caller: { userId: string; sessionId: string | undefined }): Promise<boolean> {
+    return this.uow.read((tx) => hasRecentStepUp(tx, caller, this.deps.clock.now()));
   }
 
   /** Deletes expired challenges, codes, trusted devices and step-ups. */
