@@ -8,6 +8,7 @@
 import type { AuditContext } from "../audit.js";
 import type { Caller as SignedInCaller } from "../callers.js";
 import { invalidArgument } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import type { AuthenticatorSummary } from "../ports.js";
 import { commit, commitThenFail, type UnitOfWork } from "../unit-of-work.js";
 import { activeUser, checkAuthenticatorId, ownAuthenticator, summarise } from "./authenticators.js";
@@ -15,6 +16,7 @@ import type { MfaDeps } from "./deps.js";
 import {
   activated,
   enrolBinding,
+  type HashedRecoveryCodes,
   newHashedRecoveryCodes,
   removeAuthenticator,
   startEmail,
@@ -79,24 +81,28 @@ export async function createFactor(
   return uow.run(async (tx) => {
     const user = await activeUser(tx, caller.userId);
     await requireRecentSecondFactor(tx, caller, deps.clock.now());
-    if (recovery) {
-      const authenticator = await storeRecoveryCodes(deps, tx, user, recovery.hashes, context);
-      return commit<CreatedAuthenticator>({
-        authenticator: await summarise(tx, authenticator),
-        recoveryCodes: recovery.codes,
-      });
-    }
-    if (type === "sms")
-      return commit<CreatedAuthenticator>({
-        authenticator: await summarise(tx, await startSms(deps, tx, user, mobile)),
-      });
-    if (type === "email")
-      return commit<CreatedAuthenticator>({
-        authenticator: await summarise(tx, await startEmail(deps, tx, user)),
-      });
-    const { authenticator, ...totp } = await startTotp(deps, tx, user);
-    return commit<CreatedAuthenticator>({ authenticator: await summarise(tx, authenticator), totp });
+    return commit(await startFactor(deps, tx, user, type, mobile, recovery, context));
   });
+}
+
+/** Stores the new factor in the caller's transaction: pending, or active recovery codes. */
+async function startFactor(
+  deps: MfaDeps,
+  tx: Transaction,
+  user: MfaUser,
+  type: AuthenticatorKind,
+  mobile: string,
+  recovery: HashedRecoveryCodes | undefined,
+  context: AuditContext,
+): Promise<CreatedAuthenticator> {
+  if (recovery) {
+    const authenticator = await storeRecoveryCodes(deps, tx, user, recovery.hashes, context);
+    return { authenticator: await summarise(tx, authenticator), recoveryCodes: recovery.codes };
+  }
+  if (type === "sms") return { authenticator: await summarise(tx, await startSms(deps, tx, user, mobile)) };
+  if (type === "email") return { authenticator: await summarise(tx, await startEmail(deps, tx, user)) };
+  const { authenticator, ...totp } = await startTotp(deps, tx, user);
+  return { authenticator: await summarise(tx, authenticator), totp };
 }
 
 /** Activates a pending factor with its first code; counts as a step-up for the session. */
