@@ -32,7 +32,7 @@ import { HealthProbe } from "./store/health-probe.js";
 import { DatabaseRateLimiter } from "./store/repositories/rate-limits.js";
 import { RevocationChannel } from "./store/revocation-channel.js";
 import { Store } from "./store/store.js";
-import { emOf, StoreUnitOfWork } from "./store/unit-of-work.js";
+import { emOf, StoreUnitOfWork, txOf } from "./store/unit-of-work.js";
 
 export interface AppOptions {
   clock?: Clock;
@@ -231,6 +231,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       emailsPerIp: config.emailsPerIp,
     },
     clock,
+    uow,
     store,
     hasher,
     passwords,
@@ -239,7 +240,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     mail: new AccountMail(notices),
     sessions,
     secondFactor,
-    afterReply,
+    stepUp: mfa,
+    // The account handlers work on a transaction's repositories; AfterReply still hands them its
+    // EntityManager.
+    afterReply: {
+      defer: (kind, payload) => afterReply.defer(kind, payload),
+      handle: (kind, handler) => afterReply.handle(kind, (em, payload) => handler(txOf(em), payload)),
+      settled: () => afterReply.settled(),
+    },
   };
   handleAccountWork(accounts);
   afterReply.start();

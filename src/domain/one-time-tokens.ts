@@ -2,9 +2,11 @@
 // bits, only a hash stored, an expiry, single use, and a newer token of the same purpose for the
 // same account voids the older ones.
 import { randomUUID } from "node:crypto";
-import { type EntityManager, In, IsNull } from "typeorm";
+import { In, IsNull } from "typeorm";
 import { OneTimeTokenEntity, type OneTimeTokenPurpose } from "../store/entities/one-time-token.js";
 import { findOneStrict } from "../store/guard.js";
+import { emOf } from "../store/unit-of-work.js";
+import type { Transaction } from "./persistence.js";
 import { hashSecret, randomToken } from "./secrets.js";
 
 export interface IssuedToken {
@@ -13,13 +15,14 @@ export interface IssuedToken {
 }
 
 export async function issueToken(
-  em: EntityManager,
+  tx: Transaction,
   now: number,
   purpose: OneTimeTokenPurpose,
   userId: string,
   ttlSeconds: number,
   payload: Record<string, string> = {},
 ): Promise<IssuedToken> {
+  const em = emOf(tx);
   await em.update(OneTimeTokenEntity, { userId, purpose, usedAt: IsNull() }, { usedAt: now });
   const token = randomToken(32);
   const expiresAt = now + ttlSeconds * 1000;
@@ -39,11 +42,12 @@ export async function issueToken(
 
 /** The token's row if it is unused and unexpired; does not consume it. */
 export async function peekToken(
-  em: EntityManager,
+  tx: Transaction,
   now: number,
   purpose: OneTimeTokenPurpose,
   token: string,
 ): Promise<OneTimeTokenEntity | null> {
+  const em = emOf(tx);
   if (token === "") return null;
   const row = await findOneStrict(em, OneTimeTokenEntity, { tokenHash: hashSecret(token), purpose });
   if (!row || row.usedAt !== null || row.expiresAt <= now) return null;
@@ -55,12 +59,13 @@ export async function peekToken(
  * (even on two replicas), only one changes the row.
  */
 export async function consumeToken(
-  em: EntityManager,
+  tx: Transaction,
   now: number,
   purpose: OneTimeTokenPurpose,
   token: string,
 ): Promise<OneTimeTokenEntity | null> {
-  const row = await peekToken(em, now, purpose, token);
+  const em = emOf(tx);
+  const row = await peekToken(tx, now, purpose, token);
   if (!row) return null;
   const result = await em
     .createQueryBuilder()
@@ -86,12 +91,13 @@ export const ALL_PURPOSES: readonly OneTimeTokenPurpose[] = [
  * change to the thief's address, above all) can still be confirmed afterwards.
  */
 export async function voidTokens(
-  em: EntityManager,
+  tx: Transaction,
   now: number,
   userId: string,
   purposes: readonly OneTimeTokenPurpose[] = ALL_PURPOSES,
 ): Promise<void> {
   if (!userId) throw new Error("voidTokens needs a user id");
+  const em = emOf(tx);
   await em.update(
     OneTimeTokenEntity,
     { userId, purpose: In([...purposes]), usedAt: IsNull() },

@@ -1,6 +1,7 @@
 // What the domain needs from persistence, feature by feature (Kratos' FlowPersister is the model):
 // plain records and the repository interfaces the domain declares. src/store/repositories/ implements
 // them over TypeORM; a unit of work (unit-of-work.ts) hands a transaction's repositories to a use case.
+import type { AccountDataRepository, AccountRepository } from "./accounts/persistence.js";
 import type { AuditRecorder } from "./audit.js";
 import type { MfaRepositories } from "./mfa/persistence.js";
 
@@ -97,6 +98,8 @@ export interface ApiKeyRepository {
 /** The repositories of one transaction (or of a read outside one). */
 export interface Transaction {
   users: UserRepository;
+  accounts: AccountRepository;
+  accountData: AccountDataRepository;
   sessions: SessionRepository;
   refreshTokens: RefreshTokenRepository;
   apiKeys: ApiKeyRepository;

@@ -6,6 +6,8 @@
 import type { EntityManager } from "typeorm";
 import type { Transaction } from "../domain/persistence.js";
 import { type Outcome, settle, type UnitOfWork } from "../domain/unit-of-work.js";
+import { accountDataRepository } from "./repositories/account-data.js";
+import { accountRepository } from "./repositories/accounts.js";
 import { apiKeyRepository } from "./repositories/api-keys.js";
 import { auditRecorder } from "./repositories/audit.js";
 import { mfaRepositories } from "./repositories/mfa.js";
@@ -22,6 +24,8 @@ export function txOf(em: EntityManager): Transaction {
   if (!tx) {
     tx = {
       users: userRepository(em),
+      accounts: accountRepository(em),
+      accountData: accountDataRepository(em),
       sessions: sessionRepository(em),
       refreshTokens: refreshTokenRepository(em),
       apiKeys: apiKeyRepository(em),

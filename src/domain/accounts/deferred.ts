@@ -4,9 +4,9 @@ import { type ResetWork, sendPasswordReset } from "./password-flows.js";
 import { createAccount, issueVerification, type RegisterWork, type ResendWork } from "./registration.js";
 
 export function handleAccountWork(deps: AccountDeps): void {
-  deps.afterReply.handle("register", (em, work) => createAccount(deps, em, work as RegisterWork));
-  deps.afterReply.handle("resend_verification", (em, work) =>
-    issueVerification(deps, em, work as ResendWork),
+  deps.afterReply.handle("register", (tx, work) => createAccount(deps, tx, work as RegisterWork));
+  deps.afterReply.handle("resend_verification", (tx, work) =>
+    issueVerification(deps, tx, work as ResendWork),
   );
-  deps.afterReply.handle("password_reset", (em, work) => sendPasswordReset(deps, em, work as ResetWork));
+  deps.afterReply.handle("password_reset", (tx, work) => sendPasswordReset(deps, tx, work as ResetWork));
 }

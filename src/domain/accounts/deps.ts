@@ -1,9 +1,10 @@
 import type { Clock } from "../../clock.js";
 import type { Store } from "../../store/store.js";
-import type { AfterReply } from "../after-reply.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { PasswordHasher } from "../passwords.js";
-import type { CaptchaVerifier, RateLimiter, SecondFactorGate, SessionIssuer } from "../ports.js";
+import type { Transaction } from "../persistence.js";
+import type { CaptchaVerifier, RateLimiter, SecondFactorGate, SessionIssuer, StepUpCheck } from "../ports.js";
+import type { UnitOfWork } from "../unit-of-work.js";
 import type { AccountMail } from "./mail.js";
 
 /** The settings the account flows use (see config.ts for what each variable means). */
@@ -23,10 +24,28 @@ export interface AccountSettings {
   emailsPerIp: number;
 }
 
+/**
+ * Where the public "email me" RPCs record work before answering and do it after (after-reply.ts):
+ * each recorded piece is done once, in the transaction that claims it.
+ */
+export interface DeferredWork {
+  /** Records the work (await it before answering); it is done once the answer is on its way. */
+  defer(kind: string, payload: object): Promise<void>;
+  handle(kind: string, handler: (tx: Transaction, payload: unknown) => Promise<void>): void;
+  /** Resolves once every piece of work started so far has finished (shutdown, tests). */
+  settled(): Promise<void>;
+}
+
 /** Everything the account flows need; built once in app.ts. */
 export interface AccountDeps {
   config: AccountSettings;
   clock: Clock;
+  /** Each use case runs its reads and writes through it, in its own transaction. */
+  uow: UnitOfWork;
+  /**
+   * Only provider sign-in and identity linking (identities/, which share these deps) still open
+   * transactions on the store directly; the account flows use `uow`.
+   */
   store: Store;
   hasher: PasswordHasher;
   passwords: PasswordConfirmation;
@@ -34,7 +53,9 @@ export interface AccountDeps {
   rateLimiter: RateLimiter;
   captcha: CaptchaVerifier;
   secondFactor: SecondFactorGate;
+  /** Email and mobile changes, and a password change, need a recent second factor. */
+  stepUp: StepUpCheck;
   mail: AccountMail;
   /** Where the public "email me" RPCs finish their work after answering (see after-reply.ts). */
-  afterReply: AfterReply;
+  afterReply: DeferredWork;
 }

@@ -4,16 +4,12 @@
 // password gives both counts back, in the transaction that signs in, and only if the password it
 // verified is still the account's. Known and unknown identifiers do the same database work, so the
 // time of the answer does not tell them apart.
-import type { EntityManager } from "typeorm";
-import { UserEntity } from "../../store/entities/user.js";
-import { findOneStrict } from "../../store/guard.js";
-import { recordAudit } from "../../store/repositories/audit.js";
-import { queryReturning } from "../../store/returning.js";
-import { txOf } from "../../store/unit-of-work.js";
 import { invalidCredentials } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import type { ClientInfo, RateLimitReservation } from "../ports.js";
-import { commitThenFail, settle } from "../unit-of-work.js";
+import { commit, commitThenFail } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
+import type { AccountRecord } from "./persistence.js";
 import { findUserByIdentifier } from "./users.js";
 
 /**
@@ -25,7 +21,7 @@ export type AccountSlot = "none" | "locked" | "counted" | "last";
 
 export interface LoginAttempt {
   ip: RateLimitReservation;
-  user: UserEntity | null;
+  user: AccountRecord | null;
   slot: AccountSlot;
   /** For the "last" slot: when the lock this attempt started ends (epoch milliseconds). */
   lockEnds: number;
@@ -42,17 +38,17 @@ export function startAttempt(
   client: ClientInfo,
 ): Promise<LoginAttempt> {
   const { config } = deps;
-  return deps.store.transaction(async (em) => {
+  return deps.uow.run(async (tx) => {
     const ip = await deps.rateLimiter.reserve(
       ipKey(client.rateLimitKey),
       config.loginMaxFailuresPerIp,
       config.rateLimitWindowSeconds,
-      txOf(em),
+      tx,
     );
-    if (!ip.allowed) return { ip, user: null, slot: "none", lockEnds: 0 };
-    const user = await findUserByIdentifier(em, identifier);
-    const { slot, lockEnds } = await reserveAccountSlot(em, deps, user?.id ?? NO_ACCOUNT);
-    return { ip, user, slot: user ? slot : "none", lockEnds };
+    if (!ip.allowed) return commit<LoginAttempt>({ ip, user: null, slot: "none", lockEnds: 0 });
+    const user = await findUserByIdentifier(tx, identifier);
+    const { slot, lockEnds } = await reserveAccountSlot(tx, deps, user?.id ?? NO_ACCOUNT);
+    return commit<LoginAttempt>({ ip, user, slot: user ? slot : "none", lockEnds });
   });
 }
 
@@ -63,25 +59,16 @@ export function startAttempt(
  * one lockout period at a time).
  */
 async function reserveAccountSlot(
-  em: EntityManager,
+  tx: Transaction,
   deps: AccountDeps,
   userId: string,
 ): Promise<{ slot: AccountSlot; lockEnds: number }> {
   const now = deps.clock.now();
   const lockEnds = now + deps.config.lockoutSeconds * 1000;
   const max = deps.config.loginMaxFailuresPerAccount;
-  const p = (n: number) => deps.store.param(n);
-  const [row] = await queryReturning<{ locked_until: number | string | null }>(
-    em,
-    `UPDATE users SET
-       failed_logins = CASE WHEN failed_logins + 1 >= ${p(1)} THEN 0 ELSE failed_logins + 1 END,
-       locked_until = CASE WHEN failed_logins + 1 >= ${p(2)} THEN ${p(3)} ELSE locked_until END
-     WHERE id = ${p(4)} AND (locked_until IS NULL OR locked_until <= ${p(5)})
-     RETURNING locked_until`,
-    [max, max, lockEnds, userId, now],
-  );
-  if (!row) return { slot: "locked", lockEnds };
-  return { slot: Number(row.locked_until) === lockEnds ? "last" : "counted", lockEnds };
+  const counted = await tx.accounts.countFailedSignIn(userId, { max, lockEnds, now });
+  if (!counted) return { slot: "locked", lockEnds };
+  return { slot: counted.lockedUntil === lockEnds ? "last" : "counted", lockEnds };
 }
 
 /**
@@ -91,7 +78,7 @@ async function reserveAccountSlot(
  * status and verification, or null when the password changed.
  */
 export async function claimSuccess(
-  em: EntityManager,
+  tx: Transaction,
   deps: AccountDeps,
   attempt: LoginAttempt,
   verifiedHash: string,
@@ -99,18 +86,8 @@ export async function claimSuccess(
 ): Promise<{ status: string; emailVerified: boolean } | null> {
   // The address's counter first, then the account's row: the order `startAttempt` takes them in,
   // so two sign-ins never wait on each other in a circle (PostgreSQL).
-  await deps.rateLimiter.refund(attempt.ip, txOf(em));
-  const p = (n: number) => deps.store.param(n);
-  const [row] = await queryReturning<{ status: string; email_verified: boolean | number | string }>(
-    em,
-    `UPDATE users SET failed_logins = 0, locked_until = NULL, password_hash = ${p(1)}
-     WHERE id = ${p(2)} AND password_hash = ${p(3)}
-     RETURNING status, email_verified`,
-    [upgradedHash ?? verifiedHash, attempt.user?.id ?? NO_ACCOUNT, verifiedHash],
-  );
-  if (!row) return null;
-  const verified = row.email_verified;
-  return { status: row.status, emailVerified: verified === true || Number(verified) === 1 };
+  await deps.rateLimiter.refund(attempt.ip, tx);
+  return tx.accounts.claimSignIn(attempt.user?.id ?? NO_ACCOUNT, verifiedHash, upgradedHash ?? verifiedHash);
 }
 
 /**
@@ -126,18 +103,15 @@ export async function failAttempt(
   const error = invalidCredentials();
   // What the logs and metrics record (the client gets the same answer either way).
   if (reason === "wrong_password") error.reason = attempt.slot === "locked" ? "locked" : "wrong_password";
-  const fail = commitThenFail(error);
-  settle(
-    await deps.store.transaction(async (em) => {
-      await recordFailureIn(em, deps, attempt, client, reason);
-      return fail;
-    }),
-  );
+  await deps.uow.run(async (tx) => {
+    await recordFailureIn(tx, deps, attempt, client, reason);
+    return commitThenFail(error);
+  });
   throw new Error("unreachable: a failed attempt always fails");
 }
 
 async function recordFailureIn(
-  em: EntityManager,
+  tx: Transaction,
   deps: AccountDeps,
   attempt: LoginAttempt,
   client: ClientInfo,
@@ -145,15 +119,13 @@ async function recordFailureIn(
 ): Promise<void> {
   const now = deps.clock.now();
   const { user, slot } = attempt;
-  if (!user) return recordAudit(em, now, "login.failed", null, client, { reason: "unknown_identifier" });
-  if (slot === "locked") return recordAudit(em, now, "login.failed", user.id, client, { reason: "locked" });
+  const { audit } = tx;
+  if (!user) return audit.record(now, "login.failed", null, client, { reason: "unknown_identifier" });
+  if (slot === "locked") return audit.record(now, "login.failed", user.id, client, { reason: "locked" });
   // A right password elsewhere, or a reset, may have lifted the lock since: then nobody is told.
-  if (
-    slot === "last" &&
-    (await findOneStrict(em, UserEntity, { id: user.id, lockedUntil: attempt.lockEnds }))
-  ) {
-    await deps.mail.accountLocked(em, user.email, deps.config.lockoutSeconds * 1000, attempt.lockEnds);
-    return recordAudit(em, now, "login.locked", user.id, client, { reason, until: attempt.lockEnds });
+  if (slot === "last" && (await tx.accounts.isLockedUntil(user.id, attempt.lockEnds))) {
+    await deps.mail.accountLocked(tx, user.email, deps.config.lockoutSeconds * 1000, attempt.lockEnds);
+    return audit.record(now, "login.locked", user.id, client, { reason, until: attempt.lockEnds });
   }
-  return recordAudit(em, now, "login.failed", user.id, client, { reason });
+  return audit.record(now, "login.failed", user.id, client, { reason });
 }

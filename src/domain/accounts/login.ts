@@ -3,12 +3,10 @@
 // for the missing account, and for a locked one (which verifies nothing, or the lock would be an
 // oracle). Attempts are counted before they are verified (login-attempt.ts).
 
-import type { EntityManager } from "typeorm";
-import { recordAudit } from "../../store/repositories/audit.js";
-import { txOf } from "../../store/unit-of-work.js";
 import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
-import { commit, commitThenFail, type Outcome, settle } from "../unit-of-work.js";
+import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import { claimSuccess, failAttempt, type LoginAttempt, startAttempt } from "./login-attempt.js";
 
@@ -45,11 +43,10 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
     user.status === "active" && user.emailVerified && deps.hasher.needsRehash(user.passwordHash)
       ? await deps.hasher.hash(input.password)
       : null;
-  let outcome: Outcome<LoginResult>;
   try {
     // The counts given back commit even when the account cannot sign in: the password was right.
-    outcome = await deps.store.transaction(async (em): Promise<Outcome<LoginResult>> => {
-      const account = await claimSuccess(em, deps, attempt, user.passwordHash, upgradedHash);
+    return await deps.uow.run(async (tx): Promise<Outcome<LoginResult>> => {
+      const account = await claimSuccess(tx, deps, attempt, user.passwordHash, upgradedHash);
       if (!account) throw new PasswordChanged();
       if (account.status !== "active")
         return commitThenFail(failedPrecondition("this account is deactivated"));
@@ -58,7 +55,7 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
           failedPrecondition("the email address is not verified yet: follow the link we sent"),
         );
       }
-      return commit(await issueSignIn(em, deps, user.id, ["pwd"], input.deviceToken, input.options, client));
+      return commit(await issueSignIn(tx, deps, user.id, ["pwd"], input.deviceToken, input.options, client));
     });
   } catch (error) {
     if (!(error instanceof PasswordChanged)) throw error;
@@ -66,7 +63,6 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
     // The refund above rolled back; the attempt counts as a failure.
     return failAttempt(deps, attempt, client, "password_changed");
   }
-  return settle(outcome);
 }
 
 /**
@@ -76,7 +72,7 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
  * provider's ID token); a challenge carries it into the session it ends in.
  */
 export async function issueSignIn(
-  em: EntityManager,
+  tx: Transaction,
   deps: Pick<AccountDeps, "secondFactor" | "sessions" | "clock">,
   userId: string,
   amr: string[],
@@ -85,7 +81,6 @@ export async function issueSignIn(
   client: ClientInfo,
   audit: Record<string, unknown> = {},
 ): Promise<LoginResult> {
-  const tx = txOf(em);
   if (await deps.secondFactor.isRequired(tx, userId, deviceToken === "" ? undefined : deviceToken)) {
     const challenge = await deps.secondFactor.createChallenge(tx, userId, { ...options, amr }, client);
     return { kind: "challenge", userId, challenge };
@@ -97,7 +92,7 @@ export async function issueSignIn(
     durationSeconds: options.durationSeconds,
   });
   if (options.signOutOtherSessions) await deps.sessions.revokeAll(tx, userId, tokens.sessionId);
-  await recordAudit(em, deps.clock.now(), "login.succeeded", userId, client, {
+  await tx.audit.record(deps.clock.now(), "login.succeeded", userId, client, {
     sessionId: tokens.sessionId,
     ...audit,
   });

@@ -2,16 +2,14 @@
 // factor, a recent step-up) and a verification of the new address; the old address keeps working
 // (and is told) until then.
 
-import { UserEntity } from "../../store/entities/user.js";
-import { findOneStrict } from "../../store/guard.js";
-import { recordAudit } from "../../store/repositories/audit.js";
-import { txOf } from "../../store/unit-of-work.js";
 import type { Caller } from "../callers.js";
 import { alreadyExists, invalidArgument } from "../errors.js";
-import { requireRecentSecondFactor } from "../mfa/step-up.js";
 import { issueToken } from "../one-time-tokens.js";
+import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
+import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
+import type { AccountChanges, AccountRecord } from "./persistence.js";
 import { limit } from "./registration.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "./users.js";
 import {
@@ -37,16 +35,21 @@ export interface ProfileChanges {
   currentPassword: string;
 }
 
-/** The account as its owner sees it; `mfaEnabled`: it has an active second factor. */
-export type Profile = UserEntity & { mfaEnabled: boolean };
+/**
+ * The account as its owner sees it: no credential (hash, failure count, lock); `mfaEnabled`: it has
+ * an active second factor.
+ */
+export type Profile = Omit<AccountRecord, "passwordHash" | "failedLogins" | "lockedUntil"> & {
+  mfaEnabled: boolean;
+};
+
+async function profileOf(deps: AccountDeps, tx: Transaction, account: AccountRecord): Promise<Profile> {
+  const { passwordHash: _hash, failedLogins: _failures, lockedUntil: _lock, ...profile } = account;
+  return { ...profile, mfaEnabled: await deps.secondFactor.isRequired(tx, account.id, undefined) };
+}
 
 export function getUser(deps: AccountDeps, userId: string): Promise<Profile> {
-  return deps.store.read(async (em) => {
-    const user = await getUserOrThrow(em, userId);
-    return Object.assign(user, {
-      mfaEnabled: await deps.secondFactor.isRequired(txOf(em), user.id, undefined),
-    });
-  });
+  return deps.uow.read(async (tx) => profileOf(deps, tx, await getUserOrThrow(tx, userId)));
 }
 
 export async function updateUser(
@@ -55,7 +58,7 @@ export async function updateUser(
   changes: ProfileChanges,
   client: ClientInfo,
 ): Promise<Profile> {
-  const update: Partial<UserEntity> = {};
+  const update: AccountChanges = {};
   if (changes.username !== undefined) update.username = normalizeUsername(changes.username);
   if (changes.firstName !== undefined) update.firstName = checkName(changes.firstName, "first_name");
   if (changes.lastName !== undefined) update.lastName = checkName(changes.lastName, "last_name");
@@ -66,7 +69,7 @@ export async function updateUser(
   const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
 
   const { userId } = caller;
-  const current = await deps.store.read((em) => getUserOrThrow(em, userId));
+  const current = await deps.uow.read((tx) => getUserOrThrow(tx, userId));
   const emailChange = newEmail !== undefined && newEmail !== current.email ? newEmail : undefined;
   const mobileChange = update.mobile !== undefined && update.mobile !== current.mobile;
   // ASVS 7.5.1: the email and the phone number are how an account is recovered, so changing them
@@ -76,7 +79,7 @@ export async function updateUser(
     const what = emailChange !== undefined ? "the email" : "the mobile number";
     if (changes.currentPassword === "")
       throw invalidArgument("current_password", `is required to change ${what}`);
-    await deps.store.transaction((em) => requireRecentSecondFactor(txOf(em), caller, deps.clock.now()));
+    await deps.stepUp.requireRecent(caller);
     await deps.passwords.confirm(
       current.id,
       current.passwordHash,
@@ -88,10 +91,10 @@ export async function updateUser(
     await limit(deps, `email:${emailChange}`, deps.config.emailsPerAddress, "emails to this address");
   }
   const now = deps.clock.now();
-  const saved = deps.store.transaction(async (em) => {
-    const user = await getUserOrThrow(em, userId);
+  const saved = deps.uow.run(async (tx) => {
+    const user = await getUserOrThrow(tx, userId);
     if (update.username && update.username !== user.username) {
-      const taken = await findOneStrict(em, UserEntity, { username: update.username });
+      const taken = await tx.accounts.findByUsername(update.username);
       if (taken) throw alreadyExists("username: is already taken");
     }
     if (update.mobile !== undefined && update.mobile !== user.mobile) update.mobileVerified = false;
@@ -99,23 +102,21 @@ export async function updateUser(
     for (const key of changes.removeSettings) delete settings[key];
     if (Object.keys(settings).length > 100)
       throw invalidArgument("settings", "at most 100 settings per user");
-    Object.assign(user, update, { settings, updatedAt: now });
-    await em.save(user);
+    const changed = { ...update, settings, updatedAt: now };
+    await tx.accounts.update(user.id, changed);
     if (emailChange !== undefined) {
       // The answer is the same whether or not the new address is taken; the check happens again
       // when the link is followed.
-      if (!(await findUserByEmail(em, emailChange))) {
+      if (!(await findUserByEmail(tx, emailChange))) {
         const ttl = deps.config.emailVerificationTtlSeconds;
-        const { token, expiresAt } = await issueToken(em, now, "change_email", user.id, ttl, {
+        const { token, expiresAt } = await issueToken(tx, now, "change_email", user.id, ttl, {
           email: emailChange,
         });
-        await deps.mail.verifyNewEmail(em, emailChange, token, expiresAt - now);
-        await recordAudit(em, now, "email.change_requested", user.id, client);
+        await deps.mail.verifyNewEmail(tx, emailChange, token, expiresAt - now);
+        await tx.audit.record(now, "email.change_requested", user.id, client);
       }
     }
-    return Object.assign(user, {
-      mfaEnabled: await deps.secondFactor.isRequired(txOf(em), user.id, undefined),
-    });
+    return commit(await profileOf(deps, tx, { ...user, ...changed }));
   });
   // Two accounts claiming one username at once both pass the check above; the UNIQUE index refuses
   // the second (PostgreSQL), which gets the same answer as the check's.

@@ -3,17 +3,15 @@
 // answer, and do the rest after the reply (after-reply.ts). The mailbox owner learns by email what
 // happened (a notice about an existing account, or that the username was taken).
 import { randomUUID } from "node:crypto";
-import type { EntityManager } from "typeorm";
-import { MfaAuthenticatorEntity, MfaCodeEntity } from "../../store/entities/mfa.js";
-import { UserEntity } from "../../store/entities/user.js";
-import { findOneStrict } from "../../store/guard.js";
-import { recordAudit } from "../../store/repositories/audit.js";
 import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
 import { consumeToken, issueToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
+import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
+import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
-import { findUserByEmail, isUniqueViolation } from "./users.js";
+import type { AccountRecord } from "./persistence.js";
+import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "./users.js";
 import {
   checkLanguage,
   checkMobile,
@@ -81,7 +79,7 @@ export async function register(deps: AccountDeps, input: RegisterInput, client: 
 export interface RegisterWork {
   email: string;
   username: string | null;
-  profile: Pick<UserEntity, "firstName" | "lastName" | "mobile" | "language" | "timezone">;
+  profile: Pick<AccountRecord, "firstName" | "lastName" | "mobile" | "language" | "timezone">;
   passwordHash: string;
   now: number;
   client: ClientInfo;
@@ -91,10 +89,10 @@ export interface RegisterWork {
  * Creates the account, or tells the mailbox why not. A registration racing another for the same
  * email or username fails on the unique key here; its retry finds the conflict and sends the notice.
  */
-export async function createAccount(deps: AccountDeps, em: EntityManager, work: RegisterWork): Promise<void> {
+export async function createAccount(deps: AccountDeps, tx: Transaction, work: RegisterWork): Promise<void> {
   const { email, username, now, client } = work;
-  if (await noticeOfConflict(deps, em, email, username)) return;
-  const user = em.create(UserEntity, {
+  if (await noticeOfConflict(deps, tx, email, username)) return;
+  const user: AccountRecord = {
     id: randomUUID(),
     email,
     emailVerified: false,
@@ -106,14 +104,14 @@ export async function createAccount(deps: AccountDeps, em: EntityManager, work: 
     passwordHash: work.passwordHash,
     failedLogins: 0,
     lockedUntil: null,
+    settings: {},
+    roles: [],
     createdAt: now,
     updatedAt: now,
-  });
-  user.settings = {};
-  user.roles = [];
-  await em.save(user);
-  await sendVerification(deps, em, user.id, email, now);
-  await recordAudit(em, now, "user.registered", user.id, client);
+  };
+  await tx.accounts.insert(user);
+  await sendVerification(deps, tx, user.id, email, now);
+  await tx.audit.record(now, "user.registered", user.id, client);
 }
 
 /**
@@ -123,17 +121,17 @@ export async function createAccount(deps: AccountDeps, em: EntityManager, work: 
  */
 async function noticeOfConflict(
   deps: AccountDeps,
-  em: EntityManager,
+  tx: Transaction,
   email: string,
   username: string | null,
 ): Promise<boolean> {
-  const existing = await findUserByEmail(em, email);
+  const existing = await findUserByEmail(tx, email);
   if (existing) {
-    await deps.mail.registrationAttempt(em, existing.email);
+    await deps.mail.registrationAttempt(tx, existing.email);
     return true;
   }
-  if (username !== null && (await findOneStrict(em, UserEntity, { username }))) {
-    await deps.mail.registrationUsernameTaken(em, email, username);
+  if (username !== null && (await tx.accounts.findByUsername(username))) {
+    await deps.mail.registrationUsernameTaken(tx, email, username);
     return true;
   }
   return false;
@@ -142,30 +140,30 @@ async function noticeOfConflict(
 export async function verifyEmail(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
-  const done = deps.store.transaction(async (em) => {
-    const verification = await consumeToken(em, now, "verify_email", token);
+  const done = deps.uow.run(async (tx) => {
+    const verification = await consumeToken(tx, now, "verify_email", token);
     if (verification) {
-      await em.update(UserEntity, { id: verification.userId }, { emailVerified: true, updatedAt: now });
-      await recordAudit(em, now, "email.verified", verification.userId, client);
-      return;
+      await tx.accounts.update(verification.userId, { emailVerified: true, updatedAt: now });
+      await tx.audit.record(now, "email.verified", verification.userId, client);
+      return commit(undefined);
     }
-    const change = await consumeToken(em, now, "change_email", token);
+    const change = await consumeToken(tx, now, "change_email", token);
     if (!change) throw invalidArgument("token", "is invalid, expired or already used");
     const newEmail = change.payload.email;
     if (!newEmail) throw invalidArgument("token", "is invalid, expired or already used");
-    if (await findUserByEmail(em, newEmail))
+    if (await findUserByEmail(tx, newEmail))
       throw failedPrecondition("the new email address is already in use");
-    const user = await em.findOneByOrFail(UserEntity, { id: change.userId });
+    const user = await getUserOrThrow(tx, change.userId);
     const oldEmail = user.email;
-    await em.update(UserEntity, { id: user.id }, { email: newEmail, emailVerified: true, updatedAt: now });
+    await tx.accounts.update(user.id, { email: newEmail, emailVerified: true, updatedAt: now });
     // The email factor is "the account's email": its codes follow the address to the new mailbox,
     // and codes already sent to the old one (which may be why it was given up) stop working.
-    await em.update(MfaAuthenticatorEntity, { userId: user.id, type: "email" }, { destination: newEmail });
-    await em.delete(MfaCodeEntity, { userId: user.id, destination: oldEmail });
+    await tx.accountData.moveEmailFactor(user.id, oldEmail, newEmail);
     // Links mailed to the old address (a reset above all) must not outlive the move away from it.
-    await voidTokens(em, now, user.id, ["reset_password", "deactivate", "delete", "verify_email"]);
-    await deps.mail.emailChanged(em, oldEmail, newEmail);
-    await recordAudit(em, now, "email.changed", user.id, client);
+    await voidTokens(tx, now, user.id, ["reset_password", "deactivate", "delete", "verify_email"]);
+    await deps.mail.emailChanged(tx, oldEmail, newEmail);
+    await tx.audit.record(now, "email.changed", user.id, client);
+    return commit(undefined);
   });
   // Two accounts confirming a move to one address at once both pass the check above; the UNIQUE
   // index refuses the second (PostgreSQL), which gets the same answer as the check's.
@@ -209,14 +207,14 @@ export async function admitEmailRequest(
 
 async function sendVerification(
   deps: AccountDeps,
-  em: EntityManager,
+  tx: Transaction,
   userId: string,
   email: string,
   now: number,
 ) {
   const ttl = deps.config.emailVerificationTtlSeconds;
-  const { token, expiresAt } = await issueToken(em, now, "verify_email", userId, ttl);
-  await deps.mail.verifyEmail(em, email, token, expiresAt - now);
+  const { token, expiresAt } = await issueToken(tx, now, "verify_email", userId, ttl);
+  await deps.mail.verifyEmail(tx, email, token, expiresAt - now);
 }
 
 /** What ResendVerificationEmail leaves for after the reply. */
@@ -225,14 +223,10 @@ export interface ResendWork {
   now: number;
 }
 
-export async function issueVerification(
-  deps: AccountDeps,
-  em: EntityManager,
-  work: ResendWork,
-): Promise<void> {
-  const user = await findUserByEmail(em, work.email);
+export async function issueVerification(deps: AccountDeps, tx: Transaction, work: ResendWork): Promise<void> {
+  const user = await findUserByEmail(tx, work.email);
   if (!user || user.emailVerified || user.status !== "active") return;
-  await sendVerification(deps, em, user.id, work.email, work.now);
+  await sendVerification(deps, tx, user.id, work.email, work.now);
 }
 
 export async function checkEmail(deps: AccountDeps, rawEmail: string, client: ClientInfo): Promise<boolean> {
@@ -246,5 +240,5 @@ export async function checkEmail(deps: AccountDeps, rawEmail: string, client: Cl
   if (!deps.config.revealAccounts) {
     throw failedPrecondition("CheckEmail is turned off on this server (AUTHD_REVEAL_ACCOUNTS)");
   }
-  return deps.store.transaction(async (em) => (await findUserByEmail(em, email)) !== null);
+  return deps.uow.read(async (tx) => (await findUserByEmail(tx, email)) !== null);
 }

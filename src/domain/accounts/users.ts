@@ -1,26 +1,23 @@
-// Looking accounts up. Every lookup by a caller-supplied value goes through the guarded helpers.
-import type { EntityManager } from "typeorm";
-import { UserEntity } from "../../store/entities/user.js";
-import { findOneStrict } from "../../store/guard.js";
+// Looking accounts up, in a use case's transaction (the repository guards every lookup).
 import { notFound } from "../errors.js";
+import type { Transaction } from "../persistence.js";
+import type { AccountRecord } from "./persistence.js";
 
-export function findUserByEmail(em: EntityManager, email: string): Promise<UserEntity | null> {
-  return findOneStrict(em, UserEntity, { email });
+export function findUserByEmail(tx: Transaction, email: string): Promise<AccountRecord | null> {
+  return tx.accounts.findByEmail(email);
 }
 
 /** An identifier with '@' is an email; anything else a username. Both are stored lower-cased. */
-export function findUserByIdentifier(em: EntityManager, identifier: string): Promise<UserEntity | null> {
+export function findUserByIdentifier(tx: Transaction, identifier: string): Promise<AccountRecord | null> {
   const key = identifier.trim().toLowerCase();
   // No email or username holds a control character, and PostgreSQL refuses a NUL in a query
   // parameter (Internal): such an identifier is simply unknown.
   if (key === "" || /\p{Cc}/u.test(key)) return Promise.resolve(null);
-  return key.includes("@")
-    ? findOneStrict(em, UserEntity, { email: key })
-    : findOneStrict(em, UserEntity, { username: key });
+  return key.includes("@") ? tx.accounts.findByEmail(key) : tx.accounts.findByUsername(key);
 }
 
-export async function getUserOrThrow(em: EntityManager, userId: string): Promise<UserEntity> {
-  const user = await findOneStrict(em, UserEntity, { id: userId });
+export async function getUserOrThrow(tx: Transaction, userId: string): Promise<AccountRecord> {
+  const user = await tx.accounts.findById(userId);
   if (!user) throw notFound("account not found");
   return user;
 }

@@ -25,7 +25,7 @@ export async function listLinkedIdentities(
   userId: string,
 ): Promise<{ identities: LinkedIdentityEntity[]; hasPassword: boolean }> {
   return deps.accounts.store.read(async (em) => {
-    const user = await getUserOrThrow(em, userId);
+    const user = await getUserOrThrow(txOf(em), userId);
     return { identities: await listIdentities(em, userId), hasPassword: hasPassword(user.passwordHash) };
   });
 }
@@ -58,7 +58,7 @@ export async function linkIdentity(
   try {
     return await accounts.store.transaction(async (em) => {
       const now = accounts.clock.now();
-      const user = await getUserOrThrow(em, caller.userId);
+      const user = await getUserOrThrow(txOf(em), caller.userId);
       const known = await findIdentity(em, input.provider, identity.subject);
       if (known && known.userId !== user.id) throw linkedElsewhere();
       if (known) return touchIdentity(em, deps.box, known, identity, tokens, now);
@@ -67,7 +67,7 @@ export async function linkIdentity(
         provider: input.provider,
         by: "link",
       });
-      await accounts.mail.identityChanged(em, user.email, "linked", input.provider);
+      await accounts.mail.identityChanged(txOf(em), user.email, "linked", input.provider);
       return row;
     });
   } catch (error) {
@@ -95,7 +95,7 @@ async function reauthenticate(deps: IdentityDeps, caller: SessionCaller, passwor
       "is required, unless this session proved a second factor recently (MfaService.StepUp)",
     );
   }
-  const user = await accounts.store.read((em) => getUserOrThrow(em, caller.userId));
+  const user = await accounts.store.read((em) => getUserOrThrow(txOf(em), caller.userId));
   await accounts.passwords.confirm(user.id, user.passwordHash, password, "current_password");
 }
 
@@ -111,7 +111,7 @@ export async function unlinkIdentity(
     // Writing the account row first serialises concurrent unlinks of one account (PostgreSQL
     // row lock), so two of them cannot each leave the other as the last way in and both go.
     await em.update(UserEntity, { id: userId }, { updatedAt: now });
-    const user = await getUserOrThrow(em, userId);
+    const user = await getUserOrThrow(txOf(em), userId);
     const row = await ownIdentity(em, userId, identityId);
     const others = (await listIdentities(em, userId)).filter((i) => i.id !== row.id);
     if (!hasPassword(user.passwordHash) && others.length === 0) {
@@ -121,7 +121,7 @@ export async function unlinkIdentity(
     }
     await em.delete(LinkedIdentityEntity, { id: row.id });
     await recordAudit(em, now, "identity.unlinked", userId, client, { provider: row.provider });
-    await accounts.mail.identityChanged(em, user.email, "unlinked", row.provider);
+    await accounts.mail.identityChanged(txOf(em), user.email, "unlinked", row.provider);
   });
 }
 

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import { UserEntity } from "../../store/entities/user.js";
 import { recordAudit } from "../../store/repositories/audit.js";
+import { txOf } from "../../store/unit-of-work.js";
 import { issueSignIn, type LoginResult } from "../accounts/login.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import { normalizeEmail } from "../accounts/validation.js";
@@ -73,9 +74,18 @@ export async function loginWithProvider(
         if (!user.emailVerified) {
           throw failedPrecondition("the email address is not verified yet: follow the link we sent");
         }
-        return issueSignIn(em, accounts, user.id, [PROVIDER_AMR], input.deviceToken, input.options, client, {
-          provider: input.provider,
-        });
+        return issueSignIn(
+          txOf(em),
+          accounts,
+          user.id,
+          [PROVIDER_AMR],
+          input.deviceToken,
+          input.options,
+          client,
+          {
+            provider: input.provider,
+          },
+        );
       });
     } catch (error) {
       if (attempt >= 2 || !isUniqueViolation(error)) throw error;
@@ -96,7 +106,7 @@ async function accountFor(
   const known = await findIdentity(em, provider, identity.subject);
   if (known) {
     await touchIdentity(em, deps.box, known, identity, tokens, now);
-    return getUserOrThrow(em, known.userId);
+    return getUserOrThrow(txOf(em), known.userId);
   }
   // The same answer whether or not an account has this email: an unverified claim tells nothing.
   if (!identity.emailVerified) {
@@ -110,7 +120,7 @@ async function accountFor(
   } catch {
     throw failedPrecondition("the provider's email address for this identity is not one authd accepts");
   }
-  const existing = await findUserByEmail(em, email);
+  const existing = await findUserByEmail(txOf(em), email);
   if (existing && !existing.emailVerified) {
     throw failedPrecondition(
       "an account with this email address exists but its address is not verified: sign in with your password and link the identity (LinkIdentity)",
@@ -122,7 +132,7 @@ async function accountFor(
     provider,
     by: existing ? "verified_email" : "new_account",
   });
-  if (existing) await deps.accounts.mail.identityChanged(em, existing.email, "linked", provider);
+  if (existing) await deps.accounts.mail.identityChanged(txOf(em), existing.email, "linked", provider);
   else await recordAudit(em, now, "user.registered", user.id, client, { provider });
   return user;
 }

@@ -1,0 +1,101 @@
+// What the account flows need from persistence: the account record and the repositories that read
+// and change it (src/store/repositories/accounts.ts and account-data.ts implement them).
+//
+// Every lookup by a value a client gives (an email, a username) is one method here, so scoping
+// accounts by tenant later is one argument per lookup and one condition in the store.
+
+/** An account as stored. `passwordHash`, `failedLogins` and `lockedUntil` never leave the domain. */
+export interface AccountRecord {
+  id: string;
+  /** Lower-cased; unique. */
+  email: string;
+  emailVerified: boolean;
+  /** Lower-cased; unique when set. */
+  username: string | null;
+  firstName: string;
+  lastName: string;
+  mobile: string;
+  mobileVerified: boolean;
+  language: string;
+  timezone: string;
+  settings: Record<string, string>;
+  status: "active" | "deactivated";
+  tenantId: string | null;
+  roles: string[];
+  /** argon2id PHC string of the NFKC-normalised password; "" for an account made by a provider. */
+  passwordHash: string;
+  /** Consecutive failed sign-ins since the last success or lock. */
+  failedLogins: number;
+  /** Epoch milliseconds; null when not locked. */
+  lockedUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The fields a flow may change in one write; `id` and `createdAt` never change. */
+export type AccountChanges = Partial<Omit<AccountRecord, "id" | "createdAt">>;
+
+/** Counting one failed sign-in against an account (see login-attempt.ts). */
+export interface FailedSignIn {
+  /** The failure that reaches `max` locks the account until `lockEnds` and restarts the count. */
+  max: number;
+  lockEnds: number;
+  now: number;
+}
+
+export interface AccountRepository {
+  findById(id: string): Promise<AccountRecord | null>;
+  /** `email` lower-cased, as stored. */
+  findByEmail(email: string): Promise<AccountRecord | null>;
+  /** `username` lower-cased, as stored. */
+  findByUsername(username: string): Promise<AccountRecord | null>;
+  insert(account: AccountRecord): Promise<void>;
+  update(id: string, changes: AccountChanges): Promise<void>;
+  /**
+   * Replaces the password hash only while it is still `verifiedHash` (a reset that committed
+   * meanwhile wins); true when this call did it.
+   */
+  replacePasswordHash(id: string, verifiedHash: string, newHash: string, now: number): Promise<boolean>;
+  /**
+   * Counts one failed sign-in in one statement, unless the account is locked at `now` (a locked
+   * account is not counted, so failures while locked do not extend the lock). Answers the account's
+   * lock end after counting, or null when nothing was counted (locked, or no such account).
+   */
+  countFailedSignIn(id: string, failure: FailedSignIn): Promise<{ lockedUntil: number | null } | null>;
+  /**
+   * A successful sign-in: clears the failure count and lock and stores `hashToKeep`, only while the
+   * password hash is still `verifiedHash`. Answers the account's status and verification, or null
+   * when the password changed meanwhile (or there is no such account).
+   */
+  claimSignIn(
+    id: string,
+    verifiedHash: string,
+    hashToKeep: string,
+  ): Promise<{ status: string; emailVerified: boolean } | null>;
+  /** True while the account's lock is the one that ends at `until` (nothing lifted it since). */
+  isLockedUntil(id: string, until: number): Promise<boolean>;
+}
+
+/**
+ * What account-wide changes do to the rows other features keep for an account (MFA, linked
+ * identities, the audit trail, counters): recovery and erasure must reach them all, in the
+ * transaction of the change.
+ */
+export interface AccountDataRepository {
+  /**
+   * Deletes every row of the account and the account itself, children before parents (so it does
+   * not rely on foreign keys), and the counters that name it in their key. The audit trail stays.
+   */
+  erase(account: { id: string; email: string }): Promise<void>;
+  /** Blanks where the account's audited requests came from (IP, user agent); keeps the events. */
+  forgetRequestOrigins(userId: string): Promise<void>;
+  /** Ends every sign-in of the account still waiting for its second factor. */
+  voidPendingSignIns(userId: string, now: number): Promise<void>;
+  /** Removes every provider identity linked to the account. */
+  unlinkIdentities(userId: string): Promise<void>;
+  /**
+   * The email factor is "the account's email": it follows the address to `newEmail`, and codes
+   * already sent to `oldEmail` stop working.
+   */
+  moveEmailFactor(userId: string, oldEmail: string, newEmail: string): Promise<void>;
+}

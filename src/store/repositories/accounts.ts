@@ -1,0 +1,68 @@
+// Accounts (the users table). Lookups by a client's value go through the guarded helpers; the
+// sign-in counters are single conditional statements, so concurrent attempts never read-then-write.
+import type { EntityManager } from "typeorm";
+import type { AccountRecord, AccountRepository } from "../../domain/accounts/persistence.js";
+import { UserEntity } from "../entities/user.js";
+import { findOneStrict } from "../guard.js";
+import { queryReturning } from "../returning.js";
+
+/** Placeholder for the n-th (1-based) parameter of a raw query on `em`'s database. */
+function placeholders(em: EntityManager): (n: number) => string {
+  return em.connection.options.type === "postgres" ? (n) => `$${n}` : () => "?";
+}
+
+export function accountRepository(em: EntityManager): AccountRepository {
+  const p = placeholders(em);
+  return {
+    findById: (id) => findOneStrict(em, UserEntity, { id }),
+    findByEmail: (email) => findOneStrict(em, UserEntity, { email }),
+    findByUsername: (username) => findOneStrict(em, UserEntity, { username }),
+    insert: async (account: AccountRecord) => {
+      const row = em.create(UserEntity, account);
+      // Set after create: create() does not copy the JSON columns' plain objects reliably.
+      row.settings = account.settings;
+      row.roles = account.roles;
+      await em.save(row);
+    },
+    update: async (id, changes) => {
+      if (!id) throw new Error("update needs an account id");
+      await em.update(UserEntity, { id }, changes);
+    },
+    replacePasswordHash: async (id, verifiedHash, newHash, now) => {
+      const changed = await em
+        .createQueryBuilder()
+        .update(UserEntity)
+        .set({ passwordHash: newHash, updatedAt: now })
+        .where("id = :id AND password_hash = :verified", { id, verified: verifiedHash })
+        .execute();
+      return changed.affected === 1;
+    },
+    countFailedSignIn: async (id, { max, lockEnds, now }) => {
+      const [row] = await queryReturning<{ locked_until: number | string | null }>(
+        em,
+        `UPDATE users SET
+           failed_logins = CASE WHEN failed_logins + 1 >= ${p(1)} THEN 0 ELSE failed_logins + 1 END,
+           locked_until = CASE WHEN failed_logins + 1 >= ${p(2)} THEN ${p(3)} ELSE locked_until END
+         WHERE id = ${p(4)} AND (locked_until IS NULL OR locked_until <= ${p(5)})
+         RETURNING locked_until`,
+        [max, max, lockEnds, id, now],
+      );
+      if (!row) return null;
+      return { lockedUntil: row.locked_until === null ? null : Number(row.locked_until) };
+    },
+    claimSignIn: async (id, verifiedHash, hashToKeep) => {
+      const [row] = await queryReturning<{ status: string; email_verified: boolean | number | string }>(
+        em,
+        `UPDATE users SET failed_logins = 0, locked_until = NULL, password_hash = ${p(1)}
+         WHERE id = ${p(2)} AND password_hash = ${p(3)}
+         RETURNING status, email_verified`,
+        [hashToKeep, id, verifiedHash],
+      );
+      if (!row) return null;
+      const verified = row.email_verified;
+      return { status: row.status, emailVerified: verified === true || Number(verified) === 1 };
+    },
+    isLockedUntil: async (id, until) =>
+      (await findOneStrict(em, UserEntity, { id, lockedUntil: until })) !== null,
+  };
+}
