@@ -254,9 +254,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // ---- provider sign-in (OpenID Connect) ----
   const identities: IdentityDeps = {
-    accounts,
+    uow,
+    clock,
     providers: new Providers(config.oidcProviders, clock),
     box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 provider tokens"),
+    notices,
+    signIn: { secondFactor, sessions, clock },
+    passwords,
+    stepUp: mfa,
+    rateLimiter,
+    limits: {
+      loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
+      rateLimitWindowSeconds: config.rateLimitWindowSeconds,
+    },
   };
 
   // ---- metrics (operations issue) ----

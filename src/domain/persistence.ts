@@ -3,6 +3,7 @@
 // them over TypeORM; a unit of work (unit-of-work.ts) hands a transaction's repositories to a use case.
 import type { AccountDataRepository, AccountRepository } from "./accounts/persistence.js";
 import type { AuditRecorder } from "./audit.js";
+import type { IdentityAccountRepository, LinkedIdentityRepository } from "./identities/persistence.js";
 import type { MfaRepositories } from "./mfa/persistence.js";
 
 // ---- users (the fields the session and API-key features read) ----
@@ -105,4 +106,6 @@ export interface Transaction {
   apiKeys: ApiKeyRepository;
   audit: AuditRecorder;
   mfa: MfaRepositories;
+  identities: LinkedIdentityRepository;
+  identityAccounts: IdentityAccountRepository;
 }

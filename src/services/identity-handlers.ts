@@ -12,13 +12,13 @@ import {
   listLinkedIdentities,
   unlinkIdentity,
 } from "../domain/identities/linking.js";
+import type { LinkedIdentityRecord } from "../domain/identities/persistence.js";
 import { loginWithProvider } from "../domain/identities/sign-in.js";
 import { type CookieSettings } from "../http/session-cookies.js";
-import type { LinkedIdentityEntity } from "../store/entities/linked-identity.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { signInInput, toSignInResponse } from "./sign-in-mapper.js";
 
-export function toLinkedIdentityProto(row: LinkedIdentityEntity): LinkedIdentity {
+export function toLinkedIdentityProto(row: LinkedIdentityRecord): LinkedIdentity {
   return create(LinkedIdentitySchema, {
     id: row.id,
     provider: row.provider,

@@ -10,6 +10,7 @@ import { accountDataRepository } from "./repositories/account-data.js";
 import { accountRepository } from "./repositories/accounts.js";
 import { apiKeyRepository } from "./repositories/api-keys.js";
 import { auditRecorder } from "./repositories/audit.js";
+import { identityAccountRepository, linkedIdentityRepository } from "./repositories/identities.js";
 import { mfaRepositories } from "./repositories/mfa.js";
 import { refreshTokenRepository, sessionRepository } from "./repositories/sessions.js";
 import { userRepository } from "./repositories/users.js";
@@ -31,6 +32,8 @@ export function txOf(em: EntityManager): Transaction {
       apiKeys: apiKeyRepository(em),
       audit: auditRecorder(em),
       mfa: mfaRepositories(em),
+      identities: linkedIdentityRepository(em),
+      identityAccounts: identityAccountRepository(em),
     };
     transactions.set(em, tx);
     managers.set(tx, em);

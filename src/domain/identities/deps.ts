@@ -1,12 +1,26 @@
+import type { Clock } from "../../clock.js";
 import type { AccountDeps } from "../accounts/deps.js";
+import type { Notices } from "../notices.js";
+import type { PasswordConfirmation } from "../password-confirmation.js";
+import type { RateLimiter } from "../ports.js";
 import type { SecretBox } from "../secret-box.js";
+import type { UnitOfWork } from "../unit-of-work.js";
 import type { Providers } from "./providers.js";
 
 /** Everything provider sign-in and identity linking need; built once in app.ts. */
 export interface IdentityDeps {
-  /** Sign-in ends like Login's (issueSignIn) and re-authentication is Login's too. */
-  accounts: AccountDeps;
+  uow: UnitOfWork;
+  clock: Clock;
   providers: Providers;
   /** Seals the provider tokens at rest; its own key, derived from the master secret. */
   box: SecretBox;
+  notices: Notices;
+  /** Sign-in ends like Login's (issueSignIn). */
+  signIn: Pick<AccountDeps, "secondFactor" | "sessions" | "clock">;
+  /** Re-authentication with the current password is Login's too. */
+  passwords: PasswordConfirmation;
+  /** Whether the caller's session proved a second factor recently (MFA's step-up). */
+  stepUp: { hasRecent(caller: { userId: string; sessionId: string }): Promise<boolean> };
+  rateLimiter: RateLimiter;
+  limits: { loginMaxFailuresPerIp: number; rateLimitWindowSeconds: number };
 }

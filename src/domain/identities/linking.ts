@@ -1,19 +1,16 @@
 // The caller's own identities: listing, linking a new one (with re-authentication), unlinking one
 // (never the last way into the account) and reading back the provider tokens stored for one.
 
-import { LinkedIdentityEntity } from "../../store/entities/linked-identity.js";
-import { UserEntity } from "../../store/entities/user.js";
-import { recordAudit } from "../../store/repositories/audit.js";
-import { txOf } from "../../store/unit-of-work.js";
-import { getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
+import { isUniqueViolation } from "../accounts/users.js";
 import type { Caller as Principal } from "../callers.js";
 import { alreadyExists, failedPrecondition, invalidArgument } from "../errors.js";
-import { hasRecentStepUp } from "../mfa/step-up.js";
 import { hasPassword } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
+import { commit } from "../unit-of-work.js";
 import type { IdentityDeps } from "./deps.js";
+import type { LinkedIdentityRecord } from "./persistence.js";
 import { checkProviderTokens, openTokens, type ProviderTokens } from "./provider-tokens.js";
-import { findIdentity, insertIdentity, listIdentities, ownIdentity, touchIdentity } from "./records.js";
+import { accountOrThrow, insertIdentity, ownIdentity, touchIdentity } from "./records.js";
 
 /** Linking proves the identity now: its ID token must be at most this old. */
 export const LINK_MAX_TOKEN_AGE_SECONDS = 600;
@@ -23,10 +20,13 @@ type SessionCaller = Pick<Principal, "userId" | "sessionId"> & { sessionId: stri
 export async function listLinkedIdentities(
   deps: IdentityDeps,
   userId: string,
-): Promise<{ identities: LinkedIdentityEntity[]; hasPassword: boolean }> {
-  return deps.accounts.store.read(async (em) => {
-    const user = await getUserOrThrow(txOf(em), userId);
-    return { identities: await listIdentities(em, userId), hasPassword: hasPassword(user.passwordHash) };
+): Promise<{ identities: LinkedIdentityRecord[]; hasPassword: boolean }> {
+  return deps.uow.read(async (tx) => {
+    const user = await accountOrThrow(tx, userId);
+    return {
+      identities: await tx.identities.listOfUser(userId),
+      hasPassword: hasPassword(user.passwordHash),
+    };
   });
 }
 
@@ -44,8 +44,7 @@ export async function linkIdentity(
   caller: SessionCaller,
   input: LinkInput,
   client: ClientInfo,
-): Promise<LinkedIdentityEntity> {
-  const { accounts } = deps;
+): Promise<LinkedIdentityRecord> {
   const tokens = checkProviderTokens(input.accessToken, input.refreshToken);
   // The token first: a bad one should not cost the caller a password attempt.
   const identity = await deps.providers.verify(
@@ -56,19 +55,24 @@ export async function linkIdentity(
   );
   await reauthenticate(deps, caller, input.currentPassword);
   try {
-    return await accounts.store.transaction(async (em) => {
-      const now = accounts.clock.now();
-      const user = await getUserOrThrow(txOf(em), caller.userId);
-      const known = await findIdentity(em, input.provider, identity.subject);
+    return await deps.uow.run(async (tx) => {
+      const now = deps.clock.now();
+      const user = await accountOrThrow(tx, caller.userId);
+      const known = await tx.identities.findBySubject(input.provider, identity.subject);
       if (known && known.userId !== user.id) throw linkedElsewhere();
-      if (known) return touchIdentity(em, deps.box, known, identity, tokens, now);
-      const row = await insertIdentity(em, deps.box, user.id, input.provider, identity, tokens, now);
-      await recordAudit(em, now, "identity.linked", user.id, client, {
+      if (known) return commit(await touchIdentity(tx, deps.box, known, identity, tokens, now));
+      const row = await insertIdentity(tx, deps.box, user.id, input.provider, identity, tokens, now);
+      await tx.audit.record(now, "identity.linked", user.id, client, {
         provider: input.provider,
         by: "link",
       });
-      await accounts.mail.identityChanged(txOf(em), user.email, "linked", input.provider);
-      return row;
+      await deps.notices.send(tx, {
+        kind: "identity_changed",
+        to: user.email,
+        change: "linked",
+        provider: input.provider,
+      });
+      return commit(row);
     });
   } catch (error) {
     // Linked by another account at the same moment.
@@ -84,19 +88,15 @@ const linkedElsewhere = () => alreadyExists("this identity is already linked to 
  * An account without a factor has no such alternative: its password is required.
  */
 async function reauthenticate(deps: IdentityDeps, caller: SessionCaller, password: string): Promise<void> {
-  const { accounts } = deps;
   if (password === "") {
-    const stepped = await accounts.store.read((em) =>
-      hasRecentStepUp(txOf(em), caller, accounts.clock.now()),
-    );
-    if (stepped) return;
+    if (await deps.stepUp.hasRecent(caller)) return;
     throw invalidArgument(
       "current_password",
       "is required, unless this session proved a second factor recently (MfaService.StepUp)",
     );
   }
-  const user = await accounts.store.read((em) => getUserOrThrow(txOf(em), caller.userId));
-  await accounts.passwords.confirm(user.id, user.passwordHash, password, "current_password");
+  const user = await deps.uow.read((tx) => accountOrThrow(tx, caller.userId));
+  await deps.passwords.confirm(user.id, user.passwordHash, password, "current_password");
 }
 
 export async function unlinkIdentity(
@@ -105,23 +105,28 @@ export async function unlinkIdentity(
   identityId: string,
   client: ClientInfo,
 ): Promise<void> {
-  const { accounts } = deps;
-  await accounts.store.transaction(async (em) => {
-    const now = accounts.clock.now();
+  await deps.uow.run(async (tx) => {
+    const now = deps.clock.now();
     // Writing the account row first serialises concurrent unlinks of one account (PostgreSQL
     // row lock), so two of them cannot each leave the other as the last way in and both go.
-    await em.update(UserEntity, { id: userId }, { updatedAt: now });
-    const user = await getUserOrThrow(txOf(em), userId);
-    const row = await ownIdentity(em, userId, identityId);
-    const others = (await listIdentities(em, userId)).filter((i) => i.id !== row.id);
+    await tx.identityAccounts.lock(userId, now);
+    const user = await accountOrThrow(tx, userId);
+    const row = await ownIdentity(tx, userId, identityId);
+    const others = (await tx.identities.listOfUser(userId)).filter((i) => i.id !== row.id);
     if (!hasPassword(user.passwordHash) && others.length === 0) {
       throw failedPrecondition(
         "this identity is the account's only way to sign in: set a password (RequestPasswordReset) or link another identity first",
       );
     }
-    await em.delete(LinkedIdentityEntity, { id: row.id });
-    await recordAudit(em, now, "identity.unlinked", userId, client, { provider: row.provider });
-    await accounts.mail.identityChanged(txOf(em), user.email, "unlinked", row.provider);
+    await tx.identities.delete(row.id);
+    await tx.audit.record(now, "identity.unlinked", userId, client, { provider: row.provider });
+    await deps.notices.send(tx, {
+      kind: "identity_changed",
+      to: user.email,
+      change: "unlinked",
+      provider: row.provider,
+    });
+    return commit(undefined);
   });
 }
 
@@ -130,7 +135,7 @@ export async function getProviderTokens(
   userId: string,
   identityId: string,
 ): Promise<ProviderTokens & { updatedAt: number | null }> {
-  const row = await deps.accounts.store.read((em) => ownIdentity(em, userId, identityId));
+  const row = await deps.uow.read((tx) => ownIdentity(tx, userId, identityId));
   if (row.tokensSealed === null) return { accessToken: "", refreshToken: "", updatedAt: null };
   return { ...openTokens(deps.box, row.id, row.tokensSealed), updatedAt: row.tokensUpdatedAt };
 }

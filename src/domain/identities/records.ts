@@ -1,48 +1,45 @@
 // Reading and writing linked identities, inside the caller's transaction.
 import { randomUUID } from "node:crypto";
-import type { EntityManager } from "typeorm";
-import { LinkedIdentityEntity } from "../../store/entities/linked-identity.js";
-import { findOneStrict } from "../../store/guard.js";
 import { invalidArgument, notFound } from "../errors.js";
+import type { Transaction } from "../persistence.js";
 import type { SecretBox } from "../secret-box.js";
 import type { VerifiedIdentity } from "./id-token.js";
+import type { IdentityAccount, IdentityChanges, LinkedIdentityRecord } from "./persistence.js";
 import { type ProviderTokens, sealTokens } from "./provider-tokens.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function findIdentity(em: EntityManager, provider: string, subject: string) {
-  return findOneStrict(em, LinkedIdentityEntity, { provider, subject });
+/** The account, inside the caller's transaction; NotFound once it is gone. */
+export async function accountOrThrow(tx: Transaction, userId: string): Promise<IdentityAccount> {
+  const user = await tx.identityAccounts.findById(userId);
+  if (!user) throw notFound("account not found");
+  return user;
 }
 
 /** One of the user's identities, by the id a client sent; NotFound for anybody else's. */
 export async function ownIdentity(
-  em: EntityManager,
+  tx: Transaction,
   userId: string,
   id: string,
-): Promise<LinkedIdentityEntity> {
+): Promise<LinkedIdentityRecord> {
   if (id === "") throw invalidArgument("identity_id", "is required");
   if (!UUID.test(id)) throw invalidArgument("identity_id", "is not an identity id");
-  const row = await findOneStrict(em, LinkedIdentityEntity, { id, userId });
+  const row = await tx.identities.findOfUser(userId, id);
   if (!row) throw notFound("identity_id: no such identity on this account");
   return row;
 }
 
-export function listIdentities(em: EntityManager, userId: string): Promise<LinkedIdentityEntity[]> {
-  if (!userId) throw new Error("listIdentities needs a user id");
-  return em.find(LinkedIdentityEntity, { where: { userId }, order: { createdAt: "ASC", id: "ASC" } });
-}
-
 export async function insertIdentity(
-  em: EntityManager,
+  tx: Transaction,
   box: SecretBox,
   userId: string,
   provider: string,
   identity: VerifiedIdentity,
   tokens: ProviderTokens | null,
   now: number,
-): Promise<LinkedIdentityEntity> {
+): Promise<LinkedIdentityRecord> {
   const id = randomUUID();
-  const row = em.create(LinkedIdentityEntity, {
+  const row: LinkedIdentityRecord = {
     id,
     userId,
     provider,
@@ -52,22 +49,22 @@ export async function insertIdentity(
     tokensUpdatedAt: tokens ? now : null,
     createdAt: now,
     lastSignInAt: now,
-  });
-  await em.insert(LinkedIdentityEntity, row);
+  };
+  await tx.identities.insert(row);
   return row;
 }
 
 /** A sign-in (or a repeated link) with a known identity: its time, email and tokens, when given. */
 export async function touchIdentity(
-  em: EntityManager,
+  tx: Transaction,
   box: SecretBox,
-  row: LinkedIdentityEntity,
+  row: LinkedIdentityRecord,
   identity: VerifiedIdentity,
   tokens: ProviderTokens | null,
   now: number,
-): Promise<LinkedIdentityEntity> {
-  const changes: Partial<LinkedIdentityEntity> = { lastSignInAt: now, email: identity.email.slice(0, 320) };
+): Promise<LinkedIdentityRecord> {
+  const changes: IdentityChanges = { lastSignInAt: now, email: identity.email.slice(0, 320) };
   if (tokens) Object.assign(changes, { tokensSealed: sealTokens(box, row.id, tokens), tokensUpdatedAt: now });
-  await em.update(LinkedIdentityEntity, { id: row.id }, changes);
-  return Object.assign(row, changes);
+  await tx.identities.update(row.id, changes);
+  return { ...row, ...changes };
 }

@@ -5,20 +5,19 @@
 // verified email and no password. The end of the sign-in (a session, or an MFA challenge) is
 // Login's own (issueSignIn).
 import { randomUUID } from "node:crypto";
-import type { EntityManager } from "typeorm";
-import { UserEntity } from "../../store/entities/user.js";
-import { recordAudit } from "../../store/repositories/audit.js";
-import { txOf } from "../../store/unit-of-work.js";
 import { issueSignIn, type LoginResult } from "../accounts/login.js";
-import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
+import { isUniqueViolation } from "../accounts/users.js";
 import { normalizeEmail } from "../accounts/validation.js";
 import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
 import { NO_PASSWORD } from "../passwords.js";
+import type { Transaction } from "../persistence.js";
 import type { ClientInfo, LoginOptions } from "../ports.js";
+import { commit } from "../unit-of-work.js";
 import type { IdentityDeps } from "./deps.js";
 import type { VerifiedIdentity } from "./id-token.js";
+import type { IdentityAccount } from "./persistence.js";
 import { checkProviderTokens, type ProviderTokens } from "./provider-tokens.js";
-import { findIdentity, insertIdentity, touchIdentity } from "./records.js";
+import { accountOrThrow, insertIdentity, touchIdentity } from "./records.js";
 
 /** The method reference a provider sign-in puts in the session's amr (federated). */
 export const PROVIDER_AMR = "fed";
@@ -42,16 +41,15 @@ export async function loginWithProvider(
   input: ProviderLoginInput,
   client: ClientInfo,
 ): Promise<LoginResult> {
-  const { accounts } = deps;
   const duration = input.options.durationSeconds;
   if (duration !== undefined && duration <= 0) throw invalidArgument("session_duration", "must be positive");
   const tokens = checkProviderTokens(input.accessToken, input.refreshToken);
   deps.providers.checkRequest(input.provider, input.idToken, input.nonce);
   // Counted before the token is verified and given back on success, like Login's failures.
-  const ip = await accounts.rateLimiter.reserve(
+  const ip = await deps.rateLimiter.reserve(
     ipKey(client.rateLimitKey),
-    accounts.config.loginMaxFailuresPerIp,
-    accounts.config.rateLimitWindowSeconds,
+    deps.limits.loginMaxFailuresPerIp,
+    deps.limits.rateLimitWindowSeconds,
   );
   if (!ip.allowed)
     throw resourceExhausted("too many failed sign-ins from this address", ip.retryAfterSeconds);
@@ -61,30 +59,32 @@ export async function loginWithProvider(
     input.nonce,
     SIGN_IN_MAX_AGE_SECONDS,
   );
-  await accounts.rateLimiter.refund(ip);
+  await deps.rateLimiter.refund(ip);
 
   // Two first sign-ins of one identity (or one email) at once: the loser of the UNIQUE race tries
   // again and finds what the winner made.
   for (let attempt = 1; ; attempt++) {
     try {
       // Every refusal is thrown inside: nothing of a refused sign-in is kept.
-      return await accounts.store.transaction(async (em) => {
-        const user = await accountFor(deps, em, input.provider, identity, tokens, client);
+      return await deps.uow.run(async (tx) => {
+        const user = await accountFor(deps, tx, input.provider, identity, tokens, client);
         if (user.status !== "active") throw failedPrecondition("this account is deactivated");
         if (!user.emailVerified) {
           throw failedPrecondition("the email address is not verified yet: follow the link we sent");
         }
-        return issueSignIn(
-          txOf(em),
-          accounts,
-          user.id,
-          [PROVIDER_AMR],
-          input.deviceToken,
-          input.options,
-          client,
-          {
-            provider: input.provider,
-          },
+        return commit(
+          await issueSignIn(
+            tx,
+            deps.signIn,
+            user.id,
+            [PROVIDER_AMR],
+            input.deviceToken,
+            input.options,
+            client,
+            {
+              provider: input.provider,
+            },
+          ),
         );
       });
     } catch (error) {
@@ -96,17 +96,17 @@ export async function loginWithProvider(
 /** The account the identity signs in to: its own, the one it links to, or a new one. */
 async function accountFor(
   deps: IdentityDeps,
-  em: EntityManager,
+  tx: Transaction,
   provider: string,
   identity: VerifiedIdentity,
   tokens: ProviderTokens | null,
   client: ClientInfo,
-): Promise<UserEntity> {
-  const now = deps.accounts.clock.now();
-  const known = await findIdentity(em, provider, identity.subject);
+): Promise<IdentityAccount> {
+  const now = deps.clock.now();
+  const known = await tx.identities.findBySubject(provider, identity.subject);
   if (known) {
-    await touchIdentity(em, deps.box, known, identity, tokens, now);
-    return getUserOrThrow(txOf(em), known.userId);
+    await touchIdentity(tx, deps.box, known, identity, tokens, now);
+    return accountOrThrow(tx, known.userId);
   }
   // The same answer whether or not an account has this email: an unverified claim tells nothing.
   if (!identity.emailVerified) {
@@ -120,46 +120,33 @@ async function accountFor(
   } catch {
     throw failedPrecondition("the provider's email address for this identity is not one authd accepts");
   }
-  const existing = await findUserByEmail(txOf(em), email);
+  const existing = await tx.identityAccounts.findByEmail(email);
   if (existing && !existing.emailVerified) {
     throw failedPrecondition(
       "an account with this email address exists but its address is not verified: sign in with your password and link the identity (LinkIdentity)",
     );
   }
-  const user = existing ?? (await createAccount(em, email, now));
-  await insertIdentity(em, deps.box, user.id, provider, identity, tokens, now);
-  await recordAudit(em, now, "identity.linked", user.id, client, {
+  const user = existing ?? (await createAccount(tx, email, now));
+  await insertIdentity(tx, deps.box, user.id, provider, identity, tokens, now);
+  await tx.audit.record(now, "identity.linked", user.id, client, {
     provider,
     by: existing ? "verified_email" : "new_account",
   });
-  if (existing) await deps.accounts.mail.identityChanged(txOf(em), existing.email, "linked", provider);
-  else await recordAudit(em, now, "user.registered", user.id, client, { provider });
+  if (existing) {
+    await deps.notices.send(tx, { kind: "identity_changed", to: existing.email, change: "linked", provider });
+  } else await tx.audit.record(now, "user.registered", user.id, client, { provider });
   return user;
 }
 
 /** A new account: the provider verified the email; there is no password until a reset sets one. */
-async function createAccount(em: EntityManager, email: string, now: number): Promise<UserEntity> {
-  const user = em.create(UserEntity, {
+async function createAccount(tx: Transaction, email: string, now: number): Promise<IdentityAccount> {
+  const user: IdentityAccount = {
     id: randomUUID(),
     email,
     emailVerified: true,
-    username: null,
-    firstName: "",
-    lastName: "",
-    mobile: "",
-    mobileVerified: false,
-    language: "",
-    timezone: "",
     status: "active",
-    tenantId: null,
     passwordHash: NO_PASSWORD,
-    failedLogins: 0,
-    lockedUntil: null,
-    createdAt: now,
-    updatedAt: now,
-  });
-  user.settings = {};
-  user.roles = [];
-  await em.insert(UserEntity, user);
+  };
+  await tx.identityAccounts.insertVerified({ id: user.id, email, passwordHash: NO_PASSWORD, createdAt: now });
   return user;
 }
