@@ -141,13 +141,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   // ---- sessions and tokens (sessions issue) ----
-  const signingKeys = new SigningKeys(store, clock, config.accessTokenTtlSeconds, masterSecret);
+  const uow = new StoreUnitOfWork(store);
+  const signingKeys = new SigningKeys(uow, clock, config.accessTokenTtlSeconds, masterSecret);
   await signingKeys.init().catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
   const accessTokens = new AccessTokens(signingKeys, clock, config);
-  const uow = new StoreUnitOfWork(store);
   // The step-up check is MFA's, built below; it is called only once requests arrive.
   const apiKeys = new ApiKeys({
     uow,

@@ -9,6 +9,7 @@ import { consoleDestination, createLogger, type Logger } from "./logger.js";
 import { type RunningServer, startServer } from "./server.js";
 import { openDatabase } from "./store/data-source.js";
 import { Store } from "./store/store.js";
+import { StoreUnitOfWork } from "./store/unit-of-work.js";
 
 const USAGE = `usage: authd [serve | migrate | keys rotate | help]
   serve        start the server (default)
@@ -73,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
       const store = new Store(dataSource);
       try {
         const keys = new SigningKeys(
-          store,
+          new StoreUnitOfWork(store),
           systemClock,
           config.accessTokenTtlSeconds,
           resolveMasterSecret(config),

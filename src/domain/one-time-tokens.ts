@@ -2,10 +2,7 @@
 // bits, only a hash stored, an expiry, single use, and a newer token of the same purpose for the
 // same account voids the older ones.
 import { randomUUID } from "node:crypto";
-import { In, IsNull } from "typeorm";
-import { OneTimeTokenEntity, type OneTimeTokenPurpose } from "../store/entities/one-time-token.js";
-import { findOneStrict } from "../store/guard.js";
-import { emOf } from "../store/unit-of-work.js";
+import type { OneTimeTokenPurpose, OneTimeTokenRecord } from "./one-time-token-persistence.js";
 import type { Transaction } from "./persistence.js";
 import { hashSecret, randomToken } from "./secrets.js";
 
@@ -22,21 +19,20 @@ export async function issueToken(
   ttlSeconds: number,
   payload: Record<string, string> = {},
 ): Promise<IssuedToken> {
-  const em = emOf(tx);
-  await em.update(OneTimeTokenEntity, { userId, purpose, usedAt: IsNull() }, { usedAt: now });
+  if (!userId) throw new Error("issueToken needs a user id");
+  await tx.oneTimeTokens.voidPending(userId, [purpose], now);
   const token = randomToken(32);
   const expiresAt = now + ttlSeconds * 1000;
-  const row = em.create(OneTimeTokenEntity, {
+  await tx.oneTimeTokens.insert({
     id: randomUUID(),
     purpose,
     userId,
     tokenHash: hashSecret(token),
+    payload,
     createdAt: now,
     expiresAt,
     usedAt: null,
   });
-  row.payload = payload;
-  await em.save(row);
   return { token, expiresAt };
 }
 
@@ -46,34 +42,26 @@ export async function peekToken(
   now: number,
   purpose: OneTimeTokenPurpose,
   token: string,
-): Promise<OneTimeTokenEntity | null> {
-  const em = emOf(tx);
+): Promise<OneTimeTokenRecord | null> {
   if (token === "") return null;
-  const row = await findOneStrict(em, OneTimeTokenEntity, { tokenHash: hashSecret(token), purpose });
+  const row = await tx.oneTimeTokens.findByHash(hashSecret(token), purpose);
   if (!row || row.usedAt !== null || row.expiresAt <= now) return null;
   return row;
 }
 
 /**
- * Uses the token up. The conditional UPDATE is the single-use guarantee: of two concurrent calls
- * (even on two replicas), only one changes the row.
+ * Uses the token up. The repository's conditional claim is the single-use guarantee: of two
+ * concurrent calls (even on two replicas), only one gets the row.
  */
 export async function consumeToken(
   tx: Transaction,
   now: number,
   purpose: OneTimeTokenPurpose,
   token: string,
-): Promise<OneTimeTokenEntity | null> {
-  const em = emOf(tx);
+): Promise<OneTimeTokenRecord | null> {
   const row = await peekToken(tx, now, purpose, token);
   if (!row) return null;
-  const result = await em
-    .createQueryBuilder()
-    .update(OneTimeTokenEntity)
-    .set({ usedAt: now })
-    .where("id = :id AND used_at IS NULL", { id: row.id })
-    .execute();
-  return result.affected === 1 ? row : null;
+  return (await tx.oneTimeTokens.claim(row.id, now)) ? row : null;
 }
 
 /** Every purpose; `voidTokens` without a list voids them all. */
@@ -97,10 +85,5 @@ export async function voidTokens(
   purposes: readonly OneTimeTokenPurpose[] = ALL_PURPOSES,
 ): Promise<void> {
   if (!userId) throw new Error("voidTokens needs a user id");
-  const em = emOf(tx);
-  await em.update(
-    OneTimeTokenEntity,
-    { userId, purpose: In([...purposes]), usedAt: IsNull() },
-    { usedAt: now },
-  );
+  await tx.oneTimeTokens.voidPending(userId, purposes, now);
 }

@@ -5,6 +5,8 @@ import type { AccountDataRepository, AccountRepository } from "./accounts/persis
 import type { AuditRecorder } from "./audit.js";
 import type { IdentityAccountRepository, LinkedIdentityRepository } from "./identities/persistence.js";
 import type { MfaRepositories } from "./mfa/persistence.js";
+import type { OneTimeTokenRepository } from "./one-time-token-persistence.js";
+import type { SigningKeyRepository } from "./signing-key-persistence.js";
 
 // ---- users (the fields the session and API-key features read) ----
 
@@ -108,4 +110,6 @@ export interface Transaction {
   mfa: MfaRepositories;
   identities: LinkedIdentityRepository;
   identityAccounts: IdentityAccountRepository;
+  oneTimeTokens: OneTimeTokenRepository;
+  signingKeys: SigningKeyRepository;
 }

@@ -7,13 +7,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
-import { type EntityManager, IsNull } from "typeorm";
 import type { Clock } from "../clock.js";
-import { SigningKeyEntity } from "../store/entities/signing-key.js";
-import type { Store } from "../store/store.js";
-import { emOf } from "../store/unit-of-work.js";
 import type { Transaction } from "./persistence.js";
 import { SecretBox } from "./secret-box.js";
+import type { SigningKeyRecord } from "./signing-key-persistence.js";
+import type { UnitOfWork } from "./unit-of-work.js";
+import { commit } from "./unit-of-work.js";
 
 export const SIGNING_ALGORITHM = "EdDSA";
 
@@ -29,7 +28,6 @@ const CACHE_MS = 60_000;
  * still verifies within this time.
  */
 const UNKNOWN_KID_RELOAD_MS = 1_000;
-const FIRST_KEY_LOCK_ID = 727_465_002;
 
 /** AUTHD_SECRET, or in development a random secret generated once and kept in `<dataDir>/secret`. */
 /** `secret`: AUTHD_SECRET; `dataDir`: where the development secret is kept without one. */
@@ -73,7 +71,7 @@ export class SigningKeys {
   private reloading: Promise<void> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly accessTokenTtlSeconds: number,
     masterSecret: string,
@@ -83,37 +81,31 @@ export class SigningKeys {
 
   /** Creates the first key when the database has none, and loads the keys. Called at start-up. */
   async init(): Promise<void> {
-    await this.store.transaction(async (em) => {
-      // Replicas starting together on an empty PostgreSQL database create one first key, not several.
-      if (this.store.dialect === "postgres")
-        await em.query("SELECT pg_advisory_xact_lock($1)", [FIRST_KEY_LOCK_ID]);
-      const current = await em.countBy(SigningKeyEntity, { retiredAt: IsNull() });
-      if (current === 0) await this.insertKey(em);
+    await this.uow.run(async (tx) => {
+      // Replicas starting together on an empty database create one first key, not several.
+      await tx.signingKeys.lockFirstKey();
+      if ((await tx.signingKeys.countActive()) === 0) await this.insertKey(tx);
+      return commit(undefined);
     });
     await this.reload();
   }
 
   /** Adds a new active key and retires the others. Answers the new kid. */
   async rotate(): Promise<string> {
-    const kid = await this.store.transaction(async (em) => {
-      await em
-        .createQueryBuilder()
-        .update(SigningKeyEntity)
-        .set({ retiredAt: this.clock.now() })
-        .where("retired_at IS NULL")
-        .execute();
-      return this.insertKey(em);
+    const kid = await this.uow.run(async (tx) => {
+      await tx.signingKeys.retireActive(this.clock.now());
+      return commit(await this.insertKey(tx));
     });
     await this.reload();
     return kid;
   }
 
   /**
-   * The key that signs new tokens. Inside a transaction, pass its EntityManager: on SQLite a second
+   * The key that signs new tokens. Inside a transaction, pass it: on SQLite a second
    * transaction would wait for the first one forever.
    */
   async signingKey(tx?: Transaction): Promise<{ kid: string; privateKey: CryptoKey }> {
-    if (!this.active || this.isStale()) await (tx ? this.reload(emOf(tx)) : this.reloadOnce());
+    if (!this.active || this.isStale()) await (tx ? this.reload(tx) : this.reloadOnce());
     if (!this.active) throw new Error("no active signing key");
     return this.active;
   }
@@ -161,9 +153,9 @@ export class SigningKeys {
     return this.clock.now() < key.retiredAt + this.accessTokenTtlSeconds * 1000 + CACHE_MS;
   }
 
-  private async reload(em?: EntityManager): Promise<void> {
-    const read = (m: EntityManager) => m.find(SigningKeyEntity, { order: { createdAt: "DESC" } });
-    const rows = em ? await read(em) : await this.store.read(read);
+  private async reload(tx?: Transaction): Promise<void> {
+    const read = (t: Transaction) => t.signingKeys.listNewestFirst();
+    const rows = tx ? await read(tx) : await this.uow.read(read);
     const published = new Map<string, PublicKey>();
     for (const row of rows) {
       if (!this.isPublished(row)) continue;
@@ -191,7 +183,7 @@ export class SigningKeys {
     this.loadedAt = this.clock.now();
   }
 
-  private openPrivateJwk(row: SigningKeyEntity): string {
+  private openPrivateJwk(row: SigningKeyRecord): string {
     try {
       return this.box.open(row.privateJwkEncrypted, row.kid);
     } catch {
@@ -201,13 +193,13 @@ export class SigningKeys {
     }
   }
 
-  private async toPublicKey(row: SigningKeyEntity): Promise<PublicKey> {
+  private async toPublicKey(row: SigningKeyRecord): Promise<PublicKey> {
     const jwk = JSON.parse(row.publicJwk) as JWK;
     const key = (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey;
     return { kid: row.kid, jwk, key, createdAt: row.createdAt, retiredAt: row.retiredAt };
   }
 
-  private async insertKey(em: EntityManager): Promise<string> {
+  private async insertKey(tx: Transaction): Promise<string> {
     const kid = randomUUID();
     const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, {
       crv: "Ed25519",
@@ -215,7 +207,7 @@ export class SigningKeys {
     });
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALGORITHM, use: "sig" };
     const privateJwk = await exportJWK(privateKey);
-    await em.insert(SigningKeyEntity, {
+    await tx.signingKeys.insert({
       kid,
       algorithm: SIGNING_ALGORITHM,
       publicJwk: JSON.stringify(publicJwk),

@@ -12,7 +12,9 @@ import { apiKeyRepository } from "./repositories/api-keys.js";
 import { auditRecorder } from "./repositories/audit.js";
 import { identityAccountRepository, linkedIdentityRepository } from "./repositories/identities.js";
 import { mfaRepositories } from "./repositories/mfa.js";
+import { oneTimeTokenRepository } from "./repositories/one-time-tokens.js";
 import { refreshTokenRepository, sessionRepository } from "./repositories/sessions.js";
+import { signingKeyRepository } from "./repositories/signing-keys.js";
 import { userRepository } from "./repositories/users.js";
 import type { Store } from "./store.js";
 
@@ -34,6 +36,8 @@ export function txOf(em: EntityManager): Transaction {
       mfa: mfaRepositories(em),
       identities: linkedIdentityRepository(em),
       identityAccounts: identityAccountRepository(em),
+      oneTimeTokens: oneTimeTokenRepository(em),
+      signingKeys: signingKeyRepository(em),
     };
     transactions.set(em, tx);
     managers.set(tx, em);

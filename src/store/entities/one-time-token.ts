@@ -1,12 +1,6 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
+import type { OneTimeTokenPurpose } from "../../domain/one-time-token-persistence.js";
 import { json, millis } from "../columns.js";
-
-export type OneTimeTokenPurpose =
-  | "verify_email"
-  | "change_email"
-  | "reset_password"
-  | "deactivate"
-  | "delete";
 
 /** An emailed single-use token. Only the SHA-256 of the token is stored. */
 @Entity({ name: "one_time_tokens" })
