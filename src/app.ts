@@ -32,7 +32,7 @@ import { HealthProbe } from "./store/health-probe.js";
 import { DatabaseRateLimiter } from "./store/repositories/rate-limits.js";
 import { RevocationChannel } from "./store/revocation-channel.js";
 import { Store } from "./store/store.js";
-import { emOf, StoreUnitOfWork, txOf } from "./store/unit-of-work.js";
+import { emOf, StoreUnitOfWork } from "./store/unit-of-work.js";
 
 export interface AppOptions {
   clock?: Clock;
@@ -212,7 +212,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   closers.push(async () => clearInterval(purgeMfa));
 
   // ---- accounts (accounts issue) ----
-  const afterReply = new AfterReply({ store, clock, logger });
+  const afterReply = new AfterReply({ uow, clock, logger });
   // Runs before the outbox and the store close (closers run in reverse), so no answered request loses its work.
   closers.push(() => afterReply.stop());
   const accounts: AccountDeps = {
@@ -241,13 +241,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     sessions,
     secondFactor,
     stepUp: mfa,
-    // The account handlers work on a transaction's repositories; AfterReply still hands them its
-    // EntityManager.
-    afterReply: {
-      defer: (kind, payload) => afterReply.defer(kind, payload),
-      handle: (kind, handler) => afterReply.handle(kind, (em, payload) => handler(txOf(em), payload)),
-      settled: () => afterReply.settled(),
-    },
+    afterReply,
   };
   handleAccountWork(accounts);
   afterReply.start();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AfterReply } from "../src/domain/after-reply.js";
 import { DeferredWorkEntity } from "../src/store/entities/deferred-work.js";
 import { UserEntity } from "../src/store/entities/user.js";
+import { StoreUnitOfWork } from "../src/store/unit-of-work.js";
 import { type AccountsHarness, startAccountsHarness } from "./helpers/accounts.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 
@@ -61,7 +62,7 @@ describe("work after the reply", () => {
     const logged: unknown[] = [];
     const app = first.server.app;
     const after = new AfterReply({
-      store: app.store,
+      uow: new StoreUnitOfWork(app.store),
       clock: app.clock,
       logger: { error: ((entry: unknown) => logged.push(entry)) as never },
     });

@@ -11,18 +11,16 @@
 // start and by a periodic sweep. A failure (a registration racing another for the same username)
 // is retried once at once, then by the sweep; it is logged without the error's properties.
 import { randomUUID } from "node:crypto";
-import type { EntityManager } from "typeorm";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
-import { DeferredWorkEntity } from "../store/entities/deferred-work.js";
-import { findOneStrict } from "../store/guard.js";
-import type { Store } from "../store/store.js";
+import type { Transaction } from "./persistence.js";
+import { commit, type UnitOfWork } from "./unit-of-work.js";
 
 /** Does one recorded piece of work inside the transaction that claims it. */
-export type DeferredHandler = (em: EntityManager, payload: unknown) => Promise<void>;
+export type DeferredHandler = (tx: Transaction, payload: unknown) => Promise<void>;
 
 export interface AfterReplyDeps {
-  store: Store;
+  uow: UnitOfWork;
   clock: Clock;
   logger: Pick<Logger, "error">;
   /** Real-time interval of the sweep for work a crashed process left behind. */
@@ -45,7 +43,7 @@ export class AfterReply {
     if (!this.handlers.has(kind)) throw new Error(`no handler for deferred work "${kind}"`);
     const id = randomUUID();
     const row = { id, kind, payload: JSON.stringify(payload), createdAt: this.deps.clock.now() };
-    await this.deps.store.transaction((em) => em.insert(DeferredWorkEntity, row));
+    await this.deps.uow.run(async (tx) => commit(await tx.deferredWork.insert(row)));
     this.run(kind, () => this.doOnce(id).catch(() => this.doOnce(id)));
   }
 
@@ -71,10 +69,8 @@ export class AfterReply {
 
   /** Does every recorded piece of work still waiting (left by a crash, or by a failure). */
   private async sweep(): Promise<void> {
-    const rows = await this.deps.store.transaction((em) =>
-      em.find(DeferredWorkEntity, { select: { id: true }, order: { createdAt: "ASC" }, take: 100 }),
-    );
-    for (const { id } of rows) {
+    const ids = await this.deps.uow.read((tx) => tx.deferredWork.oldestIds(100));
+    for (const id of ids) {
       // Another replica may be doing it right now: the claim decides, and a failure waits for the next sweep.
       await this.doOnce(id).catch((err: unknown) => this.log("sweep", err));
     }
@@ -82,14 +78,13 @@ export class AfterReply {
 
   /** The DELETE is the claim; it commits together with the work, or neither does. */
   private async doOnce(id: string): Promise<void> {
-    await this.deps.store.transaction(async (em) => {
-      const row = await findOneStrict(em, DeferredWorkEntity, { id });
-      if (!row) return;
-      const claimed = await em.delete(DeferredWorkEntity, { id });
-      if (claimed.affected === 0) return;
+    await this.deps.uow.run(async (tx) => {
+      const row = await tx.deferredWork.findById(id);
+      if (!row || !(await tx.deferredWork.claim(id))) return commit(undefined);
       const handler = this.handlers.get(row.kind);
       if (!handler) throw new Error(`no handler for deferred work "${row.kind}"`);
-      await handler(em, JSON.parse(row.payload));
+      await handler(tx, JSON.parse(row.payload));
+      return commit(undefined);
     });
   }
 

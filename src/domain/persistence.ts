@@ -2,6 +2,7 @@
 // plain records and the repository interfaces the domain declares. src/store/repositories/ implements
 // them over TypeORM; a unit of work (unit-of-work.ts) hands a transaction's repositories to a use case.
 import type { AccountDataRepository, AccountRepository } from "./accounts/persistence.js";
+import type { DeferredWorkRepository } from "./after-reply-persistence.js";
 import type { AuditRecorder } from "./audit.js";
 import type { IdentityAccountRepository, LinkedIdentityRepository } from "./identities/persistence.js";
 import type { MfaRepositories } from "./mfa/persistence.js";
@@ -112,4 +113,5 @@ export interface Transaction {
   identityAccounts: IdentityAccountRepository;
   oneTimeTokens: OneTimeTokenRepository;
   signingKeys: SigningKeyRepository;
+  deferredWork: DeferredWorkRepository;
 }

@@ -10,6 +10,7 @@ import { accountDataRepository } from "./repositories/account-data.js";
 import { accountRepository } from "./repositories/accounts.js";
 import { apiKeyRepository } from "./repositories/api-keys.js";
 import { auditRecorder } from "./repositories/audit.js";
+import { deferredWorkRepository } from "./repositories/deferred-work.js";
 import { identityAccountRepository, linkedIdentityRepository } from "./repositories/identities.js";
 import { mfaRepositories } from "./repositories/mfa.js";
 import { oneTimeTokenRepository } from "./repositories/one-time-tokens.js";
@@ -38,6 +39,7 @@ export function txOf(em: EntityManager): Transaction {
       identityAccounts: identityAccountRepository(em),
       oneTimeTokens: oneTimeTokenRepository(em),
       signingKeys: signingKeyRepository(em),
+      deferredWork: deferredWorkRepository(em),
     };
     transactions.set(em, tx);
     managers.set(tx, em);
