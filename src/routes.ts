@@ -14,8 +14,24 @@ import { identityHandlers } from "./services/identity-handlers.js";
 import { mfaService } from "./services/mfa-service.js";
 import { sessionService } from "./services/session-service.js";
 
-/** Each service gets the features it needs, never the whole App. */
-export function createRoutes(app: App) {
+/**
+ * What the services are built from: the features, never the process-wide parts (the store, the
+ * outbox, the password hasher). Each service gets the features it needs.
+ */
+export type RouteFeatures = Pick<
+  App,
+  | "config"
+  | "clock"
+  | "sessions"
+  | "accounts"
+  | "identities"
+  | "apiKeys"
+  | "credentials"
+  | "mfa"
+  | "isHealthy"
+>;
+
+export function createRoutes(app: RouteFeatures) {
   const cookies = {
     env: app.config.env,
     publicUrl: app.config.publicUrl,

@@ -14,8 +14,15 @@ function sendJson(res: Res, status: number, body: unknown, cacheSeconds = 0): vo
   res.end(JSON.stringify(body));
 }
 
-/** Answers the request if it is one of the plain HTTP routes; returns false otherwise. */
-export async function serveHttpRoute(app: App, req: Req, res: Res): Promise<boolean> {
+/**
+ * Answers the request if it is one of the plain HTTP routes; returns false otherwise. They read only
+ * the configuration, the health probe and the public keys.
+ */
+export async function serveHttpRoute(
+  app: Pick<App, "config" | "isHealthy" | "jwks">,
+  req: Req,
+  res: Res,
+): Promise<boolean> {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
   if (serveWebApp(app.config.publicUrl, req, res)) return true;
   const path = (req.url ?? "").split("?")[0];
