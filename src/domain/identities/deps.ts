@@ -1,5 +1,5 @@
 import type { Clock } from "../../clock.js";
-import type { AccountDeps } from "../accounts/deps.js";
+import type { issueSignIn } from "../accounts/login.js";
 import type { Notices } from "../notices.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { RateLimiter } from "../ports.js";
@@ -16,7 +16,7 @@ export interface IdentityDeps {
   box: SecretBox;
   notices: Notices;
   /** Sign-in ends like Login's (issueSignIn). */
-  signIn: Pick<AccountDeps, "secondFactor" | "sessions" | "clock">;
+  signIn: Parameters<typeof issueSignIn>[1];
   /** Re-authentication with the current password is Login's too. */
   passwords: PasswordConfirmation;
   /** Whether the caller's session proved a second factor recently (MFA's step-up). */
