@@ -4,7 +4,7 @@
 import type { AccountDataRepository, AccountRepository } from "./accounts/persistence.js";
 import type { DeferredWorkRepository } from "./after-reply-persistence.js";
 import type { AuditRecorder } from "./audit.js";
-import type { IdentityAccountRepository, LinkedIdentityRepository } from "./identities/persistence.js";
+import type { LinkedIdentityRepository } from "./identities/persistence.js";
 import type { MfaRepositories } from "./mfa/persistence.js";
 import type { OneTimeTokenRepository } from "./one-time-token-persistence.js";
 import type { SigningKeyRepository } from "./signing-key-persistence.js";
@@ -110,7 +110,6 @@ export interface Transaction {
   audit: AuditRecorder;
   mfa: MfaRepositories;
   identities: LinkedIdentityRepository;
-  identityAccounts: IdentityAccountRepository;
   oneTimeTokens: OneTimeTokenRepository;
   signingKeys: SigningKeyRepository;
   deferredWork: DeferredWorkRepository;

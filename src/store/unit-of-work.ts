@@ -11,7 +11,7 @@ import { accountRepository } from "./repositories/accounts.js";
 import { apiKeyRepository } from "./repositories/api-keys.js";
 import { auditRecorder } from "./repositories/audit.js";
 import { deferredWorkRepository } from "./repositories/deferred-work.js";
-import { identityAccountRepository, linkedIdentityRepository } from "./repositories/identities.js";
+import { linkedIdentityRepository } from "./repositories/identities.js";
 import { mfaRepositories } from "./repositories/mfa.js";
 import { oneTimeTokenRepository } from "./repositories/one-time-tokens.js";
 import { refreshTokenRepository, sessionRepository } from "./repositories/sessions.js";
@@ -36,7 +36,6 @@ export function txOf(em: EntityManager): Transaction {
       audit: auditRecorder(em),
       mfa: mfaRepositories(em),
       identities: linkedIdentityRepository(em),
-      identityAccounts: identityAccountRepository(em),
       oneTimeTokens: oneTimeTokenRepository(em),
       signingKeys: signingKeyRepository(em),
       deferredWork: deferredWorkRepository(em),

@@ -1,7 +1,7 @@
 // The caller's own identities: listing, linking a new one (with re-authentication), unlinking one
 // (never the last way into the account) and reading back the provider tokens stored for one.
 
-import { isUniqueViolation } from "../accounts/users.js";
+import { getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import type { Caller as Principal } from "../callers.js";
 import { alreadyExists, failedPrecondition, invalidArgument } from "../errors.js";
 import { hasPassword } from "../passwords.js";
@@ -10,7 +10,7 @@ import { commit } from "../unit-of-work.js";
 import type { IdentityDeps } from "./deps.js";
 import type { LinkedIdentityRecord } from "./persistence.js";
 import { checkProviderTokens, openTokens, type ProviderTokens } from "./provider-tokens.js";
-import { accountOrThrow, insertIdentity, ownIdentity, touchIdentity } from "./records.js";
+import { insertIdentity, ownIdentity, touchIdentity } from "./records.js";
 
 /** Linking proves the identity now: its ID token must be at most this old. */
 export const LINK_MAX_TOKEN_AGE_SECONDS = 600;
@@ -22,7 +22,7 @@ export async function listLinkedIdentities(
   userId: string,
 ): Promise<{ identities: LinkedIdentityRecord[]; hasPassword: boolean }> {
   return deps.uow.read(async (tx) => {
-    const user = await accountOrThrow(tx, userId);
+    const user = await getUserOrThrow(tx, userId);
     return {
       identities: await tx.identities.listOfUser(userId),
       hasPassword: hasPassword(user.passwordHash),
@@ -57,7 +57,7 @@ export async function linkIdentity(
   try {
     return await deps.uow.run(async (tx) => {
       const now = deps.clock.now();
-      const user = await accountOrThrow(tx, caller.userId);
+      const user = await getUserOrThrow(tx, caller.userId);
       const known = await tx.identities.findBySubject(input.provider, identity.subject);
       if (known && known.userId !== user.id) throw linkedElsewhere();
       if (known) return commit(await touchIdentity(tx, deps.box, known, identity, tokens, now));
@@ -95,7 +95,7 @@ async function reauthenticate(deps: IdentityDeps, caller: SessionCaller, passwor
       "is required, unless this session proved a second factor recently (MfaService.StepUp)",
     );
   }
-  const user = await deps.uow.read((tx) => accountOrThrow(tx, caller.userId));
+  const user = await deps.uow.read((tx) => getUserOrThrow(tx, caller.userId));
   await deps.passwords.confirm(user.id, user.passwordHash, password, "current_password");
 }
 
@@ -109,8 +109,8 @@ export async function unlinkIdentity(
     const now = deps.clock.now();
     // Writing the account row first serialises concurrent unlinks of one account (PostgreSQL
     // row lock), so two of them cannot each leave the other as the last way in and both go.
-    await tx.identityAccounts.lock(userId, now);
-    const user = await accountOrThrow(tx, userId);
+    await tx.accounts.update(userId, { updatedAt: now });
+    const user = await getUserOrThrow(tx, userId);
     const row = await ownIdentity(tx, userId, identityId);
     const others = (await tx.identities.listOfUser(userId)).filter((i) => i.id !== row.id);
     if (!hasPassword(user.passwordHash) && others.length === 0) {

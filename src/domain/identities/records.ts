@@ -4,17 +4,10 @@ import { invalidArgument, notFound } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import type { SecretBox } from "../secret-box.js";
 import type { VerifiedIdentity } from "./id-token.js";
-import type { IdentityAccount, IdentityChanges, LinkedIdentityRecord } from "./persistence.js";
+import type { IdentityChanges, LinkedIdentityRecord } from "./persistence.js";
 import { type ProviderTokens, sealTokens } from "./provider-tokens.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The account, inside the caller's transaction; NotFound once it is gone. */
-export async function accountOrThrow(tx: Transaction, userId: string): Promise<IdentityAccount> {
-  const user = await tx.identityAccounts.findById(userId);
-  if (!user) throw notFound("account not found");
-  return user;
-}
 
 /** One of the user's identities, by the id a client sent; NotFound for anybody else's. */
 export async function ownIdentity(

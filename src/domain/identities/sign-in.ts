@@ -6,7 +6,8 @@
 // Login's own (issueSignIn).
 import { randomUUID } from "node:crypto";
 import { issueSignIn, type LoginResult } from "../accounts/login.js";
-import { isUniqueViolation } from "../accounts/users.js";
+import type { AccountRecord } from "../accounts/persistence.js";
+import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import { normalizeEmail } from "../accounts/validation.js";
 import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
 import { NO_PASSWORD } from "../passwords.js";
@@ -15,9 +16,8 @@ import type { ClientInfo, LoginOptions } from "../ports.js";
 import { commit } from "../unit-of-work.js";
 import type { IdentityDeps } from "./deps.js";
 import type { VerifiedIdentity } from "./id-token.js";
-import type { IdentityAccount } from "./persistence.js";
 import { checkProviderTokens, type ProviderTokens } from "./provider-tokens.js";
-import { accountOrThrow, insertIdentity, touchIdentity } from "./records.js";
+import { insertIdentity, touchIdentity } from "./records.js";
 
 /** The method reference a provider sign-in puts in the session's amr (federated). */
 export const PROVIDER_AMR = "fed";
@@ -101,12 +101,12 @@ async function accountFor(
   identity: VerifiedIdentity,
   tokens: ProviderTokens | null,
   client: ClientInfo,
-): Promise<IdentityAccount> {
+): Promise<AccountRecord> {
   const now = deps.clock.now();
   const known = await tx.identities.findBySubject(provider, identity.subject);
   if (known) {
     await touchIdentity(tx, deps.box, known, identity, tokens, now);
-    return accountOrThrow(tx, known.userId);
+    return getUserOrThrow(tx, known.userId);
   }
   // The same answer whether or not an account has this email: an unverified claim tells nothing.
   if (!identity.emailVerified) {
@@ -120,7 +120,7 @@ async function accountFor(
   } catch {
     throw failedPrecondition("the provider's email address for this identity is not one authd accepts");
   }
-  const existing = await tx.identityAccounts.findByEmail(email);
+  const existing = await findUserByEmail(tx, email);
   if (existing && !existing.emailVerified) {
     throw failedPrecondition(
       "an account with this email address exists but its address is not verified: sign in with your password and link the identity (LinkIdentity)",
@@ -139,14 +139,28 @@ async function accountFor(
 }
 
 /** A new account: the provider verified the email; there is no password until a reset sets one. */
-async function createAccount(tx: Transaction, email: string, now: number): Promise<IdentityAccount> {
-  const user: IdentityAccount = {
+async function createAccount(tx: Transaction, email: string, now: number): Promise<AccountRecord> {
+  const user: AccountRecord = {
     id: randomUUID(),
     email,
     emailVerified: true,
+    username: null,
+    firstName: "",
+    lastName: "",
+    mobile: "",
+    mobileVerified: false,
+    language: "",
+    timezone: "",
+    settings: {},
     status: "active",
+    tenantId: null,
+    roles: [],
     passwordHash: NO_PASSWORD,
+    failedLogins: 0,
+    lockedUntil: null,
+    createdAt: now,
+    updatedAt: now,
   };
-  await tx.identityAccounts.insertVerified({ id: user.id, email, passwordHash: NO_PASSWORD, createdAt: now });
+  await tx.accounts.insert(user);
   return user;
 }
