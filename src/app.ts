@@ -232,7 +232,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     clock,
     uow,
-    store,
     hasher,
     passwords,
     rateLimiter,

@@ -1,5 +1,4 @@
 import type { Clock } from "../../clock.js";
-import type { Store } from "../../store/store.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
@@ -42,11 +41,6 @@ export interface AccountDeps {
   clock: Clock;
   /** Each use case runs its reads and writes through it, in its own transaction. */
   uow: UnitOfWork;
-  /**
-   * Only provider sign-in and identity linking (identities/, which share these deps) still open
-   * transactions on the store directly; the account flows use `uow`.
-   */
-  store: Store;
   hasher: PasswordHasher;
   passwords: PasswordConfirmation;
   sessions: SessionIssuer;
