@@ -40,8 +40,9 @@ export interface AppOptions {
 }
 
 /**
- * What the transport (server.ts, routes.ts) and the tests reach: the features, each handed to the
- * one service that needs it (routes.ts), and the process-wide parts (config, logger, store, close).
+ * What server.ts and the tests reach: the features, each handed to the one service that needs it
+ * (routes.ts takes only RouteFeatures), and the process-wide parts (config, logger, close). The
+ * store, the outbox and the hasher are here for the tests; no service is built from them.
  */
 export interface App {
   config: Config;
