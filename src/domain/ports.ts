@@ -23,6 +23,8 @@ export interface NewSession {
 
 export interface IssuedTokens {
   sessionId: string;
+  /** The account the session belongs to. */
+  userId: string;
   accessToken: string;
   /** Epoch milliseconds. */
   accessTokenExpiresAt: number;

@@ -400,6 +400,7 @@ export class Sessions implements SessionIssuer {
     );
     return {
       sessionId: session.id,
+      userId: user.id,
       accessToken: access.token,
       accessTokenExpiresAt: access.expiresAt,
       refreshToken,

@@ -12,5 +12,6 @@ export function toTokenPair(tokens: IssuedTokens, includeSecrets: boolean): Toke
     refreshTokenExpireTime: timestampFromMs(tokens.refreshTokenExpiresAt),
     tokenType: "Bearer",
     sessionId: tokens.sessionId,
+    userId: tokens.userId,
   });
 }
