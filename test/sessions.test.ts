@@ -115,6 +115,36 @@ describe("listing and revocation", () => {
     expect(current.session?.current).toBe(true);
   });
 
+  it.each(protocols)(
+    "GetSession with a session_id answers another of the caller's sessions (%s)",
+    async (protocol) => {
+      const user = (await createUser(server)).id;
+      const mine = await signIn(server, user);
+      const laptop = await signIn(server, user, { userAgent: "laptop" });
+      const res = await server
+        .client(SessionService, protocol, bearer(mine.accessToken))
+        .getSession({ sessionId: laptop.sessionId });
+      expect([res.session?.id, res.session?.userAgent, res.session?.current]).toEqual([
+        laptop.sessionId,
+        "laptop",
+        false,
+      ]);
+    },
+  );
+
+  it("GetSession answers NotFound for another user's session, an ended one, and checks the id", async () => {
+    const mine = await signIn(server, userId);
+    const ended = await signIn(server, userId);
+    const stranger = await signIn(server, (await createUser(server)).id);
+    const client = server.client(SessionService, "connect", bearer(mine.accessToken));
+    await client.revokeSession({ sessionId: ended.sessionId });
+    expect(await codeOf(client.getSession({ sessionId: stranger.sessionId }))).toBe("NotFound");
+    expect(await codeOf(client.getSession({ sessionId: ended.sessionId }))).toBe("NotFound");
+    const error = await client.getSession({ sessionId: "nope" }).catch((e) => ConnectError.from(e));
+    expect(error).toMatchObject({ code: Code.InvalidArgument });
+    expect((error as ConnectError).rawMessage).toContain("session_id");
+  });
+
   it.each(protocols)("RevokeSession makes ValidateToken answer inactive at once (%s)", async (protocol) => {
     const mine = await signIn(server, userId);
     const victim = await signIn(server, userId);

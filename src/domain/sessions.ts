@@ -214,7 +214,9 @@ export class Sessions implements SessionIssuer {
     );
   }
 
+  /** One of the user's active sessions; another user's session answers not_found, like an unknown one. */
   async get(userId: string, sessionId: string): Promise<SessionView> {
+    if (!SESSION_ID.test(sessionId)) throw invalidArgument("session_id", "is not a session id");
     const session = await this.uow.read((tx) => tx.sessions.findOfUser(userId, sessionId));
     if (!session || !this.isActive(session)) throw notFound("session not found");
     return this.view(session);

@@ -1,10 +1,11 @@
 // SessionService: thin handlers from proto to the sessions, API-key and token domain and back.
 //
-// Who may call what: GetSession, CreateApiKey, ListApiKeys, GetApiKey and RevokeApiKey need a
-// signed-in session (an API key cannot manage keys). ListSessions needs the "sessions:read" scope
-// from an API key, RevokeSession and RevokeAllSessions "sessions:write". ValidateToken needs no
-// caller: it answers only about the token it is given, which its holder could use directly anyway,
-// so backends can call it without credentials of their own.
+// Who may call what: GetSession without a session_id, CreateApiKey, ListApiKeys, GetApiKey and
+// RevokeApiKey need a signed-in session (an API key cannot manage keys). ListSessions and GetSession
+// with a session_id need the "sessions:read" scope from an API key, RevokeSession and
+// RevokeAllSessions "sessions:write". ValidateToken needs no caller: it answers only about the token
+// it is given, which its holder could use directly anyway, so backends can call it without
+// credentials of their own.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -94,9 +95,12 @@ export interface SessionServiceDeps {
 
 export function sessionService(app: SessionServiceDeps): Partial<ServiceImpl<typeof SessionService>> {
   return {
-    async getSession(_req, ctx) {
-      const caller = requireSession(ctx);
-      const session = await app.sessions.get(caller.userId, caller.sessionId);
+    async getSession(req, ctx) {
+      // Without an id, the caller's own session (so a session is needed); with one, any session of
+      // the caller's, readable like ListSessions (an API key with "sessions:read" may ask).
+      const caller = req.sessionId === "" ? requireSession(ctx) : requireCaller(ctx, "sessions:read");
+      const sessionId = req.sessionId === "" ? (caller.sessionId as string) : req.sessionId;
+      const session = await app.sessions.get(caller.userId, sessionId);
       return { session: sessionMessage(session, caller.sessionId) };
     },
     async listSessions(_req, ctx) {
