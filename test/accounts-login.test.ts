@@ -1,7 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import * as jose from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthService, LogoutScope } from "../gen/authd/v1/auth_pb.js";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { SessionScope } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { PasswordHasher } from "../src/domain/passwords.js";
 import { AuditEventEntity } from "../src/store/entities/audit-event.js";
@@ -112,11 +113,21 @@ describe("Login", () => {
     const res = await h.auth.login({
       identifier: "ada@example.com",
       password: PASSWORD,
-      signOutOtherSessions: true,
+      endSessions: SessionScope.OTHERS,
     });
     if (res.result.case !== "tokens") throw new Error("expected tokens");
     await expectCode(h.authed(first.accessToken).getCurrentUser({}), Code.Unauthenticated);
     await h.authed(res.result.value.accessToken).getCurrentUser({});
+  });
+
+  it("refuses a sign-in end_sessions other than NONE or OTHERS, before checking the password", async () => {
+    for (const endSessions of [SessionScope.CURRENT, SessionScope.ALL]) {
+      await expectCode(
+        h.auth.login({ identifier: "ada@example.com", password: PASSWORD, endSessions }),
+        Code.InvalidArgument,
+        /^end_sessions: must be one of SESSION_SCOPE_NONE, SESSION_SCOPE_OTHERS$/,
+      );
+    }
   });
 
   it("records successes and failures in the audit trail", async () => {
@@ -232,9 +243,9 @@ describe("Refresh and Logout", () => {
   });
 
   it.each([
-    [LogoutScope.CURRENT, [false, true, true]],
-    [LogoutScope.OTHERS, [true, false, false]],
-    [LogoutScope.ALL, [false, false, false]],
+    [SessionScope.CURRENT, [false, true, true]],
+    [SessionScope.OTHERS, [true, false, false]],
+    [SessionScope.ALL, [false, false, false]],
   ])("logout scope %s ends the right sessions", async (scope, alive) => {
     const sessions = [
       await h.login("ada@example.com"),
@@ -242,7 +253,7 @@ describe("Refresh and Logout", () => {
       await h.login("ada@example.com"),
     ];
     const [me] = sessions;
-    await h.authed(me!.accessToken).logout({ scope });
+    await h.authed(me!.accessToken).logout({ endSessions: scope });
     for (const [i, s] of sessions.entries()) {
       const call = h.server
         .client(SessionService, "connect", { authorization: `Bearer ${s.accessToken}` })

@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SessionPolicy } from "../gen/authd/v1/auth_pb.js";
+import { SessionScope } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { AuditEventEntity } from "../src/store/entities/audit-event.js";
 import {
@@ -33,7 +33,7 @@ describe("ChangePassword", () => {
     await h.signUp("change1@example.com");
     const { accessToken } = await h.login("change1@example.com");
     await expectCode(
-      h.authed(accessToken).changePassword({ oldPassword: "not my password", newPassword: NEW_PASSWORD }),
+      h.authed(accessToken).changePassword({ currentPassword: "not my password", newPassword: NEW_PASSWORD }),
       Code.Unauthenticated,
     );
     await h.login("change1@example.com", PASSWORD);
@@ -44,25 +44,25 @@ describe("ChangePassword", () => {
     const api = h.authed((await h.login("guess@example.com")).accessToken);
     for (let i = 0; i < h.server.app.config.loginMaxFailuresPerAccount; i++) {
       await expectCode(
-        api.changePassword({ oldPassword: `guess number ${i}`, newPassword: NEW_PASSWORD }),
+        api.changePassword({ currentPassword: `guess number ${i}`, newPassword: NEW_PASSWORD }),
         Code.Unauthenticated,
-        /old_password/,
+        /current_password/,
       );
     }
     await expectCode(
-      api.changePassword({ oldPassword: PASSWORD, newPassword: NEW_PASSWORD }),
+      api.changePassword({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }),
       Code.ResourceExhausted,
       /too many wrong passwords/,
     );
-    await expectCode(api.requestDeletion({ password: PASSWORD }), Code.ResourceExhausted);
+    await expectCode(api.requestDeletion({ currentPassword: PASSWORD }), Code.ResourceExhausted);
     h.server.clock.advanceSeconds(3601);
     const fresh = h.authed((await h.login("guess@example.com")).accessToken);
-    await fresh.changePassword({ oldPassword: PASSWORD, newPassword: NEW_PASSWORD });
+    await fresh.changePassword({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
   });
 
   it("needs a caller", async () => {
     await expectCode(
-      h.auth.changePassword({ oldPassword: PASSWORD, newPassword: NEW_PASSWORD }),
+      h.auth.changePassword({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }),
       Code.Unauthenticated,
     );
   });
@@ -71,26 +71,27 @@ describe("ChangePassword", () => {
     await h.signUp("change2@example.com");
     const { accessToken } = await h.login("change2@example.com");
     await expectCode(
-      h.authed(accessToken).changePassword({ oldPassword: PASSWORD, newPassword: "qwertyuiop" }),
+      h.authed(accessToken).changePassword({ currentPassword: PASSWORD, newPassword: "qwertyuiop" }),
       Code.InvalidArgument,
       /new_password: is too common/,
     );
   });
 
   it.each([
-    [SessionPolicy.KEEP, true, true],
-    [SessionPolicy.REVOKE_OTHERS, true, false],
-    [SessionPolicy.REVOKE_ALL, false, false],
-  ])(
-    "session policy %s keeps current=%s, others=%s; the owner is told by email",
-    async (policy, current, other) => {
+    ["NONE", true, true],
+    ["OTHERS", true, false],
+    ["ALL", false, false],
+  ] as const)(
+    "end_sessions %s keeps current=%s, others=%s; the owner is told by email",
+    async (name, current, other) => {
+      const policy = SessionScope[name];
       const email = `policy${policy}@example.com`;
       await h.signUp(email);
       const mine = await h.login(email);
       const theirs = await h.login(email);
       await h
         .authed(mine.accessToken)
-        .changePassword({ oldPassword: PASSWORD, newPassword: NEW_PASSWORD, sessionPolicy: policy });
+        .changePassword({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD, endSessions: policy });
       expect(await isAlive(mine.accessToken)).toBe(current);
       expect(await isAlive(theirs.accessToken)).toBe(other);
       await expectCode(h.auth.login({ identifier: email, password: PASSWORD }), Code.Unauthenticated);

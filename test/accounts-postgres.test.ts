@@ -52,11 +52,11 @@ describe("accounts on PostgreSQL", () => {
     const api = h.authed((await h.login("pg-password@example.com")).accessToken);
     const newPassword = "a different long passphrase";
     await expectCode(
-      api.changePassword({ oldPassword: "not the password", newPassword }),
+      api.changePassword({ currentPassword: "not the password", newPassword }),
       Code.Unauthenticated,
       /old_password/,
     );
-    await api.changePassword({ oldPassword: PASSWORD, newPassword });
+    await api.changePassword({ currentPassword: PASSWORD, newPassword });
     await expectCode(
       h.auth.login({ identifier: "pg-password@example.com", password: PASSWORD }),
       Code.Unauthenticated,

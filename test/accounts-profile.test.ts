@@ -107,7 +107,7 @@ describe("API keys on the profile", () => {
     const { accessToken } = await h.login("keyed@example.com");
     const sessions = h.server.client(SessionService, "connect", { authorization: `Bearer ${accessToken}` });
     const make = async (scopes: string[]) =>
-      (await sessions.createApiKey({ name: scopes.join(" "), scopes, password: PASSWORD })).secret;
+      (await sessions.createApiKey({ name: scopes.join(" "), scopes, currentPassword: PASSWORD })).secret;
     const reader = h.server.client(AuthService, "connect", { "x-api-key": await make(["profile:read"]) });
     const writer = h.server.client(AuthService, "connect", { "x-api-key": await make(["profile:write"]) });
     expect((await reader.getCurrentUser({})).user?.email).toBe("keyed@example.com");
@@ -161,8 +161,8 @@ describe("deactivation", () => {
     await h.signUp("leaving@example.com");
     const session = await h.login("leaving@example.com");
     const api = h.authed(session.accessToken);
-    await expectCode(api.requestDeactivation({ password: "wrong password" }), Code.Unauthenticated);
-    await api.requestDeactivation({ password: PASSWORD });
+    await expectCode(api.requestDeactivation({ currentPassword: "wrong password" }), Code.Unauthenticated);
+    await api.requestDeactivation({ currentPassword: PASSWORD });
     const token = tokenFrom(await h.mailTo("leaving@example.com", /deactivat/i));
     await h.auth.confirmDeactivation({ token });
     await expectCode(h.auth.confirmDeactivation({ token }), Code.InvalidArgument, /token/);
@@ -184,7 +184,7 @@ describe("deactivation", () => {
   it("refuses an expired confirmation link", async () => {
     await h.signUp("slow@example.com");
     const api = h.authed((await h.login("slow@example.com")).accessToken);
-    await api.requestDeactivation({ password: PASSWORD });
+    await api.requestDeactivation({ currentPassword: PASSWORD });
     const token = tokenFrom(await h.mailTo("slow@example.com", /deactivat/i));
     h.server.clock.advanceSeconds(3601);
     await expectCode(h.auth.confirmDeactivation({ token }), Code.InvalidArgument, /token/);
@@ -203,7 +203,7 @@ describe("deletion", () => {
     const session = await h.login("erase@example.com");
     const api = h.authed(session.accessToken);
     const { user } = await api.getCurrentUser({});
-    await api.requestDeletion({ password: PASSWORD });
+    await api.requestDeletion({ currentPassword: PASSWORD });
     const token = tokenFrom(await h.mailTo("erase@example.com", /delet/i));
     await h.auth.confirmDeletion({ token });
     await expectCode(h.auth.confirmDeletion({ token }), Code.InvalidArgument, /token/);

@@ -31,7 +31,7 @@ async function createKey(scopes: string[], expiresInSeconds?: number) {
   return sessions().createApiKey({
     name: "deploy script",
     scopes,
-    password: PASSWORD,
+    currentPassword: PASSWORD,
     expireTime:
       expiresInSeconds === undefined
         ? undefined
@@ -63,11 +63,11 @@ describe("creating API keys", () => {
     const wrong = sessions().createApiKey({
       name: "k",
       scopes: ["sessions:read"],
-      password: "wrong password",
+      currentPassword: "wrong password",
     });
     expect(await codeOf(wrong)).toBe("Unauthenticated");
     const missing = await sessions()
-      .createApiKey({ name: "k", scopes: ["sessions:read"], password: "" })
+      .createApiKey({ name: "k", scopes: ["sessions:read"], currentPassword: "" })
       .catch((e) => ConnectError.from(e));
     expect(missing).toMatchObject({ code: Code.InvalidArgument });
     expect((missing as ConnectError).rawMessage).toContain("password");
@@ -78,7 +78,7 @@ describe("creating API keys", () => {
     const attempt = async (password: string) => {
       const { accessToken } = await signIn(server, other);
       const client = server.client(SessionService, "grpc", bearer(accessToken));
-      return codeOf(client.createApiKey({ name: "k", scopes: ["sessions:read"], password }));
+      return codeOf(client.createApiKey({ name: "k", scopes: ["sessions:read"], currentPassword: password }));
     };
     for (let i = 0; i < server.app.config.loginMaxFailuresPerAccount; i++) {
       expect(await attempt("wrong password")).toBe("Unauthenticated");
@@ -99,7 +99,7 @@ describe("creating API keys", () => {
     ],
   ])("refuses a bad %s with InvalidArgument naming it", async (field, request) => {
     const error = await sessions()
-      .createApiKey({ password: PASSWORD, ...request })
+      .createApiKey({ currentPassword: PASSWORD, ...request })
       .catch((e) => ConnectError.from(e));
     expect(error).toMatchObject({ code: Code.InvalidArgument });
     expect((error as ConnectError).rawMessage).toContain(field);
@@ -109,7 +109,7 @@ describe("creating API keys", () => {
     const { secret } = await createKey(["sessions:read", "sessions:write"]);
     const withKey = server.client(SessionService, "connect", bearer(secret));
     expect(
-      await codeOf(withKey.createApiKey({ name: "k", scopes: ["sessions:read"], password: PASSWORD })),
+      await codeOf(withKey.createApiKey({ name: "k", scopes: ["sessions:read"], currentPassword: PASSWORD })),
     ).toBe("PermissionDenied");
     expect(await codeOf(withKey.listApiKeys({}))).toBe("PermissionDenied");
   });

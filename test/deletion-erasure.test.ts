@@ -147,9 +147,13 @@ describe.each(["sqlite", "postgres"])("ConfirmDeletion on %s", (dialect) => {
     const sessions = h.server.client(SessionService, "connect", {
       authorization: `Bearer ${first.accessToken}`,
     });
-    const key = await sessions.createApiKey({ name: "script", scopes: ["profile:read"], password: PASSWORD });
+    const key = await sessions.createApiKey({
+      name: "script",
+      scopes: ["profile:read"],
+      currentPassword: PASSWORD,
+    });
     await sessions
-      .createApiKey({ name: "x", scopes: ["profile:read"], password: "not the password" })
+      .createApiKey({ name: "x", scopes: ["profile:read"], currentPassword: "not the password" })
       .catch(() => {});
     await auth.updateCurrentUser({ email: `new-${email}`, currentPassword: PASSWORD });
     const sessionIds = (await sessions.listSessions({})).sessions.map((s) => s.id);
@@ -190,7 +194,7 @@ describe.each(["sqlite", "postgres"])("ConfirmDeletion on %s", (dialect) => {
       ]),
     );
 
-    await h.authed(victim.accessToken).requestDeletion({ password: PASSWORD });
+    await h.authed(victim.accessToken).requestDeletion({ currentPassword: PASSWORD });
     const token = tokenFrom(await h.mailTo(`erase-${dialect}@example.com`, /deletion/i));
     await h.auth.confirmDeletion({ token });
     await h.mailTo(`erase-${dialect}@example.com`, /was deleted/i);
@@ -212,7 +216,7 @@ describe.each(["sqlite", "postgres"])("ConfirmDeletion on %s", (dialect) => {
         return Number(row.n);
       });
     expect(await countRefreshTokens()).toBe(1);
-    await h.authed(tokens.accessToken).requestDeletion({ password: PASSWORD });
+    await h.authed(tokens.accessToken).requestDeletion({ currentPassword: PASSWORD });
     await h.auth.confirmDeletion({ token: tokenFrom(await h.mailTo(email, /deletion/i)) });
     expect(await countRefreshTokens()).toBe(0);
   });

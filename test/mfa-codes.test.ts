@@ -276,7 +276,7 @@ describe("SMS, email and recovery codes", () => {
     await expectCode(
       other.mfa.deleteAuthenticator({
         authenticatorId: owner.id,
-        proof: { case: "password", value: PASSWORD },
+        proof: { case: "currentPassword", value: PASSWORD },
       }),
       Code.NotFound,
     );

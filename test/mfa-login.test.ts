@@ -3,7 +3,7 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
-import { AuthMethod, type TokenPair } from "../gen/authd/v1/common_pb.js";
+import { AuthMethod, SessionScope, type TokenPair } from "../gen/authd/v1/common_pb.js";
 import { AuthenticatorType, type MfaChallenge, MfaService } from "../gen/authd/v1/mfa_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { MfaChallengeEntity, MfaTrustedDeviceEntity } from "../src/store/entities/mfa.js";
@@ -188,7 +188,7 @@ describe("sign-in with a second factor", () => {
   test("sign_out_other_sessions ends the user's other sessions", async () => {
     const u = await mfaUser();
     const first = (await signInWithTotp(u)).tokens as TokenPair;
-    await signInWithTotp(u, { signOutOtherSessions: true });
+    await signInWithTotp(u, { endSessions: SessionScope.OTHERS });
     await expectCode(h.auth.refresh({ refreshToken: first.refreshToken }), Code.Unauthenticated);
   });
 
@@ -234,7 +234,7 @@ describe("sign-in with a second factor", () => {
     const u = await mfaUser();
     const res = await signInWithTotp(u, { rememberDevice: true });
     await h.authed((res.tokens as TokenPair).accessToken).changePassword({
-      oldPassword: PASSWORD,
+      currentPassword: PASSWORD,
       newPassword: "another long passphrase",
     });
     const again = await h.auth.login({
@@ -285,7 +285,7 @@ describe("sign-in with a second factor", () => {
       await expectCode(
         session.deleteAuthenticator({
           authenticatorId: u.recoveryId,
-          proof: { case: "password", value: PASSWORD },
+          proof: { case: "currentPassword", value: PASSWORD },
         }),
         Code.PermissionDenied,
         /recent second factor: call MfaService\.StepUp/,
@@ -295,14 +295,14 @@ describe("sign-in with a second factor", () => {
       await expectCode(
         session.deleteAuthenticator({
           authenticatorId: u.recoveryId,
-          proof: { case: "password", value: "wrong password!" },
+          proof: { case: "currentPassword", value: "wrong password!" },
         }),
         Code.Unauthenticated,
         /password/,
       );
       await session.deleteAuthenticator({
         authenticatorId: u.recoveryId,
-        proof: { case: "password", value: PASSWORD },
+        proof: { case: "currentPassword", value: PASSWORD },
       });
       expect((await session.listAuthenticators({})).authenticators.map((a) => a.id)).toEqual([u.totpId]);
       const notice = await h.mailTo(u.email, /removed/i);
@@ -313,7 +313,7 @@ describe("sign-in with a second factor", () => {
       const u = await mfaUser();
       const { accessToken } = (await signInWithTotp(u)).tokens as TokenPair;
       const sessions = h.server.client(SessionService, "connect", { authorization: `Bearer ${accessToken}` });
-      const request = { name: "ci", scopes: ["sessions:read"], password: PASSWORD };
+      const request = { name: "ci", scopes: ["sessions:read"], currentPassword: PASSWORD };
       h.server.clock.advanceSeconds(11 * 60);
       await expectCode(sessions.createApiKey(request), Code.PermissionDenied, /recent second factor/);
       await h.mfaFor(accessToken).stepUp({ authenticatorId: u.totpId, code: appCode(u.secret, now()) });
@@ -333,7 +333,7 @@ describe("sign-in with a second factor", () => {
       await expectCode(
         session.deleteAuthenticator({
           authenticatorId: u.totpId,
-          proof: { case: "password", value: PASSWORD },
+          proof: { case: "currentPassword", value: PASSWORD },
         }),
         Code.PermissionDenied,
       );

@@ -3,6 +3,7 @@
 import { Code } from "@connectrpc/connect";
 import { stringToBytes } from "otplib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { SessionScope } from "../gen/authd/v1/common_pb.js";
 import { AuthenticatorType } from "../gen/authd/v1/mfa_pb.js";
 import { totpCode, verifyTotp } from "../src/domain/mfa/totp.js";
 import { MfaAuthenticatorEntity } from "../src/store/entities/mfa.js";
@@ -90,7 +91,7 @@ describe("TOTP through the server", () => {
       currentPassword: PASSWORD,
       authenticatorId: created.authenticator?.id as string,
       code: appCode(created.totpSecret, now()),
-      signOutOtherSessions: true,
+      endSessions: SessionScope.OTHERS,
     });
     await expectCode(h.authed(other.accessToken).getCurrentUser({}), Code.Unauthenticated);
     await u.auth.getCurrentUser({});

@@ -549,9 +549,11 @@ describe("an account without a password", () => {
       Code.Unauthenticated,
     );
     await expectCode(
-      h.authed(tokens.accessToken).changePassword({ oldPassword: "", newPassword: "a brand new passphrase" }),
+      h
+        .authed(tokens.accessToken)
+        .changePassword({ currentPassword: "", newPassword: "a brand new passphrase" }),
       Code.FailedPrecondition,
-      /^old_password: this account has no password/,
+      /^current_password: this account has no password/,
     );
 
     await h.auth.requestPasswordReset({ email: p.email });
@@ -572,7 +574,7 @@ describe("deleting an account", () => {
     const p = person();
     const u = await h.user(p.email);
     await u.auth.linkIdentity({ provider: "test", idToken: await mint(p), currentPassword: PASSWORD });
-    await u.auth.requestDeletion({ password: PASSWORD });
+    await u.auth.requestDeletion({ currentPassword: PASSWORD });
     await h.auth.confirmDeletion({ token: tokenFrom(await h.mailTo(p.email, /deletion/i)) });
 
     const left = await h.server.app.store.read((em) =>

@@ -4,7 +4,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthService, LogoutScope } from "../gen/authd/v1/auth_pb.js";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { SessionScope } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import {
   type AccountsHarness,
@@ -163,7 +164,7 @@ describe("two replicas on one PostgreSQL database", () => {
     expect(await inactiveOn(b, session.accessToken)()).toBe(false);
     // B's notification connection drops (as in a network blip) just before A revokes everything.
     await terminateListeners();
-    await a.authed(session.accessToken).logout({ scope: LogoutScope.ALL });
+    await a.authed(session.accessToken).logout({ endSessions: SessionScope.ALL });
     await within(REVOCATION_BOUND_MS + 500, inactiveOn(b, session.accessToken));
   });
 });

@@ -53,7 +53,10 @@ describe("limits on PostgreSQL", () => {
       const reauth = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
           codeOf(
-            api.changePassword({ oldPassword: `guess number ${i}`, newPassword: "a new passphrase here" }),
+            api.changePassword({
+              currentPassword: `guess number ${i}`,
+              newPassword: "a new passphrase here",
+            }),
           ),
         ),
       );

@@ -95,7 +95,7 @@ describe("re-authentication under concurrency", () => {
     const codes = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         codeOf(
-          api.changePassword({ oldPassword: `guess number ${i}`, newPassword: "a new passphrase here" }),
+          api.changePassword({ currentPassword: `guess number ${i}`, newPassword: "a new passphrase here" }),
         ),
       ),
     );
@@ -106,11 +106,11 @@ describe("re-authentication under concurrency", () => {
     await h.signUp("reauth-ok@example.com");
     const api = h.authed((await h.login("reauth-ok@example.com")).accessToken);
     for (let i = 0; i < 2; i++) {
-      await expectCode(api.requestDeletion({ password: `wrong guess ${i}` }), Code.Unauthenticated);
+      await expectCode(api.requestDeletion({ currentPassword: `wrong guess ${i}` }), Code.Unauthenticated);
     }
-    for (let i = 0; i < 3; i++) await api.requestDeletion({ password: PASSWORD });
-    await expectCode(api.requestDeletion({ password: "wrong guess 3" }), Code.Unauthenticated);
-    await expectCode(api.requestDeletion({ password: PASSWORD }), Code.ResourceExhausted);
+    for (let i = 0; i < 3; i++) await api.requestDeletion({ currentPassword: PASSWORD });
+    await expectCode(api.requestDeletion({ currentPassword: "wrong guess 3" }), Code.Unauthenticated);
+    await expectCode(api.requestDeletion({ currentPassword: PASSWORD }), Code.ResourceExhausted);
   });
 });
 
@@ -305,7 +305,7 @@ describe("a password change racing a password reset", () => {
       }
       return ok;
     });
-    const change = api.changePassword({ oldPassword: PASSWORD, newPassword: "the changed passphrase" });
+    const change = api.changePassword({ currentPassword: PASSWORD, newPassword: "the changed passphrase" });
     const outcome = change.then(
       () => "OK",
       (e) => `${Code[ConnectError.from(e).code]}: ${ConnectError.from(e).rawMessage}`,
@@ -315,7 +315,7 @@ describe("a password change racing a password reset", () => {
     const mail = await h.mailTo("change-race@example.com", /reset/i);
     await h.auth.resetPassword({ token: tokenFrom(mail), newPassword: "the reset passphrase" });
     release();
-    expect(await outcome).toMatch(/^Unauthenticated: old_password/);
+    expect(await outcome).toMatch(/^Unauthenticated: current_password/);
     vi.restoreAllMocks();
     await expectCode(
       h.auth.login({ identifier: "change-race@example.com", password: "the changed passphrase" }),
@@ -359,7 +359,7 @@ describe("a limiter that cannot count", () => {
         );
         expect(login).not.toBe("Unauthenticated");
         expect(login).not.toBe("OK");
-        const reauth = await codeOf(api.requestDeletion({ password: `guess ${i} guess` }));
+        const reauth = await codeOf(api.requestDeletion({ currentPassword: `guess ${i} guess` }));
         expect(reauth).not.toBe("Unauthenticated");
         expect(reauth).not.toBe("OK");
       }

@@ -3,6 +3,7 @@
 // email or mobile number once it has one.
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { SessionScope } from "../gen/authd/v1/common_pb.js";
 import { AuthenticatorType } from "../gen/authd/v1/mfa_pb.js";
 import { expectCode } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, type SignedIn, startMfaHarness } from "./helpers/mfa.js";
@@ -61,7 +62,7 @@ describe("re-authentication for factor and recovery-address changes", () => {
       const authenticatorId = created.authenticator?.id as string;
       const code = appCode(created.totpSecret, now());
       await expectCode(
-        u.mfa.verifyAuthenticator({ authenticatorId, code, signOutOtherSessions: true }),
+        u.mfa.verifyAuthenticator({ authenticatorId, code, endSessions: SessionScope.OTHERS }),
         Code.InvalidArgument,
         /current_password/,
       );

@@ -41,7 +41,7 @@ describe("an MFA challenge pending across a password change", () => {
   it("cannot be completed after a password change", async () => {
     const u = await h.userWithTotp(`change-challenge${++n}@example.com`);
     const challengeId = await pendingChallenge(u.email);
-    await u.auth.changePassword({ oldPassword: PASSWORD, newPassword: "another long passphrase" });
+    await u.auth.changePassword({ currentPassword: PASSWORD, newPassword: "another long passphrase" });
     h.server.clock.advanceSeconds(30);
     const code = appCode(u.secret, h.server.clock.now());
     await expectCode(

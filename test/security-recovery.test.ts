@@ -3,7 +3,8 @@
 // change voids pending email changes, and revokes API keys when its session policy ends other sessions.
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthService, SessionPolicy } from "../gen/authd/v1/auth_pb.js";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { SessionScope } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import {
   type AccountsHarness,
@@ -32,7 +33,7 @@ async function stealAccount(email: string, thiefEmail: string) {
   const { secret } = await sessions.createApiKey({
     name: "backdoor",
     scopes: ["profile:read"],
-    password: PASSWORD,
+    currentPassword: PASSWORD,
   });
   await h.authed(stolen.accessToken).updateCurrentUser({ email: thiefEmail, currentPassword: PASSWORD });
   const emailChangeToken = tokenFrom(await h.mailTo(thiefEmail, /new email/i));
@@ -65,9 +66,9 @@ describe("a password reset evicts whoever held the account", () => {
 
   it("voids pending deactivation and deletion links", async () => {
     const { stolen } = await stealAccount("victim3@example.com", "thief3@example.org");
-    await h.authed(stolen.accessToken).requestDeactivation({ password: PASSWORD });
+    await h.authed(stolen.accessToken).requestDeactivation({ currentPassword: PASSWORD });
     const deactivate = tokenFrom(await h.mailTo("victim3@example.com", /deactivation/i));
-    await h.authed(stolen.accessToken).requestDeletion({ password: PASSWORD });
+    await h.authed(stolen.accessToken).requestDeletion({ currentPassword: PASSWORD });
     const del = tokenFrom(await h.mailTo("victim3@example.com", /deletion/i));
     await resetByEmail("victim3@example.com");
     await expectCode(h.auth.confirmDeactivation({ token: deactivate }), Code.InvalidArgument, /token/);
@@ -87,15 +88,15 @@ describe("a password reset evicts whoever held the account", () => {
 });
 
 describe("a password change", () => {
-  async function change(accessToken: string, sessionPolicy: SessionPolicy) {
+  async function change(accessToken: string, sessionPolicy: SessionScope) {
     await h
       .authed(accessToken)
-      .changePassword({ oldPassword: PASSWORD, newPassword: NEW_PASSWORD, sessionPolicy });
+      .changePassword({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD, endSessions: sessionPolicy });
   }
 
   it.each([
-    ["keep", SessionPolicy.KEEP],
-    ["revoke others", SessionPolicy.REVOKE_OTHERS],
+    ["keep", SessionScope.NONE],
+    ["revoke others", SessionScope.OTHERS],
   ])("voids a pending email change (policy %s)", async (name, policy) => {
     const slug = name.replace(" ", "-");
     const { stolen, emailChangeToken } = await stealAccount(
@@ -109,9 +110,9 @@ describe("a password change", () => {
   });
 
   it.each([
-    ["unspecified (revoke others)", SessionPolicy.UNSPECIFIED],
-    ["revoke others", SessionPolicy.REVOKE_OTHERS],
-    ["revoke all", SessionPolicy.REVOKE_ALL],
+    ["unspecified (revoke others)", SessionScope.UNSPECIFIED],
+    ["revoke others", SessionScope.OTHERS],
+    ["revoke all", SessionScope.ALL],
   ])("revokes every API key when the policy ends other sessions: %s", async (name, policy) => {
     const slug = name.replace(/\W+/g, "-");
     const { apiKey } = await stealAccount(`keys-${slug}@example.com`, `keythief-${slug}@example.org`);
@@ -125,7 +126,7 @@ describe("a password change", () => {
   it("keeps API keys and sessions under the keep policy", async () => {
     const { apiKey, stolen } = await stealAccount("keeper@example.com", "keeperthief@example.org");
     const owner = await h.login("keeper@example.com");
-    await change(owner.accessToken, SessionPolicy.KEEP);
+    await change(owner.accessToken, SessionScope.NONE);
     expect((await withKey(apiKey).getCurrentUser({})).user?.email).toBe("keeper@example.com");
     expect((await h.authed(stolen.accessToken).getCurrentUser({})).user?.email).toBe("keeper@example.com");
   });

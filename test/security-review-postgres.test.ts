@@ -41,7 +41,7 @@ describe.each(databases)("API key expiry on %s", (database) => {
       sessions.createApiKey({
         name: "k",
         scopes: ["profile:read"],
-        password: PASSWORD,
+        currentPassword: PASSWORD,
         expireTime: farFuture,
       }),
       Code.InvalidArgument,
@@ -50,7 +50,7 @@ describe.each(databases)("API key expiry on %s", (database) => {
     const ok = await sessions.createApiKey({
       name: "k",
       scopes: ["profile:read"],
-      password: PASSWORD,
+      currentPassword: PASSWORD,
       expireTime: timestampFromMs(server.clock.now() + 3600_000),
     });
     expect(ok.secret).toMatch(/^authd_/);
@@ -91,7 +91,7 @@ describe.each(databases)("a NUL character from a client on %s", (database) => {
 
   test("in an API key name answers invalid_argument naming the field", async () => {
     await expectCode(
-      sessions.createApiKey({ name: "deploy\u0000", scopes: ["profile:read"], password: PASSWORD }),
+      sessions.createApiKey({ name: "deploy\u0000", scopes: ["profile:read"], currentPassword: PASSWORD }),
       Code.InvalidArgument,
       /name/,
     );

@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { SessionPolicy } from "../gen/authd/v1/auth_pb.js";
+import { SessionScope } from "../gen/authd/v1/common_pb.js";
 import { AuthenticatorType } from "../gen/authd/v1/mfa_pb.js";
 import { expectCode, tokenFrom } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
@@ -56,15 +56,15 @@ describe("changing the password (the first factor) re-authenticates fully", () =
     h.server.clock.advanceSeconds(11 * 60);
     await expectCode(
       u.auth.changePassword({
-        oldPassword: PASSWORD,
+        currentPassword: PASSWORD,
         newPassword: "the thief's new passphrase",
-        sessionPolicy: SessionPolicy.REVOKE_OTHERS,
+        endSessions: SessionScope.OTHERS,
       }),
       Code.PermissionDenied,
       /StepUp/,
     );
     await u.mfa.stepUp({ authenticatorId: u.totpId, code: appCode(u.secret, now()) });
-    await u.auth.changePassword({ oldPassword: PASSWORD, newPassword: "the owner's new passphrase" });
+    await u.auth.changePassword({ currentPassword: PASSWORD, newPassword: "the owner's new passphrase" });
   });
 });
 
@@ -96,7 +96,7 @@ describe("every RPC that sends email is limited", () => {
     let refused = false;
     for (let i = 0; i < limit + 5 && !refused; i++) {
       const call = i % 2 === 0 ? u.auth.requestDeactivation : u.auth.requestDeletion;
-      refused = await call({ password: PASSWORD }).then(
+      refused = await call({ currentPassword: PASSWORD }).then(
         () => false,
         async (e) => {
           await expectCode(Promise.reject(e), Code.ResourceExhausted, /emails to this address/);

@@ -2,7 +2,8 @@
 // revocation, Logout, idle and absolute expiry; and refresh rotation on PostgreSQL.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthService, LogoutScope } from "../gen/authd/v1/auth_pb.js";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
+import { SessionScope } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 import { protocols, startTestServer, type TestServer } from "./helpers/server.js";
@@ -177,7 +178,7 @@ describe("listing and revocation", () => {
     const c = await signIn(server, user);
     const res = await server
       .client(SessionService, "connect", bearer(a.accessToken))
-      .revokeAllSessions({ keepCurrent: true });
+      .revokeAllSessions({ endSessions: SessionScope.OTHERS });
     expect(res.revokedSessions).toBe(2);
     expect([
       await isActive(server, a.accessToken),
@@ -200,16 +201,66 @@ describe("Logout", () => {
     ["OTHERS", 2, [true, false, false]],
     ["ALL", 3, [false, false, false]],
   ] as const)("scope %s ends the right sessions", async (name, count, stillActive) => {
-    const scope = LogoutScope[name];
+    const scope = SessionScope[name];
     const user = (await createUser(server)).id;
     const sessions = [await signIn(server, user), await signIn(server, user), await signIn(server, user)];
     const res = await server
       .client(AuthService, "grpc", bearer(sessions[0]?.accessToken ?? ""))
-      .logout({ scope });
+      .logout({ endSessions: scope });
     expect(res.revokedSessions).toBe(count);
     const active = [];
     for (const s of sessions) active.push(await isActive(server, s.accessToken));
     expect(active).toEqual(stillActive);
+  });
+});
+
+describe("SessionScope (end_sessions)", () => {
+  /** The InvalidArgument message of a refused scope, or "accepted". */
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "accepted",
+      (e) => {
+        const error = ConnectError.from(e);
+        return error.code === Code.InvalidArgument ? error.rawMessage : Code[error.code];
+      },
+    );
+
+  it.each(protocols)(
+    "a scope an RPC does not take answers InvalidArgument naming end_sessions, and ends nothing (%s)",
+    async (protocol) => {
+      const user = (await createUser(server)).id;
+      const [mine, other] = [await signIn(server, user), await signIn(server, user)];
+      const auth = server.client(AuthService, protocol, bearer(mine.accessToken));
+      const sessions = server.client(SessionService, protocol, bearer(mine.accessToken));
+      expect(await refusal(auth.logout({ endSessions: SessionScope.NONE }))).toMatch(
+        /^end_sessions: must be one of SESSION_SCOPE_CURRENT/,
+      );
+      expect(await refusal(sessions.revokeAllSessions({ endSessions: SessionScope.CURRENT }))).toMatch(
+        /^end_sessions: /,
+      );
+      expect(await refusal(sessions.revokeAllSessions({ endSessions: SessionScope.NONE }))).toMatch(
+        /^end_sessions: /,
+      );
+      // A value from a newer contract is refused, not taken for the default.
+      expect(await refusal(auth.logout({ endSessions: 99 as SessionScope }))).toMatch(/^end_sessions: /);
+      expect([await isActive(server, mine.accessToken), await isActive(server, other.accessToken)]).toEqual([
+        true,
+        true,
+      ]);
+    },
+  );
+
+  it("RevokeAllSessions ends every session by default, the caller's too", async () => {
+    const user = (await createUser(server)).id;
+    const [mine, other] = [await signIn(server, user), await signIn(server, user)];
+    const res = await server
+      .client(SessionService, "connect", bearer(mine.accessToken))
+      .revokeAllSessions({});
+    expect(res.revokedSessions).toBe(2);
+    expect([await isActive(server, mine.accessToken), await isActive(server, other.accessToken)]).toEqual([
+      false,
+      false,
+    ]);
   });
 });
 

@@ -83,7 +83,7 @@ describe("the emailed links, in a browser", () => {
   it("delete an account after a click on the emailed confirmation", async () => {
     await h.signUp("bye@example.com");
     const api = h.authed((await h.login("bye@example.com")).accessToken);
-    await api.requestDeletion({ password: PASSWORD });
+    await api.requestDeletion({ currentPassword: PASSWORD });
     const token = tokenFrom(await h.mailTo("bye@example.com", /delet/i));
     await page.goto(`${h.server.url}/confirm-deletion?token=${token}`);
     await page.getByRole("button", { name: "Delete my account permanently" }).click();
@@ -94,7 +94,7 @@ describe("the emailed links, in a browser", () => {
   it("deactivate an account after a click on the emailed confirmation", async () => {
     await h.signUp("pause@example.com");
     const api = h.authed((await h.login("pause@example.com")).accessToken);
-    await api.requestDeactivation({ password: PASSWORD });
+    await api.requestDeactivation({ currentPassword: PASSWORD });
     const token = tokenFrom(await h.mailTo("pause@example.com", /deactivat/i));
     await page.goto(`${h.server.url}/confirm-deactivation?token=${token}`);
     await page.getByRole("button", { name: "Deactivate my account" }).click();

@@ -19,7 +19,12 @@ export class PasswordConfirmation {
   constructor(private readonly options: PasswordConfirmationOptions) {}
 
   /** Throws unless `password` is the account's password; `field` names the request field. */
-  async confirm(userId: string, passwordHash: string, password: string, field = "password"): Promise<void> {
+  async confirm(
+    userId: string,
+    passwordHash: string,
+    password: string,
+    field = "current_password",
+  ): Promise<void> {
     if (!hasPassword(passwordHash)) {
       // An account made by a provider sign-in: there is nothing to confirm against.
       throw failedPrecondition(

@@ -1,7 +1,7 @@
 // AuthService handlers: proto in, domain call, proto out. Refresh and Logout live with the session
 // code (auth-session-handlers.ts) and are merged in routes.ts.
 import type { ServiceImpl } from "@connectrpc/connect";
-import { type AuthService, SessionPolicy } from "../../gen/authd/v1/auth_pb.js";
+import type { AuthService } from "../../gen/authd/v1/auth_pb.js";
 import type { Clock } from "../clock.js";
 import { confirmDeactivation, confirmDeletion, requestClosure } from "../domain/accounts/closure.js";
 import type { AccountDeps } from "../domain/accounts/deps.js";
@@ -17,14 +17,15 @@ import { getUser, updateUser } from "../domain/accounts/profile.js";
 import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
 import { type CookieSettings } from "../http/session-cookies.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
+import { sessionScope } from "./session-scope.js";
 import { signInInput, toSignInResponse } from "./sign-in-mapper.js";
 import { toUserProto } from "./user-mapper.js";
 
-const sessionPolicies: Record<SessionPolicy, DomainSessionPolicy> = {
-  [SessionPolicy.UNSPECIFIED]: "revoke_others",
-  [SessionPolicy.KEEP]: "keep",
-  [SessionPolicy.REVOKE_OTHERS]: "revoke_others",
-  [SessionPolicy.REVOKE_ALL]: "revoke_all",
+/** ChangePassword's end_sessions: every other session by default (ASVS 7.4.3 offers it). */
+const passwordChangePolicies: Record<"none" | "others" | "all", DomainSessionPolicy> = {
+  none: "keep",
+  others: "revoke_others",
+  all: "revoke_all",
 };
 
 /** What the account RPCs need: the accounts feature, cookie settings (Login in cookie mode), the clock. */
@@ -68,9 +69,10 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
         {
           userId: caller.userId,
           sessionId: caller.sessionId,
-          oldPassword: req.oldPassword,
+          oldPassword: req.currentPassword,
           newPassword: req.newPassword,
-          sessionPolicy: sessionPolicies[req.sessionPolicy] ?? "revoke_others",
+          sessionPolicy:
+            passwordChangePolicies[sessionScope(req.endSessions, "others", ["none", "others", "all"])],
         },
         clientInfo(ctx),
       );
@@ -117,7 +119,7 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
       return { user: toUserProto(user) };
     },
     async requestDeactivation(req, ctx) {
-      await requestClosure(deps, "deactivate", requireSession(ctx).userId, req.password);
+      await requestClosure(deps, "deactivate", requireSession(ctx).userId, req.currentPassword);
       return {};
     },
     async confirmDeactivation(req, ctx) {
@@ -125,7 +127,7 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
       return {};
     },
     async requestDeletion(req, ctx) {
-      await requestClosure(deps, "delete", requireSession(ctx).userId, req.password);
+      await requestClosure(deps, "delete", requireSession(ctx).userId, req.currentPassword);
       return {};
     },
     async confirmDeletion(req, ctx) {

@@ -5,7 +5,6 @@ import type { HandlerContext } from "@connectrpc/connect";
 import {
   type LogoutRequest,
   type LogoutResponseSchema,
-  LogoutScope,
   type RefreshRequest,
   type RefreshResponseSchema,
 } from "../../gen/authd/v1/auth_pb.js";
@@ -20,6 +19,7 @@ import {
   setSessionCookies,
 } from "../http/session-cookies.js";
 import { clientInfo, requestInfo, requireSession } from "./caller.js";
+import { sessionScope } from "./session-scope.js";
 import { toTokenPair } from "./token-mapper.js";
 
 /** What Refresh and Logout need: the sessions feature, the cookie settings, the clock. */
@@ -62,20 +62,18 @@ export function authSessionHandlers(app: AuthSessionDeps) {
       const caller = requireSession(ctx);
       const info = requestInfo(ctx);
       const client = clientInfo(ctx);
-      const scope = req.scope === LogoutScope.UNSPECIFIED ? LogoutScope.CURRENT : req.scope;
-      const which =
-        scope === LogoutScope.CURRENT ? "current" : scope === LogoutScope.OTHERS ? "others" : "all";
+      const scope = sessionScope(req.endSessions, "current", ["current", "others", "all"]);
       const revoked = await app.sessions.logout(
         caller.userId,
         caller.sessionId,
-        which,
+        scope,
         client,
-        LogoutScope[scope],
+        scope.toUpperCase(),
       );
       const names = cookieNames(app.cookies);
       const hasCookies =
         info.cookies[names.access] !== undefined || info.cookies[names.refresh] !== undefined;
-      if (scope !== LogoutScope.OTHERS && hasCookies) {
+      if (scope !== "others" && hasCookies) {
         clearSessionCookies(ctx, app.cookies);
       }
       return { revokedSessions: revoked };

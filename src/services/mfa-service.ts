@@ -3,6 +3,7 @@
 // listings, which an API key may call too.
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { SessionScope } from "../../gen/authd/v1/common_pb.js";
 import type { MfaService } from "../../gen/authd/v1/mfa_pb.js";
 import type { Clock } from "../clock.js";
 import { invalidArgument } from "../domain/errors.js";
@@ -12,6 +13,7 @@ import type { Sessions } from "../domain/sessions.js";
 import { type CookieSettings, setDeviceCookie, setSessionCookies } from "../http/session-cookies.js";
 import { clientInfo, requireSession } from "./caller.js";
 import { fromAuthenticatorType, toAuthenticatorProto, toTrustedDeviceProto } from "./mfa-mappers.js";
+import { sessionScope } from "./session-scope.js";
 import { toTokenPair } from "./token-mapper.js";
 
 /** After a factor change the user may end every other session (ASVS 7.4.3). */
@@ -21,6 +23,9 @@ async function signOutOthers(
 ): Promise<void> {
   await app.sessions.endAll(caller.userId, caller.sessionId);
 }
+
+/** A factor change's end_sessions: none by default, or every other session. Read before the change. */
+const endsOthers = (scope: SessionScope) => sessionScope(scope, "none", ["none", "others"]) === "others";
 
 /** What MfaService needs: the MFA feature, sessions (to sign out others), cookie settings, the clock. */
 export interface MfaServiceDeps {
@@ -58,6 +63,7 @@ export function mfaService(app: MfaServiceDeps): Partial<ServiceImpl<typeof MfaS
 
     async verifyAuthenticator(req, ctx) {
       const caller = requireSession(ctx);
+      const endOthers = endsOthers(req.endSessions);
       const summary = await mfa.verify(
         caller,
         req.authenticatorId,
@@ -65,18 +71,19 @@ export function mfaService(app: MfaServiceDeps): Partial<ServiceImpl<typeof MfaS
         req.currentPassword,
         clientInfo(ctx),
       );
-      if (req.signOutOtherSessions) await signOutOthers(app, caller);
+      if (endOthers) await signOutOthers(app, caller);
       return { authenticator: toAuthenticatorProto(summary) };
     },
 
     async deleteAuthenticator(req, ctx) {
       const caller = requireSession(ctx);
       let proof: Proof;
-      if (req.proof.case === "password") proof = { kind: "password", password: req.proof.value };
+      const endOthers = endsOthers(req.endSessions);
+      if (req.proof.case === "currentPassword") proof = { kind: "password", password: req.proof.value };
       else if (req.proof.case === "code") proof = { kind: "code", code: req.proof.value };
-      else throw invalidArgument("password", "or code is required to remove a factor");
+      else throw invalidArgument("current_password", "or code is required to remove a factor");
       await mfa.remove(caller, req.authenticatorId, proof, clientInfo(ctx));
-      if (req.signOutOtherSessions) await signOutOthers(app, caller);
+      if (endOthers) await signOutOthers(app, caller);
       return {};
     },
 

@@ -23,6 +23,7 @@ import { invalidArgument } from "../domain/errors.js";
 import type { ApiKeyRecord } from "../domain/persistence.js";
 import type { Sessions, SessionView } from "../domain/sessions.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
+import { sessionScope } from "./session-scope.js";
 
 function sessionMessage(
   session: SessionView,
@@ -115,7 +116,8 @@ export function sessionService(app: SessionServiceDeps): Partial<ServiceImpl<typ
     },
     async revokeAllSessions(req, ctx) {
       const caller = requireCaller(ctx, "sessions:write");
-      const except = req.keepCurrent ? caller.sessionId : undefined;
+      const scope = sessionScope(req.endSessions, "all", ["all", "others"]);
+      const except = scope === "others" ? caller.sessionId : undefined;
       const revoked = await app.sessions.endAll(caller.userId, except);
       return { revokedSessions: revoked };
     },
@@ -124,7 +126,7 @@ export function sessionService(app: SessionServiceDeps): Partial<ServiceImpl<typ
       const caller = requireSession(ctx);
       const { key, secret } = await app.apiKeys.create(
         caller,
-        req.password,
+        req.currentPassword,
         {
           name: req.name,
           scopes: req.scopes,

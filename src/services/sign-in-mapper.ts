@@ -3,7 +3,7 @@
 
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext } from "@connectrpc/connect";
-import { AuthMethod, type TokenPair } from "../../gen/authd/v1/common_pb.js";
+import { AuthMethod, type SessionScope, type TokenPair } from "../../gen/authd/v1/common_pb.js";
 import type { MfaChallenge } from "../../gen/authd/v1/mfa_pb.js";
 import type { Clock } from "../clock.js";
 import type { LoginResult } from "../domain/accounts/login.js";
@@ -11,12 +11,13 @@ import type { LoginOptions } from "../domain/ports.js";
 import { type CookieSettings, offeredDeviceToken, setSessionCookies } from "../http/session-cookies.js";
 import { requestInfo } from "./caller.js";
 import { toMfaChallengeProto } from "./mfa-mappers.js";
+import { sessionScope } from "./session-scope.js";
 import { toTokenPair } from "./token-mapper.js";
 
 interface SignInRequest {
   authMethod: AuthMethod;
   sessionDuration?: Duration;
-  signOutOtherSessions: boolean;
+  endSessions: SessionScope;
   deviceToken: string;
 }
 
@@ -36,7 +37,7 @@ export function signInInput(
     options: {
       durationSeconds: req.sessionDuration ? Number(req.sessionDuration.seconds) : undefined,
       authMethod: req.authMethod === AuthMethod.COOKIE ? "cookie" : "token",
-      signOutOtherSessions: req.signOutOtherSessions,
+      signOutOtherSessions: sessionScope(req.endSessions, "none", ["none", "others"]) === "others",
     },
   };
 }

@@ -97,7 +97,7 @@ async function realisticTraffic(server: ChildServer, email: string): Promise<See
 
   const created = await server
     .client(SessionService, as(accessToken))
-    .createApiKey({ name: "deploy script", scopes: ["sessions:read"], password: firstPassword });
+    .createApiKey({ name: "deploy script", scopes: ["sessions:read"], currentPassword: firstPassword });
   const apiKey = keep("API key", created.secret);
   // authd_<24 hex id>_<secret>: the secret part alone must not be stored either.
   keep("API key secret part", apiKey.slice("authd_".length + 25));

@@ -2,9 +2,9 @@
 // @generated from file authd/v1/auth.proto (package authd.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { AuthMethod, TokenPair, User } from "./common_pb.js";
+import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { AuthMethod, SessionScope, TokenPair, User } from "./common_pb.js";
 import { file_authd_v1_common } from "./common_pb.js";
 import type { MfaChallenge } from "./mfa_pb.js";
 import { file_authd_v1_mfa } from "./mfa_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/auth.proto.
  */
 export const file_authd_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChNhdXRoZC92MS9hdXRoLnByb3RvEghhdXRoZC52MSK2AQoPUmVnaXN0ZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEhAKCHVzZXJuYW1lGAMgASgJEhIKCmZpcnN0X25hbWUYBCABKAkSEQoJbGFzdF9uYW1lGAUgASgJEg4KBm1vYmlsZRgGIAEoCRIQCghsYW5ndWFnZRgHIAEoCRIQCgh0aW1lem9uZRgIIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAkgASgJIhIKEFJlZ2lzdGVyUmVzcG9uc2UiIwoSVmVyaWZ5RW1haWxSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIhUKE1ZlcmlmeUVtYWlsUmVzcG9uc2UiRgoeUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhUKDWNhcHRjaGFfdG9rZW4YAiABKAkiIQofUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXNwb25zZSIiChFDaGVja0VtYWlsUmVxdWVzdBINCgVlbWFpbBgBIAEoCSIkChJDaGVja0VtYWlsUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIIssBCgxMb2dpblJlcXVlc3QSEgoKaWRlbnRpZmllchgBIAEoCRIQCghwYXNzd29yZBgCIAEoCRIUCgxkZXZpY2VfdG9rZW4YAyABKAkSMwoQc2Vzc2lvbl9kdXJhdGlvbhgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgthdXRoX21ldGhvZBgFIAEoDjIULmF1dGhkLnYxLkF1dGhNZXRob2QSHwoXc2lnbl9vdXRfb3RoZXJfc2Vzc2lvbnMYBiABKAgicQoNTG9naW5SZXNwb25zZRIlCgZ0b2tlbnMYASABKAsyEy5hdXRoZC52MS5Ub2tlblBhaXJIABIvCg1tZmFfY2hhbGxlbmdlGAIgASgLMhYuYXV0aGQudjEuTWZhQ2hhbGxlbmdlSABCCAoGcmVzdWx0IicKDlJlZnJlc2hSZXF1ZXN0EhUKDXJlZnJlc2hfdG9rZW4YASABKAkiNgoPUmVmcmVzaFJlc3BvbnNlEiMKBnRva2VucxgBIAEoCzITLmF1dGhkLnYxLlRva2VuUGFpciI1Cg1Mb2dvdXRSZXF1ZXN0EiQKBXNjb3BlGAEgASgOMhUuYXV0aGQudjEuTG9nb3V0U2NvcGUiKgoOTG9nb3V0UmVzcG9uc2USGAoQcmV2b2tlZF9zZXNzaW9ucxgBIAEoBSJ0ChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSFAoMb2xkX3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCRIvCg5zZXNzaW9uX3BvbGljeRgDIAEoDjIXLmF1dGhkLnYxLlNlc3Npb25Qb2xpY3kiGAoWQ2hhbmdlUGFzc3dvcmRSZXNwb25zZSJDChtSZXF1ZXN0UGFzc3dvcmRSZXNldFJlcXVlc3QSDQoFZW1haWwYASABKAkSFQoNY2FwdGNoYV90b2tlbhgCIAEoCSIeChxSZXF1ZXN0UGFzc3dvcmRSZXNldFJlc3BvbnNlIi8KHkNoZWNrUGFzc3dvcmRSZXNldFRva2VuUmVxdWVzdBINCgV0b2tlbhgBIAEoCSIwCh9DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlc3BvbnNlEg0KBXZhbGlkGAEgASgIIjsKFFJlc2V0UGFzc3dvcmRSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2UiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IjYKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIiugMKGFVwZGF0ZUN1cnJlbnRVc2VyUmVxdWVzdBISCgVlbWFpbBgBIAEoCUgAiAEBEhUKCHVzZXJuYW1lGAIgASgJSAGIAQESFwoKZmlyc3RfbmFtZRgDIAEoCUgCiAEBEhYKCWxhc3RfbmFtZRgEIAEoCUgDiAEBEhMKBm1vYmlsZRgFIAEoCUgEiAEBEhUKCGxhbmd1YWdlGAYgASgJSAWIAQESFQoIdGltZXpvbmUYByABKAlIBogBARJCCghzZXR0aW5ncxgIIAMoCzIwLmF1dGhkLnYxLlVwZGF0ZUN1cnJlbnRVc2VyUmVxdWVzdC5TZXR0aW5nc0VudHJ5EhcKD3JlbW92ZV9zZXR0aW5ncxgJIAMoCRIYChBjdXJyZW50X3Bhc3N3b3JkGAogASgJGi8KDVNldHRpbmdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfZW1haWxCCwoJX3VzZXJuYW1lQg0KC19maXJzdF9uYW1lQgwKCl9sYXN0X25hbWVCCQoHX21vYmlsZUILCglfbGFuZ3VhZ2VCCwoJX3RpbWV6b25lIjkKGVVwZGF0ZUN1cnJlbnRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIiLgoaUmVxdWVzdERlYWN0aXZhdGlvblJlcXVlc3QSEAoIcGFzc3dvcmQYASABKAkiHQobUmVxdWVzdERlYWN0aXZhdGlvblJlc3BvbnNlIisKGkNvbmZpcm1EZWFjdGl2YXRpb25SZXF1ZXN0Eg0KBXRva2VuGAEgASgJIh0KG0NvbmZpcm1EZWFjdGl2YXRpb25SZXNwb25zZSIqChZSZXF1ZXN0RGVsZXRpb25SZXF1ZXN0EhAKCHBhc3N3b3JkGAEgASgJIhkKF1JlcXVlc3REZWxldGlvblJlc3BvbnNlIicKFkNvbmZpcm1EZWxldGlvblJlcXVlc3QSDQoFdG9rZW4YASABKAkiGQoXQ29uZmlybURlbGV0aW9uUmVzcG9uc2UikQIKGExvZ2luV2l0aFByb3ZpZGVyUmVxdWVzdBIQCghwcm92aWRlchgBIAEoCRIQCghpZF90b2tlbhgCIAEoCRIUCgxhY2Nlc3NfdG9rZW4YAyABKAkSFQoNcmVmcmVzaF90b2tlbhgEIAEoCRINCgVub25jZRgFIAEoCRIUCgxkZXZpY2VfdG9rZW4YBiABKAkSMwoQc2Vzc2lvbl9kdXJhdGlvbhgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgthdXRoX21ldGhvZBgIIAEoDjIULmF1dGhkLnYxLkF1dGhNZXRob2QSHwoXc2lnbl9vdXRfb3RoZXJfc2Vzc2lvbnMYCSABKAgifQoZTG9naW5XaXRoUHJvdmlkZXJSZXNwb25zZRIlCgZ0b2tlbnMYASABKAsyEy5hdXRoZC52MS5Ub2tlblBhaXJIABIvCg1tZmFfY2hhbGxlbmdlGAIgASgLMhYuYXV0aGQudjEuTWZhQ2hhbGxlbmdlSABCCAoGcmVzdWx0ItMBCg5MaW5rZWRJZGVudGl0eRIKCgJpZBgBIAEoCRIQCghwcm92aWRlchgCIAEoCRIPCgdzdWJqZWN0GAMgASgJEg0KBWVtYWlsGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFsYXN0X3NpZ25faW5fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTaGFzX3Byb3ZpZGVyX3Rva2VucxgHIAEoCCIdChtMaXN0TGlua2VkSWRlbnRpdGllc1JlcXVlc3QiYgocTGlzdExpbmtlZElkZW50aXRpZXNSZXNwb25zZRIsCgppZGVudGl0aWVzGAEgAygLMhguYXV0aGQudjEuTGlua2VkSWRlbnRpdHkSFAoMaGFzX3Bhc3N3b3JkGAIgASgIIo8BChNMaW5rSWRlbnRpdHlSZXF1ZXN0EhAKCHByb3ZpZGVyGAEgASgJEhAKCGlkX3Rva2VuGAIgASgJEhQKDGFjY2Vzc190b2tlbhgDIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAQgASgJEg0KBW5vbmNlGAUgASgJEhgKEGN1cnJlbnRfcGFzc3dvcmQYBiABKAkiQgoUTGlua0lkZW50aXR5UmVzcG9uc2USKgoIaWRlbnRpdHkYASABKAsyGC5hdXRoZC52MS5MaW5rZWRJZGVudGl0eSIsChVVbmxpbmtJZGVudGl0eVJlcXVlc3QSEwoLaWRlbnRpdHlfaWQYASABKAkiGAoWVW5saW5rSWRlbnRpdHlSZXNwb25zZSIvChhHZXRQcm92aWRlclRva2Vuc1JlcXVlc3QSEwoLaWRlbnRpdHlfaWQYASABKAkieQoZR2V0UHJvdmlkZXJUb2tlbnNSZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSFQoNcmVmcmVzaF90b2tlbhgCIAEoCRIvCgt1cGRhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqdAoLTG9nb3V0U2NvcGUSHAoYTE9HT1VUX1NDT1BFX1VOU1BFQ0lGSUVEEAASGAoUTE9HT1VUX1NDT1BFX0NVUlJFTlQQARIUChBMT0dPVVRfU0NPUEVfQUxMEAISFwoTTE9HT1VUX1NDT1BFX09USEVSUxADKokBCg1TZXNzaW9uUG9saWN5Eh4KGlNFU1NJT05fUE9MSUNZX1VOU1BFQ0lGSUVEEAASFwoTU0VTU0lPTl9QT0xJQ1lfS0VFUBABEiAKHFNFU1NJT05fUE9MSUNZX1JFVk9LRV9PVEhFUlMQAhIdChlTRVNTSU9OX1BPTElDWV9SRVZPS0VfQUxMEAMy/A4KC0F1dGhTZXJ2aWNlEkEKCFJlZ2lzdGVyEhkuYXV0aGQudjEuUmVnaXN0ZXJSZXF1ZXN0GhouYXV0aGQudjEuUmVnaXN0ZXJSZXNwb25zZRJKCgtWZXJpZnlFbWFpbBIcLmF1dGhkLnYxLlZlcmlmeUVtYWlsUmVxdWVzdBodLmF1dGhkLnYxLlZlcmlmeUVtYWlsUmVzcG9uc2USbgoXUmVzZW5kVmVyaWZpY2F0aW9uRW1haWwSKC5hdXRoZC52MS5SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlcXVlc3QaKS5hdXRoZC52MS5SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlc3BvbnNlEkcKCkNoZWNrRW1haWwSGy5hdXRoZC52MS5DaGVja0VtYWlsUmVxdWVzdBocLmF1dGhkLnYxLkNoZWNrRW1haWxSZXNwb25zZRI4CgVMb2dpbhIWLmF1dGhkLnYxLkxvZ2luUmVxdWVzdBoXLmF1dGhkLnYxLkxvZ2luUmVzcG9uc2USPgoHUmVmcmVzaBIYLmF1dGhkLnYxLlJlZnJlc2hSZXF1ZXN0GhkuYXV0aGQudjEuUmVmcmVzaFJlc3BvbnNlEjsKBkxvZ291dBIXLmF1dGhkLnYxLkxvZ291dFJlcXVlc3QaGC5hdXRoZC52MS5Mb2dvdXRSZXNwb25zZRJTCg5DaGFuZ2VQYXNzd29yZBIfLmF1dGhkLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBogLmF1dGhkLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USZQoUUmVxdWVzdFBhc3N3b3JkUmVzZXQSJS5hdXRoZC52MS5SZXF1ZXN0UGFzc3dvcmRSZXNldFJlcXVlc3QaJi5hdXRoZC52MS5SZXF1ZXN0UGFzc3dvcmRSZXNldFJlc3BvbnNlEm4KF0NoZWNrUGFzc3dvcmRSZXNldFRva2VuEiguYXV0aGQudjEuQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW5SZXF1ZXN0GikuYXV0aGQudjEuQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW5SZXNwb25zZRJQCg1SZXNldFBhc3N3b3JkEh4uYXV0aGQudjEuUmVzZXRQYXNzd29yZFJlcXVlc3QaHy5hdXRoZC52MS5SZXNldFBhc3N3b3JkUmVzcG9uc2USUwoOR2V0Q3VycmVudFVzZXISHy5hdXRoZC52MS5HZXRDdXJyZW50VXNlclJlcXVlc3QaIC5hdXRoZC52MS5HZXRDdXJyZW50VXNlclJlc3BvbnNlElwKEVVwZGF0ZUN1cnJlbnRVc2VyEiIuYXV0aGQudjEuVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0GiMuYXV0aGQudjEuVXBkYXRlQ3VycmVudFVzZXJSZXNwb25zZRJiChNSZXF1ZXN0RGVhY3RpdmF0aW9uEiQuYXV0aGQudjEuUmVxdWVzdERlYWN0aXZhdGlvblJlcXVlc3QaJS5hdXRoZC52MS5SZXF1ZXN0RGVhY3RpdmF0aW9uUmVzcG9uc2USYgoTQ29uZmlybURlYWN0aXZhdGlvbhIkLmF1dGhkLnYxLkNvbmZpcm1EZWFjdGl2YXRpb25SZXF1ZXN0GiUuYXV0aGQudjEuQ29uZmlybURlYWN0aXZhdGlvblJlc3BvbnNlElYKD1JlcXVlc3REZWxldGlvbhIgLmF1dGhkLnYxLlJlcXVlc3REZWxldGlvblJlcXVlc3QaIS5hdXRoZC52MS5SZXF1ZXN0RGVsZXRpb25SZXNwb25zZRJWCg9Db25maXJtRGVsZXRpb24SIC5hdXRoZC52MS5Db25maXJtRGVsZXRpb25SZXF1ZXN0GiEuYXV0aGQudjEuQ29uZmlybURlbGV0aW9uUmVzcG9uc2USXAoRTG9naW5XaXRoUHJvdmlkZXISIi5hdXRoZC52MS5Mb2dpbldpdGhQcm92aWRlclJlcXVlc3QaIy5hdXRoZC52MS5Mb2dpbldpdGhQcm92aWRlclJlc3BvbnNlEmUKFExpc3RMaW5rZWRJZGVudGl0aWVzEiUuYXV0aGQudjEuTGlzdExpbmtlZElkZW50aXRpZXNSZXF1ZXN0GiYuYXV0aGQudjEuTGlzdExpbmtlZElkZW50aXRpZXNSZXNwb25zZRJNCgxMaW5rSWRlbnRpdHkSHS5hdXRoZC52MS5MaW5rSWRlbnRpdHlSZXF1ZXN0Gh4uYXV0aGQudjEuTGlua0lkZW50aXR5UmVzcG9uc2USUwoOVW5saW5rSWRlbnRpdHkSHy5hdXRoZC52MS5VbmxpbmtJZGVudGl0eVJlcXVlc3QaIC5hdXRoZC52MS5VbmxpbmtJZGVudGl0eVJlc3BvbnNlElwKEUdldFByb3ZpZGVyVG9rZW5zEiIuYXV0aGQudjEuR2V0UHJvdmlkZXJUb2tlbnNSZXF1ZXN0GiMuYXV0aGQudjEuR2V0UHJvdmlkZXJUb2tlbnNSZXNwb25zZWIGcHJvdG8z", [file_authd_v1_common, file_authd_v1_mfa, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChNhdXRoZC92MS9hdXRoLnByb3RvEghhdXRoZC52MSK2AQoPUmVnaXN0ZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEhAKCHVzZXJuYW1lGAMgASgJEhIKCmZpcnN0X25hbWUYBCABKAkSEQoJbGFzdF9uYW1lGAUgASgJEg4KBm1vYmlsZRgGIAEoCRIQCghsYW5ndWFnZRgHIAEoCRIQCgh0aW1lem9uZRgIIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAkgASgJIhIKEFJlZ2lzdGVyUmVzcG9uc2UiIwoSVmVyaWZ5RW1haWxSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIhUKE1ZlcmlmeUVtYWlsUmVzcG9uc2UiRgoeUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhUKDWNhcHRjaGFfdG9rZW4YAiABKAkiIQofUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXNwb25zZSIiChFDaGVja0VtYWlsUmVxdWVzdBINCgVlbWFpbBgBIAEoCSIkChJDaGVja0VtYWlsUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIIvcBCgxMb2dpblJlcXVlc3QSEgoKaWRlbnRpZmllchgBIAEoCRIQCghwYXNzd29yZBgCIAEoCRIUCgxkZXZpY2VfdG9rZW4YAyABKAkSMwoQc2Vzc2lvbl9kdXJhdGlvbhgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgthdXRoX21ldGhvZBgFIAEoDjIULmF1dGhkLnYxLkF1dGhNZXRob2QSLAoMZW5kX3Nlc3Npb25zGAggASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIBhAHUhdzaWduX291dF9vdGhlcl9zZXNzaW9ucyJxCg1Mb2dpblJlc3BvbnNlEiUKBnRva2VucxgBIAEoCzITLmF1dGhkLnYxLlRva2VuUGFpckgAEi8KDW1mYV9jaGFsbGVuZ2UYAiABKAsyFi5hdXRoZC52MS5NZmFDaGFsbGVuZ2VIAEIICgZyZXN1bHQiJwoOUmVmcmVzaFJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSI2Cg9SZWZyZXNoUmVzcG9uc2USIwoGdG9rZW5zGAEgASgLMhMuYXV0aGQudjEuVG9rZW5QYWlyIkoKDUxvZ291dFJlcXVlc3QSLAoMZW5kX3Nlc3Npb25zGAIgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIARACUgVzY29wZSIqCg5Mb2dvdXRSZXNwb25zZRIYChByZXZva2VkX3Nlc3Npb25zGAEgASgFIosBChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkSLAoMZW5kX3Nlc3Npb25zGAQgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIAxAEUg5zZXNzaW9uX3BvbGljeSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIkMKG1JlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBINCgVlbWFpbBgBIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAIgASgJIh4KHFJlcXVlc3RQYXNzd29yZFJlc2V0UmVzcG9uc2UiLwoeQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW5SZXF1ZXN0Eg0KBXRva2VuGAEgASgJIjAKH0NoZWNrUGFzc3dvcmRSZXNldFRva2VuUmVzcG9uc2USDQoFdmFsaWQYASABKAgiOwoUUmVzZXRQYXNzd29yZFJlcXVlc3QSDQoFdG9rZW4YASABKAkSFAoMbmV3X3Bhc3N3b3JkGAIgASgJIhcKFVJlc2V0UGFzc3dvcmRSZXNwb25zZSIXChVHZXRDdXJyZW50VXNlclJlcXVlc3QiNgoWR2V0Q3VycmVudFVzZXJSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uYXV0aGQudjEuVXNlciK6AwoYVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0EhIKBWVtYWlsGAEgASgJSACIAQESFQoIdXNlcm5hbWUYAiABKAlIAYgBARIXCgpmaXJzdF9uYW1lGAMgASgJSAKIAQESFgoJbGFzdF9uYW1lGAQgASgJSAOIAQESEwoGbW9iaWxlGAUgASgJSASIAQESFQoIbGFuZ3VhZ2UYBiABKAlIBYgBARIVCgh0aW1lem9uZRgHIAEoCUgGiAEBEkIKCHNldHRpbmdzGAggAygLMjAuYXV0aGQudjEuVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0LlNldHRpbmdzRW50cnkSFwoPcmVtb3ZlX3NldHRpbmdzGAkgAygJEhgKEGN1cnJlbnRfcGFzc3dvcmQYCiABKAkaLwoNU2V0dGluZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBl9lbWFpbEILCglfdXNlcm5hbWVCDQoLX2ZpcnN0X25hbWVCDAoKX2xhc3RfbmFtZUIJCgdfbW9iaWxlQgsKCV9sYW5ndWFnZUILCglfdGltZXpvbmUiOQoZVXBkYXRlQ3VycmVudFVzZXJSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uYXV0aGQudjEuVXNlciI2ChpSZXF1ZXN0RGVhY3RpdmF0aW9uUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJIh0KG1JlcXVlc3REZWFjdGl2YXRpb25SZXNwb25zZSIrChpDb25maXJtRGVhY3RpdmF0aW9uUmVxdWVzdBINCgV0b2tlbhgBIAEoCSIdChtDb25maXJtRGVhY3RpdmF0aW9uUmVzcG9uc2UiMgoWUmVxdWVzdERlbGV0aW9uUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJIhkKF1JlcXVlc3REZWxldGlvblJlc3BvbnNlIicKFkNvbmZpcm1EZWxldGlvblJlcXVlc3QSDQoFdG9rZW4YASABKAkiGQoXQ29uZmlybURlbGV0aW9uUmVzcG9uc2UivQIKGExvZ2luV2l0aFByb3ZpZGVyUmVxdWVzdBIQCghwcm92aWRlchgBIAEoCRIQCghpZF90b2tlbhgCIAEoCRIUCgxhY2Nlc3NfdG9rZW4YAyABKAkSFQoNcmVmcmVzaF90b2tlbhgEIAEoCRINCgVub25jZRgFIAEoCRIUCgxkZXZpY2VfdG9rZW4YBiABKAkSMwoQc2Vzc2lvbl9kdXJhdGlvbhgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgthdXRoX21ldGhvZBgIIAEoDjIULmF1dGhkLnYxLkF1dGhNZXRob2QSLAoMZW5kX3Nlc3Npb25zGAsgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQICRAKUhdzaWduX291dF9vdGhlcl9zZXNzaW9ucyJ9ChlMb2dpbldpdGhQcm92aWRlclJlc3BvbnNlEiUKBnRva2VucxgBIAEoCzITLmF1dGhkLnYxLlRva2VuUGFpckgAEi8KDW1mYV9jaGFsbGVuZ2UYAiABKAsyFi5hdXRoZC52MS5NZmFDaGFsbGVuZ2VIAEIICgZyZXN1bHQi0wEKDkxpbmtlZElkZW50aXR5EgoKAmlkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg8KB3N1YmplY3QYAyABKAkSDQoFZW1haWwYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEWxhc3Rfc2lnbl9pbl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbChNoYXNfcHJvdmlkZXJfdG9rZW5zGAcgASgIIh0KG0xpc3RMaW5rZWRJZGVudGl0aWVzUmVxdWVzdCJiChxMaXN0TGlua2VkSWRlbnRpdGllc1Jlc3BvbnNlEiwKCmlkZW50aXRpZXMYASADKAsyGC5hdXRoZC52MS5MaW5rZWRJZGVudGl0eRIUCgxoYXNfcGFzc3dvcmQYAiABKAgijwEKE0xpbmtJZGVudGl0eVJlcXVlc3QSEAoIcHJvdmlkZXIYASABKAkSEAoIaWRfdG9rZW4YAiABKAkSFAoMYWNjZXNzX3Rva2VuGAMgASgJEhUKDXJlZnJlc2hfdG9rZW4YBCABKAkSDQoFbm9uY2UYBSABKAkSGAoQY3VycmVudF9wYXNzd29yZBgGIAEoCSJCChRMaW5rSWRlbnRpdHlSZXNwb25zZRIqCghpZGVudGl0eRgBIAEoCzIYLmF1dGhkLnYxLkxpbmtlZElkZW50aXR5IiwKFVVubGlua0lkZW50aXR5UmVxdWVzdBITCgtpZGVudGl0eV9pZBgBIAEoCSIYChZVbmxpbmtJZGVudGl0eVJlc3BvbnNlIi8KGEdldFByb3ZpZGVyVG9rZW5zUmVxdWVzdBITCgtpZGVudGl0eV9pZBgBIAEoCSJ5ChlHZXRQcm92aWRlclRva2Vuc1Jlc3BvbnNlEhQKDGFjY2Vzc190b2tlbhgBIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAIgASgJEi8KC3VwZGF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDL8DgoLQXV0aFNlcnZpY2USQQoIUmVnaXN0ZXISGS5hdXRoZC52MS5SZWdpc3RlclJlcXVlc3QaGi5hdXRoZC52MS5SZWdpc3RlclJlc3BvbnNlEkoKC1ZlcmlmeUVtYWlsEhwuYXV0aGQudjEuVmVyaWZ5RW1haWxSZXF1ZXN0Gh0uYXV0aGQudjEuVmVyaWZ5RW1haWxSZXNwb25zZRJuChdSZXNlbmRWZXJpZmljYXRpb25FbWFpbBIoLmF1dGhkLnYxLlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVxdWVzdBopLmF1dGhkLnYxLlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVzcG9uc2USRwoKQ2hlY2tFbWFpbBIbLmF1dGhkLnYxLkNoZWNrRW1haWxSZXF1ZXN0GhwuYXV0aGQudjEuQ2hlY2tFbWFpbFJlc3BvbnNlEjgKBUxvZ2luEhYuYXV0aGQudjEuTG9naW5SZXF1ZXN0GhcuYXV0aGQudjEuTG9naW5SZXNwb25zZRI+CgdSZWZyZXNoEhguYXV0aGQudjEuUmVmcmVzaFJlcXVlc3QaGS5hdXRoZC52MS5SZWZyZXNoUmVzcG9uc2USOwoGTG9nb3V0EhcuYXV0aGQudjEuTG9nb3V0UmVxdWVzdBoYLmF1dGhkLnYxLkxvZ291dFJlc3BvbnNlElMKDkNoYW5nZVBhc3N3b3JkEh8uYXV0aGQudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiAuYXV0aGQudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRJlChRSZXF1ZXN0UGFzc3dvcmRSZXNldBIlLmF1dGhkLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBomLmF1dGhkLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVzcG9uc2USbgoXQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW4SKC5hdXRoZC52MS5DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlcXVlc3QaKS5hdXRoZC52MS5DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlc3BvbnNlElAKDVJlc2V0UGFzc3dvcmQSHi5hdXRoZC52MS5SZXNldFBhc3N3b3JkUmVxdWVzdBofLmF1dGhkLnYxLlJlc2V0UGFzc3dvcmRSZXNwb25zZRJTCg5HZXRDdXJyZW50VXNlchIfLmF1dGhkLnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBogLmF1dGhkLnYxLkdldEN1cnJlbnRVc2VyUmVzcG9uc2USXAoRVXBkYXRlQ3VycmVudFVzZXISIi5hdXRoZC52MS5VcGRhdGVDdXJyZW50VXNlclJlcXVlc3QaIy5hdXRoZC52MS5VcGRhdGVDdXJyZW50VXNlclJlc3BvbnNlEmIKE1JlcXVlc3REZWFjdGl2YXRpb24SJC5hdXRoZC52MS5SZXF1ZXN0RGVhY3RpdmF0aW9uUmVxdWVzdBolLmF1dGhkLnYxLlJlcXVlc3REZWFjdGl2YXRpb25SZXNwb25zZRJiChNDb25maXJtRGVhY3RpdmF0aW9uEiQuYXV0aGQudjEuQ29uZmlybURlYWN0aXZhdGlvblJlcXVlc3QaJS5hdXRoZC52MS5Db25maXJtRGVhY3RpdmF0aW9uUmVzcG9uc2USVgoPUmVxdWVzdERlbGV0aW9uEiAuYXV0aGQudjEuUmVxdWVzdERlbGV0aW9uUmVxdWVzdBohLmF1dGhkLnYxLlJlcXVlc3REZWxldGlvblJlc3BvbnNlElYKD0NvbmZpcm1EZWxldGlvbhIgLmF1dGhkLnYxLkNvbmZpcm1EZWxldGlvblJlcXVlc3QaIS5hdXRoZC52MS5Db25maXJtRGVsZXRpb25SZXNwb25zZRJcChFMb2dpbldpdGhQcm92aWRlchIiLmF1dGhkLnYxLkxvZ2luV2l0aFByb3ZpZGVyUmVxdWVzdBojLmF1dGhkLnYxLkxvZ2luV2l0aFByb3ZpZGVyUmVzcG9uc2USZQoUTGlzdExpbmtlZElkZW50aXRpZXMSJS5hdXRoZC52MS5MaXN0TGlua2VkSWRlbnRpdGllc1JlcXVlc3QaJi5hdXRoZC52MS5MaXN0TGlua2VkSWRlbnRpdGllc1Jlc3BvbnNlEk0KDExpbmtJZGVudGl0eRIdLmF1dGhkLnYxLkxpbmtJZGVudGl0eVJlcXVlc3QaHi5hdXRoZC52MS5MaW5rSWRlbnRpdHlSZXNwb25zZRJTCg5VbmxpbmtJZGVudGl0eRIfLmF1dGhkLnYxLlVubGlua0lkZW50aXR5UmVxdWVzdBogLmF1dGhkLnYxLlVubGlua0lkZW50aXR5UmVzcG9uc2USXAoRR2V0UHJvdmlkZXJUb2tlbnMSIi5hdXRoZC52MS5HZXRQcm92aWRlclRva2Vuc1JlcXVlc3QaIy5hdXRoZC52MS5HZXRQcm92aWRlclRva2Vuc1Jlc3BvbnNlYgZwcm90bzM", [file_authd_v1_common, file_authd_v1_mfa, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * RegisterRequest carries a new account's credentials and profile.
@@ -279,11 +279,12 @@ export type LoginRequest = Message<"authd.v1.LoginRequest"> & {
   authMethod: AuthMethod;
 
   /**
-   * When true, every other session of the account is revoked once this sign-in succeeds.
+   * Which existing sessions end once this sign-in succeeds: SESSION_SCOPE_NONE (the default when
+   * unspecified) or SESSION_SCOPE_OTHERS (every other session of the account; the new one stays).
    *
-   * @generated from field: bool sign_out_other_sessions = 6;
+   * @generated from field: authd.v1.SessionScope end_sessions = 8;
    */
-  signOutOtherSessions: boolean;
+  endSessions: SessionScope;
 };
 
 /**
@@ -380,11 +381,12 @@ export const RefreshResponseSchema: GenMessage<RefreshResponse> = /*@__PURE__*/
  */
 export type LogoutRequest = Message<"authd.v1.LogoutRequest"> & {
   /**
-   * Which sessions to end.
+   * Which sessions to end: SESSION_SCOPE_CURRENT (the default when unspecified), SESSION_SCOPE_OTHERS
+   * or SESSION_SCOPE_ALL. SESSION_SCOPE_NONE answers INVALID_ARGUMENT.
    *
-   * @generated from field: authd.v1.LogoutScope scope = 1;
+   * @generated from field: authd.v1.SessionScope end_sessions = 2;
    */
-  scope: LogoutScope;
+  endSessions: SessionScope;
 };
 
 /**
@@ -424,9 +426,9 @@ export type ChangePasswordRequest = Message<"authd.v1.ChangePasswordRequest"> & 
   /**
    * Current password, checked before anything changes.
    *
-   * @generated from field: string old_password = 1;
+   * @generated from field: string current_password = 1;
    */
-  oldPassword: string;
+  currentPassword: string;
 
   /**
    * New password, under the same rules as at registration.
@@ -436,11 +438,14 @@ export type ChangePasswordRequest = Message<"authd.v1.ChangePasswordRequest"> & 
   newPassword: string;
 
   /**
-   * What happens to existing sessions and API keys (see SessionPolicy).
+   * Which sessions end: SESSION_SCOPE_OTHERS (the default when unspecified: every session but the
+   * caller's), SESSION_SCOPE_ALL (the caller's too) or SESSION_SCOPE_NONE (keep every session and
+   * API key). An API key made from a stolen session outlives that session, so OTHERS and ALL also
+   * revoke every API key of the account. SESSION_SCOPE_CURRENT answers INVALID_ARGUMENT.
    *
-   * @generated from field: authd.v1.SessionPolicy session_policy = 3;
+   * @generated from field: authd.v1.SessionScope end_sessions = 4;
    */
-  sessionPolicy: SessionPolicy;
+  endSessions: SessionScope;
 };
 
 /**
@@ -746,9 +751,9 @@ export type RequestDeactivationRequest = Message<"authd.v1.RequestDeactivationRe
   /**
    * Current password.
    *
-   * @generated from field: string password = 1;
+   * @generated from field: string current_password = 1;
    */
-  password: string;
+  currentPassword: string;
 };
 
 /**
@@ -818,9 +823,9 @@ export type RequestDeletionRequest = Message<"authd.v1.RequestDeletionRequest"> 
   /**
    * Current password.
    *
-   * @generated from field: string password = 1;
+   * @generated from field: string current_password = 1;
    */
-  password: string;
+  currentPassword: string;
 };
 
 /**
@@ -951,13 +956,12 @@ export type LoginWithProviderRequest = Message<"authd.v1.LoginWithProviderReques
   authMethod: AuthMethod;
 
   /**
-   * When true, every other session of the account is revoked once this sign-in succeeds.
-   *
    * Field 10 is kept for the tenant of LoginRequest, which is coming.
+   * Which existing sessions end once this sign-in succeeds, as in LoginRequest.
    *
-   * @generated from field: bool sign_out_other_sessions = 9;
+   * @generated from field: authd.v1.SessionScope end_sessions = 11;
    */
-  signOutOtherSessions: boolean;
+  endSessions: SessionScope;
 };
 
 /**
@@ -1283,90 +1287,6 @@ export const GetProviderTokensResponseSchema: GenMessage<GetProviderTokensRespon
   messageDesc(file_authd_v1_auth, 44);
 
 /**
- * LogoutScope says which sessions Logout ends.
- *
- * @generated from enum authd.v1.LogoutScope
- */
-export enum LogoutScope {
-  /**
-   * Not set: treated as LOGOUT_SCOPE_CURRENT.
-   *
-   * @generated from enum value: LOGOUT_SCOPE_UNSPECIFIED = 0;
-   */
-  UNSPECIFIED = 0,
-
-  /**
-   * Only the caller's session.
-   *
-   * @generated from enum value: LOGOUT_SCOPE_CURRENT = 1;
-   */
-  CURRENT = 1,
-
-  /**
-   * Every session of the account, the caller's included.
-   *
-   * @generated from enum value: LOGOUT_SCOPE_ALL = 2;
-   */
-  ALL = 2,
-
-  /**
-   * Every session of the account except the caller's.
-   *
-   * @generated from enum value: LOGOUT_SCOPE_OTHERS = 3;
-   */
-  OTHERS = 3,
-}
-
-/**
- * Describes the enum authd.v1.LogoutScope.
- */
-export const LogoutScopeSchema: GenEnum<LogoutScope> = /*@__PURE__*/
-  enumDesc(file_authd_v1_auth, 0);
-
-/**
- * SessionPolicy says what a password change does to existing sessions and API keys. An API key
- * made from a stolen session outlives that session, so every policy that ends other sessions also
- * revokes every API key of the account.
- *
- * @generated from enum authd.v1.SessionPolicy
- */
-export enum SessionPolicy {
-  /**
-   * Not set: treated as SESSION_POLICY_REVOKE_OTHERS.
-   *
-   * @generated from enum value: SESSION_POLICY_UNSPECIFIED = 0;
-   */
-  UNSPECIFIED = 0,
-
-  /**
-   * Keep every session and every API key.
-   *
-   * @generated from enum value: SESSION_POLICY_KEEP = 1;
-   */
-  KEEP = 1,
-
-  /**
-   * Revoke every session except the caller's, and every API key.
-   *
-   * @generated from enum value: SESSION_POLICY_REVOKE_OTHERS = 2;
-   */
-  REVOKE_OTHERS = 2,
-
-  /**
-   * Revoke every session, the caller's included, and every API key.
-   *
-   * @generated from enum value: SESSION_POLICY_REVOKE_ALL = 3;
-   */
-  REVOKE_ALL = 3,
-}
-
-/**
- * Describes the enum authd.v1.SessionPolicy.
- */
-export const SessionPolicySchema: GenEnum<SessionPolicy> = /*@__PURE__*/
-  enumDesc(file_authd_v1_auth, 1);
-
-/**
  * AuthService covers an account's whole life: registration, email verification, sign-in and
  * sign-out, passwords, profile, deactivation and deletion. RPCs that act on "the current user"
  * need a caller (access token, API key or session cookie); the others are public and rate limited.
@@ -1455,7 +1375,8 @@ export const AuthService: GenService<{
   },
   /**
    * Changes the caller's password after checking the current one (and, when the account has an active
-   * second factor, a recent MfaService.StepUp), and revokes sessions as asked by session_policy; a policy that ends other sessions also revokes every API key of the account.
+   * second factor, a recent MfaService.StepUp), and ends sessions as asked by end_sessions; ending
+   * other sessions also revokes every API key of the account.
    * Trusted devices are forgotten; pending email-change links and sign-ins still waiting for their
    * second factor stop working. The owner is told by email.
    *

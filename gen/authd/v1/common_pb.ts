@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/common.proto.
  */
 export const file_authd_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChVhdXRoZC92MS9jb21tb24ucHJvdG8SCGF1dGhkLnYxIt8DCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhAKCHVzZXJuYW1lGAQgASgJEhIKCmZpcnN0X25hbWUYBSABKAkSEQoJbGFzdF9uYW1lGAYgASgJEg4KBm1vYmlsZRgHIAEoCRIXCg9tb2JpbGVfdmVyaWZpZWQYCCABKAgSEAoIbGFuZ3VhZ2UYCSABKAkSEAoIdGltZXpvbmUYCiABKAkSLgoIc2V0dGluZ3MYCyADKAsyHC5hdXRoZC52MS5Vc2VyLlNldHRpbmdzRW50cnkSJAoGc3RhdHVzGAwgASgOMhQuYXV0aGQudjEuVXNlclN0YXR1cxIRCgl0ZW5hbnRfaWQYDSABKAkSDQoFcm9sZXMYDiADKAkSEwoLbWZhX2VuYWJsZWQYDyABKAgSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1TZXR0aW5nc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7gEKCVRva2VuUGFpchIUCgxhY2Nlc3NfdG9rZW4YASABKAkSPAoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWZyZXNoX3Rva2VuGAMgASgJEj0KGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRva2VuX3R5cGUYBSABKAkSEgoKc2Vzc2lvbl9pZBgGIAEoCRIPCgd1c2VyX2lkGAcgASgJIqcCCgdTZXNzaW9uEgoKAmlkGAEgASgJEi8KC2NyZWF0ZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5sYXN0X3VzZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGlkbGVfZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmlwX2FkZHJlc3MYBiABKAkSEgoKdXNlcl9hZ2VudBgHIAEoCRILCgNhbXIYCCADKAkSDwoHY3VycmVudBgJIAEoCCpeCgpVc2VyU3RhdHVzEhsKF1VTRVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSVVNFUl9TVEFUVVNfQUNUSVZFEAESGwoXVVNFUl9TVEFUVVNfREVBQ1RJVkFURUQQAipYCgpBdXRoTWV0aG9kEhsKF0FVVEhfTUVUSE9EX1VOU1BFQ0lGSUVEEAASFQoRQVVUSF9NRVRIT0RfVE9LRU4QARIWChJBVVRIX01FVEhPRF9DT09LSUUQAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChVhdXRoZC92MS9jb21tb24ucHJvdG8SCGF1dGhkLnYxIt8DCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhAKCHVzZXJuYW1lGAQgASgJEhIKCmZpcnN0X25hbWUYBSABKAkSEQoJbGFzdF9uYW1lGAYgASgJEg4KBm1vYmlsZRgHIAEoCRIXCg9tb2JpbGVfdmVyaWZpZWQYCCABKAgSEAoIbGFuZ3VhZ2UYCSABKAkSEAoIdGltZXpvbmUYCiABKAkSLgoIc2V0dGluZ3MYCyADKAsyHC5hdXRoZC52MS5Vc2VyLlNldHRpbmdzRW50cnkSJAoGc3RhdHVzGAwgASgOMhQuYXV0aGQudjEuVXNlclN0YXR1cxIRCgl0ZW5hbnRfaWQYDSABKAkSDQoFcm9sZXMYDiADKAkSEwoLbWZhX2VuYWJsZWQYDyABKAgSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1TZXR0aW5nc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7gEKCVRva2VuUGFpchIUCgxhY2Nlc3NfdG9rZW4YASABKAkSPAoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWZyZXNoX3Rva2VuGAMgASgJEj0KGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRva2VuX3R5cGUYBSABKAkSEgoKc2Vzc2lvbl9pZBgGIAEoCRIPCgd1c2VyX2lkGAcgASgJIqcCCgdTZXNzaW9uEgoKAmlkGAEgASgJEi8KC2NyZWF0ZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5sYXN0X3VzZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGlkbGVfZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmlwX2FkZHJlc3MYBiABKAkSEgoKdXNlcl9hZ2VudBgHIAEoCRILCgNhbXIYCCADKAkSDwoHY3VycmVudBgJIAEoCCpeCgpVc2VyU3RhdHVzEhsKF1VTRVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSVVNFUl9TVEFUVVNfQUNUSVZFEAESGwoXVVNFUl9TVEFUVVNfREVBQ1RJVkFURUQQAipYCgpBdXRoTWV0aG9kEhsKF0FVVEhfTUVUSE9EX1VOU1BFQ0lGSUVEEAASFQoRQVVUSF9NRVRIT0RfVE9LRU4QARIWChJBVVRIX01FVEhPRF9DT09LSUUQAiqRAQoMU2Vzc2lvblNjb3BlEh0KGVNFU1NJT05fU0NPUEVfVU5TUEVDSUZJRUQQABIZChVTRVNTSU9OX1NDT1BFX0NVUlJFTlQQARIYChRTRVNTSU9OX1NDT1BFX09USEVSUxACEhUKEVNFU1NJT05fU0NPUEVfQUxMEAMSFgoSU0VTU0lPTl9TQ09QRV9OT05FEARiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * User is an account as its owner (or an administrator) sees it. It never carries a credential:
@@ -357,4 +357,55 @@ export enum AuthMethod {
  */
 export const AuthMethodSchema: GenEnum<AuthMethod> = /*@__PURE__*/
   enumDesc(file_authd_v1_common, 1);
+
+/**
+ * SessionScope says which of an account's sessions a call ends. It is the one way every RPC says it
+ * (Logout, RevokeAllSessions, ChangePassword, Login, LoginWithProvider, VerifyAuthenticator,
+ * DeleteAuthenticator); each documents what UNSPECIFIED means for it and which values it accepts
+ * (others answer INVALID_ARGUMENT naming `end_sessions`).
+ *
+ * @generated from enum authd.v1.SessionScope
+ */
+export enum SessionScope {
+  /**
+   * Not set: the RPC's documented default.
+   *
+   * @generated from enum value: SESSION_SCOPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Only the session of the caller's credentials.
+   *
+   * @generated from enum value: SESSION_SCOPE_CURRENT = 1;
+   */
+  CURRENT = 1,
+
+  /**
+   * Every session of the account except the caller's (for a sign-in: except the new one).
+   *
+   * @generated from enum value: SESSION_SCOPE_OTHERS = 2;
+   */
+  OTHERS = 2,
+
+  /**
+   * Every session of the account, the caller's included.
+   *
+   * @generated from enum value: SESSION_SCOPE_ALL = 3;
+   */
+  ALL = 3,
+
+  /**
+   * No session ends.
+   *
+   * @generated from enum value: SESSION_SCOPE_NONE = 4;
+   */
+  NONE = 4,
+}
+
+/**
+ * Describes the enum authd.v1.SessionScope.
+ */
+export const SessionScopeSchema: GenEnum<SessionScope> = /*@__PURE__*/
+  enumDesc(file_authd_v1_common, 2);
 

@@ -42,7 +42,7 @@ export async function changePassword(
   // could end the owner's sessions and keys.
   await deps.stepUp.requireRecent(input);
   const user = await deps.uow.read((tx) => getUserOrThrow(tx, input.userId));
-  await deps.passwords.confirm(user.id, user.passwordHash, input.oldPassword, "old_password");
+  await deps.passwords.confirm(user.id, user.passwordHash, input.oldPassword, "current_password");
   checkPasswordPolicy(input.newPassword, deps.config.passwordMinLength, user, "new_password");
   if (input.newPassword.normalize("NFKC") === input.oldPassword.normalize("NFKC")) {
     throw invalidArgument("new_password", "must differ from the current password");
@@ -53,7 +53,7 @@ export async function changePassword(
     // Only over the hash just verified: a reset that committed meanwhile wins, and this change
     // answers as if the current password were wrong (it no longer is the current one).
     if (!(await tx.accounts.replacePasswordHash(user.id, user.passwordHash, hash, now)))
-      throw unauthenticated("old_password: the password is not correct");
+      throw unauthenticated("current_password: the password is not correct");
     if (input.sessionPolicy === "revoke_others") await deps.sessions.revokeAll(tx, user.id, input.sessionId);
     if (input.sessionPolicy === "revoke_all") await deps.sessions.revokeAll(tx, user.id);
     const endsOthers = input.sessionPolicy !== "keep";

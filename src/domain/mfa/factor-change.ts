@@ -150,7 +150,7 @@ export async function removeFactor(
 ): Promise<void> {
   await uow.read((tx) => ownAuthenticator(tx, caller.userId, id));
   if (proof.kind === "password") {
-    await reauthenticate(deps, uow, caller, proof.password, "password");
+    await reauthenticate(deps, uow, caller, proof.password, "current_password");
     return uow.run(async (tx) => {
       const user = await activeUser(tx, caller.userId);
       await removeAuthenticator(deps, tx, user, await ownAuthenticator(tx, user.id, id), context);

@@ -35,7 +35,7 @@ export const apiKeysScreen: Screen = {
           type: "checkbox",
         })),
         {
-          name: "password",
+          name: "current_password",
           label: "Current password",
           type: "password",
           autocomplete: "current-password",
@@ -45,7 +45,11 @@ export const apiKeysScreen: Screen = {
       submit: "Create API key",
       async onSubmit(v, handle) {
         const scopes = SCOPES.map(([s]) => s).filter((s) => v.checked[s.replace(":", "_")]);
-        const res = await sessions.createApiKey({ name: v.name, scopes, password: v.password });
+        const res = await sessions.createApiKey({
+          name: v.name,
+          scopes,
+          currentPassword: v.current_password,
+        });
         handle.element.reset();
         created.replaceChildren(shownOnce(res.secret));
         created.querySelector("button")?.focus();

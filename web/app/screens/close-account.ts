@@ -10,7 +10,7 @@ export const closeAccountScreen: Screen = {
   render({ main }) {
     const status = statusLine();
     const password = {
-      name: "password",
+      name: "current_password",
       label: "Current password",
       type: "password",
       autocomplete: "current-password",
@@ -22,7 +22,7 @@ export const closeAccountScreen: Screen = {
       submit: "Email me a deactivation link",
       danger: true,
       async onSubmit(v, handle) {
-        await auth.requestDeactivation({ password: v.password });
+        await auth.requestDeactivation({ currentPassword: v.current_password });
         handle.element.reset();
         status.say("We emailed you a link. Open it to confirm the deactivation.");
       },
@@ -33,7 +33,7 @@ export const closeAccountScreen: Screen = {
       submit: "Email me a deletion link",
       danger: true,
       async onSubmit(v, handle) {
-        await auth.requestDeletion({ password: v.password });
+        await auth.requestDeletion({ currentPassword: v.current_password });
         handle.element.reset();
         status.say("We emailed you a link. Open it to confirm the deletion.");
       },

@@ -1,3 +1,4 @@
+import { SessionScope } from "../../../gen/authd/v1/common_pb.js";
 import { type Authenticator, AuthenticatorType } from "../../../gen/authd/v1/mfa_pb.js";
 import { mfa } from "../client.js";
 import { errorMessage, type FieldSpec, form, h, statusLine, when } from "../dom.js";
@@ -46,8 +47,8 @@ export const factorsScreen: Screen = {
         async onSubmit(v) {
           await mfa.deleteAuthenticator({
             authenticatorId: a.id,
-            proof: { case: "password", value: v.current_password ?? "" },
-            signOutOtherSessions: v.checked.sign_out_others,
+            proof: { case: "currentPassword", value: v.current_password ?? "" },
+            endSessions: v.checked.sign_out_others ? SessionScope.OTHERS : SessionScope.NONE,
           });
           work.replaceChildren();
           await refresh();
@@ -222,7 +223,7 @@ function enrolment(
         await mfa.verifyAuthenticator({
           authenticatorId: a.id,
           code: v.code?.replaceAll(" ", ""),
-          signOutOtherSessions: v.checked.sign_out_others,
+          endSessions: v.checked.sign_out_others ? SessionScope.OTHERS : SessionScope.NONE,
           currentPassword: password,
         });
       });

@@ -1,5 +1,5 @@
 // Changing the password: the current one first (ASVS 6.2.3), and an offer to end the other sessions.
-import { SessionPolicy } from "../../../gen/authd/v1/auth_pb.js";
+import { SessionScope } from "../../../gen/authd/v1/common_pb.js";
 import { auth } from "../client.js";
 import { form, statusLine } from "../dom.js";
 import { heading, type Screen } from "../router.js";
@@ -13,7 +13,7 @@ export const passwordScreen: Screen = {
       label: "Change password",
       fields: [
         {
-          name: "old_password",
+          name: "current_password",
           label: "Current password",
           type: "password",
           autocomplete: "current-password",
@@ -43,9 +43,9 @@ export const passwordScreen: Screen = {
           return;
         }
         await auth.changePassword({
-          oldPassword: v.old_password,
+          currentPassword: v.current_password,
           newPassword: v.new_password,
-          sessionPolicy: v.checked.sign_out_others ? SessionPolicy.REVOKE_OTHERS : SessionPolicy.KEEP,
+          endSessions: v.checked.sign_out_others ? SessionScope.OTHERS : SessionScope.NONE,
         });
         handle.element.reset();
         status.say("Your password is changed. We emailed you about it.");

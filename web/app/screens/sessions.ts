@@ -1,6 +1,6 @@
 // The account's sessions: where and on what each one signed in, when it was last used; end one, or
 // every other one.
-import type { Session } from "../../../gen/authd/v1/common_pb.js";
+import { type Session, SessionScope } from "../../../gen/authd/v1/common_pb.js";
 import { sessions } from "../client.js";
 import { errorMessage, h, statusLine, when } from "../dom.js";
 import { heading, type Screen } from "../router.js";
@@ -57,7 +57,7 @@ export const sessionsScreen: Screen = {
     };
     endOthers.addEventListener("click", async () => {
       try {
-        const { revokedSessions } = await sessions.revokeAllSessions({ keepCurrent: true });
+        const { revokedSessions } = await sessions.revokeAllSessions({ endSessions: SessionScope.OTHERS });
         await refresh();
         status.say(`Signed out ${revokedSessions} other session${revokedSessions === 1 ? "" : "s"}.`);
       } catch (error) {
