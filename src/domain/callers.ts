@@ -29,7 +29,12 @@ export interface TokenAuthenticator {
   fromApiKey(raw: string): Promise<Caller | null>;
   /** Either kind, told apart by its form. */
   authenticate(credential: string): Promise<Caller | null>;
+  /** Why `authenticate` refused a credential, for the answer's reason (read only after a refusal). */
+  whyRefused(credential: string): Promise<CredentialRefusal>;
 }
+
+/** What the holder of a refused credential should do: refresh, sign in again, or fix the credential. */
+export type CredentialRefusal = "TOKEN_EXPIRED" | "SESSION_REVOKED" | "TOKEN_INVALID";
 
 export class Credentials implements TokenAuthenticator {
   constructor(
@@ -72,5 +77,14 @@ export class Credentials implements TokenAuthenticator {
 
   authenticate(credential: string): Promise<Caller | null> {
     return looksLikeApiKey(credential) ? this.fromApiKey(credential) : this.fromAccessToken(credential);
+  }
+
+  async whyRefused(credential: string): Promise<CredentialRefusal> {
+    if (looksLikeApiKey(credential)) return "TOKEN_INVALID";
+    const claims = await this.accessTokens.verify(credential);
+    if (!claims) return (await this.accessTokens.isExpired(credential)) ? "TOKEN_EXPIRED" : "TOKEN_INVALID";
+    const ending = await this.sessions.ending(claims.sessionId, claims.userId);
+    if (ending === "revoked") return "SESSION_REVOKED";
+    return ending === "expired" ? "TOKEN_EXPIRED" : "TOKEN_INVALID";
   }
 }

@@ -11,7 +11,36 @@ export type ErrorKind =
   | "unavailable"
   | "unimplemented";
 
+/**
+ * Why a request failed, in a word a client can branch on (sent as the ErrorInfo detail, the
+ * contract's ErrorReason without its prefix). Never one that tells more than the message does: a
+ * locked account answers INVALID_CREDENTIALS, exactly like a wrong password.
+ */
+export type ErrorReason =
+  | "INVALID_CREDENTIALS"
+  | "EMAIL_NOT_VERIFIED"
+  | "ACCOUNT_DEACTIVATED"
+  | "PASSWORD_TOO_SHORT"
+  | "PASSWORD_TOO_LONG"
+  | "PASSWORD_TOO_COMMON"
+  | "PASSWORD_CONTAINS_IDENTIFIER"
+  | "PASSWORD_UNCHANGED"
+  | "PASSWORD_NOT_SET"
+  | "STEP_UP_REQUIRED"
+  | "CHALLENGE_EXPIRED"
+  | "INVALID_CODE"
+  | "RATE_LIMITED"
+  | "TOKEN_EXPIRED"
+  | "TOKEN_INVALID"
+  | "SESSION_REVOKED"
+  | "CAPTCHA_FAILED"
+  | "IDENTITY_LINK_REQUIRED"
+  | "LAST_SIGN_IN_METHOD";
+
 export class DomainError extends Error {
+  /** Sent to the client beside the code and message (see ErrorReason); unset for most mistakes. */
+  errorReason?: ErrorReason;
+
   /**
    * Why, in a word for the operator (metrics, logs), where the client's answer must not tell it: a
    * locked account answers like a wrong password. Never sent to the client.
@@ -31,6 +60,12 @@ export class DomainError extends Error {
   }
 }
 
+/** Gives `error` the reason a client can branch on, and answers it (for `throw withReason(...)`). */
+export function withReason<E extends DomainError>(reason: ErrorReason, error: E): E {
+  error.errorReason = reason;
+  return error;
+}
+
 export const invalidArgument = (field: string, message: string) =>
   new DomainError("invalid_argument", `${field}: ${message}`, field);
 
@@ -44,16 +79,46 @@ export const alreadyExists = (message: string) => new DomainError("already_exist
 
 export const failedPrecondition = (message: string) => new DomainError("failed_precondition", message);
 
+/** Every limit authd applies answers RATE_LIMITED, with how long to wait. */
 export const resourceExhausted = (message: string, retryAfterSeconds: number) =>
-  new DomainError(
-    "resource_exhausted",
-    `${message}; try again in ${Math.max(1, Math.ceil(retryAfterSeconds))} seconds`,
-    undefined,
-    Math.max(1, Math.ceil(retryAfterSeconds)),
+  withReason(
+    "RATE_LIMITED",
+    new DomainError(
+      "resource_exhausted",
+      `${message}; try again in ${Math.max(1, Math.ceil(retryAfterSeconds))} seconds`,
+      undefined,
+      Math.max(1, Math.ceil(retryAfterSeconds)),
+    ),
   );
 
 /** A service authd depends on (an identity provider) could not be reached; the client may retry. */
 export const unavailable = (message: string) => new DomainError("unavailable", message);
 
 /** The one answer for every failed sign-in, so a response never tells which part was wrong. */
-export const invalidCredentials = () => unauthenticated("invalid credentials");
+export const invalidCredentials = () =>
+  withReason("INVALID_CREDENTIALS", unauthenticated("invalid credentials"));
+
+// ---- The failures said in more than one place, with their reason ----
+
+/** Said only once the password (or provider token) proved the caller owns the account. */
+export const accountDeactivated = () =>
+  withReason("ACCOUNT_DEACTIVATED", failedPrecondition("this account is deactivated"));
+
+/** Said only once the password (or provider token) proved the caller owns the account. */
+export const emailNotVerified = () =>
+  withReason(
+    "EMAIL_NOT_VERIFIED",
+    failedPrecondition("the email address is not verified yet: follow the link we sent"),
+  );
+
+/** An emailed single-use token (verification, reset, email change, closure) that cannot be used. */
+export const unusableEmailedToken = () =>
+  withReason("TOKEN_INVALID", invalidArgument("token", "is invalid, expired or already used"));
+
+/** A sign-in challenge that is unknown, expired or already answered. */
+export const challengeExpired = () =>
+  withReason("CHALLENGE_EXPIRED", unauthenticated("the challenge is unknown or has expired"));
+
+/** A one-time code that does not match (or has expired). */
+export const invalidCode = () =>
+  withReason("INVALID_CODE", unauthenticated("the code is wrong or has expired"));

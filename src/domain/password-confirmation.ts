@@ -4,7 +4,13 @@
 //
 // The count is reserved before the password is verified and given back when it was right, so that
 // concurrent guesses cannot all be verified before the first of them is counted.
-import { failedPrecondition, invalidArgument, resourceExhausted, unauthenticated } from "./errors.js";
+import {
+  failedPrecondition,
+  invalidArgument,
+  resourceExhausted,
+  unauthenticated,
+  withReason,
+} from "./errors.js";
 import { hasPassword, type PasswordHasher } from "./passwords.js";
 import type { RateLimiter } from "./ports.js";
 
@@ -27,8 +33,9 @@ export class PasswordConfirmation {
   ): Promise<void> {
     if (!hasPassword(passwordHash)) {
       // An account made by a provider sign-in: there is nothing to confirm against.
-      throw failedPrecondition(
-        `${field}: this account has no password yet; set one with RequestPasswordReset`,
+      throw withReason(
+        "PASSWORD_NOT_SET",
+        failedPrecondition(`${field}: this account has no password yet; set one with RequestPasswordReset`),
       );
     }
     if (password === "") throw invalidArgument(field, "is required");
@@ -37,7 +44,7 @@ export class PasswordConfirmation {
     if (!reservation.allowed)
       throw resourceExhausted("too many wrong passwords", reservation.retryAfterSeconds);
     if (!(await hasher.verify(passwordHash, password))) {
-      throw unauthenticated(`${field}: the password is not correct`);
+      throw withReason("INVALID_CREDENTIALS", unauthenticated(`${field}: the password is not correct`));
     }
     await rateLimiter.refund(reservation);
   }

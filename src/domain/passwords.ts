@@ -3,7 +3,7 @@
 // 72-byte limit, unlike bcrypt).
 import argon2 from "argon2";
 import { isCommonPassword } from "./common-passwords.js";
-import { invalidArgument } from "./errors.js";
+import { invalidArgument, withReason } from "./errors.js";
 
 export interface HashCosts {
   memoryKib: number;
@@ -136,20 +136,36 @@ export function checkPasswordPolicy(
 ): void {
   const normalized = normalizePassword(password);
   const length = codePoints(normalized);
-  if (length < minLength) throw invalidArgument(field, `must be at least ${minLength} characters`);
+  if (length < minLength)
+    throw withReason(
+      "PASSWORD_TOO_SHORT",
+      invalidArgument(field, `must be at least ${minLength} characters`),
+    );
   if (length > MAX_PASSWORD_LENGTH)
-    throw invalidArgument(field, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+    throw withReason(
+      "PASSWORD_TOO_LONG",
+      invalidArgument(field, `must be at most ${MAX_PASSWORD_LENGTH} characters`),
+    );
   const lower = normalized.toLowerCase();
   if (isCommonPassword(lower)) {
-    throw invalidArgument(field, "is too common (it appears on a list of common or breached passwords)");
+    throw withReason(
+      "PASSWORD_TOO_COMMON",
+      invalidArgument(field, "is too common (it appears on a list of common or breached passwords)"),
+    );
   }
   const email = context.email.toLowerCase();
   const localPart = email.split("@")[0] ?? "";
   if (lower.includes(email) || (localPart.length >= 4 && lower.includes(localPart))) {
-    throw invalidArgument(field, "must not contain your email address");
+    throw withReason(
+      "PASSWORD_CONTAINS_IDENTIFIER",
+      invalidArgument(field, "must not contain your email address"),
+    );
   }
   const username = context.username?.toLowerCase();
   if (username && username.length >= 3 && lower.includes(username)) {
-    throw invalidArgument(field, "must not contain your username");
+    throw withReason(
+      "PASSWORD_CONTAINS_IDENTIFIER",
+      invalidArgument(field, "must not contain your username"),
+    );
   }
 }

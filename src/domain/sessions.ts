@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { AccessTokens } from "./access-tokens.js";
 import type { ApiKeys } from "./api-keys.js";
-import { invalidArgument, notFound, unauthenticated } from "./errors.js";
+import { invalidArgument, notFound, unauthenticated, withReason } from "./errors.js";
 import type { RefreshTokenRecord, SessionRecord, Transaction, UserRecord } from "./persistence.js";
 import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "./ports.js";
 import { hashSecret, randomToken } from "./secrets.js";
@@ -51,7 +51,10 @@ export interface SessionStateOptions {
   logger?: ConstructorParameters<typeof LastUseWriter>[1];
 }
 
-const invalidRefreshToken = () => unauthenticated("invalid or expired refresh token");
+/** One message for every refused refresh token; the reason tells its holder what to do next. */
+const invalidRefreshToken = (
+  reason: "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_REVOKED" = "TOKEN_INVALID",
+) => withReason(reason, unauthenticated("invalid or expired refresh token"));
 
 /** The session settings (AUTHD_SESSION_TTL, _MAX_TTL, _IDLE_TIMEOUT, AUTHD_REFRESH_REUSE_GRACE). */
 export interface SessionConfig {
@@ -214,6 +217,14 @@ export class Sessions implements SessionIssuer {
     );
   }
 
+  /** How a session of the user that no longer authenticates ended; null when there is no such session. */
+  async ending(sessionId: string, userId: string): Promise<"revoked" | "expired" | null> {
+    if (!SESSION_ID.test(sessionId)) return null;
+    const session = await this.uow.read((tx) => tx.sessions.findOfUser(userId, sessionId));
+    if (!session) return null;
+    return session.revokedAt !== null ? "revoked" : "expired";
+  }
+
   /** One of the user's active sessions; another user's session answers not_found, like an unknown one. */
   async get(userId: string, sessionId: string): Promise<SessionView> {
     if (!SESSION_ID.test(sessionId)) throw invalidArgument("session_id", "is not a session id");
@@ -320,9 +331,11 @@ export class Sessions implements SessionIssuer {
     const row = await tx.refreshTokens.findByHash(tokenHash);
     if (!row) throw invalidRefreshToken();
     const session = await tx.sessions.findById(row.sessionId);
-    if (!session || !this.isActive(session, now)) throw invalidRefreshToken();
+    if (!session) throw invalidRefreshToken();
+    if (!this.isActive(session, now))
+      throw invalidRefreshToken(session.revokedAt === null ? "TOKEN_EXPIRED" : "SESSION_REVOKED");
     const user = await tx.users.findById(session.userId);
-    if (user?.status !== "active") throw invalidRefreshToken();
+    if (user?.status !== "active") throw invalidRefreshToken("SESSION_REVOKED");
 
     if (row.rotatedAt === null) {
       // Conditional update: of two concurrent refreshes with one token, only one rotates it.
@@ -435,7 +448,9 @@ export class Sessions implements SessionIssuer {
     await tx.audit.record(now, "refresh_token.reused", session.userId, client, {
       sessionId: session.id,
     });
-    return commitThenFail(unauthenticated("refresh token reused: the session was revoked"));
+    return commitThenFail(
+      withReason("SESSION_REVOKED", unauthenticated("refresh token reused: the session was revoked")),
+    );
   }
 
   /** A new refresh token (a link of the chain) and a new access token for the session. */

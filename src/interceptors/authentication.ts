@@ -9,7 +9,7 @@ import type { Config } from "../config.js";
 import { type Principal, principalKey, requestInfoKey } from "../context.js";
 import { looksLikeApiKey } from "../domain/api-keys.js";
 import type { TokenAuthenticator } from "../domain/callers.js";
-import { permissionDenied, unauthenticated } from "../domain/errors.js";
+import { permissionDenied, unauthenticated, withReason } from "../domain/errors.js";
 import { cookieNames, isAllowedCookieOrigin } from "../http/session-cookies.js";
 
 export interface AuthenticationDeps {
@@ -20,8 +20,9 @@ export interface AuthenticationDeps {
 async function fromHeaderCredential(credentials: TokenAuthenticator, credential: string): Promise<Principal> {
   const principal = await credentials.authenticate(credential);
   if (!principal) {
-    throw unauthenticated(
-      looksLikeApiKey(credential) ? "invalid API key" : "invalid or expired access token",
+    throw withReason(
+      await credentials.whyRefused(credential),
+      unauthenticated(looksLikeApiKey(credential) ? "invalid API key" : "invalid or expired access token"),
     );
   }
   return principal;
@@ -35,10 +36,14 @@ export function authenticationInterceptor(deps: AuthenticationDeps): Interceptor
     let principal: Principal | undefined;
     if (authorization !== null) {
       const match = /^Bearer +(\S+) *$/i.exec(authorization);
-      if (!match?.[1]) throw unauthenticated("the Authorization header must be `Bearer <token>`");
+      if (!match?.[1])
+        throw withReason(
+          "TOKEN_INVALID",
+          unauthenticated("the Authorization header must be `Bearer <token>`"),
+        );
       principal = await fromHeaderCredential(deps.credentials, match[1]);
     } else if (apiKey !== null) {
-      if (!looksLikeApiKey(apiKey)) throw unauthenticated("invalid API key");
+      if (!looksLikeApiKey(apiKey)) throw withReason("TOKEN_INVALID", unauthenticated("invalid API key"));
       principal = await fromHeaderCredential(deps.credentials, apiKey);
     } else {
       const cookie = req.contextValues.get(requestInfoKey).cookies[names.access];

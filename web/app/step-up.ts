@@ -2,6 +2,7 @@
 // code from one of them (MfaService.StepUp). A guarded change that authd refuses for that reason
 // shows a form asking for the code; the person then tries the change again.
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrorInfoSchema, ErrorReason } from "../../gen/authd/v1/common_pb.js";
 import type { Authenticator } from "../../gen/authd/v1/mfa_pb.js";
 import { mfa } from "./client.js";
 import { form, h, type statusLine } from "./dom.js";
@@ -10,10 +11,11 @@ import { factorName } from "./factor-names.js";
 type Status = ReturnType<typeof statusLine>;
 export type Guard = (change: () => Promise<void>) => Promise<void>;
 
-const needsStepUp = (error: unknown) => {
-  const e = ConnectError.from(error);
-  return e.code === Code.PermissionDenied && /StepUp/.test(e.rawMessage);
-};
+/** authd says why in the error's ErrorInfo detail: branch on that, not on the message's wording. */
+const needsStepUp = (error: unknown) =>
+  ConnectError.from(error)
+    .findDetails(ErrorInfoSchema)
+    .some((info) => info.reason === ErrorReason.STEP_UP_REQUIRED);
 
 /** A guard that shows the step-up form in `box` when authd asks for it. */
 export function stepUpGuard(box: HTMLElement, status: Status): Guard {

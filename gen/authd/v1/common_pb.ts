@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/common.proto.
  */
 export const file_authd_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChVhdXRoZC92MS9jb21tb24ucHJvdG8SCGF1dGhkLnYxIt8DCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhAKCHVzZXJuYW1lGAQgASgJEhIKCmZpcnN0X25hbWUYBSABKAkSEQoJbGFzdF9uYW1lGAYgASgJEg4KBm1vYmlsZRgHIAEoCRIXCg9tb2JpbGVfdmVyaWZpZWQYCCABKAgSEAoIbGFuZ3VhZ2UYCSABKAkSEAoIdGltZXpvbmUYCiABKAkSLgoIc2V0dGluZ3MYCyADKAsyHC5hdXRoZC52MS5Vc2VyLlNldHRpbmdzRW50cnkSJAoGc3RhdHVzGAwgASgOMhQuYXV0aGQudjEuVXNlclN0YXR1cxIRCgl0ZW5hbnRfaWQYDSABKAkSDQoFcm9sZXMYDiADKAkSEwoLbWZhX2VuYWJsZWQYDyABKAgSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1TZXR0aW5nc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7gEKCVRva2VuUGFpchIUCgxhY2Nlc3NfdG9rZW4YASABKAkSPAoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWZyZXNoX3Rva2VuGAMgASgJEj0KGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRva2VuX3R5cGUYBSABKAkSEgoKc2Vzc2lvbl9pZBgGIAEoCRIPCgd1c2VyX2lkGAcgASgJIqcCCgdTZXNzaW9uEgoKAmlkGAEgASgJEi8KC2NyZWF0ZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5sYXN0X3VzZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGlkbGVfZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmlwX2FkZHJlc3MYBiABKAkSEgoKdXNlcl9hZ2VudBgHIAEoCRILCgNhbXIYCCADKAkSDwoHY3VycmVudBgJIAEoCCpeCgpVc2VyU3RhdHVzEhsKF1VTRVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSVVNFUl9TVEFUVVNfQUNUSVZFEAESGwoXVVNFUl9TVEFUVVNfREVBQ1RJVkFURUQQAipYCgpBdXRoTWV0aG9kEhsKF0FVVEhfTUVUSE9EX1VOU1BFQ0lGSUVEEAASFQoRQVVUSF9NRVRIT0RfVE9LRU4QARIWChJBVVRIX01FVEhPRF9DT09LSUUQAiqRAQoMU2Vzc2lvblNjb3BlEh0KGVNFU1NJT05fU0NPUEVfVU5TUEVDSUZJRUQQABIZChVTRVNTSU9OX1NDT1BFX0NVUlJFTlQQARIYChRTRVNTSU9OX1NDT1BFX09USEVSUxACEhUKEVNFU1NJT05fU0NPUEVfQUxMEAMSFgoSU0VTU0lPTl9TQ09QRV9OT05FEARiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChVhdXRoZC92MS9jb21tb24ucHJvdG8SCGF1dGhkLnYxIt8DCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhAKCHVzZXJuYW1lGAQgASgJEhIKCmZpcnN0X25hbWUYBSABKAkSEQoJbGFzdF9uYW1lGAYgASgJEg4KBm1vYmlsZRgHIAEoCRIXCg9tb2JpbGVfdmVyaWZpZWQYCCABKAgSEAoIbGFuZ3VhZ2UYCSABKAkSEAoIdGltZXpvbmUYCiABKAkSLgoIc2V0dGluZ3MYCyADKAsyHC5hdXRoZC52MS5Vc2VyLlNldHRpbmdzRW50cnkSJAoGc3RhdHVzGAwgASgOMhQuYXV0aGQudjEuVXNlclN0YXR1cxIRCgl0ZW5hbnRfaWQYDSABKAkSDQoFcm9sZXMYDiADKAkSEwoLbWZhX2VuYWJsZWQYDyABKAgSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1TZXR0aW5nc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7gEKCVRva2VuUGFpchIUCgxhY2Nlc3NfdG9rZW4YASABKAkSPAoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWZyZXNoX3Rva2VuGAMgASgJEj0KGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRva2VuX3R5cGUYBSABKAkSEgoKc2Vzc2lvbl9pZBgGIAEoCRIPCgd1c2VyX2lkGAcgASgJIjIKCUVycm9ySW5mbxIlCgZyZWFzb24YASABKA4yFS5hdXRoZC52MS5FcnJvclJlYXNvbiKnAgoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF91c2VkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBpZGxlX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgppcF9hZGRyZXNzGAYgASgJEhIKCnVzZXJfYWdlbnQYByABKAkSCwoDYW1yGAggAygJEg8KB2N1cnJlbnQYCSABKAgqXgoKVXNlclN0YXR1cxIbChdVU0VSX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElVTRVJfU1RBVFVTX0FDVElWRRABEhsKF1VTRVJfU1RBVFVTX0RFQUNUSVZBVEVEEAIqWAoKQXV0aE1ldGhvZBIbChdBVVRIX01FVEhPRF9VTlNQRUNJRklFRBAAEhUKEUFVVEhfTUVUSE9EX1RPS0VOEAESFgoSQVVUSF9NRVRIT0RfQ09PS0lFEAIqkQEKDFNlc3Npb25TY29wZRIdChlTRVNTSU9OX1NDT1BFX1VOU1BFQ0lGSUVEEAASGQoVU0VTU0lPTl9TQ09QRV9DVVJSRU5UEAESGAoUU0VTU0lPTl9TQ09QRV9PVEhFUlMQAhIVChFTRVNTSU9OX1NDT1BFX0FMTBADEhYKElNFU1NJT05fU0NPUEVfTk9ORRAEKtkFCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIkCiBFUlJPUl9SRUFTT05fSU5WQUxJRF9DUkVERU5USUFMUxABEiMKH0VSUk9SX1JFQVNPTl9FTUFJTF9OT1RfVkVSSUZJRUQQAhIkCiBFUlJPUl9SRUFTT05fQUNDT1VOVF9ERUFDVElWQVRFRBADEiMKH0VSUk9SX1JFQVNPTl9QQVNTV09SRF9UT09fU0hPUlQQBBIiCh5FUlJPUl9SRUFTT05fUEFTU1dPUkRfVE9PX0xPTkcQBRIkCiBFUlJPUl9SRUFTT05fUEFTU1dPUkRfVE9PX0NPTU1PThAGEi0KKUVSUk9SX1JFQVNPTl9QQVNTV09SRF9DT05UQUlOU19JREVOVElGSUVSEAcSIwofRVJST1JfUkVBU09OX1BBU1NXT1JEX1VOQ0hBTkdFRBAIEiEKHUVSUk9SX1JFQVNPTl9QQVNTV09SRF9OT1RfU0VUEAkSIQodRVJST1JfUkVBU09OX1NURVBfVVBfUkVRVUlSRUQQChIiCh5FUlJPUl9SRUFTT05fQ0hBTExFTkdFX0VYUElSRUQQCxIdChlFUlJPUl9SRUFTT05fSU5WQUxJRF9DT0RFEAwSHQoZRVJST1JfUkVBU09OX1JBVEVfTElNSVRFRBANEh4KGkVSUk9SX1JFQVNPTl9UT0tFTl9FWFBJUkVEEA4SHgoaRVJST1JfUkVBU09OX1RPS0VOX0lOVkFMSUQQDxIgChxFUlJPUl9SRUFTT05fU0VTU0lPTl9SRVZPS0VEEBASHwobRVJST1JfUkVBU09OX0NBUFRDSEFfRkFJTEVEEBESJwojRVJST1JfUkVBU09OX0lERU5USVRZX0xJTktfUkVRVUlSRUQQEhIkCiBFUlJPUl9SRUFTT05fTEFTVF9TSUdOX0lOX01FVEhPRBATYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * User is an account as its owner (or an administrator) sees it. It never carries a credential:
@@ -214,6 +214,30 @@ export const TokenPairSchema: GenMessage<TokenPair> = /*@__PURE__*/
   messageDesc(file_authd_v1_common, 1);
 
 /**
+ * ErrorInfo is sent with every error that has a reason, as a Connect error detail (in gRPC, in the
+ * grpc-status-details-bin trailer) beside the code and the message. Clients branch on the reason,
+ * never on the message, whose wording may change. Read it with the generated client:
+ * `err.findDetails(ErrorInfoSchema)`.
+ *
+ * @generated from message authd.v1.ErrorInfo
+ */
+export type ErrorInfo = Message<"authd.v1.ErrorInfo"> & {
+  /**
+   * Why the request failed.
+   *
+   * @generated from field: authd.v1.ErrorReason reason = 1;
+   */
+  reason: ErrorReason;
+};
+
+/**
+ * Describes the message authd.v1.ErrorInfo.
+ * Use `create(ErrorInfoSchema)` to create a new message.
+ */
+export const ErrorInfoSchema: GenMessage<ErrorInfo> = /*@__PURE__*/
+  messageDesc(file_authd_v1_common, 2);
+
+/**
  * Session is one sign-in of one user on one client.
  *
  * @generated from message authd.v1.Session
@@ -288,7 +312,7 @@ export type Session = Message<"authd.v1.Session"> & {
  * Use `create(SessionSchema)` to create a new message.
  */
 export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
-  messageDesc(file_authd_v1_common, 2);
+  messageDesc(file_authd_v1_common, 3);
 
 /**
  * UserStatus says whether an account may sign in.
@@ -408,4 +432,169 @@ export enum SessionScope {
  */
 export const SessionScopeSchema: GenEnum<SessionScope> = /*@__PURE__*/
   enumDesc(file_authd_v1_common, 2);
+
+/**
+ * ErrorReason says why a request failed, in terms a client can act on. A reason never tells more
+ * than the code and message already do: sign-in answers INVALID_CREDENTIALS alike for an unknown
+ * account, a wrong password and a locked account (a lock that showed would tell an attacker which
+ * accounts exist and that the lock works; the owner learns of it by email instead), so there is no
+ * ACCOUNT_LOCKED. docs/error-reasons.md lists which RPCs send which reason.
+ *
+ * @generated from enum authd.v1.ErrorReason
+ */
+export enum ErrorReason {
+  /**
+   * No reason is given (the detail is left out); branch on the code.
+   *
+   * @generated from enum value: ERROR_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * UNAUTHENTICATED: the identifier or password (or the re-authentication password,
+   * current_password) is wrong, or the account cannot be told apart from one where it is.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_CREDENTIALS = 1;
+   */
+  INVALID_CREDENTIALS = 1,
+
+  /**
+   * FAILED_PRECONDITION: the password was right but the email is not verified yet (follow the
+   * emailed link, or ResendVerificationEmail).
+   *
+   * @generated from enum value: ERROR_REASON_EMAIL_NOT_VERIFIED = 2;
+   */
+  EMAIL_NOT_VERIFIED = 2,
+
+  /**
+   * FAILED_PRECONDITION: the password (or provider token) was right but the account is deactivated.
+   *
+   * @generated from enum value: ERROR_REASON_ACCOUNT_DEACTIVATED = 3;
+   */
+  ACCOUNT_DEACTIVATED = 3,
+
+  /**
+   * INVALID_ARGUMENT: the new password is shorter than the server's minimum.
+   *
+   * @generated from enum value: ERROR_REASON_PASSWORD_TOO_SHORT = 4;
+   */
+  PASSWORD_TOO_SHORT = 4,
+
+  /**
+   * INVALID_ARGUMENT: the new password is longer than 128 characters.
+   *
+   * @generated from enum value: ERROR_REASON_PASSWORD_TOO_LONG = 5;
+   */
+  PASSWORD_TOO_LONG = 5,
+
+  /**
+   * INVALID_ARGUMENT: the new password is on the list of common or breached passwords.
+   *
+   * @generated from enum value: ERROR_REASON_PASSWORD_TOO_COMMON = 6;
+   */
+  PASSWORD_TOO_COMMON = 6,
+
+  /**
+   * INVALID_ARGUMENT: the new password contains the account's email or username.
+   *
+   * @generated from enum value: ERROR_REASON_PASSWORD_CONTAINS_IDENTIFIER = 7;
+   */
+  PASSWORD_CONTAINS_IDENTIFIER = 7,
+
+  /**
+   * INVALID_ARGUMENT: the new password is the current one.
+   *
+   * @generated from enum value: ERROR_REASON_PASSWORD_UNCHANGED = 8;
+   */
+  PASSWORD_UNCHANGED = 8,
+
+  /**
+   * FAILED_PRECONDITION: the account (made by a provider sign-in) has no password to confirm; set one
+   * with RequestPasswordReset.
+   *
+   * @generated from enum value: ERROR_REASON_PASSWORD_NOT_SET = 9;
+   */
+  PASSWORD_NOT_SET = 9,
+
+  /**
+   * PERMISSION_DENIED: the change needs a second factor proven recently: call MfaService.StepUp, then
+   * retry.
+   *
+   * @generated from enum value: ERROR_REASON_STEP_UP_REQUIRED = 10;
+   */
+  STEP_UP_REQUIRED = 10,
+
+  /**
+   * UNAUTHENTICATED: the sign-in challenge is unknown, expired or already answered: sign in again.
+   *
+   * @generated from enum value: ERROR_REASON_CHALLENGE_EXPIRED = 11;
+   */
+  CHALLENGE_EXPIRED = 11,
+
+  /**
+   * UNAUTHENTICATED: the one-time code is wrong or has expired.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_CODE = 12;
+   */
+  INVALID_CODE = 12,
+
+  /**
+   * RESOURCE_EXHAUSTED: a limit was reached; the `retry-after` header says how many seconds to wait.
+   *
+   * @generated from enum value: ERROR_REASON_RATE_LIMITED = 13;
+   */
+  RATE_LIMITED = 13,
+
+  /**
+   * UNAUTHENTICATED: the access token (or the session behind a refresh token) has expired: refresh,
+   * or sign in again when Refresh answers this too.
+   *
+   * @generated from enum value: ERROR_REASON_TOKEN_EXPIRED = 14;
+   */
+  TOKEN_EXPIRED = 14,
+
+  /**
+   * UNAUTHENTICATED or INVALID_ARGUMENT: the token (access, refresh, API key or emailed link) is not
+   * one authd issued, is malformed, or was already used.
+   *
+   * @generated from enum value: ERROR_REASON_TOKEN_INVALID = 15;
+   */
+  TOKEN_INVALID = 15,
+
+  /**
+   * UNAUTHENTICATED: the session was ended (sign-out, revocation, a refresh token presented twice,
+   * a password reset, deactivation): sign in again.
+   *
+   * @generated from enum value: ERROR_REASON_SESSION_REVOKED = 16;
+   */
+  SESSION_REVOKED = 16,
+
+  /**
+   * INVALID_ARGUMENT: the captcha token is missing or was not accepted.
+   *
+   * @generated from enum value: ERROR_REASON_CAPTCHA_FAILED = 17;
+   */
+  CAPTCHA_FAILED = 17,
+
+  /**
+   * FAILED_PRECONDITION: LoginWithProvider found an account with this email whose address is not
+   * verified: sign in with the password and call LinkIdentity.
+   *
+   * @generated from enum value: ERROR_REASON_IDENTITY_LINK_REQUIRED = 18;
+   */
+  IDENTITY_LINK_REQUIRED = 18,
+
+  /**
+   * FAILED_PRECONDITION: UnlinkIdentity would leave the account with no way to sign in.
+   *
+   * @generated from enum value: ERROR_REASON_LAST_SIGN_IN_METHOD = 19;
+   */
+  LAST_SIGN_IN_METHOD = 19,
+}
+
+/**
+ * Describes the enum authd.v1.ErrorReason.
+ */
+export const ErrorReasonSchema: GenEnum<ErrorReason> = /*@__PURE__*/
+  enumDesc(file_authd_v1_common, 3);
 

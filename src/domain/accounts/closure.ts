@@ -1,6 +1,6 @@
 // Deactivation and deletion, each confirmed by a single-use emailed link after re-entering the
 // password. Both end every session and API key at once; deletion erases the account's rows instead.
-import { invalidArgument } from "../errors.js";
+import { unusableEmailedToken } from "../errors.js";
 import { consumeToken, issueToken } from "../one-time-tokens.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
@@ -39,7 +39,7 @@ export async function confirmDeactivation(
   const now = deps.clock.now();
   await deps.uow.run(async (tx) => {
     const row = await consumeToken(tx, now, "deactivate", token);
-    if (!row) throw invalidArgument("token", "is invalid, expired or already used");
+    if (!row) throw unusableEmailedToken();
     const user = await getUserOrThrow(tx, row.userId);
     await tx.accounts.update(user.id, { status: "deactivated", updatedAt: now });
     await deps.sessions.revokeAll(tx, user.id);
@@ -55,7 +55,7 @@ export async function confirmDeletion(deps: AccountDeps, token: string, _client:
   const now = deps.clock.now();
   await deps.uow.run(async (tx) => {
     const row = await consumeToken(tx, now, "delete", token);
-    if (!row) throw invalidArgument("token", "is invalid, expired or already used");
+    if (!row) throw unusableEmailedToken();
     const user = await getUserOrThrow(tx, row.userId);
     // Revoked first, then erased: revoking is what tells the session and key caches (of every
     // replica) that the credentials are gone.

@@ -3,7 +3,7 @@
 // for the missing account, and for a locked one (which verifies nothing, or the lock would be an
 // oracle). Attempts are counted before they are verified (login-attempt.ts).
 
-import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
+import { accountDeactivated, emailNotVerified, invalidArgument, resourceExhausted } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
@@ -48,12 +48,9 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
     return await deps.uow.run(async (tx): Promise<Outcome<LoginResult>> => {
       const account = await claimSuccess(tx, deps, attempt, user.passwordHash, upgradedHash);
       if (!account) throw new PasswordChanged();
-      if (account.status !== "active")
-        return commitThenFail(failedPrecondition("this account is deactivated"));
+      if (account.status !== "active") return commitThenFail(accountDeactivated());
       if (!account.emailVerified) {
-        return commitThenFail(
-          failedPrecondition("the email address is not verified yet: follow the link we sent"),
-        );
+        return commitThenFail(emailNotVerified());
       }
       return commit(await issueSignIn(tx, deps, user.id, ["pwd"], input.deviceToken, input.options, client));
     });

@@ -10,7 +10,7 @@
 // still move the account), sign-ins waiting for their second factor, and forgets trusted devices. Its session policy decides the rest: when it
 // ends other sessions (revoke_others, revoke_all) it revokes every API key too, since a key made
 // from a stolen session outlives that session; "keep" keeps sessions and keys.
-import { invalidArgument, unauthenticated } from "../errors.js";
+import { invalidArgument, unauthenticated, unusableEmailedToken, withReason } from "../errors.js";
 import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
@@ -45,7 +45,10 @@ export async function changePassword(
   await deps.passwords.confirm(user.id, user.passwordHash, input.oldPassword, "current_password");
   checkPasswordPolicy(input.newPassword, deps.config.passwordMinLength, user, "new_password");
   if (input.newPassword.normalize("NFKC") === input.oldPassword.normalize("NFKC")) {
-    throw invalidArgument("new_password", "must differ from the current password");
+    throw withReason(
+      "PASSWORD_UNCHANGED",
+      invalidArgument("new_password", "must differ from the current password"),
+    );
   }
   const hash = await deps.hasher.hash(input.newPassword);
   const now = deps.clock.now();
@@ -53,7 +56,10 @@ export async function changePassword(
     // Only over the hash just verified: a reset that committed meanwhile wins, and this change
     // answers as if the current password were wrong (it no longer is the current one).
     if (!(await tx.accounts.replacePasswordHash(user.id, user.passwordHash, hash, now)))
-      throw unauthenticated("current_password: the password is not correct");
+      throw withReason(
+        "INVALID_CREDENTIALS",
+        unauthenticated("current_password: the password is not correct"),
+      );
     if (input.sessionPolicy === "revoke_others") await deps.sessions.revokeAll(tx, user.id, input.sessionId);
     if (input.sessionPolicy === "revoke_all") await deps.sessions.revokeAll(tx, user.id);
     const endsOthers = input.sessionPolicy !== "keep";
@@ -115,12 +121,12 @@ export async function resetPassword(
     const row = await peekToken(tx, now, "reset_password", token);
     return row ? getUserOrThrow(tx, row.userId) : null;
   });
-  if (!pending) throw invalidArgument("token", "is invalid, expired or already used");
+  if (!pending) throw unusableEmailedToken();
   checkPasswordPolicy(newPassword, deps.config.passwordMinLength, pending, "new_password");
   const hash = await deps.hasher.hash(newPassword);
   await deps.uow.run(async (tx) => {
     const row = await consumeToken(tx, deps.clock.now(), "reset_password", token);
-    if (!row) throw invalidArgument("token", "is invalid, expired or already used");
+    if (!row) throw unusableEmailedToken();
     const user = await getUserOrThrow(tx, row.userId);
     // Following the link proves the owner reads this mailbox, so the address counts as verified.
     await tx.accounts.update(user.id, {

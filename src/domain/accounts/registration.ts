@@ -3,7 +3,13 @@
 // answer, and do the rest after the reply (after-reply.ts). The mailbox owner learns by email what
 // happened (a notice about an existing account, or that the username was taken).
 import { randomUUID } from "node:crypto";
-import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
+import {
+  failedPrecondition,
+  invalidArgument,
+  resourceExhausted,
+  unusableEmailedToken,
+  withReason,
+} from "../errors.js";
 import { consumeToken, issueToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
@@ -36,7 +42,10 @@ export interface RegisterInput {
 
 export async function checkCaptcha(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
   if (!(await deps.captcha.verify(token, client.ip))) {
-    throw invalidArgument("captcha_token", "captcha verification failed or the token is missing");
+    throw withReason(
+      "CAPTCHA_FAILED",
+      invalidArgument("captcha_token", "captcha verification failed or the token is missing"),
+    );
   }
 }
 
@@ -148,9 +157,9 @@ export async function verifyEmail(deps: AccountDeps, token: string, client: Clie
       return commit(undefined);
     }
     const change = await consumeToken(tx, now, "change_email", token);
-    if (!change) throw invalidArgument("token", "is invalid, expired or already used");
+    if (!change) throw unusableEmailedToken();
     const newEmail = change.payload.email;
-    if (!newEmail) throw invalidArgument("token", "is invalid, expired or already used");
+    if (!newEmail) throw unusableEmailedToken();
     if (await findUserByEmail(tx, newEmail))
       throw failedPrecondition("the new email address is already in use");
     const user = await getUserOrThrow(tx, change.userId);

@@ -3,7 +3,7 @@
 
 import { getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import type { Caller as Principal } from "../callers.js";
-import { alreadyExists, failedPrecondition, invalidArgument } from "../errors.js";
+import { alreadyExists, failedPrecondition, invalidArgument, withReason } from "../errors.js";
 import { hasPassword } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
@@ -114,8 +114,11 @@ export async function unlinkIdentity(
     const row = await ownIdentity(tx, userId, identityId);
     const others = (await tx.identities.listOfUser(userId)).filter((i) => i.id !== row.id);
     if (!hasPassword(user.passwordHash) && others.length === 0) {
-      throw failedPrecondition(
-        "this identity is the account's only way to sign in: set a password (RequestPasswordReset) or link another identity first",
+      throw withReason(
+        "LAST_SIGN_IN_METHOD",
+        failedPrecondition(
+          "this identity is the account's only way to sign in: set a password (RequestPasswordReset) or link another identity first",
+        ),
       );
     }
     await tx.identities.delete(row.id);

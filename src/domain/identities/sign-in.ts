@@ -9,7 +9,14 @@ import { issueSignIn, type LoginResult } from "../accounts/login.js";
 import type { AccountRecord } from "../accounts/persistence.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import { normalizeEmail } from "../accounts/validation.js";
-import { failedPrecondition, invalidArgument, resourceExhausted } from "../errors.js";
+import {
+  accountDeactivated,
+  emailNotVerified,
+  failedPrecondition,
+  invalidArgument,
+  resourceExhausted,
+  withReason,
+} from "../errors.js";
 import { NO_PASSWORD } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, LoginOptions } from "../ports.js";
@@ -68,9 +75,9 @@ export async function loginWithProvider(
       // Every refusal is thrown inside: nothing of a refused sign-in is kept.
       return await deps.uow.run(async (tx) => {
         const user = await accountFor(deps, tx, input.provider, identity, tokens, client);
-        if (user.status !== "active") throw failedPrecondition("this account is deactivated");
+        if (user.status !== "active") throw accountDeactivated();
         if (!user.emailVerified) {
-          throw failedPrecondition("the email address is not verified yet: follow the link we sent");
+          throw emailNotVerified();
         }
         return commit(
           await issueSignIn(
@@ -122,8 +129,11 @@ async function accountFor(
   }
   const existing = await findUserByEmail(tx, email);
   if (existing && !existing.emailVerified) {
-    throw failedPrecondition(
-      "an account with this email address exists but its address is not verified: sign in with your password and link the identity (LinkIdentity)",
+    throw withReason(
+      "IDENTITY_LINK_REQUIRED",
+      failedPrecondition(
+        "an account with this email address exists but its address is not verified: sign in with your password and link the identity (LinkIdentity)",
+      ),
     );
   }
   const user = existing ?? (await createAccount(tx, email, now));

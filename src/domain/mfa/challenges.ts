@@ -2,7 +2,7 @@
 // random 256-bit id) holding the login options; VerifyChallenge consumes it with one conditional
 // UPDATE, so of two concurrent verifications only one creates a session.
 import { randomUUID } from "node:crypto";
-import { failedPrecondition, invalidArgument, unauthenticated } from "../errors.js";
+import { challengeExpired, failedPrecondition, invalidArgument, invalidCode } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
@@ -63,11 +63,10 @@ export async function createChallenge(
 /** The live challenge for a token; the same Unauthenticated answer for unknown, used and expired. */
 async function liveChallenge(tx: Transaction, token: string, now: number): Promise<ChallengeRecord> {
   if (token === "") throw invalidArgument("challenge_id", "is required");
-  if (!token.startsWith(PREFIX) || token.length > 128)
-    throw unauthenticated("the challenge is unknown or has expired");
+  if (!token.startsWith(PREFIX) || token.length > 128) throw challengeExpired();
   const challenge = await tx.mfa.challenges.findByTokenHash(hashSecret(token));
   if (!challenge || challenge.consumedAt !== null || challenge.expiresAt <= now) {
-    throw unauthenticated("the challenge is unknown or has expired");
+    throw challengeExpired();
   }
   return challenge;
 }
@@ -145,15 +144,14 @@ export async function verifyChallenge(
     a,
     answer.code,
     challengeBinding(challenge.id, a.id),
-    () => unauthenticated("the code is wrong or has expired"),
+    invalidCode,
     prepared,
   );
   if (!check.ok) {
     await tx.audit.record(now, "mfa.challenge_failed", challenge.userId, context, { authenticatorId: a.id });
     return commitThenFail(check.error);
   }
-  if (!(await tx.mfa.challenges.claim(challenge.id, now)))
-    throw unauthenticated("the challenge is unknown or has expired");
+  if (!(await tx.mfa.challenges.claim(challenge.id, now))) throw challengeExpired();
   await activeUser(tx, challenge.userId);
 
   const options = challenge.options;

@@ -7,7 +7,7 @@
 
 import type { AuditContext } from "../audit.js";
 import type { Caller as SignedInCaller } from "../callers.js";
-import { invalidArgument } from "../errors.js";
+import { invalidArgument, withReason } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import type { AuthenticatorSummary } from "../ports.js";
 import { commit, commitThenFail, type UnitOfWork } from "../unit-of-work.js";
@@ -123,7 +123,7 @@ export async function activateFactor(
     if (a.active) return commitThenFail(invalidArgument("authenticator_id", "is already active"));
     await requireRecentSecondFactor(tx, caller, deps.clock.now());
     const check = await checkCode(deps, tx, a, code, enrolBinding(a.id), () =>
-      invalidArgument("code", "is wrong or has expired"),
+      withReason("INVALID_CODE", invalidArgument("code", "is wrong or has expired")),
     );
     if (!check.ok) return commitThenFail(check.error);
     const now = deps.clock.now();

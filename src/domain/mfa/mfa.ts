@@ -4,7 +4,7 @@
 // survive the failed request (see unit-of-work.ts).
 import type { AuditContext } from "../audit.js";
 import type { SessionCaller } from "../callers.js";
-import { invalidArgument, notFound, unauthenticated } from "../errors.js";
+import { invalidArgument, invalidCode, notFound } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import type {
   AuthenticatorSummary,
@@ -181,15 +181,7 @@ export class Mfa implements SecondFactorGate {
     return this.uow.run(async (tx) => {
       const a = await ownAuthenticator(tx, principal.userId, id);
       if (!a.active) return commitThenFail(invalidArgument("authenticator_id", "is not active"));
-      const check = await checkCode(
-        this.deps,
-        tx,
-        a,
-        code,
-        binding,
-        () => unauthenticated("the code is wrong or has expired"),
-        prepared,
-      );
+      const check = await checkCode(this.deps, tx, a, code, binding, invalidCode, prepared);
       if (!check.ok) return commitThenFail(check.error);
       return commit(
         await recordStepUp(

@@ -1,6 +1,6 @@
 // Verifying the profile's mobile number with a code sent to it by SMS. Same rules as other codes:
 // 10 minutes, single use, a new code replaces the old, five wrong codes lock for 15 minutes.
-import { failedPrecondition, invalidArgument } from "../errors.js";
+import { failedPrecondition, invalidArgument, withReason } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
 import { activeUser } from "./authenticators.js";
@@ -44,7 +44,8 @@ export async function verifyMobile(
   // A code sent to an earlier number does not verify the current one.
   if (!row || row.destination !== user.mobile) {
     return commitThenFail(
-      (await lockedError(tx, key, now)) ?? invalidArgument("code", "is wrong or has expired"),
+      (await lockedError(tx, key, now)) ??
+        withReason("INVALID_CODE", invalidArgument("code", "is wrong or has expired")),
     );
   }
   await clearFailures(tx, key);

@@ -2,7 +2,7 @@
 // re-authentication limit, outside any transaction), or a current code from one of the user's
 // active TOTP or recovery-code factors. Wrong codes count towards their own lockout, reserved
 // before anything is compared (reserveProofAttempt).
-import { type DomainError, invalidArgument } from "../errors.js";
+import { type DomainError, invalidArgument, withReason } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import type { MfaDeps } from "./deps.js";
@@ -47,7 +47,8 @@ export async function checkCodeProof(
   }
   if (!ok)
     return (
-      (await lockedError(tx, key, now)) ?? invalidArgument("code", "is not a valid code for this account")
+      (await lockedError(tx, key, now)) ??
+      withReason("INVALID_CODE", invalidArgument("code", "is not a valid code for this account"))
     );
   await clearFailures(tx, key);
   if (prepared) await clearFailures(tx, prepared.lockoutKey);

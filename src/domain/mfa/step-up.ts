@@ -1,6 +1,6 @@
 // Step-up: a second factor proven recently within a session. Sensitive RPCs (factor changes, email
 // and mobile changes, creating an API key, ...) call requireRecentSecondFactor; StepUp and an MFA sign-in record one.
-import { permissionDenied } from "../errors.js";
+import { permissionDenied, withReason } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import { hasActiveFactor } from "./authenticators.js";
 
@@ -29,7 +29,10 @@ export async function requireRecentSecondFactor(
 ): Promise<void> {
   if (!(await hasActiveFactor(tx, principal.userId))) return;
   if (await hasRecentStepUp(tx, principal, now)) return;
-  throw permissionDenied("this call needs a recent second factor: call MfaService.StepUp");
+  throw withReason(
+    "STEP_UP_REQUIRED",
+    permissionDenied("this call needs a recent second factor: call MfaService.StepUp"),
+  );
 }
 
 /**
