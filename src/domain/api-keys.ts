@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { invalidArgument, notFound, unauthenticated } from "./errors.js";
+import { keysetQuery, type Page, type PageRequest, toPage } from "./paging.js";
 import type { PasswordConfirmation } from "./password-confirmation.js";
 import type { ApiKeyRecord, Transaction, UserRecord } from "./persistence.js";
 import type { ClientInfo, StepUpCheck } from "./ports.js";
@@ -136,9 +137,11 @@ export class ApiKeys {
     return found;
   }
 
-  /** The user's keys, newest first, revoked ones included. */
-  list(userId: string): Promise<ApiKeyRecord[]> {
-    return this.uow.read((tx) => tx.apiKeys.listOfUser(userId));
+  /** One page of the user's keys, newest first, revoked ones included. */
+  async listPage(userId: string, request: PageRequest): Promise<Page<ApiKeyRecord>> {
+    const query = keysetQuery("api_keys", request);
+    const rows = await this.uow.read((tx) => tx.apiKeys.pageOfUser(userId, query));
+    return toPage("api_keys", query, rows, (k) => k);
   }
 
   async get(userId: string, id: string): Promise<ApiKeyRecord> {

@@ -7,6 +7,7 @@ import type { AuditRecorder } from "./audit.js";
 import type { LinkedIdentityRepository } from "./identities/persistence.js";
 import type { MfaRepositories } from "./mfa/persistence.js";
 import type { OneTimeTokenRepository } from "./one-time-token-persistence.js";
+import type { KeysetQuery } from "./paging.js";
 import type { SigningKeyRepository } from "./signing-key-persistence.js";
 
 // ---- users (the fields the session and API-key features read) ----
@@ -45,6 +46,15 @@ export interface SessionRepository {
   findOfUser(userId: string, id: string): Promise<SessionRecord | null>;
   /** The user's unrevoked sessions (expired ones included), newest first. */
   listUnrevoked(userId: string): Promise<SessionRecord[]>;
+  /**
+   * One page of the user's unrevoked sessions that end after `live.now` and were used after
+   * `live.usedAfter` (newest first, see paging.ts); the caller still applies the exact idle rule.
+   */
+  pageOfUser(
+    userId: string,
+    query: KeysetQuery,
+    live: { now: number; usedAfter: number },
+  ): Promise<SessionRecord[]>;
   revoke(id: string, at: number, reason: string): Promise<void>;
   /** Writes last-use times; a time older than the stored one never overwrites it. */
   noteLastUse(uses: Array<[sessionId: string, at: number]>): Promise<void>;
@@ -92,8 +102,8 @@ export interface ApiKeyRepository {
   insert(key: ApiKeyRecord): Promise<void>;
   findById(id: string): Promise<ApiKeyRecord | null>;
   findOfUser(userId: string, id: string): Promise<ApiKeyRecord | null>;
-  /** Newest first, revoked ones included. */
-  listOfUser(userId: string): Promise<ApiKeyRecord[]>;
+  /** One page of the user's keys, revoked ones included (newest first, see paging.ts). */
+  pageOfUser(userId: string, query: KeysetQuery): Promise<ApiKeyRecord[]>;
   revoke(id: string, at: number): Promise<void>;
   revokeAllOfUser(userId: string, at: number): Promise<void>;
   noteLastUse(id: string, at: number): Promise<void>;

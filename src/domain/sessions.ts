@@ -9,6 +9,7 @@ import type { Clock } from "../clock.js";
 import type { AccessTokens } from "./access-tokens.js";
 import type { ApiKeys } from "./api-keys.js";
 import { invalidArgument, notFound, unauthenticated, withReason } from "./errors.js";
+import { keysetQuery, type Page, type PageRequest, toPage } from "./paging.js";
 import type { RefreshTokenRecord, SessionRecord, Transaction, UserRecord } from "./persistence.js";
 import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "./ports.js";
 import { hashSecret, randomToken } from "./secrets.js";
@@ -233,11 +234,25 @@ export class Sessions implements SessionIssuer {
     return this.view(session);
   }
 
-  /** The user's active sessions, newest first. */
-  async list(userId: string): Promise<SessionView[]> {
+  /**
+   * One page of the user's active sessions, newest first. The database rules out revoked, ended and
+   * long-idle sessions; the exact idle rule (which sees uses not yet written) is applied here.
+   */
+  async listPage(userId: string, request: PageRequest): Promise<Page<SessionView>> {
+    const query = keysetQuery("sessions", request);
     const now = this.clock.now();
-    const rows = await this.uow.read((tx) => tx.sessions.listUnrevoked(userId));
-    return rows.filter((s) => this.isActive(s, now)).map((s) => this.view(s));
+    // Uses are written at most every LAST_USED_WRITE_MS (in batches): a session whose stored last use
+    // is older than the idle timeout by less than twice that may still be alive.
+    const usedAfter = now - this.config.sessionIdleTimeoutSeconds * 1000 - 2 * LAST_USED_WRITE_MS;
+    const rows = await this.uow.read((tx) => tx.sessions.pageOfUser(userId, query, { now, usedAfter }));
+    const page = toPage(
+      "sessions",
+      query,
+      rows,
+      (s) => s,
+      (s) => this.isActive(s, now),
+    );
+    return { items: page.items.map((s) => this.view(s)), nextPageToken: page.nextPageToken };
   }
 
   /** Revokes one of the user's sessions; revoking an ended session changes nothing. */

@@ -23,6 +23,7 @@ import { invalidArgument } from "../domain/errors.js";
 import type { ApiKeyRecord } from "../domain/persistence.js";
 import type { Sessions, SessionView } from "../domain/sessions.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
+import { toPageRequest } from "./page-mapper.js";
 import { sessionScope } from "./session-scope.js";
 
 function sessionMessage(
@@ -104,10 +105,13 @@ export function sessionService(app: SessionServiceDeps): Partial<ServiceImpl<typ
       const session = await app.sessions.get(caller.userId, sessionId);
       return { session: sessionMessage(session, caller.sessionId) };
     },
-    async listSessions(_req, ctx) {
+    async listSessions(req, ctx) {
       const caller = requireCaller(ctx, "sessions:read");
-      const sessions = await app.sessions.list(caller.userId);
-      return { sessions: sessions.map((s) => sessionMessage(s, caller.sessionId)) };
+      const page = await app.sessions.listPage(caller.userId, toPageRequest(req));
+      return {
+        sessions: page.items.map((s) => sessionMessage(s, caller.sessionId)),
+        nextPageToken: page.nextPageToken,
+      };
     },
     async revokeSession(req, ctx) {
       const caller = requireCaller(ctx, "sessions:write");
@@ -136,10 +140,10 @@ export function sessionService(app: SessionServiceDeps): Partial<ServiceImpl<typ
       );
       return { apiKey: apiKeyMessage(key), secret };
     },
-    async listApiKeys(_req, ctx) {
+    async listApiKeys(req, ctx) {
       const caller = requireSession(ctx);
-      const keys = await app.apiKeys.list(caller.userId);
-      return { apiKeys: keys.map(apiKeyMessage) };
+      const page = await app.apiKeys.listPage(caller.userId, toPageRequest(req));
+      return { apiKeys: page.items.map(apiKeyMessage), nextPageToken: page.nextPageToken };
     },
     async getApiKey(req, ctx) {
       const caller = requireSession(ctx);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/session.proto.
  */
 export const file_authd_v1_session: GenFile = /*@__PURE__*/
-  fileDesc("ChZhdXRoZC92MS9zZXNzaW9uLnByb3RvEghhdXRoZC52MSInChFHZXRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjgKEkdldFNlc3Npb25SZXNwb25zZRIiCgdzZXNzaW9uGAEgASgLMhEuYXV0aGQudjEuU2Vzc2lvbiIVChNMaXN0U2Vzc2lvbnNSZXF1ZXN0IjsKFExpc3RTZXNzaW9uc1Jlc3BvbnNlEiMKCHNlc3Npb25zGAEgAygLMhEuYXV0aGQudjEuU2Vzc2lvbiIqChRSZXZva2VTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIhcKFVJldm9rZVNlc3Npb25SZXNwb25zZSJcChhSZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QSLAoMZW5kX3Nlc3Npb25zGAIgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIARACUgxrZWVwX2N1cnJlbnQiNQoZUmV2b2tlQWxsU2Vzc2lvbnNSZXNwb25zZRIYChByZXZva2VkX3Nlc3Npb25zGAEgASgFIiUKFFZhbGlkYXRlVG9rZW5SZXF1ZXN0Eg0KBXRva2VuGAEgASgJIt8BChVWYWxpZGF0ZVRva2VuUmVzcG9uc2USDgoGYWN0aXZlGAEgASgIEg8KB3N1YmplY3QYAiABKAkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCgl0ZW5hbnRfaWQYBCABKAkSDQoFcm9sZXMYBSADKAkSDgoGc2NvcGVzGAYgAygJEi8KC2V4cGlyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIhCgRraW5kGAggASgOMhMuYXV0aGQudjEuVG9rZW5LaW5kEgsKA2FtchgJIAMoCSKJAgoGQXBpS2V5EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGcHJlZml4GAMgASgJEg4KBnNjb3BlcxgEIAMoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfdXNlZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXZva2VfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnNjb3BlcxgCIAMoCRIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQY3VycmVudF9wYXNzd29yZBgEIAEoCSJJChRDcmVhdGVBcGlLZXlSZXNwb25zZRIhCgdhcGlfa2V5GAEgASgLMhAuYXV0aGQudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIUChJMaXN0QXBpS2V5c1JlcXVlc3QiOQoTTGlzdEFwaUtleXNSZXNwb25zZRIiCghhcGlfa2V5cxgBIAMoCzIQLmF1dGhkLnYxLkFwaUtleSImChBHZXRBcGlLZXlSZXF1ZXN0EhIKCmFwaV9rZXlfaWQYASABKAkiNgoRR2V0QXBpS2V5UmVzcG9uc2USIQoHYXBpX2tleRgBIAEoCzIQLmF1dGhkLnYxLkFwaUtleSIpChNSZXZva2VBcGlLZXlSZXF1ZXN0EhIKCmFwaV9rZXlfaWQYASABKAkiFgoUUmV2b2tlQXBpS2V5UmVzcG9uc2UqXAoJVG9rZW5LaW5kEhoKFlRPS0VOX0tJTkRfVU5TUEVDSUZJRUQQABIbChdUT0tFTl9LSU5EX0FDQ0VTU19UT0tFThABEhYKElRPS0VOX0tJTkRfQVBJX0tFWRACMtoFCg5TZXNzaW9uU2VydmljZRJHCgpHZXRTZXNzaW9uEhsuYXV0aGQudjEuR2V0U2Vzc2lvblJlcXVlc3QaHC5hdXRoZC52MS5HZXRTZXNzaW9uUmVzcG9uc2USTQoMTGlzdFNlc3Npb25zEh0uYXV0aGQudjEuTGlzdFNlc3Npb25zUmVxdWVzdBoeLmF1dGhkLnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlElAKDVJldm9rZVNlc3Npb24SHi5hdXRoZC52MS5SZXZva2VTZXNzaW9uUmVxdWVzdBofLmF1dGhkLnYxLlJldm9rZVNlc3Npb25SZXNwb25zZRJcChFSZXZva2VBbGxTZXNzaW9ucxIiLmF1dGhkLnYxLlJldm9rZUFsbFNlc3Npb25zUmVxdWVzdBojLmF1dGhkLnYxLlJldm9rZUFsbFNlc3Npb25zUmVzcG9uc2USUAoNVmFsaWRhdGVUb2tlbhIeLmF1dGhkLnYxLlZhbGlkYXRlVG9rZW5SZXF1ZXN0Gh8uYXV0aGQudjEuVmFsaWRhdGVUb2tlblJlc3BvbnNlEk0KDENyZWF0ZUFwaUtleRIdLmF1dGhkLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaHi5hdXRoZC52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJKCgtMaXN0QXBpS2V5cxIcLmF1dGhkLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBodLmF1dGhkLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USRAoJR2V0QXBpS2V5EhouYXV0aGQudjEuR2V0QXBpS2V5UmVxdWVzdBobLmF1dGhkLnYxLkdldEFwaUtleVJlc3BvbnNlEk0KDFJldm9rZUFwaUtleRIdLmF1dGhkLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaHi5hdXRoZC52MS5SZXZva2VBcGlLZXlSZXNwb25zZWIGcHJvdG8z", [file_authd_v1_common, file_google_protobuf_timestamp]);
+  fileDesc("ChZhdXRoZC92MS9zZXNzaW9uLnByb3RvEghhdXRoZC52MSInChFHZXRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIjgKEkdldFNlc3Npb25SZXNwb25zZRIiCgdzZXNzaW9uGAEgASgLMhEuYXV0aGQudjEuU2Vzc2lvbiKjAQoTTGlzdFNlc3Npb25zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIxCg1jcmVhdGVkX2FmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVAoUTGlzdFNlc3Npb25zUmVzcG9uc2USIwoIc2Vzc2lvbnMYASADKAsyES5hdXRoZC52MS5TZXNzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIqChRSZXZva2VTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIhcKFVJldm9rZVNlc3Npb25SZXNwb25zZSJcChhSZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QSLAoMZW5kX3Nlc3Npb25zGAIgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIARACUgxrZWVwX2N1cnJlbnQiNQoZUmV2b2tlQWxsU2Vzc2lvbnNSZXNwb25zZRIYChByZXZva2VkX3Nlc3Npb25zGAEgASgFIiUKFFZhbGlkYXRlVG9rZW5SZXF1ZXN0Eg0KBXRva2VuGAEgASgJIt8BChVWYWxpZGF0ZVRva2VuUmVzcG9uc2USDgoGYWN0aXZlGAEgASgIEg8KB3N1YmplY3QYAiABKAkSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCgl0ZW5hbnRfaWQYBCABKAkSDQoFcm9sZXMYBSADKAkSDgoGc2NvcGVzGAYgAygJEi8KC2V4cGlyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIhCgRraW5kGAggASgOMhMuYXV0aGQudjEuVG9rZW5LaW5kEgsKA2FtchgJIAMoCSKJAgoGQXBpS2V5EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGcHJlZml4GAMgASgJEg4KBnNjb3BlcxgEIAMoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfdXNlZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXZva2VfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnNjb3BlcxgCIAMoCRIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQY3VycmVudF9wYXNzd29yZBgEIAEoCSJJChRDcmVhdGVBcGlLZXlSZXNwb25zZRIhCgdhcGlfa2V5GAEgASgLMhAuYXV0aGQudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSKiAQoSTGlzdEFwaUtleXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjEKDWNyZWF0ZWRfYWZ0ZXIYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmNyZWF0ZWRfYmVmb3JlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJSChNMaXN0QXBpS2V5c1Jlc3BvbnNlEiIKCGFwaV9rZXlzGAEgAygLMhAuYXV0aGQudjEuQXBpS2V5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSImChBHZXRBcGlLZXlSZXF1ZXN0EhIKCmFwaV9rZXlfaWQYASABKAkiNgoRR2V0QXBpS2V5UmVzcG9uc2USIQoHYXBpX2tleRgBIAEoCzIQLmF1dGhkLnYxLkFwaUtleSIpChNSZXZva2VBcGlLZXlSZXF1ZXN0EhIKCmFwaV9rZXlfaWQYASABKAkiFgoUUmV2b2tlQXBpS2V5UmVzcG9uc2UqXAoJVG9rZW5LaW5kEhoKFlRPS0VOX0tJTkRfVU5TUEVDSUZJRUQQABIbChdUT0tFTl9LSU5EX0FDQ0VTU19UT0tFThABEhYKElRPS0VOX0tJTkRfQVBJX0tFWRACMtoFCg5TZXNzaW9uU2VydmljZRJHCgpHZXRTZXNzaW9uEhsuYXV0aGQudjEuR2V0U2Vzc2lvblJlcXVlc3QaHC5hdXRoZC52MS5HZXRTZXNzaW9uUmVzcG9uc2USTQoMTGlzdFNlc3Npb25zEh0uYXV0aGQudjEuTGlzdFNlc3Npb25zUmVxdWVzdBoeLmF1dGhkLnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlElAKDVJldm9rZVNlc3Npb24SHi5hdXRoZC52MS5SZXZva2VTZXNzaW9uUmVxdWVzdBofLmF1dGhkLnYxLlJldm9rZVNlc3Npb25SZXNwb25zZRJcChFSZXZva2VBbGxTZXNzaW9ucxIiLmF1dGhkLnYxLlJldm9rZUFsbFNlc3Npb25zUmVxdWVzdBojLmF1dGhkLnYxLlJldm9rZUFsbFNlc3Npb25zUmVzcG9uc2USUAoNVmFsaWRhdGVUb2tlbhIeLmF1dGhkLnYxLlZhbGlkYXRlVG9rZW5SZXF1ZXN0Gh8uYXV0aGQudjEuVmFsaWRhdGVUb2tlblJlc3BvbnNlEk0KDENyZWF0ZUFwaUtleRIdLmF1dGhkLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaHi5hdXRoZC52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJKCgtMaXN0QXBpS2V5cxIcLmF1dGhkLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBodLmF1dGhkLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USRAoJR2V0QXBpS2V5EhouYXV0aGQudjEuR2V0QXBpS2V5UmVxdWVzdBobLmF1dGhkLnYxLkdldEFwaUtleVJlc3BvbnNlEk0KDFJldm9rZUFwaUtleRIdLmF1dGhkLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaHi5hdXRoZC52MS5SZXZva2VBcGlLZXlSZXNwb25zZWIGcHJvdG8z", [file_authd_v1_common, file_google_protobuf_timestamp]);
 
 /**
  * GetSessionRequest names the session to answer.
@@ -61,11 +61,42 @@ export const GetSessionResponseSchema: GenMessage<GetSessionResponse> = /*@__PUR
   messageDesc(file_authd_v1_session, 1);
 
 /**
- * ListSessionsRequest needs no fields.
+ * ListSessionsRequest says which page of the caller's sessions to answer. Every field is optional.
  *
  * @generated from message authd.v1.ListSessionsRequest
  */
 export type ListSessionsRequest = Message<"authd.v1.ListSessionsRequest"> & {
+  /**
+   * How many sessions to answer at most: 0 means 50; more than 100 is lowered to 100; negative
+   * answers INVALID_ARGUMENT. A page may hold fewer (a session that went idle is left out) while
+   * next_page_token says more follow.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous page; empty for the first page. The other fields must be the
+   * same as for the previous page. A token that is not one authd gave for this list and these
+   * filters answers INVALID_ARGUMENT naming `page_token`.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Only sessions created after this time (exclusive).
+   *
+   * @generated from field: google.protobuf.Timestamp created_after = 3;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * Only sessions created before this time (exclusive); must be later than created_after.
+   *
+   * @generated from field: google.protobuf.Timestamp created_before = 4;
+   */
+  createdBefore?: Timestamp | undefined;
 };
 
 /**
@@ -76,7 +107,7 @@ export const ListSessionsRequestSchema: GenMessage<ListSessionsRequest> = /*@__P
   messageDesc(file_authd_v1_session, 2);
 
 /**
- * ListSessionsResponse carries the caller's active sessions.
+ * ListSessionsResponse carries one page of the caller's active sessions.
  *
  * @generated from message authd.v1.ListSessionsResponse
  */
@@ -87,6 +118,13 @@ export type ListSessionsResponse = Message<"authd.v1.ListSessionsResponse"> & {
    * @generated from field: repeated authd.v1.Session sessions = 1;
    */
   sessions: Session[];
+
+  /**
+   * Token for the next page (ListSessionsRequest.page_token); empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -416,11 +454,41 @@ export const CreateApiKeyResponseSchema: GenMessage<CreateApiKeyResponse> = /*@_
   messageDesc(file_authd_v1_session, 12);
 
 /**
- * ListApiKeysRequest needs no fields.
+ * ListApiKeysRequest says which page of the caller's keys to answer. Every field is optional.
  *
  * @generated from message authd.v1.ListApiKeysRequest
  */
 export type ListApiKeysRequest = Message<"authd.v1.ListApiKeysRequest"> & {
+  /**
+   * How many keys to answer at most: 0 means 50; more than 100 is lowered to 100; negative answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous page; empty for the first page. The other fields must be the
+   * same as for the previous page. A token that is not one authd gave for this list and these
+   * filters answers INVALID_ARGUMENT naming `page_token`.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Only keys created after this time (exclusive).
+   *
+   * @generated from field: google.protobuf.Timestamp created_after = 3;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * Only keys created before this time (exclusive); must be later than created_after.
+   *
+   * @generated from field: google.protobuf.Timestamp created_before = 4;
+   */
+  createdBefore?: Timestamp | undefined;
 };
 
 /**
@@ -431,7 +499,7 @@ export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PUR
   messageDesc(file_authd_v1_session, 13);
 
 /**
- * ListApiKeysResponse carries the caller's keys.
+ * ListApiKeysResponse carries one page of the caller's keys.
  *
  * @generated from message authd.v1.ListApiKeysResponse
  */
@@ -442,6 +510,13 @@ export type ListApiKeysResponse = Message<"authd.v1.ListApiKeysResponse"> & {
    * @generated from field: repeated authd.v1.ApiKey api_keys = 1;
    */
   apiKeys: ApiKey[];
+
+  /**
+   * Token for the next page (ListApiKeysRequest.page_token); empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -582,7 +657,7 @@ export const SessionService: GenService<{
     output: typeof GetSessionResponseSchema;
   },
   /**
-   * Lists the caller's active sessions, newest first, marking the current one.
+   * Lists the caller's active sessions, newest first, marking the current one, a page at a time.
    *
    * @generated from rpc authd.v1.SessionService.ListSessions
    */
@@ -635,7 +710,7 @@ export const SessionService: GenService<{
     output: typeof CreateApiKeyResponseSchema;
   },
   /**
-   * Lists the caller's API keys (never the secrets).
+   * Lists the caller's API keys (never the secrets), newest first, a page at a time.
    *
    * @generated from rpc authd.v1.SessionService.ListApiKeys
    */

@@ -1,7 +1,8 @@
 import { type EntityManager, IsNull } from "typeorm";
 import type { ApiKeyRepository } from "../../domain/persistence.js";
 import { ApiKeyEntity } from "../entities/api-key.js";
-import { findOneStrict, findStrict } from "../guard.js";
+import { findOneStrict } from "../guard.js";
+import { pageBy } from "../keyset.js";
 
 export function apiKeyRepository(em: EntityManager): ApiKeyRepository {
   return {
@@ -10,7 +11,11 @@ export function apiKeyRepository(em: EntityManager): ApiKeyRepository {
     },
     findById: (id) => findOneStrict(em, ApiKeyEntity, { id }),
     findOfUser: (userId, id) => findOneStrict(em, ApiKeyEntity, { id, userId }),
-    listOfUser: (userId) => findStrict(em, ApiKeyEntity, { userId }, { createdAt: "DESC" }),
+    pageOfUser: (userId, query) => {
+      if (!userId) throw new Error("pageOfUser needs a user id");
+      const qb = em.createQueryBuilder(ApiKeyEntity, "k").where("k.user_id = :userId", { userId });
+      return pageBy(qb, "k", query).getMany();
+    },
     revoke: async (id, at) => {
       if (!id) throw new Error("revoke needs an API key id");
       await em.update(ApiKeyEntity, { id }, { revokedAt: at });

@@ -5,6 +5,7 @@ import type { RefreshTokenRepository, SessionRepository } from "../../domain/per
 import { RefreshTokenEntity } from "../entities/refresh-token.js";
 import { SessionEntity } from "../entities/session.js";
 import { findOneStrict, findStrict } from "../guard.js";
+import { pageBy } from "../keyset.js";
 
 export function sessionRepository(em: EntityManager): SessionRepository {
   return {
@@ -15,6 +16,14 @@ export function sessionRepository(em: EntityManager): SessionRepository {
     findOfUser: (userId, id) => findOneStrict(em, SessionEntity, { id, userId }),
     listUnrevoked: (userId) =>
       findStrict(em, SessionEntity, { userId, revokedAt: IsNull() }, { createdAt: "DESC" }),
+    pageOfUser: (userId, query, live) => {
+      if (!userId) throw new Error("pageOfUser needs a user id");
+      const qb = em
+        .createQueryBuilder(SessionEntity, "s")
+        .where("s.user_id = :userId AND s.revoked_at IS NULL", { userId })
+        .andWhere("s.expires_at > :now AND s.last_used_at > :usedAfter", live);
+      return pageBy(qb, "s", query).getMany();
+    },
     revoke: async (id, at, reason) => {
       if (!id) throw new Error("revoke needs a session id");
       await em.update(SessionEntity, { id }, { revokedAt: at, revokeReason: reason });
