@@ -54,7 +54,7 @@ describe("accounts on PostgreSQL", () => {
     await expectCode(
       api.changePassword({ currentPassword: "not the password", newPassword }),
       Code.Unauthenticated,
-      /old_password/,
+      /current_password/,
     );
     await api.changePassword({ currentPassword: PASSWORD, newPassword });
     await expectCode(
