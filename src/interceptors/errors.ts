@@ -1,6 +1,7 @@
 // The one place where failures become Connect errors. A client's mistake (DomainError) keeps its
-// code and message, and its reason as an ErrorInfo detail; anything else is a bug: it is logged with the request id and answered Internal
-// with no detail, so no stack trace or internal state reaches a client.
+// code and message, and its reason as an ErrorInfo detail; anything else is a bug: it is logged
+// with the request id and answered Internal with no detail, so no stack trace or internal state
+// reaches a client.
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { ErrorInfoSchema, ErrorReason } from "../../gen/authd/v1/common_pb.js";
 import { requestInfoKey } from "../context.js";
@@ -19,7 +20,8 @@ const codes: Record<ErrorKind, Code> = {
   unimplemented: Code.Unimplemented,
 };
 
-// Spelled out rather than looked up by name, so that a reason missing from the contract fails to compile.
+// Spelled out rather than looked up by name, so that a reason missing from the contract fails to
+// compile.
 const reasons: Record<DomainErrorReason, ErrorReason> = {
   INVALID_CREDENTIALS: ErrorReason.INVALID_CREDENTIALS,
   EMAIL_NOT_VERIFIED: ErrorReason.EMAIL_NOT_VERIFIED,
