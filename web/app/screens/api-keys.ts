@@ -2,6 +2,7 @@
 import type { ApiKey } from "../../../gen/authd/v1/session_pb.js";
 import { sessions } from "../client.js";
 import { errorMessage, form, h, statusLine, when } from "../dom.js";
+import { everyPage } from "../paging.js";
 import { heading, type Screen } from "../router.js";
 
 /** The scopes authd knows (src/domain/api-keys.ts API_KEY_SCOPES). */
@@ -59,7 +60,11 @@ export const apiKeysScreen: Screen = {
     // Scope errors name the repeated field "scopes"; show them before the checkboxes.
     main.append(heading("API keys"), list, status, h("h2", {}, "Create an API key"), f.element, created);
     const refresh = async () => {
-      list.replaceChildren(table((await sessions.listApiKeys({})).apiKeys, revoke));
+      const keys = await everyPage(async (pageToken) => {
+        const res = await sessions.listApiKeys({ pageSize: 100, pageToken });
+        return { items: res.apiKeys, nextPageToken: res.nextPageToken };
+      });
+      list.replaceChildren(table(keys, revoke));
     };
     const revoke = async (key: ApiKey) => {
       try {

@@ -3,6 +3,7 @@
 import { type Session, SessionScope } from "../../../gen/authd/v1/common_pb.js";
 import { sessions } from "../client.js";
 import { errorMessage, h, statusLine, when } from "../dom.js";
+import { everyPage } from "../paging.js";
 import { heading, type Screen } from "../router.js";
 
 /** "Chrome on Linux" from a User-Agent: enough to recognise one's own devices. */
@@ -42,7 +43,10 @@ export const sessionsScreen: Screen = {
     const endOthers = h("button", { type: "button", class: "danger" }, "Sign out all other sessions");
     main.append(heading("Sessions"), h("p", {}, "Where your account is signed in."), list, endOthers, status);
     const refresh = async () => {
-      const all = (await sessions.listSessions({})).sessions;
+      const all = await everyPage(async (pageToken) => {
+        const res = await sessions.listSessions({ pageSize: 100, pageToken });
+        return { items: res.sessions, nextPageToken: res.nextPageToken };
+      });
       list.replaceChildren(table(all, revoke));
       endOthers.hidden = all.every((s) => s.current);
     };
