@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { User } from "./common_pb.js";
+import type { Session, Tenant, TenantStatus, User, UserStatus } from "./common_pb.js";
 import { file_authd_v1_common } from "./common_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,42 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/admin.proto.
  */
 export const file_authd_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChRhdXRoZC92MS9hZG1pbi5wcm90bxIIYXV0aGQudjEiUwoGVGVuYW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiMKE0NyZWF0ZVRlbmFudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSI4ChRDcmVhdGVUZW5hbnRSZXNwb25zZRIgCgZ0ZW5hbnQYASABKAsyEC5hdXRoZC52MS5UZW5hbnQiJQoQR2V0VGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkiNQoRR2V0VGVuYW50UmVzcG9uc2USIAoGdGVuYW50GAEgASgLMhAuYXV0aGQudjEuVGVuYW50IjsKEkxpc3RUZW5hbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJRChNMaXN0VGVuYW50c1Jlc3BvbnNlEiEKB3RlbmFudHMYASADKAsyEC5hdXRoZC52MS5UZW5hbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIlIKFkxpc3RUZW5hbnRVc2Vyc1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlEKF0xpc3RUZW5hbnRVc2Vyc1Jlc3BvbnNlEh0KBXVzZXJzGAEgAygLMg4uYXV0aGQudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNQoTU2V0VXNlclJvbGVzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEg0KBXJvbGVzGAIgAygJIjQKFFNldFVzZXJSb2xlc1Jlc3BvbnNlEhwKBHVzZXIYASABKAsyDi5hdXRoZC52MS5Vc2VyMpYDCgxBZG1pblNlcnZpY2USTQoMQ3JlYXRlVGVuYW50Eh0uYXV0aGQudjEuQ3JlYXRlVGVuYW50UmVxdWVzdBoeLmF1dGhkLnYxLkNyZWF0ZVRlbmFudFJlc3BvbnNlEkQKCUdldFRlbmFudBIaLmF1dGhkLnYxLkdldFRlbmFudFJlcXVlc3QaGy5hdXRoZC52MS5HZXRUZW5hbnRSZXNwb25zZRJKCgtMaXN0VGVuYW50cxIcLmF1dGhkLnYxLkxpc3RUZW5hbnRzUmVxdWVzdBodLmF1dGhkLnYxLkxpc3RUZW5hbnRzUmVzcG9uc2USVgoPTGlzdFRlbmFudFVzZXJzEiAuYXV0aGQudjEuTGlzdFRlbmFudFVzZXJzUmVxdWVzdBohLmF1dGhkLnYxLkxpc3RUZW5hbnRVc2Vyc1Jlc3BvbnNlEk0KDFNldFVzZXJSb2xlcxIdLmF1dGhkLnYxLlNldFVzZXJSb2xlc1JlcXVlc3QaHi5hdXRoZC52MS5TZXRVc2VyUm9sZXNSZXNwb25zZWIGcHJvdG8z", [file_authd_v1_common, file_google_protobuf_timestamp]);
-
-/**
- * Tenant is a company with its own users and administrators.
- *
- * @generated from message authd.v1.Tenant
- */
-export type Tenant = Message<"authd.v1.Tenant"> & {
-  /**
-   * Identifier of the tenant.
-   *
-   * @generated from field: string id = 1;
-   */
-  id: string;
-
-  /**
-   * Display name.
-   *
-   * @generated from field: string name = 2;
-   */
-  name: string;
-
-  /**
-   * When the tenant was created.
-   *
-   * @generated from field: google.protobuf.Timestamp create_time = 3;
-   */
-  createTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message authd.v1.Tenant.
- * Use `create(TenantSchema)` to create a new message.
- */
-export const TenantSchema: GenMessage<Tenant> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 0);
+  fileDesc("ChRhdXRoZC92MS9hZG1pbi5wcm90bxIIYXV0aGQudjEiMQoTQ3JlYXRlVGVuYW50UmVxdWVzdBIMCgRzbHVnGAEgASgJEgwKBG5hbWUYAiABKAkiOAoUQ3JlYXRlVGVuYW50UmVzcG9uc2USIAoGdGVuYW50GAEgASgLMhAuYXV0aGQudjEuVGVuYW50IkEKEEdldFRlbmFudFJlcXVlc3QSEwoJdGVuYW50X2lkGAEgASgJSAASDgoEc2x1ZxgCIAEoCUgAQggKBnRlbmFudCI1ChFHZXRUZW5hbnRSZXNwb25zZRIgCgZ0ZW5hbnQYASABKAsyEC5hdXRoZC52MS5UZW5hbnQiOwoSTGlzdFRlbmFudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlEKE0xpc3RUZW5hbnRzUmVzcG9uc2USIQoHdGVuYW50cxgBIAMoCzIQLmF1dGhkLnYxLlRlbmFudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibAoTVXBkYXRlVGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSEQoEbmFtZRgCIAEoCUgAiAEBEiYKBnN0YXR1cxgDIAEoDjIWLmF1dGhkLnYxLlRlbmFudFN0YXR1c0IHCgVfbmFtZSI4ChRVcGRhdGVUZW5hbnRSZXNwb25zZRIgCgZ0ZW5hbnQYASABKAsyEC5hdXRoZC52MS5UZW5hbnQikwEKEExpc3RVc2Vyc1JlcXVlc3QSDgoGdGVuYW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEhQKDGVtYWlsX3ByZWZpeBgEIAEoCRIkCgZzdGF0dXMYBSABKA4yFC5hdXRoZC52MS5Vc2VyU3RhdHVzEgwKBHJvbGUYBiABKAkiSwoRTGlzdFVzZXJzUmVzcG9uc2USHQoFdXNlcnMYASADKAsyDi5hdXRoZC52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIxCg5HZXRVc2VyUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSIvCg9HZXRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIi8wEKEUNyZWF0ZVVzZXJSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRINCgVlbWFpbBgCIAEoCRIQCgh1c2VybmFtZRgDIAEoCRISCgpmaXJzdF9uYW1lGAQgASgJEhEKCWxhc3RfbmFtZRgFIAEoCRIOCgZtb2JpbGUYBiABKAkSEAoIbGFuZ3VhZ2UYByABKAkSEAoIdGltZXpvbmUYCCABKAkSDQoFcm9sZXMYCSADKAkSGQoPc2VuZF9pbnZpdGF0aW9uGAogASgISAASGgoQaW5pdGlhbF9wYXNzd29yZBgLIAEoCUgAQgwKCmNyZWRlbnRpYWwiMgoSQ3JlYXRlVXNlclJlc3BvbnNlEhwKBHVzZXIYASABKAsyDi5hdXRoZC52MS5Vc2VyItoCChFVcGRhdGVVc2VyUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIXCgpmaXJzdF9uYW1lGAMgASgJSACIAQESFgoJbGFzdF9uYW1lGAQgASgJSAGIAQESFQoIdXNlcm5hbWUYBSABKAlIAogBARITCgZtb2JpbGUYBiABKAlIA4gBARIVCghsYW5ndWFnZRgHIAEoCUgEiAEBEhUKCHRpbWV6b25lGAggASgJSAWIAQESFQoNcmVwbGFjZV9yb2xlcxgJIAEoCBINCgVyb2xlcxgKIAMoCRIkCgZzdGF0dXMYCyABKA4yFC5hdXRoZC52MS5Vc2VyU3RhdHVzQg0KC19maXJzdF9uYW1lQgwKCl9sYXN0X25hbWVCCwoJX3VzZXJuYW1lQgkKB19tb2JpbGVCCwoJX2xhbmd1YWdlQgsKCV90aW1lem9uZSIyChJVcGRhdGVVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIiZwoWU2V0VXNlclBhc3N3b3JkUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIUCgxuZXdfcGFzc3dvcmQYAyABKAkSFgoOcmVxdWlyZV9jaGFuZ2UYBCABKAgiMwoXU2V0VXNlclBhc3N3b3JkUmVzcG9uc2USGAoQcmV2b2tlZF9zZXNzaW9ucxgBIAEoBSI0ChFEZWxldGVVc2VyUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSIUChJEZWxldGVVc2VyUmVzcG9uc2UiOgoXTGlzdFVzZXJTZXNzaW9uc1JlcXVlc3QSDgoGdGVuYW50GAEgASgJEg8KB3VzZXJfaWQYAiABKAkiPwoYTGlzdFVzZXJTZXNzaW9uc1Jlc3BvbnNlEiMKCHNlc3Npb25zGAEgAygLMhEuYXV0aGQudjEuU2Vzc2lvbiI8ChlSZXZva2VVc2VyU2Vzc2lvbnNSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJIjYKGlJldm9rZVVzZXJTZXNzaW9uc1Jlc3BvbnNlEhgKEHJldm9rZWRfc2Vzc2lvbnMYASABKAUingEKCkF1ZGl0RXZlbnQSCgoCaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEdHlwZRgDIAEoCRIPCgd1c2VyX2lkGAQgASgJEhIKCmlwX2FkZHJlc3MYBSABKAkSEgoKdXNlcl9hZ2VudBgGIAEoCRITCgtkZXRhaWxfanNvbhgHIAEoCSLSAQoWTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSDwoHdXNlcl9pZBgEIAEoCRISCgpldmVudF90eXBlGAUgASgJEi4KCnN0YXJ0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJYChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRIkCgZldmVudHMYASADKAsyFC5hdXRoZC52MS5BdWRpdEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTKLCAoMQWRtaW5TZXJ2aWNlEk0KDENyZWF0ZVRlbmFudBIdLmF1dGhkLnYxLkNyZWF0ZVRlbmFudFJlcXVlc3QaHi5hdXRoZC52MS5DcmVhdGVUZW5hbnRSZXNwb25zZRJECglHZXRUZW5hbnQSGi5hdXRoZC52MS5HZXRUZW5hbnRSZXF1ZXN0GhsuYXV0aGQudjEuR2V0VGVuYW50UmVzcG9uc2USSgoLTGlzdFRlbmFudHMSHC5hdXRoZC52MS5MaXN0VGVuYW50c1JlcXVlc3QaHS5hdXRoZC52MS5MaXN0VGVuYW50c1Jlc3BvbnNlEk0KDFVwZGF0ZVRlbmFudBIdLmF1dGhkLnYxLlVwZGF0ZVRlbmFudFJlcXVlc3QaHi5hdXRoZC52MS5VcGRhdGVUZW5hbnRSZXNwb25zZRJECglMaXN0VXNlcnMSGi5hdXRoZC52MS5MaXN0VXNlcnNSZXF1ZXN0GhsuYXV0aGQudjEuTGlzdFVzZXJzUmVzcG9uc2USPgoHR2V0VXNlchIYLmF1dGhkLnYxLkdldFVzZXJSZXF1ZXN0GhkuYXV0aGQudjEuR2V0VXNlclJlc3BvbnNlEkcKCkNyZWF0ZVVzZXISGy5hdXRoZC52MS5DcmVhdGVVc2VyUmVxdWVzdBocLmF1dGhkLnYxLkNyZWF0ZVVzZXJSZXNwb25zZRJHCgpVcGRhdGVVc2VyEhsuYXV0aGQudjEuVXBkYXRlVXNlclJlcXVlc3QaHC5hdXRoZC52MS5VcGRhdGVVc2VyUmVzcG9uc2USVgoPU2V0VXNlclBhc3N3b3JkEiAuYXV0aGQudjEuU2V0VXNlclBhc3N3b3JkUmVxdWVzdBohLmF1dGhkLnYxLlNldFVzZXJQYXNzd29yZFJlc3BvbnNlEkcKCkRlbGV0ZVVzZXISGy5hdXRoZC52MS5EZWxldGVVc2VyUmVxdWVzdBocLmF1dGhkLnYxLkRlbGV0ZVVzZXJSZXNwb25zZRJZChBMaXN0VXNlclNlc3Npb25zEiEuYXV0aGQudjEuTGlzdFVzZXJTZXNzaW9uc1JlcXVlc3QaIi5hdXRoZC52MS5MaXN0VXNlclNlc3Npb25zUmVzcG9uc2USXwoSUmV2b2tlVXNlclNlc3Npb25zEiMuYXV0aGQudjEuUmV2b2tlVXNlclNlc3Npb25zUmVxdWVzdBokLmF1dGhkLnYxLlJldm9rZVVzZXJTZXNzaW9uc1Jlc3BvbnNlElYKD0xpc3RBdWRpdEV2ZW50cxIgLmF1dGhkLnYxLkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QaIS5hdXRoZC52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZWIGcHJvdG8z", [file_authd_v1_common, file_google_protobuf_timestamp]);
 
 /**
  * CreateTenantRequest describes the tenant to create.
@@ -58,9 +23,17 @@ export const TenantSchema: GenMessage<Tenant> = /*@__PURE__*/
  */
 export type CreateTenantRequest = Message<"authd.v1.CreateTenantRequest"> & {
   /**
+   * Public handle: 3 to 63 characters of a-z, 0-9 and '-', not starting or ending with '-', and not
+   * a reserved word (default, admin, api, www, ...).
+   *
+   * @generated from field: string slug = 1;
+   */
+  slug: string;
+
+  /**
    * Display name; 1 to 100 characters.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 2;
    */
   name: string;
 };
@@ -70,7 +43,7 @@ export type CreateTenantRequest = Message<"authd.v1.CreateTenantRequest"> & {
  * Use `create(CreateTenantRequestSchema)` to create a new message.
  */
 export const CreateTenantRequestSchema: GenMessage<CreateTenantRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 1);
+  messageDesc(file_authd_v1_admin, 0);
 
 /**
  * CreateTenantResponse carries the new tenant.
@@ -79,7 +52,7 @@ export const CreateTenantRequestSchema: GenMessage<CreateTenantRequest> = /*@__P
  */
 export type CreateTenantResponse = Message<"authd.v1.CreateTenantResponse"> & {
   /**
-   * The new tenant.
+   * The new tenant, active.
    *
    * @generated from field: authd.v1.Tenant tenant = 1;
    */
@@ -91,20 +64,36 @@ export type CreateTenantResponse = Message<"authd.v1.CreateTenantResponse"> & {
  * Use `create(CreateTenantResponseSchema)` to create a new message.
  */
 export const CreateTenantResponseSchema: GenMessage<CreateTenantResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 2);
+  messageDesc(file_authd_v1_admin, 1);
 
 /**
- * GetTenantRequest names the tenant.
+ * GetTenantRequest names the tenant by id or slug.
  *
  * @generated from message authd.v1.GetTenantRequest
  */
 export type GetTenantRequest = Message<"authd.v1.GetTenantRequest"> & {
   /**
-   * Identifier of the tenant.
+   * Which tenant.
    *
-   * @generated from field: string tenant_id = 1;
+   * @generated from oneof authd.v1.GetTenantRequest.tenant
    */
-  tenantId: string;
+  tenant: {
+    /**
+     * Identifier of the tenant.
+     *
+     * @generated from field: string tenant_id = 1;
+     */
+    value: string;
+    case: "tenantId";
+  } | {
+    /**
+     * Slug of the tenant.
+     *
+     * @generated from field: string slug = 2;
+     */
+    value: string;
+    case: "slug";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
@@ -112,7 +101,7 @@ export type GetTenantRequest = Message<"authd.v1.GetTenantRequest"> & {
  * Use `create(GetTenantRequestSchema)` to create a new message.
  */
 export const GetTenantRequestSchema: GenMessage<GetTenantRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 3);
+  messageDesc(file_authd_v1_admin, 2);
 
 /**
  * GetTenantResponse carries the tenant.
@@ -133,7 +122,7 @@ export type GetTenantResponse = Message<"authd.v1.GetTenantResponse"> & {
  * Use `create(GetTenantResponseSchema)` to create a new message.
  */
 export const GetTenantResponseSchema: GenMessage<GetTenantResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 4);
+  messageDesc(file_authd_v1_admin, 3);
 
 /**
  * ListTenantsRequest pages through tenants.
@@ -142,14 +131,15 @@ export const GetTenantResponseSchema: GenMessage<GetTenantResponse> = /*@__PURE_
  */
 export type ListTenantsRequest = Message<"authd.v1.ListTenantsRequest"> & {
   /**
-   * Maximum number of tenants to answer; 1 to 100, default 50.
+   * Maximum number of tenants to answer; 1 to 100, 0 means 50.
    *
    * @generated from field: int32 page_size = 1;
    */
   pageSize: number;
 
   /**
-   * Token from a previous response's next_page_token; empty for the first page.
+   * Token from a previous response's next_page_token; empty for the first page. A token that authd
+   * did not issue answers INVALID_ARGUMENT.
    *
    * @generated from field: string page_token = 2;
    */
@@ -161,7 +151,7 @@ export type ListTenantsRequest = Message<"authd.v1.ListTenantsRequest"> & {
  * Use `create(ListTenantsRequestSchema)` to create a new message.
  */
 export const ListTenantsRequestSchema: GenMessage<ListTenantsRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 5);
+  messageDesc(file_authd_v1_admin, 4);
 
 /**
  * ListTenantsResponse carries one page of tenants.
@@ -170,7 +160,7 @@ export const ListTenantsRequestSchema: GenMessage<ListTenantsRequest> = /*@__PUR
  */
 export type ListTenantsResponse = Message<"authd.v1.ListTenantsResponse"> & {
   /**
-   * The tenants of this page.
+   * The tenants of this page, oldest first.
    *
    * @generated from field: repeated authd.v1.Tenant tenants = 1;
    */
@@ -189,14 +179,14 @@ export type ListTenantsResponse = Message<"authd.v1.ListTenantsResponse"> & {
  * Use `create(ListTenantsResponseSchema)` to create a new message.
  */
 export const ListTenantsResponseSchema: GenMessage<ListTenantsResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 6);
+  messageDesc(file_authd_v1_admin, 5);
 
 /**
- * ListTenantUsersRequest pages through a tenant's users.
+ * UpdateTenantRequest changes the fields that are set.
  *
- * @generated from message authd.v1.ListTenantUsersRequest
+ * @generated from message authd.v1.UpdateTenantRequest
  */
-export type ListTenantUsersRequest = Message<"authd.v1.ListTenantUsersRequest"> & {
+export type UpdateTenantRequest = Message<"authd.v1.UpdateTenantRequest"> & {
   /**
    * Identifier of the tenant.
    *
@@ -205,35 +195,114 @@ export type ListTenantUsersRequest = Message<"authd.v1.ListTenantUsersRequest"> 
   tenantId: string;
 
   /**
-   * Maximum number of users to answer; 1 to 100, default 50.
+   * New display name; 1 to 100 characters.
+   *
+   * @generated from field: optional string name = 2;
+   */
+  name?: string | undefined;
+
+  /**
+   * New status; TENANT_STATUS_UNSPECIFIED leaves it alone. Suspending ends every session of the
+   * tenant's users.
+   *
+   * @generated from field: authd.v1.TenantStatus status = 3;
+   */
+  status: TenantStatus;
+};
+
+/**
+ * Describes the message authd.v1.UpdateTenantRequest.
+ * Use `create(UpdateTenantRequestSchema)` to create a new message.
+ */
+export const UpdateTenantRequestSchema: GenMessage<UpdateTenantRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 6);
+
+/**
+ * UpdateTenantResponse carries the tenant after the change.
+ *
+ * @generated from message authd.v1.UpdateTenantResponse
+ */
+export type UpdateTenantResponse = Message<"authd.v1.UpdateTenantResponse"> & {
+  /**
+   * The updated tenant.
+   *
+   * @generated from field: authd.v1.Tenant tenant = 1;
+   */
+  tenant?: Tenant | undefined;
+};
+
+/**
+ * Describes the message authd.v1.UpdateTenantResponse.
+ * Use `create(UpdateTenantResponseSchema)` to create a new message.
+ */
+export const UpdateTenantResponseSchema: GenMessage<UpdateTenantResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 7);
+
+/**
+ * ListUsersRequest pages through a tenant's users.
+ *
+ * @generated from message authd.v1.ListUsersRequest
+ */
+export type ListUsersRequest = Message<"authd.v1.ListUsersRequest"> & {
+  /**
+   * Slug of the tenant; operators only. Empty means the caller's tenant.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * Maximum number of users to answer; 1 to 100, 0 means 50.
    *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
 
   /**
-   * Token from a previous response's next_page_token; empty for the first page.
+   * Token from a previous response's next_page_token; empty for the first page. The filters must
+   * be the same as on the first page.
    *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
+
+  /**
+   * Only users whose email starts with this (compared lower-cased). Empty: no filter.
+   *
+   * @generated from field: string email_prefix = 4;
+   */
+  emailPrefix: string;
+
+  /**
+   * Only users in this status. USER_STATUS_UNSPECIFIED: no filter.
+   *
+   * @generated from field: authd.v1.UserStatus status = 5;
+   */
+  status: UserStatus;
+
+  /**
+   * Only users holding this role. Empty: no filter.
+   *
+   * @generated from field: string role = 6;
+   */
+  role: string;
 };
 
 /**
- * Describes the message authd.v1.ListTenantUsersRequest.
- * Use `create(ListTenantUsersRequestSchema)` to create a new message.
+ * Describes the message authd.v1.ListUsersRequest.
+ * Use `create(ListUsersRequestSchema)` to create a new message.
  */
-export const ListTenantUsersRequestSchema: GenMessage<ListTenantUsersRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 7);
+export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 8);
 
 /**
- * ListTenantUsersResponse carries one page of users.
+ * ListUsersResponse carries one page of users.
  *
- * @generated from message authd.v1.ListTenantUsersResponse
+ * @generated from message authd.v1.ListUsersResponse
  */
-export type ListTenantUsersResponse = Message<"authd.v1.ListTenantUsersResponse"> & {
+export type ListUsersResponse = Message<"authd.v1.ListUsersResponse"> & {
   /**
-   * The users of this page.
+   * The users of this page, oldest first.
    *
    * @generated from field: repeated authd.v1.User users = 1;
    */
@@ -248,46 +317,286 @@ export type ListTenantUsersResponse = Message<"authd.v1.ListTenantUsersResponse"
 };
 
 /**
- * Describes the message authd.v1.ListTenantUsersResponse.
- * Use `create(ListTenantUsersResponseSchema)` to create a new message.
+ * Describes the message authd.v1.ListUsersResponse.
+ * Use `create(ListUsersResponseSchema)` to create a new message.
  */
-export const ListTenantUsersResponseSchema: GenMessage<ListTenantUsersResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 8);
+export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 9);
 
 /**
- * SetUserRolesRequest names the user and their new roles.
+ * GetUserRequest names the user.
  *
- * @generated from message authd.v1.SetUserRolesRequest
+ * @generated from message authd.v1.GetUserRequest
  */
-export type SetUserRolesRequest = Message<"authd.v1.SetUserRolesRequest"> & {
+export type GetUserRequest = Message<"authd.v1.GetUserRequest"> & {
   /**
-   * Identifier of the user.
+   * Slug of the tenant; operators only. Empty means the caller's tenant.
    *
-   * @generated from field: string user_id = 1;
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * Identifier of a user of the tenant.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message authd.v1.GetUserRequest.
+ * Use `create(GetUserRequestSchema)` to create a new message.
+ */
+export const GetUserRequestSchema: GenMessage<GetUserRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 10);
+
+/**
+ * GetUserResponse carries the user.
+ *
+ * @generated from message authd.v1.GetUserResponse
+ */
+export type GetUserResponse = Message<"authd.v1.GetUserResponse"> & {
+  /**
+   * The user.
+   *
+   * @generated from field: authd.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message authd.v1.GetUserResponse.
+ * Use `create(GetUserResponseSchema)` to create a new message.
+ */
+export const GetUserResponseSchema: GenMessage<GetUserResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 11);
+
+/**
+ * CreateUserRequest describes the sub-user to create.
+ *
+ * @generated from message authd.v1.CreateUserRequest
+ */
+export type CreateUserRequest = Message<"authd.v1.CreateUserRequest"> & {
+  /**
+   * Slug of the tenant; operators only. Empty means the caller's tenant.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * Email address, as for RegisterRequest. Unique within the tenant. Counts as verified once the
+   * user follows the invitation link or signs in with the initial password.
+   *
+   * @generated from field: string email = 2;
+   */
+  email: string;
+
+  /**
+   * Optional handle, as for RegisterRequest; unique within the tenant.
+   *
+   * @generated from field: string username = 3;
+   */
+  username: string;
+
+  /**
+   * Given name.
+   *
+   * @generated from field: string first_name = 4;
+   */
+  firstName: string;
+
+  /**
+   * Family name.
+   *
+   * @generated from field: string last_name = 5;
+   */
+  lastName: string;
+
+  /**
+   * Mobile number in E.164 form; unverified until the user confirms it.
+   *
+   * @generated from field: string mobile = 6;
+   */
+  mobile: string;
+
+  /**
+   * Preferred language (BCP 47).
+   *
+   * @generated from field: string language = 7;
+   */
+  language: string;
+
+  /**
+   * IANA time zone name.
+   *
+   * @generated from field: string timezone = 8;
+   */
+  timezone: string;
+
+  /**
+   * Roles to grant: "admin", "member", or a role the deployment declared (AUTHD_ROLES); "operator"
+   * only in the `default` tenant. Empty means ["member"].
+   *
+   * @generated from field: repeated string roles = 9;
+   */
+  roles: string[];
+
+  /**
+   * How the user gets a password.
+   *
+   * @generated from oneof authd.v1.CreateUserRequest.credential
+   */
+  credential: {
+    /**
+     * Email the user a single-use invitation link that sets the password (valid as long as a
+     * password reset link).
+     *
+     * @generated from field: bool send_invitation = 10;
+     */
+    value: boolean;
+    case: "sendInvitation";
+  } | {
+    /**
+     * An initial password, under the same rules as at registration. The user must change it: the
+     * first sign-in with it answers FAILED_PRECONDITION until RequestPasswordReset/ResetPassword
+     * or ChangePassword sets a new one.
+     *
+     * @generated from field: string initial_password = 11;
+     */
+    value: string;
+    case: "initialPassword";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message authd.v1.CreateUserRequest.
+ * Use `create(CreateUserRequestSchema)` to create a new message.
+ */
+export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 12);
+
+/**
+ * CreateUserResponse carries the new user.
+ *
+ * @generated from message authd.v1.CreateUserResponse
+ */
+export type CreateUserResponse = Message<"authd.v1.CreateUserResponse"> & {
+  /**
+   * The new user.
+   *
+   * @generated from field: authd.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message authd.v1.CreateUserResponse.
+ * Use `create(CreateUserResponseSchema)` to create a new message.
+ */
+export const CreateUserResponseSchema: GenMessage<CreateUserResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 13);
+
+/**
+ * UpdateUserRequest changes the fields that are set and leaves the others alone.
+ *
+ * @generated from message authd.v1.UpdateUserRequest
+ */
+export type UpdateUserRequest = Message<"authd.v1.UpdateUserRequest"> & {
+  /**
+   * Slug of the tenant; operators only. Empty means the caller's tenant.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * Identifier of a user of the tenant.
+   *
+   * @generated from field: string user_id = 2;
    */
   userId: string;
 
   /**
-   * The complete new set of roles.
+   * New given name.
    *
-   * @generated from field: repeated string roles = 2;
+   * @generated from field: optional string first_name = 3;
+   */
+  firstName?: string | undefined;
+
+  /**
+   * New family name.
+   *
+   * @generated from field: optional string last_name = 4;
+   */
+  lastName?: string | undefined;
+
+  /**
+   * New username (unique within the tenant); empty string removes it.
+   *
+   * @generated from field: optional string username = 5;
+   */
+  username?: string | undefined;
+
+  /**
+   * New mobile number (E.164), marked unverified; empty string removes it.
+   *
+   * @generated from field: optional string mobile = 6;
+   */
+  mobile?: string | undefined;
+
+  /**
+   * New language (BCP 47).
+   *
+   * @generated from field: optional string language = 7;
+   */
+  language?: string | undefined;
+
+  /**
+   * New IANA time zone.
+   *
+   * @generated from field: optional string timezone = 8;
+   */
+  timezone?: string | undefined;
+
+  /**
+   * When true, `roles` replaces the user's roles (an empty list leaves none); when false the roles
+   * are kept. Ends the user's sessions so new tokens carry the new roles.
+   *
+   * @generated from field: bool replace_roles = 9;
+   */
+  replaceRoles: boolean;
+
+  /**
+   * The complete new set of roles, when replace_roles is true.
+   *
+   * @generated from field: repeated string roles = 10;
    */
   roles: string[];
+
+  /**
+   * New status; USER_STATUS_UNSPECIFIED leaves it alone. USER_STATUS_DEACTIVATED ends every session
+   * and revokes every API key of the user.
+   *
+   * @generated from field: authd.v1.UserStatus status = 11;
+   */
+  status: UserStatus;
 };
 
 /**
- * Describes the message authd.v1.SetUserRolesRequest.
- * Use `create(SetUserRolesRequestSchema)` to create a new message.
+ * Describes the message authd.v1.UpdateUserRequest.
+ * Use `create(UpdateUserRequestSchema)` to create a new message.
  */
-export const SetUserRolesRequestSchema: GenMessage<SetUserRolesRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 9);
+export const UpdateUserRequestSchema: GenMessage<UpdateUserRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 14);
 
 /**
- * SetUserRolesResponse carries the updated user.
+ * UpdateUserResponse carries the user after the change.
  *
- * @generated from message authd.v1.SetUserRolesResponse
+ * @generated from message authd.v1.UpdateUserResponse
  */
-export type SetUserRolesResponse = Message<"authd.v1.SetUserRolesResponse"> & {
+export type UpdateUserResponse = Message<"authd.v1.UpdateUserResponse"> & {
   /**
    * The updated user.
    *
@@ -297,22 +606,388 @@ export type SetUserRolesResponse = Message<"authd.v1.SetUserRolesResponse"> & {
 };
 
 /**
- * Describes the message authd.v1.SetUserRolesResponse.
- * Use `create(SetUserRolesResponseSchema)` to create a new message.
+ * Describes the message authd.v1.UpdateUserResponse.
+ * Use `create(UpdateUserResponseSchema)` to create a new message.
  */
-export const SetUserRolesResponseSchema: GenMessage<SetUserRolesResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_admin, 10);
+export const UpdateUserResponseSchema: GenMessage<UpdateUserResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 15);
 
 /**
- * AdminService manages tenants (companies with their own users and administrators). Every RPC needs
- * a caller with the "admin" role; a tenant administrator sees only their own tenant. Not yet
- * implemented: every RPC answers Unimplemented until the tenant work lands.
+ * SetUserPasswordRequest carries the sub-user's new password.
+ *
+ * @generated from message authd.v1.SetUserPasswordRequest
+ */
+export type SetUserPasswordRequest = Message<"authd.v1.SetUserPasswordRequest"> & {
+  /**
+   * Slug of the tenant; operators only. Empty means the caller's tenant.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * Identifier of a user of the tenant.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * New password, under the same rules as at registration. Never logged.
+   *
+   * @generated from field: string new_password = 3;
+   */
+  newPassword: string;
+
+  /**
+   * When true, the user must change this password at their next sign-in (as for an initial
+   * password of CreateUser).
+   *
+   * @generated from field: bool require_change = 4;
+   */
+  requireChange: boolean;
+};
+
+/**
+ * Describes the message authd.v1.SetUserPasswordRequest.
+ * Use `create(SetUserPasswordRequestSchema)` to create a new message.
+ */
+export const SetUserPasswordRequestSchema: GenMessage<SetUserPasswordRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 16);
+
+/**
+ * SetUserPasswordResponse confirms the change.
+ *
+ * @generated from message authd.v1.SetUserPasswordResponse
+ */
+export type SetUserPasswordResponse = Message<"authd.v1.SetUserPasswordResponse"> & {
+  /**
+   * How many sessions of the user were ended.
+   *
+   * @generated from field: int32 revoked_sessions = 1;
+   */
+  revokedSessions: number;
+};
+
+/**
+ * Describes the message authd.v1.SetUserPasswordResponse.
+ * Use `create(SetUserPasswordResponseSchema)` to create a new message.
+ */
+export const SetUserPasswordResponseSchema: GenMessage<SetUserPasswordResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 17);
+
+/**
+ * DeleteUserRequest names the user to delete.
+ *
+ * @generated from message authd.v1.DeleteUserRequest
+ */
+export type DeleteUserRequest = Message<"authd.v1.DeleteUserRequest"> & {
+  /**
+   * Slug of the tenant; operators only. Empty means the caller's tenant.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * Identifier of a user of the tenant. The caller cannot delete itself (use RequestDeletion).
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message authd.v1.DeleteUserRequest.
+ * Use `create(DeleteUserRequestSchema)` to create a new message.
+ */
+export const DeleteUserRequestSchema: GenMessage<DeleteUserRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 18);
+
+/**
+ * DeleteUserResponse confirms the deletion.
+ *
+ * @generated from message authd.v1.DeleteUserResponse
+ */
+export type DeleteUserResponse = Message<"authd.v1.DeleteUserResponse"> & {
+};
+
+/**
+ * Describes the message authd.v1.DeleteUserResponse.
+ * Use `create(DeleteUserResponseSchema)` to create a new message.
+ */
+export const DeleteUserResponseSchema: GenMessage<DeleteUserResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 19);
+
+/**
+ * ListUserSessionsRequest names the user.
+ *
+ * @generated from message authd.v1.ListUserSessionsRequest
+ */
+export type ListUserSessionsRequest = Message<"authd.v1.ListUserSessionsRequest"> & {
+  /**
+   * Slug of the tenant; operators only. Empty means the caller's tenant.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * Identifier of a user of the tenant.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message authd.v1.ListUserSessionsRequest.
+ * Use `create(ListUserSessionsRequestSchema)` to create a new message.
+ */
+export const ListUserSessionsRequestSchema: GenMessage<ListUserSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 20);
+
+/**
+ * ListUserSessionsResponse carries the user's active sessions.
+ *
+ * @generated from message authd.v1.ListUserSessionsResponse
+ */
+export type ListUserSessionsResponse = Message<"authd.v1.ListUserSessionsResponse"> & {
+  /**
+   * Active sessions, newest first. `current` is always false.
+   *
+   * @generated from field: repeated authd.v1.Session sessions = 1;
+   */
+  sessions: Session[];
+};
+
+/**
+ * Describes the message authd.v1.ListUserSessionsResponse.
+ * Use `create(ListUserSessionsResponseSchema)` to create a new message.
+ */
+export const ListUserSessionsResponseSchema: GenMessage<ListUserSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 21);
+
+/**
+ * RevokeUserSessionsRequest names the user whose sessions end.
+ *
+ * @generated from message authd.v1.RevokeUserSessionsRequest
+ */
+export type RevokeUserSessionsRequest = Message<"authd.v1.RevokeUserSessionsRequest"> & {
+  /**
+   * Slug of the tenant; operators only. Empty means the caller's tenant.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * Identifier of a user of the tenant.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message authd.v1.RevokeUserSessionsRequest.
+ * Use `create(RevokeUserSessionsRequestSchema)` to create a new message.
+ */
+export const RevokeUserSessionsRequestSchema: GenMessage<RevokeUserSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 22);
+
+/**
+ * RevokeUserSessionsResponse reports what was ended.
+ *
+ * @generated from message authd.v1.RevokeUserSessionsResponse
+ */
+export type RevokeUserSessionsResponse = Message<"authd.v1.RevokeUserSessionsResponse"> & {
+  /**
+   * How many sessions were revoked.
+   *
+   * @generated from field: int32 revoked_sessions = 1;
+   */
+  revokedSessions: number;
+};
+
+/**
+ * Describes the message authd.v1.RevokeUserSessionsResponse.
+ * Use `create(RevokeUserSessionsResponseSchema)` to create a new message.
+ */
+export const RevokeUserSessionsResponseSchema: GenMessage<RevokeUserSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 23);
+
+/**
+ * AuditEvent is one recorded security event (a sign-in, a password change, a revocation, ...).
+ *
+ * @generated from message authd.v1.AuditEvent
+ */
+export type AuditEvent = Message<"authd.v1.AuditEvent"> & {
+  /**
+   * Identifier of the event; increases with time.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * When it happened.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 2;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * What happened, for example "login.succeeded" or "password.changed".
+   *
+   * @generated from field: string type = 3;
+   */
+  type: string;
+
+  /**
+   * The account concerned; empty for events about no account.
+   *
+   * @generated from field: string user_id = 4;
+   */
+  userId: string;
+
+  /**
+   * Client IP address of the request that caused it.
+   *
+   * @generated from field: string ip_address = 5;
+   */
+  ipAddress: string;
+
+  /**
+   * User-Agent of the request that caused it.
+   *
+   * @generated from field: string user_agent = 6;
+   */
+  userAgent: string;
+
+  /**
+   * Event details as a JSON object (never a secret).
+   *
+   * @generated from field: string detail_json = 7;
+   */
+  detailJson: string;
+};
+
+/**
+ * Describes the message authd.v1.AuditEvent.
+ * Use `create(AuditEventSchema)` to create a new message.
+ */
+export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 24);
+
+/**
+ * ListAuditEventsRequest pages through a tenant's audit events.
+ *
+ * @generated from message authd.v1.ListAuditEventsRequest
+ */
+export type ListAuditEventsRequest = Message<"authd.v1.ListAuditEventsRequest"> & {
+  /**
+   * Slug of the tenant; operators only. Empty means the caller's tenant.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * Maximum number of events to answer; 1 to 100, 0 means 50.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * Token from a previous response's next_page_token; empty for the first page. The filters must
+   * be the same as on the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+
+  /**
+   * Only events of this user of the tenant. Empty: no filter.
+   *
+   * @generated from field: string user_id = 4;
+   */
+  userId: string;
+
+  /**
+   * Only events of this type. Empty: no filter.
+   *
+   * @generated from field: string event_type = 5;
+   */
+  eventType: string;
+
+  /**
+   * Only events at or after this time. Unset: no lower bound.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 6;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Only events before this time. Unset: no upper bound.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 7;
+   */
+  endTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message authd.v1.ListAuditEventsRequest.
+ * Use `create(ListAuditEventsRequestSchema)` to create a new message.
+ */
+export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 25);
+
+/**
+ * ListAuditEventsResponse carries one page of audit events.
+ *
+ * @generated from message authd.v1.ListAuditEventsResponse
+ */
+export type ListAuditEventsResponse = Message<"authd.v1.ListAuditEventsResponse"> & {
+  /**
+   * The events of this page, newest first.
+   *
+   * @generated from field: repeated authd.v1.AuditEvent events = 1;
+   */
+  events: AuditEvent[];
+
+  /**
+   * Token for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message authd.v1.ListAuditEventsResponse.
+ * Use `create(ListAuditEventsResponseSchema)` to create a new message.
+ */
+export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_admin, 26);
+
+/**
+ * AdminService manages tenants (companies with their own users, roles and administrators) and the
+ * users of a tenant. Every RPC needs a caller; an API key also needs the "admin" scope. Callers
+ * without the right answer PERMISSION_DENIED:
+ * - the tenant RPCs (CreateTenant, GetTenant, ListTenants, UpdateTenant) need an operator: an
+ *   account of the `default` tenant holding the "operator" role;
+ * - the user RPCs need an "admin" of the tenant, which is always the caller's own tenant (an
+ *   operator may name another one with `tenant`). A user id of another tenant answers NOT_FOUND,
+ *   exactly like an id that does not exist.
+ * The last "admin" of a tenant cannot be demoted, disabled or deleted (FAILED_PRECONDITION).
  *
  * @generated from service authd.v1.AdminService
  */
 export const AdminService: GenService<{
   /**
-   * Creates a tenant. Needs a global administrator.
+   * Creates a tenant. Operators only. A taken slug answers ALREADY_EXISTS.
    *
    * @generated from rpc authd.v1.AdminService.CreateTenant
    */
@@ -322,7 +997,7 @@ export const AdminService: GenService<{
     output: typeof CreateTenantResponseSchema;
   },
   /**
-   * Answers one tenant.
+   * Answers one tenant, by id or slug. Operators only.
    *
    * @generated from rpc authd.v1.AdminService.GetTenant
    */
@@ -332,7 +1007,7 @@ export const AdminService: GenService<{
     output: typeof GetTenantResponseSchema;
   },
   /**
-   * Lists tenants visible to the caller.
+   * Lists tenants, oldest first, one page at a time. Operators only.
    *
    * @generated from rpc authd.v1.AdminService.ListTenants
    */
@@ -342,25 +1017,112 @@ export const AdminService: GenService<{
     output: typeof ListTenantsResponseSchema;
   },
   /**
-   * Lists the users of a tenant.
+   * Changes a tenant's name or status. Operators only. Suspending a tenant ends every session of its
+   * users at once and refuses their sign-in, refresh and token validation until it is active again.
+   * The `default` tenant cannot be suspended.
    *
-   * @generated from rpc authd.v1.AdminService.ListTenantUsers
+   * @generated from rpc authd.v1.AdminService.UpdateTenant
    */
-  listTenantUsers: {
+  updateTenant: {
     methodKind: "unary";
-    input: typeof ListTenantUsersRequestSchema;
-    output: typeof ListTenantUsersResponseSchema;
+    input: typeof UpdateTenantRequestSchema;
+    output: typeof UpdateTenantResponseSchema;
   },
   /**
-   * Replaces the roles of a user of the caller's tenant. Revokes the user's sessions so new tokens
-   * carry the new roles.
+   * Lists the users of the tenant, oldest first, one page at a time, optionally filtered.
    *
-   * @generated from rpc authd.v1.AdminService.SetUserRoles
+   * @generated from rpc authd.v1.AdminService.ListUsers
    */
-  setUserRoles: {
+  listUsers: {
     methodKind: "unary";
-    input: typeof SetUserRolesRequestSchema;
-    output: typeof SetUserRolesResponseSchema;
+    input: typeof ListUsersRequestSchema;
+    output: typeof ListUsersResponseSchema;
+  },
+  /**
+   * Answers one user of the tenant.
+   *
+   * @generated from rpc authd.v1.AdminService.GetUser
+   */
+  getUser: {
+    methodKind: "unary";
+    input: typeof GetUserRequestSchema;
+    output: typeof GetUserResponseSchema;
+  },
+  /**
+   * Creates a user in the tenant, either with an invitation email whose single-use link sets the
+   * password, or with an initial password the user must change at first sign-in. A taken email or
+   * username (within the tenant) answers ALREADY_EXISTS: the caller administers the tenant.
+   *
+   * @generated from rpc authd.v1.AdminService.CreateUser
+   */
+  createUser: {
+    methodKind: "unary";
+    input: typeof CreateUserRequestSchema;
+    output: typeof CreateUserResponseSchema;
+  },
+  /**
+   * Changes a user's profile, roles or status; fields left unset are kept. Disabling a user ends
+   * every session and revokes every API key; a role change ends the sessions so new tokens carry
+   * the new roles.
+   *
+   * @generated from rpc authd.v1.AdminService.UpdateUser
+   */
+  updateUser: {
+    methodKind: "unary";
+    input: typeof UpdateUserRequestSchema;
+    output: typeof UpdateUserResponseSchema;
+  },
+  /**
+   * Sets a user's password: ends every session of the user, revokes their API keys and trusted
+   * devices, and tells the user by email.
+   *
+   * @generated from rpc authd.v1.AdminService.SetUserPassword
+   */
+  setUserPassword: {
+    methodKind: "unary";
+    input: typeof SetUserPasswordRequestSchema;
+    output: typeof SetUserPasswordResponseSchema;
+  },
+  /**
+   * Deletes a user: personal data is erased and every credential revoked, as ConfirmDeletion does.
+   *
+   * @generated from rpc authd.v1.AdminService.DeleteUser
+   */
+  deleteUser: {
+    methodKind: "unary";
+    input: typeof DeleteUserRequestSchema;
+    output: typeof DeleteUserResponseSchema;
+  },
+  /**
+   * Lists a user's active sessions, newest first.
+   *
+   * @generated from rpc authd.v1.AdminService.ListUserSessions
+   */
+  listUserSessions: {
+    methodKind: "unary";
+    input: typeof ListUserSessionsRequestSchema;
+    output: typeof ListUserSessionsResponseSchema;
+  },
+  /**
+   * Ends every session of a user (their refresh tokens stop working and their access tokens fail
+   * validation at once).
+   *
+   * @generated from rpc authd.v1.AdminService.RevokeUserSessions
+   */
+  revokeUserSessions: {
+    methodKind: "unary";
+    input: typeof RevokeUserSessionsRequestSchema;
+    output: typeof RevokeUserSessionsResponseSchema;
+  },
+  /**
+   * Lists the tenant's audit events, newest first, one page at a time, optionally filtered.
+   *
+   * @generated from rpc authd.v1.AdminService.ListAuditEvents
+   */
+  listAuditEvents: {
+    methodKind: "unary";
+    input: typeof ListAuditEventsRequestSchema;
+    output: typeof ListAuditEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_authd_v1_admin, 0);

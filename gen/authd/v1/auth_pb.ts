@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { AuthMethod, SessionScope, TokenPair, User } from "./common_pb.js";
+import type { AuthMethod, SessionScope, Tenant, TokenPair, User } from "./common_pb.js";
 import { file_authd_v1_common } from "./common_pb.js";
 import type { MfaChallenge } from "./mfa_pb.js";
 import { file_authd_v1_mfa } from "./mfa_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/auth.proto.
  */
 export const file_authd_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChNhdXRoZC92MS9hdXRoLnByb3RvEghhdXRoZC52MSK2AQoPUmVnaXN0ZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEhAKCHVzZXJuYW1lGAMgASgJEhIKCmZpcnN0X25hbWUYBCABKAkSEQoJbGFzdF9uYW1lGAUgASgJEg4KBm1vYmlsZRgGIAEoCRIQCghsYW5ndWFnZRgHIAEoCRIQCgh0aW1lem9uZRgIIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAkgASgJIhIKEFJlZ2lzdGVyUmVzcG9uc2UiIwoSVmVyaWZ5RW1haWxSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIhUKE1ZlcmlmeUVtYWlsUmVzcG9uc2UiRgoeUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhUKDWNhcHRjaGFfdG9rZW4YAiABKAkiIQofUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXNwb25zZSIiChFDaGVja0VtYWlsUmVxdWVzdBINCgVlbWFpbBgBIAEoCSIkChJDaGVja0VtYWlsUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIIvcBCgxMb2dpblJlcXVlc3QSEgoKaWRlbnRpZmllchgBIAEoCRIQCghwYXNzd29yZBgCIAEoCRIUCgxkZXZpY2VfdG9rZW4YAyABKAkSMwoQc2Vzc2lvbl9kdXJhdGlvbhgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgthdXRoX21ldGhvZBgFIAEoDjIULmF1dGhkLnYxLkF1dGhNZXRob2QSLAoMZW5kX3Nlc3Npb25zGAggASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIBhAHUhdzaWduX291dF9vdGhlcl9zZXNzaW9ucyJxCg1Mb2dpblJlc3BvbnNlEiUKBnRva2VucxgBIAEoCzITLmF1dGhkLnYxLlRva2VuUGFpckgAEi8KDW1mYV9jaGFsbGVuZ2UYAiABKAsyFi5hdXRoZC52MS5NZmFDaGFsbGVuZ2VIAEIICgZyZXN1bHQiJwoOUmVmcmVzaFJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSI2Cg9SZWZyZXNoUmVzcG9uc2USIwoGdG9rZW5zGAEgASgLMhMuYXV0aGQudjEuVG9rZW5QYWlyIkoKDUxvZ291dFJlcXVlc3QSLAoMZW5kX3Nlc3Npb25zGAIgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIARACUgVzY29wZSIqCg5Mb2dvdXRSZXNwb25zZRIYChByZXZva2VkX3Nlc3Npb25zGAEgASgFIosBChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkSLAoMZW5kX3Nlc3Npb25zGAQgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIAxAEUg5zZXNzaW9uX3BvbGljeSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIkMKG1JlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBINCgVlbWFpbBgBIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAIgASgJIh4KHFJlcXVlc3RQYXNzd29yZFJlc2V0UmVzcG9uc2UiLwoeQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW5SZXF1ZXN0Eg0KBXRva2VuGAEgASgJIjAKH0NoZWNrUGFzc3dvcmRSZXNldFRva2VuUmVzcG9uc2USDQoFdmFsaWQYASABKAgiOwoUUmVzZXRQYXNzd29yZFJlcXVlc3QSDQoFdG9rZW4YASABKAkSFAoMbmV3X3Bhc3N3b3JkGAIgASgJIhcKFVJlc2V0UGFzc3dvcmRSZXNwb25zZSIXChVHZXRDdXJyZW50VXNlclJlcXVlc3QiNgoWR2V0Q3VycmVudFVzZXJSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uYXV0aGQudjEuVXNlciK6AwoYVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0EhIKBWVtYWlsGAEgASgJSACIAQESFQoIdXNlcm5hbWUYAiABKAlIAYgBARIXCgpmaXJzdF9uYW1lGAMgASgJSAKIAQESFgoJbGFzdF9uYW1lGAQgASgJSAOIAQESEwoGbW9iaWxlGAUgASgJSASIAQESFQoIbGFuZ3VhZ2UYBiABKAlIBYgBARIVCgh0aW1lem9uZRgHIAEoCUgGiAEBEkIKCHNldHRpbmdzGAggAygLMjAuYXV0aGQudjEuVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0LlNldHRpbmdzRW50cnkSFwoPcmVtb3ZlX3NldHRpbmdzGAkgAygJEhgKEGN1cnJlbnRfcGFzc3dvcmQYCiABKAkaLwoNU2V0dGluZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBl9lbWFpbEILCglfdXNlcm5hbWVCDQoLX2ZpcnN0X25hbWVCDAoKX2xhc3RfbmFtZUIJCgdfbW9iaWxlQgsKCV9sYW5ndWFnZUILCglfdGltZXpvbmUiOQoZVXBkYXRlQ3VycmVudFVzZXJSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uYXV0aGQudjEuVXNlciI2ChpSZXF1ZXN0RGVhY3RpdmF0aW9uUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJIh0KG1JlcXVlc3REZWFjdGl2YXRpb25SZXNwb25zZSIrChpDb25maXJtRGVhY3RpdmF0aW9uUmVxdWVzdBINCgV0b2tlbhgBIAEoCSIdChtDb25maXJtRGVhY3RpdmF0aW9uUmVzcG9uc2UiMgoWUmVxdWVzdERlbGV0aW9uUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJIhkKF1JlcXVlc3REZWxldGlvblJlc3BvbnNlIicKFkNvbmZpcm1EZWxldGlvblJlcXVlc3QSDQoFdG9rZW4YASABKAkiGQoXQ29uZmlybURlbGV0aW9uUmVzcG9uc2UivQIKGExvZ2luV2l0aFByb3ZpZGVyUmVxdWVzdBIQCghwcm92aWRlchgBIAEoCRIQCghpZF90b2tlbhgCIAEoCRIUCgxhY2Nlc3NfdG9rZW4YAyABKAkSFQoNcmVmcmVzaF90b2tlbhgEIAEoCRINCgVub25jZRgFIAEoCRIUCgxkZXZpY2VfdG9rZW4YBiABKAkSMwoQc2Vzc2lvbl9kdXJhdGlvbhgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgthdXRoX21ldGhvZBgIIAEoDjIULmF1dGhkLnYxLkF1dGhNZXRob2QSLAoMZW5kX3Nlc3Npb25zGAsgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQICRAKUhdzaWduX291dF9vdGhlcl9zZXNzaW9ucyJ9ChlMb2dpbldpdGhQcm92aWRlclJlc3BvbnNlEiUKBnRva2VucxgBIAEoCzITLmF1dGhkLnYxLlRva2VuUGFpckgAEi8KDW1mYV9jaGFsbGVuZ2UYAiABKAsyFi5hdXRoZC52MS5NZmFDaGFsbGVuZ2VIAEIICgZyZXN1bHQi0wEKDkxpbmtlZElkZW50aXR5EgoKAmlkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg8KB3N1YmplY3QYAyABKAkSDQoFZW1haWwYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEWxhc3Rfc2lnbl9pbl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbChNoYXNfcHJvdmlkZXJfdG9rZW5zGAcgASgIIh0KG0xpc3RMaW5rZWRJZGVudGl0aWVzUmVxdWVzdCJiChxMaXN0TGlua2VkSWRlbnRpdGllc1Jlc3BvbnNlEiwKCmlkZW50aXRpZXMYASADKAsyGC5hdXRoZC52MS5MaW5rZWRJZGVudGl0eRIUCgxoYXNfcGFzc3dvcmQYAiABKAgijwEKE0xpbmtJZGVudGl0eVJlcXVlc3QSEAoIcHJvdmlkZXIYASABKAkSEAoIaWRfdG9rZW4YAiABKAkSFAoMYWNjZXNzX3Rva2VuGAMgASgJEhUKDXJlZnJlc2hfdG9rZW4YBCABKAkSDQoFbm9uY2UYBSABKAkSGAoQY3VycmVudF9wYXNzd29yZBgGIAEoCSJCChRMaW5rSWRlbnRpdHlSZXNwb25zZRIqCghpZGVudGl0eRgBIAEoCzIYLmF1dGhkLnYxLkxpbmtlZElkZW50aXR5IiwKFVVubGlua0lkZW50aXR5UmVxdWVzdBITCgtpZGVudGl0eV9pZBgBIAEoCSIYChZVbmxpbmtJZGVudGl0eVJlc3BvbnNlIi8KGEdldFByb3ZpZGVyVG9rZW5zUmVxdWVzdBITCgtpZGVudGl0eV9pZBgBIAEoCSJ5ChlHZXRQcm92aWRlclRva2Vuc1Jlc3BvbnNlEhQKDGFjY2Vzc190b2tlbhgBIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAIgASgJEi8KC3VwZGF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDL8DgoLQXV0aFNlcnZpY2USQQoIUmVnaXN0ZXISGS5hdXRoZC52MS5SZWdpc3RlclJlcXVlc3QaGi5hdXRoZC52MS5SZWdpc3RlclJlc3BvbnNlEkoKC1ZlcmlmeUVtYWlsEhwuYXV0aGQudjEuVmVyaWZ5RW1haWxSZXF1ZXN0Gh0uYXV0aGQudjEuVmVyaWZ5RW1haWxSZXNwb25zZRJuChdSZXNlbmRWZXJpZmljYXRpb25FbWFpbBIoLmF1dGhkLnYxLlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVxdWVzdBopLmF1dGhkLnYxLlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVzcG9uc2USRwoKQ2hlY2tFbWFpbBIbLmF1dGhkLnYxLkNoZWNrRW1haWxSZXF1ZXN0GhwuYXV0aGQudjEuQ2hlY2tFbWFpbFJlc3BvbnNlEjgKBUxvZ2luEhYuYXV0aGQudjEuTG9naW5SZXF1ZXN0GhcuYXV0aGQudjEuTG9naW5SZXNwb25zZRI+CgdSZWZyZXNoEhguYXV0aGQudjEuUmVmcmVzaFJlcXVlc3QaGS5hdXRoZC52MS5SZWZyZXNoUmVzcG9uc2USOwoGTG9nb3V0EhcuYXV0aGQudjEuTG9nb3V0UmVxdWVzdBoYLmF1dGhkLnYxLkxvZ291dFJlc3BvbnNlElMKDkNoYW5nZVBhc3N3b3JkEh8uYXV0aGQudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiAuYXV0aGQudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRJlChRSZXF1ZXN0UGFzc3dvcmRSZXNldBIlLmF1dGhkLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBomLmF1dGhkLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVzcG9uc2USbgoXQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW4SKC5hdXRoZC52MS5DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlcXVlc3QaKS5hdXRoZC52MS5DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlc3BvbnNlElAKDVJlc2V0UGFzc3dvcmQSHi5hdXRoZC52MS5SZXNldFBhc3N3b3JkUmVxdWVzdBofLmF1dGhkLnYxLlJlc2V0UGFzc3dvcmRSZXNwb25zZRJTCg5HZXRDdXJyZW50VXNlchIfLmF1dGhkLnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBogLmF1dGhkLnYxLkdldEN1cnJlbnRVc2VyUmVzcG9uc2USXAoRVXBkYXRlQ3VycmVudFVzZXISIi5hdXRoZC52MS5VcGRhdGVDdXJyZW50VXNlclJlcXVlc3QaIy5hdXRoZC52MS5VcGRhdGVDdXJyZW50VXNlclJlc3BvbnNlEmIKE1JlcXVlc3REZWFjdGl2YXRpb24SJC5hdXRoZC52MS5SZXF1ZXN0RGVhY3RpdmF0aW9uUmVxdWVzdBolLmF1dGhkLnYxLlJlcXVlc3REZWFjdGl2YXRpb25SZXNwb25zZRJiChNDb25maXJtRGVhY3RpdmF0aW9uEiQuYXV0aGQudjEuQ29uZmlybURlYWN0aXZhdGlvblJlcXVlc3QaJS5hdXRoZC52MS5Db25maXJtRGVhY3RpdmF0aW9uUmVzcG9uc2USVgoPUmVxdWVzdERlbGV0aW9uEiAuYXV0aGQudjEuUmVxdWVzdERlbGV0aW9uUmVxdWVzdBohLmF1dGhkLnYxLlJlcXVlc3REZWxldGlvblJlc3BvbnNlElYKD0NvbmZpcm1EZWxldGlvbhIgLmF1dGhkLnYxLkNvbmZpcm1EZWxldGlvblJlcXVlc3QaIS5hdXRoZC52MS5Db25maXJtRGVsZXRpb25SZXNwb25zZRJcChFMb2dpbldpdGhQcm92aWRlchIiLmF1dGhkLnYxLkxvZ2luV2l0aFByb3ZpZGVyUmVxdWVzdBojLmF1dGhkLnYxLkxvZ2luV2l0aFByb3ZpZGVyUmVzcG9uc2USZQoUTGlzdExpbmtlZElkZW50aXRpZXMSJS5hdXRoZC52MS5MaXN0TGlua2VkSWRlbnRpdGllc1JlcXVlc3QaJi5hdXRoZC52MS5MaXN0TGlua2VkSWRlbnRpdGllc1Jlc3BvbnNlEk0KDExpbmtJZGVudGl0eRIdLmF1dGhkLnYxLkxpbmtJZGVudGl0eVJlcXVlc3QaHi5hdXRoZC52MS5MaW5rSWRlbnRpdHlSZXNwb25zZRJTCg5VbmxpbmtJZGVudGl0eRIfLmF1dGhkLnYxLlVubGlua0lkZW50aXR5UmVxdWVzdBogLmF1dGhkLnYxLlVubGlua0lkZW50aXR5UmVzcG9uc2USXAoRR2V0UHJvdmlkZXJUb2tlbnMSIi5hdXRoZC52MS5HZXRQcm92aWRlclRva2Vuc1JlcXVlc3QaIy5hdXRoZC52MS5HZXRQcm92aWRlclRva2Vuc1Jlc3BvbnNlYgZwcm90bzM", [file_authd_v1_common, file_authd_v1_mfa, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChNhdXRoZC92MS9hdXRoLnByb3RvEghhdXRoZC52MSLGAQoPUmVnaXN0ZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEhAKCHVzZXJuYW1lGAMgASgJEhIKCmZpcnN0X25hbWUYBCABKAkSEQoJbGFzdF9uYW1lGAUgASgJEg4KBm1vYmlsZRgGIAEoCRIQCghsYW5ndWFnZRgHIAEoCRIQCgh0aW1lem9uZRgIIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAkgASgJEg4KBnRlbmFudBgKIAEoCSISChBSZWdpc3RlclJlc3BvbnNlIoQBChZSZWdpc3RlckNvbXBhbnlSZXF1ZXN0EhQKDGNvbXBhbnlfbmFtZRgBIAEoCRIUCgxjb21wYW55X3NsdWcYAiABKAkSJwoEdXNlchgDIAEoCzIZLmF1dGhkLnYxLlJlZ2lzdGVyUmVxdWVzdBIVCg1jYXB0Y2hhX3Rva2VuGAQgASgJIjsKF1JlZ2lzdGVyQ29tcGFueVJlc3BvbnNlEiAKBnRlbmFudBgBIAEoCzIQLmF1dGhkLnYxLlRlbmFudCIjChJWZXJpZnlFbWFpbFJlcXVlc3QSDQoFdG9rZW4YASABKAkiFQoTVmVyaWZ5RW1haWxSZXNwb25zZSJWCh5SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlcXVlc3QSDQoFZW1haWwYASABKAkSFQoNY2FwdGNoYV90b2tlbhgCIAEoCRIOCgZ0ZW5hbnQYAyABKAkiIQofUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXNwb25zZSIyChFDaGVja0VtYWlsUmVxdWVzdBINCgVlbWFpbBgBIAEoCRIOCgZ0ZW5hbnQYAiABKAkiJAoSQ2hlY2tFbWFpbFJlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCCKHAgoMTG9naW5SZXF1ZXN0EhIKCmlkZW50aWZpZXIYASABKAkSEAoIcGFzc3dvcmQYAiABKAkSFAoMZGV2aWNlX3Rva2VuGAMgASgJEjMKEHNlc3Npb25fZHVyYXRpb24YBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKQoLYXV0aF9tZXRob2QYBSABKA4yFC5hdXRoZC52MS5BdXRoTWV0aG9kEiwKDGVuZF9zZXNzaW9ucxgIIAEoDjIWLmF1dGhkLnYxLlNlc3Npb25TY29wZRIOCgZ0ZW5hbnQYByABKAlKBAgGEAdSF3NpZ25fb3V0X290aGVyX3Nlc3Npb25zInEKDUxvZ2luUmVzcG9uc2USJQoGdG9rZW5zGAEgASgLMhMuYXV0aGQudjEuVG9rZW5QYWlySAASLwoNbWZhX2NoYWxsZW5nZRgCIAEoCzIWLmF1dGhkLnYxLk1mYUNoYWxsZW5nZUgAQggKBnJlc3VsdCInCg5SZWZyZXNoUmVxdWVzdBIVCg1yZWZyZXNoX3Rva2VuGAEgASgJIjYKD1JlZnJlc2hSZXNwb25zZRIjCgZ0b2tlbnMYASABKAsyEy5hdXRoZC52MS5Ub2tlblBhaXIiSgoNTG9nb3V0UmVxdWVzdBIsCgxlbmRfc2Vzc2lvbnMYAiABKA4yFi5hdXRoZC52MS5TZXNzaW9uU2NvcGVKBAgBEAJSBXNjb3BlIioKDkxvZ291dFJlc3BvbnNlEhgKEHJldm9rZWRfc2Vzc2lvbnMYASABKAUiiwEKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCRIsCgxlbmRfc2Vzc2lvbnMYBCABKA4yFi5hdXRoZC52MS5TZXNzaW9uU2NvcGVKBAgDEARSDnNlc3Npb25fcG9saWN5IhgKFkNoYW5nZVBhc3N3b3JkUmVzcG9uc2UiUwobUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhUKDWNhcHRjaGFfdG9rZW4YAiABKAkSDgoGdGVuYW50GAMgASgJIh4KHFJlcXVlc3RQYXNzd29yZFJlc2V0UmVzcG9uc2UiLwoeQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW5SZXF1ZXN0Eg0KBXRva2VuGAEgASgJIjAKH0NoZWNrUGFzc3dvcmRSZXNldFRva2VuUmVzcG9uc2USDQoFdmFsaWQYASABKAgiOwoUUmVzZXRQYXNzd29yZFJlcXVlc3QSDQoFdG9rZW4YASABKAkSFAoMbmV3X3Bhc3N3b3JkGAIgASgJIhcKFVJlc2V0UGFzc3dvcmRSZXNwb25zZSIXChVHZXRDdXJyZW50VXNlclJlcXVlc3QiNgoWR2V0Q3VycmVudFVzZXJSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uYXV0aGQudjEuVXNlciK6AwoYVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0EhIKBWVtYWlsGAEgASgJSACIAQESFQoIdXNlcm5hbWUYAiABKAlIAYgBARIXCgpmaXJzdF9uYW1lGAMgASgJSAKIAQESFgoJbGFzdF9uYW1lGAQgASgJSAOIAQESEwoGbW9iaWxlGAUgASgJSASIAQESFQoIbGFuZ3VhZ2UYBiABKAlIBYgBARIVCgh0aW1lem9uZRgHIAEoCUgGiAEBEkIKCHNldHRpbmdzGAggAygLMjAuYXV0aGQudjEuVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0LlNldHRpbmdzRW50cnkSFwoPcmVtb3ZlX3NldHRpbmdzGAkgAygJEhgKEGN1cnJlbnRfcGFzc3dvcmQYCiABKAkaLwoNU2V0dGluZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBl9lbWFpbEILCglfdXNlcm5hbWVCDQoLX2ZpcnN0X25hbWVCDAoKX2xhc3RfbmFtZUIJCgdfbW9iaWxlQgsKCV9sYW5ndWFnZUILCglfdGltZXpvbmUiOQoZVXBkYXRlQ3VycmVudFVzZXJSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uYXV0aGQudjEuVXNlciI2ChpSZXF1ZXN0RGVhY3RpdmF0aW9uUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJIh0KG1JlcXVlc3REZWFjdGl2YXRpb25SZXNwb25zZSIrChpDb25maXJtRGVhY3RpdmF0aW9uUmVxdWVzdBINCgV0b2tlbhgBIAEoCSIdChtDb25maXJtRGVhY3RpdmF0aW9uUmVzcG9uc2UiMgoWUmVxdWVzdERlbGV0aW9uUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJIhkKF1JlcXVlc3REZWxldGlvblJlc3BvbnNlIicKFkNvbmZpcm1EZWxldGlvblJlcXVlc3QSDQoFdG9rZW4YASABKAkiGQoXQ29uZmlybURlbGV0aW9uUmVzcG9uc2UizQIKGExvZ2luV2l0aFByb3ZpZGVyUmVxdWVzdBIQCghwcm92aWRlchgBIAEoCRIQCghpZF90b2tlbhgCIAEoCRIUCgxhY2Nlc3NfdG9rZW4YAyABKAkSFQoNcmVmcmVzaF90b2tlbhgEIAEoCRINCgVub25jZRgFIAEoCRIUCgxkZXZpY2VfdG9rZW4YBiABKAkSMwoQc2Vzc2lvbl9kdXJhdGlvbhgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgthdXRoX21ldGhvZBgIIAEoDjIULmF1dGhkLnYxLkF1dGhNZXRob2QSLAoMZW5kX3Nlc3Npb25zGAsgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlEg4KBnRlbmFudBgKIAEoCUoECAkQClIXc2lnbl9vdXRfb3RoZXJfc2Vzc2lvbnMifQoZTG9naW5XaXRoUHJvdmlkZXJSZXNwb25zZRIlCgZ0b2tlbnMYASABKAsyEy5hdXRoZC52MS5Ub2tlblBhaXJIABIvCg1tZmFfY2hhbGxlbmdlGAIgASgLMhYuYXV0aGQudjEuTWZhQ2hhbGxlbmdlSABCCAoGcmVzdWx0ItMBCg5MaW5rZWRJZGVudGl0eRIKCgJpZBgBIAEoCRIQCghwcm92aWRlchgCIAEoCRIPCgdzdWJqZWN0GAMgASgJEg0KBWVtYWlsGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFsYXN0X3NpZ25faW5fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTaGFzX3Byb3ZpZGVyX3Rva2VucxgHIAEoCCIdChtMaXN0TGlua2VkSWRlbnRpdGllc1JlcXVlc3QiYgocTGlzdExpbmtlZElkZW50aXRpZXNSZXNwb25zZRIsCgppZGVudGl0aWVzGAEgAygLMhguYXV0aGQudjEuTGlua2VkSWRlbnRpdHkSFAoMaGFzX3Bhc3N3b3JkGAIgASgIIo8BChNMaW5rSWRlbnRpdHlSZXF1ZXN0EhAKCHByb3ZpZGVyGAEgASgJEhAKCGlkX3Rva2VuGAIgASgJEhQKDGFjY2Vzc190b2tlbhgDIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAQgASgJEg0KBW5vbmNlGAUgASgJEhgKEGN1cnJlbnRfcGFzc3dvcmQYBiABKAkiQgoUTGlua0lkZW50aXR5UmVzcG9uc2USKgoIaWRlbnRpdHkYASABKAsyGC5hdXRoZC52MS5MaW5rZWRJZGVudGl0eSIsChVVbmxpbmtJZGVudGl0eVJlcXVlc3QSEwoLaWRlbnRpdHlfaWQYASABKAkiGAoWVW5saW5rSWRlbnRpdHlSZXNwb25zZSIvChhHZXRQcm92aWRlclRva2Vuc1JlcXVlc3QSEwoLaWRlbnRpdHlfaWQYASABKAkieQoZR2V0UHJvdmlkZXJUb2tlbnNSZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSFQoNcmVmcmVzaF90b2tlbhgCIAEoCRIvCgt1cGRhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAy1A8KC0F1dGhTZXJ2aWNlEkEKCFJlZ2lzdGVyEhkuYXV0aGQudjEuUmVnaXN0ZXJSZXF1ZXN0GhouYXV0aGQudjEuUmVnaXN0ZXJSZXNwb25zZRJWCg9SZWdpc3RlckNvbXBhbnkSIC5hdXRoZC52MS5SZWdpc3RlckNvbXBhbnlSZXF1ZXN0GiEuYXV0aGQudjEuUmVnaXN0ZXJDb21wYW55UmVzcG9uc2USSgoLVmVyaWZ5RW1haWwSHC5hdXRoZC52MS5WZXJpZnlFbWFpbFJlcXVlc3QaHS5hdXRoZC52MS5WZXJpZnlFbWFpbFJlc3BvbnNlEm4KF1Jlc2VuZFZlcmlmaWNhdGlvbkVtYWlsEiguYXV0aGQudjEuUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXF1ZXN0GikuYXV0aGQudjEuUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXNwb25zZRJHCgpDaGVja0VtYWlsEhsuYXV0aGQudjEuQ2hlY2tFbWFpbFJlcXVlc3QaHC5hdXRoZC52MS5DaGVja0VtYWlsUmVzcG9uc2USOAoFTG9naW4SFi5hdXRoZC52MS5Mb2dpblJlcXVlc3QaFy5hdXRoZC52MS5Mb2dpblJlc3BvbnNlEj4KB1JlZnJlc2gSGC5hdXRoZC52MS5SZWZyZXNoUmVxdWVzdBoZLmF1dGhkLnYxLlJlZnJlc2hSZXNwb25zZRI7CgZMb2dvdXQSFy5hdXRoZC52MS5Mb2dvdXRSZXF1ZXN0GhguYXV0aGQudjEuTG9nb3V0UmVzcG9uc2USUwoOQ2hhbmdlUGFzc3dvcmQSHy5hdXRoZC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaIC5hdXRoZC52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlEmUKFFJlcXVlc3RQYXNzd29yZFJlc2V0EiUuYXV0aGQudjEuUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXF1ZXN0GiYuYXV0aGQudjEuUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXNwb25zZRJuChdDaGVja1Bhc3N3b3JkUmVzZXRUb2tlbhIoLmF1dGhkLnYxLkNoZWNrUGFzc3dvcmRSZXNldFRva2VuUmVxdWVzdBopLmF1dGhkLnYxLkNoZWNrUGFzc3dvcmRSZXNldFRva2VuUmVzcG9uc2USUAoNUmVzZXRQYXNzd29yZBIeLmF1dGhkLnYxLlJlc2V0UGFzc3dvcmRSZXF1ZXN0Gh8uYXV0aGQudjEuUmVzZXRQYXNzd29yZFJlc3BvbnNlElMKDkdldEN1cnJlbnRVc2VyEh8uYXV0aGQudjEuR2V0Q3VycmVudFVzZXJSZXF1ZXN0GiAuYXV0aGQudjEuR2V0Q3VycmVudFVzZXJSZXNwb25zZRJcChFVcGRhdGVDdXJyZW50VXNlchIiLmF1dGhkLnYxLlVwZGF0ZUN1cnJlbnRVc2VyUmVxdWVzdBojLmF1dGhkLnYxLlVwZGF0ZUN1cnJlbnRVc2VyUmVzcG9uc2USYgoTUmVxdWVzdERlYWN0aXZhdGlvbhIkLmF1dGhkLnYxLlJlcXVlc3REZWFjdGl2YXRpb25SZXF1ZXN0GiUuYXV0aGQudjEuUmVxdWVzdERlYWN0aXZhdGlvblJlc3BvbnNlEmIKE0NvbmZpcm1EZWFjdGl2YXRpb24SJC5hdXRoZC52MS5Db25maXJtRGVhY3RpdmF0aW9uUmVxdWVzdBolLmF1dGhkLnYxLkNvbmZpcm1EZWFjdGl2YXRpb25SZXNwb25zZRJWCg9SZXF1ZXN0RGVsZXRpb24SIC5hdXRoZC52MS5SZXF1ZXN0RGVsZXRpb25SZXF1ZXN0GiEuYXV0aGQudjEuUmVxdWVzdERlbGV0aW9uUmVzcG9uc2USVgoPQ29uZmlybURlbGV0aW9uEiAuYXV0aGQudjEuQ29uZmlybURlbGV0aW9uUmVxdWVzdBohLmF1dGhkLnYxLkNvbmZpcm1EZWxldGlvblJlc3BvbnNlElwKEUxvZ2luV2l0aFByb3ZpZGVyEiIuYXV0aGQudjEuTG9naW5XaXRoUHJvdmlkZXJSZXF1ZXN0GiMuYXV0aGQudjEuTG9naW5XaXRoUHJvdmlkZXJSZXNwb25zZRJlChRMaXN0TGlua2VkSWRlbnRpdGllcxIlLmF1dGhkLnYxLkxpc3RMaW5rZWRJZGVudGl0aWVzUmVxdWVzdBomLmF1dGhkLnYxLkxpc3RMaW5rZWRJZGVudGl0aWVzUmVzcG9uc2USTQoMTGlua0lkZW50aXR5Eh0uYXV0aGQudjEuTGlua0lkZW50aXR5UmVxdWVzdBoeLmF1dGhkLnYxLkxpbmtJZGVudGl0eVJlc3BvbnNlElMKDlVubGlua0lkZW50aXR5Eh8uYXV0aGQudjEuVW5saW5rSWRlbnRpdHlSZXF1ZXN0GiAuYXV0aGQudjEuVW5saW5rSWRlbnRpdHlSZXNwb25zZRJcChFHZXRQcm92aWRlclRva2VucxIiLmF1dGhkLnYxLkdldFByb3ZpZGVyVG9rZW5zUmVxdWVzdBojLmF1dGhkLnYxLkdldFByb3ZpZGVyVG9rZW5zUmVzcG9uc2ViBnByb3RvMw", [file_authd_v1_common, file_authd_v1_mfa, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * RegisterRequest carries a new account's credentials and profile.
@@ -89,6 +89,14 @@ export type RegisterRequest = Message<"authd.v1.RegisterRequest"> & {
    * @generated from field: string captcha_token = 9;
    */
   captchaToken: string;
+
+  /**
+   * Slug of the tenant (company) to register in; empty means the `default` tenant. An unknown or
+   * suspended tenant answers INVALID_ARGUMENT naming `tenant` (slugs are public).
+   *
+   * @generated from field: string tenant = 10;
+   */
+  tenant: string;
 };
 
 /**
@@ -114,6 +122,71 @@ export const RegisterResponseSchema: GenMessage<RegisterResponse> = /*@__PURE__*
   messageDesc(file_authd_v1_auth, 1);
 
 /**
+ * RegisterCompanyRequest carries the company and its first user.
+ *
+ * @generated from message authd.v1.RegisterCompanyRequest
+ */
+export type RegisterCompanyRequest = Message<"authd.v1.RegisterCompanyRequest"> & {
+  /**
+   * Display name of the company; 1 to 100 characters.
+   *
+   * @generated from field: string company_name = 1;
+   */
+  companyName: string;
+
+  /**
+   * Public handle of the company, named at sign-in (LoginRequest.tenant): 3 to 63 characters of
+   * a-z, 0-9 and '-', not starting or ending with '-', and not a reserved word.
+   *
+   * @generated from field: string company_slug = 2;
+   */
+  companySlug: string;
+
+  /**
+   * The first user: the fields of RegisterRequest except `tenant` (the new company) and
+   * `captcha_token` (given below). That user becomes the company's "admin".
+   *
+   * @generated from field: authd.v1.RegisterRequest user = 3;
+   */
+  user?: RegisterRequest | undefined;
+
+  /**
+   * Captcha response token; required when the operator configured a captcha provider.
+   *
+   * @generated from field: string captcha_token = 4;
+   */
+  captchaToken: string;
+};
+
+/**
+ * Describes the message authd.v1.RegisterCompanyRequest.
+ * Use `create(RegisterCompanyRequestSchema)` to create a new message.
+ */
+export const RegisterCompanyRequestSchema: GenMessage<RegisterCompanyRequest> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 2);
+
+/**
+ * RegisterCompanyResponse carries the new company.
+ *
+ * @generated from message authd.v1.RegisterCompanyResponse
+ */
+export type RegisterCompanyResponse = Message<"authd.v1.RegisterCompanyResponse"> & {
+  /**
+   * The new tenant, active. Its first user signs in once the emailed link verified the address.
+   *
+   * @generated from field: authd.v1.Tenant tenant = 1;
+   */
+  tenant?: Tenant | undefined;
+};
+
+/**
+ * Describes the message authd.v1.RegisterCompanyResponse.
+ * Use `create(RegisterCompanyResponseSchema)` to create a new message.
+ */
+export const RegisterCompanyResponseSchema: GenMessage<RegisterCompanyResponse> = /*@__PURE__*/
+  messageDesc(file_authd_v1_auth, 3);
+
+/**
  * VerifyEmailRequest carries the token from a verification link.
  *
  * @generated from message authd.v1.VerifyEmailRequest
@@ -132,7 +205,7 @@ export type VerifyEmailRequest = Message<"authd.v1.VerifyEmailRequest"> & {
  * Use `create(VerifyEmailRequestSchema)` to create a new message.
  */
 export const VerifyEmailRequestSchema: GenMessage<VerifyEmailRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 2);
+  messageDesc(file_authd_v1_auth, 4);
 
 /**
  * VerifyEmailResponse confirms the verification.
@@ -147,7 +220,7 @@ export type VerifyEmailResponse = Message<"authd.v1.VerifyEmailResponse"> & {
  * Use `create(VerifyEmailResponseSchema)` to create a new message.
  */
 export const VerifyEmailResponseSchema: GenMessage<VerifyEmailResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 3);
+  messageDesc(file_authd_v1_auth, 5);
 
 /**
  * ResendVerificationEmailRequest names the address to send a fresh link to.
@@ -168,6 +241,14 @@ export type ResendVerificationEmailRequest = Message<"authd.v1.ResendVerificatio
    * @generated from field: string captcha_token = 2;
    */
   captchaToken: string;
+
+  /**
+   * Slug of the tenant (company) the account belongs to; empty means the `default` tenant. An
+   * unknown or suspended tenant answers like an unknown account.
+   *
+   * @generated from field: string tenant = 3;
+   */
+  tenant: string;
 };
 
 /**
@@ -175,7 +256,7 @@ export type ResendVerificationEmailRequest = Message<"authd.v1.ResendVerificatio
  * Use `create(ResendVerificationEmailRequestSchema)` to create a new message.
  */
 export const ResendVerificationEmailRequestSchema: GenMessage<ResendVerificationEmailRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 4);
+  messageDesc(file_authd_v1_auth, 6);
 
 /**
  * ResendVerificationEmailResponse is the same whether or not the account exists.
@@ -190,7 +271,7 @@ export type ResendVerificationEmailResponse = Message<"authd.v1.ResendVerificati
  * Use `create(ResendVerificationEmailResponseSchema)` to create a new message.
  */
 export const ResendVerificationEmailResponseSchema: GenMessage<ResendVerificationEmailResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 5);
+  messageDesc(file_authd_v1_auth, 7);
 
 /**
  * CheckEmailRequest names the address to look up.
@@ -204,6 +285,14 @@ export type CheckEmailRequest = Message<"authd.v1.CheckEmailRequest"> & {
    * @generated from field: string email = 1;
    */
   email: string;
+
+  /**
+   * Slug of the tenant to look in; empty means the `default` tenant. Email addresses are unique per
+   * tenant, not across tenants.
+   *
+   * @generated from field: string tenant = 2;
+   */
+  tenant: string;
 };
 
 /**
@@ -211,7 +300,7 @@ export type CheckEmailRequest = Message<"authd.v1.CheckEmailRequest"> & {
  * Use `create(CheckEmailRequestSchema)` to create a new message.
  */
 export const CheckEmailRequestSchema: GenMessage<CheckEmailRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 6);
+  messageDesc(file_authd_v1_auth, 8);
 
 /**
  * CheckEmailResponse answers whether the address is registered.
@@ -232,7 +321,7 @@ export type CheckEmailResponse = Message<"authd.v1.CheckEmailResponse"> & {
  * Use `create(CheckEmailResponseSchema)` to create a new message.
  */
 export const CheckEmailResponseSchema: GenMessage<CheckEmailResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 7);
+  messageDesc(file_authd_v1_auth, 9);
 
 /**
  * LoginRequest carries a sign-in attempt.
@@ -285,6 +374,15 @@ export type LoginRequest = Message<"authd.v1.LoginRequest"> & {
    * @generated from field: authd.v1.SessionScope end_sessions = 8;
    */
   endSessions: SessionScope;
+
+  /**
+   * Slug of the tenant (company) to sign in to; empty means the `default` tenant. The same email may
+   * belong to accounts of several tenants: only the named tenant's account is tried. An unknown
+   * tenant answers like a wrong password; a suspended tenant's users are refused.
+   *
+   * @generated from field: string tenant = 7;
+   */
+  tenant: string;
 };
 
 /**
@@ -292,7 +390,7 @@ export type LoginRequest = Message<"authd.v1.LoginRequest"> & {
  * Use `create(LoginRequestSchema)` to create a new message.
  */
 export const LoginRequestSchema: GenMessage<LoginRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 8);
+  messageDesc(file_authd_v1_auth, 10);
 
 /**
  * LoginResponse is either tokens or a second-factor challenge.
@@ -330,7 +428,7 @@ export type LoginResponse = Message<"authd.v1.LoginResponse"> & {
  * Use `create(LoginResponseSchema)` to create a new message.
  */
 export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 9);
+  messageDesc(file_authd_v1_auth, 11);
 
 /**
  * RefreshRequest carries the refresh token to rotate.
@@ -351,7 +449,7 @@ export type RefreshRequest = Message<"authd.v1.RefreshRequest"> & {
  * Use `create(RefreshRequestSchema)` to create a new message.
  */
 export const RefreshRequestSchema: GenMessage<RefreshRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 10);
+  messageDesc(file_authd_v1_auth, 12);
 
 /**
  * RefreshResponse carries the next token pair.
@@ -372,7 +470,7 @@ export type RefreshResponse = Message<"authd.v1.RefreshResponse"> & {
  * Use `create(RefreshResponseSchema)` to create a new message.
  */
 export const RefreshResponseSchema: GenMessage<RefreshResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 11);
+  messageDesc(file_authd_v1_auth, 13);
 
 /**
  * LogoutRequest says which sessions to end.
@@ -394,7 +492,7 @@ export type LogoutRequest = Message<"authd.v1.LogoutRequest"> & {
  * Use `create(LogoutRequestSchema)` to create a new message.
  */
 export const LogoutRequestSchema: GenMessage<LogoutRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 12);
+  messageDesc(file_authd_v1_auth, 14);
 
 /**
  * LogoutResponse reports what was ended.
@@ -415,7 +513,7 @@ export type LogoutResponse = Message<"authd.v1.LogoutResponse"> & {
  * Use `create(LogoutResponseSchema)` to create a new message.
  */
 export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 13);
+  messageDesc(file_authd_v1_auth, 15);
 
 /**
  * ChangePasswordRequest carries the current and the new password.
@@ -453,7 +551,7 @@ export type ChangePasswordRequest = Message<"authd.v1.ChangePasswordRequest"> & 
  * Use `create(ChangePasswordRequestSchema)` to create a new message.
  */
 export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 14);
+  messageDesc(file_authd_v1_auth, 16);
 
 /**
  * ChangePasswordResponse confirms the change.
@@ -468,7 +566,7 @@ export type ChangePasswordResponse = Message<"authd.v1.ChangePasswordResponse"> 
  * Use `create(ChangePasswordResponseSchema)` to create a new message.
  */
 export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 15);
+  messageDesc(file_authd_v1_auth, 17);
 
 /**
  * RequestPasswordResetRequest names the account to reset.
@@ -489,6 +587,14 @@ export type RequestPasswordResetRequest = Message<"authd.v1.RequestPasswordReset
    * @generated from field: string captcha_token = 2;
    */
   captchaToken: string;
+
+  /**
+   * Slug of the tenant (company) the account belongs to; empty means the `default` tenant. An
+   * unknown or suspended tenant answers like an unknown account.
+   *
+   * @generated from field: string tenant = 3;
+   */
+  tenant: string;
 };
 
 /**
@@ -496,7 +602,7 @@ export type RequestPasswordResetRequest = Message<"authd.v1.RequestPasswordReset
  * Use `create(RequestPasswordResetRequestSchema)` to create a new message.
  */
 export const RequestPasswordResetRequestSchema: GenMessage<RequestPasswordResetRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 16);
+  messageDesc(file_authd_v1_auth, 18);
 
 /**
  * RequestPasswordResetResponse is the same whether or not the account exists.
@@ -511,7 +617,7 @@ export type RequestPasswordResetResponse = Message<"authd.v1.RequestPasswordRese
  * Use `create(RequestPasswordResetResponseSchema)` to create a new message.
  */
 export const RequestPasswordResetResponseSchema: GenMessage<RequestPasswordResetResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 17);
+  messageDesc(file_authd_v1_auth, 19);
 
 /**
  * CheckPasswordResetTokenRequest carries the token to check.
@@ -532,7 +638,7 @@ export type CheckPasswordResetTokenRequest = Message<"authd.v1.CheckPasswordRese
  * Use `create(CheckPasswordResetTokenRequestSchema)` to create a new message.
  */
 export const CheckPasswordResetTokenRequestSchema: GenMessage<CheckPasswordResetTokenRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 18);
+  messageDesc(file_authd_v1_auth, 20);
 
 /**
  * CheckPasswordResetTokenResponse tells whether the token may still be used.
@@ -553,7 +659,7 @@ export type CheckPasswordResetTokenResponse = Message<"authd.v1.CheckPasswordRes
  * Use `create(CheckPasswordResetTokenResponseSchema)` to create a new message.
  */
 export const CheckPasswordResetTokenResponseSchema: GenMessage<CheckPasswordResetTokenResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 19);
+  messageDesc(file_authd_v1_auth, 21);
 
 /**
  * ResetPasswordRequest carries the reset token and the new password.
@@ -581,7 +687,7 @@ export type ResetPasswordRequest = Message<"authd.v1.ResetPasswordRequest"> & {
  * Use `create(ResetPasswordRequestSchema)` to create a new message.
  */
 export const ResetPasswordRequestSchema: GenMessage<ResetPasswordRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 20);
+  messageDesc(file_authd_v1_auth, 22);
 
 /**
  * ResetPasswordResponse confirms the reset.
@@ -596,7 +702,7 @@ export type ResetPasswordResponse = Message<"authd.v1.ResetPasswordResponse"> & 
  * Use `create(ResetPasswordResponseSchema)` to create a new message.
  */
 export const ResetPasswordResponseSchema: GenMessage<ResetPasswordResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 21);
+  messageDesc(file_authd_v1_auth, 23);
 
 /**
  * GetCurrentUserRequest needs no fields: the caller is the subject.
@@ -611,7 +717,7 @@ export type GetCurrentUserRequest = Message<"authd.v1.GetCurrentUserRequest"> & 
  * Use `create(GetCurrentUserRequestSchema)` to create a new message.
  */
 export const GetCurrentUserRequestSchema: GenMessage<GetCurrentUserRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 22);
+  messageDesc(file_authd_v1_auth, 24);
 
 /**
  * GetCurrentUserResponse carries the caller's account.
@@ -632,7 +738,7 @@ export type GetCurrentUserResponse = Message<"authd.v1.GetCurrentUserResponse"> 
  * Use `create(GetCurrentUserResponseSchema)` to create a new message.
  */
 export const GetCurrentUserResponseSchema: GenMessage<GetCurrentUserResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 23);
+  messageDesc(file_authd_v1_auth, 25);
 
 /**
  * UpdateCurrentUserRequest changes the fields that are set and leaves the others alone.
@@ -719,7 +825,7 @@ export type UpdateCurrentUserRequest = Message<"authd.v1.UpdateCurrentUserReques
  * Use `create(UpdateCurrentUserRequestSchema)` to create a new message.
  */
 export const UpdateCurrentUserRequestSchema: GenMessage<UpdateCurrentUserRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 24);
+  messageDesc(file_authd_v1_auth, 26);
 
 /**
  * UpdateCurrentUserResponse carries the account after the change.
@@ -740,7 +846,7 @@ export type UpdateCurrentUserResponse = Message<"authd.v1.UpdateCurrentUserRespo
  * Use `create(UpdateCurrentUserResponseSchema)` to create a new message.
  */
 export const UpdateCurrentUserResponseSchema: GenMessage<UpdateCurrentUserResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 25);
+  messageDesc(file_authd_v1_auth, 27);
 
 /**
  * RequestDeactivationRequest re-authenticates the caller.
@@ -761,7 +867,7 @@ export type RequestDeactivationRequest = Message<"authd.v1.RequestDeactivationRe
  * Use `create(RequestDeactivationRequestSchema)` to create a new message.
  */
 export const RequestDeactivationRequestSchema: GenMessage<RequestDeactivationRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 26);
+  messageDesc(file_authd_v1_auth, 28);
 
 /**
  * RequestDeactivationResponse confirms that the link was sent.
@@ -776,7 +882,7 @@ export type RequestDeactivationResponse = Message<"authd.v1.RequestDeactivationR
  * Use `create(RequestDeactivationResponseSchema)` to create a new message.
  */
 export const RequestDeactivationResponseSchema: GenMessage<RequestDeactivationResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 27);
+  messageDesc(file_authd_v1_auth, 29);
 
 /**
  * ConfirmDeactivationRequest carries the emailed token.
@@ -797,7 +903,7 @@ export type ConfirmDeactivationRequest = Message<"authd.v1.ConfirmDeactivationRe
  * Use `create(ConfirmDeactivationRequestSchema)` to create a new message.
  */
 export const ConfirmDeactivationRequestSchema: GenMessage<ConfirmDeactivationRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 28);
+  messageDesc(file_authd_v1_auth, 30);
 
 /**
  * ConfirmDeactivationResponse confirms the deactivation.
@@ -812,7 +918,7 @@ export type ConfirmDeactivationResponse = Message<"authd.v1.ConfirmDeactivationR
  * Use `create(ConfirmDeactivationResponseSchema)` to create a new message.
  */
 export const ConfirmDeactivationResponseSchema: GenMessage<ConfirmDeactivationResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 29);
+  messageDesc(file_authd_v1_auth, 31);
 
 /**
  * RequestDeletionRequest re-authenticates the caller.
@@ -833,7 +939,7 @@ export type RequestDeletionRequest = Message<"authd.v1.RequestDeletionRequest"> 
  * Use `create(RequestDeletionRequestSchema)` to create a new message.
  */
 export const RequestDeletionRequestSchema: GenMessage<RequestDeletionRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 30);
+  messageDesc(file_authd_v1_auth, 32);
 
 /**
  * RequestDeletionResponse confirms that the link was sent.
@@ -848,7 +954,7 @@ export type RequestDeletionResponse = Message<"authd.v1.RequestDeletionResponse"
  * Use `create(RequestDeletionResponseSchema)` to create a new message.
  */
 export const RequestDeletionResponseSchema: GenMessage<RequestDeletionResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 31);
+  messageDesc(file_authd_v1_auth, 33);
 
 /**
  * ConfirmDeletionRequest carries the emailed token.
@@ -869,7 +975,7 @@ export type ConfirmDeletionRequest = Message<"authd.v1.ConfirmDeletionRequest"> 
  * Use `create(ConfirmDeletionRequestSchema)` to create a new message.
  */
 export const ConfirmDeletionRequestSchema: GenMessage<ConfirmDeletionRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 32);
+  messageDesc(file_authd_v1_auth, 34);
 
 /**
  * ConfirmDeletionResponse confirms the deletion.
@@ -884,7 +990,7 @@ export type ConfirmDeletionResponse = Message<"authd.v1.ConfirmDeletionResponse"
  * Use `create(ConfirmDeletionResponseSchema)` to create a new message.
  */
 export const ConfirmDeletionResponseSchema: GenMessage<ConfirmDeletionResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 33);
+  messageDesc(file_authd_v1_auth, 35);
 
 /**
  * LoginWithProviderRequest carries a sign-in with an OpenID Connect provider's ID token. The fields
@@ -956,12 +1062,19 @@ export type LoginWithProviderRequest = Message<"authd.v1.LoginWithProviderReques
   authMethod: AuthMethod;
 
   /**
-   * Field 10 is kept for the tenant of LoginRequest, which is coming.
    * Which existing sessions end once this sign-in succeeds, as in LoginRequest.
    *
    * @generated from field: authd.v1.SessionScope end_sessions = 11;
    */
   endSessions: SessionScope;
+
+  /**
+   * Slug of the tenant to sign in to, as in LoginRequest. Identities are looked up, linked and
+   * created within that tenant only.
+   *
+   * @generated from field: string tenant = 10;
+   */
+  tenant: string;
 };
 
 /**
@@ -969,7 +1082,7 @@ export type LoginWithProviderRequest = Message<"authd.v1.LoginWithProviderReques
  * Use `create(LoginWithProviderRequestSchema)` to create a new message.
  */
 export const LoginWithProviderRequestSchema: GenMessage<LoginWithProviderRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 34);
+  messageDesc(file_authd_v1_auth, 36);
 
 /**
  * LoginWithProviderResponse is either tokens or a second-factor challenge, as for Login.
@@ -1007,7 +1120,7 @@ export type LoginWithProviderResponse = Message<"authd.v1.LoginWithProviderRespo
  * Use `create(LoginWithProviderResponseSchema)` to create a new message.
  */
 export const LoginWithProviderResponseSchema: GenMessage<LoginWithProviderResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 35);
+  messageDesc(file_authd_v1_auth, 37);
 
 /**
  * LinkedIdentity is one provider identity of an account.
@@ -1070,7 +1183,7 @@ export type LinkedIdentity = Message<"authd.v1.LinkedIdentity"> & {
  * Use `create(LinkedIdentitySchema)` to create a new message.
  */
 export const LinkedIdentitySchema: GenMessage<LinkedIdentity> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 36);
+  messageDesc(file_authd_v1_auth, 38);
 
 /**
  * ListLinkedIdentitiesRequest is empty: the caller's identities are listed.
@@ -1085,7 +1198,7 @@ export type ListLinkedIdentitiesRequest = Message<"authd.v1.ListLinkedIdentities
  * Use `create(ListLinkedIdentitiesRequestSchema)` to create a new message.
  */
 export const ListLinkedIdentitiesRequestSchema: GenMessage<ListLinkedIdentitiesRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 37);
+  messageDesc(file_authd_v1_auth, 39);
 
 /**
  * ListLinkedIdentitiesResponse lists the caller's identities.
@@ -1114,7 +1227,7 @@ export type ListLinkedIdentitiesResponse = Message<"authd.v1.ListLinkedIdentitie
  * Use `create(ListLinkedIdentitiesResponseSchema)` to create a new message.
  */
 export const ListLinkedIdentitiesResponseSchema: GenMessage<ListLinkedIdentitiesResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 38);
+  messageDesc(file_authd_v1_auth, 40);
 
 /**
  * LinkIdentityRequest carries the identity to link and the proof that the caller is the owner.
@@ -1171,7 +1284,7 @@ export type LinkIdentityRequest = Message<"authd.v1.LinkIdentityRequest"> & {
  * Use `create(LinkIdentityRequestSchema)` to create a new message.
  */
 export const LinkIdentityRequestSchema: GenMessage<LinkIdentityRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 39);
+  messageDesc(file_authd_v1_auth, 41);
 
 /**
  * LinkIdentityResponse answers the linked identity.
@@ -1192,7 +1305,7 @@ export type LinkIdentityResponse = Message<"authd.v1.LinkIdentityResponse"> & {
  * Use `create(LinkIdentityResponseSchema)` to create a new message.
  */
 export const LinkIdentityResponseSchema: GenMessage<LinkIdentityResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 40);
+  messageDesc(file_authd_v1_auth, 42);
 
 /**
  * UnlinkIdentityRequest names the identity to unlink.
@@ -1213,7 +1326,7 @@ export type UnlinkIdentityRequest = Message<"authd.v1.UnlinkIdentityRequest"> & 
  * Use `create(UnlinkIdentityRequestSchema)` to create a new message.
  */
 export const UnlinkIdentityRequestSchema: GenMessage<UnlinkIdentityRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 41);
+  messageDesc(file_authd_v1_auth, 43);
 
 /**
  * UnlinkIdentityResponse confirms the unlinking.
@@ -1228,7 +1341,7 @@ export type UnlinkIdentityResponse = Message<"authd.v1.UnlinkIdentityResponse"> 
  * Use `create(UnlinkIdentityResponseSchema)` to create a new message.
  */
 export const UnlinkIdentityResponseSchema: GenMessage<UnlinkIdentityResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 42);
+  messageDesc(file_authd_v1_auth, 44);
 
 /**
  * GetProviderTokensRequest names the identity whose tokens to read.
@@ -1249,7 +1362,7 @@ export type GetProviderTokensRequest = Message<"authd.v1.GetProviderTokensReques
  * Use `create(GetProviderTokensRequestSchema)` to create a new message.
  */
 export const GetProviderTokensRequestSchema: GenMessage<GetProviderTokensRequest> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 43);
+  messageDesc(file_authd_v1_auth, 45);
 
 /**
  * GetProviderTokensResponse carries the stored provider tokens; empty strings when none were given.
@@ -1284,7 +1397,7 @@ export type GetProviderTokensResponse = Message<"authd.v1.GetProviderTokensRespo
  * Use `create(GetProviderTokensResponseSchema)` to create a new message.
  */
 export const GetProviderTokensResponseSchema: GenMessage<GetProviderTokensResponse> = /*@__PURE__*/
-  messageDesc(file_authd_v1_auth, 44);
+  messageDesc(file_authd_v1_auth, 46);
 
 /**
  * AuthService covers an account's whole life: registration, email verification, sign-in and
@@ -1306,6 +1419,19 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof RegisterRequestSchema;
     output: typeof RegisterResponseSchema;
+  },
+  /**
+   * Registers a company: creates a tenant (name, slug) and its first user, who is the tenant's
+   * "admin", and emails that user the verification link, as Register does. Checked and rate limited
+   * like Register (captcha included). A taken slug answers ALREADY_EXISTS (slugs are public); the
+   * email is not revealed: the answer is the same whether or not it is registered elsewhere.
+   *
+   * @generated from rpc authd.v1.AuthService.RegisterCompany
+   */
+  registerCompany: {
+    methodKind: "unary";
+    input: typeof RegisterCompanyRequestSchema;
+    output: typeof RegisterCompanyResponseSchema;
   },
   /**
    * Marks the email of the account behind a verification token as verified. The token is consumed.

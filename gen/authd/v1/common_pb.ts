@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/common.proto.
  */
 export const file_authd_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChVhdXRoZC92MS9jb21tb24ucHJvdG8SCGF1dGhkLnYxIt8DCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhAKCHVzZXJuYW1lGAQgASgJEhIKCmZpcnN0X25hbWUYBSABKAkSEQoJbGFzdF9uYW1lGAYgASgJEg4KBm1vYmlsZRgHIAEoCRIXCg9tb2JpbGVfdmVyaWZpZWQYCCABKAgSEAoIbGFuZ3VhZ2UYCSABKAkSEAoIdGltZXpvbmUYCiABKAkSLgoIc2V0dGluZ3MYCyADKAsyHC5hdXRoZC52MS5Vc2VyLlNldHRpbmdzRW50cnkSJAoGc3RhdHVzGAwgASgOMhQuYXV0aGQudjEuVXNlclN0YXR1cxIRCgl0ZW5hbnRfaWQYDSABKAkSDQoFcm9sZXMYDiADKAkSEwoLbWZhX2VuYWJsZWQYDyABKAgSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1TZXR0aW5nc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7gEKCVRva2VuUGFpchIUCgxhY2Nlc3NfdG9rZW4YASABKAkSPAoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWZyZXNoX3Rva2VuGAMgASgJEj0KGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRva2VuX3R5cGUYBSABKAkSEgoKc2Vzc2lvbl9pZBgGIAEoCRIPCgd1c2VyX2lkGAcgASgJIjIKCUVycm9ySW5mbxIlCgZyZWFzb24YASABKA4yFS5hdXRoZC52MS5FcnJvclJlYXNvbiKnAgoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF91c2VkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBpZGxlX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgppcF9hZGRyZXNzGAYgASgJEhIKCnVzZXJfYWdlbnQYByABKAkSCwoDYW1yGAggAygJEg8KB2N1cnJlbnQYCSABKAgqXgoKVXNlclN0YXR1cxIbChdVU0VSX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElVTRVJfU1RBVFVTX0FDVElWRRABEhsKF1VTRVJfU1RBVFVTX0RFQUNUSVZBVEVEEAIqWAoKQXV0aE1ldGhvZBIbChdBVVRIX01FVEhPRF9VTlNQRUNJRklFRBAAEhUKEUFVVEhfTUVUSE9EX1RPS0VOEAESFgoSQVVUSF9NRVRIT0RfQ09PS0lFEAIqkQEKDFNlc3Npb25TY29wZRIdChlTRVNTSU9OX1NDT1BFX1VOU1BFQ0lGSUVEEAASGQoVU0VTU0lPTl9TQ09QRV9DVVJSRU5UEAESGAoUU0VTU0lPTl9TQ09QRV9PVEhFUlMQAhIVChFTRVNTSU9OX1NDT1BFX0FMTBADEhYKElNFU1NJT05fU0NPUEVfTk9ORRAEKtkFCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIkCiBFUlJPUl9SRUFTT05fSU5WQUxJRF9DUkVERU5USUFMUxABEiMKH0VSUk9SX1JFQVNPTl9FTUFJTF9OT1RfVkVSSUZJRUQQAhIkCiBFUlJPUl9SRUFTT05fQUNDT1VOVF9ERUFDVElWQVRFRBADEiMKH0VSUk9SX1JFQVNPTl9QQVNTV09SRF9UT09fU0hPUlQQBBIiCh5FUlJPUl9SRUFTT05fUEFTU1dPUkRfVE9PX0xPTkcQBRIkCiBFUlJPUl9SRUFTT05fUEFTU1dPUkRfVE9PX0NPTU1PThAGEi0KKUVSUk9SX1JFQVNPTl9QQVNTV09SRF9DT05UQUlOU19JREVOVElGSUVSEAcSIwofRVJST1JfUkVBU09OX1BBU1NXT1JEX1VOQ0hBTkdFRBAIEiEKHUVSUk9SX1JFQVNPTl9QQVNTV09SRF9OT1RfU0VUEAkSIQodRVJST1JfUkVBU09OX1NURVBfVVBfUkVRVUlSRUQQChIiCh5FUlJPUl9SRUFTT05fQ0hBTExFTkdFX0VYUElSRUQQCxIdChlFUlJPUl9SRUFTT05fSU5WQUxJRF9DT0RFEAwSHQoZRVJST1JfUkVBU09OX1JBVEVfTElNSVRFRBANEh4KGkVSUk9SX1JFQVNPTl9UT0tFTl9FWFBJUkVEEA4SHgoaRVJST1JfUkVBU09OX1RPS0VOX0lOVkFMSUQQDxIgChxFUlJPUl9SRUFTT05fU0VTU0lPTl9SRVZPS0VEEBASHwobRVJST1JfUkVBU09OX0NBUFRDSEFfRkFJTEVEEBESJwojRVJST1JfUkVBU09OX0lERU5USVRZX0xJTktfUkVRVUlSRUQQEhIkCiBFUlJPUl9SRUFTT05fTEFTVF9TSUdOX0lOX01FVEhPRBATYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChVhdXRoZC92MS9jb21tb24ucHJvdG8SCGF1dGhkLnYxIt8DCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhAKCHVzZXJuYW1lGAQgASgJEhIKCmZpcnN0X25hbWUYBSABKAkSEQoJbGFzdF9uYW1lGAYgASgJEg4KBm1vYmlsZRgHIAEoCRIXCg9tb2JpbGVfdmVyaWZpZWQYCCABKAgSEAoIbGFuZ3VhZ2UYCSABKAkSEAoIdGltZXpvbmUYCiABKAkSLgoIc2V0dGluZ3MYCyADKAsyHC5hdXRoZC52MS5Vc2VyLlNldHRpbmdzRW50cnkSJAoGc3RhdHVzGAwgASgOMhQuYXV0aGQudjEuVXNlclN0YXR1cxIRCgl0ZW5hbnRfaWQYDSABKAkSDQoFcm9sZXMYDiADKAkSEwoLbWZhX2VuYWJsZWQYDyABKAgSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1TZXR0aW5nc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7gEKCVRva2VuUGFpchIUCgxhY2Nlc3NfdG9rZW4YASABKAkSPAoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWZyZXNoX3Rva2VuGAMgASgJEj0KGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRva2VuX3R5cGUYBSABKAkSEgoKc2Vzc2lvbl9pZBgGIAEoCRIPCgd1c2VyX2lkGAcgASgJIjIKCUVycm9ySW5mbxIlCgZyZWFzb24YASABKA4yFS5hdXRoZC52MS5FcnJvclJlYXNvbiKnAgoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF91c2VkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBpZGxlX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgppcF9hZGRyZXNzGAYgASgJEhIKCnVzZXJfYWdlbnQYByABKAkSCwoDYW1yGAggAygJEg8KB2N1cnJlbnQYCSABKAgiugEKBlRlbmFudBIKCgJpZBgBIAEoCRIMCgRzbHVnGAIgASgJEgwKBG5hbWUYAyABKAkSJgoGc3RhdHVzGAQgASgOMhYuYXV0aGQudjEuVGVuYW50U3RhdHVzEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqXgoKVXNlclN0YXR1cxIbChdVU0VSX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElVTRVJfU1RBVFVTX0FDVElWRRABEhsKF1VTRVJfU1RBVFVTX0RFQUNUSVZBVEVEEAIqWAoKQXV0aE1ldGhvZBIbChdBVVRIX01FVEhPRF9VTlNQRUNJRklFRBAAEhUKEUFVVEhfTUVUSE9EX1RPS0VOEAESFgoSQVVUSF9NRVRIT0RfQ09PS0lFEAIqkQEKDFNlc3Npb25TY29wZRIdChlTRVNTSU9OX1NDT1BFX1VOU1BFQ0lGSUVEEAASGQoVU0VTU0lPTl9TQ09QRV9DVVJSRU5UEAESGAoUU0VTU0lPTl9TQ09QRV9PVEhFUlMQAhIVChFTRVNTSU9OX1NDT1BFX0FMTBADEhYKElNFU1NJT05fU0NPUEVfTk9ORRAEKtkFCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIkCiBFUlJPUl9SRUFTT05fSU5WQUxJRF9DUkVERU5USUFMUxABEiMKH0VSUk9SX1JFQVNPTl9FTUFJTF9OT1RfVkVSSUZJRUQQAhIkCiBFUlJPUl9SRUFTT05fQUNDT1VOVF9ERUFDVElWQVRFRBADEiMKH0VSUk9SX1JFQVNPTl9QQVNTV09SRF9UT09fU0hPUlQQBBIiCh5FUlJPUl9SRUFTT05fUEFTU1dPUkRfVE9PX0xPTkcQBRIkCiBFUlJPUl9SRUFTT05fUEFTU1dPUkRfVE9PX0NPTU1PThAGEi0KKUVSUk9SX1JFQVNPTl9QQVNTV09SRF9DT05UQUlOU19JREVOVElGSUVSEAcSIwofRVJST1JfUkVBU09OX1BBU1NXT1JEX1VOQ0hBTkdFRBAIEiEKHUVSUk9SX1JFQVNPTl9QQVNTV09SRF9OT1RfU0VUEAkSIQodRVJST1JfUkVBU09OX1NURVBfVVBfUkVRVUlSRUQQChIiCh5FUlJPUl9SRUFTT05fQ0hBTExFTkdFX0VYUElSRUQQCxIdChlFUlJPUl9SRUFTT05fSU5WQUxJRF9DT0RFEAwSHQoZRVJST1JfUkVBU09OX1JBVEVfTElNSVRFRBANEh4KGkVSUk9SX1JFQVNPTl9UT0tFTl9FWFBJUkVEEA4SHgoaRVJST1JfUkVBU09OX1RPS0VOX0lOVkFMSUQQDxIgChxFUlJPUl9SRUFTT05fU0VTU0lPTl9SRVZPS0VEEBASHwobRVJST1JfUkVBU09OX0NBUFRDSEFfRkFJTEVEEBESJwojRVJST1JfUkVBU09OX0lERU5USVRZX0xJTktfUkVRVUlSRUQQEhIkCiBFUlJPUl9SRUFTT05fTEFTVF9TSUdOX0lOX01FVEhPRBATKmQKDFRlbmFudFN0YXR1cxIdChlURU5BTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUVEVOQU5UX1NUQVRVU19BQ1RJVkUQARIbChdURU5BTlRfU1RBVFVTX1NVU1BFTkRFRBACYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * User is an account as its owner (or an administrator) sees it. It never carries a credential:
@@ -106,14 +106,16 @@ export type User = Message<"authd.v1.User"> & {
   status: UserStatus;
 
   /**
-   * Tenant (company) the account belongs to. Empty for accounts outside any tenant.
+   * Identifier of the tenant (company) the account belongs to (Tenant.id). Every account belongs to
+   * exactly one tenant; accounts of deployments that never name one belong to `default`.
    *
    * @generated from field: string tenant_id = 13;
    */
   tenantId: string;
 
   /**
-   * Roles granted to the account within its tenant (for example "admin").
+   * Roles granted to the account within its tenant: "admin" (manages its tenant), "member", roles
+   * the deployment declared (AUTHD_ROLES), and "operator" (manages tenants; `default` tenant only).
    *
    * @generated from field: repeated string roles = 14;
    */
@@ -313,6 +315,64 @@ export type Session = Message<"authd.v1.Session"> & {
  */
 export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
   messageDesc(file_authd_v1_common, 3);
+
+/**
+ * Tenant is a company with its own users and administrators.
+ *
+ * @generated from message authd.v1.Tenant
+ */
+export type Tenant = Message<"authd.v1.Tenant"> & {
+  /**
+   * Identifier of the tenant (a UUID); what access tokens carry as the tenant.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Public, unique handle clients name at sign-in (the `tenant` field of LoginRequest): 3 to 63
+   * characters of a-z, 0-9 and '-'. Never changes. The tenant of deployments that never name one is
+   * `default`.
+   *
+   * @generated from field: string slug = 2;
+   */
+  slug: string;
+
+  /**
+   * Display name; 1 to 100 characters.
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * Whether the tenant's users may sign in.
+   *
+   * @generated from field: authd.v1.TenantStatus status = 4;
+   */
+  status: TenantStatus;
+
+  /**
+   * When the tenant was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 5;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When the tenant was last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 6;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message authd.v1.Tenant.
+ * Use `create(TenantSchema)` to create a new message.
+ */
+export const TenantSchema: GenMessage<Tenant> = /*@__PURE__*/
+  messageDesc(file_authd_v1_common, 4);
 
 /**
  * UserStatus says whether an account may sign in.
@@ -597,4 +657,38 @@ export enum ErrorReason {
  */
 export const ErrorReasonSchema: GenEnum<ErrorReason> = /*@__PURE__*/
   enumDesc(file_authd_v1_common, 3);
+
+/**
+ * TenantStatus says whether a tenant's users may sign in.
+ *
+ * @generated from enum authd.v1.TenantStatus
+ */
+export enum TenantStatus {
+  /**
+   * Not set; never returned by authd. In UpdateTenantRequest: leave the status alone.
+   *
+   * @generated from enum value: TENANT_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The tenant's users may sign in.
+   *
+   * @generated from enum value: TENANT_STATUS_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * The tenant's users cannot sign in; their sessions were ended when it was suspended.
+   *
+   * @generated from enum value: TENANT_STATUS_SUSPENDED = 2;
+   */
+  SUSPENDED = 2,
+}
+
+/**
+ * Describes the enum authd.v1.TenantStatus.
+ */
+export const TenantStatusSchema: GenEnum<TenantStatus> = /*@__PURE__*/
+  enumDesc(file_authd_v1_common, 4);
 

@@ -264,14 +264,15 @@ export type ValidateTokenResponse = Message<"authd.v1.ValidateTokenResponse"> & 
   sessionId: string;
 
   /**
-   * Tenant of the account; empty outside tenants.
+   * Identifier of the tenant (Tenant.id) the account belongs to.
    *
    * @generated from field: string tenant_id = 4;
    */
   tenantId: string;
 
   /**
-   * Roles of the account.
+   * Roles of the account (see User.roles). For an access token, the roles when it was issued (a role
+   * change ends the account's sessions); for an API key, the account's current roles.
    *
    * @generated from field: repeated string roles = 5;
    */
