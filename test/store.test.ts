@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_TENANT_ID } from "../src/domain/tenants/records.js";
 import { openDatabase, openReaders } from "../src/store/data-source.js";
 import { UserEntity } from "../src/store/entities/user.js";
 import { findOneStrict, UnsafeQueryError } from "../src/store/guard.js";
@@ -19,6 +20,7 @@ beforeAll(async () => {
     em.insert(UserEntity, {
       id: "00000000-0000-4000-8000-000000000001",
       email: "someone@example.com",
+      tenantId: DEFAULT_TENANT_ID,
       settings: {},
       roles: [],
       passwordHash: "x",

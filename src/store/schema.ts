@@ -11,6 +11,7 @@ import { RateLimitEntity } from "./entities/rate-limit.js";
 import { RefreshTokenEntity } from "./entities/refresh-token.js";
 import { SessionEntity } from "./entities/session.js";
 import { SigningKeyEntity } from "./entities/signing-key.js";
+import { TenantEntity } from "./entities/tenant.js";
 import { UserEntity } from "./entities/user.js";
 import { Initial1764000000000 } from "./migrations/1764000000000-initial.js";
 import { Sessions1764000001000 } from "./migrations/1764000001000-sessions.js";
@@ -21,6 +22,7 @@ import { Accounts1764000004000 } from "./migrations/1764000004000-accounts.js";
 import { AccountForeignKeys1764000005300 } from "./migrations/1764000005300-account-foreign-keys.js";
 import { DeferredWork1764000005400 } from "./migrations/1764000005400-deferred-work.js";
 import { LinkedIdentities1764000006000 } from "./migrations/1764000006000-linked-identities.js";
+import { Tenants1764000007000 } from "./migrations/1764000007000-tenants.js";
 
 export const entities = [
   UserEntity,
@@ -35,6 +37,7 @@ export const entities = [
   DeferredWorkEntity,
   ...mfaEntities,
   LinkedIdentityEntity,
+  TenantEntity,
 ];
 
 export const migrations = [
@@ -47,4 +50,5 @@ export const migrations = [
   AccountForeignKeys1764000005300,
   DeferredWork1764000005400,
   LinkedIdentities1764000006000,
+  Tenants1764000007000,
 ];

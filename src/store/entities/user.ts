@@ -1,22 +1,25 @@
-import { Column, Entity, PrimaryColumn } from "typeorm";
-import { json, millis } from "../columns.js";
+import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+import { defaultTenant, json, millis } from "../columns.js";
 
 export type UserStatus = "active" | "deactivated";
 
+/** Email and username are unique per tenant (a NULL username never collides). */
 @Entity({ name: "users" })
+@Index("uq_users_tenant_email", ["tenantId", "email"], { unique: true })
+@Index("uq_users_tenant_username", ["tenantId", "username"], { unique: true })
 export class UserEntity {
   @PrimaryColumn({ type: "varchar", length: 36 })
   id: string;
 
-  /** Lower-cased; unique. */
-  @Column({ type: "varchar", length: 320, unique: true })
+  /** Lower-cased; unique within the tenant. */
+  @Column({ type: "varchar", length: 320 })
   email: string;
 
   @Column({ name: "email_verified", type: "boolean", default: false })
   emailVerified: boolean;
 
-  /** Lower-cased; unique when set. */
-  @Column({ type: "varchar", length: 64, nullable: true, unique: true })
+  /** Lower-cased; unique within the tenant when set. */
+  @Column({ type: "varchar", length: 64, nullable: true })
   username: string | null;
 
   @Column({ name: "first_name", type: "varchar", length: 200, default: "" })
@@ -43,7 +46,12 @@ export class UserEntity {
   @Column({ type: "varchar", length: 16, default: "active" })
   status: UserStatus;
 
-  @Column({ name: "tenant_id", type: "varchar", length: 36, nullable: true })
+  /**
+   * Every account belongs to one tenant; read back it is never null. Writing null stores the
+   * `default` tenant, so code written before tenants (which creates accounts with no tenant) keeps
+   * creating them where a deployment that never names a tenant expects them.
+   */
+  @Column({ name: "tenant_id", type: "varchar", length: 36, transformer: defaultTenant })
   tenantId: string | null;
 
   @Column({ type: "text", transformer: json<string[]>([]) })
