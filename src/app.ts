@@ -25,6 +25,9 @@ import { deriveKey, SecretBox } from "./domain/secret-box.js";
 import { SessionCache } from "./domain/session-cache.js";
 import { Sessions } from "./domain/sessions.js";
 import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
+import { tenantAdmits } from "./domain/tenants/gate.js";
+import { Roles } from "./domain/tenants/roles.js";
+import { Tenants } from "./domain/tenants/tenants.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openDatabase, openReaders } from "./store/data-source.js";
@@ -64,6 +67,9 @@ export interface App {
   identities: IdentityDeps;
   /** The one path from a credential (access token, API key) to its caller. */
   credentials: TokenAuthenticator;
+  /** Tenants (companies) and the roles a deployment knows. */
+  tenants: Tenants;
+  roles: Roles;
   /** The public signing keys, as served at /.well-known/jwks.json. */
   jwks(): Promise<{ keys: object[] }>;
   /** Prometheus metrics (served only where AUTHD_METRICS_ADDR / AUTHD_METRICS_TOKEN say). */
@@ -183,7 +189,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   closers.push(() => sessions.close());
   const jwks = () => signingKeys.jwks();
-  const credentials = new Credentials(accessTokens, sessions, apiKeys);
+  const credentials = new Credentials(accessTokens, sessions, apiKeys, (tenantId) =>
+    uow.read((tx) => tenantAdmits(tx, tenantId)),
+  );
+
+  // ---- tenants (tenants issue) ----
+  const tenants = new Tenants(uow, clock, sessions);
+  const roles = new Roles(config.roles);
 
   // ---- second factor (MFA issue) ----
   const mfa = new Mfa(
@@ -281,6 +293,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     accounts,
     identities,
     credentials,
+    tenants,
+    roles,
     jwks,
     metrics,
     async isHealthy() {

@@ -77,6 +77,23 @@ export const origins: Parser<string[]> = (raw, name) => {
   );
 };
 
+/** A comma list of role names: lower-case letters, digits, '_', '-' and ':'; 1 to 32 characters each. */
+export const roleNames: Parser<string[]> = (raw, name) => {
+  const list = raw
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
+  for (const role of list) {
+    if (!/^[a-z0-9][a-z0-9_:-]{0,31}$/.test(role)) {
+      throw new ConfigError(
+        name,
+        `"${role.slice(0, 40)}" is not a role name (a-z, 0-9, _, -, :; 1 to 32 characters)`,
+      );
+    }
+  }
+  return [...new Set(list)];
+};
+
 export interface HostPort {
   host: string;
   port: number;

@@ -14,6 +14,7 @@ import {
   optionalUrl,
   origins,
   type Parser,
+  roleNames,
   str,
   url,
 } from "./config-parsers.js";
@@ -58,6 +59,8 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   revealAccounts: boolean;
+  /** Roles a deployment declares besides the built-in admin, member and operator. */
+  roles: string[];
   captchaVerifyUrl: string | undefined;
   captchaSecret: string | undefined;
   passwordMinLength: number;
@@ -283,6 +286,13 @@ export const variables: Variable<any>[] = [
     "false",
     "When true, CheckEmail answers whether an email is registered.",
     bool,
+  ),
+  v(
+    "AUTHD_ROLES",
+    "roles",
+    "",
+    "Comma list of extra roles tenant administrators may grant, besides the built-in admin and member (and operator, in the default tenant only). Role names: a-z, 0-9, _, -, :; 1 to 32 characters.",
+    roleNames,
   ),
   v(
     "AUTHD_CAPTCHA_VERIFY_URL",

@@ -7,6 +7,7 @@ import { MfaService } from "../gen/authd/v1/mfa_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import type { App } from "./app.js";
+import { adminService } from "./services/admin-service.js";
 import { accountHandlers } from "./services/auth-service.js";
 import { authSessionHandlers } from "./services/auth-session-handlers.js";
 import { healthService } from "./services/health.js";
@@ -54,6 +55,6 @@ export function createRoutes(app: RouteFeatures) {
       sessionService({ sessions, apiKeys: app.apiKeys, credentials: app.credentials }),
     );
     router.service(MfaService, mfaService({ mfa: app.mfa, sessions, cookies, clock }));
-    router.service(AdminService, {});
+    router.service(AdminService, adminService({ tenants: app.tenants }));
   };
 }

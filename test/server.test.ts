@@ -110,7 +110,7 @@ describe("bad requests get proper errors and the server keeps serving", () => {
 
   it("answers an RPC that has not landed yet with Unimplemented", async () => {
     const admin = server.client((await import("../gen/authd/v1/admin_pb.js")).AdminService);
-    const err = await admin.listTenants({}).catch((e: unknown) => e);
+    const err = await admin.listUsers({}).catch((e: unknown) => e);
     expect(ConnectError.from(err).code).toBe(Code.Unimplemented);
   });
 

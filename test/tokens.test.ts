@@ -28,13 +28,19 @@ import { bearer, createUser, signIn } from "./helpers/sessions.js";
 const run = promisify(execFile);
 let server: TestServer;
 let userId: string;
+let tenantId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
   // `authd keys rotate` runs as a separate process on the real clock; keep the server's clock near it.
   server.clock.set(Date.now());
-  userId = (await createUser(server, { tenantId: "7d0c5a43-3c55-4a8b-9d7c-6f7e2a6f9d10", roles: ["admin"] }))
-    .id;
+  const tenant = await server.app.tenants.create({ slug: "tokens-co", name: "Tokens" }, null, {
+    ip: "127.0.0.1",
+    rateLimitKey: "127.0.0.1",
+    userAgent: "vitest",
+  });
+  tenantId = tenant.id;
+  userId = (await createUser(server, { tenantId, roles: ["admin"] })).id;
 });
 afterAll(() => server.close());
 
@@ -86,7 +92,7 @@ describe("access tokens", () => {
       sub: userId,
       sid: tokens.sessionId,
       amr: ["pwd"],
-      tenant: "7d0c5a43-3c55-4a8b-9d7c-6f7e2a6f9d10",
+      tenant: tenantId,
       roles: ["admin"],
     });
     expect(typeof payload.jti).toBe("string");
@@ -117,7 +123,7 @@ describe("access tokens", () => {
       kind: TokenKind.ACCESS_TOKEN,
       subject: userId,
       sessionId: tokens.sessionId,
-      tenantId: "7d0c5a43-3c55-4a8b-9d7c-6f7e2a6f9d10",
+      tenantId,
       roles: ["admin"],
       amr: ["pwd"],
       scopes: [],

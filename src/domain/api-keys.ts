@@ -17,6 +17,7 @@ export const API_KEY_SCOPES: Record<string, string> = {
   "profile:write": "change the account's profile and settings",
   "sessions:read": "list the account's sessions",
   "sessions:write": "revoke the account's sessions",
+  admin: "act as the account's administrator role (AdminService); the account must hold it too",
 };
 
 const KEY_PATTERN = /^authd_([0-9a-f]{24})_([A-Za-z0-9_-]{43})$/;

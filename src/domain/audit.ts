@@ -26,7 +26,10 @@ export type AuditEventType =
   | "mfa.challenge_passed"
   | "trusted_device.revoked"
   | "identity.linked"
-  | "identity.unlinked";
+  | "identity.unlinked"
+  | "tenant.created"
+  | "tenant.updated"
+  | "tenant.admin_created";
 
 export interface AuditContext {
   ip: string;

@@ -41,6 +41,8 @@ export class Credentials implements TokenAuthenticator {
     private readonly accessTokens: AccessTokens,
     private readonly sessions: Sessions,
     private readonly apiKeys: ApiKeys,
+    /** Whether the account's tenant lets it in (a suspended tenant's keys stop working). */
+    private readonly tenantAdmits: (tenantId: string | null) => Promise<boolean> = async () => true,
   ) {}
 
   async fromAccessToken(token: string): Promise<Caller | null> {
@@ -62,7 +64,7 @@ export class Credentials implements TokenAuthenticator {
 
   async fromApiKey(raw: string): Promise<Caller | null> {
     const found = await this.apiKeys.authenticate(raw);
-    if (!found) return null;
+    if (!found || !(await this.tenantAdmits(found.user.tenantId))) return null;
     return {
       userId: found.user.id,
       sessionId: undefined,

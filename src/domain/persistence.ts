@@ -9,6 +9,7 @@ import type { MfaRepositories } from "./mfa/persistence.js";
 import type { OneTimeTokenRepository } from "./one-time-token-persistence.js";
 import type { KeysetQuery } from "./paging.js";
 import type { SigningKeyRepository } from "./signing-key-persistence.js";
+import type { TenantRepository } from "./tenants/records.js";
 
 // ---- users (the fields the session and API-key features read) ----
 
@@ -123,4 +124,5 @@ export interface Transaction {
   oneTimeTokens: OneTimeTokenRepository;
   signingKeys: SigningKeyRepository;
   deferredWork: DeferredWorkRepository;
+  tenants: TenantRepository;
 }

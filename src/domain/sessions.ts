@@ -15,6 +15,7 @@ import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "./port
 import { hashSecret, randomToken } from "./secrets.js";
 import { type CachedSession, SessionCache } from "./session-cache.js";
 import { LastUseWriter } from "./session-last-use.js";
+import { tenantAdmits, tenantSuspended } from "./tenants/gate.js";
 import { commit, commitThenFail, type Outcome, type UnitOfWork } from "./unit-of-work.js";
 
 /** last_used_at is written at most this often per session, so authenticated traffic rarely writes. */
@@ -122,6 +123,7 @@ export class Sessions implements SessionIssuer {
     await tx.sessions.insert(session);
     const user = await tx.users.findById(input.userId);
     if (!user) throw new Error("session for a user that does not exist");
+    if (!(await tenantAdmits(tx, user.tenantId))) throw tenantSuspended();
     return this.issue(tx, session, user);
   }
 
@@ -351,6 +353,7 @@ export class Sessions implements SessionIssuer {
       throw invalidRefreshToken(session.revokedAt === null ? "TOKEN_EXPIRED" : "SESSION_REVOKED");
     const user = await tx.users.findById(session.userId);
     if (user?.status !== "active") throw invalidRefreshToken("SESSION_REVOKED");
+    if (!(await tenantAdmits(tx, user.tenantId))) throw invalidRefreshToken("SESSION_REVOKED");
 
     if (row.rotatedAt === null) {
       // Conditional update: of two concurrent refreshes with one token, only one rotates it.
@@ -380,7 +383,9 @@ export class Sessions implements SessionIssuer {
       const session = await tx.sessions.findById(row.sessionId);
       if (!session || !this.isActive(session, now)) return null;
       const user = await tx.users.findById(session.userId);
-      return user?.status === "active" ? { row, session, user } : null;
+      return user?.status === "active" && (await tenantAdmits(tx, user.tenantId))
+        ? { row, session, user }
+        : null;
     });
     if (!found) return null;
     const { row, session, user } = found;

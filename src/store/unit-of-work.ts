@@ -16,6 +16,7 @@ import { mfaRepositories } from "./repositories/mfa.js";
 import { oneTimeTokenRepository } from "./repositories/one-time-tokens.js";
 import { refreshTokenRepository, sessionRepository } from "./repositories/sessions.js";
 import { signingKeyRepository } from "./repositories/signing-keys.js";
+import { tenantRepository } from "./repositories/tenants.js";
 import { userRepository } from "./repositories/users.js";
 import type { Store } from "./store.js";
 
@@ -39,6 +40,7 @@ export function txOf(em: EntityManager): Transaction {
       oneTimeTokens: oneTimeTokenRepository(em),
       signingKeys: signingKeyRepository(em),
       deferredWork: deferredWorkRepository(em),
+      tenants: tenantRepository(em),
     };
     transactions.set(em, tx);
     managers.set(tx, em);

@@ -1,0 +1,13 @@
+// Whether an account's tenant lets it in. A suspended tenant's users cannot sign in, refresh, or use
+// API keys; suspension also ends their sessions (tenants.ts), so their access tokens fail at once.
+import { failedPrecondition } from "../errors.js";
+import type { Transaction } from "../persistence.js";
+import { DEFAULT_TENANT_ID } from "./records.js";
+
+/** True unless the tenant exists and is suspended (an account always has one). */
+export async function tenantAdmits(tx: Transaction, tenantId: string | null): Promise<boolean> {
+  const tenant = await tx.tenants.findById(tenantId ?? DEFAULT_TENANT_ID);
+  return tenant?.status !== "suspended";
+}
+
+export const tenantSuspended = () => failedPrecondition("the account's tenant is suspended");

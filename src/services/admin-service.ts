@@ -1,0 +1,82 @@
+// AdminService: thin handlers from proto to the tenants domain and back.
+//
+// Who may call what: every RPC needs a caller, and an API key needs the "admin" scope. The tenant
+// RPCs need an operator (the "operator" role in the default tenant); anyone else gets
+// PERMISSION_DENIED. The user RPCs (ListUsers ... ListAuditEvents) are not implemented yet: they
+// answer Unimplemented (connect-es does that for methods missing here).
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { AdminService } from "../../gen/authd/v1/admin_pb.js";
+import { type TenantSchema, TenantStatus } from "../../gen/authd/v1/common_pb.js";
+import type { Caller } from "../domain/callers.js";
+import { permissionDenied } from "../domain/errors.js";
+import type { TenantRecord } from "../domain/tenants/records.js";
+import { isOperator } from "../domain/tenants/roles.js";
+import type { Tenants } from "../domain/tenants/tenants.js";
+import { clientInfo, requireCaller } from "./caller.js";
+
+/** The API-key scope every AdminService RPC needs. */
+const ADMIN_SCOPE = "admin";
+
+export function toTenantProto(tenant: TenantRecord): MessageInitShape<typeof TenantSchema> {
+  return {
+    id: tenant.id,
+    slug: tenant.slug,
+    name: tenant.name,
+    status: tenant.status === "active" ? TenantStatus.ACTIVE : TenantStatus.SUSPENDED,
+    createTime: timestampFromMs(tenant.createdAt),
+    updateTime: timestampFromMs(tenant.updatedAt),
+  };
+}
+
+/** The caller, when it is an operator; PERMISSION_DENIED for anyone else. */
+function requireOperator(ctx: HandlerContext): Caller {
+  const caller = requireCaller(ctx, ADMIN_SCOPE);
+  if (!isOperator(caller)) throw permissionDenied("this call needs an operator");
+  return caller;
+}
+
+function tenantStatus(status: TenantStatus): "active" | "suspended" | undefined {
+  if (status === TenantStatus.ACTIVE) return "active";
+  if (status === TenantStatus.SUSPENDED) return "suspended";
+  return undefined;
+}
+
+export function adminService(deps: { tenants: Tenants }): Partial<ServiceImpl<typeof AdminService>> {
+  const { tenants } = deps;
+  return {
+    async createTenant(req, ctx) {
+      const caller = requireOperator(ctx);
+      const tenant = await tenants.create({ slug: req.slug, name: req.name }, caller.userId, clientInfo(ctx));
+      return { tenant: toTenantProto(tenant) };
+    },
+
+    async getTenant(req, ctx) {
+      requireOperator(ctx);
+      const which = req.tenant;
+      const tenant =
+        which.case === "slug"
+          ? await tenants.getBySlug(which.value)
+          : await tenants.get(which.case === "tenantId" ? which.value : "");
+      return { tenant: toTenantProto(tenant) };
+    },
+
+    async listTenants(req, ctx) {
+      requireOperator(ctx);
+      const page = await tenants.list(req.pageSize, req.pageToken);
+      return { tenants: page.tenants.map(toTenantProto), nextPageToken: page.nextPageToken };
+    },
+
+    async updateTenant(req, ctx) {
+      const caller = requireOperator(ctx);
+      const tenant = await tenants.update(
+        req.tenantId,
+        { name: req.name, status: tenantStatus(req.status) },
+        caller.userId,
+        clientInfo(ctx),
+      );
+      return { tenant: toTenantProto(tenant) };
+    },
+  };
+}
