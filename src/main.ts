@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The authd command line: `serve` (default), `migrate` and `keys rotate`. Installed as the `authd`
+// The authd command line: `serve` (default), `migrate`, `keys rotate` and `admin create`. Installed as the `authd`
 // command from its compiled form (dist/src/main.js); `npm run dev` runs this source through tsx.
+import { adminCommand } from "./admin-command.js";
 import { createApp } from "./app.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
@@ -15,6 +16,8 @@ const USAGE = `usage: authd [serve | migrate | keys rotate | help]
   serve        start the server (default)
   migrate      apply pending database migrations and exit
   keys rotate  add a new signing key; the old one verifies until its tokens expire
+  admin create --tenant SLUG --email EMAIL [--operator]
+               create (or promote) a tenant administrator; prints a link that sets its password
   help         print this text
 
 Configuration comes from AUTHD_* environment variables (see docs/configuration.md).`;
@@ -88,6 +91,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case "admin":
+      return adminCommand(rest, config, logger);
     default:
       console.error(`unknown command "${command}" ${rest.join(" ")}\n${USAGE}`);
       return 2;

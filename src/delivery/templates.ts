@@ -81,10 +81,14 @@ export interface Templates {
   identityChanged(input: { change: "linked" | "unlinked"; provider: string }): RenderedEmail;
 }
 
+/** The link of an emailed single-use token: AUTHD_PUBLIC_URL + the page's path + the token. */
+export function tokenLink(publicUrl: string, path: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}${path}?token=${encodeURIComponent(token)}`;
+}
+
 /** Builds the templates for one public base URL (AUTHD_PUBLIC_URL). */
 export function createTemplates(publicUrl: string): Templates {
-  const base = publicUrl.replace(/\/+$/, "");
-  const link = (path: string, token: string) => `${base}${path}?token=${encodeURIComponent(token)}`;
+  const link = (path: string, token: string) => tokenLink(publicUrl, path, token);
   const valid = (minutes: number) =>
     `This link is valid for ${describeMinutes(minutes)} and can be used once.`;
 

@@ -1,0 +1,97 @@
+// `authd admin create`: makes (or promotes) a tenant administrator from the command line, with no
+// default password anywhere: the account gets no password, and the operator receives a single-use
+// link (the password-reset kind) through which its owner chooses one. Nothing secret is typed on
+// the command line, and the link is printed once and stored only as a hash.
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../../clock.js";
+import { failedPrecondition, invalidArgument, notFound } from "../errors.js";
+import type { Transaction } from "../persistence.js";
+import type { ClientInfo, SessionIssuer } from "../ports.js";
+import { commit, type UnitOfWork } from "../unit-of-work.js";
+import { DEFAULT_TENANT_ID } from "./records.js";
+import { ADMIN_ROLE, OPERATOR_ROLE } from "./roles.js";
+
+/** The account writes the bootstrap needs, in one transaction (src/store/repositories/tenant-admins.ts). */
+export interface AdminAccounts {
+  /** The account with this (normalised) email in the tenant. */
+  find(tenantId: string, email: string): Promise<{ id: string; roles: string[] } | null>;
+  /** A new active account with a verified email and no password. */
+  create(account: {
+    id: string;
+    tenantId: string;
+    email: string;
+    roles: string[];
+    now: number;
+  }): Promise<void>;
+  setRoles(userId: string, roles: string[], now: number): Promise<void>;
+  /** A single-use password-reset token (voiding earlier ones) valid for `ttlSeconds`. */
+  issuePasswordToken(userId: string, now: number, ttlSeconds: number): Promise<string>;
+}
+
+export interface AdminBootstrapDeps {
+  uow: UnitOfWork;
+  clock: Clock;
+  sessions: Pick<SessionIssuer, "revokeAll">;
+  accounts: (tx: Transaction) => AdminAccounts;
+  normalizeEmail: (raw: string, field: string) => string;
+  passwordTokenTtlSeconds: number;
+}
+
+export interface BootstrappedAdmin {
+  userId: string;
+  created: boolean;
+  roles: string[];
+  /** The single-use token that sets the password. */
+  token: string;
+  expiresAt: number;
+}
+
+const CLI_CLIENT: ClientInfo = { ip: "", rateLimitKey: "cli", userAgent: "authd admin create" };
+
+export async function bootstrapAdmin(
+  deps: AdminBootstrapDeps,
+  input: { tenantSlug: string; email: string; operator: boolean },
+): Promise<BootstrappedAdmin> {
+  const email = deps.normalizeEmail(input.email, "email");
+  if (input.tenantSlug === "") throw invalidArgument("tenant", "is required");
+  const now = deps.clock.now();
+  return deps.uow.run(async (tx) => {
+    const tenant = await tx.tenants.findBySlug(input.tenantSlug);
+    if (!tenant)
+      throw notFound(`no tenant "${input.tenantSlug}" (operators create tenants with CreateTenant)`);
+    if (input.operator && tenant.id !== DEFAULT_TENANT_ID) {
+      throw failedPrecondition(`"${OPERATOR_ROLE}" exists only in the default tenant`);
+    }
+    const wanted = input.operator ? [ADMIN_ROLE, OPERATOR_ROLE] : [ADMIN_ROLE];
+    const accounts = deps.accounts(tx);
+    const existing = await accounts.find(tenant.id, email);
+    let userId: string;
+    let roles: string[];
+    if (existing) {
+      userId = existing.id;
+      roles = [...new Set([...existing.roles, ...wanted])];
+      if (roles.length !== existing.roles.length) {
+        await accounts.setRoles(userId, roles, now);
+        // Tokens carry roles: the account signs in again to get the new ones.
+        await deps.sessions.revokeAll(tx, userId);
+      }
+    } else {
+      userId = randomUUID();
+      roles = wanted;
+      await accounts.create({ id: userId, tenantId: tenant.id, email, roles, now });
+    }
+    const token = await accounts.issuePasswordToken(userId, now, deps.passwordTokenTtlSeconds);
+    await tx.audit.record(now, "tenant.admin_created", userId, CLI_CLIENT, {
+      tenantId: tenant.id,
+      roles,
+      created: !existing,
+    });
+    return commit({
+      userId,
+      created: !existing,
+      roles,
+      token,
+      expiresAt: now + deps.passwordTokenTtlSeconds * 1000,
+    });
+  });
+}
