@@ -11,15 +11,8 @@ export function tenantRepository(em: EntityManager): TenantRepository {
     insert: async (tenant) => {
       // ON CONFLICT DO NOTHING on both databases: a taken slug is an answer, not an error that
       // would abort a PostgreSQL transaction.
-      const result = await em
-        .createQueryBuilder()
-        .insert()
-        .into(TenantEntity)
-        .values(tenant)
-        .orIgnore()
-        .execute();
-      const inserted = result.raw;
-      if (em.connection.options.type === "postgres") return Array.isArray(inserted) && inserted.length > 0;
+      await em.createQueryBuilder().insert().into(TenantEntity).values(tenant).orIgnore().execute();
+      // The row is ours only if it carries our id: a taken slug left the other tenant's row.
       return (await findOneStrict(em, TenantEntity, { id: tenant.id })) !== null;
     },
     update: async (id, changes) => {
