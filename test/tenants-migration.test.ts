@@ -8,6 +8,7 @@ import { DataSource } from "typeorm";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_TENANT_ID } from "../src/domain/tenants/records.js";
 import { openDatabase } from "../src/store/data-source.js";
+import { Tenants1764000007000 } from "../src/store/migrations/1764000007000-tenants.js";
 import { migrations } from "../src/store/schema.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 
@@ -121,6 +122,27 @@ describe("the tenants migration", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-tenants-migration-"));
     dirs.push(dir);
     await checkMigration(`sqlite:${path.join(dir, "authd.db")}`);
+  });
+
+  it("on SQLite refuses to rebuild users while foreign keys are on, leaving every child row in place", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-tenants-migration-"));
+    dirs.push(dir);
+    const url = `sqlite:${path.join(dir, "authd.db")}`;
+    await databaseBeforeTenants(url);
+    const ds = new DataSource({ type: "sqlite", database: url.slice("sqlite:".length) });
+    await ds.initialize();
+    try {
+      const runner = ds.createQueryRunner();
+      await runner.query("PRAGMA foreign_keys = ON");
+      await runner.startTransaction();
+      await expect(new Tenants1764000007000().up(runner)).rejects.toThrow(/foreign keys are on/);
+      await runner.rollbackTransaction();
+      await runner.release();
+      const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM sessions`);
+      expect(Number(n)).toBe(CHILD_ROWS.sessions);
+    } finally {
+      await ds.destroy();
+    }
   });
 
   it("on PostgreSQL moves every account into the default tenant and keeps every row that belongs to one", async () => {
