@@ -28,6 +28,7 @@ import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
 import { tenantAdmits } from "./domain/tenants/gate.js";
 import { Roles } from "./domain/tenants/roles.js";
 import { Tenants } from "./domain/tenants/tenants.js";
+import { TenantUserAdmin } from "./domain/tenants/user-admin.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openDatabase, openReaders } from "./store/data-source.js";
@@ -70,6 +71,8 @@ export interface App {
   /** Tenants (companies) and the roles a deployment knows. */
   tenants: Tenants;
   roles: Roles;
+  /** A tenant admin's view of the tenant's users' sessions and audit trail. */
+  tenantUsers: TenantUserAdmin;
   /** The public signing keys, as served at /.well-known/jwks.json. */
   jwks(): Promise<{ keys: object[] }>;
   /** Prometheus metrics (served only where AUTHD_METRICS_ADDR / AUTHD_METRICS_TOKEN say). */
@@ -196,6 +199,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // ---- tenants (tenants issue) ----
   const tenants = new Tenants(uow, clock, sessions);
   const roles = new Roles(config.roles);
+  const tenantUsers = new TenantUserAdmin(uow, clock, sessions);
 
   // ---- second factor (MFA issue) ----
   const mfa = new Mfa(
@@ -295,6 +299,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     credentials,
     tenants,
     roles,
+    tenantUsers,
     jwks,
     metrics,
     async isHealthy() {

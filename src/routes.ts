@@ -55,6 +55,6 @@ export function createRoutes(app: RouteFeatures) {
       sessionService({ sessions, apiKeys: app.apiKeys, credentials: app.credentials }),
     );
     router.service(MfaService, mfaService({ mfa: app.mfa, sessions, cookies, clock }));
-    router.service(AdminService, adminService({ tenants: app.tenants }));
+    router.service(AdminService, adminService({ tenants: app.tenants, tenantUsers: app.tenantUsers }));
   };
 }

@@ -2,19 +2,23 @@
 //
 // Who may call what: every RPC needs a caller, and an API key needs the "admin" scope. The tenant
 // RPCs need an operator (the "operator" role in the default tenant); anyone else gets
-// PERMISSION_DENIED. The user RPCs (ListUsers ... ListAuditEvents) are not implemented yet: they
-// answer Unimplemented (connect-es does that for methods missing here).
+// PERMISSION_DENIED. ListUserSessions, RevokeUserSessions and ListAuditEvents need an admin of the
+// tenant (or an operator). The other user RPCs (ListUsers, GetUser, CreateUser, UpdateUser,
+// SetUserPassword, DeleteUser) are not implemented yet: they answer Unimplemented (connect-es does
+// that for methods missing here).
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import type { AdminService } from "../../gen/authd/v1/admin_pb.js";
+import type { AdminService, AuditEventSchema } from "../../gen/authd/v1/admin_pb.js";
 import { type TenantSchema, TenantStatus } from "../../gen/authd/v1/common_pb.js";
 import type { Caller } from "../domain/callers.js";
 import { permissionDenied } from "../domain/errors.js";
-import type { TenantRecord } from "../domain/tenants/records.js";
+import type { AuditEventRecord, TenantRecord } from "../domain/tenants/records.js";
 import { isOperator } from "../domain/tenants/roles.js";
 import type { Tenants } from "../domain/tenants/tenants.js";
+import type { TenantUserAdmin } from "../domain/tenants/user-admin.js";
 import { clientInfo, requireCaller } from "./caller.js";
+import { sessionMessage } from "./session-service.js";
 
 /** The API-key scope every AdminService RPC needs. */
 const ADMIN_SCOPE = "admin";
@@ -27,6 +31,18 @@ export function toTenantProto(tenant: TenantRecord): MessageInitShape<typeof Ten
     status: tenant.status === "active" ? TenantStatus.ACTIVE : TenantStatus.SUSPENDED,
     createTime: timestampFromMs(tenant.createdAt),
     updateTime: timestampFromMs(tenant.updatedAt),
+  };
+}
+
+function auditEventMessage(event: AuditEventRecord): MessageInitShape<typeof AuditEventSchema> {
+  return {
+    id: String(event.id),
+    time: timestampFromMs(event.at),
+    type: event.type,
+    userId: event.userId ?? "",
+    ipAddress: event.ip,
+    userAgent: event.userAgent,
+    detailJson: JSON.stringify(event.detail),
   };
 }
 
@@ -43,8 +59,11 @@ function tenantStatus(status: TenantStatus): "active" | "suspended" | undefined 
   return undefined;
 }
 
-export function adminService(deps: { tenants: Tenants }): Partial<ServiceImpl<typeof AdminService>> {
-  const { tenants } = deps;
+export function adminService(deps: {
+  tenants: Tenants;
+  tenantUsers: TenantUserAdmin;
+}): Partial<ServiceImpl<typeof AdminService>> {
+  const { tenants, tenantUsers } = deps;
   return {
     async createTenant(req, ctx) {
       const caller = requireOperator(ctx);
@@ -77,6 +96,31 @@ export function adminService(deps: { tenants: Tenants }): Partial<ServiceImpl<ty
         clientInfo(ctx),
       );
       return { tenant: toTenantProto(tenant) };
+    },
+
+    async listUserSessions(req, ctx) {
+      const caller = requireCaller(ctx, ADMIN_SCOPE);
+      const sessions = await tenantUsers.listUserSessions(caller, req.tenant, req.userId);
+      return { sessions: sessions.map((s) => sessionMessage(s, undefined)) };
+    },
+
+    async revokeUserSessions(req, ctx) {
+      const caller = requireCaller(ctx, ADMIN_SCOPE);
+      const revoked = await tenantUsers.revokeUserSessions(caller, req.tenant, req.userId, clientInfo(ctx));
+      return { revokedSessions: revoked };
+    },
+
+    async listAuditEvents(req, ctx) {
+      const caller = requireCaller(ctx, ADMIN_SCOPE);
+      const page = await tenantUsers.listAuditEvents(caller, req.tenant, {
+        pageSize: req.pageSize,
+        pageToken: req.pageToken,
+        userId: req.userId,
+        type: req.eventType,
+        from: req.startTime ? timestampMs(req.startTime) : undefined,
+        to: req.endTime ? timestampMs(req.endTime) : undefined,
+      });
+      return { events: page.events.map(auditEventMessage), nextPageToken: page.nextPageToken };
     },
   };
 }

@@ -26,7 +26,7 @@ import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { toPageRequest } from "./page-mapper.js";
 import { sessionScope } from "./session-scope.js";
 
-function sessionMessage(
+export function sessionMessage(
   session: SessionView,
   currentId: string | undefined,
 ): MessageInitShape<typeof SessionSchema> {

@@ -24,6 +24,32 @@ export interface TenantPageQuery {
   after: { createdAt: number; id: string } | undefined;
 }
 
+/** One recorded security event, as tenant administrators read it. */
+export interface AuditEventRecord {
+  id: number;
+  /** Epoch ms. */
+  at: number;
+  type: string;
+  userId: string | null;
+  ip: string;
+  userAgent: string;
+  detail: Record<string, unknown>;
+}
+
+/** Events of the tenant's accounts, newest first; every set field narrows the list. */
+export interface AuditQuery {
+  tenantId: string;
+  limit: number;
+  /** Only events older than this id (the previous page's last). */
+  beforeId: number | undefined;
+  userId: string | undefined;
+  type: string | undefined;
+  /** Epoch ms, inclusive. */
+  from: number | undefined;
+  /** Epoch ms, exclusive. */
+  to: number | undefined;
+}
+
 export interface TenantRepository {
   findById(id: string): Promise<TenantRecord | null>;
   findBySlug(slug: string): Promise<TenantRecord | null>;
@@ -33,4 +59,6 @@ export interface TenantRepository {
   list(query: TenantPageQuery): Promise<TenantRecord[]>;
   /** Ids of the tenant's accounts, for ending their sessions. */
   userIds(tenantId: string): Promise<string[]>;
+  /** Audit events of the tenant's accounts. */
+  auditEvents(query: AuditQuery): Promise<AuditEventRecord[]>;
 }

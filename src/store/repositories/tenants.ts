@@ -1,5 +1,6 @@
 import type { EntityManager } from "typeorm";
 import type { TenantRecord, TenantRepository } from "../../domain/tenants/records.js";
+import { AuditEventEntity } from "../entities/audit-event.js";
 import { TenantEntity } from "../entities/tenant.js";
 import { UserEntity } from "../entities/user.js";
 import { findOneStrict, findStrict } from "../guard.js";
@@ -33,6 +34,22 @@ export function tenantRepository(em: EntityManager): TenantRepository {
     userIds: async (tenantId) => {
       const users = await findStrict(em, UserEntity, { tenantId });
       return users.map((u) => u.id);
+    },
+    auditEvents: async (q) => {
+      if (!q.tenantId) throw new Error("auditEvents needs a tenant id");
+      // Events of accounts of the tenant only: the join is what keeps tenants apart.
+      const query = em
+        .createQueryBuilder(AuditEventEntity, "e")
+        .innerJoin(UserEntity, "u", "u.id = e.user_id")
+        .where("u.tenant_id = :tenantId", { tenantId: q.tenantId })
+        .orderBy("e.id", "DESC")
+        .limit(q.limit);
+      if (q.beforeId !== undefined) query.andWhere("e.id < :beforeId", { beforeId: q.beforeId });
+      if (q.userId !== undefined) query.andWhere("e.user_id = :userId", { userId: q.userId });
+      if (q.type !== undefined) query.andWhere("e.type = :type", { type: q.type });
+      if (q.from !== undefined) query.andWhere("e.at >= :from", { from: q.from });
+      if (q.to !== undefined) query.andWhere("e.at < :to", { to: q.to });
+      return query.getMany();
     },
   };
 }

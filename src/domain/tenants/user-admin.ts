@@ -1,0 +1,131 @@
+// What a tenant administrator does to the tenant's users that needs no account code: their
+// sessions and the tenant's audit trail. Every method resolves the tenant from the caller (an
+// operator may name another) and answers not_found for a user of another tenant, exactly as for
+// one that does not exist.
+import type { Clock } from "../../clock.js";
+import { invalidArgument, notFound, permissionDenied } from "../errors.js";
+import type { Transaction } from "../persistence.js";
+import type { ClientInfo, SessionIssuer } from "../ports.js";
+import type { SessionView } from "../sessions.js";
+import { commit, type UnitOfWork } from "../unit-of-work.js";
+import { type AuditEventRecord, DEFAULT_TENANT_ID } from "./records.js";
+import { ADMIN_ROLE, isOperator } from "./roles.js";
+
+export interface AdminCaller {
+  userId: string;
+  tenantId: string | undefined;
+  roles: readonly string[];
+}
+
+export interface AuditFilter {
+  pageSize: number;
+  pageToken: string;
+  userId: string;
+  type: string;
+  /** Epoch ms; undefined for no bound. */
+  from: number | undefined;
+  to: number | undefined;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 100;
+
+export class TenantUserAdmin {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
+    private readonly sessions: Pick<SessionIssuer, "revokeAll"> & {
+      list(userId: string): Promise<SessionView[]>;
+    },
+  ) {}
+
+  /**
+   * The tenant the caller administers here: its own, or (operators only) the one `slug` names.
+   * permission_denied unless the caller is an admin of it or an operator.
+   */
+  async tenantOf(caller: AdminCaller, slug: string): Promise<string> {
+    const own = caller.tenantId ?? DEFAULT_TENANT_ID;
+    const operator = isOperator(caller);
+    if (!operator && !caller.roles.includes(ADMIN_ROLE))
+      throw permissionDenied("this call needs a tenant admin");
+    if (slug === "") return own;
+    const tenant = await this.uow.read((tx) => tx.tenants.findBySlug(slug));
+    if (tenant?.id === own) return own;
+    // Only operators may learn whether another slug exists.
+    if (!operator) throw permissionDenied("a tenant admin manages only its own tenant");
+    if (!tenant) throw notFound("no such tenant");
+    return tenant.id;
+  }
+
+  async listUserSessions(caller: AdminCaller, slug: string, userId: string): Promise<SessionView[]> {
+    const tenantId = await this.tenantOf(caller, slug);
+    await this.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+    return this.sessions.list(userId);
+  }
+
+  async revokeUserSessions(
+    caller: AdminCaller,
+    slug: string,
+    userId: string,
+    client: ClientInfo,
+  ): Promise<number> {
+    const tenantId = await this.tenantOf(caller, slug);
+    return this.uow.run(async (tx) => {
+      await userOfTenant(tx, tenantId, userId);
+      const revoked = await this.sessions.revokeAll(tx, userId);
+      await tx.audit.record(this.clock.now(), "session.revoked", userId, client, {
+        all: true,
+        byAdmin: caller.userId,
+        revoked,
+      });
+      return commit(revoked);
+    });
+  }
+
+  async listAuditEvents(
+    caller: AdminCaller,
+    slug: string,
+    filter: AuditFilter,
+  ): Promise<{ events: AuditEventRecord[]; nextPageToken: string }> {
+    const tenantId = await this.tenantOf(caller, slug);
+    if (!Number.isInteger(filter.pageSize) || filter.pageSize < 0 || filter.pageSize > MAX_PAGE_SIZE) {
+      throw invalidArgument("page_size", `must be 0 to ${MAX_PAGE_SIZE}`);
+    }
+    if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) {
+      throw invalidArgument("end_time", "must not be before start_time");
+    }
+    const limit = filter.pageSize === 0 ? DEFAULT_PAGE_SIZE : filter.pageSize;
+    const beforeId = filter.pageToken === "" ? undefined : decodeAuditToken(filter.pageToken);
+    const rows = await this.uow.read((tx) =>
+      tx.tenants.auditEvents({
+        tenantId,
+        limit: limit + 1,
+        beforeId,
+        userId: filter.userId === "" ? undefined : filter.userId,
+        type: filter.type === "" ? undefined : filter.type,
+        from: filter.from,
+        to: filter.to,
+      }),
+    );
+    const events = rows.slice(0, limit);
+    const last = events.at(-1);
+    return {
+      events,
+      nextPageToken: rows.length > limit && last ? Buffer.from(String(last.id)).toString("base64url") : "",
+    };
+  }
+}
+
+/** The user, when it belongs to the tenant; not_found otherwise (another tenant's user included). */
+async function userOfTenant(tx: Transaction, tenantId: string, userId: string): Promise<void> {
+  if (userId === "") throw invalidArgument("user_id", "is required");
+  const user = await tx.users.findById(userId);
+  if (!user || (user.tenantId ?? DEFAULT_TENANT_ID) !== tenantId) throw notFound("no such user");
+}
+
+function decodeAuditToken(token: string): number {
+  const id = Number(Buffer.from(token, "base64url").toString("utf8"));
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw invalidArgument("page_token", "is not a token from a previous page");
+  return id;
+}
