@@ -9,7 +9,7 @@ import { normalizeEmail } from "./domain/accounts/validation.js";
 import { DomainError } from "./domain/errors.js";
 import { bootstrapAdmin } from "./domain/tenants/admin-bootstrap.js";
 import type { Logger } from "./logger.js";
-import { adminAccounts } from "./store/repositories/tenant-admins.js";
+import { findAccountInTenant } from "./store/repositories/tenant-admins.js";
 import { StoreUnitOfWork } from "./store/unit-of-work.js";
 
 const ADMIN_USAGE = `usage: authd admin create --tenant SLUG --email EMAIL [--operator]
@@ -43,7 +43,7 @@ export async function adminCommand(args: string[], config: Config, logger: Logge
         uow: new StoreUnitOfWork(app.store),
         clock: app.clock,
         sessions: app.sessions,
-        accounts: adminAccounts,
+        findInTenant: findAccountInTenant,
         normalizeEmail,
         passwordTokenTtlSeconds: config.passwordResetTtlSeconds,
       },

@@ -4,35 +4,31 @@
 // the command line, and the link is printed once and stored only as a hash.
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
+import type { AccountRecord } from "../accounts/persistence.js";
 import { failedPrecondition, invalidArgument, notFound } from "../errors.js";
+import { issueToken } from "../one-time-tokens.js";
+import { NO_PASSWORD } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import { DEFAULT_TENANT_ID } from "./records.js";
 import { ADMIN_ROLE, OPERATOR_ROLE } from "./roles.js";
 
-/** The account writes the bootstrap needs, in one transaction (src/store/repositories/tenant-admins.ts). */
-export interface AdminAccounts {
-  /** The account with this (normalised) email in the tenant. */
-  find(tenantId: string, email: string): Promise<{ id: string; roles: string[] } | null>;
-  /** A new active account with a verified email and no password. */
-  create(account: {
-    id: string;
-    tenantId: string;
-    email: string;
-    roles: string[];
-    now: number;
-  }): Promise<void>;
-  setRoles(userId: string, roles: string[], now: number): Promise<void>;
-  /** A single-use password-reset token (voiding earlier ones) valid for `ttlSeconds`. */
-  issuePasswordToken(userId: string, now: number, ttlSeconds: number): Promise<string>;
-}
+/**
+ * The one account lookup the bootstrap needs that the account repository does not scope by tenant
+ * yet: the account with this (normalised) email in the tenant (src/store/repositories/tenant-admins.ts).
+ */
+export type FindAccountInTenant = (
+  tx: Transaction,
+  tenantId: string,
+  email: string,
+) => Promise<AccountRecord | null>;
 
 export interface AdminBootstrapDeps {
   uow: UnitOfWork;
   clock: Clock;
   sessions: Pick<SessionIssuer, "revokeAll">;
-  accounts: (tx: Transaction) => AdminAccounts;
+  findInTenant: FindAccountInTenant;
   normalizeEmail: (raw: string, field: string) => string;
   passwordTokenTtlSeconds: number;
 }
@@ -63,24 +59,23 @@ export async function bootstrapAdmin(
       throw failedPrecondition(`"${OPERATOR_ROLE}" exists only in the default tenant`);
     }
     const wanted = input.operator ? [ADMIN_ROLE, OPERATOR_ROLE] : [ADMIN_ROLE];
-    const accounts = deps.accounts(tx);
-    const existing = await accounts.find(tenant.id, email);
+    const existing = await deps.findInTenant(tx, tenant.id, email);
     let userId: string;
     let roles: string[];
     if (existing) {
       userId = existing.id;
       roles = [...new Set([...existing.roles, ...wanted])];
       if (roles.length !== existing.roles.length) {
-        await accounts.setRoles(userId, roles, now);
+        await tx.accounts.update(userId, { roles, updatedAt: now });
         // Tokens carry roles: the account signs in again to get the new ones.
         await deps.sessions.revokeAll(tx, userId);
       }
     } else {
       userId = randomUUID();
       roles = wanted;
-      await accounts.create({ id: userId, tenantId: tenant.id, email, roles, now });
+      await tx.accounts.insert(newAdmin(userId, tenant.id, email, roles, now));
     }
-    const token = await accounts.issuePasswordToken(userId, now, deps.passwordTokenTtlSeconds);
+    const { token } = await issueToken(tx, now, "reset_password", userId, deps.passwordTokenTtlSeconds);
     await tx.audit.record(now, "tenant.admin_created", userId, CLI_CLIENT, {
       tenantId: tenant.id,
       roles,
@@ -94,4 +89,31 @@ export async function bootstrapAdmin(
       expiresAt: now + deps.passwordTokenTtlSeconds * 1000,
     });
   });
+}
+
+/** An active account with no password and a verified email. */
+function newAdmin(id: string, tenantId: string, email: string, roles: string[], now: number): AccountRecord {
+  return {
+    id,
+    email,
+    // The operator vouches for the address: the link that sets the password is handed over by
+    // them, not mailed, so no verification email would ever arrive.
+    emailVerified: true,
+    username: null,
+    firstName: "",
+    lastName: "",
+    mobile: "",
+    mobileVerified: false,
+    language: "",
+    timezone: "",
+    settings: {},
+    status: "active",
+    tenantId,
+    roles,
+    passwordHash: NO_PASSWORD,
+    failedLogins: 0,
+    lockedUntil: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
