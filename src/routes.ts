@@ -29,6 +29,8 @@ export type RouteFeatures = Pick<
   | "apiKeys"
   | "credentials"
   | "mfa"
+  | "tenants"
+  | "tenantUsers"
   | "isHealthy"
 >;
 
