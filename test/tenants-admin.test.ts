@@ -5,7 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminService } from "../gen/authd/v1/admin_pb.js";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
-import { TenantStatus } from "../gen/authd/v1/common_pb.js";
+import { ErrorInfoSchema, ErrorReason, TenantStatus } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { DEFAULT_TENANT_ID } from "../src/domain/tenants/records.js";
 import { createTestDatabase } from "./helpers/postgres.js";
@@ -122,10 +122,10 @@ describe.each(["sqlite", "postgres"] as const)("tenants on %s", (database) => {
     const narrow = await sessions.createApiKey({
       name: "narrow",
       scopes: ["profile:read"],
-      password: PASSWORD,
+      currentPassword: PASSWORD,
     });
     expect(await codeOf(admin(narrow.secret).listTenants({}))).toBe(Code.PermissionDenied);
-    const wide = await sessions.createApiKey({ name: "wide", scopes: ["admin"], password: PASSWORD });
+    const wide = await sessions.createApiKey({ name: "wide", scopes: ["admin"], currentPassword: PASSWORD });
     expect(await codeOf(admin(wide.secret).listTenants({}))).toBe("ok");
   });
 
@@ -147,7 +147,7 @@ describe.each(["sqlite", "postgres"] as const)("tenants on %s", (database) => {
     const bystanderTokens = await signIn(server, bystander.id);
     const key = await server
       .client(SessionService, "connect", bearer(tokens.accessToken))
-      .createApiKey({ name: "k", scopes: ["profile:read"], password: PASSWORD });
+      .createApiKey({ name: "k", scopes: ["profile:read"], currentPassword: PASSWORD });
     const auth = server.client(AuthService);
     const validate = (token: string) => server.client(SessionService).validateToken({ token });
 
@@ -160,9 +160,10 @@ describe.each(["sqlite", "postgres"] as const)("tenants on %s", (database) => {
     expect((await validate(tokens.accessToken)).active).toBe(false);
     expect((await validate(key.secret)).active).toBe(false);
     expect(await codeOf(auth.refresh({ refreshToken: tokens.refreshToken }))).toBe(Code.Unauthenticated);
-    expect(await codeOf(auth.login({ identifier: user.email, password: PASSWORD }))).toBe(
-      Code.FailedPrecondition,
-    );
+    const refused = await auth.login({ identifier: user.email, password: PASSWORD }).catch((e: unknown) => e);
+    expect(ConnectError.from(refused).code).toBe(Code.FailedPrecondition);
+    const [info] = ConnectError.from(refused).findDetails(ErrorInfoSchema);
+    expect(info?.reason).toBe(ErrorReason.TENANT_SUSPENDED);
     // Other tenants are untouched.
     expect((await validate(bystanderTokens.accessToken)).active).toBe(true);
 

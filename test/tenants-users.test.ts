@@ -102,8 +102,12 @@ describe.each(["sqlite", "postgres"] as const)("tenant admins on %s", (database)
     expect(await codeOf(server.client(AdminService).listAuditEvents({}))).toBe(Code.Unauthenticated);
 
     const keys = server.client(SessionService, "connect", bearer(tokens.acmeAdmin ?? ""));
-    const narrow = await keys.createApiKey({ name: "narrow", scopes: ["sessions:read"], password: PASSWORD });
-    const wide = await keys.createApiKey({ name: "wide", scopes: ["admin"], password: PASSWORD });
+    const narrow = await keys.createApiKey({
+      name: "narrow",
+      scopes: ["sessions:read"],
+      currentPassword: PASSWORD,
+    });
+    const wide = await keys.createApiKey({ name: "wide", scopes: ["admin"], currentPassword: PASSWORD });
     const withKey = (secret: string) => server.client(AdminService, "connect", bearer(secret));
     expect(await codeOf(withKey(narrow.secret).listUserSessions({ userId: memberId }))).toBe(
       Code.PermissionDenied,

@@ -35,7 +35,8 @@ export type ErrorReason =
   | "SESSION_REVOKED"
   | "CAPTCHA_FAILED"
   | "IDENTITY_LINK_REQUIRED"
-  | "LAST_SIGN_IN_METHOD";
+  | "LAST_SIGN_IN_METHOD"
+  | "TENANT_SUSPENDED";
 
 export class DomainError extends Error {
   /** Sent to the client beside the code and message (see ErrorReason); unset for most mistakes. */

@@ -42,6 +42,7 @@ const reasons: Record<DomainErrorReason, ErrorReason> = {
   CAPTCHA_FAILED: ErrorReason.CAPTCHA_FAILED,
   IDENTITY_LINK_REQUIRED: ErrorReason.IDENTITY_LINK_REQUIRED,
   LAST_SIGN_IN_METHOD: ErrorReason.LAST_SIGN_IN_METHOD,
+  TENANT_SUSPENDED: ErrorReason.TENANT_SUSPENDED,
 };
 
 export function toConnectError(

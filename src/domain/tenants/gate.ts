@@ -1,6 +1,6 @@
 // Whether an account's tenant lets it in. A suspended tenant's users cannot sign in, refresh, or use
 // API keys; suspension also ends their sessions (tenants.ts), so their access tokens fail at once.
-import { failedPrecondition } from "../errors.js";
+import { failedPrecondition, withReason } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import { DEFAULT_TENANT_ID } from "./records.js";
 
@@ -10,4 +10,5 @@ export async function tenantAdmits(tx: Transaction, tenantId: string | null): Pr
   return tenant?.status !== "suspended";
 }
 
-export const tenantSuspended = () => failedPrecondition("the account's tenant is suspended");
+export const tenantSuspended = () =>
+  withReason("TENANT_SUSPENDED", failedPrecondition("the account's tenant is suspended"));

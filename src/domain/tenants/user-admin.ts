@@ -4,6 +4,7 @@
 // one that does not exist.
 import type { Clock } from "../../clock.js";
 import { invalidArgument, notFound, permissionDenied } from "../errors.js";
+import type { Page, PageRequest } from "../paging.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import type { SessionView } from "../sessions.js";
@@ -35,7 +36,7 @@ export class TenantUserAdmin {
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly sessions: Pick<SessionIssuer, "revokeAll"> & {
-      list(userId: string): Promise<SessionView[]>;
+      listPage(userId: string, request: PageRequest): Promise<Page<SessionView>>;
     },
   ) {}
 
@@ -60,7 +61,16 @@ export class TenantUserAdmin {
   async listUserSessions(caller: AdminCaller, slug: string, userId: string): Promise<SessionView[]> {
     const tenantId = await this.tenantOf(caller, slug);
     await this.uow.read((tx) => userOfTenant(tx, tenantId, userId));
-    return this.sessions.list(userId);
+    // Every active session, page by page (a user has few; the bound only guards a runaway loop).
+    const sessions: SessionView[] = [];
+    let pageToken = "";
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await this.sessions.listPage(userId, { pageSize: MAX_PAGE_SIZE, pageToken });
+      sessions.push(...page.items);
+      pageToken = page.nextPageToken;
+      if (pageToken === "") break;
+    }
+    return sessions;
   }
 
   async revokeUserSessions(
