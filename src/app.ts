@@ -36,7 +36,7 @@ import { HealthProbe } from "./store/health-probe.js";
 import { DatabaseRateLimiter } from "./store/repositories/rate-limits.js";
 import { RevocationChannel } from "./store/revocation-channel.js";
 import { Store } from "./store/store.js";
-import { emOf, StoreUnitOfWork } from "./store/unit-of-work.js";
+import { StoreUnitOfWork } from "./store/unit-of-work.js";
 
 export interface AppOptions {
   clock?: Clock;
@@ -183,7 +183,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
   const sessions = new Sessions(uow, clock, sessionSettings, accessTokens, apiKeys, {
     cache: new SessionCache(revocations),
-    publishRevocations: revocations ? (tx, ids) => RevocationChannel.publish(emOf(tx), ids) : undefined,
+    publishRevocations: revocations ? (tx, ids) => tx.sessions.announceRevoked(ids) : undefined,
     logger,
   });
   if (revocations) {

@@ -7,9 +7,9 @@ import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { AuthMethod } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
-import { txOf } from "../src/store/unit-of-work.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { createUser, PASSWORD } from "./helpers/sessions.js";
+import { inTransaction } from "./helpers/transaction.js";
 
 /** A minimal browser cookie jar: sends what it holds, stores Set-Cookie, forgets Max-Age=0. */
 class CookieJar {
@@ -138,8 +138,8 @@ describe("cookie mode in development on plain http", () => {
   it("a failed cookie Refresh (session revoked elsewhere) clears the cookies", async () => {
     const b = browser(server);
     const pair = await loginWithCookies(email, b);
-    const other = await server.app.store.transaction((em) =>
-      server.app.sessions.create(txOf(em), {
+    const other = await inTransaction(server.app.store, (tx) =>
+      server.app.sessions.create(tx, {
         userId,
         amr: ["pwd"],
         client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "other" },

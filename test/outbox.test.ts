@@ -13,6 +13,7 @@ import { findOneStrict } from "../src/store/guard.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { startSmtpServer, type TestSmtpServer } from "./helpers/smtp.js";
+import { inTransaction } from "./helpers/transaction.js";
 
 let smtp: TestSmtpServer;
 let server: TestServer;
@@ -47,7 +48,9 @@ describe("outbox", () => {
   it("delivers an enqueued email with its text and HTML parts", async () => {
     const { app } = server;
     const message = app.templates.verifyEmail({ token: "tok<en>&1", expiresInMinutes: 60 * 24 });
-    await app.store.transaction((em) => app.outbox.enqueueEmail(em, { to: "ada@example.com", ...message }));
+    await inTransaction(app.store, (tx) =>
+      app.outbox.enqueueEmail(tx, { to: "ada@example.com", ...message }),
+    );
     await app.outbox.flush();
     const mail = await smtp.waitFor((m) => m.to.includes("ada@example.com"));
     expect(mail.subject).toBe("Verify your email address");
@@ -62,8 +65,8 @@ describe("outbox", () => {
     const { app } = server;
     await app.outbox.stop();
     const secretLink = "https://id.example.com/reset-password?token=very-secret-token-123";
-    const id = await app.store.transaction((em) =>
-      app.outbox.enqueue(em, {
+    const id = await inTransaction(app.store, (tx) =>
+      app.outbox.enqueue(tx, {
         kind: "email",
         message: {
           to: "sealed@example.com",
@@ -100,8 +103,8 @@ describe("outbox", () => {
     const { app } = server;
     const before = await app.store.transaction((em) => em.count(OutboxMessageEntity));
     await expect(
-      app.store.transaction(async (em) => {
-        await app.outbox.enqueueEmail(em, {
+      inTransaction(app.store, async (tx) => {
+        await app.outbox.enqueueEmail(tx, {
           to: "rolled-back@example.com",
           subject: "should not arrive",
           text: "x",
@@ -120,8 +123,8 @@ describe("outbox", () => {
     await smtp.stop();
     let id = "";
     try {
-      id = await app.store.transaction((em) =>
-        app.outbox.enqueue(em, {
+      id = await inTransaction(app.store, (tx) =>
+        app.outbox.enqueue(tx, {
           kind: "email",
           message: {
             to: "outage@example.com",
@@ -184,8 +187,8 @@ describe("outbox", () => {
     });
     // The app's own worker would deliver it too: stop it for this test (flush still works).
     await server.app.outbox.stop();
-    const id = await server.app.store.transaction((em) =>
-      outbox.enqueue(em, {
+    const id = await inTransaction(server.app.store, (tx) =>
+      outbox.enqueue(tx, {
         kind: "email",
         message: {
           to: "bounce@example.com",
@@ -214,8 +217,8 @@ describe("outbox", () => {
 describe("outbox housekeeping", () => {
   it("deletes sent messages after a week and keeps pending and failed ones", async () => {
     const { app, clock } = server;
-    const sentId = await app.store.transaction((em) =>
-      app.outbox.enqueue(em, {
+    const sentId = await inTransaction(app.store, (tx) =>
+      app.outbox.enqueue(tx, {
         kind: "email",
         message: { to: "old@example.com", subject: "s", text: "t", html: "h" },
       }),
@@ -277,9 +280,9 @@ describe("two replicas on one PostgreSQL database", () => {
     const b = await startTestServer(env);
     try {
       const recipients = Array.from({ length: 30 }, (_, i) => `replica-${i}@example.com`);
-      await a.app.store.transaction(async (em) => {
+      await inTransaction(a.app.store, async (tx) => {
         for (const to of recipients) {
-          await a.app.outbox.enqueueEmail(em, { to, subject: "hello", text: "hi", html: "<p>hi</p>" });
+          await a.app.outbox.enqueueEmail(tx, { to, subject: "hello", text: "hi", html: "<p>hi</p>" });
         }
       });
       // Both workers poll on their own timers and both are flushed at once.

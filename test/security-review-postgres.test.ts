@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { issueToken } from "../src/domain/one-time-tokens.js";
-import { txOf } from "../src/store/unit-of-work.js";
 import { expectCode } from "./helpers/accounts.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { bearer, createUser, PASSWORD, signIn } from "./helpers/sessions.js";
+import { inTransaction } from "./helpers/transaction.js";
 
 const databases = ["sqlite", "postgres"] as const;
 
@@ -172,8 +172,8 @@ describe.each(databases)("two accounts confirming a move to one email at once on
       for (let i = 0; i < 2; i++) {
         const user = await createUser(server);
         // The links UpdateCurrentUser would have mailed to the contested address.
-        const issued = await server.app.store.transaction((em) =>
-          issueToken(txOf(em), server.clock.now(), "change_email", user.id, 3600, { email }),
+        const issued = await inTransaction(server.app.store, (tx) =>
+          issueToken(tx, server.clock.now(), "change_email", user.id, 3600, { email }),
         );
         links.push(issued.token);
       }

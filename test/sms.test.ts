@@ -9,6 +9,7 @@ import { createLogger } from "../src/logger.js";
 import { OutboxMessageEntity } from "../src/store/entities/outbox-message.js";
 import { findOneStrict } from "../src/store/guard.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
+import { inTransaction } from "./helpers/transaction.js";
 
 const SECRET = "webhook-shared-secret";
 
@@ -56,8 +57,8 @@ function verifySignature(header: string, body: string, secret: string): { valid:
 describe("SMS webhook", () => {
   it("POSTs {to, text, id} as JSON with a signature the receiver can verify", async () => {
     const { app, clock } = server;
-    const id = await app.store.transaction((em) =>
-      app.outbox.enqueue(em, { kind: "sms", message: { to: "+447700900123", text: "Your code is 424242" } }),
+    const id = await inTransaction(app.store, (tx) =>
+      app.outbox.enqueue(tx, { kind: "sms", message: { to: "+447700900123", text: "Your code is 424242" } }),
     );
     await app.outbox.flush();
     const request = received.find((r) => r.body.includes("+447700900123"));
@@ -78,8 +79,8 @@ describe("SMS webhook", () => {
   it("retries after a 500 answer and sends the same id again", async () => {
     const { app, clock } = server;
     answers.push(500);
-    const id = await app.store.transaction((em) =>
-      app.outbox.enqueue(em, { kind: "sms", message: { to: "+15555550100", text: "Your code is 111222" } }),
+    const id = await inTransaction(app.store, (tx) =>
+      app.outbox.enqueue(tx, { kind: "sms", message: { to: "+15555550100", text: "Your code is 111222" } }),
     );
     await app.outbox.flush();
     let row = await app.store.transaction((em) => findOneStrict(em, OutboxMessageEntity, { id }));

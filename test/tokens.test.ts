@@ -21,9 +21,9 @@ import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService, TokenKind } from "../gen/authd/v1/session_pb.js";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
-import { txOf } from "../src/store/unit-of-work.js";
 import { protocols, startTestServer, type TestServer } from "./helpers/server.js";
 import { bearer, createUser, signIn } from "./helpers/sessions.js";
+import { inTransaction } from "./helpers/transaction.js";
 
 const run = promisify(execFile);
 let server: TestServer;
@@ -296,8 +296,8 @@ describe("signing keys", () => {
     const replica = await createApp(config, { clock: server.clock });
     try {
       const kid = await replica.signingKeys.rotate();
-      const tokens = await server.app.store.transaction((em) =>
-        replica.sessions.create(txOf(em), {
+      const tokens = await inTransaction(server.app.store, (tx) =>
+        replica.sessions.create(tx, {
           userId,
           amr: ["pwd"],
           client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "replica" },

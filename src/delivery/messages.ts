@@ -1,5 +1,5 @@
 // The messages the outbox queues and the mailer and SMS providers send.
-import type { EntityManager } from "typeorm";
+import type { Transaction } from "../domain/persistence.js";
 
 export interface EmailMessage {
   to: string;
@@ -15,7 +15,7 @@ export interface SmsMessage {
 
 export interface MessageQueue {
   /** Queues an email in the caller's transaction: sent only if the transaction commits, retried until it is. */
-  enqueueEmail(em: EntityManager, message: EmailMessage): Promise<void>;
+  enqueueEmail(tx: Transaction, message: EmailMessage): Promise<void>;
   /** Queues an SMS the same way. */
-  enqueueSms(em: EntityManager, message: SmsMessage): Promise<void>;
+  enqueueSms(tx: Transaction, message: SmsMessage): Promise<void>;
 }

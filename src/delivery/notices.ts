@@ -1,7 +1,6 @@
 // Renders the domain's notices (src/domain/notices.ts) and queues them in the outbox.
 import type { Notice, Notices } from "../domain/notices.js";
 import type { Transaction } from "../domain/persistence.js";
-import { emOf } from "../store/unit-of-work.js";
 import type { MessageQueue } from "./messages.js";
 import type { RenderedEmail, Templates } from "./templates.js";
 
@@ -69,11 +68,10 @@ export class OutboxNotices implements Notices {
   ) {}
 
   send(tx: Transaction, notice: Notice): Promise<void> {
-    const em = emOf(tx);
     if (notice.kind === "one_time_code" && notice.channel === "sms") {
       const text = `Your authd code is ${notice.code}. It is for ${notice.purpose} and expires in ${Math.round(notice.validForMs / 60_000)} minutes.`;
-      return this.outbox.enqueueSms(em, { to: notice.to, text });
+      return this.outbox.enqueueSms(tx, { to: notice.to, text });
     }
-    return this.outbox.enqueueEmail(em, { to: notice.to, ...renderEmail(this.templates, notice) });
+    return this.outbox.enqueueEmail(tx, { to: notice.to, ...renderEmail(this.templates, notice) });
   }
 }

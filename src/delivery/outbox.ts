@@ -6,8 +6,8 @@
 // after sending but before recording it lets the message be sent again when its lease ends.
 
 import { randomUUID } from "node:crypto";
-import type { EntityManager } from "typeorm";
 import type { Clock } from "../clock.js";
+import type { Transaction } from "../domain/persistence.js";
 import type { SecretBox } from "../domain/secret-box.js";
 import type { Logger } from "../logger.js";
 import { type OutboxKind, OutboxMessageEntity } from "../store/entities/outbox-message.js";
@@ -103,16 +103,16 @@ export class Outbox implements MessageQueue {
     this.concurrency = options.concurrency ?? 4;
   }
 
-  async enqueueEmail(em: EntityManager, message: EmailMessage): Promise<void> {
-    await this.enqueue(em, { kind: "email", message });
+  async enqueueEmail(tx: Transaction, message: EmailMessage): Promise<void> {
+    await this.enqueue(tx, { kind: "email", message });
   }
 
-  async enqueueSms(em: EntityManager, message: SmsMessage): Promise<void> {
-    await this.enqueue(em, { kind: "sms", message });
+  async enqueueSms(tx: Transaction, message: SmsMessage): Promise<void> {
+    await this.enqueue(tx, { kind: "sms", message });
   }
 
   /** Queues a message in the caller's transaction; answers its outbox id (also sent to SMS webhooks). */
-  async enqueue(em: EntityManager, item: OutboxItem): Promise<string> {
+  async enqueue(tx: Transaction, item: OutboxItem): Promise<string> {
     // Only the known fields: a caller's extra properties never reach the table.
     const payload =
       item.kind === "email"
@@ -123,22 +123,13 @@ export class Outbox implements MessageQueue {
             html: item.message.html,
           }
         : { to: item.message.to, text: item.message.text };
-    const kind = item.kind;
-    const now = this.clock.now();
     const id = randomUUID();
-    await em.insert(OutboxMessageEntity, {
+    await tx.outbox.insert({
       id,
-      kind,
+      kind: item.kind,
       // The id is the associated data: a sealed body cannot be moved onto another row.
       payload: this.box.seal(JSON.stringify(payload), id),
-      status: "pending",
-      attempts: 0,
-      nextAttemptAt: now,
-      lockedUntil: null,
-      claimedBy: null,
-      lastError: null,
-      createdAt: now,
-      sentAt: null,
+      createdAt: this.clock.now(),
     });
     return id;
   }

@@ -7,7 +7,9 @@ import type { AuditRecorder } from "./audit.js";
 import type { LinkedIdentityRepository } from "./identities/persistence.js";
 import type { MfaRepositories } from "./mfa/persistence.js";
 import type { OneTimeTokenRepository } from "./one-time-token-persistence.js";
+import type { OutboxRepository } from "./outbox-persistence.js";
 import type { KeysetQuery } from "./paging.js";
+import type { RateLimitCounterRepository } from "./rate-limit-persistence.js";
 import type { SigningKeyRepository } from "./signing-key-persistence.js";
 import type { TenantRepository } from "./tenants/records.js";
 
@@ -59,6 +61,8 @@ export interface SessionRepository {
   revoke(id: string, at: number, reason: string): Promise<void>;
   /** Writes last-use times; a time older than the stored one never overwrites it. */
   noteLastUse(uses: Array<[sessionId: string, at: number]>): Promise<void>;
+  /** Tells the other replicas these sessions were revoked, once (and only if) this transaction commits. */
+  announceRevoked(ids: string[]): Promise<void>;
 }
 
 export interface RefreshTokenRecord {
@@ -125,4 +129,6 @@ export interface Transaction {
   signingKeys: SigningKeyRepository;
   deferredWork: DeferredWorkRepository;
   tenants: TenantRepository;
+  outbox: OutboxRepository;
+  rateLimits: RateLimitCounterRepository;
 }

@@ -4,8 +4,8 @@ import { randomUUID } from "node:crypto";
 import argon2 from "argon2";
 import type { IssuedTokens } from "../../src/domain/ports.js";
 import { UserEntity } from "../../src/store/entities/user.js";
-import { txOf } from "../../src/store/unit-of-work.js";
 import type { TestServer } from "./server.js";
+import { inTransaction } from "./transaction.js";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -51,8 +51,8 @@ export function signIn(
   userId: string,
   options: { durationSeconds?: number; amr?: string[]; userAgent?: string } = {},
 ): Promise<IssuedTokens> {
-  return server.app.store.transaction((em) =>
-    server.app.sessions.create(txOf(em), {
+  return inTransaction(server.app.store, (tx) =>
+    server.app.sessions.create(tx, {
       userId,
       amr: options.amr ?? ["pwd"],
       client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: options.userAgent ?? "vitest" },

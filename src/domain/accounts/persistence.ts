@@ -47,6 +47,8 @@ export interface AccountRepository {
   findById(id: string): Promise<AccountRecord | null>;
   /** `email` lower-cased, as stored. */
   findByEmail(email: string): Promise<AccountRecord | null>;
+  /** The account with this (lower-cased) `email` in one tenant. */
+  findByEmailInTenant(tenantId: string, email: string): Promise<AccountRecord | null>;
   /** `username` lower-cased, as stored. */
   findByUsername(username: string): Promise<AccountRecord | null>;
   insert(account: AccountRecord): Promise<void>;

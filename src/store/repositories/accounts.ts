@@ -16,6 +16,7 @@ export function accountRepository(em: EntityManager): AccountRepository {
   return {
     findById: (id) => findOneStrict(em, UserEntity, { id }),
     findByEmail: (email) => findOneStrict(em, UserEntity, { email }),
+    findByEmailInTenant: (tenantId, email) => findOneStrict(em, UserEntity, { tenantId, email }),
     findByUsername: (username) => findOneStrict(em, UserEntity, { username }),
     insert: async (account: AccountRecord) => {
       const row = em.create(UserEntity, account);

@@ -10,9 +10,9 @@ import type { EntityManager } from "typeorm";
 import type { Clock } from "../../clock.js";
 import type { Transaction } from "../../domain/persistence.js";
 import type { RateLimiter, RateLimitReservation, RateLimitResult } from "../../domain/ports.js";
+import type { RateLimitCounterRepository } from "../../domain/rate-limit-persistence.js";
 import { queryReturning } from "../returning.js";
 import type { Store } from "../store.js";
-import { emOf } from "../unit-of-work.js";
 
 const MAX_PREFIX = 32;
 
@@ -25,6 +25,41 @@ export function storedKey(key: string): string {
   const colon = key.indexOf(":");
   const prefix = (colon === -1 ? key : key.slice(0, colon)).slice(0, MAX_PREFIX);
   return `${prefix}:${createHash("sha256").update(key).digest("hex")}`;
+}
+
+/** The counters of `em`'s transaction: one INSERT ... ON CONFLICT DO UPDATE per hit. */
+export function rateLimitCounters(em: EntityManager): RateLimitCounterRepository {
+  const p = (n: number) => (em.connection.options.type === "postgres" ? `$${n}` : "?");
+  return {
+    bump: async (key, windowStart, windowEnd) => {
+      // A replica whose clock lags may compute an older window: it then counts in the newer one
+      // instead of resetting it.
+      const sql = `INSERT INTO rate_limits ("key", window_start, "count", expires_at)
+        VALUES (${p(1)}, ${p(2)}, 1, ${p(3)})
+        ON CONFLICT ("key") DO UPDATE SET
+          "count" = CASE WHEN rate_limits.window_start >= excluded.window_start
+            THEN rate_limits."count" + 1 ELSE 1 END,
+          window_start = CASE WHEN rate_limits.window_start >= excluded.window_start
+            THEN rate_limits.window_start ELSE excluded.window_start END,
+          expires_at = CASE WHEN rate_limits.expires_at >= excluded.expires_at
+            THEN rate_limits.expires_at ELSE excluded.expires_at END
+        RETURNING "count", window_start`;
+      const [row] = await queryReturning<{ count: number | string; window_start: number | string }>(em, sql, [
+        key,
+        windowStart,
+        windowEnd,
+      ]);
+      if (!row) throw new Error("rate limit upsert answered no row");
+      return { count: Number(row.count), windowStart: Number(row.window_start) };
+    },
+    giveBack: async (key, windowStart) => {
+      await em.query(
+        `UPDATE rate_limits SET "count" = "count" - 1
+          WHERE "key" = ${p(1)} AND window_start = ${p(2)} AND "count" > 0`,
+        [key, windowStart],
+      );
+    },
+  };
 }
 
 export class DatabaseRateLimiter implements RateLimiter {
@@ -54,49 +89,29 @@ export class DatabaseRateLimiter implements RateLimiter {
     windowSeconds: number,
     tx?: Transaction,
   ): Promise<RateLimitReservation> {
-    const em = tx ? emOf(tx) : undefined;
     const windowMs = windowSeconds * 1000;
     const now = this.clock.now();
     const windowStart = Math.floor(now / windowMs) * windowMs;
     const stored = storedKey(key);
-    const p = (n: number) => this.store.param(n);
-    // A replica whose clock lags may compute an older window: it then counts in the newer one
-    // instead of resetting it.
-    const sql = `INSERT INTO rate_limits ("key", window_start, "count", expires_at)
-      VALUES (${p(1)}, ${p(2)}, 1, ${p(3)})
-      ON CONFLICT ("key") DO UPDATE SET
-        "count" = CASE WHEN rate_limits.window_start >= excluded.window_start
-          THEN rate_limits."count" + 1 ELSE 1 END,
-        window_start = CASE WHEN rate_limits.window_start >= excluded.window_start
-          THEN rate_limits.window_start ELSE excluded.window_start END,
-        expires_at = CASE WHEN rate_limits.expires_at >= excluded.expires_at
-          THEN rate_limits.expires_at ELSE excluded.expires_at END
-      RETURNING "count", window_start`;
-    const run = (tx: EntityManager) =>
-      queryReturning<{ count: number | string; window_start: number | string }>(tx, sql, [
-        stored,
-        windowStart,
-        windowStart + windowMs,
-      ]);
-    const [row] = await (em ? run(em) : this.store.transaction(run));
-    if (!row) throw new Error("rate limit upsert answered no row");
-    const counted = { key: stored, windowStart: Number(row.window_start) };
-    if (Number(row.count) <= limit) return { allowed: true, retryAfterSeconds: 0, ...counted };
+    const bump = (counters: RateLimitCounterRepository) =>
+      counters.bump(stored, windowStart, windowStart + windowMs);
+    const row = await (tx
+      ? bump(tx.rateLimits)
+      : this.store.transaction((em) => bump(rateLimitCounters(em))));
+    const counted = { key: stored, windowStart: row.windowStart };
+    if (row.count <= limit) return { allowed: true, retryAfterSeconds: 0, ...counted };
     return { ...this.refusal(counted.windowStart + windowMs, now), ...counted };
   }
 
   /**
-   * Gives back an allowed hit (the guarded work succeeded and must not count), in `em`'s
-   * transaction when given. A no-op once its window has ended.
+   * Gives back an allowed hit (the guarded work succeeded and must not count), in `tx` when given.
+   * A no-op once its window has ended.
    */
   async refund(reservation: RateLimitReservation, tx?: Transaction): Promise<void> {
     if (!reservation.allowed) return;
-    const em = tx ? emOf(tx) : undefined;
-    const p = (n: number) => this.store.param(n);
-    const sql = `UPDATE rate_limits SET "count" = "count" - 1
-      WHERE "key" = ${p(1)} AND window_start = ${p(2)} AND "count" > 0`;
-    const run = (tx: EntityManager) => tx.query(sql, [reservation.key, reservation.windowStart]);
-    await (em ? run(em) : this.store.transaction(run));
+    const giveBack = (counters: RateLimitCounterRepository) =>
+      counters.giveBack(reservation.key, reservation.windowStart);
+    await (tx ? giveBack(tx.rateLimits) : this.store.transaction((em) => giveBack(rateLimitCounters(em))));
   }
 
   private refusal(windowEnd: number, now: number): RateLimitResult {

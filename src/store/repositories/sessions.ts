@@ -6,6 +6,7 @@ import { RefreshTokenEntity } from "../entities/refresh-token.js";
 import { SessionEntity } from "../entities/session.js";
 import { findOneStrict, findStrict } from "../guard.js";
 import { pageBy } from "../keyset.js";
+import { RevocationChannel } from "../revocation-channel.js";
 
 export function sessionRepository(em: EntityManager): SessionRepository {
   return {
@@ -38,6 +39,7 @@ export function sessionRepository(em: EntityManager): SessionRepository {
           .execute();
       }
     },
+    announceRevoked: (ids) => RevocationChannel.publish(em, ids),
   };
 }
 
