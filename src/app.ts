@@ -11,6 +11,7 @@ import { AccessTokens } from "./domain/access-tokens.js";
 import { handleAccountWork } from "./domain/accounts/deferred.js";
 import type { AccountDeps } from "./domain/accounts/deps.js";
 import { AccountMail } from "./domain/accounts/mail.js";
+import { ProfileCache } from "./domain/accounts/profile-cache.js";
 import { AfterReply } from "./domain/after-reply.js";
 import { ApiKeys } from "./domain/api-keys.js";
 import { Credentials, type TokenAuthenticator } from "./domain/callers.js";
@@ -151,7 +152,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   // ---- sessions and tokens (sessions issue) ----
-  const uow = new StoreUnitOfWork(store);
+  // GetCurrentUser's profiles: cleared by the store on every account or second-factor write here;
+  // another replica's change shows within PROFILE_BOUND_MS (the entries' age).
+  const profiles = new ProfileCache();
+  const uow = new StoreUnitOfWork(store, { onAccountWrite: () => profiles.clear() });
   const signingKeys = new SigningKeys(uow, clock, config.accessTokenTtlSeconds, masterSecret);
   await signingKeys.init().catch(async (error: unknown) => {
     await store.close();
@@ -254,6 +258,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     rateLimiter,
     captcha,
     mail: new AccountMail(notices),
+    profiles,
     sessions,
     secondFactor,
     stepUp: mfa,

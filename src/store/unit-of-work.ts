@@ -19,17 +19,45 @@ import { tenantRepository } from "./repositories/tenants.js";
 import { userRepository } from "./repositories/users.js";
 import type { Store } from "./store.js";
 
+/** A method name that only reads; every other method of a wrapped repository counts as a write. */
+const READS = /^(find|list|count|is|get|has)/;
+
+/**
+ * `repository` with every write followed by `changed()` (whether it succeeded or not: forgetting too
+ * much is harmless). A method added later is a write unless named as a read, so it cannot be missed.
+ */
+function announcingWrites<T extends object>(repository: T, changed: () => void): T {
+  const wrapped = { ...repository } as Record<string, unknown>;
+  for (const [name, method] of Object.entries(repository)) {
+    if (typeof method !== "function" || READS.test(name)) continue;
+    wrapped[name] = async (...args: unknown[]) => {
+      try {
+        return await (method as (...args: unknown[]) => Promise<unknown>)(...args);
+      } finally {
+        changed();
+      }
+    };
+  }
+  return wrapped as T;
+}
+
 /** The repositories of `em`'s transaction (or of its reads): built here, and nowhere else. */
-function transactionOf(em: EntityManager): Transaction {
+function transactionOf(em: EntityManager, accountsChanged: () => void): Transaction {
+  const mfa = mfaRepositories(em);
   return {
     users: userRepository(em),
-    accounts: accountRepository(em),
-    accountData: accountDataRepository(em),
+    accounts: announcingWrites(accountRepository(em), accountsChanged),
+    accountData: announcingWrites(accountDataRepository(em), accountsChanged),
     sessions: sessionRepository(em),
     refreshTokens: refreshTokenRepository(em),
     apiKeys: apiKeyRepository(em),
     audit: auditRecorder(em),
-    mfa: mfaRepositories(em),
+    mfa: {
+      ...mfa,
+      authenticators: announcingWrites(mfa.authenticators, accountsChanged),
+      recoveryCodes: announcingWrites(mfa.recoveryCodes, accountsChanged),
+      users: announcingWrites(mfa.users, accountsChanged),
+    },
     identities: linkedIdentityRepository(em),
     oneTimeTokens: oneTimeTokenRepository(em),
     signingKeys: signingKeyRepository(em),
@@ -40,15 +68,36 @@ function transactionOf(em: EntityManager): Transaction {
   };
 }
 
+export interface StoreUnitOfWorkOptions {
+  /**
+   * Called after every write to an account or its second factors, and again when the writing
+   * transaction settles (the profile cache forgets what it holds).
+   */
+  onAccountWrite?: () => void;
+}
+
 export class StoreUnitOfWork implements UnitOfWork {
-  constructor(private readonly store: Store) {}
+  private readonly accountsChanged: () => void;
+
+  constructor(
+    private readonly store: Store,
+    options: StoreUnitOfWorkOptions = {},
+  ) {
+    const listener = options.onAccountWrite;
+    this.accountsChanged = listener
+      ? () => {
+          listener();
+          store.afterTransaction(listener);
+        }
+      : () => undefined;
+  }
 
   async run<T>(work: (tx: Transaction) => Promise<Outcome<T>>): Promise<T> {
-    return settle(await this.store.transaction((em) => work(transactionOf(em))));
+    return settle(await this.store.transaction((em) => work(transactionOf(em, this.accountsChanged))));
   }
 
   read<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.store.read((em) => work(transactionOf(em)));
+    return this.store.read((em) => work(transactionOf(em, this.accountsChanged)));
   }
 
   afterTransaction(callback: () => void): void {

@@ -5,6 +5,7 @@ import type { Transaction } from "../persistence.js";
 import type { CaptchaVerifier, RateLimiter, SecondFactorGate, SessionIssuer, StepUpCheck } from "../ports.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 import type { AccountMail } from "./mail.js";
+import type { ProfileCache } from "./profile-cache.js";
 
 /** The settings the account flows use (see config.ts for what each variable means). */
 export interface AccountSettings {
@@ -52,4 +53,9 @@ export interface AccountDeps {
   mail: AccountMail;
   /** Where the public "email me" RPCs finish their work after answering (see after-reply.ts). */
   afterReply: DeferredWork;
+  /**
+   * GetCurrentUser's profiles; the store clears it on every account or second-factor write (wired in
+   * app.ts). Without it every read goes to the database.
+   */
+  profiles?: ProfileCache;
 }

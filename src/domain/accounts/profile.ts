@@ -48,8 +48,14 @@ async function profileOf(deps: AccountDeps, tx: Transaction, account: AccountRec
   return { ...profile, mfaEnabled: await deps.secondFactor.isRequired(tx, account.id, undefined) };
 }
 
-export function getUser(deps: AccountDeps, userId: string): Promise<Profile> {
-  return deps.uow.read(async (tx) => profileOf(deps, tx, await getUserOrThrow(tx, userId)));
+/** The caller's profile, from the profile cache when it holds it (see profile-cache.ts for the bound). */
+export async function getUser(deps: AccountDeps, userId: string): Promise<Profile> {
+  const cached = deps.profiles?.get(userId);
+  if (cached) return cached;
+  const snapshot = deps.profiles?.snapshot();
+  const profile = await deps.uow.read(async (tx) => profileOf(deps, tx, await getUserOrThrow(tx, userId)));
+  if (snapshot) deps.profiles?.put(userId, profile, snapshot);
+  return profile;
 }
 
 export async function updateUser(
