@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionScope } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
+import { PROFILE_BOUND_MS } from "../src/domain/accounts/profile-cache.js";
 import {
   type AccountsHarness,
   expectCode,
@@ -166,5 +167,19 @@ describe("two replicas on one PostgreSQL database", () => {
     await terminateListeners();
     await a.authed(session.accessToken).logout({ endSessions: SessionScope.ALL });
     await within(REVOCATION_BOUND_MS + 500, inactiveOn(b, session.accessToken));
+  });
+
+  it("show a profile changed on one replica at once there, and within the bound on the other", async () => {
+    advanceBoth(3600); // a new registration window
+    await a.signUp("profile-replica@example.com");
+    const { accessToken } = await a.login("profile-replica@example.com");
+    // Both replicas have answered the profile, so both may hold it in memory.
+    expect((await a.authed(accessToken).getCurrentUser({})).user?.firstName).toBe("");
+    expect((await b.authed(accessToken).getCurrentUser({})).user?.firstName).toBe("");
+    await a.authed(accessToken).updateCurrentUser({ firstName: "Grace" });
+    expect((await a.authed(accessToken).getCurrentUser({})).user?.firstName).toBe("Grace");
+    // B's copy is never older than the bound: once it has passed, B answers the change.
+    await new Promise((resolve) => setTimeout(resolve, PROFILE_BOUND_MS));
+    expect((await b.authed(accessToken).getCurrentUser({})).user?.firstName).toBe("Grace");
   });
 });
