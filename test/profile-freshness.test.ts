@@ -65,7 +65,7 @@ describe("GetCurrentUser on the replica that made the change", () => {
     await u.mfa.stepUp({ authenticatorId: totpId, code: appCode(created.totpSecret, h.server.clock.now()) });
     await u.mfa.deleteAuthenticator({
       authenticatorId: totpId,
-      proof: { case: "password", value: PASSWORD },
+      proof: { case: "currentPassword", value: PASSWORD },
     });
     expect(await profileOf(u.auth)).toMatchObject({ mfaEnabled: false });
   });
