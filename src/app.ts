@@ -96,7 +96,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
   const closers: Array<() => Promise<void>> = [];
   // Health/Check answers from a periodic probe, not a query per request.
-  const health = new HealthProbe(() => store.transaction((em) => em.query("SELECT 1")));
+  const health = new HealthProbe(() => store.probe());
   await health.start();
   closers.push(() => health.stop());
 

@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { Clock } from "./clock.js";
 import { DomainError } from "./domain/errors.js";
 import type { Logger } from "./logger.js";
+import { OutboxTable } from "./store/repositories/outbox.js";
 import type { Store } from "./store/store.js";
 
 /** What a Login call ended in, as counted by `authd_sign_ins_total`. */
@@ -121,13 +122,6 @@ function loginFailureOutcome(error: ConnectError): SignInOutcome {
   }
 }
 
-interface OutboxRow {
-  status: string;
-  retried: number | string | boolean;
-  n: number | string;
-  oldest: number | string | null;
-}
-
 /**
  * Outbox depth, read on scrape with one grouped query over the (status, next_attempt_at) index. Sent
  * messages are not counted (they are history, not depth); failed ones stay until someone looks.
@@ -158,17 +152,10 @@ function registerOutboxGauges(registry: Registry, deps: MetricsDeps): void {
   let reading: Promise<void> | undefined;
   const read = async () => {
     // A plain read: on SQLite it runs on a reader connection, not in the queue of writes.
-    const rows = await deps.store.read((em) =>
-      em.query(
-        `SELECT status, CASE WHEN attempts > 0 THEN 1 ELSE 0 END AS retried, COUNT(*) AS n,
-           MIN(created_at) AS oldest
-         FROM outbox_messages WHERE status IN ('pending', 'failed')
-         GROUP BY status, CASE WHEN attempts > 0 THEN 1 ELSE 0 END`,
-      ),
-    );
+    const rows = await new OutboxTable(deps.store).backlog();
     const counts = { pending: 0, retrying: 0, failed: 0 };
     let oldestPending: number | undefined;
-    for (const row of rows as OutboxRow[]) {
+    for (const row of rows) {
       const n = Number(row.n);
       if (row.status === "failed") counts.failed += n;
       else {

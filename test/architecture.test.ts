@@ -5,7 +5,8 @@
 //   rendered (src/delivery/), nor the whole Config (each feature takes the settings it needs);
 // - handlers (src/services/) map domain records, never store entities, and never open a
 //   transaction: the use case they call does;
-// - interceptors (src/interceptors/) import no service.
+// - interceptors (src/interceptors/) import no service;
+// - outside src/store/ nothing imports TypeORM (the store hands out repositories, never an EntityManager).
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -69,6 +70,11 @@ const HANDLER_RULES: Rule[] = [
   ["the unit of work", (i) => i.target === "domain/unit-of-work.ts"],
 ];
 
+/** Outside src/store/ nothing reaches TypeORM: the store hands out repositories, never an EntityManager. */
+const OUTSIDE_STORE_RULES: Rule[] = [
+  ["TypeORM", (i) => i.specifier === "typeorm" || i.specifier.startsWith("typeorm/")],
+];
+
 const INTERCEPTOR_RULES: Rule[] = [["a service", under("services/")]];
 
 /** What a handler's source does to open a transaction itself (rather than calling a use case). */
@@ -87,6 +93,7 @@ const rel = (file: string) => path.relative(SRC, file);
 const domainFiles = walk(path.join(SRC, "domain"));
 const handlerFiles = walk(path.join(SRC, "services"));
 const interceptorFiles = walk(path.join(SRC, "interceptors"));
+const outsideStore = walk(SRC).filter((file) => !rel(file).startsWith(`store${path.sep}`));
 
 describe("the architecture", () => {
   it("walks the domain, the handlers and the interceptors", () => {
@@ -153,6 +160,12 @@ describe("the architecture", () => {
   describe("an interceptor imports no service", () => {
     it.each(interceptorFiles.map(rel))("%s", (file) => {
       expect(broken(path.join(SRC, file), INTERCEPTOR_RULES)).toEqual([]);
+    });
+  });
+
+  describe("outside src/store/ nothing imports TypeORM", () => {
+    it.each(outsideStore.map(rel))("%s", (file) => {
+      expect(broken(path.join(SRC, file), OUTSIDE_STORE_RULES)).toEqual([]);
     });
   });
 });

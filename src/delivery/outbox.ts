@@ -10,8 +10,7 @@ import type { Clock } from "../clock.js";
 import type { Transaction } from "../domain/persistence.js";
 import type { SecretBox } from "../domain/secret-box.js";
 import type { Logger } from "../logger.js";
-import { type OutboxKind, OutboxMessageEntity } from "../store/entities/outbox-message.js";
-import { queryReturning } from "../store/returning.js";
+import { type ClaimedOutboxRow, type OutboxOutcome, OutboxTable } from "../store/repositories/outbox.js";
 import type { Store } from "../store/store.js";
 import type { EmailSender } from "./mailer.js";
 import type { EmailMessage, MessageQueue, SmsMessage } from "./messages.js";
@@ -45,13 +44,6 @@ export interface OutboxOptions {
 
 export type OutboxItem = { kind: "email"; message: EmailMessage } | { kind: "sms"; message: SmsMessage };
 
-interface ClaimedRow {
-  id: string;
-  kind: OutboxKind;
-  payload: string;
-  attempts: number | string;
-}
-
 /** Delay before the attempt after `failedAttempts` failures: base, 2×base, 4×base, ... capped. */
 export function backoffMs(failedAttempts: number, baseMs: number, maxMs: number): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, failedAttempts - 1));
@@ -70,7 +62,7 @@ export function describeError(err: unknown): string {
 
 export class Outbox implements MessageQueue {
   readonly instanceId = randomUUID();
-  private readonly store: Store;
+  private readonly table: OutboxTable;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly email: EmailSender;
@@ -88,7 +80,7 @@ export class Outbox implements MessageQueue {
   private stopped = false;
 
   constructor(options: OutboxOptions) {
-    this.store = options.store;
+    this.table = new OutboxTable(options.store);
     this.clock = options.clock;
     this.logger = options.logger;
     this.email = options.email;
@@ -136,18 +128,7 @@ export class Outbox implements MessageQueue {
 
   /** Deletes sent messages older than `olderThanMs` (failed ones stay for inspection); answers how many. */
   async purgeSent(olderThanMs = 7 * 24 * 3_600_000): Promise<number> {
-    const result = await this.store.transaction((em) =>
-      em
-        .createQueryBuilder()
-        .delete()
-        .from(OutboxMessageEntity)
-        .where("status = :status AND sent_at < :before", {
-          status: "sent",
-          before: this.clock.now() - olderThanMs,
-        })
-        .execute(),
-    );
-    return result.affected ?? 0;
+    return this.table.purgeSentBefore(this.clock.now() - olderThanMs);
   }
 
   /** Starts polling on a real-time interval that does not keep the process alive. */
@@ -201,26 +182,13 @@ export class Outbox implements MessageQueue {
     }
   }
 
-  /**
-   * Claims up to a batch of due messages. The outer WHERE repeats the conditions of the inner
-   * SELECT: when two replicas pick the same row, PostgreSQL re-checks them on the row the first one
-   * updated and skips it for the second; SQLite runs one writer at a time.
-   */
-  private claim(): Promise<ClaimedRow[]> {
+  /** Claims up to a batch of due messages, for this worker, for one lease. */
+  private claim(): Promise<ClaimedOutboxRow[]> {
     const now = this.clock.now();
-    // Numbered placeholders, reused: $n on PostgreSQL, ?n on SQLite.
-    const p = (n: number) => (this.store.dialect === "postgres" ? `$${n}` : `?${n}`);
-    const due = `status = 'pending' AND next_attempt_at <= ${p(1)} AND (locked_until IS NULL OR locked_until <= ${p(1)})`;
-    const sql = `UPDATE outbox_messages SET locked_until = ${p(2)}, claimed_by = ${p(3)}
-      WHERE ${due} AND id IN (
-        SELECT id FROM outbox_messages WHERE ${due} ORDER BY next_attempt_at, created_at LIMIT ${p(4)})
-      RETURNING id, kind, payload, attempts`;
-    return this.store.transaction((em) =>
-      queryReturning<ClaimedRow>(em, sql, [now, now + this.leaseMs, this.instanceId, this.batchSize]),
-    );
+    return this.table.claimDue(now, now + this.leaseMs, this.instanceId, this.batchSize);
   }
 
-  private async deliver(row: ClaimedRow): Promise<void> {
+  private async deliver(row: ClaimedOutboxRow): Promise<void> {
     const attempts = Number(row.attempts) + 1;
     try {
       const payload = JSON.parse(this.box.open(row.payload, row.id));
@@ -240,7 +208,7 @@ export class Outbox implements MessageQueue {
     this.logger.debug({ outboxId: row.id, kind: row.kind, attempts }, "message delivered");
   }
 
-  private async recordFailure(row: ClaimedRow, attempts: number, error: string): Promise<void> {
+  private async recordFailure(row: ClaimedOutboxRow, attempts: number, error: string): Promise<void> {
     if (attempts >= this.maxAttempts) {
       await this.record(row.id, { status: "failed", attempts, payload: "{}", lastError: error });
       this.logger.error({ outboxId: row.id, kind: row.kind, attempts, error }, "message delivery gave up");
@@ -255,13 +223,7 @@ export class Outbox implements MessageQueue {
   }
 
   /** Writes the outcome and releases the claim, if this worker still holds it. */
-  private async record(id: string, changes: Partial<OutboxMessageEntity>): Promise<void> {
-    await this.store.transaction((em) =>
-      em.update(
-        OutboxMessageEntity,
-        { id, claimedBy: this.instanceId },
-        { ...changes, lockedUntil: null, claimedBy: null },
-      ),
-    );
+  private record(id: string, outcome: OutboxOutcome): Promise<void> {
+    return this.table.release(id, this.instanceId, outcome);
   }
 }

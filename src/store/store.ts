@@ -96,6 +96,11 @@ export class Store {
     else callback();
   }
 
+  /** One trivial transaction (the health probe): throws when the database cannot be reached. */
+  async probe(): Promise<void> {
+    await this.transaction((em) => em.query("SELECT 1"));
+  }
+
   /** Placeholder for the n-th (1-based) parameter of a raw query in this dialect. */
   param(n: number): string {
     return this.dialect === "postgres" ? `$${n}` : "?";
