@@ -79,7 +79,11 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
       return {};
     },
     async requestPasswordReset(req, ctx) {
-      await requestPasswordReset(deps, req.email, req.captchaToken, clientInfo(ctx));
+      await requestPasswordReset(
+        deps,
+        { email: req.email, username: req.username, captchaToken: req.captchaToken },
+        clientInfo(ctx),
+      );
       return {};
     },
     async checkPasswordResetToken(req) {

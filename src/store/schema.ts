@@ -23,6 +23,7 @@ import { AccountForeignKeys1764000005300 } from "./migrations/1764000005300-acco
 import { DeferredWork1764000005400 } from "./migrations/1764000005400-deferred-work.js";
 import { LinkedIdentities1764000006000 } from "./migrations/1764000006000-linked-identities.js";
 import { Tenants1764000007000 } from "./migrations/1764000007000-tenants.js";
+import { VerifiedMobileUnique1764000007500 } from "./migrations/1764000007500-verified-mobile-unique.js";
 
 export const entities = [
   UserEntity,
@@ -51,4 +52,5 @@ export const migrations = [
   DeferredWork1764000005400,
   LinkedIdentities1764000006000,
   Tenants1764000007000,
+  VerifiedMobileUnique1764000007500,
 ];

@@ -17,9 +17,9 @@ import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
-import { admitEmailRequest } from "./registration.js";
+import { admitEmailRequest, checkCaptcha, limit } from "./registration.js";
 import { findUserByEmail, getUserOrThrow } from "./users.js";
-import { requireNonEmpty } from "./validation.js";
+import { normalizeUsername, requireNonEmpty } from "./validation.js";
 
 export type SessionPolicy = "keep" | "revoke_others" | "revoke_all";
 
@@ -73,27 +73,67 @@ export async function changePassword(
   });
 }
 
+/** Who asks for a reset link: an email or a username (exactly one of them). */
+export interface ResetRequest {
+  email: string;
+  username: string;
+  captchaToken: string;
+}
+
 export async function requestPasswordReset(
   deps: AccountDeps,
-  rawEmail: string,
-  captchaToken: string,
+  request: ResetRequest,
   client: ClientInfo,
 ): Promise<void> {
-  const email = await admitEmailRequest(deps, rawEmail, captchaToken, client);
-  // The known-account work happens after the answer, so a known address is not slower to answer.
-  await deps.afterReply.defer("password_reset", { email, now: deps.clock.now(), client } satisfies ResetWork);
+  const named = await admitResetRequest(deps, request, client);
+  // The known-account work happens after the answer, so a known account is not slower to answer,
+  // whichever identifier named it.
+  await deps.afterReply.defer("password_reset", {
+    ...named,
+    now: deps.clock.now(),
+    client,
+  } satisfies ResetWork);
 }
 
-/** What RequestPasswordReset leaves for after the reply (after-reply.ts). */
-export interface ResetWork {
-  email: string;
+/**
+ * The gate of RequestPasswordReset. An email goes through the gate of every "email me" RPC; a
+ * username through the same captcha and per-IP limit and a per-username limit, counted whether or
+ * not the username exists. Nothing here reads an account.
+ */
+async function admitResetRequest(
+  deps: AccountDeps,
+  request: ResetRequest,
+  client: ClientInfo,
+): Promise<{ email: string } | { username: string }> {
+  if (request.username.trim() === "") {
+    return { email: await admitEmailRequest(deps, request.email, request.captchaToken, client) };
+  }
+  if (request.email.trim() !== "")
+    throw invalidArgument("username", "give either email or username, not both");
+  const username = normalizeUsername(request.username) as string;
+  await checkCaptcha(deps, request.captchaToken, client);
+  await limit(
+    deps,
+    `email:ip:${client.rateLimitKey}`,
+    deps.config.emailsPerIp,
+    "email requests from this address",
+  );
+  await limit(deps, `email:username:${username}`, deps.config.emailsPerAddress, "emails to this account");
+  return { username };
+}
+
+/** What RequestPasswordReset leaves for after the reply (after-reply.ts): an email or a username. */
+export type ResetWork = ({ email: string } | { username: string }) & {
   now: number;
   client: ClientInfo;
-}
+};
 
 export async function sendPasswordReset(deps: AccountDeps, tx: Transaction, work: ResetWork): Promise<void> {
-  const { email, now, client } = work;
-  const user = await findUserByEmail(tx, email);
+  const { now, client } = work;
+  const user =
+    "username" in work
+      ? await tx.accounts.findByUsername(work.username)
+      : await findUserByEmail(tx, work.email);
   if (user?.status !== "active") return;
   const ttl = deps.config.passwordResetTtlSeconds;
   const { token, expiresAt } = await issueToken(tx, now, "reset_password", user.id, ttl);

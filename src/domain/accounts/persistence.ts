@@ -14,6 +14,7 @@ export interface AccountRecord {
   username: string | null;
   firstName: string;
   lastName: string;
+  /** E.164 or empty; a verified number is held by one account only (it is a sign-in identifier). */
   mobile: string;
   mobileVerified: boolean;
   language: string;
@@ -51,6 +52,11 @@ export interface AccountRepository {
   findByEmailInTenant(tenantId: string, email: string): Promise<AccountRecord | null>;
   /** `username` lower-cased, as stored. */
   findByUsername(username: string): Promise<AccountRecord | null>;
+  /**
+   * The account whose *verified* mobile number is `mobile` (E.164, as stored); an unverified number
+   * signs nobody in. At most one account holds a verified number (a partial unique index).
+   */
+  findByMobile(mobile: string): Promise<AccountRecord | null>;
   insert(account: AccountRecord): Promise<void>;
   update(id: string, changes: AccountChanges): Promise<void>;
   /**

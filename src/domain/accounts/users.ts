@@ -2,19 +2,30 @@
 import { notFound } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import type { AccountRecord } from "./persistence.js";
+import { isMobileNumber } from "./validation.js";
 
 export function findUserByEmail(tx: Transaction, email: string): Promise<AccountRecord | null> {
   return tx.accounts.findByEmail(email);
 }
 
-/** An identifier with '@' is an email; anything else a username. Both are stored lower-cased. */
+/**
+ * An identifier with '@' is an email; one starting with '+' a mobile number (E.164; only a verified
+ * number finds its account); anything else a username. Emails and usernames are stored lower-cased.
+ * No username starts with '+' (validation.ts), so the three never overlap. Each kind is one indexed
+ * lookup, so an unknown identifier of any kind costs what an unknown email does.
+ */
 export function findUserByIdentifier(tx: Transaction, identifier: string): Promise<AccountRecord | null> {
   const key = identifier.trim().toLowerCase();
   // No email or username holds a control character, and PostgreSQL refuses a NUL in a query
   // parameter (Internal): such an identifier is simply unknown.
   if (key === "" || /\p{Cc}/u.test(key)) return Promise.resolve(null);
-  return key.includes("@") ? tx.accounts.findByEmail(key) : tx.accounts.findByUsername(key);
+  if (key.includes("@")) return tx.accounts.findByEmail(key);
+  if (key.startsWith("+")) return tx.accounts.findByMobile(isMobileNumber(key) ? key : NO_NUMBER);
+  return tx.accounts.findByUsername(key);
 }
+
+/** Matches no stored number: a malformed one runs the same lookup as a well-formed unknown one. */
+const NO_NUMBER = "+0";
 
 export async function getUserOrThrow(tx: Transaction, userId: string): Promise<AccountRecord> {
   const user = await tx.accounts.findById(userId);

@@ -34,6 +34,11 @@ export function normalizeUsername(raw: string, field = "username"): string | nul
   return username;
 }
 
+/** True for an E.164 number such as +447700900123. */
+export function isMobileNumber(value: string): boolean {
+  return E164.test(value);
+}
+
 export function checkMobile(raw: string, field = "mobile"): string {
   const mobile = raw.trim();
   if (mobile !== "" && !E164.test(mobile)) {

@@ -2,6 +2,7 @@
 // own unit of work; slow work (argon2 for passwords and recovery codes) runs before it, never
 // inside. Wrong codes are answered as `commitThenFail` from the transaction, so lockout counts
 // survive the failed request (see unit-of-work.ts).
+import { isUniqueViolation } from "../accounts/users.js";
 import type { AuditContext } from "../audit.js";
 import type { SessionCaller } from "../callers.js";
 import { invalidArgument, invalidCode, notFound } from "../errors.js";
@@ -33,7 +34,7 @@ import {
 import type { MfaDeps } from "./deps.js";
 import { activateFactor, type CreatedAuthenticator, createFactor, removeFactor } from "./factor-change.js";
 import { limitSends } from "./limits.js";
-import { sendMobileVerification, verifyMobile } from "./mobile.js";
+import { mobileTaken, sendMobileVerification, verifyMobile } from "./mobile.js";
 import type { AuthenticatorKind } from "./persistence.js";
 import type { Proof } from "./proof.js";
 import { purgeExpired } from "./purge.js";
@@ -226,6 +227,13 @@ export class Mfa implements SecondFactorGate {
   }
 
   verifyMobile(userId: string, code: string): Promise<void> {
-    return this.uow.run((tx) => verifyMobile(this.deps, tx, userId, code));
+    return this.uow
+      .run((tx) => verifyMobile(this.deps, tx, userId, code))
+      .catch((error: unknown) => {
+        // Another account verified the same number between the check and the write (mobile.ts); the
+        // code stays unspent (the transaction rolled back), which is harmless: the number is taken.
+        if (isUniqueViolation(error)) throw mobileTaken();
+        throw error;
+      });
   }
 }

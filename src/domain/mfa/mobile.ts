@@ -1,6 +1,6 @@
 // Verifying the profile's mobile number with a code sent to it by SMS. Same rules as other codes:
 // 10 minutes, single use, a new code replaces the old, five wrong codes lock for 15 minutes.
-import { failedPrecondition, invalidArgument, withReason } from "../errors.js";
+import { alreadyExists, failedPrecondition, invalidArgument, withReason } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
 import { activeUser } from "./authenticators.js";
@@ -49,6 +49,18 @@ export async function verifyMobile(
     );
   }
   await clearFailures(tx, key);
+  // A verified number is a sign-in identifier, so one account holds it. The code proved that the
+  // caller has the phone, so saying the number is taken tells them nothing about a stranger's
+  // account they could not learn by owning the phone. Two accounts verifying one number at once
+  // both pass this check; the unique index refuses the second (mfa.ts answers it the same way).
+  if (await tx.mfa.users.isMobileVerifiedElsewhere(userId, user.mobile)) {
+    return commitThenFail(mobileTaken());
+  }
   await tx.mfa.users.markMobileVerified(userId, now);
   return commit(undefined);
+}
+
+/** The answer when another account holds the number verified (checked, or refused by the index). */
+export function mobileTaken() {
+  return alreadyExists("mobile: is already verified on another account");
 }

@@ -177,8 +177,13 @@ export interface MfaUser {
 /** The narrow view of accounts the second factor needs: read a user, mark a mobile number verified. */
 export interface MfaUserPort {
   findById(id: string): Promise<MfaUser | null>;
-  /** Marks the profile's mobile number verified. */
+  /**
+   * Marks the profile's mobile number verified. A unique index refuses it (a unique violation)
+   * when another account verified the same number meanwhile.
+   */
   markMobileVerified(id: string, at: number): Promise<void>;
+  /** True when an account other than `id` holds `mobile` verified. */
+  isMobileVerifiedElsewhere(id: string, mobile: string): Promise<boolean>;
 }
 
 /** The second factor's repositories of one transaction (`Transaction.mfa`). */

@@ -18,6 +18,10 @@ export function accountRepository(em: EntityManager): AccountRepository {
     findByEmail: (email) => findOneStrict(em, UserEntity, { email }),
     findByEmailInTenant: (tenantId, email) => findOneStrict(em, UserEntity, { tenantId, email }),
     findByUsername: (username) => findOneStrict(em, UserEntity, { username }),
+    findByMobile: (mobile) => {
+      if (!mobile) throw new Error("findByMobile needs a number");
+      return findOneStrict(em, UserEntity, { mobile, mobileVerified: true });
+    },
     insert: async (account: AccountRecord) => {
       const row = em.create(UserEntity, account);
       // Set after create: create() does not copy the JSON columns' plain objects reliably.

@@ -115,5 +115,10 @@ function mfaUserPort(em: EntityManager): MfaUserPort {
       if (!id) throw new Error("markMobileVerified needs a user id");
       await em.update(UserEntity, { id }, { mobileVerified: true, updatedAt: at });
     },
+    isMobileVerifiedElsewhere: async (id, mobile) => {
+      if (!id || !mobile) throw new Error("isMobileVerifiedElsewhere needs a user id and a number");
+      const holder = await findOneStrict(em, UserEntity, { mobile, mobileVerified: true });
+      return holder !== null && holder.id !== id;
+    },
   };
 }
