@@ -242,6 +242,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       passwordResetTtlSeconds: config.passwordResetTtlSeconds,
       confirmationTtlSeconds: config.confirmationTtlSeconds,
       revealAccounts: config.revealAccounts,
+      requireEmailVerification: config.requireEmailVerification,
+      signInAtRegistration: config.signInAtRegistration,
       passwordMinLength: config.passwordMinLength,
       loginMaxFailuresPerAccount: config.loginMaxFailuresPerAccount,
       loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,

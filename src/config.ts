@@ -61,6 +61,10 @@ export interface Config {
   revealAccounts: boolean;
   /** Roles a deployment declares besides the built-in admin, member and operator. */
   roles: string[];
+  /** False lets Login sign in accounts whose email is not verified yet. */
+  requireEmailVerification: boolean;
+  /** Register answers the new account's tokens (needs requireEmailVerification false). */
+  signInAtRegistration: boolean;
   captchaVerifyUrl: string | undefined;
   captchaSecret: string | undefined;
   passwordMinLength: number;
@@ -295,6 +299,20 @@ export const variables: Variable<any>[] = [
     roleNames,
   ),
   v(
+    "AUTHD_REQUIRE_EMAIL_VERIFICATION",
+    "requireEmailVerification",
+    "true",
+    "When false, Login signs in accounts whose email is not verified yet (the verification link is still sent; the email factor, provider linking and email changes still need a verified address).",
+    bool,
+  ),
+  v(
+    "AUTHD_SIGN_IN_AT_REGISTRATION",
+    "signInAtRegistration",
+    "false",
+    "When true, Register creates the account before answering and answers its tokens; a taken email or username then answers ALREADY_EXISTS (Register stops being enumeration-safe). Needs AUTHD_REQUIRE_EMAIL_VERIFICATION=false.",
+    bool,
+  ),
+  v(
     "AUTHD_CAPTCHA_VERIFY_URL",
     "captchaVerifyUrl",
     "",
@@ -490,6 +508,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (result.env === "production" && result.secret === undefined) {
     throw new ConfigError("AUTHD_SECRET", "is required when AUTHD_ENV=production");
+  }
+  if (result.signInAtRegistration && result.requireEmailVerification) {
+    // Tokens for an address nobody proved would bypass the verification the deployment asks for.
+    throw new ConfigError("AUTHD_SIGN_IN_AT_REGISTRATION", "needs AUTHD_REQUIRE_EMAIL_VERIFICATION=false");
   }
   if (result.captchaVerifyUrl !== undefined && result.captchaSecret === undefined) {
     throw new ConfigError("AUTHD_CAPTCHA_SECRET", "is required when AUTHD_CAPTCHA_VERIFY_URL is set");

@@ -15,10 +15,12 @@ import {
 } from "../domain/accounts/password-flows.js";
 import { getUser, updateUser } from "../domain/accounts/profile.js";
 import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
+import { registerAndSignIn } from "../domain/accounts/registration-sign-in.js";
 import { type CookieSettings } from "../http/session-cookies.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { sessionScope } from "./session-scope.js";
 import { signInInput, toSignInResponse } from "./sign-in-mapper.js";
+import { toTokenPair } from "./token-mapper.js";
 import { toUserProto } from "./user-mapper.js";
 
 /** ChangePassword's end_sessions: every other session by default (ASVS 7.4.3 offers it). */
@@ -27,6 +29,13 @@ const passwordChangePolicies: Record<"none" | "others" | "all", DomainSessionPol
   others: "revoke_others",
   all: "revoke_all",
 };
+
+/** The session a registration signs in to (AUTHD_SIGN_IN_AT_REGISTRATION): the defaults, in the body. */
+const REGISTRATION_SESSION = {
+  durationSeconds: undefined,
+  authMethod: "token",
+  signOutOtherSessions: false,
+} as const;
 
 /** What the account RPCs need: the accounts feature, cookie settings (Login in cookie mode), the clock. */
 export interface AccountHandlerDeps {
@@ -39,8 +48,12 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
   const deps = app.accounts;
   return {
     async register(req, ctx) {
-      await register(deps, { ...req }, clientInfo(ctx));
-      return {};
+      if (!deps.config.signInAtRegistration) {
+        await register(deps, { ...req }, clientInfo(ctx));
+        return {};
+      }
+      const { tokens } = await registerAndSignIn(deps, { ...req }, REGISTRATION_SESSION, clientInfo(ctx));
+      return { tokens: toTokenPair(tokens, true) };
     },
     async verifyEmail(req, ctx) {
       await verifyEmail(deps, req.token, clientInfo(ctx));

@@ -14,6 +14,10 @@ export interface AccountSettings {
   confirmationTtlSeconds: number;
   /** Whether CheckEmail and Register may say that an address has an account. */
   revealAccounts: boolean;
+  /** False: Login signs in accounts whose email is not verified yet. */
+  requireEmailVerification: boolean;
+  /** Register creates the account at once and answers its tokens (registration-sign-in.ts). */
+  signInAtRegistration: boolean;
   passwordMinLength: number;
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerIp: number;

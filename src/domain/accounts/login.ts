@@ -39,8 +39,9 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
   if (!user || !passwordOk) return failAttempt(deps, attempt, client, "wrong_password");
 
   // The password is right: from here on the answer may say what stands in the way.
+  const mayProceed = user.emailVerified || !deps.config.requireEmailVerification;
   const upgradedHash =
-    user.status === "active" && user.emailVerified && deps.hasher.needsRehash(user.passwordHash)
+    user.status === "active" && mayProceed && deps.hasher.needsRehash(user.passwordHash)
       ? await deps.hasher.hash(input.password)
       : null;
   try {
@@ -49,7 +50,7 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
       const account = await claimSuccess(tx, deps, attempt, user.passwordHash, upgradedHash);
       if (!account) throw new PasswordChanged();
       if (account.status !== "active") return commitThenFail(accountDeactivated());
-      if (!account.emailVerified) {
+      if (!account.emailVerified && deps.config.requireEmailVerification) {
         return commitThenFail(emailNotVerified());
       }
       return commit(await issueSignIn(tx, deps, user.id, ["pwd"], input.deviceToken, input.options, client));

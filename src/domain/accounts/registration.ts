@@ -55,10 +55,23 @@ export async function limit(deps: AccountDeps, key: string, max: number, what: s
   if (!result.allowed) throw resourceExhausted(`too many ${what}`, result.retryAfterSeconds);
 }
 
+/**
+ * Checks a registration and records it as work for after the answer (see createAccount). Only
+ * checks that look at the request alone happen before the answer: they give the same result for a
+ * known and an unknown email. Whether the email or the username is taken is never answered; the
+ * mailbox owner is told by email instead (after-reply.ts). A deployment that signs in at
+ * registration does the work before answering instead (registration-sign-in.ts).
+ */
 export async function register(deps: AccountDeps, input: RegisterInput, client: ClientInfo): Promise<void> {
-  // Only checks that look at the request alone happen before the answer: they give the same result
-  // for a known and an unknown email. Whether the email or the username is taken is never answered;
-  // the mailbox owner is told by email instead (after-reply.ts).
+  await deps.afterReply.defer("register", await admitRegistration(deps, input, client));
+}
+
+/** The checks of a registration that look at the request alone, and the hash every request pays. */
+export async function admitRegistration(
+  deps: AccountDeps,
+  input: RegisterInput,
+  client: ClientInfo,
+): Promise<RegisterWork> {
   const email = normalizeEmail(input.email);
   const username = normalizeUsername(input.username);
   requireNonEmpty(input.password, "password");
@@ -80,8 +93,7 @@ export async function register(deps: AccountDeps, input: RegisterInput, client: 
   await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
   // Every request pays for the hash, so a new and an existing address take the same time.
   const passwordHash = await deps.hasher.hash(input.password);
-  const work: RegisterWork = { email, username, profile, passwordHash, now: deps.clock.now(), client };
-  await deps.afterReply.defer("register", work);
+  return { email, username, profile, passwordHash, now: deps.clock.now(), client };
 }
 
 /** What Register leaves for after the reply (after-reply.ts). */
@@ -99,8 +111,13 @@ export interface RegisterWork {
  * email or username fails on the unique key here; its retry finds the conflict and sends the notice.
  */
 export async function createAccount(deps: AccountDeps, tx: Transaction, work: RegisterWork): Promise<void> {
+  if (await noticeOfConflict(deps, tx, work.email, work.username)) return;
+  await insertAccount(deps, tx, work);
+}
+
+/** Inserts the new, unverified account of `work` and mails its verification link; answers its id. */
+export async function insertAccount(deps: AccountDeps, tx: Transaction, work: RegisterWork): Promise<string> {
   const { email, username, now, client } = work;
-  if (await noticeOfConflict(deps, tx, email, username)) return;
   const user: AccountRecord = {
     id: randomUUID(),
     email,
@@ -121,6 +138,7 @@ export async function createAccount(deps: AccountDeps, tx: Transaction, work: Re
   await tx.accounts.insert(user);
   await sendVerification(deps, tx, user.id, email, now);
   await tx.audit.record(now, "user.registered", user.id, client);
+  return user.id;
 }
 
 /**
