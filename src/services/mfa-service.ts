@@ -4,7 +4,7 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SessionScope } from "../../gen/authd/v1/common_pb.js";
-import type { MfaService } from "../../gen/authd/v1/mfa_pb.js";
+import { AuthenticatorType, type MfaService } from "../../gen/authd/v1/mfa_pb.js";
 import type { Clock } from "../clock.js";
 import { invalidArgument } from "../domain/errors.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
@@ -13,6 +13,7 @@ import type { Sessions } from "../domain/sessions.js";
 import { type CookieSettings, setDeviceCookie, setSessionCookies } from "../http/session-cookies.js";
 import { clientInfo, requireSession } from "./caller.js";
 import { fromAuthenticatorType, toAuthenticatorProto, toTrustedDeviceProto } from "./mfa-mappers.js";
+import { toPageRequest } from "./page-mapper.js";
 import { sessionScope } from "./session-scope.js";
 import { toTokenPair } from "./token-mapper.js";
 
@@ -38,9 +39,14 @@ export interface MfaServiceDeps {
 export function mfaService(app: MfaServiceDeps): Partial<ServiceImpl<typeof MfaService>> {
   const { mfa } = app;
   return {
-    async listAuthenticators(_req, ctx) {
+    async listAuthenticators(req, ctx) {
       const caller = requireSession(ctx);
-      return { authenticators: (await mfa.list(caller.userId)).map(toAuthenticatorProto) };
+      const filter = {
+        type: req.type === AuthenticatorType.UNSPECIFIED ? undefined : fromAuthenticatorType(req.type),
+        verified: req.verified,
+      };
+      const page = await mfa.listPage(caller.userId, toPageRequest(req), filter);
+      return { authenticators: page.items.map(toAuthenticatorProto), nextPageToken: page.nextPageToken };
     },
 
     async getAuthenticator(req, ctx) {
@@ -117,9 +123,10 @@ export function mfaService(app: MfaServiceDeps): Partial<ServiceImpl<typeof MfaS
       return validUntil === null ? {} : { validUntilTime: timestampFromMs(validUntil) };
     },
 
-    async listTrustedDevices(_req, ctx) {
+    async listTrustedDevices(req, ctx) {
       const caller = requireSession(ctx);
-      return { devices: (await mfa.devices(caller.userId)).map(toTrustedDeviceProto) };
+      const page = await mfa.devicesPage(caller.userId, toPageRequest(req));
+      return { devices: page.items.map(toTrustedDeviceProto), nextPageToken: page.nextPageToken };
     },
 
     async revokeTrustedDevice(req, ctx) {

@@ -7,6 +7,7 @@ import type { Authenticator } from "../../gen/authd/v1/mfa_pb.js";
 import { mfa } from "./client.js";
 import { form, h, type statusLine } from "./dom.js";
 import { factorName } from "./factor-names.js";
+import { everyPage } from "./paging.js";
 
 type Status = ReturnType<typeof statusLine>;
 export type Guard = (change: () => Promise<void>) => Promise<void>;
@@ -24,7 +25,10 @@ export function stepUpGuard(box: HTMLElement, status: Status): Guard {
       await change();
     } catch (error) {
       if (!needsStepUp(error)) throw error;
-      const active = (await mfa.listAuthenticators({})).authenticators.filter((a) => a.active);
+      const active = await everyPage(async (pageToken) => {
+        const res = await mfa.listAuthenticators({ verified: true, pageSize: 100, pageToken });
+        return { items: res.authenticators, nextPageToken: res.nextPageToken };
+      });
       box.replaceChildren(stepUpForm(active, status, box));
       box.querySelector("select")?.focus();
       throw new ConnectError(

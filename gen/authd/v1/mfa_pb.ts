@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/mfa.proto.
  */
 export const file_authd_v1_mfa: GenFile = /*@__PURE__*/
-  fileDesc("ChJhdXRoZC92MS9tZmEucHJvdG8SCGF1dGhkLnYxIu4BCg1BdXRoZW50aWNhdG9yEgoKAmlkGAEgASgJEikKBHR5cGUYAiABKA4yGy5hdXRoZC52MS5BdXRoZW50aWNhdG9yVHlwZRIOCgZhY3RpdmUYAyABKAgSGAoQZGVzdGluYXRpb25faGludBgEIAEoCRIXCg9yZW1haW5pbmdfY29kZXMYBSABKAUSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfdXNlZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoMTWZhQ2hhbGxlbmdlEhQKDGNoYWxsZW5nZV9pZBgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoOYXV0aGVudGljYXRvcnMYAyADKAsyFy5hdXRoZC52MS5BdXRoZW50aWNhdG9yIhsKGUxpc3RBdXRoZW50aWNhdG9yc1JlcXVlc3QiTQoaTGlzdEF1dGhlbnRpY2F0b3JzUmVzcG9uc2USLwoOYXV0aGVudGljYXRvcnMYASADKAsyFy5hdXRoZC52MS5BdXRoZW50aWNhdG9yIjMKF0dldEF1dGhlbnRpY2F0b3JSZXF1ZXN0EhgKEGF1dGhlbnRpY2F0b3JfaWQYASABKAkiSgoYR2V0QXV0aGVudGljYXRvclJlc3BvbnNlEi4KDWF1dGhlbnRpY2F0b3IYASABKAsyFy5hdXRoZC52MS5BdXRoZW50aWNhdG9yInEKGkNyZWF0ZUF1dGhlbnRpY2F0b3JSZXF1ZXN0EikKBHR5cGUYASABKA4yGy5hdXRoZC52MS5BdXRoZW50aWNhdG9yVHlwZRIOCgZtb2JpbGUYAiABKAkSGAoQY3VycmVudF9wYXNzd29yZBgDIAEoCSKiAQobQ3JlYXRlQXV0aGVudGljYXRvclJlc3BvbnNlEi4KDWF1dGhlbnRpY2F0b3IYASABKAsyFy5hdXRoZC52MS5BdXRoZW50aWNhdG9yEhMKC3RvdHBfc2VjcmV0GAIgASgJEhAKCHRvdHBfdXJpGAMgASgJEhQKDHRvdHBfcXJfY29kZRgEIAEoCRIWCg5yZWNvdmVyeV9jb2RlcxgFIAMoCSKrAQoaVmVyaWZ5QXV0aGVudGljYXRvclJlcXVlc3QSGAoQYXV0aGVudGljYXRvcl9pZBgBIAEoCRIMCgRjb2RlGAIgASgJEhgKEGN1cnJlbnRfcGFzc3dvcmQYBCABKAkSLAoMZW5kX3Nlc3Npb25zGAUgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIAxAEUhdzaWduX291dF9vdGhlcl9zZXNzaW9ucyJNChtWZXJpZnlBdXRoZW50aWNhdG9yUmVzcG9uc2USLgoNYXV0aGVudGljYXRvchgBIAEoCzIXLmF1dGhkLnYxLkF1dGhlbnRpY2F0b3IiuAEKGkRlbGV0ZUF1dGhlbnRpY2F0b3JSZXF1ZXN0EhgKEGF1dGhlbnRpY2F0b3JfaWQYASABKAkSGgoQY3VycmVudF9wYXNzd29yZBgCIAEoCUgAEg4KBGNvZGUYAyABKAlIABIsCgxlbmRfc2Vzc2lvbnMYBSABKA4yFi5hdXRoZC52MS5TZXNzaW9uU2NvcGVCBwoFcHJvb2ZKBAgEEAVSF3NpZ25fb3V0X290aGVyX3Nlc3Npb25zIh0KG0RlbGV0ZUF1dGhlbnRpY2F0b3JSZXNwb25zZSJJChdEZWxpdmVyQ2hhbGxlbmdlUmVxdWVzdBIUCgxjaGFsbGVuZ2VfaWQYASABKAkSGAoQYXV0aGVudGljYXRvcl9pZBgCIAEoCSJQChhEZWxpdmVyQ2hhbGxlbmdlUmVzcG9uc2USNAoQY29kZV9leHBpcmVfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibwoWVmVyaWZ5Q2hhbGxlbmdlUmVxdWVzdBIUCgxjaGFsbGVuZ2VfaWQYASABKAkSGAoQYXV0aGVudGljYXRvcl9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEhcKD3JlbWVtYmVyX2RldmljZRgEIAEoCCJUChdWZXJpZnlDaGFsbGVuZ2VSZXNwb25zZRIjCgZ0b2tlbnMYASABKAsyEy5hdXRoZC52MS5Ub2tlblBhaXISFAoMZGV2aWNlX3Rva2VuGAIgASgJIjcKDVN0ZXBVcFJlcXVlc3QSGAoQYXV0aGVudGljYXRvcl9pZBgBIAEoCRIMCgRjb2RlGAIgASgJIkYKDlN0ZXBVcFJlc3BvbnNlEjQKEHZhbGlkX3VudGlsX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqUBCg1UcnVzdGVkRGV2aWNlEgoKAmlkGAEgASgJEhIKCnVzZXJfYWdlbnQYAiABKAkSEgoKaXBfYWRkcmVzcxgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhsKGUxpc3RUcnVzdGVkRGV2aWNlc1JlcXVlc3QiRgoaTGlzdFRydXN0ZWREZXZpY2VzUmVzcG9uc2USKAoHZGV2aWNlcxgBIAMoCzIXLmF1dGhkLnYxLlRydXN0ZWREZXZpY2UiLwoaUmV2b2tlVHJ1c3RlZERldmljZVJlcXVlc3QSEQoJZGV2aWNlX2lkGAEgASgJIh0KG1Jldm9rZVRydXN0ZWREZXZpY2VSZXNwb25zZSIjChNWZXJpZnlNb2JpbGVSZXF1ZXN0EgwKBGNvZGUYASABKAkiFgoUVmVyaWZ5TW9iaWxlUmVzcG9uc2UiIQofUmVzZW5kTW9iaWxlVmVyaWZpY2F0aW9uUmVxdWVzdCIiCiBSZXNlbmRNb2JpbGVWZXJpZmljYXRpb25SZXNwb25zZSq1AQoRQXV0aGVudGljYXRvclR5cGUSIgoeQVVUSEVOVElDQVRPUl9UWVBFX1VOU1BFQ0lGSUVEEAASGwoXQVVUSEVOVElDQVRPUl9UWVBFX1RPVFAQARIaChZBVVRIRU5USUNBVE9SX1RZUEVfU01TEAISHAoYQVVUSEVOVElDQVRPUl9UWVBFX0VNQUlMEAMSJQohQVVUSEVOVElDQVRPUl9UWVBFX1JFQ09WRVJZX0NPREVTEAQy6wgKCk1mYVNlcnZpY2USXwoSTGlzdEF1dGhlbnRpY2F0b3JzEiMuYXV0aGQudjEuTGlzdEF1dGhlbnRpY2F0b3JzUmVxdWVzdBokLmF1dGhkLnYxLkxpc3RBdXRoZW50aWNhdG9yc1Jlc3BvbnNlElkKEEdldEF1dGhlbnRpY2F0b3ISIS5hdXRoZC52MS5HZXRBdXRoZW50aWNhdG9yUmVxdWVzdBoiLmF1dGhkLnYxLkdldEF1dGhlbnRpY2F0b3JSZXNwb25zZRJiChNDcmVhdGVBdXRoZW50aWNhdG9yEiQuYXV0aGQudjEuQ3JlYXRlQXV0aGVudGljYXRvclJlcXVlc3QaJS5hdXRoZC52MS5DcmVhdGVBdXRoZW50aWNhdG9yUmVzcG9uc2USYgoTVmVyaWZ5QXV0aGVudGljYXRvchIkLmF1dGhkLnYxLlZlcmlmeUF1dGhlbnRpY2F0b3JSZXF1ZXN0GiUuYXV0aGQudjEuVmVyaWZ5QXV0aGVudGljYXRvclJlc3BvbnNlEmIKE0RlbGV0ZUF1dGhlbnRpY2F0b3ISJC5hdXRoZC52MS5EZWxldGVBdXRoZW50aWNhdG9yUmVxdWVzdBolLmF1dGhkLnYxLkRlbGV0ZUF1dGhlbnRpY2F0b3JSZXNwb25zZRJZChBEZWxpdmVyQ2hhbGxlbmdlEiEuYXV0aGQudjEuRGVsaXZlckNoYWxsZW5nZVJlcXVlc3QaIi5hdXRoZC52MS5EZWxpdmVyQ2hhbGxlbmdlUmVzcG9uc2USVgoPVmVyaWZ5Q2hhbGxlbmdlEiAuYXV0aGQudjEuVmVyaWZ5Q2hhbGxlbmdlUmVxdWVzdBohLmF1dGhkLnYxLlZlcmlmeUNoYWxsZW5nZVJlc3BvbnNlEjsKBlN0ZXBVcBIXLmF1dGhkLnYxLlN0ZXBVcFJlcXVlc3QaGC5hdXRoZC52MS5TdGVwVXBSZXNwb25zZRJfChJMaXN0VHJ1c3RlZERldmljZXMSIy5hdXRoZC52MS5MaXN0VHJ1c3RlZERldmljZXNSZXF1ZXN0GiQuYXV0aGQudjEuTGlzdFRydXN0ZWREZXZpY2VzUmVzcG9uc2USYgoTUmV2b2tlVHJ1c3RlZERldmljZRIkLmF1dGhkLnYxLlJldm9rZVRydXN0ZWREZXZpY2VSZXF1ZXN0GiUuYXV0aGQudjEuUmV2b2tlVHJ1c3RlZERldmljZVJlc3BvbnNlEk0KDFZlcmlmeU1vYmlsZRIdLmF1dGhkLnYxLlZlcmlmeU1vYmlsZVJlcXVlc3QaHi5hdXRoZC52MS5WZXJpZnlNb2JpbGVSZXNwb25zZRJxChhSZXNlbmRNb2JpbGVWZXJpZmljYXRpb24SKS5hdXRoZC52MS5SZXNlbmRNb2JpbGVWZXJpZmljYXRpb25SZXF1ZXN0GiouYXV0aGQudjEuUmVzZW5kTW9iaWxlVmVyaWZpY2F0aW9uUmVzcG9uc2ViBnByb3RvMw", [file_authd_v1_common, file_google_protobuf_timestamp]);
+  fileDesc("ChJhdXRoZC92MS9tZmEucHJvdG8SCGF1dGhkLnYxIu4BCg1BdXRoZW50aWNhdG9yEgoKAmlkGAEgASgJEikKBHR5cGUYAiABKA4yGy5hdXRoZC52MS5BdXRoZW50aWNhdG9yVHlwZRIOCgZhY3RpdmUYAyABKAgSGAoQZGVzdGluYXRpb25faGludBgEIAEoCRIXCg9yZW1haW5pbmdfY29kZXMYBSABKAUSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfdXNlZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoMTWZhQ2hhbGxlbmdlEhQKDGNoYWxsZW5nZV9pZBgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoOYXV0aGVudGljYXRvcnMYAyADKAsyFy5hdXRoZC52MS5BdXRoZW50aWNhdG9yIvgBChlMaXN0QXV0aGVudGljYXRvcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjEKDWNyZWF0ZWRfYWZ0ZXIYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmNyZWF0ZWRfYmVmb3JlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgR0eXBlGAUgASgOMhsuYXV0aGQudjEuQXV0aGVudGljYXRvclR5cGUSFQoIdmVyaWZpZWQYBiABKAhIAIgBAUILCglfdmVyaWZpZWQiZgoaTGlzdEF1dGhlbnRpY2F0b3JzUmVzcG9uc2USLwoOYXV0aGVudGljYXRvcnMYASADKAsyFy5hdXRoZC52MS5BdXRoZW50aWNhdG9yEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIzChdHZXRBdXRoZW50aWNhdG9yUmVxdWVzdBIYChBhdXRoZW50aWNhdG9yX2lkGAEgASgJIkoKGEdldEF1dGhlbnRpY2F0b3JSZXNwb25zZRIuCg1hdXRoZW50aWNhdG9yGAEgASgLMhcuYXV0aGQudjEuQXV0aGVudGljYXRvciJxChpDcmVhdGVBdXRoZW50aWNhdG9yUmVxdWVzdBIpCgR0eXBlGAEgASgOMhsuYXV0aGQudjEuQXV0aGVudGljYXRvclR5cGUSDgoGbW9iaWxlGAIgASgJEhgKEGN1cnJlbnRfcGFzc3dvcmQYAyABKAkiogEKG0NyZWF0ZUF1dGhlbnRpY2F0b3JSZXNwb25zZRIuCg1hdXRoZW50aWNhdG9yGAEgASgLMhcuYXV0aGQudjEuQXV0aGVudGljYXRvchITCgt0b3RwX3NlY3JldBgCIAEoCRIQCgh0b3RwX3VyaRgDIAEoCRIUCgx0b3RwX3FyX2NvZGUYBCABKAkSFgoOcmVjb3ZlcnlfY29kZXMYBSADKAkiqwEKGlZlcmlmeUF1dGhlbnRpY2F0b3JSZXF1ZXN0EhgKEGF1dGhlbnRpY2F0b3JfaWQYASABKAkSDAoEY29kZRgCIAEoCRIYChBjdXJyZW50X3Bhc3N3b3JkGAQgASgJEiwKDGVuZF9zZXNzaW9ucxgFIAEoDjIWLmF1dGhkLnYxLlNlc3Npb25TY29wZUoECAMQBFIXc2lnbl9vdXRfb3RoZXJfc2Vzc2lvbnMiTQobVmVyaWZ5QXV0aGVudGljYXRvclJlc3BvbnNlEi4KDWF1dGhlbnRpY2F0b3IYASABKAsyFy5hdXRoZC52MS5BdXRoZW50aWNhdG9yIrgBChpEZWxldGVBdXRoZW50aWNhdG9yUmVxdWVzdBIYChBhdXRoZW50aWNhdG9yX2lkGAEgASgJEhoKEGN1cnJlbnRfcGFzc3dvcmQYAiABKAlIABIOCgRjb2RlGAMgASgJSAASLAoMZW5kX3Nlc3Npb25zGAUgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlQgcKBXByb29mSgQIBBAFUhdzaWduX291dF9vdGhlcl9zZXNzaW9ucyIdChtEZWxldGVBdXRoZW50aWNhdG9yUmVzcG9uc2UiSQoXRGVsaXZlckNoYWxsZW5nZVJlcXVlc3QSFAoMY2hhbGxlbmdlX2lkGAEgASgJEhgKEGF1dGhlbnRpY2F0b3JfaWQYAiABKAkiUAoYRGVsaXZlckNoYWxsZW5nZVJlc3BvbnNlEjQKEGNvZGVfZXhwaXJlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIm8KFlZlcmlmeUNoYWxsZW5nZVJlcXVlc3QSFAoMY2hhbGxlbmdlX2lkGAEgASgJEhgKEGF1dGhlbnRpY2F0b3JfaWQYAiABKAkSDAoEY29kZRgDIAEoCRIXCg9yZW1lbWJlcl9kZXZpY2UYBCABKAgiVAoXVmVyaWZ5Q2hhbGxlbmdlUmVzcG9uc2USIwoGdG9rZW5zGAEgASgLMhMuYXV0aGQudjEuVG9rZW5QYWlyEhQKDGRldmljZV90b2tlbhgCIAEoCSI3Cg1TdGVwVXBSZXF1ZXN0EhgKEGF1dGhlbnRpY2F0b3JfaWQYASABKAkSDAoEY29kZRgCIAEoCSJGCg5TdGVwVXBSZXNwb25zZRI0ChB2YWxpZF91bnRpbF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKlAQoNVHJ1c3RlZERldmljZRIKCgJpZBgBIAEoCRISCgp1c2VyX2FnZW50GAIgASgJEhIKCmlwX2FkZHJlc3MYAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKpAQoZTGlzdFRydXN0ZWREZXZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIxCg1jcmVhdGVkX2FmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiXwoaTGlzdFRydXN0ZWREZXZpY2VzUmVzcG9uc2USKAoHZGV2aWNlcxgBIAMoCzIXLmF1dGhkLnYxLlRydXN0ZWREZXZpY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIi8KGlJldm9rZVRydXN0ZWREZXZpY2VSZXF1ZXN0EhEKCWRldmljZV9pZBgBIAEoCSIdChtSZXZva2VUcnVzdGVkRGV2aWNlUmVzcG9uc2UiIwoTVmVyaWZ5TW9iaWxlUmVxdWVzdBIMCgRjb2RlGAEgASgJIhYKFFZlcmlmeU1vYmlsZVJlc3BvbnNlIiEKH1Jlc2VuZE1vYmlsZVZlcmlmaWNhdGlvblJlcXVlc3QiIgogUmVzZW5kTW9iaWxlVmVyaWZpY2F0aW9uUmVzcG9uc2UqtQEKEUF1dGhlbnRpY2F0b3JUeXBlEiIKHkFVVEhFTlRJQ0FUT1JfVFlQRV9VTlNQRUNJRklFRBAAEhsKF0FVVEhFTlRJQ0FUT1JfVFlQRV9UT1RQEAESGgoWQVVUSEVOVElDQVRPUl9UWVBFX1NNUxACEhwKGEFVVEhFTlRJQ0FUT1JfVFlQRV9FTUFJTBADEiUKIUFVVEhFTlRJQ0FUT1JfVFlQRV9SRUNPVkVSWV9DT0RFUxAEMusICgpNZmFTZXJ2aWNlEl8KEkxpc3RBdXRoZW50aWNhdG9ycxIjLmF1dGhkLnYxLkxpc3RBdXRoZW50aWNhdG9yc1JlcXVlc3QaJC5hdXRoZC52MS5MaXN0QXV0aGVudGljYXRvcnNSZXNwb25zZRJZChBHZXRBdXRoZW50aWNhdG9yEiEuYXV0aGQudjEuR2V0QXV0aGVudGljYXRvclJlcXVlc3QaIi5hdXRoZC52MS5HZXRBdXRoZW50aWNhdG9yUmVzcG9uc2USYgoTQ3JlYXRlQXV0aGVudGljYXRvchIkLmF1dGhkLnYxLkNyZWF0ZUF1dGhlbnRpY2F0b3JSZXF1ZXN0GiUuYXV0aGQudjEuQ3JlYXRlQXV0aGVudGljYXRvclJlc3BvbnNlEmIKE1ZlcmlmeUF1dGhlbnRpY2F0b3ISJC5hdXRoZC52MS5WZXJpZnlBdXRoZW50aWNhdG9yUmVxdWVzdBolLmF1dGhkLnYxLlZlcmlmeUF1dGhlbnRpY2F0b3JSZXNwb25zZRJiChNEZWxldGVBdXRoZW50aWNhdG9yEiQuYXV0aGQudjEuRGVsZXRlQXV0aGVudGljYXRvclJlcXVlc3QaJS5hdXRoZC52MS5EZWxldGVBdXRoZW50aWNhdG9yUmVzcG9uc2USWQoQRGVsaXZlckNoYWxsZW5nZRIhLmF1dGhkLnYxLkRlbGl2ZXJDaGFsbGVuZ2VSZXF1ZXN0GiIuYXV0aGQudjEuRGVsaXZlckNoYWxsZW5nZVJlc3BvbnNlElYKD1ZlcmlmeUNoYWxsZW5nZRIgLmF1dGhkLnYxLlZlcmlmeUNoYWxsZW5nZVJlcXVlc3QaIS5hdXRoZC52MS5WZXJpZnlDaGFsbGVuZ2VSZXNwb25zZRI7CgZTdGVwVXASFy5hdXRoZC52MS5TdGVwVXBSZXF1ZXN0GhguYXV0aGQudjEuU3RlcFVwUmVzcG9uc2USXwoSTGlzdFRydXN0ZWREZXZpY2VzEiMuYXV0aGQudjEuTGlzdFRydXN0ZWREZXZpY2VzUmVxdWVzdBokLmF1dGhkLnYxLkxpc3RUcnVzdGVkRGV2aWNlc1Jlc3BvbnNlEmIKE1Jldm9rZVRydXN0ZWREZXZpY2USJC5hdXRoZC52MS5SZXZva2VUcnVzdGVkRGV2aWNlUmVxdWVzdBolLmF1dGhkLnYxLlJldm9rZVRydXN0ZWREZXZpY2VSZXNwb25zZRJNCgxWZXJpZnlNb2JpbGUSHS5hdXRoZC52MS5WZXJpZnlNb2JpbGVSZXF1ZXN0Gh4uYXV0aGQudjEuVmVyaWZ5TW9iaWxlUmVzcG9uc2UScQoYUmVzZW5kTW9iaWxlVmVyaWZpY2F0aW9uEikuYXV0aGQudjEuUmVzZW5kTW9iaWxlVmVyaWZpY2F0aW9uUmVxdWVzdBoqLmF1dGhkLnYxLlJlc2VuZE1vYmlsZVZlcmlmaWNhdGlvblJlc3BvbnNlYgZwcm90bzM", [file_authd_v1_common, file_google_protobuf_timestamp]);
 
 /**
  * Authenticator describes a second factor without its secret.
@@ -115,11 +115,56 @@ export const MfaChallengeSchema: GenMessage<MfaChallenge> = /*@__PURE__*/
   messageDesc(file_authd_v1_mfa, 1);
 
 /**
- * ListAuthenticatorsRequest needs no fields.
+ * ListAuthenticatorsRequest says which page of the caller's authenticators to answer, and which
+ * kinds. Every field is optional.
  *
  * @generated from message authd.v1.ListAuthenticatorsRequest
  */
 export type ListAuthenticatorsRequest = Message<"authd.v1.ListAuthenticatorsRequest"> & {
+  /**
+   * How many to answer at most: 0 means 50; more than 100 is lowered to 100; negative answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous page; empty for the first page. The other fields must be the
+   * same as for the previous page. A token that is not one authd gave for this list and these
+   * filters answers INVALID_ARGUMENT naming `page_token`.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Only authenticators created after this time (exclusive).
+   *
+   * @generated from field: google.protobuf.Timestamp created_after = 3;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * Only authenticators created before this time (exclusive); must be later than created_after.
+   *
+   * @generated from field: google.protobuf.Timestamp created_before = 4;
+   */
+  createdBefore?: Timestamp | undefined;
+
+  /**
+   * Only authenticators of this kind; AUTHENTICATOR_TYPE_UNSPECIFIED means every kind.
+   *
+   * @generated from field: authd.v1.AuthenticatorType type = 5;
+   */
+  type: AuthenticatorType;
+
+  /**
+   * When set, only verified (active) authenticators (true) or only pending ones (false).
+   *
+   * @generated from field: optional bool verified = 6;
+   */
+  verified?: boolean | undefined;
 };
 
 /**
@@ -130,17 +175,24 @@ export const ListAuthenticatorsRequestSchema: GenMessage<ListAuthenticatorsReque
   messageDesc(file_authd_v1_mfa, 2);
 
 /**
- * ListAuthenticatorsResponse carries the caller's authenticators.
+ * ListAuthenticatorsResponse carries one page of the caller's authenticators.
  *
  * @generated from message authd.v1.ListAuthenticatorsResponse
  */
 export type ListAuthenticatorsResponse = Message<"authd.v1.ListAuthenticatorsResponse"> & {
   /**
-   * The caller's authenticators, pending ones included.
+   * The caller's authenticators, pending ones included unless filtered out, newest first.
    *
    * @generated from field: repeated authd.v1.Authenticator authenticators = 1;
    */
   authenticators: Authenticator[];
+
+  /**
+   * Token for the next page (ListAuthenticatorsRequest.page_token); empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -632,11 +684,42 @@ export const TrustedDeviceSchema: GenMessage<TrustedDevice> = /*@__PURE__*/
   messageDesc(file_authd_v1_mfa, 18);
 
 /**
- * ListTrustedDevicesRequest needs no fields.
+ * ListTrustedDevicesRequest says which page of the caller's trusted devices to answer. Every field
+ * is optional.
  *
  * @generated from message authd.v1.ListTrustedDevicesRequest
  */
 export type ListTrustedDevicesRequest = Message<"authd.v1.ListTrustedDevicesRequest"> & {
+  /**
+   * How many to answer at most: 0 means 50; more than 100 is lowered to 100; negative answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous page; empty for the first page. The other fields must be the
+   * same as for the previous page. A token that is not one authd gave for this list and these
+   * filters answers INVALID_ARGUMENT naming `page_token`.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Only devices created after this time (exclusive).
+   *
+   * @generated from field: google.protobuf.Timestamp created_after = 3;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * Only devices created before this time (exclusive); must be later than created_after.
+   *
+   * @generated from field: google.protobuf.Timestamp created_before = 4;
+   */
+  createdBefore?: Timestamp | undefined;
 };
 
 /**
@@ -647,17 +730,24 @@ export const ListTrustedDevicesRequestSchema: GenMessage<ListTrustedDevicesReque
   messageDesc(file_authd_v1_mfa, 19);
 
 /**
- * ListTrustedDevicesResponse carries the caller's trusted devices.
+ * ListTrustedDevicesResponse carries one page of the caller's trusted devices.
  *
  * @generated from message authd.v1.ListTrustedDevicesResponse
  */
 export type ListTrustedDevicesResponse = Message<"authd.v1.ListTrustedDevicesResponse"> & {
   /**
-   * Devices still trusted.
+   * Devices still trusted (expired ones are left out), newest first.
    *
    * @generated from field: repeated authd.v1.TrustedDevice devices = 1;
    */
   devices: TrustedDevice[];
+
+  /**
+   * Token for the next page (ListTrustedDevicesRequest.page_token); empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**

@@ -1,9 +1,10 @@
 // Reading authenticators: the caller's list, one by id, and the summary shape the rest of the app
 // sees (never a secret).
 import { invalidArgument, notFound, unauthenticated } from "../errors.js";
+import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
 import type { Transaction } from "../persistence.js";
 import type { AuthenticatorSummary } from "../ports.js";
-import type { AuthenticatorRecord, MfaUser } from "./persistence.js";
+import type { AuthenticatorKind, AuthenticatorRecord, MfaUser } from "./persistence.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -35,6 +36,32 @@ export async function summariseAll(
   const out = [];
   for (const a of authenticators) out.push(await summarise(tx, a));
   return out;
+}
+
+/** What ListAuthenticators narrows its list to: a kind, and verified (active) or pending ones. */
+export interface AuthenticatorListFilter {
+  type?: AuthenticatorKind;
+  verified?: boolean;
+}
+
+/**
+ * One page of the user's authenticators, newest first (paging.ts). A page token holds the filters
+ * it was made for (in the list name), so a token used with other filters is refused by name.
+ */
+export async function pageAuthenticators(
+  tx: Transaction,
+  userId: string,
+  request: PageRequest,
+  filter: AuthenticatorListFilter,
+): Promise<Page<AuthenticatorSummary>> {
+  const list = `authenticators:${filter.type ?? "any"}:${filter.verified ?? "any"}`;
+  const query = keysetQuery(list, request);
+  const rows = await tx.mfa.authenticators.pageOfUser(userId, query, {
+    type: filter.type,
+    active: filter.verified,
+  });
+  const page = toPage(list, query, rows, (a) => a);
+  return { items: await summariseAll(tx, page.items), nextPageToken: page.nextPageToken };
 }
 
 /** True when the user has an active factor, recovery codes with none left excepted. */

@@ -6,6 +6,7 @@ import { isUniqueViolation } from "../accounts/users.js";
 import type { AuditContext } from "../audit.js";
 import type { SessionCaller } from "../callers.js";
 import { invalidArgument, invalidCode, notFound } from "../errors.js";
+import type { Page, PageRequest } from "../paging.js";
 import type { Transaction } from "../persistence.js";
 import type {
   AuthenticatorSummary,
@@ -17,11 +18,12 @@ import type {
 } from "../ports.js";
 import { commit, commitThenFail, type UnitOfWork } from "../unit-of-work.js";
 import {
+  type AuthenticatorListFilter,
   checkAuthenticatorId,
   hasActiveFactor,
   ownAuthenticator,
+  pageAuthenticators,
   summarise,
-  summariseAll,
 } from "./authenticators.js";
 import {
   type ChallengeAnswer,
@@ -42,7 +44,7 @@ import { sendCode } from "./sent-codes.js";
 import { hasRecentStepUp, recordStepUp, requireRecentSecondFactor } from "./step-up.js";
 import {
   isTrustedDevice,
-  listTrustedDevices,
+  pageTrustedDevices,
   revokeAllTrustedDevices,
   revokeTrustedDevice,
 } from "./trusted-devices.js";
@@ -98,8 +100,12 @@ export class Mfa implements SecondFactorGate {
 
   // ---- authenticators ----
 
-  list(userId: string): Promise<AuthenticatorSummary[]> {
-    return this.uow.read(async (tx) => summariseAll(tx, await tx.mfa.authenticators.listOfUser(userId)));
+  listPage(
+    userId: string,
+    request: PageRequest,
+    filter: AuthenticatorListFilter,
+  ): Promise<Page<AuthenticatorSummary>> {
+    return this.uow.read((tx) => pageAuthenticators(tx, userId, request, filter));
   }
 
   get(userId: string, id: string): Promise<AuthenticatorSummary> {
@@ -198,15 +204,8 @@ export class Mfa implements SecondFactorGate {
 
   // ---- trusted devices ----
 
-  async devices(userId: string): Promise<TrustedDeviceView[]> {
-    const rows = await this.uow.read((tx) => listTrustedDevices(tx, userId, this.deps.clock.now()));
-    return rows.map(({ id, userAgent, ipAddress, createdAt, expiresAt }) => ({
-      id,
-      userAgent,
-      ipAddress,
-      createdAt,
-      expiresAt,
-    }));
+  devicesPage(userId: string, request: PageRequest): Promise<Page<TrustedDeviceView>> {
+    return this.uow.read((tx) => pageTrustedDevices(tx, userId, request, this.deps.clock.now()));
   }
 
   revokeDevice(userId: string, deviceId: string, context: AuditContext): Promise<void> {

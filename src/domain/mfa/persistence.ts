@@ -5,6 +5,8 @@
 // Every "claim" is a conditional write whose answer says whether this call made it: of two
 // concurrent callers exactly one sees `true`. That is how each single-use secret is used once.
 
+import type { KeysetQuery } from "../paging.js";
+
 export type AuthenticatorKind = "totp" | "sms" | "email" | "recovery_codes";
 
 export interface AuthenticatorRecord {
@@ -23,8 +25,11 @@ export interface AuthenticatorRecord {
 }
 
 export interface AuthenticatorRepository {
-  /** The user's authenticators, oldest first. */
-  listOfUser(userId: string): Promise<AuthenticatorRecord[]>;
+  /**
+   * One page of the user's authenticators (newest first, see paging.ts), only of `filter.type` and
+   * only active or only pending ones when they are given.
+   */
+  pageOfUser(userId: string, query: KeysetQuery, filter: AuthenticatorFilter): Promise<AuthenticatorRecord[]>;
   /** The user's authenticators of one kind (only active or only pending ones when `active` is given). */
   listOfKind(userId: string, type: AuthenticatorKind, active?: boolean): Promise<AuthenticatorRecord[]>;
   /** The user's active authenticators, oldest first. */
@@ -38,6 +43,12 @@ export interface AuthenticatorRepository {
   noteUse(id: string, at: number): Promise<void>;
   /** Records `step` as the last accepted TOTP step only if it is later than the stored one. */
   claimTotpStep(id: string, step: number, at: number): Promise<boolean>;
+}
+
+/** What ListAuthenticators may narrow its list to; an unset field does not narrow it. */
+export interface AuthenticatorFilter {
+  type?: AuthenticatorKind;
+  active?: boolean;
 }
 
 export interface RecoveryCodeRecord {
@@ -121,8 +132,8 @@ export interface TrustedDeviceRecord {
 export interface TrustedDeviceRepository {
   insert(device: TrustedDeviceRecord): Promise<void>;
   findByTokenHash(tokenHash: string): Promise<TrustedDeviceRecord | null>;
-  /** Newest first, expired ones included. */
-  listOfUser(userId: string): Promise<TrustedDeviceRecord[]>;
+  /** One page of the user's devices still trusted at `now` (newest first, see paging.ts). */
+  pageOfUser(userId: string, query: KeysetQuery, now: number): Promise<TrustedDeviceRecord[]>;
   /** False when the device is not one of the user's. */
   deleteOfUser(userId: string, id: string): Promise<boolean>;
   /** Answers how many were deleted. */

@@ -1,8 +1,9 @@
 // Remembered devices: a random token (stored hashed) that lets Login skip the second factor for one
 // account. It never replaces the password, and it can be revoked one by one or all at once.
 import { randomUUID } from "node:crypto";
+import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
 import type { Transaction } from "../persistence.js";
-import type { ClientInfo } from "../ports.js";
+import type { ClientInfo, TrustedDeviceView } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
 import type { TrustedDeviceRecord } from "./persistence.js";
 
@@ -40,13 +41,22 @@ export async function isTrustedDevice(
   return row !== null && row.userId === userId && row.expiresAt > now;
 }
 
-export async function listTrustedDevices(
+/** One page of the user's devices still trusted at `now`, newest first (paging.ts). */
+export async function pageTrustedDevices(
   tx: Transaction,
   userId: string,
+  request: PageRequest,
   now: number,
-): Promise<TrustedDeviceRecord[]> {
-  const rows = await tx.mfa.trustedDevices.listOfUser(userId);
-  return rows.filter((d) => d.expiresAt > now);
+): Promise<Page<TrustedDeviceView>> {
+  const query = keysetQuery("trusted-devices", request);
+  const rows = await tx.mfa.trustedDevices.pageOfUser(userId, query, now);
+  const page = toPage("trusted-devices", query, rows, (d) => d);
+  return { items: page.items.map(toView), nextPageToken: page.nextPageToken };
+}
+
+/** What a list shows of a device: never its token hash. */
+function toView({ id, userAgent, ipAddress, createdAt, expiresAt }: TrustedDeviceRecord): TrustedDeviceView {
+  return { id, userAgent, ipAddress, createdAt, expiresAt };
 }
 
 /** Answers false when the device is not one of the user's. */

@@ -15,7 +15,8 @@ import {
   MfaStepUpEntity,
   MfaTrustedDeviceEntity,
 } from "../entities/mfa.js";
-import { findOneStrict, findStrict } from "../guard.js";
+import { findOneStrict } from "../guard.js";
+import { pageBy } from "../keyset.js";
 
 const required = (value: string, what: string) => {
   if (!value) throw new Error(`${what} is required`);
@@ -75,7 +76,12 @@ export function trustedDeviceRepository(em: EntityManager): TrustedDeviceReposit
       await em.insert(MfaTrustedDeviceEntity, device);
     },
     findByTokenHash: (tokenHash) => findOneStrict(em, MfaTrustedDeviceEntity, { tokenHash }),
-    listOfUser: (userId) => findStrict(em, MfaTrustedDeviceEntity, { userId }, { createdAt: "DESC" }),
+    pageOfUser: (userId, query, now) => {
+      const qb = em
+        .createQueryBuilder(MfaTrustedDeviceEntity, "d")
+        .where("d.user_id = :userId AND d.expires_at > :now", { userId: required(userId, "user id"), now });
+      return pageBy(qb, "d", query).getMany();
+    },
     deleteOfUser: async (userId, id) => {
       const result = await em.delete(MfaTrustedDeviceEntity, {
         id: required(id, "device id"),

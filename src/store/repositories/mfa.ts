@@ -11,6 +11,7 @@ import type {
 import { MfaAuthenticatorEntity, MfaRecoveryCodeEntity } from "../entities/mfa.js";
 import { UserEntity } from "../entities/user.js";
 import { findOneStrict, findStrict } from "../guard.js";
+import { pageBy } from "../keyset.js";
 import {
   challengeRepository,
   failureRepository,
@@ -34,7 +35,13 @@ export function mfaRepositories(em: EntityManager): MfaRepositories {
 
 function authenticatorRepository(em: EntityManager): AuthenticatorRepository {
   return {
-    listOfUser: (userId) => findStrict(em, MfaAuthenticatorEntity, { userId }, { createdAt: "ASC" }),
+    pageOfUser: (userId, query, filter) => {
+      if (!userId) throw new Error("pageOfUser needs a user id");
+      const qb = em.createQueryBuilder(MfaAuthenticatorEntity, "a").where("a.user_id = :userId", { userId });
+      if (filter.type !== undefined) qb.andWhere("a.type = :type", { type: filter.type });
+      if (filter.active !== undefined) qb.andWhere("a.active = :active", { active: filter.active });
+      return pageBy(qb, "a", query).getMany();
+    },
     listOfKind: (userId, type, active) =>
       findStrict(em, MfaAuthenticatorEntity, { userId, type, ...(active === undefined ? {} : { active }) }),
     listActive: (userId) =>

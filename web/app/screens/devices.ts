@@ -2,6 +2,7 @@
 import type { TrustedDevice } from "../../../gen/authd/v1/mfa_pb.js";
 import { mfa } from "../client.js";
 import { errorMessage, h, statusLine, when } from "../dom.js";
+import { everyPage } from "../paging.js";
 import { heading, type Screen } from "../router.js";
 import { describeDevice } from "./sessions.js";
 
@@ -18,7 +19,11 @@ export const devicesScreen: Screen = {
       status,
     );
     const refresh = async () => {
-      list.replaceChildren(table((await mfa.listTrustedDevices({})).devices, forget));
+      const all = await everyPage(async (pageToken) => {
+        const res = await mfa.listTrustedDevices({ pageSize: 100, pageToken });
+        return { items: res.devices, nextPageToken: res.nextPageToken };
+      });
+      list.replaceChildren(table(all, forget));
     };
     const forget = async (d: TrustedDevice) => {
       try {

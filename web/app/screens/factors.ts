@@ -3,6 +3,7 @@ import { type Authenticator, AuthenticatorType } from "../../../gen/authd/v1/mfa
 import { mfa } from "../client.js";
 import { errorMessage, type FieldSpec, form, h, statusLine, when } from "../dom.js";
 import { factorName } from "../factor-names.js";
+import { everyPage } from "../paging.js";
 import { heading, type Screen } from "../router.js";
 import { type Guard, stepUpGuard } from "../step-up.js";
 
@@ -28,7 +29,10 @@ export const factorsScreen: Screen = {
 
     let factors: Authenticator[] = [];
     const refresh = async () => {
-      factors = (await mfa.listAuthenticators({})).authenticators;
+      factors = await everyPage(async (pageToken) => {
+        const res = await mfa.listAuthenticators({ pageSize: 100, pageToken });
+        return { items: res.authenticators, nextPageToken: res.nextPageToken };
+      });
       list.replaceChildren(h("h2", { id: "factors-list" }, "Your factors"), factorTable(factors, remove));
     };
 
