@@ -1,4 +1,5 @@
-// Asks authd to email a reset link. The answer is the same whether or not the address has an account.
+// Asks authd to email a reset link, by email or by username (what has no '@' is a username). The
+// answer is the same whether or not the account exists.
 import { auth } from "../client.js";
 import { form, h, statusLine } from "../dom.js";
 import { heading, type Screen } from "../router.js";
@@ -9,11 +10,14 @@ export const forgotPasswordScreen: Screen = {
     const status = statusLine();
     const f = form({
       label: "Ask for a reset link",
-      fields: [{ name: "email", label: "Email", type: "email", autocomplete: "email", required: true }],
+      fields: [{ name: "identifier", label: "Email or username", autocomplete: "username", required: true }],
       submit: "Email me a reset link",
       async onSubmit(v) {
-        await auth.requestPasswordReset({ email: v.email });
-        status.say(`If ${v.email} has an account, a reset link is on its way.`);
+        const identifier = (v.identifier ?? "").trim();
+        await auth.requestPasswordReset(
+          identifier.includes("@") ? { email: identifier } : { username: identifier },
+        );
+        status.say(`If ${identifier} has an account, a reset link is on its way to its email address.`);
       },
     });
     main.append(
