@@ -302,7 +302,7 @@ export const variables: Variable<any>[] = [
     "AUTHD_REQUIRE_EMAIL_VERIFICATION",
     "requireEmailVerification",
     "true",
-    "When false, Login signs in accounts whose email is not verified yet (the verification link is still sent; the email factor, provider linking and email changes still need a verified address).",
+    "When false, Login signs in accounts whose email is not verified yet (the verification link is still sent; the email second factor and provider sign-in still need a verified address).",
     bool,
   ),
   v(
