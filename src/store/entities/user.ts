@@ -3,10 +3,17 @@ import { defaultTenant, json, millis } from "../columns.js";
 
 export type UserStatus = "active" | "deactivated";
 
-/** Email and username are unique per tenant (a NULL username never collides). */
+/**
+ * Email and username are unique per tenant (a NULL username never collides). A verified mobile
+ * number signs in, so it is unique across accounts (migration 1764000007500).
+ */
 @Entity({ name: "users" })
 @Index("uq_users_tenant_email", ["tenantId", "email"], { unique: true })
 @Index("uq_users_tenant_username", ["tenantId", "username"], { unique: true })
+@Index("uq_users_verified_mobile", ["mobile"], {
+  unique: true,
+  where: `"mobile_verified" = true AND "mobile" <> ''`,
+})
 export class UserEntity {
   @PrimaryColumn({ type: "varchar", length: 36 })
   id: string;
