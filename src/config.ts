@@ -1,6 +1,7 @@
 // The only module that reads process.env. Every variable is declared once in `variables`, with its
 // default and description; README's configuration table lists the same names (a test checks it).
 import path from "node:path";
+import { continueUrlAllowList } from "./config-continue-urls.js";
 import { type OidcProviderConfig, oidcProviders } from "./config-oidc.js";
 import {
   bool,
@@ -20,6 +21,8 @@ import {
 } from "./config-parsers.js";
 
 export { ConfigError } from "./config-parsers.js";
+
+import type { ContinueUrlRule } from "./domain/continue-url.js";
 
 export type Environment = "development" | "production";
 export type LogFormat = "auto" | "json" | "pretty";
@@ -92,6 +95,12 @@ export interface Config {
   metricsToken: string | undefined;
   /** OpenID Connect providers for LoginWithProvider (config-oidc.ts); empty: none. */
   oidcProviders: OidcProviderConfig[];
+  /** Where emailed links may send the user afterwards (continue_url); empty: nowhere. */
+  continueUrlAllowList: ContinueUrlRule[];
+  /** The terms-of-service version Register must be given; undefined: any (or none). */
+  requiredTermsVersion: string | undefined;
+  /** The privacy-policy version Register must be given; undefined: any (or none). */
+  requiredPrivacyVersion: string | undefined;
 }
 
 interface Variable<K extends keyof Config> {
@@ -476,6 +485,27 @@ export const variables: Variable<any>[] = [
     "",
     'OpenID Connect providers for LoginWithProvider, as JSON: `[{"name":"google","issuer":"https://accounts.google.com","client_ids":["..."],"jwks_url":"(optional)"}]`. Empty: none.',
     oidcProviders,
+  ),
+  v(
+    "AUTHD_CONTINUE_URL_ALLOWLIST",
+    "continueUrlAllowList",
+    "",
+    "Comma-separated return URLs that continue_url may name (Register, RequestPasswordReset, ...): `https://app.example.com` allows any path there; `https://app.example.com/app` allows /app and what is under /app/ (not /app-x). Scheme, host and port must match exactly; no wildcards, user names, queries or fragments. Empty: every continue_url is refused.",
+    continueUrlAllowList,
+  ),
+  v(
+    "AUTHD_REQUIRED_TERMS_VERSION",
+    "requiredTermsVersion",
+    "",
+    "When set, Register refuses a request whose accepted_terms_version is not exactly this (invalid_argument). Empty: not required.",
+    optionalStr,
+  ),
+  v(
+    "AUTHD_REQUIRED_PRIVACY_VERSION",
+    "requiredPrivacyVersion",
+    "",
+    "When set, Register refuses a request whose accepted_privacy_version is not exactly this (invalid_argument). Empty: not required.",
+    optionalStr,
   ),
 ];
 

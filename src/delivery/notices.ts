@@ -2,7 +2,7 @@
 import type { Notice, Notices } from "../domain/notices.js";
 import type { Transaction } from "../domain/persistence.js";
 import type { MessageQueue } from "./messages.js";
-import type { RenderedEmail, Templates } from "./templates.js";
+import type { LinkInput, RenderedEmail, Templates } from "./templates.js";
 
 const minutes = (ms: number) => Math.max(1, Math.round(ms / 60_000));
 
@@ -13,10 +13,19 @@ const factorNames: Record<"totp" | "sms" | "email" | "recovery_codes", string> =
   recovery_codes: "recovery codes",
 };
 
+/** A link notice's token, validity and return URL, as the templates take them. */
+function linkOf(notice: { token: string; validForMs: number; continueUrl?: string }): LinkInput {
+  return {
+    token: notice.token,
+    expiresInMinutes: minutes(notice.validForMs),
+    continueUrl: notice.continueUrl,
+  };
+}
+
 function renderEmail(templates: Templates, notice: Notice): RenderedEmail {
   switch (notice.kind) {
     case "verify_email":
-      return templates.verifyEmail({ token: notice.token, expiresInMinutes: minutes(notice.validForMs) });
+      return templates.verifyEmail(linkOf(notice));
     case "verify_new_email":
       return templates.verifyNewEmail({
         token: notice.token,
@@ -24,14 +33,11 @@ function renderEmail(templates: Templates, notice: Notice): RenderedEmail {
         newEmail: notice.to,
       });
     case "password_reset":
-      return templates.passwordReset({ token: notice.token, expiresInMinutes: minutes(notice.validForMs) });
+      return templates.passwordReset(linkOf(notice));
     case "confirm_deactivation":
-      return templates.confirmDeactivation({
-        token: notice.token,
-        expiresInMinutes: minutes(notice.validForMs),
-      });
+      return templates.confirmDeactivation(linkOf(notice));
     case "confirm_deletion":
-      return templates.confirmDeletion({ token: notice.token, expiresInMinutes: minutes(notice.validForMs) });
+      return templates.confirmDeletion(linkOf(notice));
     case "registration_attempt":
       return templates.registrationAttempt();
     case "registration_username_taken":

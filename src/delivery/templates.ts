@@ -9,6 +9,8 @@ export interface LinkInput {
   /** The single-use token to put in the link (added to the URL, escaped). */
   token: string;
   expiresInMinutes: number;
+  /** An allowed return URL the link carries as `continue_url` (the page goes there afterwards). */
+  continueUrl?: string | undefined;
 }
 
 export interface CodeInput {
@@ -88,15 +90,17 @@ export function tokenLink(publicUrl: string, path: string, token: string): strin
 
 /** Builds the templates for one public base URL (AUTHD_PUBLIC_URL). */
 export function createTemplates(publicUrl: string): Templates {
-  const link = (path: string, token: string) => tokenLink(publicUrl, path, token);
+  const link = (path: string, token: string, continueUrl?: string) =>
+    tokenLink(publicUrl, path, token) +
+    (continueUrl ? `&continue_url=${encodeURIComponent(continueUrl)}` : "");
   const valid = (minutes: number) =>
     `This link is valid for ${describeMinutes(minutes)} and can be used once.`;
 
   return {
-    verifyEmail: ({ token, expiresInMinutes }) =>
+    verifyEmail: ({ token, expiresInMinutes, continueUrl }) =>
       render("Verify your email address", [
         "Welcome! Please confirm that this is your email address.",
-        { link: link("/verify-email", token), label: "Verify your email address" },
+        { link: link("/verify-email", token, continueUrl), label: "Verify your email address" },
         valid(expiresInMinutes),
         "If you did not create an account, ignore this message.",
       ]),
@@ -107,10 +111,10 @@ export function createTemplates(publicUrl: string): Templates {
         valid(expiresInMinutes),
         "If you did not ask for this, ignore this message: nothing changes until the address is confirmed.",
       ]),
-    passwordReset: ({ token, expiresInMinutes }) =>
+    passwordReset: ({ token, expiresInMinutes, continueUrl }) =>
       render("Reset your password", [
         "Someone asked to reset the password of your account. To choose a new password, follow this link.",
-        { link: link("/reset-password", token), label: "Choose a new password" },
+        { link: link("/reset-password", token, continueUrl), label: "Choose a new password" },
         valid(expiresInMinutes),
         "If you did not ask for this, ignore this message: your password has not changed.",
       ]),
@@ -131,17 +135,17 @@ export function createTemplates(publicUrl: string): Templates {
         `The email address of your account was changed to ${newEmail}. This address will no longer receive messages about the account.`,
         "If this was not you, contact support right away.",
       ]),
-    confirmDeactivation: ({ token, expiresInMinutes }) =>
+    confirmDeactivation: ({ token, expiresInMinutes, continueUrl }) =>
       render("Confirm the deactivation of your account", [
         "Someone asked to deactivate your account. To confirm, follow this link.",
-        { link: link("/confirm-deactivation", token), label: "Deactivate my account" },
+        { link: link("/confirm-deactivation", token, continueUrl), label: "Deactivate my account" },
         valid(expiresInMinutes),
         "If you did not ask for this, ignore this message and consider changing your password.",
       ]),
-    confirmDeletion: ({ token, expiresInMinutes }) =>
+    confirmDeletion: ({ token, expiresInMinutes, continueUrl }) =>
       render("Confirm the deletion of your account", [
         "Someone asked to delete your account and its personal data. This cannot be undone. To confirm, follow this link.",
-        { link: link("/confirm-deletion", token), label: "Delete my account" },
+        { link: link("/confirm-deletion", token, continueUrl), label: "Delete my account" },
         valid(expiresInMinutes),
         "If you did not ask for this, ignore this message and consider changing your password.",
       ]),

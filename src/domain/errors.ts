@@ -36,7 +36,8 @@ export type ErrorReason =
   | "CAPTCHA_FAILED"
   | "IDENTITY_LINK_REQUIRED"
   | "LAST_SIGN_IN_METHOD"
-  | "TENANT_SUSPENDED";
+  | "TENANT_SUSPENDED"
+  | "CONTINUE_URL_NOT_ALLOWED";
 
 export class DomainError extends Error {
   /** Sent to the client beside the code and message (see ErrorReason); unset for most mistakes. */

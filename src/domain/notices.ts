@@ -8,6 +8,8 @@ interface LinkNotice {
   to: string;
   token: string;
   validForMs: number;
+  /** An allowed return URL (continue_url) the link carries; "" or absent for none. */
+  continueUrl?: string;
 }
 
 export type Notice =

@@ -26,6 +26,8 @@ export interface UserRecord {
 
 export interface UserRepository {
   findById(id: string): Promise<UserRecord | null>;
+  /** Records a successful sign-in (a new session) at `at`: the profile's last sign-in time. */
+  recordSignIn(id: string, at: number): Promise<void>;
 }
 
 // ---- sessions and their refresh tokens ----

@@ -124,6 +124,9 @@ export class Sessions implements SessionIssuer {
     const user = await tx.users.findById(input.userId);
     if (!user) throw new Error("session for a user that does not exist");
     if (!(await tenantAdmits(tx, user.tenantId))) throw tenantSuspended();
+    // Every successful sign-in (password, provider, the second factor that completes one) makes a
+    // session here, so this is the one place that records it.
+    await tx.users.recordSignIn(user.id, now);
     return this.issue(tx, session, user);
   }
 

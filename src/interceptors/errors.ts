@@ -43,6 +43,7 @@ const reasons: Record<DomainErrorReason, ErrorReason> = {
   IDENTITY_LINK_REQUIRED: ErrorReason.IDENTITY_LINK_REQUIRED,
   LAST_SIGN_IN_METHOD: ErrorReason.LAST_SIGN_IN_METHOD,
   TENANT_SUSPENDED: ErrorReason.TENANT_SUSPENDED,
+  CONTINUE_URL_NOT_ALLOWED: ErrorReason.CONTINUE_URL_NOT_ALLOWED,
 };
 
 export function toConnectError(

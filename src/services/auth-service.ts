@@ -21,7 +21,7 @@ import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { sessionScope } from "./session-scope.js";
 import { signInInput, toSignInResponse } from "./sign-in-mapper.js";
 import { toTokenPair } from "./token-mapper.js";
-import { toUserProto } from "./user-mapper.js";
+import { postalAddressChange, toUserProto } from "./user-mapper.js";
 
 /** ChangePassword's end_sessions: every other session by default (ASVS 7.4.3 offers it). */
 const passwordChangePolicies: Record<"none" | "others" | "all", DomainSessionPolicy> = {
@@ -56,11 +56,10 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
       return { tokens: toTokenPair(tokens, true) };
     },
     async verifyEmail(req, ctx) {
-      await verifyEmail(deps, req.token, clientInfo(ctx));
-      return {};
+      return verifyEmail(deps, req.token, clientInfo(ctx));
     },
     async resendVerificationEmail(req, ctx) {
-      await resendVerification(deps, req.email, req.captchaToken, clientInfo(ctx));
+      await resendVerification(deps, req.email, req.captchaToken, clientInfo(ctx), req.continueUrl);
       return {};
     },
     async checkEmail(req, ctx) {
@@ -96,6 +95,7 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
         deps,
         { email: req.email, username: req.username, captchaToken: req.captchaToken },
         clientInfo(ctx),
+        req.continueUrl,
       );
       return {};
     },
@@ -103,8 +103,7 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
       return { valid: await checkPasswordResetToken(deps, req.token) };
     },
     async resetPassword(req, ctx) {
-      await resetPassword(deps, req.token, req.newPassword, clientInfo(ctx));
-      return {};
+      return resetPassword(deps, req.token, req.newPassword, clientInfo(ctx));
     },
     async getCurrentUser(_req, ctx) {
       const caller = requireCaller(ctx, "profile:read");
@@ -130,26 +129,40 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
           settings: req.settings,
           removeSettings: req.removeSettings,
           currentPassword: req.currentPassword,
+          fields: {
+            birthDate: req.birthDate,
+            gender: req.gender,
+            title: req.title,
+            maritalStatus: req.maritalStatus,
+            nationality: req.nationality,
+            residency: req.residency,
+            idNumber: req.idNumber,
+            department: req.department,
+            jobTitle: req.jobTitle,
+            postalAddress: postalAddressChange(req.postalAddress),
+            avatarUrl: req.avatarUrl,
+            externalCustomerId: req.externalCustomerId,
+          },
         },
         clientInfo(ctx),
       );
       return { user: toUserProto(user) };
     },
     async requestDeactivation(req, ctx) {
-      await requestClosure(deps, "deactivate", requireSession(ctx).userId, req.currentPassword);
+      const userId = requireSession(ctx).userId;
+      await requestClosure(deps, "deactivate", userId, req.currentPassword, req.continueUrl);
       return {};
     },
     async confirmDeactivation(req, ctx) {
-      await confirmDeactivation(deps, req.token, clientInfo(ctx));
-      return {};
+      return confirmDeactivation(deps, req.token, clientInfo(ctx));
     },
     async requestDeletion(req, ctx) {
-      await requestClosure(deps, "delete", requireSession(ctx).userId, req.currentPassword);
+      const userId = requireSession(ctx).userId;
+      await requestClosure(deps, "delete", userId, req.currentPassword, req.continueUrl);
       return {};
     },
     async confirmDeletion(req, ctx) {
-      await confirmDeletion(deps, req.token, clientInfo(ctx));
-      return {};
+      return confirmDeletion(deps, req.token, clientInfo(ctx));
     },
   };
 }

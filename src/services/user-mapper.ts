@@ -1,8 +1,15 @@
 // Domain Profile -> proto User. Never copies a credential (hash, counters, lock state).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type User, UserSchema, UserStatus } from "../../gen/authd/v1/common_pb.js";
+import {
+  type PostalAddress,
+  PostalAddressSchema,
+  type User,
+  UserSchema,
+  UserStatus,
+} from "../../gen/authd/v1/common_pb.js";
 import type { Profile } from "../domain/accounts/profile.js";
+import type { PostalAddress as DomainPostalAddress } from "../domain/accounts/profile-fields.js";
 
 export function toUserProto(user: Profile): User {
   return create(UserSchema, {
@@ -23,5 +30,35 @@ export function toUserProto(user: Profile): User {
     mfaEnabled: user.mfaEnabled,
     createTime: timestampFromMs(user.createdAt),
     updateTime: timestampFromMs(user.updatedAt),
+    birthDate: user.birthDate,
+    gender: user.gender,
+    title: user.title,
+    maritalStatus: user.maritalStatus,
+    nationality: user.nationality,
+    residency: user.residency,
+    idNumber: user.idNumber,
+    department: user.department,
+    jobTitle: user.jobTitle,
+    postalAddress: user.postalAddress ? create(PostalAddressSchema, user.postalAddress) : undefined,
+    avatarUrl: user.avatarUrl,
+    externalCustomerId: user.externalCustomerId,
+    lastSignInTime: optionalTimestamp(user.lastSignInAt),
+    acceptedTermsVersion: user.acceptedTermsVersion,
+    termsAcceptTime: optionalTimestamp(user.termsAcceptedAt),
+    acceptedPrivacyVersion: user.acceptedPrivacyVersion,
+    privacyAcceptTime: optionalTimestamp(user.privacyAcceptedAt),
   });
+}
+
+function optionalTimestamp(ms: number | null) {
+  return ms === null ? undefined : timestampFromMs(ms);
+}
+
+/** A request's PostalAddress: unset leaves the address alone; an empty one removes it. */
+export function postalAddressChange(
+  address: PostalAddress | undefined,
+): DomainPostalAddress | null | undefined {
+  if (address === undefined) return undefined;
+  const { lines, locality, region, postalCode, country } = address;
+  return { lines: [...lines], locality, region, postalCode, country };
 }

@@ -10,6 +10,15 @@ export const millis: ValueTransformer = {
   from: (value: string | number | null) => (value === null || value === undefined ? null : Number(value)),
 };
 
+/** A JSON document kept in a TEXT column, or NULL for null. */
+export function nullableJson<T>(): ValueTransformer {
+  return {
+    to: (value: T | null | undefined) =>
+      value === null || value === undefined ? value : JSON.stringify(value),
+    from: (value: string | null) => (value === null ? null : (JSON.parse(value) as T)),
+  };
+}
+
 /** A JSON document kept in a TEXT column (portable across SQLite and PostgreSQL). */
 export function json<T>(fallback: T): ValueTransformer {
   return {

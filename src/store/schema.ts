@@ -24,6 +24,7 @@ import { DeferredWork1764000005400 } from "./migrations/1764000005400-deferred-w
 import { LinkedIdentities1764000006000 } from "./migrations/1764000006000-linked-identities.js";
 import { Tenants1764000007000 } from "./migrations/1764000007000-tenants.js";
 import { VerifiedMobileUnique1764000007500 } from "./migrations/1764000007500-verified-mobile-unique.js";
+import { Profile1764000008000 } from "./migrations/1764000008000-profile.js";
 
 export const entities = [
   UserEntity,
@@ -53,4 +54,5 @@ export const migrations = [
   LinkedIdentities1764000006000,
   Tenants1764000007000,
   VerifiedMobileUnique1764000007500,
+  Profile1764000008000,
 ];

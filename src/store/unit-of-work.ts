@@ -45,7 +45,8 @@ function announcingWrites<T extends object>(repository: T, changed: () => void):
 function transactionOf(em: EntityManager, accountsChanged: () => void): Transaction {
   const mfa = mfaRepositories(em);
   return {
-    users: userRepository(em),
+    // recordSignIn writes the profile's last sign-in time.
+    users: announcingWrites(userRepository(em), accountsChanged),
     accounts: announcingWrites(accountRepository(em), accountsChanged),
     accountData: announcingWrites(accountDataRepository(em), accountsChanged),
     sessions: sessionRepository(em),

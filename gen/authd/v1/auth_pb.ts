@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { AuthMethod, SessionScope, Tenant, TokenPair, User } from "./common_pb.js";
+import type { AuthMethod, PostalAddress, SessionScope, Tenant, TokenPair, User } from "./common_pb.js";
 import { file_authd_v1_common } from "./common_pb.js";
 import type { MfaChallenge } from "./mfa_pb.js";
 import { file_authd_v1_mfa } from "./mfa_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/auth.proto.
  */
 export const file_authd_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChNhdXRoZC92MS9hdXRoLnByb3RvEghhdXRoZC52MSLGAQoPUmVnaXN0ZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEhAKCHVzZXJuYW1lGAMgASgJEhIKCmZpcnN0X25hbWUYBCABKAkSEQoJbGFzdF9uYW1lGAUgASgJEg4KBm1vYmlsZRgGIAEoCRIQCghsYW5ndWFnZRgHIAEoCRIQCgh0aW1lem9uZRgIIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAkgASgJEg4KBnRlbmFudBgKIAEoCSI3ChBSZWdpc3RlclJlc3BvbnNlEiMKBnRva2VucxgBIAEoCzITLmF1dGhkLnYxLlRva2VuUGFpciKEAQoWUmVnaXN0ZXJDb21wYW55UmVxdWVzdBIUCgxjb21wYW55X25hbWUYASABKAkSFAoMY29tcGFueV9zbHVnGAIgASgJEicKBHVzZXIYAyABKAsyGS5hdXRoZC52MS5SZWdpc3RlclJlcXVlc3QSFQoNY2FwdGNoYV90b2tlbhgEIAEoCSI7ChdSZWdpc3RlckNvbXBhbnlSZXNwb25zZRIgCgZ0ZW5hbnQYASABKAsyEC5hdXRoZC52MS5UZW5hbnQiIwoSVmVyaWZ5RW1haWxSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIhUKE1ZlcmlmeUVtYWlsUmVzcG9uc2UiVgoeUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhUKDWNhcHRjaGFfdG9rZW4YAiABKAkSDgoGdGVuYW50GAMgASgJIiEKH1Jlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVzcG9uc2UiMgoRQ2hlY2tFbWFpbFJlcXVlc3QSDQoFZW1haWwYASABKAkSDgoGdGVuYW50GAIgASgJIiQKEkNoZWNrRW1haWxSZXNwb25zZRIOCgZleGlzdHMYASABKAgihwIKDExvZ2luUmVxdWVzdBISCgppZGVudGlmaWVyGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEhQKDGRldmljZV90b2tlbhgDIAEoCRIzChBzZXNzaW9uX2R1cmF0aW9uGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEikKC2F1dGhfbWV0aG9kGAUgASgOMhQuYXV0aGQudjEuQXV0aE1ldGhvZBIsCgxlbmRfc2Vzc2lvbnMYCCABKA4yFi5hdXRoZC52MS5TZXNzaW9uU2NvcGUSDgoGdGVuYW50GAcgASgJSgQIBhAHUhdzaWduX291dF9vdGhlcl9zZXNzaW9ucyJxCg1Mb2dpblJlc3BvbnNlEiUKBnRva2VucxgBIAEoCzITLmF1dGhkLnYxLlRva2VuUGFpckgAEi8KDW1mYV9jaGFsbGVuZ2UYAiABKAsyFi5hdXRoZC52MS5NZmFDaGFsbGVuZ2VIAEIICgZyZXN1bHQiJwoOUmVmcmVzaFJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSI2Cg9SZWZyZXNoUmVzcG9uc2USIwoGdG9rZW5zGAEgASgLMhMuYXV0aGQudjEuVG9rZW5QYWlyIkoKDUxvZ291dFJlcXVlc3QSLAoMZW5kX3Nlc3Npb25zGAIgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIARACUgVzY29wZSIqCg5Mb2dvdXRSZXNwb25zZRIYChByZXZva2VkX3Nlc3Npb25zGAEgASgFIosBChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkSLAoMZW5kX3Nlc3Npb25zGAQgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIAxAEUg5zZXNzaW9uX3BvbGljeSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlImUKG1JlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBINCgVlbWFpbBgBIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAIgASgJEg4KBnRlbmFudBgDIAEoCRIQCgh1c2VybmFtZRgFIAEoCSIeChxSZXF1ZXN0UGFzc3dvcmRSZXNldFJlc3BvbnNlIi8KHkNoZWNrUGFzc3dvcmRSZXNldFRva2VuUmVxdWVzdBINCgV0b2tlbhgBIAEoCSIwCh9DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlc3BvbnNlEg0KBXZhbGlkGAEgASgIIjsKFFJlc2V0UGFzc3dvcmRSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2UiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IjYKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIiugMKGFVwZGF0ZUN1cnJlbnRVc2VyUmVxdWVzdBISCgVlbWFpbBgBIAEoCUgAiAEBEhUKCHVzZXJuYW1lGAIgASgJSAGIAQESFwoKZmlyc3RfbmFtZRgDIAEoCUgCiAEBEhYKCWxhc3RfbmFtZRgEIAEoCUgDiAEBEhMKBm1vYmlsZRgFIAEoCUgEiAEBEhUKCGxhbmd1YWdlGAYgASgJSAWIAQESFQoIdGltZXpvbmUYByABKAlIBogBARJCCghzZXR0aW5ncxgIIAMoCzIwLmF1dGhkLnYxLlVwZGF0ZUN1cnJlbnRVc2VyUmVxdWVzdC5TZXR0aW5nc0VudHJ5EhcKD3JlbW92ZV9zZXR0aW5ncxgJIAMoCRIYChBjdXJyZW50X3Bhc3N3b3JkGAogASgJGi8KDVNldHRpbmdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfZW1haWxCCwoJX3VzZXJuYW1lQg0KC19maXJzdF9uYW1lQgwKCl9sYXN0X25hbWVCCQoHX21vYmlsZUILCglfbGFuZ3VhZ2VCCwoJX3RpbWV6b25lIjkKGVVwZGF0ZUN1cnJlbnRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIiNgoaUmVxdWVzdERlYWN0aXZhdGlvblJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCSIdChtSZXF1ZXN0RGVhY3RpdmF0aW9uUmVzcG9uc2UiKwoaQ29uZmlybURlYWN0aXZhdGlvblJlcXVlc3QSDQoFdG9rZW4YASABKAkiHQobQ29uZmlybURlYWN0aXZhdGlvblJlc3BvbnNlIjIKFlJlcXVlc3REZWxldGlvblJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCSIZChdSZXF1ZXN0RGVsZXRpb25SZXNwb25zZSInChZDb25maXJtRGVsZXRpb25SZXF1ZXN0Eg0KBXRva2VuGAEgASgJIhkKF0NvbmZpcm1EZWxldGlvblJlc3BvbnNlIs0CChhMb2dpbldpdGhQcm92aWRlclJlcXVlc3QSEAoIcHJvdmlkZXIYASABKAkSEAoIaWRfdG9rZW4YAiABKAkSFAoMYWNjZXNzX3Rva2VuGAMgASgJEhUKDXJlZnJlc2hfdG9rZW4YBCABKAkSDQoFbm9uY2UYBSABKAkSFAoMZGV2aWNlX3Rva2VuGAYgASgJEjMKEHNlc3Npb25fZHVyYXRpb24YByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKQoLYXV0aF9tZXRob2QYCCABKA4yFC5hdXRoZC52MS5BdXRoTWV0aG9kEiwKDGVuZF9zZXNzaW9ucxgLIAEoDjIWLmF1dGhkLnYxLlNlc3Npb25TY29wZRIOCgZ0ZW5hbnQYCiABKAlKBAgJEApSF3NpZ25fb3V0X290aGVyX3Nlc3Npb25zIn0KGUxvZ2luV2l0aFByb3ZpZGVyUmVzcG9uc2USJQoGdG9rZW5zGAEgASgLMhMuYXV0aGQudjEuVG9rZW5QYWlySAASLwoNbWZhX2NoYWxsZW5nZRgCIAEoCzIWLmF1dGhkLnYxLk1mYUNoYWxsZW5nZUgAQggKBnJlc3VsdCLTAQoOTGlua2VkSWRlbnRpdHkSCgoCaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSDwoHc3ViamVjdBgDIAEoCRINCgVlbWFpbBgEIAEoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRbGFzdF9zaWduX2luX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE2hhc19wcm92aWRlcl90b2tlbnMYByABKAgiHQobTGlzdExpbmtlZElkZW50aXRpZXNSZXF1ZXN0ImIKHExpc3RMaW5rZWRJZGVudGl0aWVzUmVzcG9uc2USLAoKaWRlbnRpdGllcxgBIAMoCzIYLmF1dGhkLnYxLkxpbmtlZElkZW50aXR5EhQKDGhhc19wYXNzd29yZBgCIAEoCCKPAQoTTGlua0lkZW50aXR5UmVxdWVzdBIQCghwcm92aWRlchgBIAEoCRIQCghpZF90b2tlbhgCIAEoCRIUCgxhY2Nlc3NfdG9rZW4YAyABKAkSFQoNcmVmcmVzaF90b2tlbhgEIAEoCRINCgVub25jZRgFIAEoCRIYChBjdXJyZW50X3Bhc3N3b3JkGAYgASgJIkIKFExpbmtJZGVudGl0eVJlc3BvbnNlEioKCGlkZW50aXR5GAEgASgLMhguYXV0aGQudjEuTGlua2VkSWRlbnRpdHkiLAoVVW5saW5rSWRlbnRpdHlSZXF1ZXN0EhMKC2lkZW50aXR5X2lkGAEgASgJIhgKFlVubGlua0lkZW50aXR5UmVzcG9uc2UiLwoYR2V0UHJvdmlkZXJUb2tlbnNSZXF1ZXN0EhMKC2lkZW50aXR5X2lkGAEgASgJInkKGUdldFByb3ZpZGVyVG9rZW5zUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSLwoLdXBkYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMtQPCgtBdXRoU2VydmljZRJBCghSZWdpc3RlchIZLmF1dGhkLnYxLlJlZ2lzdGVyUmVxdWVzdBoaLmF1dGhkLnYxLlJlZ2lzdGVyUmVzcG9uc2USVgoPUmVnaXN0ZXJDb21wYW55EiAuYXV0aGQudjEuUmVnaXN0ZXJDb21wYW55UmVxdWVzdBohLmF1dGhkLnYxLlJlZ2lzdGVyQ29tcGFueVJlc3BvbnNlEkoKC1ZlcmlmeUVtYWlsEhwuYXV0aGQudjEuVmVyaWZ5RW1haWxSZXF1ZXN0Gh0uYXV0aGQudjEuVmVyaWZ5RW1haWxSZXNwb25zZRJuChdSZXNlbmRWZXJpZmljYXRpb25FbWFpbBIoLmF1dGhkLnYxLlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVxdWVzdBopLmF1dGhkLnYxLlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVzcG9uc2USRwoKQ2hlY2tFbWFpbBIbLmF1dGhkLnYxLkNoZWNrRW1haWxSZXF1ZXN0GhwuYXV0aGQudjEuQ2hlY2tFbWFpbFJlc3BvbnNlEjgKBUxvZ2luEhYuYXV0aGQudjEuTG9naW5SZXF1ZXN0GhcuYXV0aGQudjEuTG9naW5SZXNwb25zZRI+CgdSZWZyZXNoEhguYXV0aGQudjEuUmVmcmVzaFJlcXVlc3QaGS5hdXRoZC52MS5SZWZyZXNoUmVzcG9uc2USOwoGTG9nb3V0EhcuYXV0aGQudjEuTG9nb3V0UmVxdWVzdBoYLmF1dGhkLnYxLkxvZ291dFJlc3BvbnNlElMKDkNoYW5nZVBhc3N3b3JkEh8uYXV0aGQudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiAuYXV0aGQudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRJlChRSZXF1ZXN0UGFzc3dvcmRSZXNldBIlLmF1dGhkLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBomLmF1dGhkLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVzcG9uc2USbgoXQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW4SKC5hdXRoZC52MS5DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlcXVlc3QaKS5hdXRoZC52MS5DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlc3BvbnNlElAKDVJlc2V0UGFzc3dvcmQSHi5hdXRoZC52MS5SZXNldFBhc3N3b3JkUmVxdWVzdBofLmF1dGhkLnYxLlJlc2V0UGFzc3dvcmRSZXNwb25zZRJTCg5HZXRDdXJyZW50VXNlchIfLmF1dGhkLnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBogLmF1dGhkLnYxLkdldEN1cnJlbnRVc2VyUmVzcG9uc2USXAoRVXBkYXRlQ3VycmVudFVzZXISIi5hdXRoZC52MS5VcGRhdGVDdXJyZW50VXNlclJlcXVlc3QaIy5hdXRoZC52MS5VcGRhdGVDdXJyZW50VXNlclJlc3BvbnNlEmIKE1JlcXVlc3REZWFjdGl2YXRpb24SJC5hdXRoZC52MS5SZXF1ZXN0RGVhY3RpdmF0aW9uUmVxdWVzdBolLmF1dGhkLnYxLlJlcXVlc3REZWFjdGl2YXRpb25SZXNwb25zZRJiChNDb25maXJtRGVhY3RpdmF0aW9uEiQuYXV0aGQudjEuQ29uZmlybURlYWN0aXZhdGlvblJlcXVlc3QaJS5hdXRoZC52MS5Db25maXJtRGVhY3RpdmF0aW9uUmVzcG9uc2USVgoPUmVxdWVzdERlbGV0aW9uEiAuYXV0aGQudjEuUmVxdWVzdERlbGV0aW9uUmVxdWVzdBohLmF1dGhkLnYxLlJlcXVlc3REZWxldGlvblJlc3BvbnNlElYKD0NvbmZpcm1EZWxldGlvbhIgLmF1dGhkLnYxLkNvbmZpcm1EZWxldGlvblJlcXVlc3QaIS5hdXRoZC52MS5Db25maXJtRGVsZXRpb25SZXNwb25zZRJcChFMb2dpbldpdGhQcm92aWRlchIiLmF1dGhkLnYxLkxvZ2luV2l0aFByb3ZpZGVyUmVxdWVzdBojLmF1dGhkLnYxLkxvZ2luV2l0aFByb3ZpZGVyUmVzcG9uc2USZQoUTGlzdExpbmtlZElkZW50aXRpZXMSJS5hdXRoZC52MS5MaXN0TGlua2VkSWRlbnRpdGllc1JlcXVlc3QaJi5hdXRoZC52MS5MaXN0TGlua2VkSWRlbnRpdGllc1Jlc3BvbnNlEk0KDExpbmtJZGVudGl0eRIdLmF1dGhkLnYxLkxpbmtJZGVudGl0eVJlcXVlc3QaHi5hdXRoZC52MS5MaW5rSWRlbnRpdHlSZXNwb25zZRJTCg5VbmxpbmtJZGVudGl0eRIfLmF1dGhkLnYxLlVubGlua0lkZW50aXR5UmVxdWVzdBogLmF1dGhkLnYxLlVubGlua0lkZW50aXR5UmVzcG9uc2USXAoRR2V0UHJvdmlkZXJUb2tlbnMSIi5hdXRoZC52MS5HZXRQcm92aWRlclRva2Vuc1JlcXVlc3QaIy5hdXRoZC52MS5HZXRQcm92aWRlclRva2Vuc1Jlc3BvbnNlYgZwcm90bzM", [file_authd_v1_common, file_authd_v1_mfa, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChNhdXRoZC92MS9hdXRoLnByb3RvEghhdXRoZC52MSKeAgoPUmVnaXN0ZXJSZXF1ZXN0Eg0KBWVtYWlsGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEhAKCHVzZXJuYW1lGAMgASgJEhIKCmZpcnN0X25hbWUYBCABKAkSEQoJbGFzdF9uYW1lGAUgASgJEg4KBm1vYmlsZRgGIAEoCRIQCghsYW5ndWFnZRgHIAEoCRIQCgh0aW1lem9uZRgIIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAkgASgJEg4KBnRlbmFudBgKIAEoCRIeChZhY2NlcHRlZF90ZXJtc192ZXJzaW9uGBQgASgJEiAKGGFjY2VwdGVkX3ByaXZhY3lfdmVyc2lvbhgVIAEoCRIUCgxjb250aW51ZV91cmwYFiABKAkiNwoQUmVnaXN0ZXJSZXNwb25zZRIjCgZ0b2tlbnMYASABKAsyEy5hdXRoZC52MS5Ub2tlblBhaXIihAEKFlJlZ2lzdGVyQ29tcGFueVJlcXVlc3QSFAoMY29tcGFueV9uYW1lGAEgASgJEhQKDGNvbXBhbnlfc2x1ZxgCIAEoCRInCgR1c2VyGAMgASgLMhkuYXV0aGQudjEuUmVnaXN0ZXJSZXF1ZXN0EhUKDWNhcHRjaGFfdG9rZW4YBCABKAkiOwoXUmVnaXN0ZXJDb21wYW55UmVzcG9uc2USIAoGdGVuYW50GAEgASgLMhAuYXV0aGQudjEuVGVuYW50IiMKElZlcmlmeUVtYWlsUmVxdWVzdBINCgV0b2tlbhgBIAEoCSIrChNWZXJpZnlFbWFpbFJlc3BvbnNlEhQKDGNvbnRpbnVlX3VybBgBIAEoCSJsCh5SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlcXVlc3QSDQoFZW1haWwYASABKAkSFQoNY2FwdGNoYV90b2tlbhgCIAEoCRIOCgZ0ZW5hbnQYAyABKAkSFAoMY29udGludWVfdXJsGAogASgJIiEKH1Jlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVzcG9uc2UiMgoRQ2hlY2tFbWFpbFJlcXVlc3QSDQoFZW1haWwYASABKAkSDgoGdGVuYW50GAIgASgJIiQKEkNoZWNrRW1haWxSZXNwb25zZRIOCgZleGlzdHMYASABKAgihwIKDExvZ2luUmVxdWVzdBISCgppZGVudGlmaWVyGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEhQKDGRldmljZV90b2tlbhgDIAEoCRIzChBzZXNzaW9uX2R1cmF0aW9uGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEikKC2F1dGhfbWV0aG9kGAUgASgOMhQuYXV0aGQudjEuQXV0aE1ldGhvZBIsCgxlbmRfc2Vzc2lvbnMYCCABKA4yFi5hdXRoZC52MS5TZXNzaW9uU2NvcGUSDgoGdGVuYW50GAcgASgJSgQIBhAHUhdzaWduX291dF9vdGhlcl9zZXNzaW9ucyJxCg1Mb2dpblJlc3BvbnNlEiUKBnRva2VucxgBIAEoCzITLmF1dGhkLnYxLlRva2VuUGFpckgAEi8KDW1mYV9jaGFsbGVuZ2UYAiABKAsyFi5hdXRoZC52MS5NZmFDaGFsbGVuZ2VIAEIICgZyZXN1bHQiJwoOUmVmcmVzaFJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSI2Cg9SZWZyZXNoUmVzcG9uc2USIwoGdG9rZW5zGAEgASgLMhMuYXV0aGQudjEuVG9rZW5QYWlyIkoKDUxvZ291dFJlcXVlc3QSLAoMZW5kX3Nlc3Npb25zGAIgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIARACUgVzY29wZSIqCg5Mb2dvdXRSZXNwb25zZRIYChByZXZva2VkX3Nlc3Npb25zGAEgASgFIosBChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkSLAoMZW5kX3Nlc3Npb25zGAQgASgOMhYuYXV0aGQudjEuU2Vzc2lvblNjb3BlSgQIAxAEUg5zZXNzaW9uX3BvbGljeSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlInsKG1JlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBINCgVlbWFpbBgBIAEoCRIVCg1jYXB0Y2hhX3Rva2VuGAIgASgJEg4KBnRlbmFudBgDIAEoCRIQCgh1c2VybmFtZRgFIAEoCRIUCgxjb250aW51ZV91cmwYCiABKAkiHgocUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXNwb25zZSIvCh5DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlcXVlc3QSDQoFdG9rZW4YASABKAkiMAofQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW5SZXNwb25zZRINCgV2YWxpZBgBIAEoCCI7ChRSZXNldFBhc3N3b3JkUmVxdWVzdBINCgV0b2tlbhgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkiLQoVUmVzZXRQYXNzd29yZFJlc3BvbnNlEhQKDGNvbnRpbnVlX3VybBgBIAEoCSIXChVHZXRDdXJyZW50VXNlclJlcXVlc3QiNgoWR2V0Q3VycmVudFVzZXJSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uYXV0aGQudjEuVXNlciKpBwoYVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0EhIKBWVtYWlsGAEgASgJSACIAQESFQoIdXNlcm5hbWUYAiABKAlIAYgBARIXCgpmaXJzdF9uYW1lGAMgASgJSAKIAQESFgoJbGFzdF9uYW1lGAQgASgJSAOIAQESEwoGbW9iaWxlGAUgASgJSASIAQESFQoIbGFuZ3VhZ2UYBiABKAlIBYgBARIVCgh0aW1lem9uZRgHIAEoCUgGiAEBEkIKCHNldHRpbmdzGAggAygLMjAuYXV0aGQudjEuVXBkYXRlQ3VycmVudFVzZXJSZXF1ZXN0LlNldHRpbmdzRW50cnkSFwoPcmVtb3ZlX3NldHRpbmdzGAkgAygJEhgKEGN1cnJlbnRfcGFzc3dvcmQYCiABKAkSFwoKYmlydGhfZGF0ZRgUIAEoCUgHiAEBEhMKBmdlbmRlchgVIAEoCUgIiAEBEhIKBXRpdGxlGBYgASgJSAmIAQESGwoObWFyaXRhbF9zdGF0dXMYFyABKAlICogBARIYCgtuYXRpb25hbGl0eRgYIAEoCUgLiAEBEhYKCXJlc2lkZW5jeRgZIAEoCUgMiAEBEhYKCWlkX251bWJlchgaIAEoCUgNiAEBEhcKCmRlcGFydG1lbnQYGyABKAlIDogBARIWCglqb2JfdGl0bGUYHCABKAlID4gBARIvCg5wb3N0YWxfYWRkcmVzcxgdIAEoCzIXLmF1dGhkLnYxLlBvc3RhbEFkZHJlc3MSFwoKYXZhdGFyX3VybBgeIAEoCUgQiAEBEiEKFGV4dGVybmFsX2N1c3RvbWVyX2lkGB8gASgJSBGIAQEaLwoNU2V0dGluZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBl9lbWFpbEILCglfdXNlcm5hbWVCDQoLX2ZpcnN0X25hbWVCDAoKX2xhc3RfbmFtZUIJCgdfbW9iaWxlQgsKCV9sYW5ndWFnZUILCglfdGltZXpvbmVCDQoLX2JpcnRoX2RhdGVCCQoHX2dlbmRlckIICgZfdGl0bGVCEQoPX21hcml0YWxfc3RhdHVzQg4KDF9uYXRpb25hbGl0eUIMCgpfcmVzaWRlbmN5QgwKCl9pZF9udW1iZXJCDQoLX2RlcGFydG1lbnRCDAoKX2pvYl90aXRsZUINCgtfYXZhdGFyX3VybEIXChVfZXh0ZXJuYWxfY3VzdG9tZXJfaWQiOQoZVXBkYXRlQ3VycmVudFVzZXJSZXNwb25zZRIcCgR1c2VyGAEgASgLMg4uYXV0aGQudjEuVXNlciJMChpSZXF1ZXN0RGVhY3RpdmF0aW9uUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJEhQKDGNvbnRpbnVlX3VybBgKIAEoCSIdChtSZXF1ZXN0RGVhY3RpdmF0aW9uUmVzcG9uc2UiKwoaQ29uZmlybURlYWN0aXZhdGlvblJlcXVlc3QSDQoFdG9rZW4YASABKAkiMwobQ29uZmlybURlYWN0aXZhdGlvblJlc3BvbnNlEhQKDGNvbnRpbnVlX3VybBgBIAEoCSJIChZSZXF1ZXN0RGVsZXRpb25SZXF1ZXN0EhgKEGN1cnJlbnRfcGFzc3dvcmQYASABKAkSFAoMY29udGludWVfdXJsGAogASgJIhkKF1JlcXVlc3REZWxldGlvblJlc3BvbnNlIicKFkNvbmZpcm1EZWxldGlvblJlcXVlc3QSDQoFdG9rZW4YASABKAkiLwoXQ29uZmlybURlbGV0aW9uUmVzcG9uc2USFAoMY29udGludWVfdXJsGAEgASgJIs0CChhMb2dpbldpdGhQcm92aWRlclJlcXVlc3QSEAoIcHJvdmlkZXIYASABKAkSEAoIaWRfdG9rZW4YAiABKAkSFAoMYWNjZXNzX3Rva2VuGAMgASgJEhUKDXJlZnJlc2hfdG9rZW4YBCABKAkSDQoFbm9uY2UYBSABKAkSFAoMZGV2aWNlX3Rva2VuGAYgASgJEjMKEHNlc3Npb25fZHVyYXRpb24YByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKQoLYXV0aF9tZXRob2QYCCABKA4yFC5hdXRoZC52MS5BdXRoTWV0aG9kEiwKDGVuZF9zZXNzaW9ucxgLIAEoDjIWLmF1dGhkLnYxLlNlc3Npb25TY29wZRIOCgZ0ZW5hbnQYCiABKAlKBAgJEApSF3NpZ25fb3V0X290aGVyX3Nlc3Npb25zIn0KGUxvZ2luV2l0aFByb3ZpZGVyUmVzcG9uc2USJQoGdG9rZW5zGAEgASgLMhMuYXV0aGQudjEuVG9rZW5QYWlySAASLwoNbWZhX2NoYWxsZW5nZRgCIAEoCzIWLmF1dGhkLnYxLk1mYUNoYWxsZW5nZUgAQggKBnJlc3VsdCLTAQoOTGlua2VkSWRlbnRpdHkSCgoCaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSDwoHc3ViamVjdBgDIAEoCRINCgVlbWFpbBgEIAEoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRbGFzdF9zaWduX2luX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE2hhc19wcm92aWRlcl90b2tlbnMYByABKAgiHQobTGlzdExpbmtlZElkZW50aXRpZXNSZXF1ZXN0ImIKHExpc3RMaW5rZWRJZGVudGl0aWVzUmVzcG9uc2USLAoKaWRlbnRpdGllcxgBIAMoCzIYLmF1dGhkLnYxLkxpbmtlZElkZW50aXR5EhQKDGhhc19wYXNzd29yZBgCIAEoCCKPAQoTTGlua0lkZW50aXR5UmVxdWVzdBIQCghwcm92aWRlchgBIAEoCRIQCghpZF90b2tlbhgCIAEoCRIUCgxhY2Nlc3NfdG9rZW4YAyABKAkSFQoNcmVmcmVzaF90b2tlbhgEIAEoCRINCgVub25jZRgFIAEoCRIYChBjdXJyZW50X3Bhc3N3b3JkGAYgASgJIkIKFExpbmtJZGVudGl0eVJlc3BvbnNlEioKCGlkZW50aXR5GAEgASgLMhguYXV0aGQudjEuTGlua2VkSWRlbnRpdHkiLAoVVW5saW5rSWRlbnRpdHlSZXF1ZXN0EhMKC2lkZW50aXR5X2lkGAEgASgJIhgKFlVubGlua0lkZW50aXR5UmVzcG9uc2UiLwoYR2V0UHJvdmlkZXJUb2tlbnNSZXF1ZXN0EhMKC2lkZW50aXR5X2lkGAEgASgJInkKGUdldFByb3ZpZGVyVG9rZW5zUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSLwoLdXBkYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMtQPCgtBdXRoU2VydmljZRJBCghSZWdpc3RlchIZLmF1dGhkLnYxLlJlZ2lzdGVyUmVxdWVzdBoaLmF1dGhkLnYxLlJlZ2lzdGVyUmVzcG9uc2USVgoPUmVnaXN0ZXJDb21wYW55EiAuYXV0aGQudjEuUmVnaXN0ZXJDb21wYW55UmVxdWVzdBohLmF1dGhkLnYxLlJlZ2lzdGVyQ29tcGFueVJlc3BvbnNlEkoKC1ZlcmlmeUVtYWlsEhwuYXV0aGQudjEuVmVyaWZ5RW1haWxSZXF1ZXN0Gh0uYXV0aGQudjEuVmVyaWZ5RW1haWxSZXNwb25zZRJuChdSZXNlbmRWZXJpZmljYXRpb25FbWFpbBIoLmF1dGhkLnYxLlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVxdWVzdBopLmF1dGhkLnYxLlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVzcG9uc2USRwoKQ2hlY2tFbWFpbBIbLmF1dGhkLnYxLkNoZWNrRW1haWxSZXF1ZXN0GhwuYXV0aGQudjEuQ2hlY2tFbWFpbFJlc3BvbnNlEjgKBUxvZ2luEhYuYXV0aGQudjEuTG9naW5SZXF1ZXN0GhcuYXV0aGQudjEuTG9naW5SZXNwb25zZRI+CgdSZWZyZXNoEhguYXV0aGQudjEuUmVmcmVzaFJlcXVlc3QaGS5hdXRoZC52MS5SZWZyZXNoUmVzcG9uc2USOwoGTG9nb3V0EhcuYXV0aGQudjEuTG9nb3V0UmVxdWVzdBoYLmF1dGhkLnYxLkxvZ291dFJlc3BvbnNlElMKDkNoYW5nZVBhc3N3b3JkEh8uYXV0aGQudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiAuYXV0aGQudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRJlChRSZXF1ZXN0UGFzc3dvcmRSZXNldBIlLmF1dGhkLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBomLmF1dGhkLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVzcG9uc2USbgoXQ2hlY2tQYXNzd29yZFJlc2V0VG9rZW4SKC5hdXRoZC52MS5DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlcXVlc3QaKS5hdXRoZC52MS5DaGVja1Bhc3N3b3JkUmVzZXRUb2tlblJlc3BvbnNlElAKDVJlc2V0UGFzc3dvcmQSHi5hdXRoZC52MS5SZXNldFBhc3N3b3JkUmVxdWVzdBofLmF1dGhkLnYxLlJlc2V0UGFzc3dvcmRSZXNwb25zZRJTCg5HZXRDdXJyZW50VXNlchIfLmF1dGhkLnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBogLmF1dGhkLnYxLkdldEN1cnJlbnRVc2VyUmVzcG9uc2USXAoRVXBkYXRlQ3VycmVudFVzZXISIi5hdXRoZC52MS5VcGRhdGVDdXJyZW50VXNlclJlcXVlc3QaIy5hdXRoZC52MS5VcGRhdGVDdXJyZW50VXNlclJlc3BvbnNlEmIKE1JlcXVlc3REZWFjdGl2YXRpb24SJC5hdXRoZC52MS5SZXF1ZXN0RGVhY3RpdmF0aW9uUmVxdWVzdBolLmF1dGhkLnYxLlJlcXVlc3REZWFjdGl2YXRpb25SZXNwb25zZRJiChNDb25maXJtRGVhY3RpdmF0aW9uEiQuYXV0aGQudjEuQ29uZmlybURlYWN0aXZhdGlvblJlcXVlc3QaJS5hdXRoZC52MS5Db25maXJtRGVhY3RpdmF0aW9uUmVzcG9uc2USVgoPUmVxdWVzdERlbGV0aW9uEiAuYXV0aGQudjEuUmVxdWVzdERlbGV0aW9uUmVxdWVzdBohLmF1dGhkLnYxLlJlcXVlc3REZWxldGlvblJlc3BvbnNlElYKD0NvbmZpcm1EZWxldGlvbhIgLmF1dGhkLnYxLkNvbmZpcm1EZWxldGlvblJlcXVlc3QaIS5hdXRoZC52MS5Db25maXJtRGVsZXRpb25SZXNwb25zZRJcChFMb2dpbldpdGhQcm92aWRlchIiLmF1dGhkLnYxLkxvZ2luV2l0aFByb3ZpZGVyUmVxdWVzdBojLmF1dGhkLnYxLkxvZ2luV2l0aFByb3ZpZGVyUmVzcG9uc2USZQoUTGlzdExpbmtlZElkZW50aXRpZXMSJS5hdXRoZC52MS5MaXN0TGlua2VkSWRlbnRpdGllc1JlcXVlc3QaJi5hdXRoZC52MS5MaXN0TGlua2VkSWRlbnRpdGllc1Jlc3BvbnNlEk0KDExpbmtJZGVudGl0eRIdLmF1dGhkLnYxLkxpbmtJZGVudGl0eVJlcXVlc3QaHi5hdXRoZC52MS5MaW5rSWRlbnRpdHlSZXNwb25zZRJTCg5VbmxpbmtJZGVudGl0eRIfLmF1dGhkLnYxLlVubGlua0lkZW50aXR5UmVxdWVzdBogLmF1dGhkLnYxLlVubGlua0lkZW50aXR5UmVzcG9uc2USXAoRR2V0UHJvdmlkZXJUb2tlbnMSIi5hdXRoZC52MS5HZXRQcm92aWRlclRva2Vuc1JlcXVlc3QaIy5hdXRoZC52MS5HZXRQcm92aWRlclRva2Vuc1Jlc3BvbnNlYgZwcm90bzM", [file_authd_v1_common, file_authd_v1_mfa, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * RegisterRequest carries a new account's credentials and profile.
@@ -97,6 +97,33 @@ export type RegisterRequest = Message<"authd.v1.RegisterRequest"> & {
    * @generated from field: string tenant = 10;
    */
   tenant: string;
+
+  /**
+   * Version of the terms of service the user accepted (at most 64 characters); recorded with the time
+   * of registration and shown as User.accepted_terms_version. When the server requires a version
+   * (AUTHD_REQUIRED_TERMS_VERSION), any other value, empty included, answers INVALID_ARGUMENT.
+   *
+   * @generated from field: string accepted_terms_version = 20;
+   */
+  acceptedTermsVersion: string;
+
+  /**
+   * Version of the privacy policy the user accepted, like accepted_terms_version
+   * (AUTHD_REQUIRED_PRIVACY_VERSION).
+   *
+   * @generated from field: string accepted_privacy_version = 21;
+   */
+  acceptedPrivacyVersion: string;
+
+  /**
+   * Where to send the user after following the emailed link: an absolute URL that must match the
+   * server's allow-list (AUTHD_CONTINUE_URL_ALLOWLIST; docs/configuration.md says how it matches),
+   * else INVALID_ARGUMENT with reason CONTINUE_URL_NOT_ALLOWED. Empty: none. The link carries it and
+   * VerifyEmail answers it.
+   *
+   * @generated from field: string continue_url = 22;
+   */
+  continueUrl: string;
 };
 
 /**
@@ -223,6 +250,13 @@ export const VerifyEmailRequestSchema: GenMessage<VerifyEmailRequest> = /*@__PUR
  * @generated from message authd.v1.VerifyEmailResponse
  */
 export type VerifyEmailResponse = Message<"authd.v1.VerifyEmailResponse"> & {
+  /**
+   * The continue_url given when the link was requested (Register, ResendVerificationEmail), so the
+   * client can send the user there; empty when none was given or it is no longer allowed.
+   *
+   * @generated from field: string continue_url = 1;
+   */
+  continueUrl: string;
 };
 
 /**
@@ -259,6 +293,16 @@ export type ResendVerificationEmailRequest = Message<"authd.v1.ResendVerificatio
    * @generated from field: string tenant = 3;
    */
   tenant: string;
+
+  /**
+   * Where to send the user after following the emailed link: an absolute URL that must match the
+   * server's allow-list (AUTHD_CONTINUE_URL_ALLOWLIST; docs/configuration.md says how it matches),
+   * else INVALID_ARGUMENT with reason CONTINUE_URL_NOT_ALLOWED. Empty: none. The link carries it and
+   * VerifyEmail answers it.
+   *
+   * @generated from field: string continue_url = 10;
+   */
+  continueUrl: string;
 };
 
 /**
@@ -615,6 +659,16 @@ export type RequestPasswordResetRequest = Message<"authd.v1.RequestPasswordReset
    * @generated from field: string username = 5;
    */
   username: string;
+
+  /**
+   * Where to send the user after following the emailed link: an absolute URL that must match the
+   * server's allow-list (AUTHD_CONTINUE_URL_ALLOWLIST; docs/configuration.md says how it matches),
+   * else INVALID_ARGUMENT with reason CONTINUE_URL_NOT_ALLOWED. Empty: none. The link carries it and
+   * ResetPassword answers it.
+   *
+   * @generated from field: string continue_url = 10;
+   */
+  continueUrl: string;
 };
 
 /**
@@ -715,6 +769,13 @@ export const ResetPasswordRequestSchema: GenMessage<ResetPasswordRequest> = /*@_
  * @generated from message authd.v1.ResetPasswordResponse
  */
 export type ResetPasswordResponse = Message<"authd.v1.ResetPasswordResponse"> & {
+  /**
+   * The continue_url given to RequestPasswordReset; empty when none was given or it is no longer
+   * allowed.
+   *
+   * @generated from field: string continue_url = 1;
+   */
+  continueUrl: string;
 };
 
 /**
@@ -838,6 +899,92 @@ export type UpdateCurrentUserRequest = Message<"authd.v1.UpdateCurrentUserReques
    * @generated from field: string current_password = 10;
    */
   currentPassword: string;
+
+  /**
+   * The profile fields below follow the same rule: set changes the field, unset leaves it, and the
+   * empty string (an empty PostalAddress) removes it. Their formats are documented on User.
+   * New date of birth, YYYY-MM-DD, from 1900-01-01 to today.
+   *
+   * @generated from field: optional string birth_date = 20;
+   */
+  birthDate?: string | undefined;
+
+  /**
+   * New gender (free text, at most 32 characters).
+   *
+   * @generated from field: optional string gender = 21;
+   */
+  gender?: string | undefined;
+
+  /**
+   * New form of address (free text, at most 32 characters).
+   *
+   * @generated from field: optional string title = 22;
+   */
+  title?: string | undefined;
+
+  /**
+   * New marital status (free text, at most 32 characters).
+   *
+   * @generated from field: optional string marital_status = 23;
+   */
+  maritalStatus?: string | undefined;
+
+  /**
+   * New nationality (ISO 3166-1 alpha-2; lower case is accepted and stored upper-case).
+   *
+   * @generated from field: optional string nationality = 24;
+   */
+  nationality?: string | undefined;
+
+  /**
+   * New country of residence (ISO 3166-1 alpha-2).
+   *
+   * @generated from field: optional string residency = 25;
+   */
+  residency?: string | undefined;
+
+  /**
+   * New identity document number.
+   *
+   * @generated from field: optional string id_number = 26;
+   */
+  idNumber?: string | undefined;
+
+  /**
+   * New department.
+   *
+   * @generated from field: optional string department = 27;
+   */
+  department?: string | undefined;
+
+  /**
+   * New job title.
+   *
+   * @generated from field: optional string job_title = 28;
+   */
+  jobTitle?: string | undefined;
+
+  /**
+   * New postal address, replacing the whole address; an empty PostalAddress removes it.
+   *
+   * @generated from field: authd.v1.PostalAddress postal_address = 29;
+   */
+  postalAddress?: PostalAddress | undefined;
+
+  /**
+   * New avatar URL (https only).
+   *
+   * @generated from field: optional string avatar_url = 30;
+   */
+  avatarUrl?: string | undefined;
+
+  /**
+   * New external customer id.
+   *
+   * @generated from field: optional string external_customer_id = 31;
+   */
+  externalCustomerId?: string | undefined;
 };
 
 /**
@@ -880,6 +1027,16 @@ export type RequestDeactivationRequest = Message<"authd.v1.RequestDeactivationRe
    * @generated from field: string current_password = 1;
    */
   currentPassword: string;
+
+  /**
+   * Where to send the user after following the emailed link: an absolute URL that must match the
+   * server's allow-list (AUTHD_CONTINUE_URL_ALLOWLIST; docs/configuration.md says how it matches),
+   * else INVALID_ARGUMENT with reason CONTINUE_URL_NOT_ALLOWED. Empty: none. The link carries it and
+   * ConfirmDeactivation answers it.
+   *
+   * @generated from field: string continue_url = 10;
+   */
+  continueUrl: string;
 };
 
 /**
@@ -931,6 +1088,13 @@ export const ConfirmDeactivationRequestSchema: GenMessage<ConfirmDeactivationReq
  * @generated from message authd.v1.ConfirmDeactivationResponse
  */
 export type ConfirmDeactivationResponse = Message<"authd.v1.ConfirmDeactivationResponse"> & {
+  /**
+   * The continue_url given to RequestDeactivation; empty when none was given or it is no longer
+   * allowed.
+   *
+   * @generated from field: string continue_url = 1;
+   */
+  continueUrl: string;
 };
 
 /**
@@ -952,6 +1116,16 @@ export type RequestDeletionRequest = Message<"authd.v1.RequestDeletionRequest"> 
    * @generated from field: string current_password = 1;
    */
   currentPassword: string;
+
+  /**
+   * Where to send the user after following the emailed link: an absolute URL that must match the
+   * server's allow-list (AUTHD_CONTINUE_URL_ALLOWLIST; docs/configuration.md says how it matches),
+   * else INVALID_ARGUMENT with reason CONTINUE_URL_NOT_ALLOWED. Empty: none. The link carries it and
+   * ConfirmDeletion answers it.
+   *
+   * @generated from field: string continue_url = 10;
+   */
+  continueUrl: string;
 };
 
 /**
@@ -1003,6 +1177,12 @@ export const ConfirmDeletionRequestSchema: GenMessage<ConfirmDeletionRequest> = 
  * @generated from message authd.v1.ConfirmDeletionResponse
  */
 export type ConfirmDeletionResponse = Message<"authd.v1.ConfirmDeletionResponse"> & {
+  /**
+   * The continue_url given to RequestDeletion; empty when none was given or it is no longer allowed.
+   *
+   * @generated from field: string continue_url = 1;
+   */
+  continueUrl: string;
 };
 
 /**

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/common.proto.
  */
 export const file_authd_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChVhdXRoZC92MS9jb21tb24ucHJvdG8SCGF1dGhkLnYxIt8DCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhAKCHVzZXJuYW1lGAQgASgJEhIKCmZpcnN0X25hbWUYBSABKAkSEQoJbGFzdF9uYW1lGAYgASgJEg4KBm1vYmlsZRgHIAEoCRIXCg9tb2JpbGVfdmVyaWZpZWQYCCABKAgSEAoIbGFuZ3VhZ2UYCSABKAkSEAoIdGltZXpvbmUYCiABKAkSLgoIc2V0dGluZ3MYCyADKAsyHC5hdXRoZC52MS5Vc2VyLlNldHRpbmdzRW50cnkSJAoGc3RhdHVzGAwgASgOMhQuYXV0aGQudjEuVXNlclN0YXR1cxIRCgl0ZW5hbnRfaWQYDSABKAkSDQoFcm9sZXMYDiADKAkSEwoLbWZhX2VuYWJsZWQYDyABKAgSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1TZXR0aW5nc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7gEKCVRva2VuUGFpchIUCgxhY2Nlc3NfdG9rZW4YASABKAkSPAoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWZyZXNoX3Rva2VuGAMgASgJEj0KGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRva2VuX3R5cGUYBSABKAkSEgoKc2Vzc2lvbl9pZBgGIAEoCRIPCgd1c2VyX2lkGAcgASgJIjIKCUVycm9ySW5mbxIlCgZyZWFzb24YASABKA4yFS5hdXRoZC52MS5FcnJvclJlYXNvbiKnAgoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF91c2VkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBpZGxlX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgppcF9hZGRyZXNzGAYgASgJEhIKCnVzZXJfYWdlbnQYByABKAkSCwoDYW1yGAggAygJEg8KB2N1cnJlbnQYCSABKAgiugEKBlRlbmFudBIKCgJpZBgBIAEoCRIMCgRzbHVnGAIgASgJEgwKBG5hbWUYAyABKAkSJgoGc3RhdHVzGAQgASgOMhYuYXV0aGQudjEuVGVuYW50U3RhdHVzEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqXgoKVXNlclN0YXR1cxIbChdVU0VSX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElVTRVJfU1RBVFVTX0FDVElWRRABEhsKF1VTRVJfU1RBVFVTX0RFQUNUSVZBVEVEEAIqWAoKQXV0aE1ldGhvZBIbChdBVVRIX01FVEhPRF9VTlNQRUNJRklFRBAAEhUKEUFVVEhfTUVUSE9EX1RPS0VOEAESFgoSQVVUSF9NRVRIT0RfQ09PS0lFEAIqkQEKDFNlc3Npb25TY29wZRIdChlTRVNTSU9OX1NDT1BFX1VOU1BFQ0lGSUVEEAASGQoVU0VTU0lPTl9TQ09QRV9DVVJSRU5UEAESGAoUU0VTU0lPTl9TQ09QRV9PVEhFUlMQAhIVChFTRVNTSU9OX1NDT1BFX0FMTBADEhYKElNFU1NJT05fU0NPUEVfTk9ORRAEKvwFCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIkCiBFUlJPUl9SRUFTT05fSU5WQUxJRF9DUkVERU5USUFMUxABEiMKH0VSUk9SX1JFQVNPTl9FTUFJTF9OT1RfVkVSSUZJRUQQAhIkCiBFUlJPUl9SRUFTT05fQUNDT1VOVF9ERUFDVElWQVRFRBADEiMKH0VSUk9SX1JFQVNPTl9QQVNTV09SRF9UT09fU0hPUlQQBBIiCh5FUlJPUl9SRUFTT05fUEFTU1dPUkRfVE9PX0xPTkcQBRIkCiBFUlJPUl9SRUFTT05fUEFTU1dPUkRfVE9PX0NPTU1PThAGEi0KKUVSUk9SX1JFQVNPTl9QQVNTV09SRF9DT05UQUlOU19JREVOVElGSUVSEAcSIwofRVJST1JfUkVBU09OX1BBU1NXT1JEX1VOQ0hBTkdFRBAIEiEKHUVSUk9SX1JFQVNPTl9QQVNTV09SRF9OT1RfU0VUEAkSIQodRVJST1JfUkVBU09OX1NURVBfVVBfUkVRVUlSRUQQChIiCh5FUlJPUl9SRUFTT05fQ0hBTExFTkdFX0VYUElSRUQQCxIdChlFUlJPUl9SRUFTT05fSU5WQUxJRF9DT0RFEAwSHQoZRVJST1JfUkVBU09OX1JBVEVfTElNSVRFRBANEh4KGkVSUk9SX1JFQVNPTl9UT0tFTl9FWFBJUkVEEA4SHgoaRVJST1JfUkVBU09OX1RPS0VOX0lOVkFMSUQQDxIgChxFUlJPUl9SRUFTT05fU0VTU0lPTl9SRVZPS0VEEBASHwobRVJST1JfUkVBU09OX0NBUFRDSEFfRkFJTEVEEBESJwojRVJST1JfUkVBU09OX0lERU5USVRZX0xJTktfUkVRVUlSRUQQEhIkCiBFUlJPUl9SRUFTT05fTEFTVF9TSUdOX0lOX01FVEhPRBATEiEKHUVSUk9SX1JFQVNPTl9URU5BTlRfU1VTUEVOREVEEBQqZAoMVGVuYW50U3RhdHVzEh0KGVRFTkFOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRURU5BTlRfU1RBVFVTX0FDVElWRRABEhsKF1RFTkFOVF9TVEFUVVNfU1VTUEVOREVEEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChVhdXRoZC92MS9jb21tb24ucHJvdG8SCGF1dGhkLnYxItgHCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhAKCHVzZXJuYW1lGAQgASgJEhIKCmZpcnN0X25hbWUYBSABKAkSEQoJbGFzdF9uYW1lGAYgASgJEg4KBm1vYmlsZRgHIAEoCRIXCg9tb2JpbGVfdmVyaWZpZWQYCCABKAgSEAoIbGFuZ3VhZ2UYCSABKAkSEAoIdGltZXpvbmUYCiABKAkSLgoIc2V0dGluZ3MYCyADKAsyHC5hdXRoZC52MS5Vc2VyLlNldHRpbmdzRW50cnkSJAoGc3RhdHVzGAwgASgOMhQuYXV0aGQudjEuVXNlclN0YXR1cxIRCgl0ZW5hbnRfaWQYDSABKAkSDQoFcm9sZXMYDiADKAkSEwoLbWZhX2VuYWJsZWQYDyABKAgSLwoLY3JlYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpiaXJ0aF9kYXRlGB4gASgJEg4KBmdlbmRlchgfIAEoCRINCgV0aXRsZRggIAEoCRIWCg5tYXJpdGFsX3N0YXR1cxghIAEoCRITCgtuYXRpb25hbGl0eRgiIAEoCRIRCglyZXNpZGVuY3kYIyABKAkSEQoJaWRfbnVtYmVyGCQgASgJEhIKCmRlcGFydG1lbnQYJSABKAkSEQoJam9iX3RpdGxlGCYgASgJEi8KDnBvc3RhbF9hZGRyZXNzGCcgASgLMhcuYXV0aGQudjEuUG9zdGFsQWRkcmVzcxISCgphdmF0YXJfdXJsGCggASgJEhwKFGV4dGVybmFsX2N1c3RvbWVyX2lkGCkgASgJEjUKEWxhc3Rfc2lnbl9pbl90aW1lGCogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIeChZhY2NlcHRlZF90ZXJtc192ZXJzaW9uGCsgASgJEjUKEXRlcm1zX2FjY2VwdF90aW1lGCwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgChhhY2NlcHRlZF9wcml2YWN5X3ZlcnNpb24YLSABKAkSNwoTcHJpdmFjeV9hY2NlcHRfdGltZRguIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLwoNU2V0dGluZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImYKDVBvc3RhbEFkZHJlc3MSDQoFbGluZXMYASADKAkSEAoIbG9jYWxpdHkYAiABKAkSDgoGcmVnaW9uGAMgASgJEhMKC3Bvc3RhbF9jb2RlGAQgASgJEg8KB2NvdW50cnkYBSABKAki7gEKCVRva2VuUGFpchIUCgxhY2Nlc3NfdG9rZW4YASABKAkSPAoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWZyZXNoX3Rva2VuGAMgASgJEj0KGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRva2VuX3R5cGUYBSABKAkSEgoKc2Vzc2lvbl9pZBgGIAEoCRIPCgd1c2VyX2lkGAcgASgJIjIKCUVycm9ySW5mbxIlCgZyZWFzb24YASABKA4yFS5hdXRoZC52MS5FcnJvclJlYXNvbiKnAgoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF91c2VkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBpZGxlX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgppcF9hZGRyZXNzGAYgASgJEhIKCnVzZXJfYWdlbnQYByABKAkSCwoDYW1yGAggAygJEg8KB2N1cnJlbnQYCSABKAgiugEKBlRlbmFudBIKCgJpZBgBIAEoCRIMCgRzbHVnGAIgASgJEgwKBG5hbWUYAyABKAkSJgoGc3RhdHVzGAQgASgOMhYuYXV0aGQudjEuVGVuYW50U3RhdHVzEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqXgoKVXNlclN0YXR1cxIbChdVU0VSX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElVTRVJfU1RBVFVTX0FDVElWRRABEhsKF1VTRVJfU1RBVFVTX0RFQUNUSVZBVEVEEAIqWAoKQXV0aE1ldGhvZBIbChdBVVRIX01FVEhPRF9VTlNQRUNJRklFRBAAEhUKEUFVVEhfTUVUSE9EX1RPS0VOEAESFgoSQVVUSF9NRVRIT0RfQ09PS0lFEAIqkQEKDFNlc3Npb25TY29wZRIdChlTRVNTSU9OX1NDT1BFX1VOU1BFQ0lGSUVEEAASGQoVU0VTU0lPTl9TQ09QRV9DVVJSRU5UEAESGAoUU0VTU0lPTl9TQ09QRV9PVEhFUlMQAhIVChFTRVNTSU9OX1NDT1BFX0FMTBADEhYKElNFU1NJT05fU0NPUEVfTk9ORRAEKqcGCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIkCiBFUlJPUl9SRUFTT05fSU5WQUxJRF9DUkVERU5USUFMUxABEiMKH0VSUk9SX1JFQVNPTl9FTUFJTF9OT1RfVkVSSUZJRUQQAhIkCiBFUlJPUl9SRUFTT05fQUNDT1VOVF9ERUFDVElWQVRFRBADEiMKH0VSUk9SX1JFQVNPTl9QQVNTV09SRF9UT09fU0hPUlQQBBIiCh5FUlJPUl9SRUFTT05fUEFTU1dPUkRfVE9PX0xPTkcQBRIkCiBFUlJPUl9SRUFTT05fUEFTU1dPUkRfVE9PX0NPTU1PThAGEi0KKUVSUk9SX1JFQVNPTl9QQVNTV09SRF9DT05UQUlOU19JREVOVElGSUVSEAcSIwofRVJST1JfUkVBU09OX1BBU1NXT1JEX1VOQ0hBTkdFRBAIEiEKHUVSUk9SX1JFQVNPTl9QQVNTV09SRF9OT1RfU0VUEAkSIQodRVJST1JfUkVBU09OX1NURVBfVVBfUkVRVUlSRUQQChIiCh5FUlJPUl9SRUFTT05fQ0hBTExFTkdFX0VYUElSRUQQCxIdChlFUlJPUl9SRUFTT05fSU5WQUxJRF9DT0RFEAwSHQoZRVJST1JfUkVBU09OX1JBVEVfTElNSVRFRBANEh4KGkVSUk9SX1JFQVNPTl9UT0tFTl9FWFBJUkVEEA4SHgoaRVJST1JfUkVBU09OX1RPS0VOX0lOVkFMSUQQDxIgChxFUlJPUl9SRUFTT05fU0VTU0lPTl9SRVZPS0VEEBASHwobRVJST1JfUkVBU09OX0NBUFRDSEFfRkFJTEVEEBESJwojRVJST1JfUkVBU09OX0lERU5USVRZX0xJTktfUkVRVUlSRUQQEhIkCiBFUlJPUl9SRUFTT05fTEFTVF9TSUdOX0lOX01FVEhPRBATEiEKHUVSUk9SX1JFQVNPTl9URU5BTlRfU1VTUEVOREVEEBQSKQolRVJST1JfUkVBU09OX0NPTlRJTlVFX1VSTF9OT1RfQUxMT1dFRBAVKmQKDFRlbmFudFN0YXR1cxIdChlURU5BTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUVEVOQU5UX1NUQVRVU19BQ1RJVkUQARIbChdURU5BTlRfU1RBVFVTX1NVU1BFTkRFRBACYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * User is an account as its owner (or an administrator) sees it. It never carries a credential:
@@ -141,6 +141,132 @@ export type User = Message<"authd.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 17;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Date of birth as YYYY-MM-DD (a real calendar date from 1900-01-01 to today). Empty when not set.
+   *
+   * @generated from field: string birth_date = 30;
+   */
+  birthDate: string;
+
+  /**
+   * Gender as the user describes it: free text of at most 32 characters (no control characters),
+   * kept as typed; apps offering a fixed list check it themselves. Empty when not set.
+   *
+   * @generated from field: string gender = 31;
+   */
+  gender: string;
+
+  /**
+   * Form of address (for example "Dr", "Ms"): free text of at most 32 characters. Empty when not set.
+   *
+   * @generated from field: string title = 32;
+   */
+  title: string;
+
+  /**
+   * Marital status: free text of at most 32 characters, kept as typed. Empty when not set.
+   *
+   * @generated from field: string marital_status = 33;
+   */
+  maritalStatus: string;
+
+  /**
+   * Nationality as an ISO 3166-1 alpha-2 country code, upper-case (for example "FR"). Empty when not
+   * set.
+   *
+   * @generated from field: string nationality = 34;
+   */
+  nationality: string;
+
+  /**
+   * Country of residence as an ISO 3166-1 alpha-2 code, upper-case. Empty when not set.
+   *
+   * @generated from field: string residency = 35;
+   */
+  residency: string;
+
+  /**
+   * Identity document number (passport, national ID): at most 64 letters, digits, spaces, '-', '.'
+   * or '/'. Empty when not set.
+   *
+   * @generated from field: string id_number = 36;
+   */
+  idNumber: string;
+
+  /**
+   * Department within the user's organisation: at most 200 characters. Empty when not set.
+   *
+   * @generated from field: string department = 37;
+   */
+  department: string;
+
+  /**
+   * Job title: at most 200 characters. Empty when not set.
+   *
+   * @generated from field: string job_title = 38;
+   */
+  jobTitle: string;
+
+  /**
+   * Postal address; unset when the user has none.
+   *
+   * @generated from field: authd.v1.PostalAddress postal_address = 39;
+   */
+  postalAddress?: PostalAddress | undefined;
+
+  /**
+   * Picture of the user: an https URL of at most 2048 characters, without user name or password.
+   * authd stores it and never fetches it. Empty when not set.
+   *
+   * @generated from field: string avatar_url = 40;
+   */
+  avatarUrl: string;
+
+  /**
+   * The application's own identifier for this user (a customer number in another system): at most
+   * 128 characters, no control characters. Not unique; authd never reads it. Empty when not set.
+   *
+   * @generated from field: string external_customer_id = 41;
+   */
+  externalCustomerId: string;
+
+  /**
+   * When the user last signed in successfully (a password, a provider token, or the second factor
+   * that completed a sign-in). Read-only; unset before the first sign-in.
+   *
+   * @generated from field: google.protobuf.Timestamp last_sign_in_time = 42;
+   */
+  lastSignInTime?: Timestamp | undefined;
+
+  /**
+   * Version of the terms of service accepted at registration (RegisterRequest.accepted_terms_version).
+   * Empty when none was accepted.
+   *
+   * @generated from field: string accepted_terms_version = 43;
+   */
+  acceptedTermsVersion: string;
+
+  /**
+   * When accepted_terms_version was accepted; unset when none was.
+   *
+   * @generated from field: google.protobuf.Timestamp terms_accept_time = 44;
+   */
+  termsAcceptTime?: Timestamp | undefined;
+
+  /**
+   * Version of the privacy policy accepted at registration. Empty when none was accepted.
+   *
+   * @generated from field: string accepted_privacy_version = 45;
+   */
+  acceptedPrivacyVersion: string;
+
+  /**
+   * When accepted_privacy_version was accepted; unset when none was.
+   *
+   * @generated from field: google.protobuf.Timestamp privacy_accept_time = 46;
+   */
+  privacyAcceptTime?: Timestamp | undefined;
 };
 
 /**
@@ -149,6 +275,56 @@ export type User = Message<"authd.v1.User"> & {
  */
 export const UserSchema: GenMessage<User> = /*@__PURE__*/
   messageDesc(file_authd_v1_common, 0);
+
+/**
+ * PostalAddress is a structured postal address. Every field is optional except that an address with
+ * any field set needs `country`.
+ *
+ * @generated from message authd.v1.PostalAddress
+ */
+export type PostalAddress = Message<"authd.v1.PostalAddress"> & {
+  /**
+   * Street lines, most specific first: at most 3 non-empty lines of at most 200 characters.
+   *
+   * @generated from field: repeated string lines = 1;
+   */
+  lines: string[];
+
+  /**
+   * City or town: at most 200 characters.
+   *
+   * @generated from field: string locality = 2;
+   */
+  locality: string;
+
+  /**
+   * State, province or county: at most 200 characters.
+   *
+   * @generated from field: string region = 3;
+   */
+  region: string;
+
+  /**
+   * Postal code: at most 20 letters, digits, spaces or '-'.
+   *
+   * @generated from field: string postal_code = 4;
+   */
+  postalCode: string;
+
+  /**
+   * Country as an ISO 3166-1 alpha-2 code, upper-case (for example "GB").
+   *
+   * @generated from field: string country = 5;
+   */
+  country: string;
+};
+
+/**
+ * Describes the message authd.v1.PostalAddress.
+ * Use `create(PostalAddressSchema)` to create a new message.
+ */
+export const PostalAddressSchema: GenMessage<PostalAddress> = /*@__PURE__*/
+  messageDesc(file_authd_v1_common, 1);
 
 /**
  * TokenPair is what a successful sign-in or refresh hands to a client that manages its own tokens.
@@ -213,7 +389,7 @@ export type TokenPair = Message<"authd.v1.TokenPair"> & {
  * Use `create(TokenPairSchema)` to create a new message.
  */
 export const TokenPairSchema: GenMessage<TokenPair> = /*@__PURE__*/
-  messageDesc(file_authd_v1_common, 1);
+  messageDesc(file_authd_v1_common, 2);
 
 /**
  * ErrorInfo is sent with every error that has a reason, as a Connect error detail (in gRPC, in the
@@ -237,7 +413,7 @@ export type ErrorInfo = Message<"authd.v1.ErrorInfo"> & {
  * Use `create(ErrorInfoSchema)` to create a new message.
  */
 export const ErrorInfoSchema: GenMessage<ErrorInfo> = /*@__PURE__*/
-  messageDesc(file_authd_v1_common, 2);
+  messageDesc(file_authd_v1_common, 3);
 
 /**
  * Session is one sign-in of one user on one client.
@@ -314,7 +490,7 @@ export type Session = Message<"authd.v1.Session"> & {
  * Use `create(SessionSchema)` to create a new message.
  */
 export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
-  messageDesc(file_authd_v1_common, 3);
+  messageDesc(file_authd_v1_common, 4);
 
 /**
  * Tenant is a company with its own users and administrators.
@@ -372,7 +548,7 @@ export type Tenant = Message<"authd.v1.Tenant"> & {
  * Use `create(TenantSchema)` to create a new message.
  */
 export const TenantSchema: GenMessage<Tenant> = /*@__PURE__*/
-  messageDesc(file_authd_v1_common, 4);
+  messageDesc(file_authd_v1_common, 5);
 
 /**
  * UserStatus says whether an account may sign in.
@@ -658,6 +834,14 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_TENANT_SUSPENDED = 20;
    */
   TENANT_SUSPENDED = 20,
+
+  /**
+   * INVALID_ARGUMENT: the continue_url is not on the server's allow-list
+   * (AUTHD_CONTINUE_URL_ALLOWLIST), or is not a plain absolute URL.
+   *
+   * @generated from enum value: ERROR_REASON_CONTINUE_URL_NOT_ALLOWED = 21;
+   */
+  CONTINUE_URL_NOT_ALLOWED = 21,
 }
 
 /**

@@ -1,5 +1,7 @@
 // Deactivation and deletion, each confirmed by a single-use emailed link after re-entering the
 // password. Both end every session and API key at once; deletion erases the account's rows instead.
+
+import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import { unusableEmailedToken } from "../errors.js";
 import { consumeToken, issueToken } from "../one-time-tokens.js";
 import type { ClientInfo } from "../ports.js";
@@ -16,16 +18,21 @@ export async function requestClosure(
   kind: Closure,
   userId: string,
   password: string,
+  rawContinueUrl = "",
 ): Promise<void> {
+  const continueUrl = checkContinueUrl(rawContinueUrl, deps.config.continueUrlAllowList);
   const user = await deps.uow.read((tx) => getUserOrThrow(tx, userId));
   await deps.passwords.confirm(user.id, user.passwordHash, password);
   // Each request mails the owner: counted per address like every other email a client can ask for.
   await limit(deps, `email:${user.email}`, deps.config.emailsPerAddress, "emails to this address");
   const now = deps.clock.now();
   await deps.uow.run(async (tx) => {
-    const { token, expiresAt } = await issueToken(tx, now, kind, user.id, deps.config.confirmationTtlSeconds);
-    if (kind === "deactivate") await deps.mail.confirmDeactivation(tx, user.email, token, expiresAt - now);
-    else await deps.mail.confirmDeletion(tx, user.email, token, expiresAt - now);
+    const ttl = deps.config.confirmationTtlSeconds;
+    const { token, expiresAt } = await issueToken(tx, now, kind, user.id, ttl, { continueUrl });
+    const validFor = expiresAt - now;
+    if (kind === "deactivate")
+      await deps.mail.confirmDeactivation(tx, user.email, token, validFor, continueUrl);
+    else await deps.mail.confirmDeletion(tx, user.email, token, validFor, continueUrl);
     return commit(undefined);
   });
 }
@@ -34,10 +41,10 @@ export async function confirmDeactivation(
   deps: AccountDeps,
   token: string,
   client: ClientInfo,
-): Promise<void> {
+): Promise<{ continueUrl: string }> {
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
-  await deps.uow.run(async (tx) => {
+  return deps.uow.run(async (tx) => {
     const row = await consumeToken(tx, now, "deactivate", token);
     if (!row) throw unusableEmailedToken();
     const user = await getUserOrThrow(tx, row.userId);
@@ -46,14 +53,20 @@ export async function confirmDeactivation(
     await deps.sessions.revokeApiKeys(tx, user.id);
     await deps.mail.accountDeactivated(tx, user.email);
     await tx.audit.record(now, "user.deactivated", user.id, client);
-    return commit(undefined);
+    return commit({
+      continueUrl: storedContinueUrl(row.payload.continueUrl, deps.config.continueUrlAllowList),
+    });
   });
 }
 
-export async function confirmDeletion(deps: AccountDeps, token: string, _client: ClientInfo): Promise<void> {
+export async function confirmDeletion(
+  deps: AccountDeps,
+  token: string,
+  _client: ClientInfo,
+): Promise<{ continueUrl: string }> {
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
-  await deps.uow.run(async (tx) => {
+  return deps.uow.run(async (tx) => {
     const row = await consumeToken(tx, now, "delete", token);
     if (!row) throw unusableEmailedToken();
     const user = await getUserOrThrow(tx, row.userId);
@@ -67,6 +80,8 @@ export async function confirmDeletion(deps: AccountDeps, token: string, _client:
     await tx.accountData.erase(user);
     await tx.accountData.forgetRequestOrigins(user.id);
     await tx.audit.record(now, "user.deleted", user.id, { ip: "", userAgent: "" });
-    return commit(undefined);
+    return commit({
+      continueUrl: storedContinueUrl(row.payload.continueUrl, deps.config.continueUrlAllowList),
+    });
   });
 }

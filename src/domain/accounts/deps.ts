@@ -1,4 +1,5 @@
 import type { Clock } from "../../clock.js";
+import type { ContinueUrlRule } from "../continue-url.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
@@ -26,6 +27,11 @@ export interface AccountSettings {
   registrationsPerIp: number;
   emailsPerAddress: number;
   emailsPerIp: number;
+  /** Where emailed links may send the user afterwards (continue_url; see continue-url.ts). */
+  continueUrlAllowList: readonly ContinueUrlRule[];
+  /** The terms and privacy-policy versions Register must be given; undefined: not required. */
+  requiredTermsVersion: string | undefined;
+  requiredPrivacyVersion: string | undefined;
 }
 
 /**

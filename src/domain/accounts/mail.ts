@@ -6,24 +6,24 @@ import type { Transaction } from "../persistence.js";
 export class AccountMail {
   constructor(private readonly notices: Notices) {}
 
-  verifyEmail(tx: Transaction, to: string, token: string, validForMs: number) {
-    return this.notices.send(tx, { kind: "verify_email", to, token, validForMs });
+  verifyEmail(tx: Transaction, to: string, token: string, validForMs: number, continueUrl = "") {
+    return this.notices.send(tx, { kind: "verify_email", to, token, validForMs, continueUrl });
   }
 
   verifyNewEmail(tx: Transaction, to: string, token: string, validForMs: number) {
     return this.notices.send(tx, { kind: "verify_new_email", to, token, validForMs });
   }
 
-  passwordReset(tx: Transaction, to: string, token: string, validForMs: number) {
-    return this.notices.send(tx, { kind: "password_reset", to, token, validForMs });
+  passwordReset(tx: Transaction, to: string, token: string, validForMs: number, continueUrl = "") {
+    return this.notices.send(tx, { kind: "password_reset", to, token, validForMs, continueUrl });
   }
 
-  confirmDeactivation(tx: Transaction, to: string, token: string, validForMs: number) {
-    return this.notices.send(tx, { kind: "confirm_deactivation", to, token, validForMs });
+  confirmDeactivation(tx: Transaction, to: string, token: string, validForMs: number, continueUrl = "") {
+    return this.notices.send(tx, { kind: "confirm_deactivation", to, token, validForMs, continueUrl });
   }
 
-  confirmDeletion(tx: Transaction, to: string, token: string, validForMs: number) {
-    return this.notices.send(tx, { kind: "confirm_deletion", to, token, validForMs });
+  confirmDeletion(tx: Transaction, to: string, token: string, validForMs: number, continueUrl = "") {
+    return this.notices.send(tx, { kind: "confirm_deletion", to, token, validForMs, continueUrl });
   }
 
   registrationAttempt(tx: Transaction, to: string) {

@@ -10,6 +10,8 @@
 // still move the account), sign-ins waiting for their second factor, and forgets trusted devices. Its session policy decides the rest: when it
 // ends other sessions (revoke_others, revoke_all) it revokes every API key too, since a key made
 // from a stolen session outlives that session; "keep" keeps sessions and keys.
+
+import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import { invalidArgument, unauthenticated, unusableEmailedToken, withReason } from "../errors.js";
 import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
@@ -84,7 +86,9 @@ export async function requestPasswordReset(
   deps: AccountDeps,
   request: ResetRequest,
   client: ClientInfo,
+  rawContinueUrl = "",
 ): Promise<void> {
+  const continueUrl = checkContinueUrl(rawContinueUrl, deps.config.continueUrlAllowList);
   const named = await admitResetRequest(deps, request, client);
   // The known-account work happens after the answer, so a known account is not slower to answer,
   // whichever identifier named it.
@@ -92,6 +96,7 @@ export async function requestPasswordReset(
     ...named,
     now: deps.clock.now(),
     client,
+    continueUrl,
   } satisfies ResetWork);
 }
 
@@ -126,6 +131,8 @@ async function admitResetRequest(
 export type ResetWork = ({ email: string } | { username: string }) & {
   now: number;
   client: ClientInfo;
+  /** Absent in work recorded before continue URLs. */
+  continueUrl?: string;
 };
 
 export async function sendPasswordReset(deps: AccountDeps, tx: Transaction, work: ResetWork): Promise<void> {
@@ -136,8 +143,9 @@ export async function sendPasswordReset(deps: AccountDeps, tx: Transaction, work
       : await findUserByEmail(tx, work.email);
   if (user?.status !== "active") return;
   const ttl = deps.config.passwordResetTtlSeconds;
-  const { token, expiresAt } = await issueToken(tx, now, "reset_password", user.id, ttl);
-  await deps.mail.passwordReset(tx, user.email, token, expiresAt - now);
+  const continueUrl = work.continueUrl ?? "";
+  const { token, expiresAt } = await issueToken(tx, now, "reset_password", user.id, ttl, { continueUrl });
+  await deps.mail.passwordReset(tx, user.email, token, expiresAt - now, continueUrl);
   await tx.audit.record(now, "password.reset_requested", user.id, client);
 }
 
@@ -152,7 +160,7 @@ export async function resetPassword(
   token: string,
   newPassword: string,
   client: ClientInfo,
-): Promise<void> {
+): Promise<{ continueUrl: string }> {
   requireNonEmpty(token, "token");
   requireNonEmpty(newPassword, "new_password");
   const now = deps.clock.now();
@@ -164,7 +172,7 @@ export async function resetPassword(
   if (!pending) throw unusableEmailedToken();
   checkPasswordPolicy(newPassword, deps.config.passwordMinLength, pending, "new_password");
   const hash = await deps.hasher.hash(newPassword);
-  await deps.uow.run(async (tx) => {
+  return deps.uow.run(async (tx) => {
     const row = await consumeToken(tx, deps.clock.now(), "reset_password", token);
     if (!row) throw unusableEmailedToken();
     const user = await getUserOrThrow(tx, row.userId);
@@ -189,6 +197,8 @@ export async function resetPassword(
     await tx.accountData.voidPendingSignIns(user.id, now);
     await deps.mail.passwordWasReset(tx, user.email);
     await tx.audit.record(now, "password.reset", user.id, client);
-    return commit(undefined);
+    return commit({
+      continueUrl: storedContinueUrl(row.payload.continueUrl, deps.config.continueUrlAllowList),
+    });
   });
 }

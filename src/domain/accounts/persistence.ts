@@ -3,9 +3,22 @@
 //
 // Every lookup by a value a client gives (an email, a username) is one method here, so scoping
 // accounts by tenant later is one argument per lookup and one condition in the store.
+import type { ProfileFields } from "./profile-fields.js";
+
+/** What authd records about an account, never set by its owner directly. */
+export interface ProfileRecords {
+  /** Epoch milliseconds of the last successful sign-in (a new session); null before the first. */
+  lastSignInAt: number | null;
+  /** Terms-of-service version accepted at registration; "" when none. */
+  acceptedTermsVersion: string;
+  termsAcceptedAt: number | null;
+  /** Privacy-policy version accepted at registration; "" when none. */
+  acceptedPrivacyVersion: string;
+  privacyAcceptedAt: number | null;
+}
 
 /** An account as stored. `passwordHash`, `failedLogins` and `lockedUntil` never leave the domain. */
-export interface AccountRecord {
+export interface AccountRecord extends ProfileFields, ProfileRecords {
   id: string;
   /** Lower-cased; unique. */
   email: string;

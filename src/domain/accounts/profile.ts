@@ -10,6 +10,7 @@ import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import type { AccountChanges, AccountRecord } from "./persistence.js";
+import { checkProfileFields, type ProfileFieldChanges } from "./profile-fields.js";
 import { limit } from "./registration.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "./users.js";
 import {
@@ -33,6 +34,8 @@ export interface ProfileChanges {
   settings: Record<string, string>;
   removeSettings: string[];
   currentPassword: string;
+  /** The optional personal fields to change (profile-fields.ts); absent: none. */
+  fields?: ProfileFieldChanges;
 }
 
 /**
@@ -72,6 +75,7 @@ export async function updateUser(
   if (changes.language !== undefined) update.language = checkLanguage(changes.language);
   if (changes.timezone !== undefined) update.timezone = checkTimezone(changes.timezone);
   checkSettings(changes.settings);
+  Object.assign(update, checkProfileFields(changes.fields ?? {}, deps.clock.now()));
   const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
 
   const { userId } = caller;

@@ -3,6 +3,7 @@
 // answer, and do the rest after the reply (after-reply.ts). The mailbox owner learns by email what
 // happened (a notice about an existing account, or that the username was taken).
 import { randomUUID } from "node:crypto";
+import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import {
   failedPrecondition,
   invalidArgument,
@@ -15,8 +16,10 @@ import { checkPasswordPolicy } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
+import { acceptedAgreements, checkAcceptedVersion } from "./agreements.js";
 import type { AccountDeps } from "./deps.js";
 import type { AccountRecord } from "./persistence.js";
+import { NO_PROFILE_FIELDS, NO_PROFILE_RECORDS } from "./profile-fields.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "./users.js";
 import {
   checkLanguage,
@@ -38,6 +41,10 @@ export interface RegisterInput {
   language: string;
   timezone: string;
   captchaToken: string;
+  acceptedTermsVersion: string;
+  acceptedPrivacyVersion: string;
+  /** Where the verification link sends the user afterwards; "" for nowhere. */
+  continueUrl: string;
 }
 
 export async function checkCaptcha(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
@@ -83,6 +90,19 @@ export async function admitRegistration(
     language: checkLanguage(input.language),
     timezone: checkTimezone(input.timezone),
   };
+  const agreements = {
+    terms: checkAcceptedVersion(
+      input.acceptedTermsVersion,
+      deps.config.requiredTermsVersion,
+      "accepted_terms_version",
+    ),
+    privacy: checkAcceptedVersion(
+      input.acceptedPrivacyVersion,
+      deps.config.requiredPrivacyVersion,
+      "accepted_privacy_version",
+    ),
+  };
+  const continueUrl = checkContinueUrl(input.continueUrl, deps.config.continueUrlAllowList);
   await checkCaptcha(deps, input.captchaToken, client);
   await limit(
     deps,
@@ -93,7 +113,8 @@ export async function admitRegistration(
   await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
   // Every request pays for the hash, so a new and an existing address take the same time.
   const passwordHash = await deps.hasher.hash(input.password);
-  return { email, username, profile, passwordHash, now: deps.clock.now(), client };
+  const now = deps.clock.now();
+  return { email, username, profile, agreements, continueUrl, passwordHash, now, client };
 }
 
 /** What Register leaves for after the reply (after-reply.ts). */
@@ -101,6 +122,10 @@ export interface RegisterWork {
   email: string;
   username: string | null;
   profile: Pick<AccountRecord, "firstName" | "lastName" | "mobile" | "language" | "timezone">;
+  /** The terms and privacy-policy versions accepted ("" for none). Absent in work recorded before them. */
+  agreements?: { terms: string; privacy: string };
+  /** Absent in work recorded before continue URLs. */
+  continueUrl?: string;
   passwordHash: string;
   now: number;
   client: ClientInfo;
@@ -124,6 +149,9 @@ export async function insertAccount(deps: AccountDeps, tx: Transaction, work: Re
     emailVerified: false,
     username,
     ...work.profile,
+    ...NO_PROFILE_FIELDS,
+    ...NO_PROFILE_RECORDS,
+    ...acceptedAgreements(work),
     mobileVerified: false,
     status: "active",
     tenantId: null,
@@ -136,7 +164,7 @@ export async function insertAccount(deps: AccountDeps, tx: Transaction, work: Re
     updatedAt: now,
   };
   await tx.accounts.insert(user);
-  await sendVerification(deps, tx, user.id, email, now);
+  await sendVerification(deps, tx, user.id, email, now, work.continueUrl ?? "");
   await tx.audit.record(now, "user.registered", user.id, client);
   return user.id;
 }
@@ -164,7 +192,12 @@ async function noticeOfConflict(
   return false;
 }
 
-export async function verifyEmail(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
+/** Answers the continue_url the link was requested with ("" for none). */
+export async function verifyEmail(
+  deps: AccountDeps,
+  token: string,
+  client: ClientInfo,
+): Promise<{ continueUrl: string }> {
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
   const done = deps.uow.run(async (tx) => {
@@ -172,7 +205,7 @@ export async function verifyEmail(deps: AccountDeps, token: string, client: Clie
     if (verification) {
       await tx.accounts.update(verification.userId, { emailVerified: true, updatedAt: now });
       await tx.audit.record(now, "email.verified", verification.userId, client);
-      return commit(undefined);
+      return commit(storedContinueUrl(verification.payload.continueUrl, deps.config.continueUrlAllowList));
     }
     const change = await consumeToken(tx, now, "change_email", token);
     if (!change) throw unusableEmailedToken();
@@ -190,14 +223,15 @@ export async function verifyEmail(deps: AccountDeps, token: string, client: Clie
     await voidTokens(tx, now, user.id, ["reset_password", "deactivate", "delete", "verify_email"]);
     await deps.mail.emailChanged(tx, oldEmail, newEmail);
     await tx.audit.record(now, "email.changed", user.id, client);
-    return commit(undefined);
+    return commit("");
   });
   // Two accounts confirming a move to one address at once both pass the check above; the UNIQUE
   // index refuses the second (PostgreSQL), which gets the same answer as the check's.
-  await done.catch((error: unknown) => {
+  const continueUrl = await done.catch((error: unknown) => {
     if (isUniqueViolation(error)) throw failedPrecondition("the new email address is already in use");
     throw error;
   });
+  return { continueUrl };
 }
 
 export async function resendVerification(
@@ -205,9 +239,12 @@ export async function resendVerification(
   rawEmail: string,
   captchaToken: string,
   client: ClientInfo,
+  rawContinueUrl = "",
 ): Promise<void> {
+  const continueUrl = checkContinueUrl(rawContinueUrl, deps.config.continueUrlAllowList);
   const email = await admitEmailRequest(deps, rawEmail, captchaToken, client);
-  await deps.afterReply.defer("resend_verification", { email, now: deps.clock.now() } satisfies ResendWork);
+  const work: ResendWork = { email, now: deps.clock.now(), continueUrl };
+  await deps.afterReply.defer("resend_verification", work);
 }
 
 /**
@@ -238,22 +275,25 @@ async function sendVerification(
   userId: string,
   email: string,
   now: number,
+  continueUrl: string,
 ) {
   const ttl = deps.config.emailVerificationTtlSeconds;
-  const { token, expiresAt } = await issueToken(tx, now, "verify_email", userId, ttl);
-  await deps.mail.verifyEmail(tx, email, token, expiresAt - now);
+  const { token, expiresAt } = await issueToken(tx, now, "verify_email", userId, ttl, { continueUrl });
+  await deps.mail.verifyEmail(tx, email, token, expiresAt - now, continueUrl);
 }
 
 /** What ResendVerificationEmail leaves for after the reply. */
 export interface ResendWork {
   email: string;
   now: number;
+  /** Absent in work recorded before continue URLs. */
+  continueUrl?: string;
 }
 
 export async function issueVerification(deps: AccountDeps, tx: Transaction, work: ResendWork): Promise<void> {
   const user = await findUserByEmail(tx, work.email);
   if (!user || user.emailVerified || user.status !== "active") return;
-  await sendVerification(deps, tx, user.id, work.email, work.now);
+  await sendVerification(deps, tx, user.id, work.email, work.now, work.continueUrl ?? "");
 }
 
 export async function checkEmail(deps: AccountDeps, rawEmail: string, client: ClientInfo): Promise<boolean> {

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { issueSignIn, type LoginResult } from "../accounts/login.js";
 import type { AccountRecord } from "../accounts/persistence.js";
+import { NO_PROFILE_FIELDS, NO_PROFILE_RECORDS } from "../accounts/profile-fields.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import { normalizeEmail } from "../accounts/validation.js";
 import {
@@ -165,6 +166,8 @@ async function createAccount(tx: Transaction, email: string, now: number): Promi
     status: "active",
     tenantId: null,
     roles: [],
+    ...NO_PROFILE_FIELDS,
+    ...NO_PROFILE_RECORDS,
     passwordHash: NO_PASSWORD,
     failedLogins: 0,
     lockedUntil: null,

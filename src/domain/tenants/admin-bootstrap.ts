@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import type { AccountRecord } from "../accounts/persistence.js";
+import { NO_PROFILE_FIELDS, NO_PROFILE_RECORDS } from "../accounts/profile-fields.js";
 import { failedPrecondition, invalidArgument, notFound } from "../errors.js";
 import { issueToken } from "../one-time-tokens.js";
 import { NO_PASSWORD } from "../passwords.js";
@@ -110,6 +111,8 @@ function newAdmin(id: string, tenantId: string, email: string, roles: string[], 
     status: "active",
     tenantId,
     roles,
+    ...NO_PROFILE_FIELDS,
+    ...NO_PROFILE_RECORDS,
     passwordHash: NO_PASSWORD,
     failedLogins: 0,
     lockedUntil: null,

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
-import { defaultTenant, json, millis } from "../columns.js";
+import type { PostalAddress } from "../../domain/accounts/profile-fields.js";
+import { defaultTenant, json, millis, nullableJson } from "../columns.js";
 
 export type UserStatus = "active" | "deactivated";
 
@@ -80,4 +81,65 @@ export class UserEntity {
 
   @Column({ name: "updated_at", type: "bigint", transformer: millis })
   updatedAt: number;
+
+  // ---- optional profile fields (migration 1764000008000; rules in domain/accounts/profile-fields.ts) ----
+
+  /** YYYY-MM-DD; "" when not set. */
+  @Column({ name: "birth_date", type: "varchar", length: 10, default: "" })
+  birthDate: string;
+
+  @Column({ type: "varchar", length: 32, default: "" })
+  gender: string;
+
+  @Column({ type: "varchar", length: 32, default: "" })
+  title: string;
+
+  @Column({ name: "marital_status", type: "varchar", length: 32, default: "" })
+  maritalStatus: string;
+
+  /** ISO 3166-1 alpha-2. */
+  @Column({ type: "varchar", length: 2, default: "" })
+  nationality: string;
+
+  /** ISO 3166-1 alpha-2. */
+  @Column({ type: "varchar", length: 2, default: "" })
+  residency: string;
+
+  @Column({ name: "id_number", type: "varchar", length: 64, default: "" })
+  idNumber: string;
+
+  @Column({ type: "varchar", length: 200, default: "" })
+  department: string;
+
+  @Column({ name: "job_title", type: "varchar", length: 200, default: "" })
+  jobTitle: string;
+
+  @Column({
+    name: "postal_address",
+    type: "text",
+    nullable: true,
+    transformer: nullableJson<PostalAddress>(),
+  })
+  postalAddress: PostalAddress | null;
+
+  @Column({ name: "avatar_url", type: "varchar", length: 2048, default: "" })
+  avatarUrl: string;
+
+  @Column({ name: "external_customer_id", type: "varchar", length: 128, default: "" })
+  externalCustomerId: string;
+
+  @Column({ name: "last_sign_in_at", type: "bigint", nullable: true, transformer: millis })
+  lastSignInAt: number | null;
+
+  @Column({ name: "accepted_terms_version", type: "varchar", length: 64, default: "" })
+  acceptedTermsVersion: string;
+
+  @Column({ name: "terms_accepted_at", type: "bigint", nullable: true, transformer: millis })
+  termsAcceptedAt: number | null;
+
+  @Column({ name: "accepted_privacy_version", type: "varchar", length: 64, default: "" })
+  acceptedPrivacyVersion: string;
+
+  @Column({ name: "privacy_accepted_at", type: "bigint", nullable: true, transformer: millis })
+  privacyAcceptedAt: number | null;
 }
