@@ -156,6 +156,14 @@ describe.each(["sqlite", "postgres"])("ConfirmDeletion on %s", (dialect) => {
       .createApiKey({ name: "x", scopes: ["profile:read"], currentPassword: "not the password" })
       .catch(() => {});
     await auth.updateCurrentUser({ email: `new-${email}`, currentPassword: PASSWORD });
+    // The optional profile fields are personal data too: values found nowhere else.
+    const marker = email.replace(/[^a-z0-9]/g, "");
+    await auth.updateCurrentUser({
+      idNumber: `ID-${marker}`,
+      externalCustomerId: `cust-${marker}`,
+      avatarUrl: `https://cdn.example.com/${marker}.png`,
+      postalAddress: { lines: [`1 ${marker} Street`], country: "GB" },
+    });
     const sessionIds = (await sessions.listSessions({})).sessions.map((s) => s.id);
     const factorIds = await addSecondFactorRows(
       h.server.app.store,
@@ -165,7 +173,18 @@ describe.each(["sqlite", "postgres"])("ConfirmDeletion on %s", (dialect) => {
     );
     return {
       accessToken: first.accessToken,
-      needles: [userId, email, `new-${email}`, key.apiKey?.id as string, ...sessionIds, ...factorIds],
+      needles: [
+        userId,
+        email,
+        `new-${email}`,
+        key.apiKey?.id as string,
+        ...sessionIds,
+        ...factorIds,
+        `ID-${marker}`,
+        `cust-${marker}`,
+        `${marker}.png`,
+        `${marker} Street`,
+      ],
     };
   }
 
