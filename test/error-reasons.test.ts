@@ -280,6 +280,23 @@ describe("captcha", () => {
   });
 });
 
+describe("return URLs", () => {
+  test.each(protocols)(
+    "a continue_url off the allow-list (this server has none): CONTINUE_URL_NOT_ALLOWED (%s)",
+    async (protocol) => {
+      const auth = h.server.client(AuthService, protocol);
+      const continueUrl = "https://evil.example/";
+      expect(await failure(auth.requestPasswordReset({ email: email(), continueUrl }))).toMatchObject({
+        code: "InvalidArgument",
+        reason: "CONTINUE_URL_NOT_ALLOWED",
+      });
+      expect(await reasonOf(auth.register({ email: email(), password: PASSWORD, continueUrl }))).toBe(
+        "CONTINUE_URL_NOT_ALLOWED",
+      );
+    },
+  );
+});
+
 describe("without a reason", () => {
   test("an ordinary mistake carries no ErrorInfo", async () => {
     expect(await reasonOf(h.auth.login({ identifier: "", password: "x" }))).toBe("none");
