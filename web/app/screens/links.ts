@@ -14,6 +14,19 @@ function takeToken(): string {
 
 const NO_TOKEN = "This link has no token. Open the link from the email again.";
 
+/**
+ * Sends the user on to the answer's continue_url, when it has one: the app that asked for the link
+ * named it, and authd checked it against its allow-list then and again now. The continue_url in the
+ * address bar is never followed (anyone can write one into a link); only the answer's is.
+ */
+function continueTo(answer: unknown, after: Element): boolean {
+  const url = (answer as { continueUrl?: string } | undefined)?.continueUrl ?? "";
+  if (!/^https?:\/\//i.test(url)) return false;
+  after.after(h("p", {}, h("a", { href: url }, "Continue")));
+  location.assign(url);
+  return true;
+}
+
 function confirmScreen(options: {
   title: string;
   intro: string;
@@ -39,9 +52,10 @@ function confirmScreen(options: {
       button.addEventListener("click", async () => {
         button.disabled = true;
         try {
-          await options.call(token);
+          const answer = await options.call(token);
           button.remove();
           status.say(options.done);
+          if (continueTo(answer, status)) return;
           if (options.next) status.after(h("p", {}, h("a", { href: options.next.href }, options.next.text)));
         } catch (error) {
           button.disabled = false;
@@ -90,9 +104,10 @@ const resetPassword: Screen = {
           handle.fieldError("confirm_password", "The two passwords are not the same.");
           return;
         }
-        await auth.resetPassword({ token, newPassword: values.new_password });
+        const answer = await auth.resetPassword({ token, newPassword: values.new_password });
         handle.element.remove();
         status.say("Your password is changed and every session was signed out. You can sign in now.");
+        if (continueTo(answer, status)) return;
         status.after(h("p", {}, h("a", { href: "/sign-in" }, "Sign in")));
       },
     });
