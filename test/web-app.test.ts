@@ -173,10 +173,21 @@ describe("the account app, walked through in a browser", () => {
 
   it("changes the profile", async () => {
     await page.getByLabel("First name").fill("Walker");
+    await page.getByLabel("Date of birth").fill("1990-04-01");
+    await page.getByLabel("Job title").fill("Tester");
+    await page.getByLabel("Picture URL").fill("http://cdn.example.com/me.png");
+    await page.getByRole("button", { name: "Save profile" }).click();
+    expect(await errorAt("Picture URL")).toContain("https");
+    await page.getByLabel("Picture URL").fill("https://cdn.example.com/me.png");
     await page.getByRole("button", { name: "Save profile" }).click();
     await page.getByText("Saved.").waitFor();
     const user = await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email: EMAIL }));
-    expect(user?.firstName).toBe("Walker");
+    expect(user).toMatchObject({
+      firstName: "Walker",
+      birthDate: "1990-04-01",
+      jobTitle: "Tester",
+      avatarUrl: "https://cdn.example.com/me.png",
+    });
   });
 
   it("lists the sessions, signs one other out, then all the others", async () => {

@@ -2,7 +2,7 @@
 // number need the current password (and, with a second factor, a recent code from it), and a new
 // mobile number is confirmed with a texted code.
 import { auth, mfa } from "../client.js";
-import { errorMessage, form, h, statusLine } from "../dom.js";
+import { errorMessage, form, h, statusLine, when } from "../dom.js";
 import { heading, type Screen } from "../router.js";
 import { stepUpGuard } from "../step-up.js";
 
@@ -39,6 +39,22 @@ export const profileScreen: Screen = {
         { name: "language", label: "Language", value: user.language, hint: "For example en-GB." },
         { name: "timezone", label: "Time zone", value: user.timezone, hint: "For example Europe/Paris." },
         {
+          name: "birth_date",
+          label: "Date of birth",
+          type: "date",
+          autocomplete: "bday",
+          value: user.birthDate,
+        },
+        { name: "job_title", label: "Job title", autocomplete: "organization-title", value: user.jobTitle },
+        { name: "department", label: "Department", value: user.department },
+        {
+          name: "avatar_url",
+          label: "Picture URL",
+          type: "url",
+          value: user.avatarUrl,
+          hint: "An https address of an image.",
+        },
+        {
           name: "current_password",
           label: "Current password",
           type: "password",
@@ -59,6 +75,10 @@ export const profileScreen: Screen = {
             mobile: changed("mobile", user.mobile),
             language: changed("language", user.language),
             timezone: changed("timezone", user.timezone),
+            birthDate: changed("birth_date", user.birthDate),
+            jobTitle: changed("job_title", user.jobTitle),
+            department: changed("department", user.department),
+            avatarUrl: changed("avatar_url", user.avatarUrl),
             currentPassword: v.current_password,
           });
         });
@@ -89,7 +109,11 @@ export const profileScreen: Screen = {
     renderMobile();
     main.append(
       heading("Profile"),
-      h("p", {}, `Email ${user.emailVerified ? "verified" : "not verified yet"}.`),
+      h(
+        "p",
+        {},
+        `Email ${user.emailVerified ? "verified" : "not verified yet"}. Last signed in: ${when(user.lastSignInTime)}.`,
+      ),
       f.element,
       status,
       stepUpBox,
