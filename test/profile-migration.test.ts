@@ -10,6 +10,8 @@ import { Profile1764000008000 } from "../src/store/migrations/1764000008000-prof
 import { migrations } from "../src/store/schema.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 
+/** Every account belongs to a tenant since 1764000007000; older ones to `default`. */
+const DEFAULT_TENANT_ID = "00000000-0000-0000-0000-000000000000";
 const timestamp = (m: (typeof migrations)[number]) => Number(/\d{13}/.exec(m.name)?.[0]);
 
 describe.each(["sqlite", "postgres"])("the profile migration on %s", (dialect) => {
@@ -28,8 +30,8 @@ describe.each(["sqlite", "postgres"])("the profile migration on %s", (dialect) =
     try {
       const older = await open(timestamp(Profile1764000008000) - 1);
       await older.query(
-        `INSERT INTO users (id, email, settings, roles, password_hash, created_at, updated_at) VALUES (${p(1)}, 'old@example.com', '{}', '[]', 'x', 0, 0)`,
-        ["old-user"],
+        `INSERT INTO users (id, email, tenant_id, settings, roles, password_hash, created_at, updated_at) VALUES (${p(1)}, 'old@example.com', ${p(2)}, '{}', '[]', 'x', 0, 0)`,
+        ["old-user", DEFAULT_TENANT_ID],
       );
       await older.query(
         `INSERT INTO sessions (id, user_id, amr, created_at, last_used_at, expires_at) VALUES (${p(1)}, ${p(2)}, '[]', 0, 0, 1)`,
