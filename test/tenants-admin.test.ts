@@ -96,7 +96,7 @@ describe.each(["sqlite", "postgres"] as const)("tenants on %s", (database) => {
     expect(await codeOf(admin(operatorToken).listTenants({ pageToken: "garbage" }))).toBe(
       Code.InvalidArgument,
     );
-    expect(await codeOf(admin(operatorToken).listTenants({ pageSize: 101 }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(admin(operatorToken).listTenants({ pageSize: -1 }))).toBe(Code.InvalidArgument);
   });
 
   it("refuses the tenant RPCs to members, to other tenants' admins, and to API keys without the admin scope", async () => {

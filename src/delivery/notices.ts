@@ -46,6 +46,10 @@ function renderEmail(templates: Templates, notice: Notice): RenderedEmail {
       return templates.passwordChanged({ signedOutOthers: notice.signedOutOthers });
     case "password_was_reset":
       return templates.passwordWasReset();
+    case "invitation":
+      return templates.invitation({ token: notice.token, expiresInMinutes: minutes(notice.validForMs) });
+    case "password_set_by_admin":
+      return templates.passwordSetByAdmin({ mustChange: notice.mustChange });
     case "email_changed":
       return templates.emailChanged({ newEmail: notice.newEmail });
     case "account_deactivated":

@@ -70,6 +70,8 @@ export interface Templates {
   /** `signedOutOthers`: the change also ended the other sessions and revoked the API keys. */
   passwordChanged(change?: { signedOutOthers: boolean }): RenderedEmail;
   passwordWasReset(): RenderedEmail;
+  invitation(input: LinkInput): RenderedEmail;
+  passwordSetByAdmin(input: { mustChange: boolean }): RenderedEmail;
   emailChanged(input: { newEmail: string }): RenderedEmail;
   confirmDeactivation(input: LinkInput): RenderedEmail;
   confirmDeletion(input: LinkInput): RenderedEmail;
@@ -129,6 +131,20 @@ export function createTemplates(publicUrl: string): Templates {
       render("Your password was reset", [
         "The password of your account was just reset. To lock out anyone who had access, every session was signed out, every API key revoked, every remembered device forgotten and every sign-in provider unlinked (link yours again from your account), and links sent earlier (email change, deactivation, deletion) no longer work.",
         "If this was not you, someone can read your email: secure your mailbox, then reset your password again and contact support.",
+      ]),
+    invitation: ({ token, expiresInMinutes }) =>
+      render("You have been invited", [
+        "An administrator created an account for you with this email address. To choose your password and sign in, follow this link.",
+        { link: link("/reset-password", token), label: "Choose your password" },
+        valid(expiresInMinutes),
+        "If you did not expect this, ignore this message: nobody can sign in until a password is chosen.",
+      ]),
+    passwordSetByAdmin: ({ mustChange }) =>
+      render("An administrator set your password", [
+        mustChange
+          ? "An administrator of your organisation set a new password for your account and every session was signed out. Before you can sign in, choose your own password with the password reset link on the sign-in page."
+          : "An administrator of your organisation set a new password for your account and every session was signed out. Ask them for it, or choose your own with the password reset link on the sign-in page.",
+        NOT_YOU,
       ]),
     emailChanged: ({ newEmail }) =>
       render("Your email address was changed", [

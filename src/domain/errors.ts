@@ -37,7 +37,9 @@ export type ErrorReason =
   | "IDENTITY_LINK_REQUIRED"
   | "LAST_SIGN_IN_METHOD"
   | "TENANT_SUSPENDED"
-  | "CONTINUE_URL_NOT_ALLOWED";
+  | "CONTINUE_URL_NOT_ALLOWED"
+  | "PASSWORD_CHANGE_REQUIRED"
+  | "LAST_ADMIN";
 
 export class DomainError extends Error {
   /** Sent to the client beside the code and message (see ErrorReason); unset for most mistakes. */
@@ -107,6 +109,15 @@ export const accountDeactivated = () =>
   withReason("ACCOUNT_DEACTIVATED", failedPrecondition("this account is deactivated"));
 
 /** Said only once the password (or provider token) proved the caller owns the account. */
+/** The password is right but an administrator set it: the owner must choose their own first. */
+export const passwordChangeRequired = () =>
+  withReason(
+    "PASSWORD_CHANGE_REQUIRED",
+    failedPrecondition(
+      "this password was set by an administrator and must be changed: use the password reset link",
+    ),
+  );
+
 export const emailNotVerified = () =>
   withReason(
     "EMAIL_NOT_VERIFIED",

@@ -18,11 +18,15 @@ export type Notice =
   | ({ kind: "password_reset" } & LinkNotice)
   | ({ kind: "confirm_deactivation" } & LinkNotice)
   | ({ kind: "confirm_deletion" } & LinkNotice)
+  /** An administrator made an account for this address; the link sets its password (a reset token). */
+  | ({ kind: "invitation" } & LinkNotice)
   | { kind: "registration_attempt"; to: string }
   /** No account was made because the username it asked for is taken. */
   | { kind: "registration_username_taken"; to: string; username: string }
   | { kind: "password_changed"; to: string; signedOutOthers: boolean }
   | { kind: "password_was_reset"; to: string }
+  /** An administrator set the password; `mustChange`: the owner must choose a new one by the reset link. */
+  | { kind: "password_set_by_admin"; to: string; mustChange: boolean }
   /** Told to the old address: the account moved to `newEmail`. */
   | { kind: "email_changed"; to: string; newEmail: string }
   | { kind: "account_deactivated"; to: string }

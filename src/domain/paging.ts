@@ -1,5 +1,5 @@
 // Paging for list RPCs (AIP-158 style): `page_size`, an opaque `page_token`, `next_page_token`, and
-// creation-time filters. Lists are newest first and paged by keyset on (created_at, id), never by
+// creation-time filters. Lists are newest first (a list may ask for oldest first) and paged by keyset on (created_at, id), never by
 // offset, so a page stays correct while rows are added or removed and costs one index range scan.
 //
 // A page token is the position after the last row a page covered, plus the list and filters it was
@@ -26,7 +26,7 @@ export interface PageRequest {
   createdBefore?: number;
 }
 
-/** Where a row sits in the newest-first order. */
+/** Where a row sits in the list's order. */
 export interface Position {
   createdAt: number;
   id: string;
@@ -36,6 +36,8 @@ export interface Position {
 export interface KeysetQuery {
   /** Rows to read: one more than the page holds, to tell whether another page follows. */
   limit: number;
+  /** Newest first unless the list asked for "oldest". */
+  order?: "newest" | "oldest";
   after?: Position;
   createdAfter?: number;
   createdBefore?: number;
@@ -57,7 +59,11 @@ interface TokenBody {
 }
 
 /** Checks a request of list `list` and turns it into the repository's query. */
-export function keysetQuery(list: string, request: PageRequest): KeysetQuery {
+export function keysetQuery(
+  list: string,
+  request: PageRequest,
+  order: "newest" | "oldest" = "newest",
+): KeysetQuery {
   const { pageSize, createdAfter, createdBefore } = request;
   if (!Number.isInteger(pageSize) || pageSize < 0) throw invalidArgument("page_size", "must not be negative");
   for (const [field, value] of [
@@ -72,13 +78,14 @@ export function keysetQuery(list: string, request: PageRequest): KeysetQuery {
   }
   const size = pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
   const query: KeysetQuery = { limit: size + 1, createdAfter, createdBefore };
+  if (order === "oldest") query.order = order;
   if (request.pageToken !== "")
     query.after = decodeToken(list, request.pageToken, createdAfter, createdBefore);
   return query;
 }
 
 /**
- * The page from the rows a repository read for `query` (newest first, at most `query.limit`).
+ * The page from the rows a repository read for `query` (in its order, at most `query.limit`).
  * `keep` drops rows that the database could not rule out (a session idle in memory, for example):
  * such a page may hold fewer rows than asked, which the contract allows, and paging still resumes
  * after the last row read.

@@ -11,7 +11,7 @@ import type { OutboxRepository } from "./outbox-persistence.js";
 import type { KeysetQuery } from "./paging.js";
 import type { RateLimitCounterRepository } from "./rate-limit-persistence.js";
 import type { SigningKeyRepository } from "./signing-key-persistence.js";
-import type { TenantRepository } from "./tenants/records.js";
+import type { TenantRepository, TenantUserRepository } from "./tenants/records.js";
 
 // ---- users (the fields the session and API-key features read) ----
 
@@ -133,4 +133,5 @@ export interface Transaction {
   tenants: TenantRepository;
   outbox: OutboxRepository;
   rateLimits: RateLimitCounterRepository;
+  tenantUsers: TenantUserRepository;
 }

@@ -44,6 +44,8 @@ const reasons: Record<DomainErrorReason, ErrorReason> = {
   LAST_SIGN_IN_METHOD: ErrorReason.LAST_SIGN_IN_METHOD,
   TENANT_SUSPENDED: ErrorReason.TENANT_SUSPENDED,
   CONTINUE_URL_NOT_ALLOWED: ErrorReason.CONTINUE_URL_NOT_ALLOWED,
+  PASSWORD_CHANGE_REQUIRED: ErrorReason.PASSWORD_CHANGE_REQUIRED,
+  LAST_ADMIN: ErrorReason.LAST_ADMIN,
 };
 
 export function toConnectError(

@@ -15,6 +15,7 @@ import { outboxRepository } from "./repositories/outbox.js";
 import { rateLimitCounters } from "./repositories/rate-limits.js";
 import { refreshTokenRepository, sessionRepository } from "./repositories/sessions.js";
 import { signingKeyRepository } from "./repositories/signing-keys.js";
+import { tenantUserRepository } from "./repositories/tenant-admins.js";
 import { tenantRepository } from "./repositories/tenants.js";
 import { userRepository } from "./repositories/users.js";
 import type { Store } from "./store.js";
@@ -64,6 +65,8 @@ function transactionOf(em: EntityManager, accountsChanged: () => void): Transact
     signingKeys: signingKeyRepository(em),
     deferredWork: deferredWorkRepository(em),
     tenants: tenantRepository(em),
+    // Reads and a lock only: account writes go through `accounts`, which announces them.
+    tenantUsers: tenantUserRepository(em),
     outbox: outboxRepository(em),
     rateLimits: rateLimitCounters(em),
   };

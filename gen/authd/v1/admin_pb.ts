@@ -131,7 +131,8 @@ export const GetTenantResponseSchema: GenMessage<GetTenantResponse> = /*@__PURE_
  */
 export type ListTenantsRequest = Message<"authd.v1.ListTenantsRequest"> & {
   /**
-   * Maximum number of tenants to answer; 1 to 100, 0 means 50.
+   * How many tenants to answer at most: 0 means 50; more than 100 is lowered to 100; negative
+   * answers INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 1;
    */
@@ -252,7 +253,8 @@ export type ListUsersRequest = Message<"authd.v1.ListUsersRequest"> & {
   tenant: string;
 
   /**
-   * Maximum number of users to answer; 1 to 100, 0 means 50.
+   * How many users to answer at most: 0 means 50; more than 100 is lowered to 100; negative
+   * answers INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 2;
    */
@@ -894,7 +896,8 @@ export type ListAuditEventsRequest = Message<"authd.v1.ListAuditEventsRequest"> 
   tenant: string;
 
   /**
-   * Maximum number of events to answer; 1 to 100, 0 means 50.
+   * How many events to answer at most: 0 means 50; more than 100 is lowered to 100; negative
+   * answers INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 2;
    */

@@ -3,7 +3,13 @@
 // for the missing account, and for a locked one (which verifies nothing, or the lock would be an
 // oracle). Attempts are counted before they are verified (login-attempt.ts).
 
-import { accountDeactivated, emailNotVerified, invalidArgument, resourceExhausted } from "../errors.js";
+import {
+  accountDeactivated,
+  emailNotVerified,
+  invalidArgument,
+  passwordChangeRequired,
+  resourceExhausted,
+} from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
@@ -50,6 +56,9 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
       const account = await claimSuccess(tx, deps, attempt, user.passwordHash, upgradedHash);
       if (!account) throw new PasswordChanged();
       if (account.status !== "active") return commitThenFail(accountDeactivated());
+      // An administrator's password proves nothing the owner chose: it opens no session at all
+      // (rather than one limited to ChangePassword); the owner sets their own by the reset link.
+      if (user.passwordChangeRequired) return commitThenFail(passwordChangeRequired());
       if (!account.emailVerified && deps.config.requireEmailVerification) {
         return commitThenFail(emailNotVerified());
       }

@@ -179,6 +179,7 @@ export async function resetPassword(
     // Following the link proves the owner reads this mailbox, so the address counts as verified.
     await tx.accounts.update(user.id, {
       passwordHash: hash,
+      passwordChangeRequired: false,
       failedLogins: 0,
       lockedUntil: null,
       emailVerified: true,

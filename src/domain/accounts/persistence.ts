@@ -38,6 +38,11 @@ export interface AccountRecord extends ProfileFields, ProfileRecords {
   roles: string[];
   /** argon2id PHC string of the NFKC-normalised password; "" for an account made by a provider. */
   passwordHash: string;
+  /**
+   * An administrator set the password (tenants/tenant-users.ts): sign-in refuses it until the owner
+   * sets their own (a reset or a change clears it). Unset when inserting means false.
+   */
+  passwordChangeRequired?: boolean;
   /** Consecutive failed sign-ins since the last success or lock. */
   failedLogins: number;
   /** Epoch milliseconds; null when not locked. */
@@ -74,7 +79,7 @@ export interface AccountRepository {
   update(id: string, changes: AccountChanges): Promise<void>;
   /**
    * Replaces the password hash only while it is still `verifiedHash` (a reset that committed
-   * meanwhile wins); true when this call did it.
+   * meanwhile wins), clearing `passwordChangeRequired` (the owner chose it); true when this call did it.
    */
   replacePasswordHash(id: string, verifiedHash: string, newHash: string, now: number): Promise<boolean>;
   /**

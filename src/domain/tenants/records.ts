@@ -1,5 +1,7 @@
-// Tenants as the domain sees them: plain records and the repository the domain declares
-// (src/store/repositories/tenants.ts implements it).
+// Tenants as the domain sees them: plain records and the repositories the domain declares
+// (src/store/repositories/tenants.ts and tenant-admins.ts implement them).
+import type { AccountRecord } from "../accounts/persistence.js";
+import type { KeysetQuery } from "../paging.js";
 
 /** The tenant of deployments that never name one; its id is fixed (see migration 1764000007000). */
 export const DEFAULT_TENANT_ID = "00000000-0000-0000-0000-000000000000";
@@ -18,11 +20,6 @@ export interface TenantRecord {
   updatedAt: number;
 }
 
-/** A page of tenants in creation order; `after` is the last (createdAt, id) of the previous page. */
-export interface TenantPageQuery {
-  limit: number;
-  after: { createdAt: number; id: string } | undefined;
-}
 
 /** One recorded security event, as tenant administrators read it. */
 export interface AuditEventRecord {
@@ -36,18 +33,41 @@ export interface AuditEventRecord {
   detail: Record<string, unknown>;
 }
 
-/** Events of the tenant's accounts, newest first; every set field narrows the list. */
+/**
+ * Events of the tenant's accounts, newest first by (at, id); every set field narrows the list.
+ * `page.createdAfter` / `createdBefore` bound `at` (both strict).
+ */
 export interface AuditQuery {
   tenantId: string;
-  limit: number;
-  /** Only events older than this id (the previous page's last). */
-  beforeId: number | undefined;
+  page: KeysetQuery;
   userId: string | undefined;
   type: string | undefined;
-  /** Epoch ms, inclusive. */
-  from: number | undefined;
-  /** Epoch ms, exclusive. */
-  to: number | undefined;
+}
+
+/** What ListUsers narrows by; every set field narrows the list. */
+export interface UserFilter {
+  /** Lower-cased. */
+  emailPrefix: string | undefined;
+  status: "active" | "deactivated" | undefined;
+  role: string | undefined;
+}
+
+/** The accounts of one tenant, as its administrators manage them. */
+export interface TenantUserRepository {
+  /** One page of the tenant's accounts, in `query`'s order by (createdAt, id). */
+  page(tenantId: string, filter: UserFilter, query: KeysetQuery): Promise<AccountRecord[]>;
+  /** `email` lower-cased, as stored. */
+  findByEmail(tenantId: string, email: string): Promise<AccountRecord | null>;
+  /** `username` lower-cased, as stored. */
+  findByUsername(tenantId: string, username: string): Promise<AccountRecord | null>;
+  /**
+   * Holds the tenant's row until the transaction ends, so changes that must keep an admin
+   * (demote, disable, delete) run one after another per tenant: PostgreSQL's SELECT ... FOR
+   * UPDATE; SQLite runs one write transaction at a time anyway.
+   */
+  lock(tenantId: string): Promise<void>;
+  /** Ids of the tenant's active accounts holding the "admin" role. */
+  activeAdminIds(tenantId: string): Promise<string[]>;
 }
 
 export interface TenantRepository {
@@ -56,7 +76,8 @@ export interface TenantRepository {
   /** Inserts; false when the slug is taken (the unique index decides, so concurrent creates are safe). */
   insert(tenant: TenantRecord): Promise<boolean>;
   update(id: string, changes: Partial<Pick<TenantRecord, "name" | "status" | "updatedAt">>): Promise<void>;
-  list(query: TenantPageQuery): Promise<TenantRecord[]>;
+  /** One page of tenants, oldest first by (createdAt, id) (see paging.ts). */
+  list(query: KeysetQuery): Promise<TenantRecord[]>;
   /** Ids of the tenant's accounts, for ending their sessions. */
   userIds(tenantId: string): Promise<string[]>;
   /** Audit events of the tenant's accounts. */

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "../errors.js";
+import { keysetQuery, toPage } from "../paging.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import { DEFAULT_TENANT_ID, type TenantRecord, type TenantStatus } from "./records.js";
@@ -19,9 +20,6 @@ export interface TenantChanges {
   name?: string;
   status?: TenantStatus;
 }
-
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 100;
 
 export class Tenants {
   constructor(
@@ -67,20 +65,12 @@ export class Tenants {
     return tenant;
   }
 
+  /** Oldest first, paged with the shared codec (paging.ts). */
   async list(pageSize: number, pageToken: string): Promise<TenantPage> {
-    if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
-      throw invalidArgument("page_size", `must be 0 to ${MAX_PAGE_SIZE}`);
-    }
-    const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : pageSize;
-    const after = pageToken === "" ? undefined : decodePageToken(pageToken);
-    // One more than asked tells whether another page follows.
-    const rows = await this.uow.read((tx) => tx.tenants.list({ limit: limit + 1, after }));
-    const tenants = rows.slice(0, limit);
-    const last = tenants.at(-1);
-    return {
-      tenants,
-      nextPageToken: rows.length > limit && last ? encodePageToken(last) : "",
-    };
+    const query = keysetQuery("tenants", { pageSize, pageToken }, "oldest");
+    const rows = await this.uow.read((tx) => tx.tenants.list(query));
+    const page = toPage("tenants", query, rows, (t) => t);
+    return { tenants: page.items, nextPageToken: page.nextPageToken };
   }
 
   /** Changes name and/or status; suspending ends every session of the tenant's users. */
@@ -121,19 +111,4 @@ export class Tenants {
       return commit(updated);
     });
   }
-}
-
-function encodePageToken(last: TenantRecord): string {
-  return Buffer.from(JSON.stringify([last.createdAt, last.id])).toString("base64url");
-}
-
-function decodePageToken(token: string): { createdAt: number; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (Number.isSafeInteger(createdAt) && typeof id === "string" && id.length <= 36)
-      return { createdAt, id };
-  } catch {
-    // Answered below.
-  }
-  throw invalidArgument("page_token", "is not a token from a previous page");
 }

@@ -69,6 +69,10 @@ export class UserEntity {
   @Column({ name: "password_hash", type: "text" })
   passwordHash: string;
 
+  /** The password was set by an administrator: it cannot sign in until the owner replaces it. */
+  @Column({ name: "password_change_required", type: "boolean", default: false })
+  passwordChangeRequired: boolean;
+
   /** Consecutive failed sign-ins since the last success; reset by a success or a password reset. */
   @Column({ name: "failed_logins", type: "integer", default: 0 })
   failedLogins: number;

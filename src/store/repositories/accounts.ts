@@ -37,7 +37,7 @@ export function accountRepository(em: EntityManager): AccountRepository {
       const changed = await em
         .createQueryBuilder()
         .update(UserEntity)
-        .set({ passwordHash: newHash, updatedAt: now })
+        .set({ passwordHash: newHash, passwordChangeRequired: false, updatedAt: now })
         .where("id = :id AND password_hash = :verified", { id, verified: verifiedHash })
         .execute();
       return changed.affected === 1;

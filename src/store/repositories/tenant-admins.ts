@@ -1,6 +1,61 @@
-// The tenant-scoped account lookup of `authd admin create` (src/domain/tenants/admin-bootstrap.ts),
-// through the accounts' repository of the same transaction.
+// The accounts of one tenant, as its administrators manage them (src/domain/tenants/tenant-users.ts),
+// and the tenant-scoped lookup of `authd admin create` (src/domain/tenants/admin-bootstrap.ts).
+import type { EntityManager } from "typeorm";
+import type { AccountRecord } from "../../domain/accounts/persistence.js";
 import type { FindAccountInTenant } from "../../domain/tenants/admin-bootstrap.js";
+import type { TenantUserRepository } from "../../domain/tenants/records.js";
+import { ADMIN_ROLE } from "../../domain/tenants/roles.js";
+import { UserEntity } from "../entities/user.js";
+import { findOneStrict } from "../guard.js";
+import { pageBy } from "../keyset.js";
 
 export const findAccountInTenant: FindAccountInTenant = (tx, tenantId, email) =>
   tx.accounts.findByEmailInTenant(tenantId, email);
+
+/** `value` as a LIKE pattern that matches it literally (with ESCAPE '\'). */
+function likeLiteral(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Roles are a JSON array of strings in a text column: a role is held when the array's text holds
+ * the role as a JSON string (quotes included, so "admin" never matches "superadmin").
+ */
+function holdsRole(role: string): string {
+  return `%${likeLiteral(JSON.stringify(role))}%`;
+}
+
+export function tenantUserRepository(em: EntityManager): TenantUserRepository {
+  const need = (tenantId: string) => {
+    if (!tenantId) throw new Error("a tenant's accounts need a tenant id");
+  };
+  return {
+    page: async (tenantId, filter, query) => {
+      need(tenantId);
+      const qb = em.createQueryBuilder(UserEntity, "u").where("u.tenant_id = :tenantId", { tenantId });
+      if (filter.emailPrefix !== undefined)
+        qb.andWhere("u.email LIKE :prefix ESCAPE '\\'", { prefix: `${likeLiteral(filter.emailPrefix)}%` });
+      if (filter.status !== undefined) qb.andWhere("u.status = :status", { status: filter.status });
+      if (filter.role !== undefined)
+        qb.andWhere("u.roles LIKE :role ESCAPE '\\'", { role: holdsRole(filter.role) });
+      return (await pageBy(qb, "u", query).getMany()) as AccountRecord[];
+    },
+    findByEmail: (tenantId, email) => findOneStrict(em, UserEntity, { tenantId, email }),
+    findByUsername: (tenantId, username) => findOneStrict(em, UserEntity, { tenantId, username }),
+    lock: async (tenantId) => {
+      need(tenantId);
+      if (em.connection.options.type !== "postgres") return;
+      await em.query(`SELECT "id" FROM "tenants" WHERE "id" = $1 FOR UPDATE`, [tenantId]);
+    },
+    activeAdminIds: async (tenantId) => {
+      need(tenantId);
+      const rows = await em
+        .createQueryBuilder(UserEntity, "u")
+        .select("u.id", "id")
+        .where("u.tenant_id = :tenantId AND u.status = 'active'", { tenantId })
+        .andWhere("u.roles LIKE :role ESCAPE '\\'", { role: holdsRole(ADMIN_ROLE) })
+        .getRawMany<{ id: string }>();
+      return rows.map((r) => r.id);
+    },
+  };
+}

@@ -4,6 +4,7 @@ import { AuditEventEntity } from "../entities/audit-event.js";
 import { TenantEntity } from "../entities/tenant.js";
 import { UserEntity } from "../entities/user.js";
 import { findOneStrict, findStrict } from "../guard.js";
+import { pageBy } from "../keyset.js";
 
 export function tenantRepository(em: EntityManager): TenantRepository {
   return {
@@ -20,17 +21,8 @@ export function tenantRepository(em: EntityManager): TenantRepository {
       if (!id) throw new Error("update needs a tenant id");
       await em.update(TenantEntity, { id }, changes);
     },
-    list: async ({ limit, after }) => {
-      const query = em
-        .createQueryBuilder(TenantEntity, "t")
-        .orderBy("t.created_at", "ASC")
-        .addOrderBy("t.id", "ASC")
-        .limit(limit);
-      if (after) {
-        query.where("(t.created_at > :createdAt OR (t.created_at = :createdAt AND t.id > :id))", after);
-      }
-      return (await query.getMany()) as TenantRecord[];
-    },
+    list: async (query) =>
+      (await pageBy(em.createQueryBuilder(TenantEntity, "t"), "t", query).getMany()) as TenantRecord[],
     userIds: async (tenantId) => {
       const users = await findStrict(em, UserEntity, { tenantId });
       return users.map((u) => u.id);
@@ -42,13 +34,21 @@ export function tenantRepository(em: EntityManager): TenantRepository {
         .createQueryBuilder(AuditEventEntity, "e")
         .innerJoin(UserEntity, "u", "u.id = e.user_id")
         .where("u.tenant_id = :tenantId", { tenantId: q.tenantId })
-        .orderBy("e.id", "DESC")
-        .limit(q.limit);
-      if (q.beforeId !== undefined) query.andWhere("e.id < :beforeId", { beforeId: q.beforeId });
+        .orderBy("e.at", "DESC")
+        .addOrderBy("e.id", "DESC")
+        .limit(q.page.limit);
       if (q.userId !== undefined) query.andWhere("e.user_id = :userId", { userId: q.userId });
       if (q.type !== undefined) query.andWhere("e.type = :type", { type: q.type });
-      if (q.from !== undefined) query.andWhere("e.at >= :from", { from: q.from });
-      if (q.to !== undefined) query.andWhere("e.at < :to", { to: q.to });
+      const { createdAfter, createdBefore, after } = q.page;
+      if (createdAfter !== undefined) query.andWhere("e.at > :createdAfter", { createdAfter });
+      if (createdBefore !== undefined) query.andWhere("e.at < :createdBefore", { createdBefore });
+      // The same keyset as store/keyset.ts, on the event time; the id is a number here.
+      if (after !== undefined) {
+        query.andWhere("(e.at < :afterAt OR (e.at = :afterAt AND e.id < :afterId))", {
+          afterAt: after.createdAt,
+          afterId: Number(after.id),
+        });
+      }
       return query.getMany();
     },
   };
