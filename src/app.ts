@@ -28,6 +28,7 @@ import { Sessions } from "./domain/sessions.js";
 import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
 import { tenantAdmits } from "./domain/tenants/gate.js";
 import { Roles } from "./domain/tenants/roles.js";
+import { TenantUsers } from "./domain/tenants/tenant-users.js";
 import { Tenants } from "./domain/tenants/tenants.js";
 import { TenantUserAdmin } from "./domain/tenants/user-admin.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -74,6 +75,8 @@ export interface App {
   roles: Roles;
   /** A tenant admin's view of the tenant's users' sessions and audit trail. */
   tenantUsers: TenantUserAdmin;
+  /** A tenant admin's use cases on the tenant's accounts (ListUsers ... DeleteUser). */
+  tenantAccounts: TenantUsers;
   /** The public signing keys, as served at /.well-known/jwks.json. */
   jwks(): Promise<{ keys: object[] }>;
   /** Prometheus metrics (served only where AUTHD_METRICS_ADDR / AUTHD_METRICS_TOKEN say). */
@@ -232,6 +235,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   purgeMfa.unref();
   closers.push(async () => clearInterval(purgeMfa));
 
+  const tenantAccounts = new TenantUsers({
+    uow,
+    clock,
+    hasher,
+    notices,
+    sessions,
+    secondFactor,
+    roles,
+    access: tenantUsers,
+    passwordMinLength: config.passwordMinLength,
+    invitationTtlSeconds: config.passwordResetTtlSeconds,
+  });
+
   // ---- accounts (accounts issue) ----
   const afterReply = new AfterReply({ uow, clock, logger });
   // Runs before the outbox and the store close (closers run in reverse), so no answered request loses its work.
@@ -310,6 +326,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     tenants,
     roles,
     tenantUsers,
+    tenantAccounts,
     jwks,
     metrics,
     async isHealthy() {

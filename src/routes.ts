@@ -31,6 +31,7 @@ export type RouteFeatures = Pick<
   | "mfa"
   | "tenants"
   | "tenantUsers"
+  | "tenantAccounts"
   | "isHealthy"
 >;
 
@@ -57,6 +58,13 @@ export function createRoutes(app: RouteFeatures) {
       sessionService({ sessions, apiKeys: app.apiKeys, credentials: app.credentials }),
     );
     router.service(MfaService, mfaService({ mfa: app.mfa, sessions, cookies, clock }));
-    router.service(AdminService, adminService({ tenants: app.tenants, tenantUsers: app.tenantUsers }));
+    router.service(
+      AdminService,
+      adminService({
+        tenants: app.tenants,
+        tenantUsers: app.tenantUsers,
+        tenantAccounts: app.tenantAccounts,
+      }),
+    );
   };
 }

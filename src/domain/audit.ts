@@ -29,7 +29,10 @@ export type AuditEventType =
   | "identity.unlinked"
   | "tenant.created"
   | "tenant.updated"
-  | "tenant.admin_created";
+  | "tenant.admin_created"
+  | "user.created"
+  | "user.updated"
+  | "user.password_set";
 
 export interface AuditContext {
   ip: string;

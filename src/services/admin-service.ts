@@ -2,23 +2,23 @@
 //
 // Who may call what: every RPC needs a caller, and an API key needs the "admin" scope. The tenant
 // RPCs need an operator (the "operator" role in the default tenant); anyone else gets
-// PERMISSION_DENIED. ListUserSessions, RevokeUserSessions and ListAuditEvents need an admin of the
-// tenant (or an operator). The other user RPCs (ListUsers, GetUser, CreateUser, UpdateUser,
-// SetUserPassword, DeleteUser) are not implemented yet: they answer Unimplemented (connect-es does
-// that for methods missing here).
+// PERMISSION_DENIED. The user RPCs need an admin of the tenant (or an operator): TenantUserAdmin
+// (sessions, audit trail) and TenantUsers (the accounts themselves).
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { AdminService, AuditEventSchema } from "../../gen/authd/v1/admin_pb.js";
-import { type TenantSchema, TenantStatus } from "../../gen/authd/v1/common_pb.js";
+import { type TenantSchema, TenantStatus, UserStatus } from "../../gen/authd/v1/common_pb.js";
 import type { Caller } from "../domain/callers.js";
 import { permissionDenied } from "../domain/errors.js";
 import type { AuditEventRecord, TenantRecord } from "../domain/tenants/records.js";
 import { isOperator } from "../domain/tenants/roles.js";
+import type { TenantUsers } from "../domain/tenants/tenant-users.js";
 import type { Tenants } from "../domain/tenants/tenants.js";
 import type { TenantUserAdmin } from "../domain/tenants/user-admin.js";
 import { clientInfo, requireCaller } from "./caller.js";
 import { sessionMessage } from "./session-service.js";
+import { toUserProto } from "./user-mapper.js";
 
 /** The API-key scope every AdminService RPC needs. */
 const ADMIN_SCOPE = "admin";
@@ -59,11 +59,19 @@ function tenantStatus(status: TenantStatus): "active" | "suspended" | undefined 
   return undefined;
 }
 
+/** USER_STATUS_UNSPECIFIED: no filter / no change. */
+function userStatus(status: UserStatus): "active" | "deactivated" | undefined {
+  if (status === UserStatus.ACTIVE) return "active";
+  if (status === UserStatus.DEACTIVATED) return "deactivated";
+  return undefined;
+}
+
 export function adminService(deps: {
   tenants: Tenants;
   tenantUsers: TenantUserAdmin;
-}): Partial<ServiceImpl<typeof AdminService>> {
-  const { tenants, tenantUsers } = deps;
+  tenantAccounts: TenantUsers;
+}): ServiceImpl<typeof AdminService> {
+  const { tenants, tenantUsers, tenantAccounts } = deps;
   return {
     async createTenant(req, ctx) {
       const caller = requireOperator(ctx);
@@ -96,6 +104,90 @@ export function adminService(deps: {
         clientInfo(ctx),
       );
       return { tenant: toTenantProto(tenant) };
+    },
+
+    async listUsers(req, ctx) {
+      const caller = requireCaller(ctx, ADMIN_SCOPE);
+      const page = await tenantAccounts.list(caller, req.tenant, {
+        pageSize: req.pageSize,
+        pageToken: req.pageToken,
+        emailPrefix: req.emailPrefix,
+        status: userStatus(req.status),
+        role: req.role,
+      });
+      return { users: page.items.map(toUserProto), nextPageToken: page.nextPageToken };
+    },
+
+    async getUser(req, ctx) {
+      const caller = requireCaller(ctx, ADMIN_SCOPE);
+      return { user: toUserProto(await tenantAccounts.get(caller, req.tenant, req.userId)) };
+    },
+
+    async createUser(req, ctx) {
+      const caller = requireCaller(ctx, ADMIN_SCOPE);
+      const which = req.credential;
+      const user = await tenantAccounts.create(
+        caller,
+        req.tenant,
+        {
+          email: req.email,
+          username: req.username,
+          firstName: req.firstName,
+          lastName: req.lastName,
+          mobile: req.mobile,
+          language: req.language,
+          timezone: req.timezone,
+          roles: req.roles,
+          credential:
+            which.case === "initialPassword"
+              ? { kind: "initial_password", password: which.value }
+              : which.case === "sendInvitation" && which.value
+                ? { kind: "invitation" }
+                : undefined,
+        },
+        clientInfo(ctx),
+      );
+      return { user: toUserProto(user) };
+    },
+
+    async updateUser(req, ctx) {
+      const caller = requireCaller(ctx, ADMIN_SCOPE);
+      const user = await tenantAccounts.update(
+        caller,
+        req.tenant,
+        req.userId,
+        {
+          firstName: req.firstName,
+          lastName: req.lastName,
+          username: req.username,
+          mobile: req.mobile,
+          language: req.language,
+          timezone: req.timezone,
+          roles: req.replaceRoles ? req.roles : undefined,
+          status: userStatus(req.status),
+        },
+        clientInfo(ctx),
+      );
+      return { user: toUserProto(user) };
+    },
+
+    async setUserPassword(req, ctx) {
+      const caller = requireCaller(ctx, ADMIN_SCOPE);
+      const revoked = await tenantAccounts.setPassword(
+        caller,
+        req.tenant,
+        req.userId,
+        req.newPassword,
+        req.requireChange,
+        clientInfo(ctx),
+      );
+      return { revokedSessions: revoked };
+    },
+
+    async deleteUser(req, ctx) {
+      const caller = requireCaller(ctx, ADMIN_SCOPE);
+      await tenantAccounts.delete(caller, req.tenant, req.userId, clientInfo(ctx));
+      return {};
     },
 
     async listUserSessions(req, ctx) {

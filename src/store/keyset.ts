@@ -26,8 +26,5 @@ export function pageBy<T extends ObjectLiteral>(
       }),
     );
   }
-  return qb
-    .orderBy(`${alias}.created_at`, direction)
-    .addOrderBy(`${alias}.id`, direction)
-    .limit(query.limit);
+  return qb.orderBy(`${alias}.created_at`, direction).addOrderBy(`${alias}.id`, direction).limit(query.limit);
 }

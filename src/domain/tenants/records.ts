@@ -20,7 +20,6 @@ export interface TenantRecord {
   updatedAt: number;
 }
 
-
 /** One recorded security event, as tenant administrators read it. */
 export interface AuditEventRecord {
   id: number;

@@ -1,0 +1,400 @@
+// A tenant administrator's use cases on the tenant's accounts: list, read, create, change, set the
+// password of, and delete them. Each is one transaction, audited with the acting administrator.
+//
+// Who may: an admin of the tenant, or an operator for any tenant (TenantUserAdmin.tenantOf). A user
+// of another tenant answers not_found, exactly like one that does not exist. Only an operator may
+// touch the "operator" role or an account holding it: a default-tenant admin could otherwise make
+// themselves an operator, or take over one by setting its password.
+//
+// The last admin: a change that would leave the tenant with no active "admin" (demoting, disabling
+// or deleting the last one) is refused with LAST_ADMIN. The check locks the tenant first
+// (TenantUserRepository.lock), so two concurrent demotions of its last two admins run one after
+// the other and the second sees the first.
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../../clock.js";
+import type { AccountChanges, AccountRecord } from "../accounts/persistence.js";
+import { isUniqueViolation } from "../accounts/users.js";
+import {
+  checkLanguage,
+  checkMobile,
+  checkName,
+  checkTimezone,
+  normalizeEmail,
+  normalizeUsername,
+} from "../accounts/validation.js";
+import {
+  alreadyExists,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  permissionDenied,
+  withReason,
+} from "../errors.js";
+import type { Notices } from "../notices.js";
+import { issueToken, voidTokens } from "../one-time-tokens.js";
+import { keysetQuery, type Page, toPage } from "../paging.js";
+import { checkPasswordPolicy, NO_PASSWORD, type PasswordHasher } from "../passwords.js";
+import type { Transaction } from "../persistence.js";
+import type { ClientInfo, SecondFactorGate, SessionIssuer } from "../ports.js";
+import { commit, type UnitOfWork } from "../unit-of-work.js";
+import { DEFAULT_TENANT_ID, type UserFilter } from "./records.js";
+import { ADMIN_ROLE, isOperator, MEMBER_ROLE, OPERATOR_ROLE, type Roles } from "./roles.js";
+import { type AdminCaller, filterDigest, type TenantUserAdmin } from "./user-admin.js";
+
+/** An account as its administrators see it: no credential (hash, failure count, lock). */
+export type TenantUserView = Omit<AccountRecord, "passwordHash" | "failedLogins" | "lockedUntil"> & {
+  mfaEnabled: boolean;
+};
+
+export interface UserListRequest {
+  pageSize: number;
+  pageToken: string;
+  emailPrefix: string;
+  status: "active" | "deactivated" | undefined;
+  role: string;
+}
+
+export interface NewTenantUser {
+  email: string;
+  username: string;
+  firstName: string;
+  lastName: string;
+  mobile: string;
+  language: string;
+  timezone: string;
+  roles: string[];
+  credential: { kind: "invitation" } | { kind: "initial_password"; password: string } | undefined;
+}
+
+export interface TenantUserChanges {
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  username?: string | undefined;
+  mobile?: string | undefined;
+  language?: string | undefined;
+  timezone?: string | undefined;
+  /** The complete new set; undefined keeps the roles. */
+  roles?: string[] | undefined;
+  status?: "active" | "deactivated" | undefined;
+}
+
+export interface TenantUserDeps {
+  uow: UnitOfWork;
+  clock: Clock;
+  hasher: PasswordHasher;
+  notices: Notices;
+  sessions: Pick<SessionIssuer, "revokeAll" | "revokeApiKeys">;
+  secondFactor: Pick<SecondFactorGate, "isRequired" | "revokeTrustedDevices">;
+  roles: Roles;
+  /** Resolves the tenant the caller administers (and refuses anyone else). */
+  access: Pick<TenantUserAdmin, "tenantOf">;
+  passwordMinLength: number;
+  /** How long an invitation link stays valid: as long as a password reset link. */
+  invitationTtlSeconds: number;
+}
+
+export class TenantUsers {
+  constructor(private readonly deps: TenantUserDeps) {}
+
+  async list(caller: AdminCaller, slug: string, request: UserListRequest): Promise<Page<TenantUserView>> {
+    const tenantId = await this.deps.access.tenantOf(caller, slug);
+    const prefix = request.emailPrefix.trim().toLowerCase();
+    if (prefix.length > 320 || /\p{Cc}/u.test(prefix))
+      throw invalidArgument("email_prefix", "is not part of an email address");
+    if (request.role.length > 64) throw invalidArgument("role", "is longer than any role");
+    const filter: UserFilter = {
+      emailPrefix: prefix === "" ? undefined : prefix,
+      status: request.status,
+      role: request.role === "" ? undefined : request.role,
+    };
+    // The token is bound to the tenant and filters: one made for others is refused.
+    const list = `users:${filterDigest([tenantId, filter.emailPrefix ?? null, filter.status ?? null, filter.role ?? null])}`;
+    const query = keysetQuery(list, { pageSize: request.pageSize, pageToken: request.pageToken }, "oldest");
+    return this.deps.uow.read(async (tx) => {
+      const page = toPage(list, query, await tx.tenantUsers.page(tenantId, filter, query), (u) => u);
+      return {
+        items: await Promise.all(page.items.map((u) => this.view(tx, u))),
+        nextPageToken: page.nextPageToken,
+      };
+    });
+  }
+
+  async get(caller: AdminCaller, slug: string, userId: string): Promise<TenantUserView> {
+    const tenantId = await this.deps.access.tenantOf(caller, slug);
+    return this.deps.uow.read(async (tx) => this.view(tx, await userOfTenant(tx, tenantId, userId)));
+  }
+
+  async create(
+    caller: AdminCaller,
+    slug: string,
+    input: NewTenantUser,
+    client: ClientInfo,
+  ): Promise<TenantUserView> {
+    const tenantId = await this.deps.access.tenantOf(caller, slug);
+    const email = normalizeEmail(input.email);
+    const username = normalizeUsername(input.username);
+    const roles = this.checkRoles(
+      caller,
+      input.roles.length === 0 ? [MEMBER_ROLE] : input.roles,
+      tenantId,
+      [],
+    );
+    const credential = input.credential;
+    if (!credential) throw invalidArgument("credential", "give send_invitation or initial_password");
+    let passwordHash = NO_PASSWORD;
+    if (credential.kind === "initial_password") {
+      checkPasswordPolicy(
+        credential.password,
+        this.deps.passwordMinLength,
+        { email, username },
+        "initial_password",
+      );
+      passwordHash = await this.deps.hasher.hash(credential.password);
+    }
+    const now = this.deps.clock.now();
+    const account: AccountRecord = {
+      id: randomUUID(),
+      email,
+      // Verified once the owner follows the invitation (or reset) link.
+      emailVerified: false,
+      username,
+      firstName: checkName(input.firstName, "first_name"),
+      lastName: checkName(input.lastName, "last_name"),
+      mobile: checkMobile(input.mobile),
+      mobileVerified: false,
+      language: checkLanguage(input.language),
+      timezone: checkTimezone(input.timezone),
+      settings: {},
+      status: "active",
+      tenantId,
+      roles,
+      passwordHash,
+      passwordChangeRequired: credential.kind === "initial_password",
+      failedLogins: 0,
+      lockedUntil: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return this.deps.uow.run(async (tx) => {
+      if (await tx.tenantUsers.findByEmail(tenantId, email))
+        throw alreadyExists("email: the tenant has an account with this address");
+      if (username && (await tx.tenantUsers.findByUsername(tenantId, username)))
+        throw alreadyExists("username: the tenant has an account with this username");
+      await insertOrExplain(tx, account);
+      if (credential.kind === "invitation") {
+        const ttl = this.deps.invitationTtlSeconds;
+        const { token, expiresAt } = await issueToken(tx, now, "reset_password", account.id, ttl);
+        await this.deps.notices.send(tx, {
+          kind: "invitation",
+          to: email,
+          token,
+          validForMs: expiresAt - now,
+        });
+      }
+      await tx.audit.record(now, "user.created", account.id, client, {
+        byAdmin: caller.userId,
+        roles,
+        credential: credential.kind,
+      });
+      return commit(await this.view(tx, account));
+    });
+  }
+
+  async update(
+    caller: AdminCaller,
+    slug: string,
+    userId: string,
+    changes: TenantUserChanges,
+    client: ClientInfo,
+  ): Promise<TenantUserView> {
+    const tenantId = await this.deps.access.tenantOf(caller, slug);
+    const set: AccountChanges = {};
+    if (changes.firstName !== undefined) set.firstName = checkName(changes.firstName, "first_name");
+    if (changes.lastName !== undefined) set.lastName = checkName(changes.lastName, "last_name");
+    if (changes.username !== undefined) set.username = normalizeUsername(changes.username);
+    if (changes.mobile !== undefined) {
+      set.mobile = checkMobile(changes.mobile);
+      set.mobileVerified = false;
+    }
+    if (changes.language !== undefined) set.language = checkLanguage(changes.language);
+    if (changes.timezone !== undefined) set.timezone = checkTimezone(changes.timezone);
+    if (changes.status !== undefined) set.status = changes.status;
+    const now = this.deps.clock.now();
+    return this.deps.uow.run(async (tx) => {
+      await tx.tenantUsers.lock(tenantId);
+      const user = await userOfTenant(tx, tenantId, userId);
+      guardOperatorAccount(caller, user);
+      if (changes.roles !== undefined)
+        set.roles = this.checkRoles(caller, changes.roles, tenantId, user.roles);
+      const after = { ...user, ...set };
+      await keepAnAdmin(tx, tenantId, user, after);
+      if (
+        set.username &&
+        set.username !== user.username &&
+        (await tx.tenantUsers.findByUsername(tenantId, set.username))
+      )
+        throw alreadyExists("username: the tenant has an account with this username");
+      await updateOrExplain(tx, user.id, { ...set, updatedAt: now });
+      const disabled = user.status === "active" && after.status === "deactivated";
+      const rolesChanged = set.roles !== undefined && !sameSet(set.roles, user.roles);
+      let revokedSessions = 0;
+      // New tokens must carry the new roles; a disabled account keeps no way in.
+      if (disabled || rolesChanged) revokedSessions = await this.deps.sessions.revokeAll(tx, user.id);
+      if (disabled) {
+        await this.deps.sessions.revokeApiKeys(tx, user.id);
+        await this.deps.secondFactor.revokeTrustedDevices(tx, user.id);
+      }
+      await tx.audit.record(now, "user.updated", user.id, client, {
+        byAdmin: caller.userId,
+        fields: Object.keys(set),
+        ...(rolesChanged ? { roles: set.roles } : {}),
+        ...(set.status !== undefined ? { status: set.status } : {}),
+        revokedSessions,
+      });
+      return commit(await this.view(tx, { ...after, updatedAt: now }));
+    });
+  }
+
+  async setPassword(
+    caller: AdminCaller,
+    slug: string,
+    userId: string,
+    password: string,
+    requireChange: boolean,
+    client: ClientInfo,
+  ): Promise<number> {
+    const tenantId = await this.deps.access.tenantOf(caller, slug);
+    if (password === "") throw invalidArgument("new_password", "is required");
+    const target = await this.deps.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+    guardOperatorAccount(caller, target);
+    checkPasswordPolicy(password, this.deps.passwordMinLength, target, "new_password");
+    const hash = await this.deps.hasher.hash(password);
+    const now = this.deps.clock.now();
+    return this.deps.uow.run(async (tx) => {
+      const user = await userOfTenant(tx, tenantId, userId);
+      await tx.accounts.update(user.id, {
+        passwordHash: hash,
+        passwordChangeRequired: requireChange,
+        failedLogins: 0,
+        lockedUntil: null,
+        updatedAt: now,
+      });
+      // Whoever held the old password is out: sessions, keys, remembered devices, pending links.
+      const revoked = await this.deps.sessions.revokeAll(tx, user.id);
+      await this.deps.sessions.revokeApiKeys(tx, user.id);
+      await this.deps.secondFactor.revokeTrustedDevices(tx, user.id);
+      await voidTokens(tx, now, user.id, ["change_email"]);
+      await tx.accountData.voidPendingSignIns(user.id, now);
+      await this.deps.notices.send(tx, {
+        kind: "password_set_by_admin",
+        to: user.email,
+        mustChange: requireChange,
+      });
+      await tx.audit.record(now, "user.password_set", user.id, client, {
+        byAdmin: caller.userId,
+        requireChange,
+        revokedSessions: revoked,
+      });
+      return commit(revoked);
+    });
+  }
+
+  /** Erases the account as ConfirmDeletion does; the caller cannot delete itself. */
+  async delete(caller: AdminCaller, slug: string, userId: string, client: ClientInfo): Promise<void> {
+    const tenantId = await this.deps.access.tenantOf(caller, slug);
+    if (userId !== "" && userId === caller.userId)
+      throw failedPrecondition("an administrator deletes their own account with RequestDeletion");
+    const now = this.deps.clock.now();
+    await this.deps.uow.run(async (tx) => {
+      await tx.tenantUsers.lock(tenantId);
+      const user = await userOfTenant(tx, tenantId, userId);
+      guardOperatorAccount(caller, user);
+      await keepAnAdmin(tx, tenantId, user, null);
+      // Revoked first, then erased: revoking tells the session and key caches the credentials are gone.
+      await this.deps.sessions.revokeAll(tx, user.id);
+      await this.deps.sessions.revokeApiKeys(tx, user.id);
+      await this.deps.notices.send(tx, { kind: "account_deleted", to: user.email });
+      await tx.accountData.erase(user);
+      await tx.accountData.forgetRequestOrigins(user.id);
+      // The trail keeps who deleted whom, not where the deleted account's requests came from.
+      await tx.audit.record(now, "user.deleted", user.id, client, { byAdmin: caller.userId });
+      return commit(undefined);
+    });
+  }
+
+  /** Checks `roles` for the tenant; only an operator may grant or remove "operator". */
+  private checkRoles(caller: AdminCaller, roles: string[], tenantId: string, held: string[]): string[] {
+    const checked = this.deps.roles.check(roles, tenantId, "roles");
+    const touchesOperator = checked.includes(OPERATOR_ROLE) !== held.includes(OPERATOR_ROLE);
+    if (touchesOperator && !isOperator(caller))
+      throw permissionDenied('only an operator grants or removes "operator"');
+    return checked;
+  }
+
+  private async view(tx: Transaction, account: AccountRecord): Promise<TenantUserView> {
+    const { passwordHash: _hash, failedLogins: _failures, lockedUntil: _lock, ...view } = account;
+    return {
+      ...view,
+      passwordChangeRequired: account.passwordChangeRequired ?? false,
+      mfaEnabled: await this.deps.secondFactor.isRequired(tx, account.id, undefined),
+    };
+  }
+}
+
+/** The account, when it belongs to the tenant; not_found otherwise (another tenant's included). */
+async function userOfTenant(tx: Transaction, tenantId: string, userId: string): Promise<AccountRecord> {
+  if (userId === "") throw invalidArgument("user_id", "is required");
+  const user = await tx.accounts.findById(userId);
+  if (!user || (user.tenantId ?? DEFAULT_TENANT_ID) !== tenantId) throw notFound("no such user");
+  return user;
+}
+
+/** Only an operator changes an operator's account (its password above all). */
+function guardOperatorAccount(caller: AdminCaller, user: AccountRecord): void {
+  if (user.roles.includes(OPERATOR_ROLE) && !isOperator(caller))
+    throw permissionDenied("only an operator manages an operator's account");
+}
+
+const isActiveAdmin = (u: Pick<AccountRecord, "status" | "roles">) =>
+  u.status === "active" && u.roles.includes(ADMIN_ROLE);
+
+/**
+ * LAST_ADMIN when `user` is an active admin of the tenant and, after the change (`after`; null:
+ * deleted), no other active admin is left. Run after TenantUserRepository.lock.
+ */
+async function keepAnAdmin(
+  tx: Transaction,
+  tenantId: string,
+  user: AccountRecord,
+  after: Pick<AccountRecord, "status" | "roles"> | null,
+): Promise<void> {
+  if (!isActiveAdmin(user) || (after && isActiveAdmin(after))) return;
+  const others = (await tx.tenantUsers.activeAdminIds(tenantId)).filter((id) => id !== user.id);
+  if (others.length === 0)
+    throw withReason(
+      "LAST_ADMIN",
+      failedPrecondition("this is the tenant's last admin: make another user admin first"),
+    );
+}
+
+async function insertOrExplain(tx: Transaction, account: AccountRecord): Promise<void> {
+  try {
+    await tx.accounts.insert(account);
+  } catch (error) {
+    // A concurrent create took the email or username between the lookups and the insert.
+    if (isUniqueViolation(error)) throw alreadyExists("email or username: the tenant has an account with it");
+    throw error;
+  }
+}
+
+async function updateOrExplain(tx: Transaction, id: string, changes: AccountChanges): Promise<void> {
+  try {
+    await tx.accounts.update(id, changes);
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw alreadyExists("username: the tenant has an account with this username");
+    throw error;
+  }
+}
+
+const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((r) => b.includes(r));
