@@ -62,7 +62,7 @@ export interface TenantUserRepository {
   /**
    * Holds the tenant's row until the transaction ends, so changes that must keep an admin
    * (demote, disable, delete) run one after another per tenant: PostgreSQL's SELECT ... FOR
-   * UPDATE; SQLite runs one write transaction at a time anyway.
+   * UPDATE (NO KEY); SQLite runs one write transaction at a time anyway.
    */
   lock(tenantId: string): Promise<void>;
   /** Ids of the tenant's active accounts holding the "admin" role. */

@@ -45,7 +45,9 @@ export function tenantUserRepository(em: EntityManager): TenantUserRepository {
     lock: async (tenantId) => {
       need(tenantId);
       if (em.connection.options.type !== "postgres") return;
-      await em.query(`SELECT "id" FROM "tenants" WHERE "id" = $1 FOR UPDATE`, [tenantId]);
+      // NO KEY UPDATE: admin changes of one tenant queue behind each other, while inserting an
+      // account (whose foreign key takes KEY SHARE on the tenant) does not wait for them.
+      await em.query(`SELECT "id" FROM "tenants" WHERE "id" = $1 FOR NO KEY UPDATE`, [tenantId]);
     },
     activeAdminIds: async (tenantId) => {
       need(tenantId);
