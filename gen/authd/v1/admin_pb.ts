@@ -912,7 +912,8 @@ export type ListAuditEventsRequest = Message<"authd.v1.ListAuditEventsRequest"> 
   pageToken: string;
 
   /**
-   * Only events of this user of the tenant. Empty: no filter.
+   * Only events of this user of the tenant. Empty: no filter. Any other id (another tenant's user,
+   * a deleted one) answers NOT_FOUND.
    *
    * @generated from field: string user_id = 4;
    */

@@ -103,6 +103,8 @@ export class TenantUserAdmin {
     }
     const userId = filter.userId === "" ? undefined : filter.userId;
     const type = filter.type === "" ? undefined : filter.type;
+    // Another tenant's user answers not_found here too, not an empty list.
+    if (userId !== undefined) await this.uow.read((tx) => userOfTenant(tx, tenantId, userId));
     // The token is bound to the list and its filters: one made for other filters is refused.
     const list = `audit:${filterDigest([tenantId, userId ?? null, type ?? null])}`;
     const query = keysetQuery(list, {
