@@ -9,12 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminService } from "../gen/authd/v1/admin_pb.js";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { UserStatus } from "../gen/authd/v1/common_pb.js";
-import { MfaService } from "../gen/authd/v1/mfa_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
-import { txOf } from "../src/store/unit-of-work.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness, type TotpUser } from "./helpers/mfa.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 import { bearer, createUser } from "./helpers/sessions.js";
+import { inTransaction } from "./helpers/transaction.js";
 
 async function codeOf(call: () => Promise<unknown>): Promise<string> {
   try {
@@ -48,10 +47,8 @@ describe.each(["sqlite", "postgres"] as const)("isolation between tenants on %s"
     // The victim: a globex user with a session, an API key, a TOTP factor, a trusted device, a
     // linked identity and a pending sign-in challenge.
     victim = await h.userWithTotp("victim@example.com");
-    await h.server.app.store.transaction((em) =>
-      em.query(
-        `UPDATE users SET tenant_id = '${globex.id}', roles = '["admin"]' WHERE id = '${victim.userId}'`,
-      ),
+    await inTransaction(h.server.app.store, (tx) =>
+      tx.accounts.update(victim.userId, { tenantId: globex.id, roles: ["admin"] }),
     );
     ids.session = (
       await h.server.client(SessionService).validateToken({ token: victim.tokens.accessToken })
@@ -79,8 +76,8 @@ describe.each(["sqlite", "postgres"] as const)("isolation between tenants on %s"
     ids.challenge = pending.result.value.challengeId;
     ids.identity = randomUUID();
     const now = h.server.clock.now();
-    await h.server.app.store.transaction((em) =>
-      txOf(em).identities.insert({
+    await inTransaction(h.server.app.store, (tx) =>
+      tx.identities.insert({
         id: ids.identity,
         userId: victim.userId,
         provider: "test",

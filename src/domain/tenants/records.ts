@@ -55,8 +55,6 @@ export interface UserFilter {
 export interface TenantUserRepository {
   /** One page of the tenant's accounts, in `query`'s order by (createdAt, id). */
   page(tenantId: string, filter: UserFilter, query: KeysetQuery): Promise<AccountRecord[]>;
-  /** `email` lower-cased, as stored. */
-  findByEmail(tenantId: string, email: string): Promise<AccountRecord | null>;
   /** `username` lower-cased, as stored. */
   findByUsername(tenantId: string, username: string): Promise<AccountRecord | null>;
   /**

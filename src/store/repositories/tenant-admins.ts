@@ -40,7 +40,6 @@ export function tenantUserRepository(em: EntityManager): TenantUserRepository {
         qb.andWhere("u.roles LIKE :role ESCAPE '\\'", { role: holdsRole(filter.role) });
       return (await pageBy(qb, "u", query).getMany()) as AccountRecord[];
     },
-    findByEmail: (tenantId, email) => findOneStrict(em, UserEntity, { tenantId, email }),
     findByUsername: (tenantId, username) => findOneStrict(em, UserEntity, { tenantId, username }),
     lock: async (tenantId) => {
       need(tenantId);
