@@ -461,9 +461,10 @@ export type CreateUserRequest = Message<"authd.v1.CreateUserRequest"> & {
     case: "sendInvitation";
   } | {
     /**
-     * An initial password, under the same rules as at registration. The user must change it: the
-     * first sign-in with it answers FAILED_PRECONDITION until RequestPasswordReset/ResetPassword
-     * or ChangePassword sets a new one.
+     * An initial password, under the same rules as at registration. The user must replace it: a
+     * sign-in with it opens no session but answers FAILED_PRECONDITION (reason
+     * PASSWORD_CHANGE_REQUIRED) until the user sets their own with RequestPasswordReset and
+     * ResetPassword (which also verifies the address). Never logged.
      *
      * @generated from field: string initial_password = 11;
      */
@@ -642,8 +643,9 @@ export type SetUserPasswordRequest = Message<"authd.v1.SetUserPasswordRequest"> 
   newPassword: string;
 
   /**
-   * When true, the user must change this password at their next sign-in (as for an initial
-   * password of CreateUser).
+   * When true, this password opens no session: sign-in with it answers FAILED_PRECONDITION
+   * (reason PASSWORD_CHANGE_REQUIRED) until the user sets their own by the password reset link (as
+   * for an initial password of CreateUser).
    *
    * @generated from field: bool require_change = 4;
    */
@@ -1066,8 +1068,9 @@ export const AdminService: GenService<{
   },
   /**
    * Changes a user's profile, roles or status; fields left unset are kept. Disabling a user ends
-   * every session and revokes every API key; a role change ends the sessions so new tokens carry
-   * the new roles.
+   * every session, revokes every API key and trusted device and voids sign-ins waiting for a second
+   * factor; a role change ends the sessions so new tokens carry the new roles. Only an operator
+   * grants or removes "operator" or changes an operator's account (PERMISSION_DENIED otherwise).
    *
    * @generated from rpc authd.v1.AdminService.UpdateUser
    */

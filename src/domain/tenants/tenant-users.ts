@@ -243,6 +243,7 @@ export class TenantUsers {
       if (disabled) {
         await this.deps.sessions.revokeApiKeys(tx, user.id);
         await this.deps.secondFactor.revokeTrustedDevices(tx, user.id);
+        await tx.accountData.voidPendingSignIns(user.id, now);
       }
       await tx.audit.record(now, "user.updated", user.id, client, {
         byAdmin: caller.userId,
