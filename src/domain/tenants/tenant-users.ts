@@ -13,7 +13,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import type { AccountChanges, AccountRecord } from "../accounts/persistence.js";
-import { isUniqueViolation } from "../accounts/users.js";
 import {
   checkLanguage,
   checkMobile,
@@ -22,14 +21,7 @@ import {
   normalizeEmail,
   normalizeUsername,
 } from "../accounts/validation.js";
-import {
-  alreadyExists,
-  failedPrecondition,
-  invalidArgument,
-  notFound,
-  permissionDenied,
-  withReason,
-} from "../errors.js";
+import { alreadyExists, failedPrecondition, invalidArgument, permissionDenied } from "../errors.js";
 import type { Notices } from "../notices.js";
 import { issueToken, voidTokens } from "../one-time-tokens.js";
 import { keysetQuery, type Page, toPage } from "../paging.js";
@@ -37,8 +29,16 @@ import { checkPasswordPolicy, NO_PASSWORD, type PasswordHasher } from "../passwo
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, SecondFactorGate, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
-import { DEFAULT_TENANT_ID, type UserFilter } from "./records.js";
-import { ADMIN_ROLE, isOperator, MEMBER_ROLE, OPERATOR_ROLE, type Roles } from "./roles.js";
+import type { UserFilter } from "./records.js";
+import { isOperator, MEMBER_ROLE, OPERATOR_ROLE, type Roles } from "./roles.js";
+import {
+  guardOperatorAccount,
+  insertOrExplain,
+  keepAnAdmin,
+  sameSet,
+  updateOrExplain,
+  userOfTenant,
+} from "./tenant-user-rules.js";
 import { type AdminCaller, filterDigest, type TenantUserAdmin } from "./user-admin.js";
 
 /** An account as its administrators see it: no credential (hash, failure count, lock). */
@@ -341,61 +341,3 @@ export class TenantUsers {
     };
   }
 }
-
-/** The account, when it belongs to the tenant; not_found otherwise (another tenant's included). */
-async function userOfTenant(tx: Transaction, tenantId: string, userId: string): Promise<AccountRecord> {
-  if (userId === "") throw invalidArgument("user_id", "is required");
-  const user = await tx.accounts.findById(userId);
-  if (!user || (user.tenantId ?? DEFAULT_TENANT_ID) !== tenantId) throw notFound("no such user");
-  return user;
-}
-
-/** Only an operator changes an operator's account (its password above all). */
-function guardOperatorAccount(caller: AdminCaller, user: AccountRecord): void {
-  if (user.roles.includes(OPERATOR_ROLE) && !isOperator(caller))
-    throw permissionDenied("only an operator manages an operator's account");
-}
-
-const isActiveAdmin = (u: Pick<AccountRecord, "status" | "roles">) =>
-  u.status === "active" && u.roles.includes(ADMIN_ROLE);
-
-/**
- * LAST_ADMIN when `user` is an active admin of the tenant and, after the change (`after`; null:
- * deleted), no other active admin is left. Run after TenantUserRepository.lock.
- */
-async function keepAnAdmin(
-  tx: Transaction,
-  tenantId: string,
-  user: AccountRecord,
-  after: Pick<AccountRecord, "status" | "roles"> | null,
-): Promise<void> {
-  if (!isActiveAdmin(user) || (after && isActiveAdmin(after))) return;
-  const others = (await tx.tenantUsers.activeAdminIds(tenantId)).filter((id) => id !== user.id);
-  if (others.length === 0)
-    throw withReason(
-      "LAST_ADMIN",
-      failedPrecondition("this is the tenant's last admin: make another user admin first"),
-    );
-}
-
-async function insertOrExplain(tx: Transaction, account: AccountRecord): Promise<void> {
-  try {
-    await tx.accounts.insert(account);
-  } catch (error) {
-    // A concurrent create took the email or username between the lookups and the insert.
-    if (isUniqueViolation(error)) throw alreadyExists("email or username: the tenant has an account with it");
-    throw error;
-  }
-}
-
-async function updateOrExplain(tx: Transaction, id: string, changes: AccountChanges): Promise<void> {
-  try {
-    await tx.accounts.update(id, changes);
-  } catch (error) {
-    if (isUniqueViolation(error))
-      throw alreadyExists("username: the tenant has an account with this username");
-    throw error;
-  }
-}
-
-const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((r) => b.includes(r));
