@@ -13,6 +13,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import type { AccountChanges, AccountRecord } from "../accounts/persistence.js";
+import { NO_PROFILE_FIELDS, NO_PROFILE_RECORDS } from "../accounts/profile-fields.js";
 import {
   checkLanguage,
   checkMobile,
@@ -153,6 +154,8 @@ export class TenantUsers {
     }
     const now = this.deps.clock.now();
     const account: AccountRecord = {
+      ...NO_PROFILE_FIELDS,
+      ...NO_PROFILE_RECORDS,
       id: randomUUID(),
       email,
       // Verified once the owner follows the invitation (or reset) link.
