@@ -135,7 +135,7 @@ async function runAuthd(
     AUTHD_LOG_LEVEL: "info",
   };
   // authd as `npm start` runs it: the compiled JavaScript in dist/ (built when the run starts).
-  const main = path.join(root, "dist/src/main.js");
+  const main = path.join(root, "dist/src/authd.cjs");
   await collect(spawnNode(main, ["migrate"], env));
   const seedStarted = performance.now();
   const hash = await argon2.hash(BENCH_PASSWORD, {

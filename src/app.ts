@@ -16,6 +16,7 @@ import { AfterReply } from "./domain/after-reply.js";
 import { ApiKeys } from "./domain/api-keys.js";
 import { Credentials, type TokenAuthenticator } from "./domain/callers.js";
 import { createCaptchaVerifier } from "./domain/captcha.js";
+import { HashQueue } from "./domain/hash-queue.js";
 import type { IdentityDeps } from "./domain/identities/deps.js";
 import { Providers } from "./domain/identities/providers.js";
 import { Mfa } from "./domain/mfa/mfa.js";
@@ -142,11 +143,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   // ---- passwords: hashing and re-authentication (accounts issue) ----
-  const hasher = new PasswordHasher({
-    memoryKib: config.argon2MemoryKib,
-    iterations: config.argon2Iterations,
-    parallelism: config.argon2Parallelism,
-  });
+  const hasher = new PasswordHasher(
+    {
+      memoryKib: config.argon2MemoryKib,
+      iterations: config.argon2Iterations,
+      parallelism: config.argon2Parallelism,
+    },
+    new HashQueue({ concurrency: config.hashConcurrency, maxWaiting: config.hashQueueLength }),
+  );
   const passwords = new PasswordConfirmation({
     hasher,
     rateLimiter,

@@ -1,5 +1,6 @@
 // The only module that reads process.env. Every variable is declared once in `variables`, with its
 // default and description; README's configuration table lists the same names (a test checks it).
+import os from "node:os";
 import path from "node:path";
 import { continueUrlAllowList } from "./config-continue-urls.js";
 import { type OidcProviderConfig, oidcProviders } from "./config-oidc.js";
@@ -74,6 +75,9 @@ export interface Config {
   argon2MemoryKib: number;
   argon2Iterations: number;
   argon2Parallelism: number;
+  /** argon2 computations at once; 0 in the environment means the number of cores. */
+  hashConcurrency: number;
+  hashQueueLength: number;
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerIp: number;
   lockoutSeconds: number;
@@ -352,6 +356,20 @@ export const variables: Variable<any>[] = [
   v("AUTHD_ARGON2_ITERATIONS", "argon2Iterations", "2", "argon2id time cost.", int(1, 20)),
   v("AUTHD_ARGON2_PARALLELISM", "argon2Parallelism", "1", "argon2id lanes.", int(1, 16)),
   v(
+    "AUTHD_HASH_CONCURRENCY",
+    "hashConcurrency",
+    "0",
+    "argon2id hashes and verifications run at once (0: one per core, `os.availableParallelism()`). More only queue on libuv's thread pool, delay the database calls that share it, and hold 19 MiB each.",
+    int(0, 1024),
+  ),
+  v(
+    "AUTHD_HASH_QUEUE_LENGTH",
+    "hashQueueLength",
+    "128",
+    "Password checks that may wait for a free hashing slot, first come first served; one more is answered Unavailable (the server is busy, retry) at once instead of waiting.",
+    int(0, 100_000),
+  ),
+  v(
     "AUTHD_LOGIN_MAX_FAILURES",
     "loginMaxFailuresPerAccount",
     "10",
@@ -527,6 +545,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     config[variable.key] = variable.parse(raw, variable.name);
   }
   const result = config as unknown as Config;
+  if (result.hashConcurrency === 0) result.hashConcurrency = os.availableParallelism();
   if (result.databaseUrl === "") result.databaseUrl = `sqlite:${path.join(result.dataDir, "authd.db")}`;
   if (result.trustProxy && (env.AUTHD_TRUSTED_PROXIES ?? "").trim() === "") result.trustedProxies = 1;
   if (result.headersTimeoutMs > result.requestTimeoutMs) {

@@ -1,9 +1,11 @@
 // Password hashing and policy. argon2id with the configured costs; every password is NFKC-normalised
 // first so the same characters typed on different keyboards match, and verified whole (argon2 has no
 // 72-byte limit, unlike bcrypt).
+import os from "node:os";
 import argon2 from "argon2";
 import { isCommonPassword } from "./common-passwords.js";
 import { invalidArgument, withReason } from "./errors.js";
+import { HashQueue } from "./hash-queue.js";
 
 export interface HashCosts {
   memoryKib: number;
@@ -45,27 +47,46 @@ const MAX_DUMMIES = 16;
 export class PasswordHasher {
   private readonly dummies = new Map<string, Promise<string>>();
 
-  constructor(private readonly costs: HashCosts) {}
+  /**
+   * `queue` bounds how many hashes and verifications run at once (see hash-queue.ts); the default,
+   * one per core with no bound on waiters, suits tools and tests. The server passes its configured one.
+   */
+  constructor(
+    private readonly costs: HashCosts,
+    private readonly queue = new HashQueue({
+      concurrency: os.availableParallelism(),
+      maxWaiting: Number.POSITIVE_INFINITY,
+    }),
+  ) {}
 
   hash(password: string): Promise<string> {
     return this.hashWith(this.costs, password);
   }
 
   private hashWith(costs: HashCosts, password: string): Promise<string> {
-    return argon2.hash(normalizePassword(password), {
-      type: argon2.argon2id,
-      memoryCost: costs.memoryKib,
-      timeCost: costs.iterations,
-      parallelism: costs.parallelism,
-    });
+    const normalized = normalizePassword(password);
+    return this.queue.run(() =>
+      argon2.hash(normalized, {
+        type: argon2.argon2id,
+        memoryCost: costs.memoryKib,
+        timeCost: costs.iterations,
+        parallelism: costs.parallelism,
+      }),
+    );
   }
 
-  async verify(hash: string, password: string): Promise<boolean> {
-    try {
-      return await argon2.verify(hash, normalizePassword(password));
-    } catch {
-      return false;
-    }
+  /** False for a wrong password or a hash argon2 cannot read; throws only when the queue is full. */
+  verify(hash: string, password: string): Promise<boolean> {
+    const normalized = normalizePassword(password);
+    // The queue's refusal ("busy") stays outside the catch: it is not a wrong password, and must
+    // not be counted as one.
+    return this.queue.run(async () => {
+      try {
+        return await argon2.verify(hash, normalized);
+      } catch {
+        return false;
+      }
+    });
   }
 
   /**
@@ -101,6 +122,8 @@ export class PasswordHasher {
     if (this.dummies.size >= MAX_DUMMIES && key(costs) !== key(this.costs)) return this.dummyFor(this.costs);
     const dummy = this.hashWith(costs, DUMMY_PASSWORD);
     this.dummies.set(key(costs), dummy);
+    // A dummy refused by a full queue is made again next time, not remembered as a failure.
+    dummy.catch(() => this.dummies.delete(key(costs)));
     return dummy;
   }
 
