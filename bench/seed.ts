@@ -3,6 +3,7 @@
 // Account n is `bench-<n>@bench.example`, verified and active.
 import pg from "pg";
 import sqlite3 from "sqlite3";
+import { DEFAULT_TENANT_ID } from "../src/domain/tenants/records.js";
 
 export const BENCH_PASSWORD = "bench passphrase of quiet rivers";
 export const benchEmail = (n: number) => `bench-${n}@bench.example`;
@@ -18,11 +19,11 @@ export async function seedAccounts(databaseUrl: string, count: number, hash: str
       for (let from = 1; from <= count; from += BATCH) {
         const to = Math.min(count, from + BATCH - 1);
         await client.query(
-          `INSERT INTO users (id, email, email_verified, settings, status, roles, password_hash, created_at, updated_at)
-           SELECT lpad(to_hex(g), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(g), 12, '0'),
+          `INSERT INTO users (id, tenant_id, email, email_verified, settings, status, roles, password_hash, created_at, updated_at)
+           SELECT lpad(to_hex(g), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(g), 12, '0'), $5,
                   'bench-' || g || '@bench.example', true, '{}', 'active', '[]', $1, $2, $2
            FROM generate_series($3::int, $4::int) g`,
-          [hash, now, from, to],
+          [hash, now, from, to, DEFAULT_TENANT_ID],
         );
       }
       await client.query("ANALYZE users");
@@ -41,10 +42,10 @@ export async function seedAccounts(databaseUrl: string, count: number, hash: str
       const to = Math.min(count, from + BATCH - 1);
       await run(
         `WITH RECURSIVE g(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM g WHERE n < ?)
-         INSERT INTO users (id, email, email_verified, settings, status, roles, password_hash, created_at, updated_at)
-         SELECT printf('%08x-0000-4000-8000-%012x', n, n), 'bench-' || n || '@bench.example', 1, '{}',
+         INSERT INTO users (id, tenant_id, email, email_verified, settings, status, roles, password_hash, created_at, updated_at)
+         SELECT printf('%08x-0000-4000-8000-%012x', n, n), ?, 'bench-' || n || '@bench.example', 1, '{}',
                 'active', '[]', ?, ?, ? FROM g`,
-        [from, to, hash, now, now],
+        [from, to, DEFAULT_TENANT_ID, hash, now, now],
       );
     }
     await run("ANALYZE");

@@ -17,9 +17,25 @@ export interface HashQueueOptions {
 export const hashQueueFull = () =>
   new DomainError("unavailable", "the server is busy checking other passwords; try again shortly");
 
-export class HashQueue {
+/** Something that runs argon2 jobs: the queue itself, or one request's admission to it. */
+export interface HashRunner {
+  run<T>(job: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * A place in the queue held for one request (a sign-in) before it counts anything: its hashing
+ * is never refused afterwards, so a busy server cannot turn a counted attempt into a lost one.
+ */
+export interface HashAdmission extends HashRunner {
+  /** Gives the held place back if it was not used (call it in a `finally`). */
+  release(): void;
+}
+
+export class HashQueue implements HashRunner {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
+  /** Places held by admissions that have not started their first job yet. */
+  private held = 0;
 
   constructor(readonly options: HashQueueOptions) {
     if (!(options.concurrency >= 1)) throw new Error("HashQueue: concurrency must be at least 1");
@@ -31,11 +47,38 @@ export class HashQueue {
   }
 
   /** Runs `job` when a slot is free (FIFO); throws `hashQueueFull()` without running it when the queue is full. */
-  async run<T>(job: () => Promise<T>): Promise<T> {
+  run<T>(job: () => Promise<T>): Promise<T> {
+    this.refuseWhenFull();
+    return this.runAdmitted(job);
+  }
+
+  /** Holds a place now (or throws `hashQueueFull()`); the admission's jobs are then never refused. */
+  admit(): HashAdmission {
+    this.refuseWhenFull();
+    this.held++;
+    let holding = true;
+    const release = () => {
+      if (holding) this.held--;
+      holding = false;
+    };
+    return {
+      run: (job) => {
+        release();
+        return this.runAdmitted(job);
+      },
+      release,
+    };
+  }
+
+  private refuseWhenFull(): void {
+    const busy = this.running + this.waiting.length + this.held;
+    if (busy >= this.options.concurrency + this.options.maxWaiting) throw hashQueueFull();
+  }
+
+  private async runAdmitted<T>(job: () => Promise<T>): Promise<T> {
     if (this.running < this.options.concurrency) {
       this.running++;
     } else {
-      if (this.waiting.length >= this.options.maxWaiting) throw hashQueueFull();
       // The finishing job hands its slot over (see below), so `running` already counts this one.
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }

@@ -40,12 +40,18 @@ export class PasswordConfirmation {
     }
     if (password === "") throw invalidArgument(field, "is required");
     const { hasher, rateLimiter, maxFailures, windowSeconds } = this.options;
-    const reservation = await rateLimiter.reserve(`reauth:${userId}`, maxFailures, windowSeconds);
-    if (!reservation.allowed)
-      throw resourceExhausted("too many wrong passwords", reservation.retryAfterSeconds);
-    if (!(await hasher.verify(passwordHash, password))) {
-      throw withReason("INVALID_CREDENTIALS", unauthenticated(`${field}: the password is not correct`));
+    // A place in the hashing queue before the attempt is counted (see login).
+    const admission = hasher.admit();
+    try {
+      const reservation = await rateLimiter.reserve(`reauth:${userId}`, maxFailures, windowSeconds);
+      if (!reservation.allowed)
+        throw resourceExhausted("too many wrong passwords", reservation.retryAfterSeconds);
+      if (!(await admission.hasher.verify(passwordHash, password))) {
+        throw withReason("INVALID_CREDENTIALS", unauthenticated(`${field}: the password is not correct`));
+      }
+      await rateLimiter.refund(reservation);
+    } finally {
+      admission.release();
     }
-    await rateLimiter.refund(reservation);
   }
 }

@@ -5,7 +5,7 @@ import os from "node:os";
 import argon2 from "argon2";
 import { isCommonPassword } from "./common-passwords.js";
 import { invalidArgument, withReason } from "./errors.js";
-import { HashQueue } from "./hash-queue.js";
+import { HashQueue, type HashRunner } from "./hash-queue.js";
 
 export interface HashCosts {
   memoryKib: number;
@@ -45,19 +45,29 @@ const DUMMY_PASSWORD = "authd-dummy-password-for-timing";
 const MAX_DUMMIES = 16;
 
 export class PasswordHasher {
-  private readonly dummies = new Map<string, Promise<string>>();
-
   /**
    * `queue` bounds how many hashes and verifications run at once (see hash-queue.ts); the default,
    * one per core with no bound on waiters, suits tools and tests. The server passes its configured one.
    */
   constructor(
     private readonly costs: HashCosts,
-    private readonly queue = new HashQueue({
+    private readonly queue: HashQueue | HashRunner = new HashQueue({
       concurrency: os.availableParallelism(),
       maxWaiting: Number.POSITIVE_INFINITY,
     }),
+    private readonly dummies = new Map<string, Promise<string>>(),
   ) {}
+
+  /**
+   * Holds a place in the hashing queue for one request, before it counts an attempt: throws the
+   * queue's `unavailable` now if it is full, and the returned hasher's work is never refused later.
+   * Call `release` in a `finally`.
+   */
+  admit(): { hasher: PasswordHasher; release: () => void } {
+    if (!(this.queue instanceof HashQueue)) return { hasher: this, release: () => {} };
+    const admission = this.queue.admit();
+    return { hasher: new PasswordHasher(this.costs, admission, this.dummies), release: admission.release };
+  }
 
   hash(password: string): Promise<string> {
     return this.hashWith(this.costs, password);

@@ -10,6 +10,7 @@ import {
   passwordChangeRequired,
   resourceExhausted,
 } from "../errors.js";
+import type { PasswordHasher } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
@@ -36,11 +37,20 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
   const duration = input.options.durationSeconds;
   if (duration !== undefined && duration <= 0) throw invalidArgument("session_duration", "must be positive");
 
-  const attempt = await startAttempt(deps, input.identifier, client);
-  if (!attempt.ip.allowed) {
-    throw resourceExhausted("too many failed sign-ins from this address", attempt.ip.retryAfterSeconds);
+  // A place in the hashing queue first: a busy server answers Unavailable before the attempt is
+  // counted, never after (a counted attempt it then refused would count against its owner).
+  const admission = deps.hasher.admit();
+  let attempt: LoginAttempt;
+  let passwordOk: boolean;
+  try {
+    attempt = await startAttempt(deps, input.identifier, client);
+    if (!attempt.ip.allowed) {
+      throw resourceExhausted("too many failed sign-ins from this address", attempt.ip.retryAfterSeconds);
+    }
+    passwordOk = await checkPassword(admission.hasher, attempt, input.password);
+  } finally {
+    admission.release();
   }
-  const passwordOk = await checkPassword(deps, attempt, input.password);
   const user = attempt.user;
   if (!user || !passwordOk) return failAttempt(deps, attempt, client, "wrong_password");
 
@@ -110,9 +120,9 @@ export async function issueSignIn(
  * Verifies the password, or spends the same time verifying nothing: for an unknown identifier (a
  * dummy at today's costs) and for a locked account (a dummy with the costs of its hash).
  */
-function checkPassword(deps: AccountDeps, attempt: LoginAttempt, password: string): Promise<boolean> {
+function checkPassword(hasher: PasswordHasher, attempt: LoginAttempt, password: string): Promise<boolean> {
   const { user, slot } = attempt;
-  if (!user) return deps.hasher.verifyDummy(password);
-  if (slot === "locked") return deps.hasher.verifyDummy(password, user.passwordHash);
-  return deps.hasher.verifyPaced(user.passwordHash, password);
+  if (!user) return hasher.verifyDummy(password);
+  if (slot === "locked") return hasher.verifyDummy(password, user.passwordHash);
+  return hasher.verifyPaced(user.passwordHash, password);
 }
