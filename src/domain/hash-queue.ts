@@ -47,7 +47,7 @@ export class HashQueue implements HashRunner {
   }
 
   /** Runs `job` when a slot is free (FIFO); throws `hashQueueFull()` without running it when the queue is full. */
-  run<T>(job: () => Promise<T>): Promise<T> {
+  async run<T>(job: () => Promise<T>): Promise<T> {
     this.refuseWhenFull();
     return this.runAdmitted(job);
   }
