@@ -25,5 +25,11 @@ that reads \`process.env\`). A bad value stops start-up with exit code 78 and a 
 variable. \`AUTHD_ENV=production\` also requires \`AUTHD_SECRET\` and \`AUTHD_SMTP_URL\`.
 
 ${table(["Variable", "Default", "What it does"], rows)}
+
+One variable is Node's own: \`UV_THREADPOOL_SIZE\`, the threads of libuv's pool, which argon2id, the
+SQLite driver and file access share (4 by default). The \`authd\` command (and \`npm start\`) sets it to
+the number of cores + 4 when it is not set (\`AUTHD_HASH_CONCURRENCY\` hashes at once, plus 4 threads for
+the database and files); a value you set is kept. Raise it with \`AUTHD_HASH_CONCURRENCY\` if you raise
+that above the number of cores. \`node dist/src/main.js\` run directly leaves Node's default.
 `;
 }

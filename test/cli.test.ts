@@ -110,7 +110,7 @@ describe("the compiled authd", () => {
       expect(out).toContain("account app: https://auth.example.com/");
       expect(out).toContain(`JWKS: ${url}/.well-known/jwks.json`);
       // The server runs from dist/, not through a TypeScript loader.
-      expect(out).toContain("node dist/src/main.js serve");
+      expect(out).toContain("node dist/src/authd.cjs serve");
     } finally {
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
       child.kill("SIGTERM");
@@ -118,6 +118,34 @@ describe("the compiled authd", () => {
     }
     expect(stderr).not.toMatch(/npm warn/i);
   });
+
+  // libuv creates all of its pool's threads when the pool is first used (serving has used it), so
+  // the difference in threads between two servers is the difference in pool size.
+  it.skipIf(process.platform !== "linux")(
+    "the authd command gives libuv's thread pool the number of cores + 4 threads, unless UV_THREADPOOL_SIZE is set",
+    async () => {
+      const threadsOfServer = async (env: Record<string, string>) => {
+        const base = { ...process.env };
+        delete base.UV_THREADPOOL_SIZE;
+        const child = spawn(process.execPath, ["dist/src/authd.cjs", "serve"], {
+          cwd: root,
+          env: { ...base, AUTHD_PORT: "0", AUTHD_DATA_DIR: tempDir(), AUTHD_LOG_FORMAT: "json", ...env },
+        });
+        try {
+          await waitForListening(child);
+          return fs.readdirSync(`/proc/${child.pid}/task`).length;
+        } finally {
+          const exited = new Promise((resolve) => child.on("exit", resolve));
+          child.kill("SIGTERM");
+          await exited;
+        }
+      };
+      const byDefault = await threadsOfServer({});
+      const operatorsFour = await threadsOfServer({ UV_THREADPOOL_SIZE: "4" });
+      expect(byDefault - operatorsFour).toBe(os.availableParallelism() + 4 - 4);
+    },
+    60_000,
+  );
 
   it("logs readable lines with AUTHD_LOG_FORMAT=pretty (auto at a terminal), one JSON object per line otherwise", () => {
     const run = (format?: string) =>
@@ -148,6 +176,7 @@ describe("the compiled authd", () => {
     ];
     const paths = files.map((f) => f.path);
     expect(paths).toContain("dist/src/main.js");
+    expect(paths).toContain("dist/src/authd.cjs");
     expect(paths).toContain(".prebuild-installrc");
     expect(paths.some((p) => p.startsWith("src/") || p.startsWith("test/"))).toBe(false);
 
