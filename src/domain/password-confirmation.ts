@@ -46,7 +46,7 @@ export class PasswordConfirmation {
       const reservation = await rateLimiter.reserve(`reauth:${userId}`, maxFailures, windowSeconds);
       if (!reservation.allowed)
         throw resourceExhausted("too many wrong passwords", reservation.retryAfterSeconds);
-      if (!(await admission.hasher.verify(passwordHash, password))) {
+      if (!(await hasher.verify(passwordHash, password, admission))) {
         throw withReason("INVALID_CREDENTIALS", unauthenticated(`${field}: the password is not correct`));
       }
       await rateLimiter.refund(reservation);

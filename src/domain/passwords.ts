@@ -5,7 +5,7 @@ import os from "node:os";
 import argon2 from "argon2";
 import { isCommonPassword } from "./common-passwords.js";
 import { invalidArgument, withReason } from "./errors.js";
-import { HashQueue, type HashRunner } from "./hash-queue.js";
+import { type HashAdmission, HashQueue, type HashRunner } from "./hash-queue.js";
 
 export interface HashCosts {
   memoryKib: number;
@@ -45,37 +45,36 @@ const DUMMY_PASSWORD = "authd-dummy-password-for-timing";
 const MAX_DUMMIES = 16;
 
 export class PasswordHasher {
+  private readonly dummies = new Map<string, Promise<string>>();
+
   /**
    * `queue` bounds how many hashes and verifications run at once (see hash-queue.ts); the default,
    * one per core with no bound on waiters, suits tools and tests. The server passes its configured one.
    */
   constructor(
     private readonly costs: HashCosts,
-    private readonly queue: HashQueue | HashRunner = new HashQueue({
+    private readonly queue = new HashQueue({
       concurrency: os.availableParallelism(),
       maxWaiting: Number.POSITIVE_INFINITY,
     }),
-    private readonly dummies = new Map<string, Promise<string>>(),
   ) {}
 
   /**
    * Holds a place in the hashing queue for one request, before it counts an attempt: throws the
-   * queue's `unavailable` now if it is full, and the returned hasher's work is never refused later.
-   * Call `release` in a `finally`.
+   * queue's `unavailable` now if it is full. Work passed the admission (`via`) is never refused
+   * later. Call `release` in a `finally`.
    */
-  admit(): { hasher: PasswordHasher; release: () => void } {
-    if (!(this.queue instanceof HashQueue)) return { hasher: this, release: () => {} };
-    const admission = this.queue.admit();
-    return { hasher: new PasswordHasher(this.costs, admission, this.dummies), release: admission.release };
+  admit(): HashAdmission {
+    return this.queue.admit();
   }
 
   hash(password: string): Promise<string> {
     return this.hashWith(this.costs, password);
   }
 
-  private hashWith(costs: HashCosts, password: string): Promise<string> {
+  private hashWith(costs: HashCosts, password: string, via: HashRunner = this.queue): Promise<string> {
     const normalized = normalizePassword(password);
-    return this.queue.run(() =>
+    return via.run(() =>
       argon2.hash(normalized, {
         type: argon2.argon2id,
         memoryCost: costs.memoryKib,
@@ -86,11 +85,11 @@ export class PasswordHasher {
   }
 
   /** False for a wrong password or a hash argon2 cannot read; throws only when the queue is full. */
-  verify(hash: string, password: string): Promise<boolean> {
+  verify(hash: string, password: string, via: HashRunner = this.queue): Promise<boolean> {
     const normalized = normalizePassword(password);
     // The queue's refusal ("busy") stays outside the catch: it is not a wrong password, and must
     // not be counted as one.
-    return this.queue.run(async () => {
+    return via.run(async () => {
       try {
         return await argon2.verify(hash, normalized);
       } catch {
@@ -106,11 +105,11 @@ export class PasswordHasher {
    * identifier takes (`verifyDummy`). A hash made with higher costs than today's still takes
    * longer, until its next sign-in upgrades it.
    */
-  async verifyPaced(hash: string, password: string): Promise<boolean> {
-    if (!this.needsRehash(hash)) return this.verify(hash, password);
+  async verifyPaced(hash: string, password: string, via: HashRunner = this.queue): Promise<boolean> {
+    if (!this.needsRehash(hash)) return this.verify(hash, password, via);
     const [ok] = await Promise.all([
-      this.verify(hash, password),
-      this.dummyFor(this.costs).then((dummy) => this.verify(dummy, password)),
+      this.verify(hash, password, via),
+      this.dummyFor(this.costs, via).then((dummy) => this.verify(dummy, password, via)),
     ]);
     return ok;
   }
@@ -119,18 +118,19 @@ export class PasswordHasher {
    * Spends the time `verifyPaced` spends on a hash like `like` (today's costs when absent), without
    * an account: an unknown identifier, or a locked account, answers exactly like a wrong password.
    */
-  async verifyDummy(password: string, like?: string): Promise<false> {
+  async verifyDummy(password: string, like?: string, via: HashRunner = this.queue): Promise<false> {
     const costs = (like !== undefined && hashCosts(like)) || this.costs;
-    await this.verifyPaced(await this.dummyFor(costs), password);
+    await this.verifyPaced(await this.dummyFor(costs, via), password, via);
     return false;
   }
 
-  private dummyFor(costs: HashCosts): Promise<string> {
+  private dummyFor(costs: HashCosts, via: HashRunner = this.queue): Promise<string> {
     const key = (c: HashCosts) => `${c.memoryKib}/${c.iterations}/${c.parallelism}`;
     const cached = this.dummies.get(key(costs));
     if (cached) return cached;
-    if (this.dummies.size >= MAX_DUMMIES && key(costs) !== key(this.costs)) return this.dummyFor(this.costs);
-    const dummy = this.hashWith(costs, DUMMY_PASSWORD);
+    if (this.dummies.size >= MAX_DUMMIES && key(costs) !== key(this.costs))
+      return this.dummyFor(this.costs, via);
+    const dummy = this.hashWith(costs, DUMMY_PASSWORD, via);
     this.dummies.set(key(costs), dummy);
     // A dummy refused by a full queue is made again next time, not remembered as a failure.
     dummy.catch(() => this.dummies.delete(key(costs)));

@@ -10,6 +10,7 @@ import {
   passwordChangeRequired,
   resourceExhausted,
 } from "../errors.js";
+import type { HashRunner } from "../hash-queue.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
@@ -47,7 +48,7 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
     if (!attempt.ip.allowed) {
       throw resourceExhausted("too many failed sign-ins from this address", attempt.ip.retryAfterSeconds);
     }
-    passwordOk = await checkPassword(admission.hasher, attempt, input.password);
+    passwordOk = await checkPassword(deps.hasher, admission, attempt, input.password);
   } finally {
     admission.release();
   }
@@ -120,9 +121,14 @@ export async function issueSignIn(
  * Verifies the password, or spends the same time verifying nothing: for an unknown identifier (a
  * dummy at today's costs) and for a locked account (a dummy with the costs of its hash).
  */
-function checkPassword(hasher: PasswordHasher, attempt: LoginAttempt, password: string): Promise<boolean> {
+function checkPassword(
+  hasher: PasswordHasher,
+  via: HashRunner,
+  attempt: LoginAttempt,
+  password: string,
+): Promise<boolean> {
   const { user, slot } = attempt;
-  if (!user) return hasher.verifyDummy(password);
-  if (slot === "locked") return hasher.verifyDummy(password, user.passwordHash);
-  return hasher.verifyPaced(user.passwordHash, password);
+  if (!user) return hasher.verifyDummy(password, undefined, via);
+  if (slot === "locked") return hasher.verifyDummy(password, user.passwordHash, via);
+  return hasher.verifyPaced(user.passwordHash, password, via);
 }
