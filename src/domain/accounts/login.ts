@@ -5,6 +5,7 @@
 
 import {
   accountDeactivated,
+  DomainError,
   emailNotVerified,
   invalidArgument,
   passwordChangeRequired,
@@ -57,9 +58,14 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
 
   // The password is right: from here on the answer may say what stands in the way.
   const mayProceed = user.emailVerified || !deps.config.requireEmailVerification;
+  // A busy hashing queue skips the upgrade (the next sign-in makes it) rather than failing a sign-in
+  // whose password was right and whose attempt is still counted.
   const upgradedHash =
     user.status === "active" && mayProceed && deps.hasher.needsRehash(user.passwordHash)
-      ? await deps.hasher.hash(input.password)
+      ? await deps.hasher.hash(input.password).catch((error: unknown) => {
+          if (error instanceof DomainError && error.kind === "unavailable") return null;
+          throw error;
+        })
       : null;
   try {
     // The counts given back commit even when the account cannot sign in: the password was right.
