@@ -133,8 +133,9 @@ async function runAuthd(
     AUTHD_EMAILS_PER_IP: "100000",
     AUTHD_LOGIN_MAX_FAILURES_PER_IP: "100000",
     AUTHD_LOG_LEVEL: "info",
-    // As `npm start` sets it (package.json): glibc returns argon2's 19 MiB buffers when each hash ends.
-    MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? "4194304",
+    // As `npm start` sets it (package.json): one malloc arena, so argon2's 19 MiB buffers are reused
+    // across the pool's threads instead of one being kept per thread (docs/performance.md).
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "1",
   };
   // authd as `npm start` runs it: the compiled JavaScript in dist/ (built when the run starts).
   const main = path.join(root, "dist/src/authd.cjs");
