@@ -9,7 +9,6 @@ import { normalizeEmail } from "./domain/accounts/validation.js";
 import { DomainError } from "./domain/errors.js";
 import { bootstrapAdmin } from "./domain/tenants/admin-bootstrap.js";
 import type { Logger } from "./logger.js";
-import { findAccountInTenant } from "./store/repositories/tenant-admins.js";
 import { StoreUnitOfWork } from "./store/unit-of-work.js";
 
 const ADMIN_USAGE = `usage: authd admin create --tenant SLUG --email EMAIL [--operator]
@@ -43,7 +42,6 @@ export async function adminCommand(args: string[], config: Config, logger: Logge
         uow: new StoreUnitOfWork(app.store),
         clock: app.clock,
         sessions: app.sessions,
-        findInTenant: findAccountInTenant,
         normalizeEmail,
         passwordTokenTtlSeconds: config.passwordResetTtlSeconds,
       },

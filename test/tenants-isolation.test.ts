@@ -62,7 +62,7 @@ describe.each(["sqlite", "postgres"] as const)("isolation between tenants on %s"
       .createApiKey({ name: "victim", scopes: ["sessions:read"], currentPassword: PASSWORD });
     ids.apiKey = key.apiKey?.id ?? "";
     ids.apiKeySecret = key.secret;
-    const signIn = await h.auth.login({ identifier: victim.email, password: PASSWORD });
+    const signIn = await h.auth.login({ identifier: victim.email, password: PASSWORD, tenant: "globex" });
     if (signIn.result.case !== "mfaChallenge") throw new Error("expected a challenge");
     await h.mfaFor("").verifyChallenge({
       challengeId: signIn.result.value.challengeId,
@@ -71,7 +71,7 @@ describe.each(["sqlite", "postgres"] as const)("isolation between tenants on %s"
       rememberDevice: true,
     });
     ids.device = (await victim.mfa.listTrustedDevices({})).devices[0]?.id ?? "";
-    const pending = await h.auth.login({ identifier: victim.email, password: PASSWORD });
+    const pending = await h.auth.login({ identifier: victim.email, password: PASSWORD, tenant: "globex" });
     if (pending.result.case !== "mfaChallenge") throw new Error("expected a challenge");
     ids.challenge = pending.result.value.challengeId;
     ids.identity = randomUUID();
@@ -80,6 +80,7 @@ describe.each(["sqlite", "postgres"] as const)("isolation between tenants on %s"
       tx.identities.insert({
         id: ids.identity,
         userId: victim.userId,
+        tenantId: globex.id,
         provider: "test",
         subject: "victim-subject",
         email: victim.email,
@@ -92,10 +93,15 @@ describe.each(["sqlite", "postgres"] as const)("isolation between tenants on %s"
     expect(Object.values(ids).every((id) => id !== "")).toBe(true);
 
     // The attacker: an admin of acme, password only; and a member of acme.
+    const loginToAcme = async (email: string) => {
+      const res = await h.auth.login({ identifier: email, password: PASSWORD, tenant: "acme" });
+      if (res.result.case !== "tokens") throw new Error("expected tokens");
+      return res.result.value.accessToken;
+    };
     const attacker = await createUser(h.server, { tenantId: acme.id, roles: ["admin"] });
-    attackerToken = (await h.login(attacker.email)).accessToken;
+    attackerToken = await loginToAcme(attacker.email);
     const member = await createUser(h.server, { tenantId: acme.id, roles: ["member"] });
-    memberToken = (await h.login(member.email)).accessToken;
+    memberToken = await loginToAcme(member.email);
   });
   afterAll(async () => {
     await h?.close();
@@ -167,7 +173,7 @@ describe.each(["sqlite", "postgres"] as const)("isolation between tenants on %s"
     const me = (await victim.auth.getCurrentUser({})).user;
     expect(me?.firstName).toBe("");
     expect(me?.status).toBe(UserStatus.ACTIVE);
-    const again = await h.auth.login({ identifier: victim.email, password: PASSWORD });
+    const again = await h.auth.login({ identifier: victim.email, password: PASSWORD, tenant: "globex" });
     expect(again.result.case).toBe("mfaChallenge");
   });
 

@@ -59,17 +59,17 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
       return verifyEmail(deps, req.token, clientInfo(ctx));
     },
     async resendVerificationEmail(req, ctx) {
-      await resendVerification(deps, req.email, req.captchaToken, clientInfo(ctx), req.continueUrl);
+      await resendVerification(deps, req, clientInfo(ctx), req.continueUrl);
       return {};
     },
     async checkEmail(req, ctx) {
-      return { exists: await checkEmail(deps, req.email, clientInfo(ctx)) };
+      return { exists: await checkEmail(deps, req, clientInfo(ctx)) };
     },
     async login(req, ctx) {
       const { deviceToken, options } = signInInput(req, ctx, app);
       const result = await login(
         deps,
-        { identifier: req.identifier, password: req.password, deviceToken, options },
+        { identifier: req.identifier, password: req.password, deviceToken, options, tenant: req.tenant },
         clientInfo(ctx),
       );
       return toSignInResponse(result, ctx, app, options);
@@ -93,7 +93,7 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
     async requestPasswordReset(req, ctx) {
       await requestPasswordReset(
         deps,
-        { email: req.email, username: req.username, captchaToken: req.captchaToken },
+        { email: req.email, username: req.username, captchaToken: req.captchaToken, tenant: req.tenant },
         clientInfo(ctx),
         req.continueUrl,
       );

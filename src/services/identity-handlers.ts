@@ -52,6 +52,7 @@ export function identityHandlers(app: IdentityHandlerDeps): Partial<ServiceImpl<
           nonce: req.nonce,
           deviceToken,
           options,
+          tenant: req.tenant,
         },
         clientInfo(ctx),
       );

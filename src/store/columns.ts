@@ -2,7 +2,6 @@
 // BIGINT: the same on SQLite and PostgreSQL, no time-zone conversions, and directly comparable with
 // Clock.now().
 import type { ValueTransformer } from "typeorm";
-import { DEFAULT_TENANT_ID } from "../domain/tenants/records.js";
 
 /** pg returns BIGINT as a string; SQLite as a number. Both become a number here. */
 export const millis: ValueTransformer = {
@@ -26,9 +25,3 @@ export function json<T>(fallback: T): ValueTransformer {
     from: (value: string | null) => (value === null ? fallback : (JSON.parse(value) as T)),
   };
 }
-
-/** users.tenant_id: null (an account made without naming a tenant) is stored as the `default` tenant. */
-export const defaultTenant: ValueTransformer = {
-  to: (value: string | null | undefined) => (value === null ? DEFAULT_TENANT_ID : value),
-  from: (value: string) => value,
-};

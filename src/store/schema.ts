@@ -25,6 +25,7 @@ import { LinkedIdentities1764000006000 } from "./migrations/1764000006000-linked
 import { Tenants1764000007000 } from "./migrations/1764000007000-tenants.js";
 import { VerifiedMobileUnique1764000007500 } from "./migrations/1764000007500-verified-mobile-unique.js";
 import { Profile1764000008000 } from "./migrations/1764000008000-profile.js";
+import { IdentitiesPerTenant1764000008100 } from "./migrations/1764000008100-identities-per-tenant.js";
 import { PasswordChangeRequired1764000008600 } from "./migrations/1764000008600-password-change-required.js";
 
 export const entities = [
@@ -57,4 +58,5 @@ export const migrations = [
   VerifiedMobileUnique1764000007500,
   Profile1764000008000,
   PasswordChangeRequired1764000008600,
+  IdentitiesPerTenant1764000008100,
 ];

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import argon2 from "argon2";
 import type { IssuedTokens } from "../../src/domain/ports.js";
+import { DEFAULT_TENANT_ID } from "../../src/domain/tenants/records.js";
 import { UserEntity } from "../../src/store/entities/user.js";
 import type { TestServer } from "./server.js";
 import { inTransaction } from "./transaction.js";
@@ -34,7 +35,7 @@ export async function createUser(
       emailVerified: true,
       username: null,
       status: "active",
-      tenantId: options.tenantId ?? null,
+      tenantId: options.tenantId ?? DEFAULT_TENANT_ID,
       roles: options.roles ?? [],
       settings: {},
       passwordHash,

@@ -7,7 +7,7 @@ import { consumeToken, issueToken } from "../one-time-tokens.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
-import { limit } from "./registration.js";
+import { emailLimitKey, limit } from "./registration.js";
 import { getUserOrThrow } from "./users.js";
 import { requireNonEmpty } from "./validation.js";
 
@@ -24,7 +24,12 @@ export async function requestClosure(
   const user = await deps.uow.read((tx) => getUserOrThrow(tx, userId));
   await deps.passwords.confirm(user.id, user.passwordHash, password);
   // Each request mails the owner: counted per address like every other email a client can ask for.
-  await limit(deps, `email:${user.email}`, deps.config.emailsPerAddress, "emails to this address");
+  await limit(
+    deps,
+    emailLimitKey(user.tenantId, user.email),
+    deps.config.emailsPerAddress,
+    "emails to this address",
+  );
   const now = deps.clock.now();
   await deps.uow.run(async (tx) => {
     const ttl = deps.config.confirmationTtlSeconds;

@@ -31,9 +31,13 @@ const ipKey = (ip: string) => `login-failures:ip:${ip}`;
 /** Matches no account: an unknown identifier runs the same UPDATE as a known one, on no row. */
 const NO_ACCOUNT = "00000000-0000-0000-0000-000000000000";
 
-/** Counts the attempt against its address and its account, in one transaction, before any verification. */
+/**
+ * Counts the attempt against its address and its account (the tenant's account with this
+ * identifier; none when the tenant is unknown, null), in one transaction, before any verification.
+ */
 export function startAttempt(
   deps: AccountDeps,
+  tenantId: string | null,
   identifier: string,
   client: ClientInfo,
 ): Promise<LoginAttempt> {
@@ -46,7 +50,7 @@ export function startAttempt(
       tx,
     );
     if (!ip.allowed) return commit<LoginAttempt>({ ip, user: null, slot: "none", lockEnds: 0 });
-    const user = await findUserByIdentifier(tx, identifier);
+    const user = await findUserByIdentifier(tx, tenantId, identifier);
     const { slot, lockEnds } = await reserveAccountSlot(tx, deps, user?.id ?? NO_ACCOUNT);
     return commit<LoginAttempt>({ ip, user, slot: user ? slot : "none", lockEnds });
   });

@@ -15,6 +15,8 @@ import type { HashRunner } from "../hash-queue.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
+import { tenantSuspended } from "../tenants/gate.js";
+import { tenantNamed } from "../tenants/scope.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import { claimSuccess, failAttempt, type LoginAttempt, startAttempt } from "./login-attempt.js";
@@ -24,6 +26,8 @@ export interface LoginInput {
   password: string;
   deviceToken: string;
   options: LoginOptions;
+  /** The tenant's slug; empty means the default tenant. */
+  tenant: string;
 }
 
 export type LoginResult =
@@ -39,13 +43,19 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
   const duration = input.options.durationSeconds;
   if (duration !== undefined && duration <= 0) throw invalidArgument("session_duration", "must be positive");
 
+  // An unknown tenant has no accounts: its sign-ins fail like an unknown identifier's. A suspended
+  // tenant's are refused before anything is counted or verified: its users cannot sign in whatever
+  // the password, so counting would only lock them out for when the tenant is back, and a second
+  // factor must not be challenged for a sign-in that cannot end in a session.
+  const tenant = await deps.uow.read((tx) => tenantNamed(tx, input.tenant));
+  if (tenant?.status === "suspended") throw tenantSuspended();
   // A place in the hashing queue first: a busy server answers Unavailable before the attempt is
   // counted, never after (a counted attempt it then refused would count against its owner).
   const admission = deps.hasher.admit();
   let attempt: LoginAttempt;
   let passwordOk: boolean;
   try {
-    attempt = await startAttempt(deps, input.identifier, client);
+    attempt = await startAttempt(deps, tenant?.id ?? null, input.identifier, client);
     if (!attempt.ip.allowed) {
       throw resourceExhausted("too many failed sign-ins from this address", attempt.ip.retryAfterSeconds);
     }

@@ -17,6 +17,8 @@ import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tok
 import { checkPasswordPolicy } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
+import { DEFAULT_TENANT_ID } from "../tenants/records.js";
+import { activeTenantId } from "../tenants/scope.js";
 import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import { admitEmailRequest, checkCaptcha, limit } from "./registration.js";
@@ -80,6 +82,8 @@ export interface ResetRequest {
   email: string;
   username: string;
   captchaToken: string;
+  /** The tenant's slug; empty means the default tenant. */
+  tenant: string;
 }
 
 export async function requestPasswordReset(
@@ -90,6 +94,8 @@ export async function requestPasswordReset(
 ): Promise<void> {
   const continueUrl = checkContinueUrl(rawContinueUrl, deps.config.continueUrlAllowList);
   const named = await admitResetRequest(deps, request, client);
+  // An unknown or suspended tenant has no account to reset: the same answer, nothing to do.
+  if (named === null) return;
   // The known-account work happens after the answer, so a known account is not slower to answer,
   // whichever identifier named it.
   await deps.afterReply.defer("password_reset", {
@@ -103,15 +109,17 @@ export async function requestPasswordReset(
 /**
  * The gate of RequestPasswordReset. An email goes through the gate of every "email me" RPC; a
  * username through the same captcha and per-IP limit and a per-username limit, counted whether or
- * not the username exists. Nothing here reads an account.
+ * not the username exists. Nothing here reads an account. Answers null when the tenant named is
+ * unknown or suspended (no account to reset).
  */
 async function admitResetRequest(
   deps: AccountDeps,
   request: ResetRequest,
   client: ClientInfo,
-): Promise<{ email: string } | { username: string }> {
+): Promise<(({ email: string } | { username: string }) & { tenantId: string }) | null> {
   if (request.username.trim() === "") {
-    return { email: await admitEmailRequest(deps, request.email, request.captchaToken, client) };
+    const { email, tenantId } = await admitEmailRequest(deps, request, client);
+    return tenantId === null ? null : { email, tenantId };
   }
   if (request.email.trim() !== "")
     throw invalidArgument("username", "give either email or username, not both");
@@ -123,12 +131,21 @@ async function admitResetRequest(
     deps.config.emailsPerIp,
     "email requests from this address",
   );
-  await limit(deps, `email:username:${username}`, deps.config.emailsPerAddress, "emails to this account");
-  return { username };
+  const tenantId = await deps.uow.read((tx) => activeTenantId(tx, request.tenant));
+  const tenantKey = tenantId ?? `unknown:${request.tenant.slice(0, 63)}`;
+  await limit(
+    deps,
+    `email:username:${tenantKey}:${username}`,
+    deps.config.emailsPerAddress,
+    "emails to this account",
+  );
+  return tenantId === null ? null : { username, tenantId };
 }
 
 /** What RequestPasswordReset leaves for after the reply (after-reply.ts): an email or a username. */
 export type ResetWork = ({ email: string } | { username: string }) & {
+  /** Absent in work recorded before accounts had tenants: the default tenant. */
+  tenantId?: string;
   now: number;
   client: ClientInfo;
   /** Absent in work recorded before continue URLs. */
@@ -137,10 +154,11 @@ export type ResetWork = ({ email: string } | { username: string }) & {
 
 export async function sendPasswordReset(deps: AccountDeps, tx: Transaction, work: ResetWork): Promise<void> {
   const { now, client } = work;
+  const tenantId = work.tenantId ?? DEFAULT_TENANT_ID;
   const user =
     "username" in work
-      ? await tx.accounts.findByUsername(work.username)
-      : await findUserByEmail(tx, work.email);
+      ? await tx.accounts.findByUsername(tenantId, work.username)
+      : await findUserByEmail(tx, tenantId, work.email);
   if (user?.status !== "active") return;
   const ttl = deps.config.passwordResetTtlSeconds;
   const continueUrl = work.continueUrl ?? "";

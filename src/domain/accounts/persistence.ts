@@ -1,8 +1,9 @@
 // What the account flows need from persistence: the account record and the repositories that read
 // and change it (src/store/repositories/accounts.ts and account-data.ts implement them).
 //
-// Every lookup by a value a client gives (an email, a username) is one method here, so scoping
-// accounts by tenant later is one argument per lookup and one condition in the store.
+// Every lookup by a value a client gives (an email, a username) is one method here and names the
+// tenant: emails and usernames are unique per tenant only (one address may hold an account in
+// several tenants, each with its own password, lockout and emailed links).
 import type { ProfileFields } from "./profile-fields.js";
 
 /** What authd records about an account, never set by its owner directly. */
@@ -20,10 +21,10 @@ export interface ProfileRecords {
 /** An account as stored. `passwordHash`, `failedLogins` and `lockedUntil` never leave the domain. */
 export interface AccountRecord extends ProfileFields, ProfileRecords {
   id: string;
-  /** Lower-cased; unique. */
+  /** Lower-cased; unique within the tenant. */
   email: string;
   emailVerified: boolean;
-  /** Lower-cased; unique when set. */
+  /** Lower-cased; unique within the tenant when set. */
   username: string | null;
   firstName: string;
   lastName: string;
@@ -34,7 +35,8 @@ export interface AccountRecord extends ProfileFields, ProfileRecords {
   timezone: string;
   settings: Record<string, string>;
   status: "active" | "deactivated";
-  tenantId: string | null;
+  /** The tenant the account belongs to; every account has one (DEFAULT_TENANT_ID unless named). */
+  tenantId: string;
   roles: string[];
   /** argon2id PHC string of the NFKC-normalised password; "" for an account made by a provider. */
   passwordHash: string;
@@ -64,17 +66,15 @@ export interface FailedSignIn {
 
 export interface AccountRepository {
   findById(id: string): Promise<AccountRecord | null>;
-  /** `email` lower-cased, as stored. */
-  findByEmail(email: string): Promise<AccountRecord | null>;
-  /** The account with this (lower-cased) `email` in one tenant. */
-  findByEmailInTenant(tenantId: string, email: string): Promise<AccountRecord | null>;
-  /** `username` lower-cased, as stored. */
-  findByUsername(username: string): Promise<AccountRecord | null>;
+  /** The tenant's account with this email (lower-cased, as stored). */
+  findByEmail(tenantId: string, email: string): Promise<AccountRecord | null>;
+  /** The tenant's account with this username (lower-cased, as stored). */
+  findByUsername(tenantId: string, username: string): Promise<AccountRecord | null>;
   /**
-   * The account whose *verified* mobile number is `mobile` (E.164, as stored); an unverified number
-   * signs nobody in. At most one account holds a verified number (a partial unique index).
+   * The tenant's account whose *verified* mobile number is `mobile` (E.164, as stored); an
+   * unverified number signs nobody in.
    */
-  findByMobile(mobile: string): Promise<AccountRecord | null>;
+  findByMobile(tenantId: string, mobile: string): Promise<AccountRecord | null>;
   insert(account: AccountRecord): Promise<void>;
   update(id: string, changes: AccountChanges): Promise<void>;
   /**

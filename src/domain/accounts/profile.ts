@@ -11,7 +11,7 @@ import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import type { AccountChanges, AccountRecord } from "./persistence.js";
 import { checkProfileFields, type ProfileFieldChanges } from "./profile-fields.js";
-import { limit } from "./registration.js";
+import { emailLimitKey, limit } from "./registration.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "./users.js";
 import {
   checkLanguage,
@@ -98,13 +98,18 @@ export async function updateUser(
     );
   }
   if (emailChange !== undefined) {
-    await limit(deps, `email:${emailChange}`, deps.config.emailsPerAddress, "emails to this address");
+    await limit(
+      deps,
+      emailLimitKey(current.tenantId, emailChange),
+      deps.config.emailsPerAddress,
+      "emails to this address",
+    );
   }
   const now = deps.clock.now();
   const saved = deps.uow.run(async (tx) => {
     const user = await getUserOrThrow(tx, userId);
     if (update.username && update.username !== user.username) {
-      const taken = await tx.accounts.findByUsername(update.username);
+      const taken = await tx.accounts.findByUsername(user.tenantId, update.username);
       if (taken) throw alreadyExists("username: is already taken");
     }
     if (update.mobile !== undefined && update.mobile !== user.mobile) update.mobileVerified = false;
@@ -117,7 +122,7 @@ export async function updateUser(
     if (emailChange !== undefined) {
       // The answer is the same whether or not the new address is taken; the check happens again
       // when the link is followed.
-      if (!(await findUserByEmail(tx, emailChange))) {
+      if (!(await findUserByEmail(tx, user.tenantId, emailChange))) {
         const ttl = deps.config.emailVerificationTtlSeconds;
         const { token, expiresAt } = await issueToken(tx, now, "change_email", user.id, ttl, {
           email: emailChange,

@@ -25,8 +25,9 @@ export async function registerAndSignIn(
 ): Promise<RegisteredSession> {
   const work = await admitRegistration(deps, input, client);
   const created = deps.uow.run(async (tx) => {
-    if (await findUserByEmail(tx, work.email)) throw emailTaken();
-    if (work.username !== null && (await tx.accounts.findByUsername(work.username))) throw usernameTaken();
+    if (await findUserByEmail(tx, work.tenantId, work.email)) throw emailTaken();
+    if (work.username !== null && (await tx.accounts.findByUsername(work.tenantId, work.username)))
+      throw usernameTaken();
     const userId = await insertAccount(deps, tx, work);
     // A new account has no second factor, so this is always a session.
     const signedIn = await issueSignIn(tx, deps, userId, ["pwd"], "", options, client);

@@ -15,6 +15,8 @@ import { consumeToken, issueToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
+import { DEFAULT_TENANT_ID } from "../tenants/records.js";
+import { activeTenantId, requireActiveTenant } from "../tenants/scope.js";
 import { commit } from "../unit-of-work.js";
 import { acceptedAgreements, checkAcceptedVersion } from "./agreements.js";
 import type { AccountDeps } from "./deps.js";
@@ -45,6 +47,8 @@ export interface RegisterInput {
   acceptedPrivacyVersion: string;
   /** Where the verification link sends the user afterwards; "" for nowhere. */
   continueUrl: string;
+  /** The tenant's slug; empty means the default tenant. */
+  tenant: string;
 }
 
 export async function checkCaptcha(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
@@ -55,6 +59,12 @@ export async function checkCaptcha(deps: AccountDeps, token: string, client: Cli
     );
   }
 }
+
+/**
+ * The key of the per-address email limit. Counted per tenant account: one address may have an
+ * account in several tenants, and requests in one must not use up another's allowance.
+ */
+export const emailLimitKey = (tenantId: string, email: string) => `email:${tenantId}:${email}`;
 
 /** Counts one request against a limit and refuses it with the wait when over. */
 export async function limit(deps: AccountDeps, key: string, max: number, what: string): Promise<void> {
@@ -73,12 +83,27 @@ export async function register(deps: AccountDeps, input: RegisterInput, client: 
   await deps.afterReply.defer("register", await admitRegistration(deps, input, client));
 }
 
-/** The checks of a registration that look at the request alone, and the hash every request pays. */
+/**
+ * The checks of a registration that look at the request alone, the tenant it names (slugs are
+ * public: an unknown or suspended one says nothing about its accounts), and the hash every request
+ * pays.
+ */
 export async function admitRegistration(
   deps: AccountDeps,
   input: RegisterInput,
   client: ClientInfo,
-): Promise<RegisterWork> {
+): Promise<RegisterWork & { tenantId: string }> {
+  const user = checkNewUser(deps, input);
+  const tenant = await deps.uow.read((tx) => requireActiveTenant(tx, input.tenant));
+  const emailKey = emailLimitKey(tenant.id, user.email);
+  return admitNewUser(deps, user, input, client, tenant.id, emailKey);
+}
+
+/** A new user's fields, checked from the request alone (Register, RegisterCompany). */
+export function checkNewUser(
+  deps: AccountDeps,
+  input: Omit<RegisterInput, "captchaToken" | "tenant">,
+): Pick<RegisterWork, "email" | "username" | "profile" | "agreements" | "continueUrl"> {
   const email = normalizeEmail(input.email);
   const username = normalizeUsername(input.username);
   requireNonEmpty(input.password, "password");
@@ -103,6 +128,21 @@ export async function admitRegistration(
     ),
   };
   const continueUrl = checkContinueUrl(input.continueUrl, deps.config.continueUrlAllowList);
+  return { email, username, profile, agreements, continueUrl };
+}
+
+/**
+ * The captcha and the limits of a new user (the address's counted under `emailKey`), then the hash
+ * every request pays, so a new and an existing address take the same time.
+ */
+export async function admitNewUser(
+  deps: AccountDeps,
+  user: ReturnType<typeof checkNewUser>,
+  input: { password: string; captchaToken: string },
+  client: ClientInfo,
+  tenantId: string,
+  emailKey: string,
+): Promise<RegisterWork & { tenantId: string }> {
   await checkCaptcha(deps, input.captchaToken, client);
   await limit(
     deps,
@@ -110,15 +150,15 @@ export async function admitRegistration(
     deps.config.registrationsPerIp,
     "registrations from this address",
   );
-  await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
-  // Every request pays for the hash, so a new and an existing address take the same time.
+  await limit(deps, emailKey, deps.config.emailsPerAddress, "emails to this address");
   const passwordHash = await deps.hasher.hash(input.password);
-  const now = deps.clock.now();
-  return { email, username, profile, agreements, continueUrl, passwordHash, now, client };
+  return { ...user, tenantId, passwordHash, now: deps.clock.now(), client };
 }
 
 /** What Register leaves for after the reply (after-reply.ts). */
 export interface RegisterWork {
+  /** Absent in work recorded before accounts had tenants: the default tenant. */
+  tenantId?: string;
   email: string;
   username: string | null;
   profile: Pick<AccountRecord, "firstName" | "lastName" | "mobile" | "language" | "timezone">;
@@ -136,13 +176,23 @@ export interface RegisterWork {
  * email or username fails on the unique key here; its retry finds the conflict and sends the notice.
  */
 export async function createAccount(deps: AccountDeps, tx: Transaction, work: RegisterWork): Promise<void> {
-  if (await noticeOfConflict(deps, tx, work.email, work.username)) return;
+  const tenantId = work.tenantId ?? DEFAULT_TENANT_ID;
+  if (await noticeOfConflict(deps, tx, tenantId, work.email, work.username)) return;
   await insertAccount(deps, tx, work);
 }
 
-/** Inserts the new, unverified account of `work` and mails its verification link; answers its id. */
-export async function insertAccount(deps: AccountDeps, tx: Transaction, work: RegisterWork): Promise<string> {
+/**
+ * Inserts the new, unverified account of `work` in its tenant, with `roles`, and mails its
+ * verification link; answers its id.
+ */
+export async function insertAccount(
+  deps: AccountDeps,
+  tx: Transaction,
+  work: RegisterWork,
+  roles: string[] = [],
+): Promise<string> {
   const { email, username, now, client } = work;
+  const tenantId = work.tenantId ?? DEFAULT_TENANT_ID;
   const user: AccountRecord = {
     id: randomUUID(),
     email,
@@ -154,18 +204,18 @@ export async function insertAccount(deps: AccountDeps, tx: Transaction, work: Re
     ...acceptedAgreements(work),
     mobileVerified: false,
     status: "active",
-    tenantId: null,
+    tenantId,
     passwordHash: work.passwordHash,
     failedLogins: 0,
     lockedUntil: null,
     settings: {},
-    roles: [],
+    roles,
     createdAt: now,
     updatedAt: now,
   };
   await tx.accounts.insert(user);
   await sendVerification(deps, tx, user.id, email, now, work.continueUrl ?? "");
-  await tx.audit.record(now, "user.registered", user.id, client);
+  await tx.audit.record(now, "user.registered", user.id, client, { tenantId });
   return user.id;
 }
 
@@ -177,15 +227,16 @@ export async function insertAccount(deps: AccountDeps, tx: Transaction, work: Re
 async function noticeOfConflict(
   deps: AccountDeps,
   tx: Transaction,
+  tenantId: string,
   email: string,
   username: string | null,
 ): Promise<boolean> {
-  const existing = await findUserByEmail(tx, email);
+  const existing = await findUserByEmail(tx, tenantId, email);
   if (existing) {
     await deps.mail.registrationAttempt(tx, existing.email);
     return true;
   }
-  if (username !== null && (await tx.accounts.findByUsername(username))) {
+  if (username !== null && (await tx.accounts.findByUsername(tenantId, username))) {
     await deps.mail.registrationUsernameTaken(tx, email, username);
     return true;
   }
@@ -211,9 +262,9 @@ export async function verifyEmail(
     if (!change) throw unusableEmailedToken();
     const newEmail = change.payload.email;
     if (!newEmail) throw unusableEmailedToken();
-    if (await findUserByEmail(tx, newEmail))
-      throw failedPrecondition("the new email address is already in use");
     const user = await getUserOrThrow(tx, change.userId);
+    if (await findUserByEmail(tx, user.tenantId, newEmail))
+      throw failedPrecondition("the new email address is already in use");
     const oldEmail = user.email;
     await tx.accounts.update(user.id, { email: newEmail, emailVerified: true, updatedAt: now });
     // The email factor is "the account's email": its codes follow the address to the new mailbox,
@@ -234,39 +285,53 @@ export async function verifyEmail(
   return { continueUrl };
 }
 
+/** Who a public "email me" request names: an account's email in a tenant. */
+export interface EmailRequest {
+  email: string;
+  /** The tenant's slug; empty means the default tenant. */
+  tenant: string;
+  captchaToken: string;
+}
+
 export async function resendVerification(
   deps: AccountDeps,
-  rawEmail: string,
-  captchaToken: string,
+  request: EmailRequest,
   client: ClientInfo,
   rawContinueUrl = "",
 ): Promise<void> {
   const continueUrl = checkContinueUrl(rawContinueUrl, deps.config.continueUrlAllowList);
-  const email = await admitEmailRequest(deps, rawEmail, captchaToken, client);
-  const work: ResendWork = { email, now: deps.clock.now(), continueUrl };
+  const { email, tenantId } = await admitEmailRequest(deps, request, client);
+  // An unknown or suspended tenant has no account to mail: the same answer, nothing to do.
+  if (tenantId === null) return;
+  const work: ResendWork = { tenantId, email, now: deps.clock.now(), continueUrl };
   await deps.afterReply.defer("resend_verification", work);
 }
 
 /**
  * The gate of every public "email me" RPC: a valid address, the captcha, and the per-IP and
- * per-address limits, counted whether or not the address is registered.
+ * per-address limits, counted whether or not the address is registered. Answers the address and
+ * the id of the active tenant named (null when none: such a request reaches no account, and its
+ * answer is the one for an unknown account).
  */
 export async function admitEmailRequest(
   deps: AccountDeps,
-  rawEmail: string,
-  captchaToken: string,
+  request: EmailRequest,
   client: ClientInfo,
-): Promise<string> {
-  const email = normalizeEmail(rawEmail);
-  await checkCaptcha(deps, captchaToken, client);
+): Promise<{ email: string; tenantId: string | null }> {
+  const email = normalizeEmail(request.email);
+  await checkCaptcha(deps, request.captchaToken, client);
   await limit(
     deps,
     `email:ip:${client.rateLimitKey}`,
     deps.config.emailsPerIp,
     "email requests from this address",
   );
-  await limit(deps, `email:${email}`, deps.config.emailsPerAddress, "emails to this address");
-  return email;
+  const tenantId = await deps.uow.read((tx) => activeTenantId(tx, request.tenant));
+  // An unknown tenant's requests are counted under a key of their own: the answer must not tell
+  // it apart from a known tenant's by when the limit starts refusing.
+  const key = emailLimitKey(tenantId ?? `unknown:${request.tenant.slice(0, 63)}`, email);
+  await limit(deps, key, deps.config.emailsPerAddress, "emails to this address");
+  return { email, tenantId };
 }
 
 async function sendVerification(
@@ -284,6 +349,8 @@ async function sendVerification(
 
 /** What ResendVerificationEmail leaves for after the reply. */
 export interface ResendWork {
+  /** Absent in work recorded before accounts had tenants: the default tenant. */
+  tenantId?: string;
   email: string;
   now: number;
   /** Absent in work recorded before continue URLs. */
@@ -291,13 +358,17 @@ export interface ResendWork {
 }
 
 export async function issueVerification(deps: AccountDeps, tx: Transaction, work: ResendWork): Promise<void> {
-  const user = await findUserByEmail(tx, work.email);
+  const user = await findUserByEmail(tx, work.tenantId ?? DEFAULT_TENANT_ID, work.email);
   if (!user || user.emailVerified || user.status !== "active") return;
   await sendVerification(deps, tx, user.id, work.email, work.now, work.continueUrl ?? "");
 }
 
-export async function checkEmail(deps: AccountDeps, rawEmail: string, client: ClientInfo): Promise<boolean> {
-  const email = normalizeEmail(rawEmail);
+export async function checkEmail(
+  deps: AccountDeps,
+  request: { email: string; tenant: string },
+  client: ClientInfo,
+): Promise<boolean> {
+  const email = normalizeEmail(request.email);
   await limit(
     deps,
     `check-email:ip:${client.rateLimitKey}`,
@@ -307,5 +378,9 @@ export async function checkEmail(deps: AccountDeps, rawEmail: string, client: Cl
   if (!deps.config.revealAccounts) {
     throw failedPrecondition("CheckEmail is turned off on this server (AUTHD_REVEAL_ACCOUNTS)");
   }
-  return deps.uow.read(async (tx) => (await findUserByEmail(tx, email)) !== null);
+  // CheckEmail reveals accounts by design; an unknown tenant is said to be one (slugs are public).
+  return deps.uow.read(async (tx) => {
+    const tenant = await requireActiveTenant(tx, request.tenant);
+    return (await findUserByEmail(tx, tenant.id, email)) !== null;
+  });
 }

@@ -4,24 +4,35 @@ import type { Transaction } from "../persistence.js";
 import type { AccountRecord } from "./persistence.js";
 import { isMobileNumber } from "./validation.js";
 
-export function findUserByEmail(tx: Transaction, email: string): Promise<AccountRecord | null> {
-  return tx.accounts.findByEmail(email);
+/** The tenant's account with this email; none when the tenant is unknown (null). */
+export function findUserByEmail(
+  tx: Transaction,
+  tenantId: string | null,
+  email: string,
+): Promise<AccountRecord | null> {
+  if (tenantId === null) return Promise.resolve(null);
+  return tx.accounts.findByEmail(tenantId, email);
 }
 
 /**
  * An identifier with '@' is an email; one starting with '+' a mobile number (E.164; only a verified
  * number finds its account); anything else a username. Emails and usernames are stored lower-cased.
  * No username starts with '+' (validation.ts), so the three never overlap. Each kind is one indexed
- * lookup, so an unknown identifier of any kind costs what an unknown email does.
+ * lookup, so an unknown identifier of any kind costs what an unknown email does. Looked up in the
+ * tenant only; an unknown tenant (null) has no accounts.
  */
-export function findUserByIdentifier(tx: Transaction, identifier: string): Promise<AccountRecord | null> {
+export function findUserByIdentifier(
+  tx: Transaction,
+  tenantId: string | null,
+  identifier: string,
+): Promise<AccountRecord | null> {
   const key = identifier.trim().toLowerCase();
   // No email or username holds a control character, and PostgreSQL refuses a NUL in a query
   // parameter (Internal): such an identifier is simply unknown.
-  if (key === "" || /\p{Cc}/u.test(key)) return Promise.resolve(null);
-  if (key.includes("@")) return tx.accounts.findByEmail(key);
-  if (key.startsWith("+")) return tx.accounts.findByMobile(isMobileNumber(key) ? key : NO_NUMBER);
-  return tx.accounts.findByUsername(key);
+  if (tenantId === null || key === "" || /\p{Cc}/u.test(key)) return Promise.resolve(null);
+  if (key.includes("@")) return tx.accounts.findByEmail(tenantId, key);
+  if (key.startsWith("+")) return tx.accounts.findByMobile(tenantId, isMobileNumber(key) ? key : NO_NUMBER);
+  return tx.accounts.findByUsername(tenantId, key);
 }
 
 /** Matches no stored number: a malformed one runs the same lookup as a well-formed unknown one. */

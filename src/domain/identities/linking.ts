@@ -58,10 +58,10 @@ export async function linkIdentity(
     return await deps.uow.run(async (tx) => {
       const now = deps.clock.now();
       const user = await getUserOrThrow(tx, caller.userId);
-      const known = await tx.identities.findBySubject(input.provider, identity.subject);
+      const known = await tx.identities.findBySubject(user.tenantId, input.provider, identity.subject);
       if (known && known.userId !== user.id) throw linkedElsewhere();
       if (known) return commit(await touchIdentity(tx, deps.box, known, identity, tokens, now));
-      const row = await insertIdentity(tx, deps.box, user.id, input.provider, identity, tokens, now);
+      const row = await insertIdentity(tx, deps.box, user, input.provider, identity, tokens, now);
       await tx.audit.record(now, "identity.linked", user.id, client, {
         provider: input.provider,
         by: "link",

@@ -2,10 +2,12 @@
 // read and make through accounts/persistence.ts): the linked identities. src/store/repositories/
 // identities.ts implements it over TypeORM; a transaction (persistence.ts) holds it.
 
-/** An account's identity at an OpenID Connect provider; (provider, subject) is unique. */
+/** An account's identity at an OpenID Connect provider; (provider, subject) is unique per tenant. */
 export interface LinkedIdentityRecord {
   id: string;
   userId: string;
+  /** The account's tenant. */
+  tenantId: string;
   provider: string;
   subject: string;
   /** What the provider last asserted, for display only. */
@@ -23,11 +25,12 @@ export type IdentityChanges = Partial<
 >;
 
 export interface LinkedIdentityRepository {
-  findBySubject(provider: string, subject: string): Promise<LinkedIdentityRecord | null>;
+  /** The tenant's identity (provider, subject). */
+  findBySubject(tenantId: string, provider: string, subject: string): Promise<LinkedIdentityRecord | null>;
   findOfUser(userId: string, id: string): Promise<LinkedIdentityRecord | null>;
   /** Oldest first. */
   listOfUser(userId: string): Promise<LinkedIdentityRecord[]>;
-  /** Throws a unique violation when (provider, subject) is linked already. */
+  /** Throws a unique violation when (provider, subject) is linked already in the tenant. */
   insert(identity: LinkedIdentityRecord): Promise<void>;
   update(id: string, changes: IdentityChanges): Promise<void>;
   delete(id: string): Promise<void>;

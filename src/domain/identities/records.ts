@@ -25,7 +25,7 @@ export async function ownIdentity(
 export async function insertIdentity(
   tx: Transaction,
   box: SecretBox,
-  userId: string,
+  user: { id: string; tenantId: string },
   provider: string,
   identity: VerifiedIdentity,
   tokens: ProviderTokens | null,
@@ -34,7 +34,8 @@ export async function insertIdentity(
   const id = randomUUID();
   const row: LinkedIdentityRecord = {
     id,
-    userId,
+    userId: user.id,
+    tenantId: user.tenantId,
     provider,
     subject: identity.subject,
     email: identity.email.slice(0, 320),

@@ -1,6 +1,7 @@
 // LoginWithProvider: a verified ID token signs in to the account its identity (provider, sub)
-// belongs to. A first sign-in links to the account with the same email only when both the provider
-// and authd have verified that email; otherwise an account with that email is left alone and the
+// belongs to in the tenant named (identities, like accounts, are per tenant: the same person may
+// have an account in several). A first sign-in links to the tenant's account with the same email
+// only when both the provider and authd have verified that email; otherwise an account with that email is left alone and the
 // user is told to sign in with its password and link. An unknown email makes a new account with a
 // verified email and no password. The end of the sign-in (a session, or an MFA challenge) is
 // Login's own (issueSignIn).
@@ -21,6 +22,8 @@ import {
 import { NO_PASSWORD } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, LoginOptions } from "../ports.js";
+import { tenantSuspended } from "../tenants/gate.js";
+import { tenantNamed } from "../tenants/scope.js";
 import { commit } from "../unit-of-work.js";
 import type { IdentityDeps } from "./deps.js";
 import type { VerifiedIdentity } from "./id-token.js";
@@ -40,6 +43,8 @@ export interface ProviderLoginInput {
   nonce: string;
   deviceToken: string;
   options: LoginOptions;
+  /** The tenant's slug; empty means the default tenant. */
+  tenant: string;
 }
 
 const ipKey = (key: string) => `provider-login-failures:ip:${key}`;
@@ -53,6 +58,11 @@ export async function loginWithProvider(
   if (duration !== undefined && duration <= 0) throw invalidArgument("session_duration", "must be positive");
   const tokens = checkProviderTokens(input.accessToken, input.refreshToken);
   deps.providers.checkRequest(input.provider, input.idToken, input.nonce);
+  // Slugs are public, and this RPC makes accounts: an unknown tenant is said to be one. A suspended
+  // tenant's sign-ins are refused before anything is counted or any second factor challenged.
+  const tenant = await deps.uow.read((tx) => tenantNamed(tx, input.tenant));
+  if (!tenant) throw invalidArgument("tenant", `no tenant "${input.tenant}"`);
+  if (tenant.status === "suspended") throw tenantSuspended();
   // Counted before the token is verified and given back on success, like Login's failures.
   const ip = await deps.rateLimiter.reserve(
     ipKey(client.rateLimitKey),
@@ -75,7 +85,7 @@ export async function loginWithProvider(
     try {
       // Every refusal is thrown inside: nothing of a refused sign-in is kept.
       return await deps.uow.run(async (tx) => {
-        const user = await accountFor(deps, tx, input.provider, identity, tokens, client);
+        const user = await accountFor(deps, tx, tenant.id, input.provider, identity, tokens, client);
         if (user.status !== "active") throw accountDeactivated();
         if (!user.emailVerified) {
           throw emailNotVerified();
@@ -105,13 +115,14 @@ export async function loginWithProvider(
 async function accountFor(
   deps: IdentityDeps,
   tx: Transaction,
+  tenantId: string,
   provider: string,
   identity: VerifiedIdentity,
   tokens: ProviderTokens | null,
   client: ClientInfo,
 ): Promise<AccountRecord> {
   const now = deps.clock.now();
-  const known = await tx.identities.findBySubject(provider, identity.subject);
+  const known = await tx.identities.findBySubject(tenantId, provider, identity.subject);
   if (known) {
     await touchIdentity(tx, deps.box, known, identity, tokens, now);
     return getUserOrThrow(tx, known.userId);
@@ -128,7 +139,7 @@ async function accountFor(
   } catch {
     throw failedPrecondition("the provider's email address for this identity is not one authd accepts");
   }
-  const existing = await findUserByEmail(tx, email);
+  const existing = await findUserByEmail(tx, tenantId, email);
   if (existing && !existing.emailVerified) {
     throw withReason(
       "IDENTITY_LINK_REQUIRED",
@@ -137,8 +148,8 @@ async function accountFor(
       ),
     );
   }
-  const user = existing ?? (await createAccount(tx, email, now));
-  await insertIdentity(tx, deps.box, user.id, provider, identity, tokens, now);
+  const user = existing ?? (await createAccount(tx, tenantId, email, now));
+  await insertIdentity(tx, deps.box, user, provider, identity, tokens, now);
   await tx.audit.record(now, "identity.linked", user.id, client, {
     provider,
     by: existing ? "verified_email" : "new_account",
@@ -150,7 +161,12 @@ async function accountFor(
 }
 
 /** A new account: the provider verified the email; there is no password until a reset sets one. */
-async function createAccount(tx: Transaction, email: string, now: number): Promise<AccountRecord> {
+async function createAccount(
+  tx: Transaction,
+  tenantId: string,
+  email: string,
+  now: number,
+): Promise<AccountRecord> {
   const user: AccountRecord = {
     id: randomUUID(),
     email,
@@ -164,7 +180,7 @@ async function createAccount(tx: Transaction, email: string, now: number): Promi
     timezone: "",
     settings: {},
     status: "active",
-    tenantId: null,
+    tenantId,
     roles: [],
     ...NO_PROFILE_FIELDS,
     ...NO_PROFILE_RECORDS,

@@ -9,27 +9,15 @@ import { NO_PROFILE_FIELDS, NO_PROFILE_RECORDS } from "../accounts/profile-field
 import { failedPrecondition, invalidArgument, notFound } from "../errors.js";
 import { issueToken } from "../one-time-tokens.js";
 import { NO_PASSWORD } from "../passwords.js";
-import type { Transaction } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import { DEFAULT_TENANT_ID } from "./records.js";
 import { ADMIN_ROLE, OPERATOR_ROLE } from "./roles.js";
 
-/**
- * The one account lookup the bootstrap needs that the account repository does not scope by tenant
- * yet: the account with this (normalised) email in the tenant (src/store/repositories/tenant-admins.ts).
- */
-export type FindAccountInTenant = (
-  tx: Transaction,
-  tenantId: string,
-  email: string,
-) => Promise<AccountRecord | null>;
-
 export interface AdminBootstrapDeps {
   uow: UnitOfWork;
   clock: Clock;
   sessions: Pick<SessionIssuer, "revokeAll">;
-  findInTenant: FindAccountInTenant;
   normalizeEmail: (raw: string, field: string) => string;
   passwordTokenTtlSeconds: number;
 }
@@ -60,7 +48,7 @@ export async function bootstrapAdmin(
       throw failedPrecondition(`"${OPERATOR_ROLE}" exists only in the default tenant`);
     }
     const wanted = input.operator ? [ADMIN_ROLE, OPERATOR_ROLE] : [ADMIN_ROLE];
-    const existing = await deps.findInTenant(tx, tenant.id, email);
+    const existing = await tx.accounts.findByEmail(tenant.id, email);
     let userId: string;
     let roles: string[];
     if (existing) {

@@ -24,6 +24,11 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   "www",
 ]);
 
+/** Whether `value` has the shape of a slug (reserved words included); cheap, and no query. */
+export function hasSlugShape(value: string): boolean {
+  return SLUG.test(value);
+}
+
 /** The slug, checked; invalid_argument naming `field` otherwise. */
 export function checkSlug(slug: string, field: string): string {
   if (!SLUG.test(slug)) {

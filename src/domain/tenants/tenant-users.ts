@@ -179,7 +179,7 @@ export class TenantUsers {
       updatedAt: now,
     };
     return this.deps.uow.run(async (tx) => {
-      if (await tx.accounts.findByEmailInTenant(tenantId, email))
+      if (await tx.accounts.findByEmail(tenantId, email))
         throw alreadyExists("email: the tenant has an account with this address");
       if (username && (await tx.tenantUsers.findByUsername(tenantId, username)))
         throw alreadyExists("username: the tenant has an account with this username");

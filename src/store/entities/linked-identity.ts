@@ -3,10 +3,11 @@ import { millis } from "../columns.js";
 
 /**
  * An account's identity at an OpenID Connect provider. The pair (provider, subject) is the
- * identity; the email is only what the provider last asserted, for display.
+ * identity, unique within the tenant of the account it belongs to; the email is only what the
+ * provider last asserted, for display.
  */
 @Entity({ name: "linked_identities" })
-@Index("uq_linked_identities_provider_subject", ["provider", "subject"], { unique: true })
+@Index("uq_linked_identities_tenant_provider_subject", ["tenantId", "provider", "subject"], { unique: true })
 export class LinkedIdentityEntity {
   @PrimaryColumn({ type: "varchar", length: 36 })
   id: string;
@@ -14,6 +15,10 @@ export class LinkedIdentityEntity {
   @Index("idx_linked_identities_user")
   @Column({ name: "user_id", type: "varchar", length: 36 })
   userId: string;
+
+  /** The account's tenant (accounts never change tenant). */
+  @Column({ name: "tenant_id", type: "varchar", length: 36 })
+  tenantId: string;
 
   /** The configured provider's name (AUTHD_OIDC_PROVIDERS). */
   @Column({ type: "varchar", length: 64 })

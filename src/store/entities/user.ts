@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import type { PostalAddress } from "../../domain/accounts/profile-fields.js";
-import { defaultTenant, json, millis, nullableJson } from "../columns.js";
+import { json, millis, nullableJson } from "../columns.js";
 
 export type UserStatus = "active" | "deactivated";
 
@@ -54,13 +54,9 @@ export class UserEntity {
   @Column({ type: "varchar", length: 16, default: "active" })
   status: UserStatus;
 
-  /**
-   * Every account belongs to one tenant; read back it is never null. Writing null stores the
-   * `default` tenant, so code written before tenants (which creates accounts with no tenant) keeps
-   * creating them where a deployment that never names a tenant expects them.
-   */
-  @Column({ name: "tenant_id", type: "varchar", length: 36, transformer: defaultTenant })
-  tenantId: string | null;
+  /** Every account belongs to one tenant, named when it is created. */
+  @Column({ name: "tenant_id", type: "varchar", length: 36 })
+  tenantId: string;
 
   @Column({ type: "text", transformer: json<string[]>([]) })
   roles: string[];

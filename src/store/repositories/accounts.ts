@@ -15,12 +15,11 @@ export function accountRepository(em: EntityManager): AccountRepository {
   const p = placeholders(em);
   return {
     findById: (id) => findOneStrict(em, UserEntity, { id }),
-    findByEmail: (email) => findOneStrict(em, UserEntity, { email }),
-    findByEmailInTenant: (tenantId, email) => findOneStrict(em, UserEntity, { tenantId, email }),
-    findByUsername: (username) => findOneStrict(em, UserEntity, { username }),
-    findByMobile: (mobile) => {
+    findByEmail: (tenantId, email) => findOneStrict(em, UserEntity, { tenantId, email }),
+    findByUsername: (tenantId, username) => findOneStrict(em, UserEntity, { tenantId, username }),
+    findByMobile: (tenantId, mobile) => {
       if (!mobile) throw new Error("findByMobile needs a number");
-      return findOneStrict(em, UserEntity, { mobile, mobileVerified: true });
+      return findOneStrict(em, UserEntity, { tenantId, mobile, mobileVerified: true });
     },
     insert: async (account: AccountRecord) => {
       const row = em.create(UserEntity, account);

@@ -6,7 +6,8 @@ import { findOneStrict, findStrict } from "../guard.js";
 
 export function linkedIdentityRepository(em: EntityManager): LinkedIdentityRepository {
   return {
-    findBySubject: (provider, subject) => findOneStrict(em, LinkedIdentityEntity, { provider, subject }),
+    findBySubject: (tenantId, provider, subject) =>
+      findOneStrict(em, LinkedIdentityEntity, { tenantId, provider, subject }),
     findOfUser: (userId, id) => findOneStrict(em, LinkedIdentityEntity, { id, userId }),
     listOfUser: (userId) => findStrict(em, LinkedIdentityEntity, { userId }, { createdAt: "ASC", id: "ASC" }),
     insert: async (identity) => {

@@ -1,16 +1,11 @@
-// The accounts of one tenant, as its administrators manage them (src/domain/tenants/tenant-users.ts),
-// and the tenant-scoped lookup of `authd admin create` (src/domain/tenants/admin-bootstrap.ts).
+// The accounts of one tenant, as its administrators manage them (src/domain/tenants/tenant-users.ts).
 import type { EntityManager } from "typeorm";
 import type { AccountRecord } from "../../domain/accounts/persistence.js";
-import type { FindAccountInTenant } from "../../domain/tenants/admin-bootstrap.js";
 import type { TenantUserRepository } from "../../domain/tenants/records.js";
 import { ADMIN_ROLE } from "../../domain/tenants/roles.js";
 import { UserEntity } from "../entities/user.js";
 import { findOneStrict } from "../guard.js";
 import { pageBy } from "../keyset.js";
-
-export const findAccountInTenant: FindAccountInTenant = (tx, tenantId, email) =>
-  tx.accounts.findByEmailInTenant(tenantId, email);
 
 /** `value` as a LIKE pattern that matches it literally (with ESCAPE '\'). */
 function likeLiteral(value: string): string {

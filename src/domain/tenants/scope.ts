@@ -1,0 +1,40 @@
+// Which tenant a public request names. Every public RPC that names an account carries a `tenant`
+// slug (empty = the default tenant) and looks the account up in that tenant only: the same email
+// may be two accounts in two tenants. Slugs are public (companies hand them out), so saying that a
+// slug is unknown reveals nothing about accounts; RPCs that never reveal accounts still answer an
+// unknown tenant exactly like an unknown account, so there is one answer to learn.
+import { invalidArgument } from "../errors.js";
+import type { Transaction } from "../persistence.js";
+import { DEFAULT_TENANT_ID, type TenantRecord } from "./records.js";
+import { hasSlugShape } from "./slugs.js";
+
+/**
+ * The tenant a request's `tenant` field names, or null when none has that slug. Empty means the
+ * default tenant. A value that cannot be a slug (too long, control characters) is simply unknown.
+ */
+export async function tenantNamed(tx: Transaction, slug: string): Promise<TenantRecord | null> {
+  if (slug === "") return tx.tenants.findById(DEFAULT_TENANT_ID);
+  if (!hasSlugShape(slug)) return null;
+  return tx.tenants.findBySlug(slug);
+}
+
+/**
+ * For RPCs that may say so (Register, CheckEmail, LoginWithProvider): the active tenant named, or
+ * invalid_argument naming `tenant`.
+ */
+export async function requireActiveTenant(tx: Transaction, slug: string): Promise<TenantRecord> {
+  const tenant = await tenantNamed(tx, slug);
+  if (!tenant) throw invalidArgument("tenant", `no tenant "${slug}"`);
+  if (tenant.status !== "active") throw invalidArgument("tenant", `the tenant "${slug}" is suspended`);
+  return tenant;
+}
+
+/**
+ * For RPCs that answer the same whether or not the account exists (ResendVerificationEmail,
+ * RequestPasswordReset): the id of the active tenant named, or null, which such an RPC treats as
+ * "no such account".
+ */
+export async function activeTenantId(tx: Transaction, slug: string): Promise<string | null> {
+  const tenant = await tenantNamed(tx, slug);
+  return tenant?.status === "active" ? tenant.id : null;
+}
