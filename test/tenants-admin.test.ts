@@ -160,7 +160,9 @@ describe.each(["sqlite", "postgres"] as const)("tenants on %s", (database) => {
     expect((await validate(tokens.accessToken)).active).toBe(false);
     expect((await validate(key.secret)).active).toBe(false);
     expect(await codeOf(auth.refresh({ refreshToken: tokens.refreshToken }))).toBe(Code.Unauthenticated);
-    const refused = await auth.login({ identifier: user.email, password: PASSWORD }).catch((e: unknown) => e);
+    const refused = await auth
+      .login({ identifier: user.email, password: PASSWORD, tenant: "suspend-me" })
+      .catch((e: unknown) => e);
     expect(ConnectError.from(refused).code).toBe(Code.FailedPrecondition);
     const [info] = ConnectError.from(refused).findDetails(ErrorInfoSchema);
     expect(info?.reason).toBe(ErrorReason.TENANT_SUSPENDED);
@@ -168,7 +170,7 @@ describe.each(["sqlite", "postgres"] as const)("tenants on %s", (database) => {
     expect((await validate(bystanderTokens.accessToken)).active).toBe(true);
 
     await admin(operatorToken).updateTenant({ tenantId, status: TenantStatus.ACTIVE, name: "Back" });
-    const login = await auth.login({ identifier: user.email, password: PASSWORD });
+    const login = await auth.login({ identifier: user.email, password: PASSWORD, tenant: "suspend-me" });
     expect(login.result.case).toBe("tokens");
     expect((await validate(key.secret)).active).toBe(true);
     // The ended session stays ended.

@@ -16,7 +16,9 @@ import {
 import { getUser, updateUser } from "../domain/accounts/profile.js";
 import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
 import { registerAndSignIn } from "../domain/accounts/registration-sign-in.js";
+import { registerCompany } from "../domain/tenants/company-registration.js";
 import { type CookieSettings } from "../http/session-cookies.js";
+import { toTenantProto } from "./admin-service.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { sessionScope } from "./session-scope.js";
 import { signInInput, toSignInResponse } from "./sign-in-mapper.js";
@@ -54,6 +56,32 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
       }
       const { tokens } = await registerAndSignIn(deps, { ...req }, REGISTRATION_SESSION, clientInfo(ctx));
       return { tokens: toTokenPair(tokens, true) };
+    },
+    async registerCompany(req, ctx) {
+      const user = req.user;
+      const tenant = await registerCompany(
+        deps,
+        {
+          companyName: req.companyName,
+          companySlug: req.companySlug,
+          user: {
+            email: user?.email ?? "",
+            password: user?.password ?? "",
+            username: user?.username ?? "",
+            firstName: user?.firstName ?? "",
+            lastName: user?.lastName ?? "",
+            mobile: user?.mobile ?? "",
+            language: user?.language ?? "",
+            timezone: user?.timezone ?? "",
+            acceptedTermsVersion: user?.acceptedTermsVersion ?? "",
+            acceptedPrivacyVersion: user?.acceptedPrivacyVersion ?? "",
+            continueUrl: user?.continueUrl ?? "",
+          },
+          captchaToken: req.captchaToken,
+        },
+        clientInfo(ctx),
+      );
+      return { tenant: toTenantProto(tenant) };
     },
     async verifyEmail(req, ctx) {
       return verifyEmail(deps, req.token, clientInfo(ctx));
