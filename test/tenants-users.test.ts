@@ -29,8 +29,19 @@ describe.each(["sqlite", "postgres"] as const)("tenant admins on %s", (database)
   const users: Record<string, TestUser> = {};
   const admin = (who: string) => server.client(AdminService, "connect", bearer(tokens[who] ?? ""));
 
-  async function login(user: TestUser): Promise<string> {
-    const res = await server.client(AuthService).login({ identifier: user.email, password: PASSWORD });
+  /** The slug each user signs in with (accounts are looked up in the tenant named). */
+  const slugs: Record<string, string> = {
+    operator: "",
+    acmeAdmin: "acme",
+    acmeMember: "acme",
+    globexAdmin: "globex",
+    globexMember: "globex",
+  };
+
+  async function login(user: TestUser, tenant: string): Promise<string> {
+    const res = await server
+      .client(AuthService)
+      .login({ identifier: user.email, password: PASSWORD, tenant });
     if (res.result.case !== "tokens") throw new Error("expected tokens");
     return res.result.value.accessToken;
   }
@@ -51,7 +62,7 @@ describe.each(["sqlite", "postgres"] as const)("tenant admins on %s", (database)
     users.acmeMember = await createUser(server, { tenantId: acme.id, roles: ["member"] });
     users.globexAdmin = await createUser(server, { tenantId: globex.id, roles: ["admin"] });
     users.globexMember = await createUser(server, { tenantId: globex.id, roles: ["member"] });
-    for (const [name, user] of Object.entries(users)) tokens[name] = await login(user);
+    for (const [name, user] of Object.entries(users)) tokens[name] = await login(user, slugs[name] ?? "");
   });
   afterAll(async () => {
     await server.close();
@@ -68,7 +79,7 @@ describe.each(["sqlite", "postgres"] as const)("tenant admins on %s", (database)
     const validated = await server.client(SessionService).validateToken({ token: tokens.acmeMember ?? "" });
     expect(validated.active).toBe(false);
     expect((await admin("acmeAdmin").listUserSessions({ userId: memberId })).sessions).toHaveLength(0);
-    tokens.acmeMember = await login(users.acmeMember as TestUser);
+    tokens.acmeMember = await login(users.acmeMember as TestUser, "acme");
   });
 
   it("answers not_found for another tenant's user, exactly as for one that does not exist", async () => {
