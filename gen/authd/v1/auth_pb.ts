@@ -342,7 +342,8 @@ export type CheckEmailRequest = Message<"authd.v1.CheckEmailRequest"> & {
 
   /**
    * Slug of the tenant to look in; empty means the `default` tenant. Email addresses are unique per
-   * tenant, not across tenants.
+   * tenant, not across tenants. An unknown or suspended tenant answers INVALID_ARGUMENT naming
+   * `tenant` (slugs are public).
    *
    * @generated from field: string tenant = 2;
    */
@@ -1269,8 +1270,10 @@ export type LoginWithProviderRequest = Message<"authd.v1.LoginWithProviderReques
   endSessions: SessionScope;
 
   /**
-   * Slug of the tenant to sign in to, as in LoginRequest. Identities are looked up, linked and
-   * created within that tenant only.
+   * Slug of the tenant to sign in to; empty means the `default` tenant. Identities are looked up,
+   * linked and created within that tenant only: one identity may belong to an account in each
+   * tenant. An unknown tenant answers INVALID_ARGUMENT naming `tenant` (slugs are public, and this
+   * RPC makes accounts); a suspended tenant's sign-ins are refused.
    *
    * @generated from field: string tenant = 10;
    */
