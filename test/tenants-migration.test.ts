@@ -13,7 +13,11 @@ import { migrations } from "../src/store/schema.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 
 const TENANTS_MIGRATION = "Tenants1764000007000";
-const before = migrations.filter((m) => m.name !== TENANTS_MIGRATION);
+/** The migrations that ran before the tenants migration (later ones may need its columns). */
+const before = migrations.slice(
+  0,
+  migrations.findIndex((m) => m.name === TENANTS_MIGRATION),
+);
 
 /** Every table that belongs to an account, with how many rows the fixture puts there. */
 const CHILD_ROWS: Record<string, number> = {
@@ -52,6 +56,9 @@ const FIXTURE = [
 const user = (id: string, tenant: string, email: string, username: string | null) =>
   `INSERT INTO users (id, email, username, tenant_id, settings, roles, password_hash, created_at, updated_at) VALUES ('${id}', '${email}', ${username === null ? "NULL" : `'${username}'`}, '${tenant}', '{}', '[]', 'h', 1, 1)`;
 
+const identityRow = (id: string, userId: string, tenant: string) =>
+  `INSERT INTO linked_identities (id, user_id, tenant_id, provider, subject, created_at, last_sign_in_at) VALUES ('${id}', '${userId}', '${tenant}', 'google', 'sub', 1, 1)`;
+
 async function databaseBeforeTenants(url: string): Promise<void> {
   const postgres = url.startsWith("postgres");
   const ds = new DataSource(
@@ -74,7 +81,8 @@ async function checkMigration(url: string): Promise<void> {
   await databaseBeforeTenants(url);
   const { dataSource, applied } = await openDatabase(url);
   try {
-    expect(applied).toBe(1);
+    // The tenants migration and those after it.
+    expect(applied).toBe(migrations.length - before.length);
     const tenants = await dataSource.query(`SELECT id, slug, status FROM tenants`);
     expect(tenants).toEqual([{ id: DEFAULT_TENANT_ID, slug: "default", status: "active" }]);
     const users = await dataSource.query(`SELECT id, tenant_id FROM users ORDER BY id`);
@@ -100,6 +108,12 @@ async function checkMigration(url: string): Promise<void> {
     await expect(dataSource.query(user("u5", "t2", "other@example.com", "ann"))).rejects.toThrow();
     await dataSource.query(user("u6", "t2", "nousername@example.com", null));
     await dataSource.query(user("u7", "t2", "nousername2@example.com", null));
+    // Provider identities take their account's tenant and are unique per tenant
+    // (1764000008100): the same (provider, subject) may belong to an account in another tenant.
+    const [identity] = await dataSource.query(`SELECT tenant_id FROM linked_identities WHERE id = 'l1'`);
+    expect(identity.tenant_id).toBe(DEFAULT_TENANT_ID);
+    await dataSource.query(identityRow("l2", "u3", "t2"));
+    await expect(dataSource.query(identityRow("l3", "u1", DEFAULT_TENANT_ID))).rejects.toThrow();
     // An account must belong to a tenant that exists.
     await expect(dataSource.query(user("u8", "nope", "x@example.com", null))).rejects.toThrow();
     if (dataSource.options.type !== "postgres") {

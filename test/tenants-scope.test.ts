@@ -211,6 +211,10 @@ describe.each(["sqlite", "postgres"] as const)("accounts scoped by tenant on %s"
     expect(defaultUser?.tenantId).toBe(DEFAULT_TENANT_ID);
     expect(acmeUser?.tenantId).toBe(acme.id);
     expect(acmeUser?.id).not.toBe(defaultUser?.id);
+    // Slugs are read without regard to case or surrounding spaces.
+    expect(
+      (await userOf((await loginIn(` ${acme.slug.toUpperCase()} `, email, PASSWORD_B)).accessToken))?.id,
+    ).toBe(acmeUser?.id);
     // "default" names the default tenant as the empty slug does.
     expect((await userOf((await loginIn("default", email, PASSWORD_A)).accessToken))?.id).toBe(
       defaultUser?.id,

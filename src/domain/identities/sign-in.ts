@@ -61,7 +61,7 @@ export async function loginWithProvider(
   // Slugs are public, and this RPC makes accounts: an unknown tenant is said to be one. A suspended
   // tenant's sign-ins are refused before anything is counted or any second factor challenged.
   const tenant = await deps.uow.read((tx) => tenantNamed(tx, input.tenant));
-  if (!tenant) throw invalidArgument("tenant", `no tenant "${input.tenant}"`);
+  if (!tenant) throw invalidArgument("tenant", "no such tenant");
   if (tenant.status === "suspended") throw tenantSuspended();
   // Counted before the token is verified and given back on success, like Login's failures.
   const ip = await deps.rateLimiter.reserve(

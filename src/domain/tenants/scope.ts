@@ -10,12 +10,14 @@ import { hasSlugShape } from "./slugs.js";
 
 /**
  * The tenant a request's `tenant` field names, or null when none has that slug. Empty means the
- * default tenant. A value that cannot be a slug (too long, control characters) is simply unknown.
+ * default tenant; case and surrounding spaces do not matter. A value that cannot be a slug (too long, control characters) is simply unknown.
  */
 export async function tenantNamed(tx: Transaction, slug: string): Promise<TenantRecord | null> {
-  if (slug === "") return tx.tenants.findById(DEFAULT_TENANT_ID);
-  if (!hasSlugShape(slug)) return null;
-  return tx.tenants.findBySlug(slug);
+  // People type slugs into sign-in forms: "Acme " is "acme".
+  const normalized = slug.trim().toLowerCase();
+  if (normalized === "") return tx.tenants.findById(DEFAULT_TENANT_ID);
+  if (!hasSlugShape(normalized)) return null;
+  return tx.tenants.findBySlug(normalized);
 }
 
 /**
@@ -24,8 +26,8 @@ export async function tenantNamed(tx: Transaction, slug: string): Promise<Tenant
  */
 export async function requireActiveTenant(tx: Transaction, slug: string): Promise<TenantRecord> {
   const tenant = await tenantNamed(tx, slug);
-  if (!tenant) throw invalidArgument("tenant", `no tenant "${slug}"`);
-  if (tenant.status !== "active") throw invalidArgument("tenant", `the tenant "${slug}" is suspended`);
+  if (!tenant) throw invalidArgument("tenant", "no such tenant");
+  if (tenant.status !== "active") throw invalidArgument("tenant", "the tenant is suspended");
   return tenant;
 }
 
