@@ -114,6 +114,12 @@ async function checkMigration(url: string): Promise<void> {
     expect(identity.tenant_id).toBe(DEFAULT_TENANT_ID);
     await dataSource.query(identityRow("l2", "u3", "t2"));
     await expect(dataSource.query(identityRow("l3", "u1", DEFAULT_TENANT_ID))).rejects.toThrow();
+    // A verified mobile number is unique within its tenant only (1764000008200).
+    const mobile = (id: string, tenant: string) =>
+      `UPDATE users SET mobile = '+15550100', mobile_verified = true WHERE id = '${id}' AND tenant_id = '${tenant}'`;
+    await dataSource.query(mobile("u1", DEFAULT_TENANT_ID));
+    await dataSource.query(mobile("u3", "t2"));
+    await expect(dataSource.query(mobile("u6", "t2"))).rejects.toThrow();
     // An account must belong to a tenant that exists.
     await expect(dataSource.query(user("u8", "nope", "x@example.com", null))).rejects.toThrow();
     if (dataSource.options.type !== "postgres") {

@@ -134,4 +134,27 @@ describe.each(["sqlite", "postgres"] as const)("provider sign-in scoped by tenan
 
   const challengeCount = (userId: string) =>
     h.server.app.store.read((em) => em.countBy(MfaChallengeEntity, { userId }));
+
+  it("one mobile number may be verified in each tenant, and signs in to the tenant named", async () => {
+    const acme = await newTenant();
+    const mobile = database === "sqlite" ? "+15550142001" : "+15550142002";
+    const inDefault = await h.user(`mobile-default-${database}@example.com`);
+    const inAcme = await h.user(`mobile-acme-${database}@example.com`);
+    // Accounts never change tenant through the API: the fixture moves this one into acme.
+    await h.server.app.store.transaction((em) =>
+      em.update(UserEntity, { id: inAcme.userId }, { tenantId: acme.id }),
+    );
+    for (const u of [inDefault, inAcme]) {
+      await u.auth.updateCurrentUser({ mobile, currentPassword: PASSWORD });
+      await u.mfa.resendMobileVerification({});
+      await u.mfa.verifyMobile({ code: await h.smsCode(mobile) });
+    }
+    const signedIn = async (tenant: string) => {
+      const res = await h.auth.login({ identifier: mobile, password: PASSWORD, tenant });
+      if (res.result.case !== "tokens") throw new Error(`expected tokens, got ${res.result.case}`);
+      return (await h.authed(res.result.value.accessToken).getCurrentUser({})).user?.id;
+    };
+    expect(await signedIn("")).toBe(inDefault.userId);
+    expect(await signedIn(acme.slug)).toBe(inAcme.userId);
+  });
 });

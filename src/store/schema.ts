@@ -27,6 +27,7 @@ import { VerifiedMobileUnique1764000007500 } from "./migrations/1764000007500-ve
 import { Profile1764000008000 } from "./migrations/1764000008000-profile.js";
 import { IdentitiesPerTenant1764000008100 } from "./migrations/1764000008100-identities-per-tenant.js";
 import { PasswordChangeRequired1764000008600 } from "./migrations/1764000008600-password-change-required.js";
+import { VerifiedMobilePerTenant1764000008200 } from "./migrations/1764000008200-verified-mobile-per-tenant.js";
 
 export const entities = [
   UserEntity,
@@ -59,4 +60,5 @@ export const migrations = [
   Profile1764000008000,
   PasswordChangeRequired1764000008600,
   IdentitiesPerTenant1764000008100,
+  VerifiedMobilePerTenant1764000008200,
 ];

@@ -6,12 +6,12 @@ export type UserStatus = "active" | "deactivated";
 
 /**
  * Email and username are unique per tenant (a NULL username never collides). A verified mobile
- * number signs in, so it is unique across accounts (migration 1764000007500).
+ * number signs in, so it is unique among the tenant's verified numbers (migration 1764000008200).
  */
 @Entity({ name: "users" })
 @Index("uq_users_tenant_email", ["tenantId", "email"], { unique: true })
 @Index("uq_users_tenant_username", ["tenantId", "username"], { unique: true })
-@Index("uq_users_verified_mobile", ["mobile"], {
+@Index("uq_users_tenant_verified_mobile", ["tenantId", "mobile"], {
   unique: true,
   where: `"mobile_verified" = true AND "mobile" <> ''`,
 })

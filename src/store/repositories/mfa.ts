@@ -124,7 +124,15 @@ function mfaUserPort(em: EntityManager): MfaUserPort {
     },
     isMobileVerifiedElsewhere: async (id, mobile) => {
       if (!id || !mobile) throw new Error("isMobileVerifiedElsewhere needs a user id and a number");
-      const holder = await findOneStrict(em, UserEntity, { mobile, mobileVerified: true });
+      // Numbers are unique among a tenant's verified numbers (the same person may verify one
+      // number in each company).
+      const self = await findOneStrict(em, UserEntity, { id });
+      if (!self) return false;
+      const holder = await findOneStrict(em, UserEntity, {
+        tenantId: self.tenantId,
+        mobile,
+        mobileVerified: true,
+      });
       return holder !== null && holder.id !== id;
     },
   };
