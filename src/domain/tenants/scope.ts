@@ -10,7 +10,8 @@ import { hasSlugShape } from "./slugs.js";
 
 /**
  * The tenant a request's `tenant` field names, or null when none has that slug. Empty means the
- * default tenant; case and surrounding spaces do not matter. A value that cannot be a slug (too long, control characters) is simply unknown.
+ * default tenant; case and surrounding spaces do not matter. A value that cannot be a slug (too
+ * long, control characters) is simply unknown.
  */
 export async function tenantNamed(tx: Transaction, slug: string): Promise<TenantRecord | null> {
   // People type slugs into sign-in forms: "Acme " is "acme".
