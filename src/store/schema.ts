@@ -26,8 +26,8 @@ import { Tenants1764000007000 } from "./migrations/1764000007000-tenants.js";
 import { VerifiedMobileUnique1764000007500 } from "./migrations/1764000007500-verified-mobile-unique.js";
 import { Profile1764000008000 } from "./migrations/1764000008000-profile.js";
 import { IdentitiesPerTenant1764000008100 } from "./migrations/1764000008100-identities-per-tenant.js";
-import { PasswordChangeRequired1764000008600 } from "./migrations/1764000008600-password-change-required.js";
 import { VerifiedMobilePerTenant1764000008200 } from "./migrations/1764000008200-verified-mobile-per-tenant.js";
+import { PasswordChangeRequired1764000008600 } from "./migrations/1764000008600-password-change-required.js";
 
 export const entities = [
   UserEntity,
@@ -58,7 +58,7 @@ export const migrations = [
   Tenants1764000007000,
   VerifiedMobileUnique1764000007500,
   Profile1764000008000,
-  PasswordChangeRequired1764000008600,
   IdentitiesPerTenant1764000008100,
   VerifiedMobilePerTenant1764000008200,
+  PasswordChangeRequired1764000008600,
 ];
