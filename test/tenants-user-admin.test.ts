@@ -33,8 +33,11 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
   const admin = (who: string) => h.server.client(AdminService, "connect", bearer(tokens[who] ?? ""));
   const client = { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "vitest" };
 
-  async function login(email: string, password = PASSWORD): Promise<string> {
-    return (await h.login(email, password)).accessToken;
+  /** Signs in to `tenant` (acme unless named: most users here are acme's). */
+  async function login(email: string, password = PASSWORD, tenant = "acme"): Promise<string> {
+    const res = await h.auth.login({ identifier: email, password, tenant });
+    if (res.result.case !== "tokens") throw new Error(`expected tokens, got ${res.result.case}`);
+    return res.result.value.accessToken;
   }
   const isActive = async (token: string) =>
     (await h.server.client(SessionService).validateToken({ token })).active;
@@ -53,7 +56,10 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
     users.defaultAdmin = await createUser(h.server, { tenantId: DEFAULT_TENANT_ID, roles: ["admin"] });
     users.acmeAdmin = await createUser(h.server, { tenantId: acmeId, roles: ["admin"] });
     users.acmeMember = await createUser(h.server, { tenantId: acmeId, roles: ["member"] });
-    for (const [name, user] of Object.entries(users)) tokens[name] = await login(user.email);
+    for (const [name, user] of Object.entries(users)) {
+      const tenant = name === "operator" || name === "defaultAdmin" ? "" : "acme";
+      tokens[name] = await login(user.email, PASSWORD, tenant);
+    }
   });
   afterAll(async () => {
     await h.close();
@@ -71,7 +77,10 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
     expect(user?.roles).toEqual(["member"]);
     expect(user?.emailVerified).toBe(false);
     // No password yet: nothing signs in.
-    await expectCode(h.auth.login({ identifier: email, password: PASSWORD }), Code.Unauthenticated);
+    await expectCode(
+      h.auth.login({ identifier: email, password: PASSWORD, tenant: "acme" }),
+      Code.Unauthenticated,
+    );
     const mail = await h.mailTo(email, /invited/i);
     expect(mail.text).toMatch(/\/reset-password\?token=/);
     await h.auth.resetPassword({ token: tokenFrom(mail), newPassword: NEW_PASSWORD });
@@ -95,14 +104,14 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
     expect(await reasonOf(create("password"))).toBe("InvalidArgument/PASSWORD_TOO_COMMON");
     await expectCode(create("short"), Code.InvalidArgument, /initial_password/);
     await create(PASSWORD);
-    expect(await reasonOf(h.auth.login({ identifier: email, password: PASSWORD }))).toBe(
+    expect(await reasonOf(h.auth.login({ identifier: email, password: PASSWORD, tenant: "acme" }))).toBe(
       "FailedPrecondition/PASSWORD_CHANGE_REQUIRED",
     );
     // A wrong password still answers like any wrong password.
-    expect(await reasonOf(h.auth.login({ identifier: email, password: NEW_PASSWORD }))).toBe(
+    expect(await reasonOf(h.auth.login({ identifier: email, password: NEW_PASSWORD, tenant: "acme" }))).toBe(
       "Unauthenticated/INVALID_CREDENTIALS",
     );
-    await h.auth.requestPasswordReset({ email });
+    await h.auth.requestPasswordReset({ email, tenant: "acme" });
     await h.auth.resetPassword({
       token: tokenFrom(await h.mailTo(email, /reset/i)),
       newPassword: NEW_PASSWORD,
@@ -253,9 +262,9 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
     await admin("acmeAdmin").updateUser({ userId: target.id, status: UserStatus.DEACTIVATED });
     expect(await isActive(token)).toBe(false);
     expect(await isActive(key.secret)).toBe(false);
-    expect(await reasonOf(h.auth.login({ identifier: target.email, password: PASSWORD }))).toBe(
-      "FailedPrecondition/ACCOUNT_DEACTIVATED",
-    );
+    expect(
+      await reasonOf(h.auth.login({ identifier: target.email, password: PASSWORD, tenant: "acme" })),
+    ).toBe("FailedPrecondition/ACCOUNT_DEACTIVATED");
     await admin("acmeAdmin").updateUser({ userId: target.id, status: UserStatus.ACTIVE });
     await login(target.email);
     const { events } = await admin("acmeAdmin").listAuditEvents({
@@ -286,9 +295,9 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
       newPassword: PASSWORD,
       requireChange: true,
     });
-    expect(await reasonOf(h.auth.login({ identifier: target.email, password: PASSWORD }))).toBe(
-      "FailedPrecondition/PASSWORD_CHANGE_REQUIRED",
-    );
+    expect(
+      await reasonOf(h.auth.login({ identifier: target.email, password: PASSWORD, tenant: "acme" })),
+    ).toBe("FailedPrecondition/PASSWORD_CHANGE_REQUIRED");
   });
 
   it("deletes a user as self-deletion does: erased, sessions ended, audited; not itself", async () => {
@@ -297,7 +306,10 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
     await admin("acmeAdmin").deleteUser({ userId: target.id });
     expect(await isActive(token)).toBe(false);
     await expectCode(admin("acmeAdmin").getUser({ userId: target.id }), Code.NotFound);
-    await expectCode(h.auth.login({ identifier: target.email, password: PASSWORD }), Code.Unauthenticated);
+    await expectCode(
+      h.auth.login({ identifier: target.email, password: PASSWORD, tenant: "acme" }),
+      Code.Unauthenticated,
+    );
     const { events } = await admin("acmeAdmin").listAuditEvents({ eventType: "user.deleted" });
     expect(events.some((e) => e.userId === target.id)).toBe(false);
     const all = await h.server.app.store.read((em) =>
