@@ -1,8 +1,3 @@
-// Registration and email verification. Register and ResendVerificationEmail answer the same, in the
-// same time, whether or not the address is registered or the username taken: they check the request,
-// answer, and do the rest after the reply (after-reply.ts). The mailbox owner learns by email what
-// happened (a notice about an existing account, or that the username was taken).
-import { randomUUID } from "node:crypto";
 import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import {
   failedPrecondition,
@@ -20,8 +15,8 @@ import { activeTenantId, requireActiveTenant } from "../tenants/scope.js";
 import { commit } from "../unit-of-work.js";
 import { acceptedAgreements, checkAcceptedVersion } from "./agreements.js";
 import type { AccountDeps } from "./deps.js";
+import { newAccount } from "./new-account.js";
 import type { AccountRecord } from "./persistence.js";
-import { NO_PROFILE_FIELDS, NO_PROFILE_RECORDS } from "./profile-fields.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "./users.js";
 import {
   checkLanguage,
@@ -193,26 +188,17 @@ export async function insertAccount(
 ): Promise<string> {
   const { email, username, now, client } = work;
   const tenantId = work.tenantId ?? DEFAULT_TENANT_ID;
-  const user: AccountRecord = {
-    id: randomUUID(),
+  const user = newAccount(now, {
+    tenantId,
     email,
     emailVerified: false,
     username,
     ...work.profile,
-    ...NO_PROFILE_FIELDS,
-    ...NO_PROFILE_RECORDS,
     ...acceptedAgreements(work),
-    mobileVerified: false,
-    status: "active",
-    tenantId,
     passwordHash: work.passwordHash,
-    failedLogins: 0,
-    lockedUntil: null,
-    settings: {},
     roles,
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
+
   await tx.accounts.insert(user);
   await sendVerification(deps, tx, user.id, email, now, work.continueUrl ?? "");
   await tx.audit.record(now, "user.registered", user.id, client, { tenantId });

@@ -1,14 +1,6 @@
-// LoginWithProvider: a verified ID token signs in to the account its identity (provider, sub)
-// belongs to in the tenant named (identities, like accounts, are per tenant: the same person may
-// have an account in several). A first sign-in links to the tenant's account with the same email
-// only when both the provider and authd have verified that email; otherwise an account with that email is left alone and the
-// user is told to sign in with its password and link. An unknown email makes a new account with a
-// verified email and no password. The end of the sign-in (a session, or an MFA challenge) is
-// Login's own (issueSignIn).
-import { randomUUID } from "node:crypto";
 import { issueSignIn, type LoginResult } from "../accounts/login.js";
+import { newAccount } from "../accounts/new-account.js";
 import type { AccountRecord } from "../accounts/persistence.js";
-import { NO_PROFILE_FIELDS, NO_PROFILE_RECORDS } from "../accounts/profile-fields.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import { normalizeEmail } from "../accounts/validation.js";
 import {
@@ -167,29 +159,8 @@ async function createAccount(
   email: string,
   now: number,
 ): Promise<AccountRecord> {
-  const user: AccountRecord = {
-    id: randomUUID(),
-    email,
-    emailVerified: true,
-    username: null,
-    firstName: "",
-    lastName: "",
-    mobile: "",
-    mobileVerified: false,
-    language: "",
-    timezone: "",
-    settings: {},
-    status: "active",
-    tenantId,
-    roles: [],
-    ...NO_PROFILE_FIELDS,
-    ...NO_PROFILE_RECORDS,
-    passwordHash: NO_PASSWORD,
-    failedLogins: 0,
-    lockedUntil: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const user = newAccount(now, { tenantId, email, emailVerified: true, passwordHash: NO_PASSWORD });
+
   await tx.accounts.insert(user);
   return user;
 }

@@ -4,8 +4,8 @@
 // the command line, and the link is printed once and stored only as a hash.
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
+import { newAccount } from "../accounts/new-account.js";
 import type { AccountRecord } from "../accounts/persistence.js";
-import { NO_PROFILE_FIELDS, NO_PROFILE_RECORDS } from "../accounts/profile-fields.js";
 import { failedPrecondition, invalidArgument, notFound } from "../errors.js";
 import { issueToken } from "../one-time-tokens.js";
 import { NO_PASSWORD } from "../passwords.js";
@@ -82,29 +82,7 @@ export async function bootstrapAdmin(
 
 /** An active account with no password and a verified email. */
 function newAdmin(id: string, tenantId: string, email: string, roles: string[], now: number): AccountRecord {
-  return {
-    id,
-    email,
-    // The operator vouches for the address: the link that sets the password is handed over by
-    // them, not mailed, so no verification email would ever arrive.
-    emailVerified: true,
-    username: null,
-    firstName: "",
-    lastName: "",
-    mobile: "",
-    mobileVerified: false,
-    language: "",
-    timezone: "",
-    settings: {},
-    status: "active",
-    tenantId,
-    roles,
-    ...NO_PROFILE_FIELDS,
-    ...NO_PROFILE_RECORDS,
-    passwordHash: NO_PASSWORD,
-    failedLogins: 0,
-    lockedUntil: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  // The operator vouches for the address: the link that sets the password is handed over by them,
+  // not mailed, so no verification email would ever arrive.
+  return newAccount(now, { id, tenantId, email, emailVerified: true, passwordHash: NO_PASSWORD, roles });
 }

@@ -55,8 +55,6 @@ export interface UserFilter {
 export interface TenantUserRepository {
   /** One page of the tenant's accounts, in `query`'s order by (createdAt, id). */
   page(tenantId: string, filter: UserFilter, query: KeysetQuery): Promise<AccountRecord[]>;
-  /** `username` lower-cased, as stored. */
-  findByUsername(tenantId: string, username: string): Promise<AccountRecord | null>;
   /**
    * Holds the tenant's row until the transaction ends, so changes that must keep an admin
    * (demote, disable, delete) run one after another per tenant: PostgreSQL's SELECT ... FOR

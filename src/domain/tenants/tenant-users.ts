@@ -10,10 +10,9 @@
 // or deleting the last one) is refused with LAST_ADMIN. The check locks the tenant first
 // (TenantUserRepository.lock), so two concurrent demotions of its last two admins run one after
 // the other and the second sees the first.
-import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
+import { newAccount } from "../accounts/new-account.js";
 import type { AccountChanges, AccountRecord } from "../accounts/persistence.js";
-import { NO_PROFILE_FIELDS, NO_PROFILE_RECORDS } from "../accounts/profile-fields.js";
 import {
   checkLanguage,
   checkMobile,
@@ -142,6 +141,14 @@ export class TenantUsers {
     );
     const credential = input.credential;
     if (!credential) throw invalidArgument("credential", "give send_invitation or initial_password");
+    // Every field is checked before the (slow) hash of an initial password.
+    const profile = {
+      firstName: checkName(input.firstName, "first_name"),
+      lastName: checkName(input.lastName, "last_name"),
+      mobile: checkMobile(input.mobile),
+      language: checkLanguage(input.language),
+      timezone: checkTimezone(input.timezone),
+    };
     let passwordHash = NO_PASSWORD;
     if (credential.kind === "initial_password") {
       checkPasswordPolicy(
@@ -153,35 +160,21 @@ export class TenantUsers {
       passwordHash = await this.deps.hasher.hash(credential.password);
     }
     const now = this.deps.clock.now();
-    const account: AccountRecord = {
-      ...NO_PROFILE_FIELDS,
-      ...NO_PROFILE_RECORDS,
-      id: randomUUID(),
+    const account = newAccount(now, {
+      tenantId,
       email,
       // Verified once the owner follows the invitation (or reset) link.
       emailVerified: false,
       username,
-      firstName: checkName(input.firstName, "first_name"),
-      lastName: checkName(input.lastName, "last_name"),
-      mobile: checkMobile(input.mobile),
-      mobileVerified: false,
-      language: checkLanguage(input.language),
-      timezone: checkTimezone(input.timezone),
-      settings: {},
-      status: "active",
-      tenantId,
+      ...profile,
       roles,
       passwordHash,
       passwordChangeRequired: credential.kind === "initial_password",
-      failedLogins: 0,
-      lockedUntil: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
     return this.deps.uow.run(async (tx) => {
       if (await tx.accounts.findByEmail(tenantId, email))
         throw alreadyExists("email: the tenant has an account with this address");
-      if (username && (await tx.tenantUsers.findByUsername(tenantId, username)))
+      if (username && (await tx.accounts.findByUsername(tenantId, username)))
         throw alreadyExists("username: the tenant has an account with this username");
       await insertOrExplain(tx, account);
       if (credential.kind === "invitation") {
@@ -234,7 +227,7 @@ export class TenantUsers {
       if (
         set.username &&
         set.username !== user.username &&
-        (await tx.tenantUsers.findByUsername(tenantId, set.username))
+        (await tx.accounts.findByUsername(tenantId, set.username))
       )
         throw alreadyExists("username: the tenant has an account with this username");
       await updateOrExplain(tx, user.id, { ...set, updatedAt: now });

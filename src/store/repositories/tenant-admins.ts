@@ -4,7 +4,6 @@ import type { AccountRecord } from "../../domain/accounts/persistence.js";
 import type { TenantUserRepository } from "../../domain/tenants/records.js";
 import { ADMIN_ROLE } from "../../domain/tenants/roles.js";
 import { UserEntity } from "../entities/user.js";
-import { findOneStrict } from "../guard.js";
 import { pageBy } from "../keyset.js";
 
 /** `value` as a LIKE pattern that matches it literally (with ESCAPE '\'). */
@@ -35,7 +34,6 @@ export function tenantUserRepository(em: EntityManager): TenantUserRepository {
         qb.andWhere("u.roles LIKE :role ESCAPE '\\'", { role: holdsRole(filter.role) });
       return (await pageBy(qb, "u", query).getMany()) as AccountRecord[];
     },
-    findByUsername: (tenantId, username) => findOneStrict(em, UserEntity, { tenantId, username }),
     lock: async (tenantId) => {
       need(tenantId);
       if (em.connection.options.type !== "postgres") return;
