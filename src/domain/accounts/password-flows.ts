@@ -18,10 +18,9 @@ import { checkPasswordPolicy } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
-import { activeTenantId } from "../tenants/scope.js";
 import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
-import { admitEmailRequest, checkCaptcha, limit } from "./registration.js";
+import { admitEmailRequest, admitMailRequest } from "./registration.js";
 import { findUserByEmail, getUserOrThrow } from "./users.js";
 import { normalizeUsername, requireNonEmpty } from "./validation.js";
 
@@ -124,19 +123,11 @@ async function admitResetRequest(
   if (request.email.trim() !== "")
     throw invalidArgument("username", "give either email or username, not both");
   const username = normalizeUsername(request.username) as string;
-  await checkCaptcha(deps, request.captchaToken, client);
-  await limit(
+  const tenantId = await admitMailRequest(
     deps,
-    `email:ip:${client.rateLimitKey}`,
-    deps.config.emailsPerIp,
-    "email requests from this address",
-  );
-  const tenantId = await deps.uow.read((tx) => activeTenantId(tx, request.tenant));
-  const tenantKey = tenantId ?? `unknown:${request.tenant.slice(0, 63)}`;
-  await limit(
-    deps,
-    `email:username:${tenantKey}:${username}`,
-    deps.config.emailsPerAddress,
+    request,
+    client,
+    (tenantKey) => `email:username:${tenantKey}:${username}`,
     "emails to this account",
   );
   return tenantId === null ? null : { username, tenantId };

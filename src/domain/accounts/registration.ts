@@ -305,6 +305,30 @@ export async function admitEmailRequest(
   client: ClientInfo,
 ): Promise<{ email: string; tenantId: string | null }> {
   const email = normalizeEmail(request.email);
+  const tenantId = await admitMailRequest(
+    deps,
+    request,
+    client,
+    (tenantKey) => emailLimitKey(tenantKey, email),
+    "emails to this address",
+  );
+  return { email, tenantId };
+}
+
+/**
+ * The gate of every request that may email an account named by the caller: the captcha, the limit
+ * per client address, the tenant, then the limit per recipient (`recipientKey` of the tenant's key).
+ * Answers the tenant's id, or null for an unknown or suspended tenant (whose requests are counted
+ * under a key of their own: the answer must not tell it apart from a known tenant's by when the
+ * limit starts refusing).
+ */
+export async function admitMailRequest(
+  deps: AccountDeps,
+  request: { tenant: string; captchaToken: string },
+  client: ClientInfo,
+  recipientKey: (tenantKey: string) => string,
+  recipient: string,
+): Promise<string | null> {
   await checkCaptcha(deps, request.captchaToken, client);
   await limit(
     deps,
@@ -313,11 +337,9 @@ export async function admitEmailRequest(
     "email requests from this address",
   );
   const tenantId = await deps.uow.read((tx) => activeTenantId(tx, request.tenant));
-  // An unknown tenant's requests are counted under a key of their own: the answer must not tell
-  // it apart from a known tenant's by when the limit starts refusing.
-  const key = emailLimitKey(tenantId ?? `unknown:${request.tenant.slice(0, 63)}`, email);
-  await limit(deps, key, deps.config.emailsPerAddress, "emails to this address");
-  return { email, tenantId };
+  const tenantKey = tenantId ?? `unknown:${request.tenant.slice(0, 63)}`;
+  await limit(deps, recipientKey(tenantKey), deps.config.emailsPerAddress, recipient);
+  return tenantId;
 }
 
 async function sendVerification(
