@@ -22,17 +22,8 @@ import { commit, commitThenFail, type Outcome, type UnitOfWork } from "./unit-of
 const LAST_USED_WRITE_MS = 60_000;
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export interface SessionView {
-  id: string;
-  userId: string;
-  amr: string[];
-  ip: string;
-  userAgent: string;
-  createdAt: number;
-  lastUsedAt: number;
-  expiresAt: number;
-  idleExpiresAt: number;
-}
+/** A live session as its owner sees it: the stored record without revocation, plus when it idles out. */
+export type SessionView = Omit<SessionRecord, "revokedAt" | "revokeReason"> & { idleExpiresAt: number };
 
 /** What an authenticated request learns about its session. */
 export interface ActiveSession {
