@@ -77,9 +77,24 @@ export interface RefreshTokenRecord {
   graceUsedAt: number | null;
 }
 
+/** What a refresh decides on: the presented token, its session, the session's user and tenant. */
+export interface RotationContext {
+  token: RefreshTokenRecord;
+  session: SessionRecord;
+  user: UserRecord;
+  /** The user's tenant is suspended (its users cannot sign in or refresh). */
+  tenantSuspended: boolean;
+}
+
 export interface RefreshTokenRepository {
   insert(token: RefreshTokenRecord): Promise<void>;
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * The token with its session, user and tenant, in one statement (the hot path of every refresh;
+   * four lookups cost four round trips to the database). Null when the token or its session or
+   * user does not exist.
+   */
+  findForRotation(tokenHash: string): Promise<RotationContext | null>;
   findById(id: string): Promise<RefreshTokenRecord | null>;
   /**
    * Marks the token rotated (replaced by `successorId`) only if it is not yet, and, when

@@ -371,18 +371,10 @@ export class Sessions implements SessionIssuer {
    */
   private async rotateUnrotated(tokenHash: string): Promise<IssuedTokens | null> {
     const now = this.clock.now();
-    const found = await this.uow.read(async (tx) => {
-      const row = await tx.refreshTokens.findByHash(tokenHash);
-      if (!row || row.rotatedAt !== null) return null;
-      const session = await tx.sessions.findById(row.sessionId);
-      if (!session || !this.isActive(session, now)) return null;
-      const user = await tx.users.findById(session.userId);
-      return user?.status === "active" && (await tenantAdmits(tx, user.tenantId))
-        ? { row, session, user }
-        : null;
-    });
-    if (!found) return null;
-    const { row, session, user } = found;
+    const found = await this.uow.read((tx) => tx.refreshTokens.findForRotation(tokenHash));
+    if (!found || found.token.rotatedAt !== null) return null;
+    const { token: row, session, user } = found;
+    if (!this.isActive(session, now) || user.status !== "active" || found.tenantSuspended) return null;
     const successor = this.newRefreshToken(session.id, now);
     const claimed = await this.uow.run(async (tx) => {
       if (!(await tx.refreshTokens.claimRotation(row.id, now, successor.row.id, session.id)))
