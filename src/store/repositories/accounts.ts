@@ -4,12 +4,8 @@ import type { EntityManager } from "typeorm";
 import type { AccountRecord, AccountRepository } from "../../domain/accounts/persistence.js";
 import { UserEntity } from "../entities/user.js";
 import { findOneStrict } from "../guard.js";
+import { placeholders } from "../raw-sql.js";
 import { queryReturning } from "../returning.js";
-
-/** Placeholder for the n-th (1-based) parameter of a raw query on `em`'s database. */
-function placeholders(em: EntityManager): (n: number) => string {
-  return em.connection.options.type === "postgres" ? (n) => `$${n}` : () => "?";
-}
 
 export function accountRepository(em: EntityManager): AccountRepository {
   const p = placeholders(em);
