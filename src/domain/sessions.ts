@@ -15,7 +15,7 @@ import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "./port
 import { hashSecret, randomToken } from "./secrets.js";
 import { type CachedSession, SessionCache } from "./session-cache.js";
 import { LastUseWriter } from "./session-last-use.js";
-import { tenantAdmits, tenantSuspended } from "./tenants/gate.js";
+import { tenantAdmits, tenantAdmitsNewSession, tenantSuspended } from "./tenants/gate.js";
 import { commit, commitThenFail, type Outcome, type UnitOfWork } from "./unit-of-work.js";
 
 /** last_used_at is written at most this often per session, so authenticated traffic rarely writes. */
@@ -114,7 +114,7 @@ export class Sessions implements SessionIssuer {
     await tx.sessions.insert(session);
     const user = await tx.users.findById(input.userId);
     if (!user) throw new Error("session for a user that does not exist");
-    if (!(await tenantAdmits(tx, user.tenantId))) throw tenantSuspended();
+    if (!(await tenantAdmitsNewSession(tx, user.tenantId))) throw tenantSuspended();
     // Every successful sign-in (password, provider, the second factor that completes one) makes a
     // session here, so this is the one place that records it.
     await tx.users.recordSignIn(user.id, now);

@@ -68,6 +68,12 @@ export interface TenantUserRepository {
 export interface TenantRepository {
   findById(id: string): Promise<TenantRecord | null>;
   findBySlug(slug: string): Promise<TenantRecord | null>;
+  /**
+   * The tenant, held against a concurrent change of its status until this transaction ends: a
+   * suspension committing meanwhile waits, or is seen (PostgreSQL FOR SHARE; SQLite runs one write
+   * transaction at a time, so a plain read is enough there).
+   */
+  findByIdHeld(id: string): Promise<TenantRecord | null>;
   /** Inserts; false when the slug is taken (the unique index decides, so concurrent creates are safe). */
   insert(tenant: TenantRecord): Promise<boolean>;
   update(id: string, changes: Partial<Pick<TenantRecord, "name" | "status" | "updatedAt">>): Promise<void>;

@@ -9,6 +9,16 @@ import { pageBy } from "../keyset.js";
 export function tenantRepository(em: EntityManager): TenantRepository {
   return {
     findById: (id) => findOneStrict(em, TenantEntity, { id }) as Promise<TenantRecord | null>,
+    findByIdHeld: async (id) => {
+      if (em.connection.options.type !== "postgres")
+        return findOneStrict(em, TenantEntity, { id }) as Promise<TenantRecord | null>;
+      const found = await em
+        .createQueryBuilder(TenantEntity, "t")
+        .where("t.id = :id", { id })
+        .setLock("pessimistic_read")
+        .getOne();
+      return found as TenantRecord | null;
+    },
     findBySlug: (slug) => findOneStrict(em, TenantEntity, { slug }) as Promise<TenantRecord | null>,
     insert: async (tenant) => {
       // ON CONFLICT DO NOTHING on both databases: a taken slug is an answer, not an error that
