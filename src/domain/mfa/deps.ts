@@ -1,6 +1,7 @@
 // What the second-factor domain needs from the rest of the app, passed in once at start-up.
 
 import type { Clock } from "../../clock.js";
+import type { HashAdmission, HashRunner } from "../hash-queue.js";
 import type { Notices } from "../notices.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { RateLimiter, SessionIssuer } from "../ports.js";
@@ -8,7 +9,10 @@ import type { SecretBox } from "../secret-box.js";
 
 export interface SlowHasher {
   hash(secret: string): Promise<string>;
-  verify(hash: string, secret: string): Promise<boolean>;
+  /** Verifies through `via` (a held place in the hashing queue) or the queue itself. */
+  verify(hash: string, secret: string, via?: HashRunner): Promise<boolean>;
+  /** Holds a place in the hashing queue, or throws `unavailable` when it is full. */
+  admit(): HashAdmission;
 }
 
 export interface MfaDeps {

@@ -58,24 +58,31 @@ export async function prepareRecoveryCode(
 ): Promise<PreparedRecoveryCode | null> {
   if (!looksLikeRecoveryCode(code)) return null;
   const now = deps.clock.now();
-  const candidates = await uow.run(async (tx) => {
-    const a = await tx.mfa.authenticators.findActiveRecoveryCodes(userId, authenticatorId);
-    if (!a || (await reserveAttempt(tx, lockoutKey(a), now))) return commit(null);
-    const unused = await tx.mfa.recoveryCodes.listUnused(a.id);
-    return commit({ authenticatorId: a.id, lockoutKey: lockoutKey(a), unused });
-  });
-  if (!candidates) return null;
-  const typed = normaliseRecoveryCode(code);
-  for (const row of candidates.unused) {
-    if (await deps.hasher.verify(row.codeHash, typed)) {
-      return {
-        authenticatorId: candidates.authenticatorId,
-        lockoutKey: candidates.lockoutKey,
-        codeId: row.id,
-      };
+  // A place in the hashing queue before the attempt is counted: a busy server answers Unavailable
+  // without counting, never after (a counted attempt it then refused would count against the owner).
+  const admission = deps.hasher.admit();
+  try {
+    const candidates = await uow.run(async (tx) => {
+      const a = await tx.mfa.authenticators.findActiveRecoveryCodes(userId, authenticatorId);
+      if (!a || (await reserveAttempt(tx, lockoutKey(a), now))) return commit(null);
+      const unused = await tx.mfa.recoveryCodes.listUnused(a.id);
+      return commit({ authenticatorId: a.id, lockoutKey: lockoutKey(a), unused });
+    });
+    if (!candidates) return null;
+    const typed = normaliseRecoveryCode(code);
+    for (const row of candidates.unused) {
+      if (await deps.hasher.verify(row.codeHash, typed, admission)) {
+        return {
+          authenticatorId: candidates.authenticatorId,
+          lockoutKey: candidates.lockoutKey,
+          codeId: row.id,
+        };
+      }
     }
+    return { authenticatorId: candidates.authenticatorId, lockoutKey: candidates.lockoutKey, codeId: null };
+  } finally {
+    admission.release();
   }
-  return { authenticatorId: candidates.authenticatorId, lockoutKey: candidates.lockoutKey, codeId: null };
 }
 
 /** Marks the prepared code used; the conditional UPDATE is the single use. */
