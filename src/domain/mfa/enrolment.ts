@@ -2,6 +2,7 @@
 // their first valid code; enrolling the same kind again replaces a pending one. Recovery codes are
 // active at once and replace the previous set.
 import { randomUUID } from "node:crypto";
+import { checkMobile as checkProfileMobile } from "../accounts/validation.js";
 import type { AuditContext } from "../audit.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
 import type { Transaction } from "../persistence.js";
@@ -14,8 +15,6 @@ import { forgetCodes, sendCode } from "./sent-codes.js";
 import { newTotpSecret, totpUri } from "./totp.js";
 import { revokeAllTrustedDevices } from "./trusted-devices.js";
 import { totpAad } from "./verify-code.js";
-
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 export const enrolBinding = (authenticatorId: string) => `enrol:${authenticatorId}`;
 
@@ -58,11 +57,10 @@ export async function startTotp(deps: MfaDeps, tx: Transaction, user: MfaUser): 
   return { authenticator: a, secret, uri, qrCode: await qrCodeDataUrl(uri) };
 }
 
+/** The profile's rule for a mobile number (accounts/validation.ts), except that an SMS factor needs one. */
 export function checkMobile(mobile: string, field = "mobile"): string {
-  const trimmed = mobile.trim();
-  if (trimmed === "") throw invalidArgument(field, "is required");
-  if (!E164.test(trimmed)) throw invalidArgument(field, "must be an E.164 number like +447700900123");
-  return trimmed;
+  if (mobile.trim() === "") throw invalidArgument(field, "is required");
+  return checkProfileMobile(mobile, field);
 }
 
 /** Starts an SMS factor: the number is confirmed by the code sent to it. */
