@@ -144,6 +144,8 @@ describe.each(["sqlite", "postgres"] as const)("tenants on %s", (database) => {
     const user = await createUser(server, { tenantId, roles: ["member"] });
     const bystander = await createUser(server, { tenantId: DEFAULT_TENANT_ID });
     const tokens = await signIn(server, user.id);
+    const colleague = await createUser(server, { tenantId, roles: ["member"] });
+    const colleagueSessions = [await signIn(server, colleague.id), await signIn(server, colleague.id)];
     const bystanderTokens = await signIn(server, bystander.id);
     const key = await server
       .client(SessionService, "connect", bearer(tokens.accessToken))
@@ -173,8 +175,13 @@ describe.each(["sqlite", "postgres"] as const)("tenants on %s", (database) => {
     const login = await auth.login({ identifier: user.email, password: PASSWORD, tenant: "suspend-me" });
     expect(login.result.case).toBe("tokens");
     expect((await validate(key.secret)).active).toBe(true);
-    // The ended session stays ended.
+    // The ended sessions stay ended: every session of every account of the tenant.
     expect((await validate(tokens.accessToken)).active).toBe(false);
+    for (const session of colleagueSessions) {
+      expect((await validate(session.accessToken)).active).toBe(false);
+      expect(await codeOf(auth.refresh({ refreshToken: session.refreshToken }))).toBe(Code.Unauthenticated);
+    }
+    expect((await validate(bystanderTokens.accessToken)).active).toBe(true);
   });
 
   it("the default tenant cannot be suspended", async () => {

@@ -10,7 +10,7 @@ import { ErrorInfoSchema, ErrorReason } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
-import { bearer, createUser, PASSWORD } from "./helpers/sessions.js";
+import { bearer, createUser, PASSWORD, signIn } from "./helpers/sessions.js";
 
 describe("a sign-in racing its tenant's suspension on PostgreSQL", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -67,5 +67,23 @@ describe("a sign-in racing its tenant's suspension on PostgreSQL", () => {
     } finally {
       await suspension.end();
     }
+  });
+
+  test("suspension ends every session of every account of the tenant, and only those", async () => {
+    const tenant = await server.app.tenants.create({ slug: "suspended-all", name: "All" }, null, client);
+    const users = [
+      await createUser(server, { tenantId: tenant.id }),
+      await createUser(server, { tenantId: tenant.id }),
+    ];
+    const sessions = [];
+    for (const user of users) sessions.push(await signIn(server, user.id), await signIn(server, user.id));
+    const bystander = await signIn(server, (await createUser(server, {})).id);
+
+    await server.app.tenants.update(tenant.id, { status: "suspended" }, null, client);
+    await server.app.tenants.update(tenant.id, { status: "active" }, null, client);
+
+    const validate = (token: string) => server.client(SessionService).validateToken({ token });
+    for (const session of sessions) expect((await validate(session.accessToken)).active).toBe(false);
+    expect((await validate(bystander.accessToken)).active).toBe(true);
   });
 });

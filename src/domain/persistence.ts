@@ -61,6 +61,8 @@ export interface SessionRepository {
     live: { now: number; usedAfter: number },
   ): Promise<SessionRecord[]>;
   revoke(id: string, at: number, reason: string): Promise<void>;
+  /** Revokes every unrevoked session of the tenant's accounts; answers their ids. */
+  revokeAllOfTenant(tenantId: string, at: number, reason: string): Promise<string[]>;
   /** Writes last-use times; a time older than the stored one never overwrites it. */
   noteLastUse(uses: Array<[sessionId: string, at: number]>): Promise<void>;
   /** Tells the other replicas these sessions were revoked, once (and only if) this transaction commits. */

@@ -38,6 +38,8 @@ export interface SessionIssuer {
   create(tx: Transaction, input: NewSession): Promise<IssuedTokens>;
   /** Revokes every active session of a user, except one when given; answers how many. */
   revokeAll(tx: Transaction, userId: string, exceptSessionId?: string): Promise<number>;
+  /** Revokes every unrevoked session of a tenant's accounts in one statement; answers how many. */
+  revokeAllOfTenant(tx: Transaction, tenantId: string): Promise<number>;
   /** Revokes every API key of a user (deactivation, deletion). */
   revokeApiKeys(tx: Transaction, userId: string): Promise<void>;
 }

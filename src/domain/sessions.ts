@@ -200,6 +200,15 @@ export class Sessions implements SessionIssuer {
   private async revokeIn(tx: Transaction, sessionIds: string[], now: number, reason: string): Promise<void> {
     if (sessionIds.length === 0) return;
     for (const id of sessionIds) await tx.sessions.revoke(id, now, reason);
+    await this.revoked(tx, sessionIds);
+  }
+
+  /**
+   * After revoking in `tx`: this replica's cache forgets the sessions at once and again when the
+   * transaction settles, and the other replicas are told when it commits.
+   */
+  private async revoked(tx: Transaction, sessionIds: string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
     this.cache.forget(sessionIds);
     this.uow.afterTransaction(() => this.cache.forget(sessionIds));
     await this.publishRevocations(tx, sessionIds);
@@ -310,6 +319,13 @@ export class Sessions implements SessionIssuer {
       "revoked_all",
     );
     return active.length;
+  }
+
+  async revokeAllOfTenant(tx: Transaction, tenantId: string): Promise<number> {
+    const now = this.clock.now();
+    const ids = await tx.sessions.revokeAllOfTenant(tenantId, now, "tenant_suspended");
+    await this.revoked(tx, ids);
+    return ids.length;
   }
 
   revokeApiKeys(tx: Transaction, userId: string): Promise<void> {

@@ -79,8 +79,6 @@ export interface TenantRepository {
   update(id: string, changes: Partial<Pick<TenantRecord, "name" | "status" | "updatedAt">>): Promise<void>;
   /** One page of tenants, oldest first by (createdAt, id) (see paging.ts). */
   list(query: KeysetQuery): Promise<TenantRecord[]>;
-  /** Ids of the tenant's accounts, for ending their sessions. */
-  userIds(tenantId: string): Promise<string[]>;
   /** Audit events of the tenant's accounts. */
   auditEvents(query: AuditQuery): Promise<AuditEventRecord[]>;
 }

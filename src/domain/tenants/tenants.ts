@@ -25,7 +25,7 @@ export class Tenants {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
-    private readonly sessions: Pick<SessionIssuer, "revokeAll">,
+    private readonly sessions: Pick<SessionIssuer, "revokeAllOfTenant">,
   ) {}
 
   async create(
@@ -96,12 +96,10 @@ export class Tenants {
         updatedAt: now,
       };
       await tx.tenants.update(id, { name: updated.name, status: updated.status, updatedAt: now });
-      let revokedSessions = 0;
-      if (updated.status === "suspended" && tenant.status !== "suspended") {
-        for (const userId of await tx.tenants.userIds(id)) {
-          revokedSessions += await this.sessions.revokeAll(tx, userId);
-        }
-      }
+      const revokedSessions =
+        updated.status === "suspended" && tenant.status !== "suspended"
+          ? await this.sessions.revokeAllOfTenant(tx, id)
+          : 0;
       await tx.audit.record(now, "tenant.updated", actorId, client, {
         tenantId: id,
         ...(name !== undefined ? { name } : {}),

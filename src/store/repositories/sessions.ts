@@ -7,6 +7,7 @@ import { SessionEntity } from "../entities/session.js";
 import { findOneStrict, findStrict } from "../guard.js";
 import { pageBy } from "../keyset.js";
 import { affectedRows, placeholders } from "../raw-sql.js";
+import { queryReturning } from "../returning.js";
 import { RevocationChannel } from "../revocation-channel.js";
 
 export function sessionRepository(em: EntityManager): SessionRepository {
@@ -29,6 +30,18 @@ export function sessionRepository(em: EntityManager): SessionRepository {
     revoke: async (id, at, reason) => {
       if (!id) throw new Error("revoke needs a session id");
       await em.update(SessionEntity, { id }, { revokedAt: at, revokeReason: reason });
+    },
+    revokeAllOfTenant: async (tenantId, at, reason) => {
+      if (!tenantId) throw new Error("revokeAllOfTenant needs a tenant id");
+      const p = placeholders(em);
+      // One statement however large the tenant: a loop over its users would hold SQLite's one
+      // write transaction (every other write waits) for as long as the loop runs.
+      const rows = await queryReturning<{ id: string }>(
+        em,
+        `UPDATE sessions SET revoked_at = ${p(1)}, revoke_reason = ${p(2)} WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE tenant_id = ${p(3)}) RETURNING id`,
+        [at, reason, tenantId],
+      );
+      return rows.map((row) => row.id);
     },
     noteLastUse: async (uses) => {
       for (const [id, at] of uses) {

@@ -3,7 +3,7 @@ import type { TenantRecord, TenantRepository } from "../../domain/tenants/record
 import { AuditEventEntity } from "../entities/audit-event.js";
 import { TenantEntity } from "../entities/tenant.js";
 import { UserEntity } from "../entities/user.js";
-import { findOneStrict, findStrict } from "../guard.js";
+import { findOneStrict } from "../guard.js";
 import { pageBy } from "../keyset.js";
 
 export function tenantRepository(em: EntityManager): TenantRepository {
@@ -33,10 +33,6 @@ export function tenantRepository(em: EntityManager): TenantRepository {
     },
     list: async (query) =>
       (await pageBy(em.createQueryBuilder(TenantEntity, "t"), "t", query).getMany()) as TenantRecord[],
-    userIds: async (tenantId) => {
-      const users = await findStrict(em, UserEntity, { tenantId });
-      return users.map((u) => u.id);
-    },
     auditEvents: async (q) => {
       if (!q.tenantId) throw new Error("auditEvents needs a tenant id");
       // Events of accounts of the tenant only: the join is what keeps tenants apart.
