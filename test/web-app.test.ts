@@ -16,6 +16,7 @@ import { UserEntity } from "../src/store/entities/user.js";
 import { expectCode, PASSWORD } from "./helpers/accounts.js";
 import { launchBrowser } from "./helpers/browser.js";
 import { appCode, type MfaHarness, startMfaHarness } from "./helpers/mfa.js";
+import { createUser } from "./helpers/sessions.js";
 
 const AXE = fs.readFileSync(path.resolve(import.meta.dirname, "../node_modules/axe-core/axe.min.js"), "utf8");
 const EMAIL = "walker@example.com";
@@ -415,6 +416,41 @@ describe("the account app, walked through in a browser", () => {
     expect(
       await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email: EMAIL })),
     ).toBeNull();
+  });
+
+  it("signs a company's user in from the company's link (?tenant=); without it, the address is not found", async () => {
+    const tenant = await h.server.app.tenants.create({ slug: "acme", name: "Acme" }, null, {
+      ip: "127.0.0.1",
+      rateLimitKey: "127.0.0.1",
+      userAgent: "vitest",
+    });
+    // Accounts belong to one tenant: on the default tenant this address has none.
+    const member = await createUser(h.server, { tenantId: tenant.id });
+    await page.goto(`${h.server.url}/sign-in`);
+    await page.getByLabel("Email or username").fill(member.email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    expect(await errorAt("Password")).toContain("invalid credentials");
+
+    await page.goto(`${h.server.url}/sign-in?tenant=acme`);
+    await page.getByText("Company: acme").waitFor();
+    await screen("sign-in-company");
+    // Moving to another public screen and back keeps the company.
+    await page.getByRole("link", { name: "Forgot your password?" }).click();
+    await page.getByText("Company: acme").waitFor();
+    await page.getByRole("link", { name: "Back to sign in" }).click();
+    await page.getByLabel("Email or username").fill(member.email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Profile" }).waitFor();
+    expect(await page.getByLabel("Email", { exact: true }).inputValue()).toBe(member.email);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+
+    // `?tenant=` with nothing after it is the default tenant again.
+    await page.goto(`${h.server.url}/sign-in?tenant=`);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(await page.getByText("Company:").count()).toBe(0);
   });
 
   it("logged no error in the page (a CSP violation would show here)", () => {

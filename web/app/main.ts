@@ -15,6 +15,9 @@ import { profileScreen } from "./screens/profile.js";
 import { sessionsScreen } from "./screens/sessions.js";
 import { signInScreen } from "./screens/sign-in.js";
 import { signUpScreen } from "./screens/sign-up.js";
+import { rememberTenantFrom } from "./tenant.js";
+
+rememberTenantFrom(location.search);
 
 const routes: Record<string, Screen> = {
   "/sign-in": signInScreen,

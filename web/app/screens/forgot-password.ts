@@ -3,6 +3,7 @@
 import { auth } from "../client.js";
 import { form, h, statusLine } from "../dom.js";
 import { heading, type Screen } from "../router.js";
+import { currentTenant, tenantNote } from "../tenant.js";
 
 export const forgotPasswordScreen: Screen = {
   title: "Forgot your password",
@@ -15,13 +16,16 @@ export const forgotPasswordScreen: Screen = {
       async onSubmit(v) {
         const identifier = (v.identifier ?? "").trim();
         await auth.requestPasswordReset(
-          identifier.includes("@") ? { email: identifier } : { username: identifier },
+          identifier.includes("@")
+            ? { email: identifier, tenant: currentTenant() }
+            : { username: identifier, tenant: currentTenant() },
         );
         status.say(`If ${identifier} has an account, a reset link is on its way to its email address.`);
       },
     });
     main.append(
       heading("Forgot your password"),
+      ...tenantNote(),
       f.element,
       status,
       h("p", {}, h("a", { href: "/sign-in" }, "Back to sign in")),

@@ -8,6 +8,7 @@ import { auth, mfa } from "../client.js";
 import { errorMessage, form, h, statusLine } from "../dom.js";
 import { factorName } from "../factor-names.js";
 import { heading, type Screen, type View } from "../router.js";
+import { currentTenant, tenantNote } from "../tenant.js";
 
 export const signInScreen: Screen = {
   title: "Sign in",
@@ -32,6 +33,7 @@ export const signInScreen: Screen = {
         const res = await auth.login({
           identifier: v.identifier,
           password: v.password,
+          tenant: currentTenant(),
           authMethod: AuthMethod.COOKIE,
         });
         if (res.result.case === "mfaChallenge") secondStep(view, res.result.value);
@@ -40,6 +42,7 @@ export const signInScreen: Screen = {
     });
     main.append(
       heading("Sign in"),
+      ...tenantNote(),
       f.element,
       h(
         "p",

@@ -3,6 +3,7 @@
 import { auth } from "../client.js";
 import { errorMessage, form, h, statusLine } from "../dom.js";
 import { heading, type Screen } from "../router.js";
+import { currentTenant, tenantNote } from "../tenant.js";
 
 export const signUpScreen: Screen = {
   title: "Create an account",
@@ -27,6 +28,7 @@ export const signUpScreen: Screen = {
       submit: "Create account",
       async onSubmit(v, handle) {
         await auth.register({
+          tenant: currentTenant(),
           email: v.email,
           password: v.password,
           username: v.username,
@@ -41,6 +43,7 @@ export const signUpScreen: Screen = {
     });
     main.append(
       heading("Create an account"),
+      ...tenantNote(),
       f.element,
       status,
       h("p", {}, "Already have an account? ", h("a", { href: "/sign-in" }, "Sign in")),
@@ -53,7 +56,7 @@ function checkInbox(email: string, status: ReturnType<typeof statusLine>): HTMLE
   resend.addEventListener("click", async () => {
     resend.disabled = true;
     try {
-      await auth.resendVerificationEmail({ email });
+      await auth.resendVerificationEmail({ email, tenant: currentTenant() });
       status.say(`A new link is on its way to ${email}; earlier links no longer work.`);
     } catch (error) {
       status.say(errorMessage(error), "error");
