@@ -5,7 +5,9 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UpdateCurrentUserRequest } from "../gen/authd/v1/auth_pb.js";
+import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import type { User } from "../gen/authd/v1/common_pb.js";
+import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { ISO_COUNTRY_CODES } from "../src/domain/countries.js";
 import { expectCode, PASSWORD, tokenFrom } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, startMfaHarness } from "./helpers/mfa.js";
@@ -277,6 +279,47 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       expect(plain?.termsAcceptTime).toBeUndefined();
       expect(plain?.privacyAcceptTime).toBeUndefined();
     });
+
+    it("UpdateCurrentUser accepts newer terms and privacy versions, each with its time; empty is refused", async () => {
+      const { email, api } = await signedIn();
+      h.server.clock.advanceSeconds(30);
+      const termsAt = h.server.clock.now();
+      const first = (await api.updateCurrentUser({ acceptedTermsVersion: "2026-06" })).user;
+      expect(first).toMatchObject({ acceptedTermsVersion: "2026-06", acceptedPrivacyVersion: "" });
+      expect(timestampMs(first?.termsAcceptTime ?? fail())).toBe(termsAt);
+      expect(first?.privacyAcceptTime).toBeUndefined();
+
+      h.server.clock.advanceSeconds(30);
+      const privacyAt = h.server.clock.now();
+      await api.updateCurrentUser({ acceptedPrivacyVersion: "v4" });
+      const { user } = await api.getCurrentUser({});
+      expect(user).toMatchObject({ acceptedTermsVersion: "2026-06", acceptedPrivacyVersion: "v4" });
+      expect(timestampMs(user?.termsAcceptTime ?? fail())).toBe(termsAt);
+      expect(timestampMs(user?.privacyAcceptTime ?? fail())).toBe(privacyAt);
+
+      await expectCode(
+        api.updateCurrentUser({ acceptedTermsVersion: "  " }),
+        Code.InvalidArgument,
+        /accepted_terms_version: must not be empty/,
+      );
+      await expectCode(
+        api.updateCurrentUser({ acceptedPrivacyVersion: "x".repeat(65) }),
+        Code.InvalidArgument,
+        /accepted_privacy_version/,
+      );
+      // An acceptance is the user's own act: an API key, even one that may write the profile, cannot.
+      const sessions = h.server.client(SessionService, "connect", {
+        authorization: `Bearer ${(await h.login(email)).accessToken}`,
+      });
+      const key = await sessions.createApiKey({
+        name: "writer",
+        scopes: ["profile:write"],
+        currentPassword: PASSWORD,
+      });
+      const writer = h.server.client(AuthService, "connect", { "x-api-key": key.secret });
+      await expectCode(writer.updateCurrentUser({ acceptedTermsVersion: "2027-01" }), Code.PermissionDenied);
+      expect((await api.getCurrentUser({})).user?.acceptedTermsVersion).toBe("2026-06");
+    });
   });
 }
 
@@ -319,6 +362,22 @@ describe("required terms and privacy versions (AUTHD_REQUIRED_TERMS_VERSION, _PR
     await h.auth.verifyEmail({ token: tokenFrom(await h.mailTo("agreed@example.com", /verify/i)) });
     const { user } = await h.authed((await h.login("agreed@example.com")).accessToken).getCurrentUser({});
     expect(user).toMatchObject({ acceptedTermsVersion: "2026-01", acceptedPrivacyVersion: "v3" });
+  });
+
+  it("UpdateCurrentUser accepts only the required version", async () => {
+    const api = h.authed((await h.login("agreed@example.com")).accessToken);
+    await expectCode(
+      api.updateCurrentUser({ acceptedTermsVersion: "2025-12" }),
+      Code.InvalidArgument,
+      /accepted_terms_version: must be 2026-01/,
+    );
+    await expectCode(
+      api.updateCurrentUser({ acceptedPrivacyVersion: "v9" }),
+      Code.InvalidArgument,
+      /accepted_privacy_version: must be v3/,
+    );
+    const { user } = await api.updateCurrentUser({ acceptedTermsVersion: "2026-01" });
+    expect(user?.acceptedTermsVersion).toBe("2026-01");
   });
 });
 

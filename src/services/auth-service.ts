@@ -141,8 +141,10 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
     async updateCurrentUser(req, ctx) {
       // Profile fields may be changed with an API key holding profile:write; the email and the mobile
       // number only from a signed-in session (they also need the password).
+      // Accepting terms is the user's own act, so also session-only.
       const recovery = req.email !== undefined || req.mobile !== undefined;
-      const caller = recovery ? requireSession(ctx) : requireCaller(ctx, "profile:write");
+      const acceptance = req.acceptedTermsVersion !== undefined || req.acceptedPrivacyVersion !== undefined;
+      const caller = recovery || acceptance ? requireSession(ctx) : requireCaller(ctx, "profile:write");
       const user = await updateUser(
         deps,
         caller,
@@ -171,6 +173,8 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
             avatarUrl: req.avatarUrl,
             externalCustomerId: req.externalCustomerId,
           },
+          acceptedTermsVersion: req.acceptedTermsVersion,
+          acceptedPrivacyVersion: req.acceptedPrivacyVersion,
         },
         clientInfo(ctx),
       );

@@ -22,6 +22,16 @@ export function checkAcceptedVersion(raw: string, required: string | undefined, 
   return version;
 }
 
+/**
+ * A newer version accepted later (UpdateCurrentUser): the rules of `checkAcceptedVersion`, and not
+ * empty, since an acceptance is not withdrawn by clearing it.
+ */
+export function checkLaterAcceptance(raw: string, required: string | undefined, field: string): string {
+  const version = checkAcceptedVersion(raw, required, field);
+  if (version === "") throw invalidArgument(field, "must not be empty");
+  return version;
+}
+
 /** The record of a registration's agreements, accepted at `now` (the time of the request). */
 export function acceptedAgreements(work: {
   agreements?: { terms: string; privacy: string };

@@ -8,6 +8,7 @@ import { issueToken } from "../one-time-tokens.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
+import { checkLaterAcceptance } from "./agreements.js";
 import type { AccountDeps } from "./deps.js";
 import type { AccountChanges, AccountRecord } from "./persistence.js";
 import { checkProfileFields, type ProfileFieldChanges } from "./profile-fields.js";
@@ -36,6 +37,9 @@ export interface ProfileChanges {
   currentPassword: string;
   /** The optional personal fields to change (profile-fields.ts); absent: none. */
   fields?: ProfileFieldChanges;
+  /** Newer terms of service / privacy policy versions the user accepts now. */
+  acceptedTermsVersion?: string | undefined;
+  acceptedPrivacyVersion?: string | undefined;
 }
 
 /**
@@ -77,6 +81,23 @@ export async function updateUser(
   checkSettings(changes.settings);
   Object.assign(update, checkProfileFields(changes.fields ?? {}, deps.clock.now()));
   const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
+  const acceptedAt = deps.clock.now();
+  if (changes.acceptedTermsVersion !== undefined) {
+    update.acceptedTermsVersion = checkLaterAcceptance(
+      changes.acceptedTermsVersion,
+      deps.config.requiredTermsVersion,
+      "accepted_terms_version",
+    );
+    update.termsAcceptedAt = acceptedAt;
+  }
+  if (changes.acceptedPrivacyVersion !== undefined) {
+    update.acceptedPrivacyVersion = checkLaterAcceptance(
+      changes.acceptedPrivacyVersion,
+      deps.config.requiredPrivacyVersion,
+      "accepted_privacy_version",
+    );
+    update.privacyAcceptedAt = acceptedAt;
+  }
 
   const { userId } = caller;
   const current = await deps.uow.read((tx) => getUserOrThrow(tx, userId));
