@@ -181,6 +181,25 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       expect(await h.auth.confirmDeletion({ token: tokenFrom(deletion) })).toMatchObject({ continueUrl });
     });
 
+    it("UpdateCurrentUser (a new email): the link to the new address carries it and VerifyEmail answers it", async () => {
+      const email = nextEmail();
+      await h.signUp(email);
+      const me = h.authed((await h.login(email)).accessToken);
+      const newEmail = nextEmail();
+      const continueUrl = "https://app.example.com/app/profile?moved=1";
+      await me.updateCurrentUser({ email: newEmail, currentPassword: PASSWORD, continueUrl });
+      const mail = await h.mailTo(newEmail, /confirm your new email/i);
+      expect(continueUrlFrom(mail)).toBe(continueUrl);
+      expect(await h.auth.verifyEmail({ token: tokenFrom(mail) })).toMatchObject({ continueUrl });
+      expect((await h.authed((await h.login(newEmail)).accessToken).getCurrentUser({})).user?.email).toBe(
+        newEmail,
+      );
+      // Without an email change there is no link to carry it.
+      const answer = await refusal(me.updateCurrentUser({ firstName: "Moved", continueUrl }));
+      expect(answer).toMatchObject({ code: "InvalidArgument" });
+      expect(answer.message).toMatch(/^continue_url: .*email/);
+    });
+
     it("without a continue_url the link has none and the answer is empty", async () => {
       const email = nextEmail();
       await h.auth.register({ email, password: PASSWORD });
@@ -204,6 +223,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
           () => h.auth.requestPasswordReset({ email, continueUrl }),
           () => me.requestDeactivation({ currentPassword: PASSWORD, continueUrl }),
           () => me.requestDeletion({ currentPassword: PASSWORD, continueUrl }),
+          () => me.updateCurrentUser({ email: nextEmail(), currentPassword: PASSWORD, continueUrl }),
         ];
         for (const call of calls) {
           const answer = await refusal(call());

@@ -27,11 +27,7 @@ function renderEmail(templates: Templates, notice: Notice): RenderedEmail {
     case "verify_email":
       return templates.verifyEmail(linkOf(notice));
     case "verify_new_email":
-      return templates.verifyNewEmail({
-        token: notice.token,
-        expiresInMinutes: minutes(notice.validForMs),
-        newEmail: notice.to,
-      });
+      return templates.verifyNewEmail({ ...linkOf(notice), newEmail: notice.to });
     case "password_reset":
       return templates.passwordReset(linkOf(notice));
     case "confirm_deactivation":

@@ -106,10 +106,10 @@ export function createTemplates(publicUrl: string): Templates {
         valid(expiresInMinutes),
         "If you did not create an account, ignore this message.",
       ]),
-    verifyNewEmail: ({ token, expiresInMinutes, newEmail }) =>
+    verifyNewEmail: ({ token, expiresInMinutes, newEmail, continueUrl }) =>
       render("Confirm your new email address", [
         `You asked to change the email address of your account to ${newEmail}. Please confirm it.`,
-        { link: link("/verify-email", token), label: "Confirm your new email address" },
+        { link: link("/verify-email", token, continueUrl), label: "Confirm your new email address" },
         valid(expiresInMinutes),
         "If you did not ask for this, ignore this message: nothing changes until the address is confirmed.",
       ]),

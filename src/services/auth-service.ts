@@ -175,6 +175,7 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
           },
           acceptedTermsVersion: req.acceptedTermsVersion,
           acceptedPrivacyVersion: req.acceptedPrivacyVersion,
+          continueUrl: req.continueUrl,
         },
         clientInfo(ctx),
       );

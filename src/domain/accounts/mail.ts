@@ -10,8 +10,8 @@ export class AccountMail {
     return this.notices.send(tx, { kind: "verify_email", to, token, validForMs, continueUrl });
   }
 
-  verifyNewEmail(tx: Transaction, to: string, token: string, validForMs: number) {
-    return this.notices.send(tx, { kind: "verify_new_email", to, token, validForMs });
+  verifyNewEmail(tx: Transaction, to: string, token: string, validForMs: number, continueUrl = "") {
+    return this.notices.send(tx, { kind: "verify_new_email", to, token, validForMs, continueUrl });
   }
 
   passwordReset(tx: Transaction, to: string, token: string, validForMs: number, continueUrl = "") {

@@ -3,6 +3,7 @@
 // (and is told) until then.
 
 import type { Caller } from "../callers.js";
+import { checkContinueUrl } from "../continue-url.js";
 import { alreadyExists, invalidArgument } from "../errors.js";
 import { issueToken } from "../one-time-tokens.js";
 import type { Transaction } from "../persistence.js";
@@ -40,6 +41,8 @@ export interface ProfileChanges {
   /** Newer terms of service / privacy policy versions the user accepts now. */
   acceptedTermsVersion?: string | undefined;
   acceptedPrivacyVersion?: string | undefined;
+  /** Where the email-change link brings the user back (allow-listed); "" or absent: none. */
+  continueUrl?: string;
 }
 
 /**
@@ -81,6 +84,10 @@ export async function updateUser(
   checkSettings(changes.settings);
   Object.assign(update, checkProfileFields(changes.fields ?? {}, deps.clock.now()));
   const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
+  const continueUrl = checkContinueUrl(changes.continueUrl ?? "", deps.config.continueUrlAllowList);
+  if (continueUrl !== "" && newEmail === undefined) {
+    throw invalidArgument("continue_url", "is only for an email change (set email too)");
+  }
   const acceptedAt = deps.clock.now();
   if (changes.acceptedTermsVersion !== undefined) {
     update.acceptedTermsVersion = checkLaterAcceptance(
@@ -147,8 +154,9 @@ export async function updateUser(
         const ttl = deps.config.emailVerificationTtlSeconds;
         const { token, expiresAt } = await issueToken(tx, now, "change_email", user.id, ttl, {
           email: emailChange,
+          continueUrl,
         });
-        await deps.mail.verifyNewEmail(tx, emailChange, token, expiresAt - now);
+        await deps.mail.verifyNewEmail(tx, emailChange, token, expiresAt - now, continueUrl);
         await tx.audit.record(now, "email.change_requested", user.id, client);
       }
     }

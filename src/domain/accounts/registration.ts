@@ -260,7 +260,7 @@ export async function verifyEmail(
     await voidTokens(tx, now, user.id, ["reset_password", "deactivate", "delete", "verify_email"]);
     await deps.mail.emailChanged(tx, oldEmail, newEmail);
     await tx.audit.record(now, "email.changed", user.id, client);
-    return commit("");
+    return commit(storedContinueUrl(change.payload.continueUrl, deps.config.continueUrlAllowList));
   });
   // Two accounts confirming a move to one address at once both pass the check above; the UNIQUE
   // index refuses the second (PostgreSQL), which gets the same answer as the check's.
