@@ -9,7 +9,7 @@ import { issueToken } from "../one-time-tokens.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
-import { checkLaterAcceptance } from "./agreements.js";
+import { laterAcceptances } from "./agreements.js";
 import type { AccountDeps } from "./deps.js";
 import type { AccountChanges, AccountRecord } from "./persistence.js";
 import { checkProfileFields, type ProfileFieldChanges } from "./profile-fields.js";
@@ -88,23 +88,14 @@ export async function updateUser(
   if (continueUrl !== "" && newEmail === undefined) {
     throw invalidArgument("continue_url", "is only for an email change (set email too)");
   }
-  const acceptedAt = deps.clock.now();
-  if (changes.acceptedTermsVersion !== undefined) {
-    update.acceptedTermsVersion = checkLaterAcceptance(
-      changes.acceptedTermsVersion,
-      deps.config.requiredTermsVersion,
-      "accepted_terms_version",
-    );
-    update.termsAcceptedAt = acceptedAt;
-  }
-  if (changes.acceptedPrivacyVersion !== undefined) {
-    update.acceptedPrivacyVersion = checkLaterAcceptance(
-      changes.acceptedPrivacyVersion,
-      deps.config.requiredPrivacyVersion,
-      "accepted_privacy_version",
-    );
-    update.privacyAcceptedAt = acceptedAt;
-  }
+  Object.assign(
+    update,
+    laterAcceptances(
+      { terms: changes.acceptedTermsVersion, privacy: changes.acceptedPrivacyVersion },
+      { terms: deps.config.requiredTermsVersion, privacy: deps.config.requiredPrivacyVersion },
+      deps.clock.now(),
+    ),
+  );
 
   const { userId } = caller;
   const current = await deps.uow.read((tx) => getUserOrThrow(tx, userId));
