@@ -121,7 +121,7 @@ export class SigningKeys {
    */
   async withdraw(kid?: string): Promise<{ withdrawn: string; current: string }> {
     const result = await this.uow.run(async (tx) => {
-      // Serialised with a replica creating a first key: the set of keys is not changing under us.
+      // Serialised with a replica creating a first key and with another withdrawal (PostgreSQL).
       await tx.signingKeys.lockFirstKey();
       const rows = await tx.signingKeys.listNewestFirst();
       const target =
