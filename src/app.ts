@@ -19,6 +19,7 @@ import { createCaptchaVerifier } from "./domain/captcha.js";
 import { HashQueue } from "./domain/hash-queue.js";
 import type { IdentityDeps } from "./domain/identities/deps.js";
 import { Providers } from "./domain/identities/providers.js";
+import { purgeSpentIdTokens } from "./domain/identities/replay.js";
 import { Mfa } from "./domain/mfa/mfa.js";
 import { PasswordConfirmation } from "./domain/password-confirmation.js";
 import { PasswordHasher } from "./domain/passwords.js";
@@ -308,6 +309,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       rateLimitWindowSeconds: config.rateLimitWindowSeconds,
     },
   };
+  // Housekeeping: the spent ID tokens that have expired (they verify nowhere now).
+  const purgeSpent = setInterval(() => {
+    purgeSpentIdTokens(identities).catch((err) => logger.warn({ err }, "spent ID token cleanup failed"));
+  }, 10 * 60_000);
+  purgeSpent.unref();
+  closers.push(async () => clearInterval(purgeSpent));
 
   // ---- metrics (operations issue) ----
   const metrics = createMetrics({ store, clock, logger });

@@ -1,21 +1,21 @@
 #!/usr/bin/env node
-// The authd command line: `serve` (default), `migrate`, `keys rotate` and `admin create`. Installed as the `authd`
-// command from its compiled form (dist/src/main.js); `npm run dev` runs this source through tsx.
+// The authd command line: `serve` (default), `migrate`, `keys rotate`, `keys retire` and `admin create`.
+// Installed as the `authd` command from its compiled form (dist/src/main.js); `npm run dev` runs this
+// source through tsx.
 import { adminCommand } from "./admin-command.js";
 import { createApp } from "./app.js";
-import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
+import { keysCommand } from "./keys-command.js";
 import { consoleDestination, createLogger, type Logger } from "./logger.js";
 import { type RunningServer, startServer } from "./server.js";
 import { openDatabase } from "./store/data-source.js";
-import { Store } from "./store/store.js";
-import { StoreUnitOfWork } from "./store/unit-of-work.js";
 
-const USAGE = `usage: authd [serve | migrate | keys rotate | help]
+const USAGE = `usage: authd [serve | migrate | keys rotate | keys retire | admin create | help]
   serve        start the server (default)
   migrate      apply pending database migrations and exit
   keys rotate  add a new signing key; the old one verifies until its tokens expire
+  keys retire [--kid KID]
+               withdraw the current (or the named) signing key at once: for a compromised key
   admin create --tenant SLUG --email EMAIL [--operator]
                create (or promote) a tenant administrator; prints a link that sets its password
   help         print this text
@@ -68,29 +68,8 @@ async function main(argv: string[]): Promise<number> {
       logger.info({ applied }, "migrations done");
       return 0;
     }
-    case "keys": {
-      if (rest[0] !== "rotate") {
-        console.error(`unknown command "keys ${rest.join(" ")}"\n${USAGE}`);
-        return 2;
-      }
-      const { dataSource } = await openDatabase(config.databaseUrl);
-      const store = new Store(dataSource);
-      try {
-        const keys = new SigningKeys(
-          new StoreUnitOfWork(store),
-          systemClock,
-          config.accessTokenTtlSeconds,
-          resolveMasterSecret(config),
-        );
-        await keys.init();
-        const kid = await keys.rotate();
-        logger.info({ kid }, "signing key rotated");
-        process.stdout.write(`${kid}\n`);
-      } finally {
-        await store.close();
-      }
-      return 0;
-    }
+    case "keys":
+      return keysCommand(rest, config, logger);
     case "admin":
       return adminCommand(rest, config, logger);
     default:

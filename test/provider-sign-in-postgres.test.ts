@@ -33,9 +33,12 @@ describe("provider identities on PostgreSQL", () => {
   });
 
   test("concurrent first sign-ins of one identity make one account, and none fails", async () => {
-    const idToken = await mint({ sub: "race-1", email: "race1@example.com" });
+    // Six tokens of one identity (one token signs in once: provider-replay tests).
+    const idTokens = await Promise.all(
+      Array.from({ length: 6 }, () => mint({ sub: "race-1", email: "race1@example.com" })),
+    );
     const answers = await Promise.allSettled(
-      Array.from({ length: 6 }, () => h.auth.loginWithProvider({ provider: "test", idToken })),
+      idTokens.map((idToken) => h.auth.loginWithProvider({ provider: "test", idToken })),
     );
     expect(failureCodes(answers)).toEqual([]);
     const rows = await identityRows({ provider: "test", subject: "race-1" });

@@ -95,6 +95,8 @@ export class AccessTokens {
    */
   async verify(token: string): Promise<AccessTokenClaims | null> {
     if (token.length > 8192) return null;
+    // A key withdrawn meanwhile (here or on another replica) must stop what it signed, remembered or not.
+    await this.keys.refreshIfStale();
     const known = this.verified.get(token);
     if (known) {
       const now = this.clock.now();

@@ -4,7 +4,7 @@
 import type { AccountDataRepository, AccountRepository } from "./accounts/persistence.js";
 import type { DeferredWorkRepository } from "./after-reply-persistence.js";
 import type { AuditRecorder } from "./audit.js";
-import type { LinkedIdentityRepository } from "./identities/persistence.js";
+import type { LinkedIdentityRepository, SpentIdTokenRepository } from "./identities/persistence.js";
 import type { MfaRepositories } from "./mfa/persistence.js";
 import type { OneTimeTokenRepository } from "./one-time-token-persistence.js";
 import type { OutboxRepository } from "./outbox-persistence.js";
@@ -144,6 +144,7 @@ export interface Transaction {
   audit: AuditRecorder;
   mfa: MfaRepositories;
   identities: LinkedIdentityRepository;
+  spentIdTokens: SpentIdTokenRepository;
   oneTimeTokens: OneTimeTokenRepository;
   signingKeys: SigningKeyRepository;
   deferredWork: DeferredWorkRepository;

@@ -25,4 +25,6 @@ export interface SigningKeyRepository {
   lockFirstKey(): Promise<void>;
   insert(key: SigningKeyRecord): Promise<void>;
   retireActive(at: number): Promise<void>;
+  /** Deletes the key (a withdrawal): its tokens verify nowhere once the replicas reload. */
+  delete(kid: string): Promise<void>;
 }

@@ -2,14 +2,17 @@
 // database, so every replica signs and verifies with the same keys; the private half is encrypted
 // with AES-256-GCM under a key derived from AUTHD_SECRET, so a database dump alone cannot mint
 // tokens. Rotation adds a new active key and retires the old one, whose public half stays in the
-// JWKS until every token it may have signed has expired.
+// JWKS until every token it may have signed has expired. Withdrawal (a key believed compromised)
+// deletes the key at once: every replica stops verifying its tokens within REVOCATION_BOUND_MS.
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Clock } from "../clock.js";
+import { notFound } from "./errors.js";
 import type { Transaction } from "./persistence.js";
 import { SecretBox } from "./secret-box.js";
+import { REVOCATION_BOUND_MS } from "./session-cache.js";
 import type { SigningKeyRecord } from "./signing-key-persistence.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { commit } from "./unit-of-work.js";
@@ -22,6 +25,12 @@ export const SIGNING_ALGORITHM = "EdDSA";
  * token lifetime.
  */
 const CACHE_MS = 60_000;
+/**
+ * Whatever the clock says, the keys are read again once the view is this old (monotonic time, as the
+ * session cache measures its bound): a key withdrawn on another replica (or by `authd keys retire`)
+ * stops verifying here within the bound the session cache states for a revoked session.
+ */
+const WITHDRAWAL_BOUND_MS = REVOCATION_BOUND_MS;
 /**
  * A token whose kid is not cached makes the keys be read again at most this often, so tokens with
  * made-up kids cannot turn into a database query each, while a key another replica just created
@@ -60,6 +69,8 @@ export class SigningKeys {
   private publicKeys = new Map<string, PublicKey>();
   private active: { kid: string; privateKey: CryptoKey } | undefined;
   private loadedAt = Number.NEGATIVE_INFINITY;
+  /** performance.now() at the last load. */
+  private loadedAtMonotonic = Number.NEGATIVE_INFINITY;
   /**
    * Changes whenever a key that verified tokens stops doing so (retired past its publication, or
    * gone): whoever remembers verified tokens must then forget them.
@@ -98,6 +109,45 @@ export class SigningKeys {
     });
     await this.reload();
     return kid;
+  }
+
+  /**
+   * Withdraws a key at once, for a key believed compromised: the current key when `kid` is not
+   * given. A withdrawn current key is replaced by a new one first; the withdrawn key is deleted
+   * (its sealed private half with it), so it leaves the JWKS and no token it signed verifies any
+   * more, here at once and on every replica within WITHDRAWAL_BOUND_MS. Sessions are untouched:
+   * their next Refresh gets an access token signed by the current key. Answers the withdrawn and
+   * the current kid.
+   */
+  async withdraw(kid?: string): Promise<{ withdrawn: string; current: string }> {
+    const result = await this.uow.run(async (tx) => {
+      // Serialised with a replica creating a first key and with another withdrawal (PostgreSQL).
+      await tx.signingKeys.lockFirstKey();
+      const rows = await tx.signingKeys.listNewestFirst();
+      const target =
+        kid === undefined ? rows.find((r) => r.retiredAt === null) : rows.find((r) => r.kid === kid);
+      if (!target)
+        throw notFound(
+          kid === undefined
+            ? "there is no current signing key"
+            : `no signing key has kid "${kid.slice(0, 64)}"`,
+        );
+      let current = rows.find((r) => r.retiredAt === null && r.kid !== target.kid)?.kid;
+      if (target.retiredAt === null) {
+        await tx.signingKeys.retireActive(this.clock.now());
+        current = await this.insertKey(tx);
+      }
+      await tx.signingKeys.delete(target.kid);
+      if (current === undefined) throw new Error("no current signing key after a withdrawal");
+      return commit({ withdrawn: target.kid, current });
+    });
+    await this.reload();
+    return result;
+  }
+
+  /** Reads the keys again when the cached view is stale; at once otherwise. */
+  async refreshIfStale(): Promise<void> {
+    if (this.isStale()) await this.reloadOnce();
   }
 
   /**
@@ -142,10 +192,14 @@ export class SigningKeys {
     return { keys: keys.map((k) => k.jwk) };
   }
 
-  /** The cache is stale after CACHE_MS, or when the clock went backwards. */
+  /**
+   * The cache is stale after CACHE_MS by the clock (a rotation's retirement times are the clock's),
+   * when the clock went backwards, or after WITHDRAWAL_BOUND_MS of real time.
+   */
   private isStale(): boolean {
     const age = this.clock.now() - this.loadedAt;
-    return age >= CACHE_MS || age < 0;
+    if (age >= CACHE_MS || age < 0) return true;
+    return performance.now() - this.loadedAtMonotonic >= WITHDRAWAL_BOUND_MS;
   }
 
   private isPublished(key: { retiredAt: number | null }): boolean {
@@ -181,6 +235,7 @@ export class SigningKeys {
     }
     this.publicKeys = published;
     this.loadedAt = this.clock.now();
+    this.loadedAtMonotonic = performance.now();
   }
 
   private openPrivateJwk(row: SigningKeyRecord): string {

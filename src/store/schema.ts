@@ -11,6 +11,7 @@ import { RateLimitEntity } from "./entities/rate-limit.js";
 import { RefreshTokenEntity } from "./entities/refresh-token.js";
 import { SessionEntity } from "./entities/session.js";
 import { SigningKeyEntity } from "./entities/signing-key.js";
+import { SpentIdTokenEntity } from "./entities/spent-id-token.js";
 import { TenantEntity } from "./entities/tenant.js";
 import { UserEntity } from "./entities/user.js";
 import { Initial1764000000000 } from "./migrations/1764000000000-initial.js";
@@ -28,6 +29,7 @@ import { Profile1764000008000 } from "./migrations/1764000008000-profile.js";
 import { IdentitiesPerTenant1764000008100 } from "./migrations/1764000008100-identities-per-tenant.js";
 import { VerifiedMobilePerTenant1764000008200 } from "./migrations/1764000008200-verified-mobile-per-tenant.js";
 import { PasswordChangeRequired1764000008600 } from "./migrations/1764000008600-password-change-required.js";
+import { SpentIdTokens1764000009400 } from "./migrations/1764000009400-spent-id-tokens.js";
 
 export const entities = [
   UserEntity,
@@ -43,6 +45,7 @@ export const entities = [
   ...mfaEntities,
   LinkedIdentityEntity,
   TenantEntity,
+  SpentIdTokenEntity,
 ];
 
 export const migrations = [
@@ -61,4 +64,5 @@ export const migrations = [
   IdentitiesPerTenant1764000008100,
   VerifiedMobilePerTenant1764000008200,
   PasswordChangeRequired1764000008600,
+  SpentIdTokens1764000009400,
 ];

@@ -15,6 +15,7 @@ import { outboxRepository } from "./repositories/outbox.js";
 import { rateLimitCounters } from "./repositories/rate-limits.js";
 import { refreshTokenRepository, sessionRepository } from "./repositories/sessions.js";
 import { signingKeyRepository } from "./repositories/signing-keys.js";
+import { spentIdTokenRepository } from "./repositories/spent-id-tokens.js";
 import { tenantUserRepository } from "./repositories/tenant-admins.js";
 import { tenantRepository } from "./repositories/tenants.js";
 import { userRepository } from "./repositories/users.js";
@@ -61,6 +62,7 @@ function transactionOf(em: EntityManager, accountsChanged: () => void): Transact
       users: announcingWrites(mfa.users, accountsChanged),
     },
     identities: linkedIdentityRepository(em),
+    spentIdTokens: spentIdTokenRepository(em),
     oneTimeTokens: oneTimeTokenRepository(em),
     signingKeys: signingKeyRepository(em),
     deferredWork: deferredWorkRepository(em),

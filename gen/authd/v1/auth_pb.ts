@@ -1236,7 +1236,8 @@ export type LoginWithProviderRequest = Message<"authd.v1.LoginWithProviderReques
   provider: string;
 
   /**
-   * The provider's ID token (a signed JWT). Never logged or stored.
+   * The provider's ID token (a signed JWT). Never logged or stored (only a hash, until it expires).
+   * Accepted once: a second use, here or at LinkIdentity, answers UNAUTHENTICATED.
    *
    * @generated from field: string id_token = 2;
    */
@@ -1474,7 +1475,8 @@ export type LinkIdentityRequest = Message<"authd.v1.LinkIdentityRequest"> & {
   provider: string;
 
   /**
-   * A fresh ID token of that provider (issued within the last 10 minutes).
+   * A fresh ID token of that provider (issued within the last 10 minutes). Accepted once, as at
+   * LoginWithProvider.
    *
    * @generated from field: string id_token = 2;
    */

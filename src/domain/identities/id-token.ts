@@ -10,6 +10,7 @@ import type { OidcProviderConfig } from "../../config-oidc.js";
 import { invalidArgument, unauthenticated, unavailable } from "../errors.js";
 import { safeEqual } from "../secrets.js";
 import { type ProviderKeys, ProviderUnavailableError } from "./provider-keys.js";
+import { type SpendableToken, spentKeyOf } from "./replay.js";
 
 export const ALLOWED_ALGORITHMS = [
   "RS256",
@@ -27,7 +28,8 @@ export const ALLOWED_ALGORITHMS = [
 /** How far the provider's clock may be from ours. */
 export const CLOCK_SKEW_SECONDS = 60;
 
-export interface VerifiedIdentity {
+/** What a verified ID token asserts, and what it is remembered by once accepted (replay.ts). */
+export interface VerifiedIdentity extends SpendableToken {
   subject: string;
   email: string;
   /** True only when the provider asserts `email_verified` for `email`. */
@@ -78,7 +80,14 @@ export async function verifyIdToken(
   const email = typeof payload.email === "string" ? payload.email.trim().toLowerCase() : "";
   // Some providers send the boolean as a string.
   const verified = payload.email_verified === true || payload.email_verified === "true";
-  return { subject, email, emailVerified: email !== "" && verified };
+  return {
+    subject,
+    email,
+    emailVerified: email !== "" && verified,
+    spentKey: spentKeyOf(provider.issuer, payload.jti, idToken),
+    // exp is a required claim, checked a number by jwtVerify.
+    spentUntil: ((payload.exp as number) + CLOCK_SKEW_SECONDS) * 1000,
+  };
 }
 
 /** §3.1.3.7 (4, 5): several audiences need an `azp`, and an `azp` must be one of our client ids. */

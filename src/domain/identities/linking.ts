@@ -11,6 +11,7 @@ import type { IdentityDeps } from "./deps.js";
 import type { LinkedIdentityRecord } from "./persistence.js";
 import { checkProviderTokens, openTokens, type ProviderTokens } from "./provider-tokens.js";
 import { insertIdentity, ownIdentity, touchIdentity } from "./records.js";
+import { spendIdToken } from "./replay.js";
 
 /** Linking proves the identity now: its ID token must be at most this old. */
 export const LINK_MAX_TOKEN_AGE_SECONDS = 600;
@@ -56,6 +57,7 @@ export async function linkIdentity(
   await reauthenticate(deps, caller, input.currentPassword);
   try {
     return await deps.uow.run(async (tx) => {
+      await spendIdToken(tx, identity);
       const now = deps.clock.now();
       const user = await getUserOrThrow(tx, caller.userId);
       const known = await tx.identities.findBySubject(user.tenantId, input.provider, identity.subject);

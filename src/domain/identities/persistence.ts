@@ -35,3 +35,17 @@ export interface LinkedIdentityRepository {
   update(id: string, changes: IdentityChanges): Promise<void>;
   delete(id: string): Promise<void>;
 }
+
+/**
+ * The provider ID tokens already accepted, remembered until they expire so that none signs in (or
+ * links) twice. `key` is a SHA-256 (replay.ts), never the token.
+ */
+export interface SpentIdTokenRepository {
+  /**
+   * Remembers `key` until `expiresAt` in one statement; true when this call did, false when the
+   * key was spent already (by this or another replica: the key is unique in the table).
+   */
+  spend(key: string, expiresAt: number): Promise<boolean>;
+  /** Forgets the keys whose tokens expired at or before `now`; answers how many. */
+  purgeExpired(now: number): Promise<number>;
+}

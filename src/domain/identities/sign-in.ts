@@ -21,6 +21,7 @@ import type { IdentityDeps } from "./deps.js";
 import type { VerifiedIdentity } from "./id-token.js";
 import { checkProviderTokens, type ProviderTokens } from "./provider-tokens.js";
 import { insertIdentity, touchIdentity } from "./records.js";
+import { spendIdToken } from "./replay.js";
 
 /** The method reference a provider sign-in puts in the session's amr (federated). */
 export const PROVIDER_AMR = "fed";
@@ -77,6 +78,7 @@ export async function loginWithProvider(
     try {
       // Every refusal is thrown inside: nothing of a refused sign-in is kept.
       return await deps.uow.run(async (tx) => {
+        await spendIdToken(tx, identity);
         const user = await accountFor(deps, tx, tenant.id, input.provider, identity, tokens, client);
         if (user.status !== "active") throw accountDeactivated();
         if (!user.emailVerified) {

@@ -25,5 +25,9 @@ export function signingKeyRepository(em: EntityManager): SigningKeyRepository {
         .where("retired_at IS NULL")
         .execute();
     },
+    delete: async (kid) => {
+      if (!kid) throw new Error("delete needs a kid");
+      await em.delete(SigningKeyEntity, { kid });
+    },
   };
 }
