@@ -12,8 +12,25 @@ import { RevocationChannel } from "../revocation-channel.js";
 
 export function sessionRepository(em: EntityManager): SessionRepository {
   return {
+    // Raw SQL: TypeORM's insert reads the row back afterwards (for the columns with defaults), a
+    // second statement on every sign-in that nothing uses.
     insert: async (session) => {
-      await em.insert(SessionEntity, session);
+      const p = placeholders(em);
+      await em.query(
+        `INSERT INTO sessions (id, user_id, amr, ip, user_agent, created_at, last_used_at, expires_at, revoked_at, revoke_reason) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)})`,
+        [
+          session.id,
+          session.userId,
+          JSON.stringify(session.amr),
+          session.ip,
+          session.userAgent,
+          session.createdAt,
+          session.lastUsedAt,
+          session.expiresAt,
+          session.revokedAt,
+          session.revokeReason,
+        ],
+      );
     },
     findById: (id) => findOneStrict(em, SessionEntity, { id }),
     findOfUser: (userId, id) => findOneStrict(em, SessionEntity, { id, userId }),
