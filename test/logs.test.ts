@@ -89,6 +89,38 @@ describe("logs", () => {
     expect(rpcLines.every((l) => l.code === undefined)).toBe(true);
   });
 
+  it("write each RPC's line with exactly its own fields (it is the one line written without redaction)", async () => {
+    const auth = createClient(
+      AuthService,
+      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }),
+    );
+    const before = lines.length;
+    const password = "Sekrit passphrase that must not leak";
+    await auth.login({ identifier: "logged@example.com", password });
+    const rpcLine = lines
+      .slice(before)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === "rpc" && l.procedure === "authd.v1.AuthService/Login");
+    expect(Object.keys(rpcLine ?? {}).sort()).toEqual(
+      ["ip", "level", "ms", "msg", "procedure", "requestId", "rpcCode", "service", "time"].sort(),
+    );
+    expect(rpcLine).toMatchObject({ service: "authd", ip: "127.0.0.1", rpcCode: "ok" });
+    expect(typeof rpcLine?.requestId).toBe("string");
+    expect(typeof rpcLine?.ms).toBe("number");
+    expect(lines.slice(before).join("\n")).not.toContain(password);
+  });
+
+  it("blank secret fields wherever another line carries them", () => {
+    const before = lines.length;
+    app.logger.warn(
+      { password: "pw-1", nested: { refreshToken: "rt-2", deeper: { code: "123456" } } },
+      "careless line",
+    );
+    const line = lines.slice(before).join("\n");
+    for (const secret of ["pw-1", "rt-2", "123456"]) expect(line).not.toContain(secret);
+    expect(line).toContain("[redacted]");
+  });
+
   it("log an unexpected failure with its request id, and answer Internal with only that id", async () => {
     const auth = createClient(
       AuthService,

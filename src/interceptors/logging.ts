@@ -3,9 +3,12 @@
 // every field named `code` (emailed one-time codes travel under that name).
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { requestInfoKey } from "../context.js";
-import type { Logger } from "../logger.js";
+import { type Logger, withoutRedaction } from "../logger.js";
 
-export function loggingInterceptor(logger: Logger): Interceptor {
+export function loggingInterceptor(redactingLogger: Logger): Interceptor {
+  // Safe without redaction: this line's fields are built here and none carries a secret (see
+  // withoutRedaction). Never add a request or response field to it.
+  const logger = withoutRedaction(redactingLogger);
   return (next) => async (req) => {
     const started = performance.now();
     const info = req.contextValues.get(requestInfoKey);
