@@ -16,10 +16,10 @@ import { createAsyncIterable, type UniversalHandler } from "@connectrpc/connect/
 import {
   compressionBrotli,
   compressionGzip,
-  universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
 import { answerDecodeFailuresAsInvalidArgument } from "./decode-errors.js";
+import { universalRequest } from "./universal-request.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
@@ -60,7 +60,8 @@ export function createRpcHandler(options: RpcHandlerOptions): (req: Req, res: Re
       options.fallback(req, res);
       return;
     }
-    const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
+    // Built before the body is read, so a client that goes away meanwhile aborts the signal.
+    const uReq = universalRequest(req, res, options.contextValues(req));
     // Up to twice the largest message (frames and compression may add to it): enough for any
     // request connect-node would accept, and connect-node answers anything this long itself.
     readBody(req, options.readMaxBytes * 2 + 1024)
