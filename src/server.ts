@@ -57,19 +57,35 @@ export function createHandler(app: App) {
         "rpc write failed",
       ),
   });
-  return async (
+  const failed = (res: http.ServerResponse | http2.Http2ServerResponse, error: unknown) => {
+    app.logger.error({ err: error instanceof Error ? error.message : String(error) }, "http route failed");
+    if (!res.headersSent) res.statusCode = 500;
+    res.end();
+  };
+  const serveGet = async (
     req: http.IncomingMessage | http2.Http2ServerRequest,
     res: http.ServerResponse | http2.Http2ServerResponse,
   ) => {
     try {
-      if (applyCors(app.config.corsOrigins, req, res)) return;
       if (await serveMetricsRoute(app.metrics, app.config.metricsToken, req, res)) return;
       if (await serveHttpRoute(app, req, res)) return;
       rpc(req, res);
     } catch (error) {
-      app.logger.error({ err: error instanceof Error ? error.message : String(error) }, "http route failed");
-      if (!res.headersSent) res.statusCode = 500;
-      res.end();
+      failed(res, error);
+    }
+  };
+  return (
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ): void => {
+    try {
+      if (applyCors(app.config.corsOrigins, req, res)) return;
+      // The plain routes (metrics, health, keys, the web page) answer only GET and HEAD; an RPC (a
+      // POST) goes straight to the RPC handler, with no promise and no await on its way.
+      if (req.method === "GET" || req.method === "HEAD") void serveGet(req, res);
+      else rpc(req, res);
+    } catch (error) {
+      failed(res, error);
     }
   };
 }
