@@ -124,6 +124,65 @@ describe("API keys on the profile", () => {
     await expectCode(mfaWithKey.listAuthenticators({}), Code.PermissionDenied);
     await expectCode(mfaWithKey.listTrustedDevices({}), Code.PermissionDenied);
   });
+
+  it("read and change the personal fields (ID number, birth date, address, ...) only with profile:personal too", async () => {
+    await h.signUp("personal@example.com");
+    const { accessToken } = await h.login("personal@example.com");
+    const me = h.authed(accessToken);
+    const personal = {
+      birthDate: "1990-05-17",
+      gender: "female",
+      maritalStatus: "single",
+      nationality: "DE",
+      residency: "NL",
+      idNumber: "X1234567",
+      postalAddress: {
+        lines: ["Keizersgracht 1"],
+        locality: "Amsterdam",
+        postalCode: "1015 CJ",
+        country: "NL",
+      },
+    };
+    await me.updateCurrentUser({ ...personal, jobTitle: "Engineer" });
+    const sessions = h.server.client(SessionService, "connect", { authorization: `Bearer ${accessToken}` });
+    const keyed = async (scopes: string[]) =>
+      h.server.client(AuthService, "connect", {
+        "x-api-key": (
+          await sessions.createApiKey({ name: scopes.join(" "), scopes, currentPassword: PASSWORD })
+        ).secret,
+      });
+
+    // profile:read alone: the account without its personal fields (as if unset); the rest as stored.
+    const plain = (await (await keyed(["profile:read"])).getCurrentUser({})).user;
+    expect(plain).toMatchObject({
+      email: "personal@example.com",
+      jobTitle: "Engineer",
+      birthDate: "",
+      gender: "",
+      maritalStatus: "",
+      nationality: "",
+      residency: "",
+      idNumber: "",
+    });
+    expect(plain?.postalAddress).toBeUndefined();
+    // With profile:personal as well, everything, as the owner's session sees it.
+    const full = (await (await keyed(["profile:read", "profile:personal"])).getCurrentUser({})).user;
+    const own = (await me.getCurrentUser({})).user;
+    expect(full).toEqual(own);
+    expect(full).toMatchObject({ idNumber: "X1234567", birthDate: "1990-05-17" });
+
+    // profile:write alone cannot change a personal field, and its answer leaves them out too.
+    const writer = await keyed(["profile:write"]);
+    await expectCode(
+      writer.updateCurrentUser({ idNumber: "Y7654321" }),
+      Code.PermissionDenied,
+      /profile:personal/,
+    );
+    const written = (await writer.updateCurrentUser({ jobTitle: "Lead" })).user;
+    expect(written).toMatchObject({ jobTitle: "Lead", idNumber: "" });
+    await (await keyed(["profile:write", "profile:personal"])).updateCurrentUser({ idNumber: "Y7654321" });
+    expect((await me.getCurrentUser({})).user?.idNumber).toBe("Y7654321");
+  });
 });
 
 describe("changing the email", () => {

@@ -15,6 +15,8 @@ import { commit, type UnitOfWork } from "./unit-of-work.js";
 export const API_KEY_SCOPES: Record<string, string> = {
   "profile:read": "read the account (GetCurrentUser)",
   "profile:write": "change the account's profile and settings",
+  "profile:personal":
+    "with profile:read or profile:write, also the personal fields (birth date, gender, marital status, nationality, residency, ID number, postal address)",
   "sessions:read": "list the account's sessions",
   "sessions:write": "revoke the account's sessions",
   admin: "act as the account's administrator role (AdminService); the account must hold it too",

@@ -1,5 +1,6 @@
 // AuthService handlers: proto in, domain call, proto out. Refresh and Logout live with the session
 // code (auth-session-handlers.ts) and are merged in routes.ts.
+
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AuthService } from "../../gen/authd/v1/auth_pb.js";
 import type { Clock } from "../clock.js";
@@ -14,12 +15,13 @@ import {
   resetPassword,
 } from "../domain/accounts/password-flows.js";
 import { getUser, updateUser } from "../domain/accounts/profile.js";
+import { changesPersonalFields, withoutPersonalFields } from "../domain/accounts/profile-fields.js";
 import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
 import { registerAndSignIn } from "../domain/accounts/registration-sign-in.js";
 import { registerCompany } from "../domain/tenants/company-registration.js";
 import { type CookieSettings } from "../http/session-cookies.js";
 import { toTenantProto } from "./admin-service.js";
-import { clientInfo, requireCaller, requireSession } from "./caller.js";
+import { clientInfo, holdsScope, requireCaller, requireSession } from "./caller.js";
 import { sessionScope } from "./session-scope.js";
 import { signInInput, toSignInResponse } from "./sign-in-mapper.js";
 import { toTokenPair } from "./token-mapper.js";
@@ -136,7 +138,9 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
     async getCurrentUser(_req, ctx) {
       const caller = requireCaller(ctx, "profile:read");
       const user = await getUser(deps, caller.userId);
-      return { user: toUserProto(user) };
+      return {
+        user: toUserProto(holdsScope(caller, "profile:personal") ? user : withoutPersonalFields(user)),
+      };
     },
     async updateCurrentUser(req, ctx) {
       // Profile fields may be changed with an API key holding profile:write; the email and the mobile
@@ -145,6 +149,21 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
       const recovery = req.email !== undefined || req.mobile !== undefined;
       const acceptance = req.acceptedTermsVersion !== undefined || req.acceptedPrivacyVersion !== undefined;
       const caller = recovery || acceptance ? requireSession(ctx) : requireCaller(ctx, "profile:write");
+      const fields = {
+        birthDate: req.birthDate,
+        gender: req.gender,
+        title: req.title,
+        maritalStatus: req.maritalStatus,
+        nationality: req.nationality,
+        residency: req.residency,
+        idNumber: req.idNumber,
+        department: req.department,
+        jobTitle: req.jobTitle,
+        postalAddress: postalAddressChange(req.postalAddress),
+        avatarUrl: req.avatarUrl,
+        externalCustomerId: req.externalCustomerId,
+      };
+      if (changesPersonalFields(fields)) requireCaller(ctx, "profile:personal");
       const user = await updateUser(
         deps,
         caller,
@@ -159,27 +178,16 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
           settings: req.settings,
           removeSettings: req.removeSettings,
           currentPassword: req.currentPassword,
-          fields: {
-            birthDate: req.birthDate,
-            gender: req.gender,
-            title: req.title,
-            maritalStatus: req.maritalStatus,
-            nationality: req.nationality,
-            residency: req.residency,
-            idNumber: req.idNumber,
-            department: req.department,
-            jobTitle: req.jobTitle,
-            postalAddress: postalAddressChange(req.postalAddress),
-            avatarUrl: req.avatarUrl,
-            externalCustomerId: req.externalCustomerId,
-          },
+          fields,
           acceptedTermsVersion: req.acceptedTermsVersion,
           acceptedPrivacyVersion: req.acceptedPrivacyVersion,
           continueUrl: req.continueUrl,
         },
         clientInfo(ctx),
       );
-      return { user: toUserProto(user) };
+      return {
+        user: toUserProto(holdsScope(caller, "profile:personal") ? user : withoutPersonalFields(user)),
+      };
     },
     async requestDeactivation(req, ctx) {
       const userId = requireSession(ctx).userId;

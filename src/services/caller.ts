@@ -14,6 +14,11 @@ export function requireCaller(ctx: HandlerContext, scope?: string): Principal {
   return principal;
 }
 
+/** Whether the caller may do what `scope` allows: a session always, an API key when it holds it. */
+export function holdsScope(principal: Principal, scope: string): boolean {
+  return principal.scopes === undefined || principal.scopes.includes(scope);
+}
+
 /** A caller that must be a signed-in session (not an API key): for account and session changes. */
 export function requireSession(ctx: HandlerContext): Principal & { sessionId: string } {
   const principal = requireCaller(ctx);

@@ -52,6 +52,34 @@ export const NO_PROFILE_FIELDS: ProfileFields = {
   externalCustomerId: "",
 };
 
+/**
+ * The fields that say who a person is rather than how to address them (ASVS V8: sensitive personal
+ * data). An API key reads or changes them only with the `profile:personal` scope, beside
+ * `profile:read` or `profile:write`: a key given to show a user's name does not also hand out their
+ * identity document number and home address.
+ */
+export const PERSONAL_FIELDS = [
+  "birthDate",
+  "gender",
+  "maritalStatus",
+  "nationality",
+  "residency",
+  "idNumber",
+  "postalAddress",
+] as const satisfies ReadonlyArray<keyof ProfileFields>;
+
+/** `profile` with its personal fields as if unset. */
+export function withoutPersonalFields<T extends ProfileFields>(profile: T): T {
+  const blanked = { ...profile };
+  for (const field of PERSONAL_FIELDS) (blanked as ProfileFields)[field] = NO_PROFILE_FIELDS[field] as never;
+  return blanked;
+}
+
+/** Whether `changes` sets any personal field. */
+export function changesPersonalFields(changes: ProfileFieldChanges): boolean {
+  return PERSONAL_FIELDS.some((field) => changes[field] !== undefined);
+}
+
 /** What a new account records: nothing yet (registration sets the accepted versions). */
 export const NO_PROFILE_RECORDS: ProfileRecords = {
   lastSignInAt: null,

@@ -9,6 +9,7 @@ import { heading, type Screen } from "../router.js";
 const SCOPES: [string, string][] = [
   ["profile:read", "Read the profile"],
   ["profile:write", "Change the profile"],
+  ["profile:personal", "With the two above, also personal data: birth date, ID number, address, ..."],
   ["sessions:read", "List the sessions"],
   ["sessions:write", "Sign sessions out"],
 ];
