@@ -31,6 +31,7 @@ describe("accounts on PostgreSQL", () => {
     await api.updateCurrentUser({
       firstName: "Ada",
       username: "ada",
+      currentPassword: PASSWORD,
       settings: { theme: "dark", lang: "en" },
     });
     await api.updateCurrentUser({ removeSettings: ["lang"], settings: { beta: "1" } });
@@ -44,7 +45,11 @@ describe("accounts on PostgreSQL", () => {
     await h.signUp("pg-first@example.com", PASSWORD, "taken");
     await h.signUp("pg-second@example.com");
     const api = h.authed((await h.login("pg-second@example.com")).accessToken);
-    await expectCode(api.updateCurrentUser({ username: "taken" }), Code.AlreadyExists, /username/);
+    await expectCode(
+      api.updateCurrentUser({ username: "taken", currentPassword: PASSWORD }),
+      Code.AlreadyExists,
+      /username/,
+    );
   });
 
   it("changes the password only with the current one; the old one stops working", async () => {

@@ -101,6 +101,41 @@ describe("GetCurrentUser / UpdateCurrentUser", () => {
   });
 });
 
+describe("changing the username (a sign-in identifier)", () => {
+  it("needs the current password and a signed-in session: a stolen token or key cannot rename the account", async () => {
+    await h.signUp("renamed@example.com", PASSWORD, "before-name");
+    const { accessToken } = await h.login("renamed@example.com");
+    const me = h.authed(accessToken);
+    await expectCode(
+      me.updateCurrentUser({ username: "after-name" }),
+      Code.InvalidArgument,
+      /current_password: is required to change the username/,
+    );
+    await expectCode(
+      me.updateCurrentUser({ username: "after-name", currentPassword: "not the password at all" }),
+      Code.Unauthenticated,
+      /current_password/,
+    );
+    const sessions = h.server.client(SessionService, "connect", { authorization: `Bearer ${accessToken}` });
+    const { secret } = await sessions.createApiKey({
+      name: "writer",
+      scopes: ["profile:write"],
+      currentPassword: PASSWORD,
+    });
+    const keyed = h.server.client(AuthService, "connect", { "x-api-key": secret });
+    await expectCode(
+      keyed.updateCurrentUser({ username: "after-name", currentPassword: PASSWORD }),
+      Code.PermissionDenied,
+    );
+    expect((await me.getCurrentUser({})).user?.username).toBe("before-name");
+
+    const { user } = await me.updateCurrentUser({ username: "after-name", currentPassword: PASSWORD });
+    expect(user?.username).toBe("after-name");
+    // Other profile fields still change without the password.
+    expect((await me.updateCurrentUser({ firstName: "Renamed" })).user?.firstName).toBe("Renamed");
+  });
+});
+
 describe("API keys on the profile", () => {
   it("read and change profile fields only with the matching scope, and never the email", async () => {
     await h.signUp("keyed@example.com");

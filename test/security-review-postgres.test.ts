@@ -135,7 +135,7 @@ describe.each(databases)("two accounts claiming one username at once on %s", (da
       const username = `contested-${round}`;
       const outcomes = await Promise.all(
         clients.map((c) =>
-          c.updateCurrentUser({ username }).then(
+          c.updateCurrentUser({ username, currentPassword: PASSWORD }).then(
             () => "OK",
             (e) => Code[ConnectError.from(e).code],
           ),

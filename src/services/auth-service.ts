@@ -143,12 +143,12 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
       };
     },
     async updateCurrentUser(req, ctx) {
-      // Profile fields may be changed with an API key holding profile:write; the email and the mobile
-      // number only from a signed-in session (they also need the password).
+      // Profile fields may be changed with an API key holding profile:write; the sign-in identifiers
+      // (email, mobile number, username) only from a signed-in session (they also need the password).
       // Accepting terms is the user's own act, so also session-only.
-      const recovery = req.email !== undefined || req.mobile !== undefined;
+      const identifier = req.email !== undefined || req.mobile !== undefined || req.username !== undefined;
       const acceptance = req.acceptedTermsVersion !== undefined || req.acceptedPrivacyVersion !== undefined;
-      const caller = recovery || acceptance ? requireSession(ctx) : requireCaller(ctx, "profile:write");
+      const caller = identifier || acceptance ? requireSession(ctx) : requireCaller(ctx, "profile:write");
       const fields = {
         birthDate: req.birthDate,
         gender: req.gender,

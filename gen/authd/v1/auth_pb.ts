@@ -838,7 +838,8 @@ export type UpdateCurrentUserRequest = Message<"authd.v1.UpdateCurrentUserReques
   email?: string | undefined;
 
   /**
-   * New username; empty string removes it.
+   * New username; empty string removes it. Needs current_password (it signs in) and a signed-in
+   * session, not an API key.
    *
    * @generated from field: optional string username = 2;
    */
@@ -895,7 +896,7 @@ export type UpdateCurrentUserRequest = Message<"authd.v1.UpdateCurrentUserReques
   removeSettings: string[];
 
   /**
-   * Current password; required to change the email or the mobile number.
+   * Current password; required to change the email, the mobile number or the username.
    *
    * @generated from field: string current_password = 10;
    */

@@ -104,11 +104,15 @@ export async function updateUser(
   // ASVS 7.5.1: the email and the phone number are how an account is recovered, so changing them
   // needs the password again, and on an account with a second factor a recent one too (as factor
   // changes do): the password alone must not move the account's recovery address.
-  if (emailChange !== undefined || mobileChange) {
-    const what = emailChange !== undefined ? "the email" : "the mobile number";
+  // The username signs in too, though it recovers nothing: changing it needs the password (a stolen
+  // access token must not rename the account), not a second factor.
+  const usernameChange = update.username !== undefined && update.username !== current.username;
+  if (emailChange !== undefined || mobileChange || usernameChange) {
+    const what =
+      emailChange !== undefined ? "the email" : mobileChange ? "the mobile number" : "the username";
     if (changes.currentPassword === "")
       throw invalidArgument("current_password", `is required to change ${what}`);
-    await deps.stepUp.requireRecent(caller);
+    if (emailChange !== undefined || mobileChange) await deps.stepUp.requireRecent(caller);
     await deps.passwords.confirm(
       current.id,
       current.passwordHash,

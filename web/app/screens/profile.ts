@@ -1,6 +1,6 @@
-// The profile: names, username, language and time zone change freely; the email and the mobile
-// number need the current password (and, with a second factor, a recent code from it), and a new
-// mobile number is confirmed with a texted code.
+// The profile: names, language and time zone change freely; the username needs the current password,
+// the email and the mobile number the password and, with a second factor, a recent code from it; a
+// new mobile number is confirmed with a texted code.
 import { auth, mfa } from "../client.js";
 import { errorMessage, form, h, statusLine, when } from "../dom.js";
 import { heading, type Screen } from "../router.js";
@@ -59,7 +59,7 @@ export const profileScreen: Screen = {
           label: "Current password",
           type: "password",
           autocomplete: "current-password",
-          hint: "Needed only to change the email or the mobile number.",
+          hint: "Needed only to change the email, the mobile number or the username.",
         },
       ],
       submit: "Save profile",
