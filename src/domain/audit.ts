@@ -32,7 +32,9 @@ export type AuditEventType =
   | "tenant.admin_created"
   | "user.created"
   | "user.updated"
-  | "user.password_set";
+  | "user.password_set"
+  | "signing_key.rotated"
+  | "signing_key.withdrawn";
 
 export interface AuditContext {
   ip: string;

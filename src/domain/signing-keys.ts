@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Clock } from "../clock.js";
+import type { AuditContext } from "./audit.js";
 import { notFound } from "./errors.js";
 import type { Transaction } from "./persistence.js";
 import { SecretBox } from "./secret-box.js";
@@ -25,6 +26,8 @@ export const SIGNING_ALGORITHM = "EdDSA";
  * token lifetime.
  */
 const CACHE_MS = 60_000;
+/** Who changes keys when no request does: the operator's command line. */
+const OPERATOR: AuditContext = { ip: "", userAgent: "authd keys (command line)" };
 /**
  * Whatever the clock says, the keys are read again once the view is this old (monotonic time, as the
  * session cache measures its bound): a key withdrawn on another replica (or by `authd keys retire`)
@@ -102,10 +105,13 @@ export class SigningKeys {
   }
 
   /** Adds a new active key and retires the others. Answers the new kid. */
-  async rotate(): Promise<string> {
+  async rotate(by: AuditContext = OPERATOR): Promise<string> {
     const kid = await this.uow.run(async (tx) => {
-      await tx.signingKeys.retireActive(this.clock.now());
-      return commit(await this.insertKey(tx));
+      const now = this.clock.now();
+      await tx.signingKeys.retireActive(now);
+      const current = await this.insertKey(tx);
+      await tx.audit.record(now, "signing_key.rotated", null, by, { kid: current });
+      return commit(current);
     });
     await this.reload();
     return kid;
@@ -119,7 +125,7 @@ export class SigningKeys {
    * their next Refresh gets an access token signed by the current key. Answers the withdrawn and
    * the current kid.
    */
-  async withdraw(kid?: string): Promise<{ withdrawn: string; current: string }> {
+  async withdraw(kid?: string, by: AuditContext = OPERATOR): Promise<{ withdrawn: string; current: string }> {
     const result = await this.uow.run(async (tx) => {
       // Serialised with a replica creating a first key and with another withdrawal (PostgreSQL).
       await tx.signingKeys.lockFirstKey();
@@ -139,6 +145,10 @@ export class SigningKeys {
       }
       await tx.signingKeys.delete(target.kid);
       if (current === undefined) throw new Error("no current signing key after a withdrawal");
+      await tx.audit.record(this.clock.now(), "signing_key.withdrawn", null, by, {
+        kid: target.kid,
+        current,
+      });
       return commit({ withdrawn: target.kid, current });
     });
     await this.reload();
