@@ -19,7 +19,6 @@ import {
   MfaTrustedDeviceEntity,
 } from "../entities/mfa.js";
 import { OneTimeTokenEntity } from "../entities/one-time-token.js";
-import { RateLimitEntity } from "../entities/rate-limit.js";
 import { RefreshTokenEntity } from "../entities/refresh-token.js";
 import { SessionEntity } from "../entities/session.js";
 import { UserEntity } from "../entities/user.js";
@@ -84,14 +83,16 @@ async function eraseAccount(em: EntityManager, account: { id: string; email: str
     await em.delete(entity, { userId });
   }
   await deleteKeysNaming(em, MfaFailureEntity, "failure_key", [userId, ...authenticatorIds]);
-  await deleteKeysNaming(em, RateLimitEntity, "key", [userId, account.email]);
+  // Rate-limit rows are not erased: their keys are stored hashed (repositories/rate-limits.ts), so
+  // they name no one, and they end with their window. Keeping them also keeps a deleted address's
+  // mail limit in force against a re-registration flood.
   await em.delete(UserEntity, { id: userId });
 }
 
 /** Deletes the rows whose `column` contains any of `values` literally (LIKE wildcards escaped). */
 async function deleteKeysNaming(
   em: EntityManager,
-  entity: typeof MfaFailureEntity | typeof RateLimitEntity,
+  entity: typeof MfaFailureEntity,
   column: string,
   values: string[],
 ): Promise<void> {
