@@ -436,9 +436,13 @@ describe("the account app, walked through in a browser", () => {
     await page.getByText("Company: acme").waitFor();
     await screen("sign-in-company");
     // Moving to another public screen and back keeps the company.
+    // Each screen's heading first: both screens have an "Email or username" field and the company
+    // line, so filling before the next screen is drawn would fill the one going away.
     await page.getByRole("link", { name: "Forgot your password?" }).click();
+    await page.getByRole("heading", { name: "Forgot your password" }).waitFor();
     await page.getByText("Company: acme").waitFor();
     await page.getByRole("link", { name: "Back to sign in" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
     await page.getByLabel("Email or username").fill(member.email);
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
