@@ -15,29 +15,30 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe("recovery codes when the hashing queue is full", () => {
-  it("answer the surplus Unavailable without counting it, so the owner's right code still works", async () => {
+  it("answer Unavailable without counting, so the owner's right code still works afterwards", async () => {
     const u = await h.userWithTotp("busy-recovery@example.com");
     const login = await h.auth.login({ identifier: u.email, password: PASSWORD });
     if (login.result.case !== "mfaChallenge") throw new Error("expected a challenge");
     const challengeId = login.result.value.challengeId;
     const mfa = h.mfaFor("");
 
-    // Three rounds of twelve wrong codes at once: far more than the five wrong codes that lock the
-    // factor, had every refused one been counted.
+    // The server's one hashing place is taken (as by another user's sign-in), so every check is
+    // refused: three times the five wrong codes that lock the factor, had any of them been counted.
+    const busy = h.server.app.hasher.admit();
     const outcomes: string[] = [];
-    for (let round = 0; round < 3; round++) {
-      const answers = await Promise.all(
-        Array.from({ length: 12 }, () =>
-          mfa.verifyChallenge({ challengeId, authenticatorId: u.recoveryId, code: "AAAAA-AAAAA" }).then(
+    try {
+      for (let attempt = 0; attempt < 15; attempt++) {
+        outcomes.push(
+          await mfa.verifyChallenge({ challengeId, authenticatorId: u.recoveryId, code: "AAAAA-AAAAA" }).then(
             () => "tokens",
             (e: unknown) => Code[ConnectError.from(e).code],
           ),
-        ),
-      );
-      outcomes.push(...answers);
+        );
+      }
+    } finally {
+      busy.release();
     }
-    expect(outcomes.filter((o) => o !== "Unavailable" && o !== "Unauthenticated")).toEqual([]);
-    expect(outcomes.filter((o) => o === "Unavailable").length).toBeGreaterThan(20);
+    expect(outcomes).toEqual(Array(15).fill("Unavailable"));
 
     const done = await mfa.verifyChallenge({
       challengeId,
