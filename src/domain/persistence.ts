@@ -84,8 +84,8 @@ export interface RotationContext {
   token: RefreshTokenRecord;
   session: SessionRecord;
   user: UserRecord;
-  /** The user's tenant is suspended (its users cannot sign in or refresh). */
-  tenantSuspended: boolean;
+  /** The status of the user's tenant (null: none found). */
+  tenantStatus: string | null;
 }
 
 export interface RefreshTokenRepository {

@@ -15,7 +15,7 @@ import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "./port
 import { hashSecret, randomToken } from "./secrets.js";
 import { type CachedSession, SessionCache } from "./session-cache.js";
 import { LastUseWriter } from "./session-last-use.js";
-import { tenantAdmits, tenantAdmitsNewSession, tenantSuspended } from "./tenants/gate.js";
+import { statusAdmits, tenantAdmits, tenantAdmitsNewSession, tenantSuspended } from "./tenants/gate.js";
 import { commit, commitThenFail, type Outcome, type UnitOfWork } from "./unit-of-work.js";
 
 /** last_used_at is written at most this often per session, so authenticated traffic rarely writes. */
@@ -390,7 +390,8 @@ export class Sessions implements SessionIssuer {
     const found = await this.uow.read((tx) => tx.refreshTokens.findForRotation(tokenHash));
     if (!found || found.token.rotatedAt !== null) return null;
     const { token: row, session, user } = found;
-    if (!this.isActive(session, now) || user.status !== "active" || found.tenantSuspended) return null;
+    if (!this.isActive(session, now) || user.status !== "active" || !statusAdmits(found.tenantStatus))
+      return null;
     const successor = this.newRefreshToken(session.id, now);
     const claimed = await this.uow.run(async (tx) => {
       if (!(await tx.refreshTokens.claimRotation(row.id, now, successor.row.id, session.id)))

@@ -2,12 +2,11 @@
 // API keys; suspension also ends their sessions (tenants.ts), so their access tokens fail at once.
 import { failedPrecondition, withReason } from "../errors.js";
 import type { Transaction } from "../persistence.js";
-import { DEFAULT_TENANT_ID } from "./records.js";
+import { DEFAULT_TENANT_ID, type TenantRecord } from "./records.js";
 
 /** True unless the tenant exists and is suspended (an account always has one). */
 export async function tenantAdmits(tx: Transaction, tenantId: string | null): Promise<boolean> {
-  const tenant = await tx.tenants.findById(tenantId ?? DEFAULT_TENANT_ID);
-  return tenant?.status !== "suspended";
+  return admits(await tx.tenants.findById(tenantId ?? DEFAULT_TENANT_ID));
 }
 
 /**
@@ -16,9 +15,13 @@ export async function tenantAdmits(tx: Transaction, tenantId: string | null): Pr
  * read "active" just before could commit a session the suspension never saw.
  */
 export async function tenantAdmitsNewSession(tx: Transaction, tenantId: string | null): Promise<boolean> {
-  const tenant = await tx.tenants.findByIdHeld(tenantId ?? DEFAULT_TENANT_ID);
-  return tenant?.status !== "suspended";
+  return admits(await tx.tenants.findByIdHeld(tenantId ?? DEFAULT_TENANT_ID));
 }
+
+const admits = (tenant: TenantRecord | null) => statusAdmits(tenant?.status ?? null);
+
+/** The rule itself, for a tenant status read some other way (null: no such tenant). */
+export const statusAdmits = (status: string | null) => status !== "suspended";
 
 export const tenantSuspended = () =>
   withReason("TENANT_SUSPENDED", failedPrecondition("the account's tenant is suspended"));

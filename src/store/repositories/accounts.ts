@@ -4,8 +4,7 @@ import type { EntityManager } from "typeorm";
 import type { AccountRecord, AccountRepository } from "../../domain/accounts/persistence.js";
 import { UserEntity } from "../entities/user.js";
 import { findOneStrict } from "../guard.js";
-import { placeholders } from "../raw-sql.js";
-import { queryReturning } from "../returning.js";
+import { placeholders, queryReturning } from "../raw-sql.js";
 
 export function accountRepository(em: EntityManager): AccountRepository {
   const p = placeholders(em);

@@ -3,7 +3,7 @@
 import type { EntityManager } from "typeorm";
 import type { OutboxRepository } from "../../domain/outbox-persistence.js";
 import { OutboxMessageEntity } from "../entities/outbox-message.js";
-import { queryReturning } from "../returning.js";
+import { queryReturning } from "../raw-sql.js";
 import type { Store } from "../store.js";
 
 export function outboxRepository(em: EntityManager): OutboxRepository {

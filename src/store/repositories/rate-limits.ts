@@ -11,7 +11,7 @@ import type { Clock } from "../../clock.js";
 import type { Transaction } from "../../domain/persistence.js";
 import type { RateLimiter, RateLimitReservation, RateLimitResult } from "../../domain/ports.js";
 import type { RateLimitCounterRepository } from "../../domain/rate-limit-persistence.js";
-import { queryReturning } from "../returning.js";
+import { placeholders, queryReturning } from "../raw-sql.js";
 import type { Store } from "../store.js";
 
 const MAX_PREFIX = 32;
@@ -29,7 +29,7 @@ export function storedKey(key: string): string {
 
 /** The counters of `em`'s transaction: one INSERT ... ON CONFLICT DO UPDATE per hit. */
 export function rateLimitCounters(em: EntityManager): RateLimitCounterRepository {
-  const p = (n: number) => (em.connection.options.type === "postgres" ? `$${n}` : "?");
+  const p = placeholders(em);
   return {
     bump: async (key, windowStart, windowEnd) => {
       // A replica whose clock lags may compute an older window: it then counts in the newer one

@@ -6,8 +6,7 @@ import { RefreshTokenEntity } from "../entities/refresh-token.js";
 import { SessionEntity } from "../entities/session.js";
 import { findOneStrict, findStrict } from "../guard.js";
 import { pageBy } from "../keyset.js";
-import { affectedRows, placeholders } from "../raw-sql.js";
-import { queryReturning } from "../returning.js";
+import { affectedRows, placeholders, queryReturning } from "../raw-sql.js";
 import { RevocationChannel } from "../revocation-channel.js";
 
 export function sessionRepository(em: EntityManager): SessionRepository {
@@ -207,6 +206,6 @@ function rotationContext(row: RotationRow): RotationContext {
       tenantId: row.u_tenant_id,
       roles: row.u_roles === null ? [] : (JSON.parse(row.u_roles) as string[]),
     },
-    tenantSuspended: row.t_status === "suspended",
+    tenantStatus: row.t_status,
   };
 }

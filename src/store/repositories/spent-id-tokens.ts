@@ -4,7 +4,7 @@
 // PostgreSQL alike.
 import type { EntityManager } from "typeorm";
 import type { SpentIdTokenRepository } from "../../domain/identities/persistence.js";
-import { queryReturning } from "../returning.js";
+import { queryReturning } from "../raw-sql.js";
 
 export function spentIdTokenRepository(em: EntityManager): SpentIdTokenRepository {
   const p = (n: number) => (em.connection.options.type === "postgres" ? `$${n}` : "?");
