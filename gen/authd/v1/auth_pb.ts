@@ -402,7 +402,8 @@ export type LoginRequest = Message<"authd.v1.LoginRequest"> & {
   /**
    * Device token from an earlier MfaService.VerifyChallenge with remember_device: skips the second
    * factor for this account only. It never replaces the password. When empty, the device cookie that a cookie-mode
-   * VerifyChallenge set is used, if the request carries one.
+   * VerifyChallenge set is used, if the request carries one and comes from an origin allowed to use
+   * cookies (AUTHD_PUBLIC_URL's or one in AUTHD_CORS_ORIGINS); from any other origin it is ignored.
    *
    * @generated from field: string device_token = 3;
    */
@@ -1271,7 +1272,8 @@ export type LoginWithProviderRequest = Message<"authd.v1.LoginWithProviderReques
   /**
    * Device token from an earlier MfaService.VerifyChallenge with remember_device: skips the second
    * factor for this account only. It never replaces the ID token. When empty, the device cookie that a cookie-mode
-   * VerifyChallenge set is used, if the request carries one.
+   * VerifyChallenge set is used, if the request carries one and comes from an origin allowed to use
+   * cookies (AUTHD_PUBLIC_URL's or one in AUTHD_CORS_ORIGINS); from any other origin it is ignored.
    *
    * @generated from field: string device_token = 6;
    */
