@@ -1810,6 +1810,8 @@ export const AuthService: GenService<{
   },
   /**
    * Emails the caller a single-use link that confirms deactivation. Needs the current password.
+   * The last active admin of a tenant, or the last operator, is refused (FAILED_PRECONDITION,
+   * ERROR_REASON_LAST_ADMIN) and nothing is mailed.
    *
    * @generated from rpc authd.v1.AuthService.RequestDeactivation
    */
@@ -1820,7 +1822,8 @@ export const AuthService: GenService<{
   },
   /**
    * Deactivates the account behind a deactivation token: every session and API key is revoked and
-   * sign-in is refused from then on.
+   * sign-in is refused from then on. Refused with ERROR_REASON_LAST_ADMIN when the account is now
+   * the last active admin of its tenant, or the last operator; the token is then not spent.
    *
    * @generated from rpc authd.v1.AuthService.ConfirmDeactivation
    */
@@ -1830,7 +1833,8 @@ export const AuthService: GenService<{
     output: typeof ConfirmDeactivationResponseSchema;
   },
   /**
-   * Emails the caller a single-use link that confirms deletion. Needs the current password.
+   * Emails the caller a single-use link that confirms deletion. Needs the current password. Refused
+   * like RequestDeactivation for the last admin or operator.
    *
    * @generated from rpc authd.v1.AuthService.RequestDeletion
    */
@@ -1841,7 +1845,8 @@ export const AuthService: GenService<{
   },
   /**
    * Deletes the account behind a deletion token: personal data is erased and every credential
-   * (sessions, API keys, factors, trusted devices) is revoked.
+   * (sessions, API keys, factors, trusted devices) is revoked. Refused like ConfirmDeactivation for
+   * the last admin or operator, the token not spent.
    *
    * @generated from rpc authd.v1.AuthService.ConfirmDeletion
    */

@@ -57,12 +57,12 @@ export interface TenantUserRepository {
   page(tenantId: string, filter: UserFilter, query: KeysetQuery): Promise<AccountRecord[]>;
   /**
    * Holds the tenant's row until the transaction ends, so changes that must keep an admin
-   * (demote, disable, delete) run one after another per tenant: PostgreSQL's SELECT ... FOR
-   * UPDATE (NO KEY); SQLite runs one write transaction at a time anyway.
+   * (demote, disable, delete, an account closing itself) run one after another per tenant:
+   * PostgreSQL's SELECT ... FOR UPDATE (NO KEY); SQLite runs one write transaction at a time anyway.
    */
   lock(tenantId: string): Promise<void>;
-  /** Ids of the tenant's active accounts holding the "admin" role. */
-  activeAdminIds(tenantId: string): Promise<string[]>;
+  /** Ids of the tenant's active accounts holding `role` ("admin"; "operator" in the default tenant). */
+  activeIdsWithRole(tenantId: string, role: string): Promise<string[]>;
 }
 
 export interface TenantRepository {
