@@ -209,7 +209,8 @@ export const RegisterCompanyRequestSchema: GenMessage<RegisterCompanyRequest> = 
  */
 export type RegisterCompanyResponse = Message<"authd.v1.RegisterCompanyResponse"> & {
   /**
-   * The new tenant, active. Its first user signs in once the emailed link verified the address.
+   * The new tenant, TENANT_STATUS_PENDING. Its first user's following the emailed link makes it
+   * active, and then that user signs in.
    *
    * @generated from field: authd.v1.Tenant tenant = 1;
    */
@@ -1662,7 +1663,9 @@ export const AuthService: GenService<{
    * Registers a company: creates a tenant (name, slug) and its first user, who is the tenant's
    * "admin", and emails that user the verification link, as Register does. Checked and rate limited
    * like Register (captcha included). A taken slug answers ALREADY_EXISTS (slugs are public); the
-   * email is not revealed: the answer is the same whether or not it is registered elsewhere.
+   * email is not revealed: the answer is the same whether or not it is registered elsewhere. The
+   * tenant is TENANT_STATUS_PENDING until that user follows the link; one left unverified for
+   * AUTHD_PENDING_TENANT_TTL is deleted and its slug freed.
    *
    * @generated from rpc authd.v1.AuthService.RegisterCompany
    */
@@ -1673,6 +1676,7 @@ export const AuthService: GenService<{
   },
   /**
    * Marks the email of the account behind a verification token as verified. The token is consumed.
+   * The first admin of a pending tenant (RegisterCompany) makes the tenant active by it.
    *
    * @generated from rpc authd.v1.AuthService.VerifyEmail
    */

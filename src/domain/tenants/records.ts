@@ -7,7 +7,11 @@ import type { KeysetQuery } from "../paging.js";
 export const DEFAULT_TENANT_ID = "00000000-0000-0000-0000-000000000000";
 export const DEFAULT_TENANT_SLUG = "default";
 
-export type TenantStatus = "active" | "suspended";
+/**
+ * "pending": made by RegisterCompany, waiting for its first admin to verify their email address
+ * (pending.ts); nobody signs in to it or joins it meanwhile, and one left unverified is released.
+ */
+export type TenantStatus = "active" | "suspended" | "pending";
 
 export interface TenantRecord {
   id: string;
@@ -77,6 +81,12 @@ export interface TenantRepository {
   /** Inserts; false when the slug is taken (the unique index decides, so concurrent creates are safe). */
   insert(tenant: TenantRecord): Promise<boolean>;
   update(id: string, changes: Partial<Pick<TenantRecord, "name" | "status" | "updatedAt">>): Promise<void>;
+  /** Makes the tenant active if it is pending, in one conditional statement; true when it was. */
+  activateIfPending(id: string, now: number): Promise<boolean>;
+  /** Up to `limit` pending tenants created before `cutoff` (epoch ms), oldest first. */
+  pendingCreatedBefore(cutoff: number, limit: number): Promise<TenantRecord[]>;
+  /** Deletes the tenant if it is still pending (its accounts must be gone); true when it was. */
+  deletePending(id: string): Promise<boolean>;
   /** One page of tenants, oldest first by (createdAt, id) (see paging.ts). */
   list(query: KeysetQuery): Promise<TenantRecord[]>;
   /** Audit events of the tenant's accounts. */
