@@ -11,6 +11,7 @@ import { tokenFrom } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
 import { type OidcIssuer, startOidcIssuer } from "./helpers/oidc-issuer.js";
 import { protocols, startTestServer } from "./helpers/server.js";
+import { createUser, signIn } from "./helpers/sessions.js";
 
 const ACCESS_TTL = 900;
 let h: MfaHarness;
@@ -258,6 +259,19 @@ describe("provider identities", () => {
     const me = h.authed(tokens.accessToken);
     const [identity] = (await me.listLinkedIdentities({})).identities;
     expect(await reasonOf(me.unlinkIdentity({ identityId: identity?.id ?? "" }))).toBe("LAST_SIGN_IN_METHOD");
+  });
+});
+
+describe("tenants", () => {
+  test("a tenant's last admin asking to close their own account: LAST_ADMIN", async () => {
+    const client = { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "vitest" };
+    const tenant = await h.server.app.tenants.create({ slug: `reasons-${++n}`, name: "R" }, null, client);
+    const admin = await createUser(h.server, { tenantId: tenant.id, roles: ["admin"] });
+    const me = h.authed((await signIn(h.server, admin.id)).accessToken);
+    expect(await failure(me.requestDeactivation({ currentPassword: PASSWORD }))).toMatchObject({
+      code: "FailedPrecondition",
+      reason: "LAST_ADMIN",
+    });
   });
 });
 

@@ -209,7 +209,8 @@ export const RegisterCompanyRequestSchema: GenMessage<RegisterCompanyRequest> = 
  */
 export type RegisterCompanyResponse = Message<"authd.v1.RegisterCompanyResponse"> & {
   /**
-   * The new tenant, active. Its first user signs in once the emailed link verified the address.
+   * The new tenant, TENANT_STATUS_PENDING. Its first user's following the emailed link makes it
+   * active, and then that user signs in.
    *
    * @generated from field: authd.v1.Tenant tenant = 1;
    */
@@ -402,7 +403,8 @@ export type LoginRequest = Message<"authd.v1.LoginRequest"> & {
   /**
    * Device token from an earlier MfaService.VerifyChallenge with remember_device: skips the second
    * factor for this account only. It never replaces the password. When empty, the device cookie that a cookie-mode
-   * VerifyChallenge set is used, if the request carries one.
+   * VerifyChallenge set is used, if the request carries one and comes from an origin allowed to use
+   * cookies (AUTHD_PUBLIC_URL's or one in AUTHD_CORS_ORIGINS); from any other origin it is ignored.
    *
    * @generated from field: string device_token = 3;
    */
@@ -1271,7 +1273,8 @@ export type LoginWithProviderRequest = Message<"authd.v1.LoginWithProviderReques
   /**
    * Device token from an earlier MfaService.VerifyChallenge with remember_device: skips the second
    * factor for this account only. It never replaces the ID token. When empty, the device cookie that a cookie-mode
-   * VerifyChallenge set is used, if the request carries one.
+   * VerifyChallenge set is used, if the request carries one and comes from an origin allowed to use
+   * cookies (AUTHD_PUBLIC_URL's or one in AUTHD_CORS_ORIGINS); from any other origin it is ignored.
    *
    * @generated from field: string device_token = 6;
    */
@@ -1660,7 +1663,9 @@ export const AuthService: GenService<{
    * Registers a company: creates a tenant (name, slug) and its first user, who is the tenant's
    * "admin", and emails that user the verification link, as Register does. Checked and rate limited
    * like Register (captcha included). A taken slug answers ALREADY_EXISTS (slugs are public); the
-   * email is not revealed: the answer is the same whether or not it is registered elsewhere.
+   * email is not revealed: the answer is the same whether or not it is registered elsewhere. The
+   * tenant is TENANT_STATUS_PENDING until that user follows the link; one left unverified for
+   * AUTHD_PENDING_TENANT_TTL is deleted and its slug freed.
    *
    * @generated from rpc authd.v1.AuthService.RegisterCompany
    */
@@ -1671,6 +1676,7 @@ export const AuthService: GenService<{
   },
   /**
    * Marks the email of the account behind a verification token as verified. The token is consumed.
+   * The first admin of a pending tenant (RegisterCompany) makes the tenant active by it.
    *
    * @generated from rpc authd.v1.AuthService.VerifyEmail
    */
@@ -1808,6 +1814,8 @@ export const AuthService: GenService<{
   },
   /**
    * Emails the caller a single-use link that confirms deactivation. Needs the current password.
+   * The last active admin of a tenant, or the last operator, is refused (FAILED_PRECONDITION,
+   * ERROR_REASON_LAST_ADMIN) and nothing is mailed.
    *
    * @generated from rpc authd.v1.AuthService.RequestDeactivation
    */
@@ -1818,7 +1826,8 @@ export const AuthService: GenService<{
   },
   /**
    * Deactivates the account behind a deactivation token: every session and API key is revoked and
-   * sign-in is refused from then on.
+   * sign-in is refused from then on. Refused with ERROR_REASON_LAST_ADMIN when the account is now
+   * the last active admin of its tenant, or the last operator; the token is then not spent.
    *
    * @generated from rpc authd.v1.AuthService.ConfirmDeactivation
    */
@@ -1828,7 +1837,8 @@ export const AuthService: GenService<{
     output: typeof ConfirmDeactivationResponseSchema;
   },
   /**
-   * Emails the caller a single-use link that confirms deletion. Needs the current password.
+   * Emails the caller a single-use link that confirms deletion. Needs the current password. Refused
+   * like RequestDeactivation for the last admin or operator.
    *
    * @generated from rpc authd.v1.AuthService.RequestDeletion
    */
@@ -1839,7 +1849,8 @@ export const AuthService: GenService<{
   },
   /**
    * Deletes the account behind a deletion token: personal data is erased and every credential
-   * (sessions, API keys, factors, trusted devices) is revoked.
+   * (sessions, API keys, factors, trusted devices) is revoked. Refused like ConfirmDeactivation for
+   * the last admin or operator, the token not spent.
    *
    * @generated from rpc authd.v1.AuthService.ConfirmDeletion
    */
