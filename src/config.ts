@@ -89,6 +89,8 @@ export interface Config {
   emailsPerIp: number;
   smsWebhookUrl: string | undefined;
   smsWebhookSecret: string | undefined;
+  /** Outbound HTTP may use http and reach loopback and private addresses (development only). */
+  outboundAllowPrivate: boolean;
   trustedDeviceTtlSeconds: number;
   stepUpTtlSeconds: number;
   recoveryCodeRegenerations: number;
@@ -442,6 +444,13 @@ export const variables: Variable<any>[] = [
     optionalStr,
   ),
   v(
+    "AUTHD_OUTBOUND_ALLOW_PRIVATE",
+    "outboundAllowPrivate",
+    "false",
+    "Development and tests only (refused when AUTHD_ENV=production): outbound requests may use http and reach loopback, private and link-local addresses (a webhook receiver or a provider on this machine); cloud metadata addresses stay refused. Off: https to public addresses only (security.md, Outbound requests).",
+    bool,
+  ),
+  v(
     "AUTHD_TRUSTED_DEVICE_TTL",
     "trustedDeviceTtlSeconds",
     String(30 * DAY),
@@ -576,6 +585,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (result.smsWebhookUrl !== undefined && result.smsWebhookSecret === undefined) {
     throw new ConfigError("AUTHD_SMS_WEBHOOK_SECRET", "is required when AUTHD_SMS_WEBHOOK_URL is set");
+  }
+  if (result.env === "production" && result.outboundAllowPrivate) {
+    // The allowance opens this machine and the private network to whoever chooses a URL authd calls.
+    throw new ConfigError("AUTHD_OUTBOUND_ALLOW_PRIVATE", "must not be true when AUTHD_ENV=production");
   }
   if (result.env === "production" && result.smtpUrl === undefined) {
     // Development writes emails (links included) to the log instead; production must really send them.

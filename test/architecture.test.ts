@@ -2,7 +2,8 @@
 // - the domain (src/domain/) reaches persistence only through the repositories it declares and the
 //   unit of work: no TypeORM and nothing of src/store/ (entities, guarded lookups, repositories, the
 //   store's unit of work); it knows neither the Connect context (src/context.ts), nor how notices are
-//   rendered (src/delivery/), nor the whole Config (each feature takes the settings it needs);
+//   rendered (src/delivery/), nor the whole Config (each feature takes the settings it needs), nor
+//   the outbound HTTP implementation (src/outbound/: it asks through the OutboundHttp port);
 // - handlers (src/services/) map domain records, never store entities, and never open a
 //   transaction: the use case they call does;
 // - interceptors (src/interceptors/) import no service;
@@ -61,6 +62,7 @@ const DOMAIN_RULES: Rule[] = [
   ["the Connect context", (i) => i.target === "context.ts"],
   ["the delivery templates", (i) => i.target === "delivery/templates.ts"],
   ["the whole Config", (i) => i.target === "config.ts" && i.names.includes("Config")],
+  ["the outbound HTTP implementation", under("outbound/")],
 ];
 
 const HANDLER_RULES: Rule[] = [
@@ -119,6 +121,7 @@ describe("the architecture", () => {
       'import { type Principal } from "../context.js";',
       'import type { Templates } from "../delivery/templates.js";',
       'import type { Config, ParsedSize } from "../config.js";',
+      'import { createGuardedHttp } from "../outbound/guarded-http.js";',
     ].join("\n");
     expect(broken(file, DOMAIN_RULES, source).map((what) => what.split(" (")[0])).toEqual([
       "TypeORM",
@@ -128,6 +131,7 @@ describe("the architecture", () => {
       "the Connect context",
       "the delivery templates",
       "the whole Config",
+      "the outbound HTTP implementation",
     ]);
     expect(broken(file, DOMAIN_RULES, 'import type { ParsedSize } from "../config.js";')).toEqual([]);
     const handler = path.join(SRC, "services", "example.ts");
