@@ -51,15 +51,21 @@ async function main(argv: string[]): Promise<number> {
       const server = await startServer(app, config.host, config.port);
       logger.info({ url: server.url, database: config.databaseUrl.split(":")[0] }, "authd listening");
       logAddresses(logger, server, config.publicUrl);
-      const stop = (signal: string) => {
+      // The handlers stay installed: a terminal's Ctrl-C reaches the server twice under `npm start`
+      // (from the terminal, and forwarded by npm), and the second must not end the drain by
+      // default action. close() bounds the drain itself (it cuts connections left after 10 s).
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
         logger.info({ signal }, "shutting down");
         server.close().then(
           () => process.exit(0),
           () => process.exit(1),
         );
       };
-      process.once("SIGTERM", () => stop("SIGTERM"));
-      process.once("SIGINT", () => stop("SIGINT"));
+      process.on("SIGTERM", stop);
+      process.on("SIGINT", stop);
       return -1;
     }
     case "migrate": {

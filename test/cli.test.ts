@@ -1,6 +1,8 @@
 // The real command line, as an operator runs it: `authd serve` and `authd migrate` in a child process.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createClient } from "@connectrpc/connect";
@@ -31,6 +33,64 @@ function waitForListening(child: ChildProcess): Promise<string> {
     });
     child.on("exit", (code) => reject(new Error(`exited with ${code}: ${out}`)));
   });
+}
+
+/** The processes under `pid`: its children, theirs, and so on (from `ps`, on Linux and macOS). */
+function descendants(pid: number): number[] {
+  const table = spawnSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" }).stdout;
+  const children = new Map<number, number[]>();
+  for (const line of table.trim().split("\n")) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (child === undefined || parent === undefined) continue;
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const found: number[] = [];
+  const visit = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      found.push(c);
+      visit(c);
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+/** Whether a process still runs (a zombie, dead but not yet reaped, does not count). */
+function running(pid: number): boolean {
+  const state = spawnSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).stdout.trim();
+  return state !== "" && !state.startsWith("Z");
+}
+
+/** Answers once a TCP connection to the port is refused (nothing listens), or false after `ms`. */
+async function refusesConnections(port: number, ms = 2000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once("error", () => resolve(true));
+    });
+    if (refused) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+/**
+ * Stops `npm start` as a supervisor would (SIGTERM to npm), then kills whatever it leaves running (so
+ * a failing run leaks no server): answers npm's exit code and the processes that outlived it.
+ */
+async function stopNpmStart(child: ChildProcess): Promise<{ code: number | null; survivors: number[] }> {
+  const tree = descendants(child.pid ?? 0);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  child.kill("SIGTERM");
+  const code = await exited;
+  const survivors = tree.filter(running);
+  for (const pid of survivors) process.kill(pid, "SIGKILL");
+  return { code, survivors };
 }
 
 describe("the authd command", () => {
@@ -112,12 +172,95 @@ describe("the compiled authd", () => {
       // The server runs from dist/, not through a TypeScript loader.
       expect(out).toContain("node dist/src/authd.cjs serve");
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      expect(await stopNpmStart(child)).toEqual({ code: 0, survivors: [] });
     }
     expect(stderr).not.toMatch(/npm warn/i);
   });
+
+  // A container runtime or a process supervisor signals exactly the process it started (`CMD
+  // ["npm","start"]`), a terminal's Ctrl-C the whole foreground process group: both must reach the
+  // server, which drains as it does on a direct signal. The request in flight has had its headers
+  // read (the server answered 100 Continue) and sends its body only once shutdown has begun.
+  it.each([
+    { how: "SIGTERM to npm alone (a container stop, a supervisor)", group: false, signal: "SIGTERM" },
+    { how: "Ctrl-C (SIGINT to npm's process group)", group: true, signal: "SIGINT" },
+  ] as const)(
+    "`npm start` stopped by $how finishes the request in flight, exits 0 and leaves no process behind",
+    async ({ group, signal }) => {
+      const child = spawn(npm, ["start"], {
+        cwd: root,
+        detached: group,
+        env: { ...process.env, AUTHD_PORT: "0", AUTHD_DATA_DIR: tempDir() },
+      });
+      let out = "";
+      child.stdout?.on("data", (chunk) => {
+        out += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      const url = await waitForListening(child);
+      const port = Number(new URL(url).port);
+      const tree = descendants(child.pid ?? 0);
+      let request: http.ClientRequest | undefined;
+      try {
+        expect(tree.length).toBeGreaterThan(0);
+        const body = JSON.stringify({ service: "" });
+        let begun: () => void = () => undefined;
+        const headersRead = new Promise<void>((resolve) => {
+          begun = resolve;
+        });
+        const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+          request = http.request(
+            {
+              host: "127.0.0.1",
+              port,
+              method: "POST",
+              path: "/grpc.health.v1.Health/Check",
+              headers: {
+                "content-type": "application/json",
+                "content-length": body.length,
+                expect: "100-continue",
+              },
+            },
+            (res) => {
+              let data = "";
+              res.on("data", (chunk) => {
+                data += chunk;
+              });
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
+            },
+          );
+          request.on("continue", begun);
+          request.on("error", reject);
+          request.flushHeaders();
+        });
+        await headersRead;
+        if (group) process.kill(-(child.pid ?? 0), signal);
+        else child.kill(signal);
+        const shuttingDown = new Promise<void>((resolve) => {
+          const check = () => {
+            if (out.includes('"msg":"shutting down"')) resolve();
+          };
+          child.stdout?.on("data", check);
+          check();
+        });
+        // Either the server says it is shutting down, or npm is gone first (the signal never reached it).
+        await Promise.race([shuttingDown, exited]);
+        expect(out).toContain('"msg":"shutting down"');
+        request?.end(body);
+        const res = await answer;
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.body)).toEqual({ status: "SERVING" });
+        expect(await exited).toBe(0);
+        expect(tree.filter(running)).toEqual([]);
+        expect(await refusesConnections(port)).toBe(true);
+      } finally {
+        request?.destroy();
+        for (const pid of [child.pid ?? 0, ...tree])
+          if (pid > 0 && running(pid)) process.kill(pid, "SIGKILL");
+      }
+    },
+    60_000,
+  );
 
   // libuv creates all of its pool's threads when the pool is first used (serving has used it), so
   // the difference in threads between two servers is the difference in pool size.
