@@ -1,26 +1,19 @@
 #!/usr/bin/env node
-// The authd command line: `serve` (default), `migrate`, `keys rotate`, `keys retire` and `admin create`.
+// The authd command line: `serve` (default), `migrate`, `keys rotate`, `keys retire` and `admin create`
+// (src/cli.ts reads the arguments and answers help and the version).
 // Installed as the `authd` command from its compiled form (dist/src/main.js); `npm run dev` runs this
 // source through tsx.
+import fs from "node:fs";
+import path from "node:path";
 import { adminCommand } from "./admin-command.js";
 import { createApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { parseCommandLine } from "./cli.js";
+import { ConfigError, ConfigErrors, loadConfig, unknownVariables } from "./config.js";
 import { keysCommand } from "./keys-command.js";
 import { consoleDestination, createLogger, type Logger } from "./logger.js";
+import { packageRoot } from "./package-root.js";
 import { type RunningServer, startServer } from "./server.js";
 import { openDatabase } from "./store/data-source.js";
-
-const USAGE = `usage: authd [serve | migrate | keys rotate | keys retire | admin create | help]
-  serve        start the server (default)
-  migrate      apply pending database migrations and exit
-  keys rotate  add a new signing key; the old one verifies until its tokens expire
-  keys retire [--kid KID]
-               withdraw the current (or the named) signing key at once: for a compromised key
-  admin create --tenant SLUG --email EMAIL [--operator]
-               create (or promote) a tenant administrator; prints a link that sets its password
-  help         print this text
-
-Configuration comes from AUTHD_* environment variables (see docs/configuration.md).`;
 
 /** Stack traces point into src/*.ts rather than the compiled JavaScript. */
 process.setSourceMapsEnabled(true);
@@ -37,15 +30,34 @@ function logAddresses(logger: Logger, server: RunningServer, publicUrl: string):
   if (server.metricsUrl) logger.info(`metrics: ${server.metricsUrl}`);
 }
 
+/** The version in authd's package.json, for `authd --version`. */
+function packageVersion(): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(packageRoot, "package.json"), "utf8")) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command = "serve", ...rest] = argv;
-  if (command === "help" || command === "--help" || command === "-h") {
-    process.stdout.write(`${USAGE}\n`);
+  const invocation = parseCommandLine(argv, packageVersion());
+  if (invocation.kind === "print") {
+    process.stdout.write(`${invocation.text}\n`);
     return 0;
+  }
+  if (invocation.kind === "refuse") {
+    process.stderr.write(`${invocation.text}\n`);
+    return 2;
   }
   const config = loadConfig();
   const logger = createLogger(config.logLevel, consoleDestination(config.logFormat));
-  switch (command) {
+  for (const { name, suggestion } of unknownVariables()) {
+    logger.warn(
+      { variable: name, suggestion },
+      `${name} is not an authd variable and is ignored${suggestion ? `: did you mean ${suggestion}?` : ""}`,
+    );
+  }
+  const { values } = invocation;
+  switch (invocation.command) {
     case "serve": {
       const app = await createApp(config, { logger });
       const server = await startServer(app, config.host, config.port);
@@ -74,13 +86,16 @@ async function main(argv: string[]): Promise<number> {
       logger.info({ applied }, "migrations done");
       return 0;
     }
-    case "keys":
-      return keysCommand(rest, config, logger);
-    case "admin":
-      return adminCommand(rest, config, logger);
-    default:
-      console.error(`unknown command "${command}" ${rest.join(" ")}\n${USAGE}`);
-      return 2;
+    case "keys rotate":
+      return keysCommand("rotate", undefined, config, logger);
+    case "keys retire":
+      return keysCommand("retire", values.kid as string | undefined, config, logger);
+    case "admin create":
+      return adminCommand(
+        { email: String(values.email), tenant: String(values.tenant), operator: values.operator === true },
+        config,
+        logger,
+      );
   }
 }
 
@@ -89,6 +104,10 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
+    if (error instanceof ConfigErrors) {
+      console.error(`authd: ${error.errors.length} configuration errors:\n${error.message}`);
+      process.exit(78);
+    }
     if (error instanceof ConfigError) {
       console.error(`authd: configuration error: ${error.message}`);
       process.exit(78);

@@ -93,17 +93,38 @@ async function stopNpmStart(child: ChildProcess): Promise<{ code: number | null;
   return { code, survivors };
 }
 
+/** Runs `authd ARGS` from the source (tsx) with its own data folder; gives up after 20 s. */
+function authd(args: string[], env: Record<string, string> = {}) {
+  const dataDir = tempDir();
+  const result = spawnSync(tsx, ["src/main.ts", ...args], {
+    cwd: root,
+    env: { ...process.env, AUTHD_DATA_DIR: dataDir, AUTHD_LOG_FORMAT: "json", ...env },
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  return { ...result, dataDir };
+}
+
 describe("the authd command", () => {
-  it("serves on the embedded SQLite default and stops cleanly on SIGTERM", async () => {
+  it("serves on the embedded SQLite default, prints each address once, and stops cleanly on SIGTERM", async () => {
     const dataDir = tempDir();
     const child = spawn(tsx, ["src/main.ts", "serve"], {
       cwd: root,
-      env: { ...process.env, AUTHD_PORT: "0", AUTHD_DATA_DIR: dataDir },
+      env: { ...process.env, AUTHD_PORT: "0", AUTHD_DATA_DIR: dataDir, AUTHD_METRICS_ADDR: "127.0.0.1:0" },
+    });
+    let out = "";
+    child.stdout?.on("data", (chunk) => {
+      out += chunk;
     });
     const url = await waitForListening(child);
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
     expect(fs.existsSync(path.join(dataDir, "authd.db"))).toBe(true);
+    // The metrics listener's address is the last of the start-up lines.
+    await expect.poll(() => out).toMatch(/metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/);
+    const metricsUrl = /metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(out)?.[1] ?? "";
+    expect(out.split(metricsUrl).length - 1, out).toBe(1);
+    expect(out.split(`health check: ${url}/healthz`).length - 1, out).toBe(1);
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
@@ -129,6 +150,98 @@ describe("the authd command", () => {
     });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("AUTHD_PORT");
+  });
+
+  it("names every bad variable in one start, one line each", () => {
+    const result = authd(["serve"], {
+      AUTHD_PORT: "not-a-port",
+      AUTHD_LOG_LEVEL: "loud",
+      AUTHD_SECRET: "short",
+    });
+    expect(result.status).toBe(78);
+    const lines = result.stderr.trim().split("\n");
+    for (const name of ["AUTHD_PORT", "AUTHD_LOG_LEVEL", "AUTHD_SECRET"]) {
+      expect(
+        lines.filter((line) => line.includes(`${name}:`)),
+        result.stderr,
+      ).toHaveLength(1);
+    }
+    expect(fs.readdirSync(result.dataDir)).toEqual([]);
+  });
+
+  it("warns about each unknown AUTHD_ variable, with the closest known name, and still starts", () => {
+    const result = authd(["migrate"], { AUTHD_PORTT: "9090", AUTHD_LOGLEVEL: "debug" });
+    expect(result.status, result.stderr).toBe(0);
+    const warnings = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((line) => line.level === 40)
+      .map((line) => line.msg);
+    expect(warnings).toEqual([
+      "AUTHD_LOGLEVEL is not an authd variable and is ignored: did you mean AUTHD_LOG_LEVEL?",
+      "AUTHD_PORTT is not an authd variable and is ignored: did you mean AUTHD_PORT?",
+    ]);
+  });
+
+  it("prints its version with --version or -v, and nothing else runs", () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
+      version: string;
+    };
+    for (const flag of ["--version", "-v"]) {
+      const result = authd([flag]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toBe(`authd ${version}\n`);
+      expect(fs.readdirSync(result.dataDir)).toEqual([]);
+    }
+  });
+
+  it.each([
+    [["serve", "--help"], "usage: authd serve\n"],
+    [["migrate", "-h"], "usage: authd migrate\n"],
+    [["keys", "--help"], "usage: authd keys rotate\n       authd keys retire [--kid KID]\n"],
+    [["keys", "retire", "--help"], "usage: authd keys retire [--kid KID]\n"],
+    [["admin", "--help"], "usage: authd admin create --email EMAIL [--tenant SLUG] [--operator]\n"],
+    [["help", "admin", "create"], "usage: authd admin create --email EMAIL [--tenant SLUG] [--operator]\n"],
+  ])("`authd %j` prints that command's help and runs nothing", (args, usage) => {
+    const result = authd(args);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.startsWith(usage), result.stdout).toBe(true);
+    expect(result.stderr).toBe("");
+    // Nothing ran: no database, no listener.
+    expect(fs.readdirSync(result.dataDir)).toEqual([]);
+  });
+
+  it("lists every command in its usage, with only the required options unbracketed", () => {
+    const result = authd(["--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^usage: authd \[COMMAND\]/);
+    for (const command of [
+      "serve",
+      "migrate",
+      "keys rotate",
+      "keys retire [--kid KID]",
+      "admin create --email EMAIL [--tenant SLUG] [--operator]",
+      "help [COMMAND]",
+    ]) {
+      expect(result.stdout).toContain(`  ${command}`);
+    }
+    expect(result.stdout).toContain("--version");
+  });
+
+  it("refuses an unknown command or option with exit code 2 and the usage on stderr", () => {
+    const unknown = authd(["frobnicate"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^authd: unknown command "frobnicate"\n/);
+    expect(unknown.stderr).toContain("usage: authd");
+    const badOption = authd(["admin", "create", "--email", "a@example.com", "--tenat", "acme"]);
+    expect(badOption.status).toBe(2);
+    expect(badOption.stderr).toContain("--tenat");
+    expect(badOption.stderr).toContain("usage: authd admin create");
+    const missing = authd(["admin", "create", "--tenant", "acme"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("--email is required");
+    expect(fs.readdirSync(missing.dataDir)).toEqual([]);
   });
 });
 
