@@ -22,6 +22,7 @@ import {
   str,
   url,
 } from "./config-parsers.js";
+import { listenAddressUrl, loopbackAppOrigins } from "./config-public-url.js";
 
 export { ConfigError, ConfigErrors } from "./config-parsers.js";
 
@@ -37,6 +38,10 @@ export interface Config {
   port: number;
   databaseUrl: string;
   publicUrl: string;
+  /** AUTHD_PUBLIC_URL is unset: publicUrl is the listen address (config-public-url.ts), at the port bound. */
+  publicUrlFromListenAddress: boolean;
+  /** Loopback origins where the account app also works (development without AUTHD_PUBLIC_URL); else none. */
+  localAppOrigins: string[];
   logLevel: LogLevel;
   logFormat: LogFormat;
   corsOrigins: string[];
@@ -148,9 +153,9 @@ export const variables: Variable<any>[] = [
   v(
     "AUTHD_PUBLIC_URL",
     "publicUrl",
-    "http://localhost:8080",
-    "Base URL of links in emails (verification, reset, ...).",
-    url("http:", "https:"),
+    "",
+    "Base URL of the account app and of the links in emails (verification, reset, ...); the session cookies are accepted from its origin. Empty: http://localhost:<port> (http://<AUTHD_HOST>:<port> when that is not a loopback or wildcard address), with the port authd really listens on (the one AUTHD_PORT=0 picked); in development the app then also works at http://127.0.0.1:<port> when authd listens there. Set it in production and wherever several replicas share a database.",
+    (raw, name) => (raw === "" ? "" : url("http:", "https:")(raw, name)),
   ),
   v(
     "AUTHD_LOG_LEVEL",
@@ -233,7 +238,13 @@ export const variables: Variable<any>[] = [
       return raw;
     },
   ),
-  v("AUTHD_ISSUER", "issuer", "", "The iss claim of access tokens. Empty: AUTHD_PUBLIC_URL.", str),
+  v(
+    "AUTHD_ISSUER",
+    "issuer",
+    "",
+    "The iss claim of access tokens. Empty: AUTHD_PUBLIC_URL, or when that is empty http://localhost:<AUTHD_PORT> as configured (with AUTHD_PORT=0 too: a restart on another free port keeps the tokens it issued valid).",
+    str,
+  ),
   v("AUTHD_AUDIENCE", "audience", "authd", "The aud claim of access tokens.", str),
   v(
     "AUTHD_ACCESS_TOKEN_TTL",
@@ -559,6 +570,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (result.hashConcurrency === 0) result.hashConcurrency = os.availableParallelism();
   if (result.databaseUrl === "") result.databaseUrl = `sqlite:${path.join(result.dataDir, "authd.db")}`;
   if (result.trustProxy && (env.AUTHD_TRUSTED_PROXIES ?? "").trim() === "") result.trustedProxies = 1;
+  result.publicUrlFromListenAddress = result.publicUrl === "";
+  if (result.publicUrlFromListenAddress) result.publicUrl = listenAddressUrl(result.host, result.port);
+  result.localAppOrigins = localAppOrigins(result);
+  // Taken before AUTHD_PORT=0 is resolved (listeningOn): the tokens' issuer stays the same when a
+  // restart picks another free port, so tokens issued before the restart still validate.
   if (result.issuer === "") result.issuer = result.publicUrl?.replace(/\/$/, "");
   const unreadable = new Set(errors.map((error) => error.variable));
   /** A rule between variables, checked only when each of them could be read; names the first. */
@@ -606,6 +622,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new ConfigErrors(errors);
   return result;
+}
+
+/**
+ * The configuration of a server listening on `port`: with AUTHD_PUBLIC_URL unset, the public URL (and
+ * so the app, emailed links and the JWKS address) names the port really bound, which AUTHD_PORT=0
+ * only knows once it is bound.
+ */
+export function listeningOn(config: Config, port: number): Config {
+  const listening = { ...config, port };
+  if (config.publicUrlFromListenAddress) {
+    listening.publicUrl = listenAddressUrl(config.host, port);
+    listening.localAppOrigins = localAppOrigins(listening);
+  }
+  return listening;
+}
+
+/**
+ * In development with the public URL taken from the listen address, the app keeps its session at the
+ * loopback addresses authd listens on too; never in production, where the public URL is the one origin.
+ */
+function localAppOrigins(
+  config: Pick<Config, "env" | "host" | "port" | "publicUrlFromListenAddress">,
+): string[] {
+  if (config.env !== "development" || !config.publicUrlFromListenAddress) return [];
+  return loopbackAppOrigins(config.host, config.port);
 }
 
 /** The AUTHD_ variables of the environment that authd does not read, each with its likely meaning. */

@@ -7,8 +7,16 @@ import fs from "node:fs";
 import path from "node:path";
 import { adminCommand } from "./admin-command.js";
 import { createApp } from "./app.js";
+import { bindPort } from "./bound-port.js";
 import { parseCommandLine } from "./cli.js";
-import { ConfigError, ConfigErrors, loadConfig, unknownVariables } from "./config.js";
+import {
+  type Config,
+  ConfigError,
+  ConfigErrors,
+  listeningOn,
+  loadConfig,
+  unknownVariables,
+} from "./config.js";
 import { keysCommand } from "./keys-command.js";
 import { consoleDestination, createLogger, type Logger } from "./logger.js";
 import { packageRoot } from "./package-root.js";
@@ -19,12 +27,19 @@ import { openDatabase } from "./store/data-source.js";
 process.setSourceMapsEnabled(true);
 
 /** One line each for what a person opens first, with URLs that work from this machine. */
-function logAddresses(logger: Logger, server: RunningServer, publicUrl: string): void {
+function logAddresses(
+  logger: Logger,
+  server: RunningServer,
+  config: Pick<Config, "publicUrl" | "localAppOrigins">,
+): void {
   // A wildcard listen address is not a place a browser can go; the loopback name is.
   const base = server.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//localhost");
-  // The app at its public address: session cookies are only accepted from that origin, so the
-  // listen address (127.0.0.1 by default) would show a sign-in that cannot keep its session.
-  logger.info(`account app: ${publicUrl.replace(/\/+$/, "")}/`);
+  // The app where it keeps its session: at its public address (session cookies are accepted from
+  // that origin), and in development without AUTHD_PUBLIC_URL at the loopback addresses too.
+  const also = config.localAppOrigins.filter((origin) => origin !== new URL(config.publicUrl).origin);
+  logger.info(
+    `account app: ${config.publicUrl.replace(/\/+$/, "")}/${also.length > 0 ? ` (also ${also.map((o) => `${o}/`).join(", ")})` : ""}`,
+  );
   logger.info(`JWKS: ${base}/.well-known/jwks.json`);
   logger.info(`health check: ${base}/healthz`);
   if (server.metricsUrl) logger.info(`metrics: ${server.metricsUrl}`);
@@ -59,10 +74,18 @@ async function main(argv: string[]): Promise<number> {
   const { values } = invocation;
   switch (invocation.command) {
     case "serve": {
-      const app = await createApp(config, { logger });
-      const server = await startServer(app, config.host, config.port);
+      // AUTHD_PORT=0: the port is taken before the app is built, so that the app (its public URL,
+      // when that is not set) knows which one. A set port is bound once the app is ready, as
+      // before: nothing connects to a replica still migrating.
+      const bound = config.port === 0 ? await bindPort(config.host, 0) : undefined;
+      const listening = listeningOn(config, bound?.port ?? config.port);
+      const app = await createApp(listening, { logger }).catch(async (error: unknown) => {
+        await bound?.close();
+        throw error;
+      });
+      const server = await startServer(app, config.host, bound ?? config.port);
       logger.info({ url: server.url, database: config.databaseUrl.split(":")[0] }, "authd listening");
-      logAddresses(logger, server, config.publicUrl);
+      logAddresses(logger, server, listening);
       // The handlers stay installed: a terminal's Ctrl-C reaches the server twice under `npm start`
       // (from the terminal, and forwarded by npm), and the second must not end the drain by
       // default action. close() bounds the drain itself (it cuts connections left after 10 s).

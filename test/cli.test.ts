@@ -125,6 +125,14 @@ describe("the authd command", () => {
     const metricsUrl = /metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(out)?.[1] ?? "";
     expect(out.split(metricsUrl).length - 1, out).toBe(1);
     expect(out.split(`health check: ${url}/healthz`).length - 1, out).toBe(1);
+    // AUTHD_PUBLIC_URL is not set: the app is at the port AUTHD_PORT=0 picked, under both loopback
+    // names, and the JWKS address the OpenID configuration gives is there too.
+    const { port } = new URL(url);
+    expect(out).toContain(`account app: http://localhost:${port}/ (also http://127.0.0.1:${port}/)`);
+    const discovery = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as {
+      jwks_uri: string;
+    };
+    expect(discovery.jwks_uri).toBe(`http://localhost:${port}/.well-known/jwks.json`);
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

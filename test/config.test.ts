@@ -1,7 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, unknownVariables, variables } from "../src/config.js";
+import { ConfigError, listeningOn, loadConfig, unknownVariables, variables } from "../src/config.js";
+
+const PRODUCTION = {
+  AUTHD_ENV: "production",
+  AUTHD_SECRET: "a production master secret of 32+ characters",
+  AUTHD_SMTP_URL: "smtp://mail.example.com",
+};
 
 describe("configuration", () => {
   it("has working defaults for development", () => {
@@ -87,6 +93,40 @@ describe("configuration", () => {
     for (const dir of ["test", "bench", "scripts"]) walk(path.join(root, dir));
     expect(read.size).toBeGreaterThan(0);
     expect(unknownVariables(Object.fromEntries([...read].map((name) => [name, "x"])))).toEqual([]);
+  });
+
+  it.each([
+    ["127.0.0.1", "http://localhost:9090", ["http://localhost:9090", "http://127.0.0.1:9090"]],
+    ["0.0.0.0", "http://localhost:9090", ["http://localhost:9090", "http://127.0.0.1:9090"]],
+    ["::", "http://localhost:9090", ["http://localhost:9090", "http://127.0.0.1:9090", "http://[::1]:9090"]],
+    ["::1", "http://localhost:9090", ["http://localhost:9090", "http://[::1]:9090"]],
+    // Either loopback address, unknown until it is resolved: neither is trusted.
+    ["localhost", "http://localhost:9090", ["http://localhost:9090"]],
+    ["192.0.2.7", "http://192.0.2.7:9090", []],
+    ["2001:db8::7", "http://[2001:db8::7]:9090", []],
+  ])(
+    "with AUTHD_HOST=%s and AUTHD_PORT=9090 only, the public URL is %s; the app's loopback origins %j",
+    (host, publicUrl, origins) => {
+      const config = loadConfig({ AUTHD_HOST: host, AUTHD_PORT: "9090" });
+      expect(config.publicUrl).toBe(publicUrl);
+      expect(config.issuer).toBe(publicUrl);
+      expect(config.localAppOrigins).toEqual(origins);
+      // Production has one origin, the public URL's.
+      expect(loadConfig({ AUTHD_HOST: host, AUTHD_PORT: "9090", ...PRODUCTION }).localAppOrigins).toEqual([]);
+    },
+  );
+
+  it("takes the port really bound for AUTHD_PORT=0, keeping the issuer a restart on another port keeps", () => {
+    const config = listeningOn(loadConfig({ AUTHD_PORT: "0" }), 41234);
+    expect(config.publicUrl).toBe("http://localhost:41234");
+    expect(config.localAppOrigins).toEqual(["http://localhost:41234", "http://127.0.0.1:41234"]);
+    expect(config.issuer).toBe("http://localhost:0");
+    const set = listeningOn(
+      loadConfig({ AUTHD_PORT: "0", AUTHD_PUBLIC_URL: "https://id.example.com" }),
+      41234,
+    );
+    expect(set.publicUrl).toBe("https://id.example.com");
+    expect(set.localAppOrigins).toEqual([]);
   });
 
   it("requires AUTHD_SECRET in production", () => {
