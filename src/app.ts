@@ -209,7 +209,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
 
   // ---- tenants (tenants issue) ----
-  const tenants = new Tenants(uow, clock, sessions);
+  const tenants = new Tenants(uow, clock, sessions, {
+    pendingTenantTtlSeconds: config.pendingTenantTtlSeconds,
+  });
+  // Housekeeping: companies whose first admin never verified (AUTHD_PENDING_TENANT_TTL) free their slugs.
+  const releasePending = setInterval(() => {
+    tenants.releaseUnverified().catch((err) => logger.warn({ err }, "pending tenant release failed"));
+  }, 10 * 60_000);
+  releasePending.unref();
+  closers.push(async () => clearInterval(releasePending));
   const roles = new Roles(config.roles);
   const tenantUsers = new TenantUserAdmin(uow, clock, sessions);
 

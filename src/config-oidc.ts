@@ -16,6 +16,11 @@ export interface OidcProviderConfig {
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
+/** http on a loopback address: the one exception to https for a provider (one on this machine, or a test). */
+export function isLoopbackHttp(url: URL): boolean {
+  return url.protocol === "http:" && LOOPBACK.has(url.hostname);
+}
+
 /** https, or http on a loopback address (a provider on the same machine, or a test). */
 function providerUrl(raw: unknown, name: string, what: string): string {
   if (typeof raw !== "string" || raw === "") throw new ConfigError(name, `${what} must be a URL`);
@@ -25,8 +30,7 @@ function providerUrl(raw: unknown, name: string, what: string): string {
   } catch {
     throw new ConfigError(name, `${what} must be an absolute URL`);
   }
-  const loopbackHttp = url.protocol === "http:" && LOOPBACK.has(url.hostname);
-  if (url.protocol !== "https:" && !loopbackHttp) {
+  if (url.protocol !== "https:" && !isLoopbackHttp(url)) {
     throw new ConfigError(name, `${what} must use https (http only on localhost)`);
   }
   if (url.search !== "" || url.hash !== "")

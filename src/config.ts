@@ -67,6 +67,8 @@ export interface Config {
   emailVerificationTtlSeconds: number;
   passwordResetTtlSeconds: number;
   confirmationTtlSeconds: number;
+  /** How long a tenant made by RegisterCompany waits for its first admin to verify before it is released. */
+  pendingTenantTtlSeconds: number;
   smtpUrl: string | undefined;
   mailFrom: string;
   revealAccounts: boolean;
@@ -301,6 +303,13 @@ export const variables: Variable<any>[] = [
     String(HOUR),
     "How long a deactivation or deletion confirmation link works, in seconds (1 hour).",
     int(300, DAY),
+  ),
+  v(
+    "AUTHD_PENDING_TENANT_TTL",
+    "pendingTenantTtlSeconds",
+    String(2 * DAY),
+    "How long a company made by RegisterCompany stays pending, its slug held, waiting for its first admin to verify their email, in seconds (48 hours). Then the purge (every 10 minutes) deletes it with its unverified accounts, and the slug is free again.",
+    int(HOUR, 30 * DAY),
   ),
   v(
     "AUTHD_SMTP_URL",

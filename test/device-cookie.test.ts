@@ -1,6 +1,7 @@
 // "Remember this device" in the browser: in cookie mode VerifyChallenge keeps the device token out of
 // the body and sets it as an HttpOnly cookie, which a later Login reads back to skip the second factor
-// until the device is revoked. Bearer mode still answers the token in the body.
+// until the device is revoked. Bearer mode still answers the token in the body. The cookie counts only
+// from an origin allowed to use cookies, as the session cookies do.
 import { ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -53,6 +54,7 @@ describe("remember this device in cookie mode", () => {
   beforeAll(async () => {
     h = await startMfaHarness({
       AUTHD_PUBLIC_URL: "https://auth.example.com",
+      AUTHD_CORS_ORIGINS: "https://app.example.com",
       AUTHD_TRUSTED_DEVICE_TTL: String(DEVICE_TTL),
     });
   });
@@ -60,12 +62,17 @@ describe("remember this device in cookie mode", () => {
     await h?.close();
   });
 
-  function browser() {
+  /** A browser with its cookie jar; `origin`, when given, is sent as the Origin of every request. */
+  function browser(origin?: string) {
     const jar = new CookieJar();
+    const withOrigin: Interceptor = (next) => (req) => {
+      if (origin !== undefined) req.header.set("origin", origin);
+      return next(req);
+    };
     const transport = createConnectTransport({
       baseUrl: h.server.url,
       httpVersion: "1.1",
-      interceptors: [jar.interceptor],
+      interceptors: [withOrigin, jar.interceptor],
     });
     return { jar, auth: createClient(AuthService, transport), mfa: createClient(MfaService, transport) };
   }
@@ -152,5 +159,45 @@ describe("remember this device in cookie mode", () => {
       deviceToken: res.deviceToken,
     });
     expect(again.result.case).toBe("tokens");
+  });
+
+  test("the device cookie is ignored from an origin that may not use cookies: a bearer-mode Login from it is asked for the second factor", async () => {
+    const u = await h.userWithTotp(`device${++n}@example.com`);
+    const remembered = browser();
+    await rememberedSignIn(remembered, u);
+    const deviceCookie = remembered.jar.cookies.get(DEVICE_COOKIE) as string;
+    expect(deviceCookie).toMatch(/^dev_/);
+
+    // The same cookie, sent from a page of another site: not a remembered device there.
+    const evil = browser("https://evil.example");
+    evil.jar.cookies.set(DEVICE_COOKIE, deviceCookie);
+    const refused = await evil.auth.login({ identifier: u.email, password: PASSWORD });
+    expect(refused.result.case).toBe("mfaChallenge");
+    // The device is still trusted where cookies are allowed: the public URL's origin and the CORS list.
+    for (const origin of ["https://auth.example.com", "https://app.example.com"]) {
+      const allowed = browser(origin);
+      allowed.jar.cookies.set(DEVICE_COOKIE, deviceCookie);
+      const res = await allowed.auth.login({ identifier: u.email, password: PASSWORD });
+      expect(res.result.case, origin).toBe("tokens");
+    }
+  });
+
+  test("a device token in the request's field is honoured from any origin: it is the caller's own credential, not the browser's", async () => {
+    const u = await h.userWithTotp(`device${++n}@example.com`);
+    const first = await browser().auth.login({ identifier: u.email, password: PASSWORD });
+    if (first.result.case !== "mfaChallenge") throw new Error("expected a challenge");
+    h.server.clock.advanceSeconds(30);
+    const verified = await browser().mfa.verifyChallenge({
+      challengeId: first.result.value.challengeId,
+      authenticatorId: u.totpId,
+      code: appCode(u.secret, h.server.clock.now()),
+      rememberDevice: true,
+    });
+    const res = await browser("https://evil.example").auth.login({
+      identifier: u.email,
+      password: PASSWORD,
+      deviceToken: verified.deviceToken,
+    });
+    expect(res.result.case).toBe("tokens");
   });
 });

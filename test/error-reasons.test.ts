@@ -11,6 +11,7 @@ import { tokenFrom } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
 import { type OidcIssuer, startOidcIssuer } from "./helpers/oidc-issuer.js";
 import { protocols, startTestServer } from "./helpers/server.js";
+import { createUser, signIn } from "./helpers/sessions.js";
 
 const ACCESS_TTL = 900;
 let h: MfaHarness;
@@ -194,6 +195,33 @@ describe("second factors", () => {
   });
 });
 
+describe("a code used twice", () => {
+  test("a TOTP code accepted once and given again: CODE_ALREADY_USED, at sign-in and at a step-up", async () => {
+    const u = await h.userWithTotp(email());
+    const code = appCode(u.secret, h.server.clock.now());
+    const challenge = async () => {
+      const res = await h.auth.login({ identifier: u.email, password: PASSWORD });
+      if (res.result.case !== "mfaChallenge") throw new Error("expected a challenge");
+      return res.result.value.challengeId;
+    };
+    const mfa = h.mfaFor("");
+    await mfa.verifyChallenge({ challengeId: await challenge(), authenticatorId: u.totpId, code });
+    expect(
+      await failure(mfa.verifyChallenge({ challengeId: await challenge(), authenticatorId: u.totpId, code })),
+    ).toEqual({
+      code: "Unauthenticated",
+      message: "the code was already used: wait for the next one",
+      reason: "CODE_ALREADY_USED",
+    });
+    expect(await reasonOf(u.mfa.stepUp({ authenticatorId: u.totpId, code }))).toBe("CODE_ALREADY_USED");
+    // The next code is new, and a wrong one is still just wrong.
+    h.server.clock.advanceSeconds(30);
+    const wrong = appCode(u.secret, h.server.clock.now()) === "000000" ? "111111" : "000000";
+    expect(await reasonOf(u.mfa.stepUp({ authenticatorId: u.totpId, code: wrong }))).toBe("INVALID_CODE");
+    await u.mfa.stepUp({ authenticatorId: u.totpId, code: appCode(u.secret, h.server.clock.now()) });
+  });
+});
+
 describe("tokens and sessions", () => {
   test.each(protocols)(
     "an access token: TOKEN_EXPIRED once expired, SESSION_REVOKED once signed out, TOKEN_INVALID when forged (%s)",
@@ -258,6 +286,19 @@ describe("provider identities", () => {
     const me = h.authed(tokens.accessToken);
     const [identity] = (await me.listLinkedIdentities({})).identities;
     expect(await reasonOf(me.unlinkIdentity({ identityId: identity?.id ?? "" }))).toBe("LAST_SIGN_IN_METHOD");
+  });
+});
+
+describe("tenants", () => {
+  test("a tenant's last admin asking to close their own account: LAST_ADMIN", async () => {
+    const client = { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "vitest" };
+    const tenant = await h.server.app.tenants.create({ slug: `reasons-${++n}`, name: "R" }, null, client);
+    const admin = await createUser(h.server, { tenantId: tenant.id, roles: ["admin"] });
+    const me = h.authed((await signIn(h.server, admin.id)).accessToken);
+    expect(await failure(me.requestDeactivation({ currentPassword: PASSWORD }))).toMatchObject({
+      code: "FailedPrecondition",
+      reason: "LAST_ADMIN",
+    });
   });
 });
 

@@ -188,6 +188,17 @@ describe("an ID token is refused", () => {
   test("when it is an access token (typ at+jwt)", async () => {
     await refused(await mint(person(), { header: { typ: "at+jwt" } }), /^id_token: is an access token/);
   });
+
+  test("written in anything but canonical base64url (padding, whitespace), or not in three parts", async () => {
+    const [header, payload, signature] = (await mint(person())).split(".") as [string, string, string];
+    const notCanonical = /^id_token: is not in canonical base64url/;
+    // Each of these decodes to the same bytes as the token itself.
+    await refused(`${header}.${payload}.${signature}==`, notCanonical);
+    await refused(`${header}.${payload}.${signature}\n`, notCanonical);
+    await refused(`${header}.${payload}.\t${signature}`, notCanonical);
+    await refused(`${header}.${payload.slice(0, 8)} ${payload.slice(8)}.${signature}`, notCanonical);
+    await refused(`${header}.${payload}`, /^id_token: must be three base64url segments/);
+  });
 });
 
 describe("the nonce", () => {

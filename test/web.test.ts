@@ -1,17 +1,20 @@
-// The pages behind the emailed links, in a real browser (Chromium driven by playwright-core; see helpers/browser.ts).
+// The pages behind the emailed links, in a real browser (Chromium driven by playwright-core; see
+// helpers/browser.ts). Each screen is checked at a phone's and a desktop's width and photographed.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { UserEntity } from "../src/store/entities/user.js";
 import { type AccountsHarness, PASSWORD, startAccountsHarness, tokenFrom } from "./helpers/accounts.js";
-import { launchBrowser } from "./helpers/browser.js";
+import { checkScreen, errorAt, expectSentence, launchBrowser, screenshotFolder } from "./helpers/browser.js";
 
 let h: AccountsHarness;
 let browser: Browser;
 let page: Page;
+let shots: string;
 
 beforeAll(async () => {
   h = await startAccountsHarness();
   browser = await launchBrowser();
+  shots = screenshotFolder("web-links");
 });
 afterAll(async () => {
   await browser?.close();
@@ -47,7 +50,10 @@ describe("the emailed links, in a browser", () => {
     await h.auth.verifyEmail({ token });
     await page.goto(`${h.server.url}/verify-email?token=${token}`);
     await page.getByRole("button", { name: "Verify my email" }).click();
-    await page.getByText("token: is invalid, expired or already used").waitFor();
+    const said = page.getByRole("status");
+    await expect.poll(() => said.textContent()).toMatch(/already used/);
+    expectSentence(await said.textContent(), "the refusal");
+    await checkScreen(page, shots, "verify-email-used");
   });
 
   it("reset a password: mismatch and rule errors are shown, then the new password works", async () => {
@@ -58,11 +64,12 @@ describe("the emailed links, in a browser", () => {
     await page.getByLabel("New password").fill("a lovely new passphrase");
     await page.getByLabel("Type it again").fill("a different passphrase");
     await page.getByRole("button", { name: "Set the new password" }).click();
-    await page.getByText("The two passwords are not the same.").waitFor();
+    expect(await errorAt(page, "Type it again")).toBe("The two passwords are not the same.");
     await page.getByLabel("New password").fill("password1234");
     await page.getByLabel("Type it again").fill("password1234");
     await page.getByRole("button", { name: "Set the new password" }).click();
-    await page.getByText("new_password: is too common").waitFor();
+    expect(await errorAt(page, "New password")).toMatch(/too common/);
+    await checkScreen(page, shots, "reset-password-too-common");
     await page.getByLabel("New password").fill("a lovely new passphrase");
     await page.getByLabel("Type it again").fill("a lovely new passphrase");
     await page.getByRole("button", { name: "Set the new password" }).click();
@@ -97,6 +104,8 @@ describe("the emailed links, in a browser", () => {
     await api.requestDeactivation({ currentPassword: PASSWORD });
     const token = tokenFrom(await h.mailTo("pause@example.com", /deactivat/i));
     await page.goto(`${h.server.url}/confirm-deactivation?token=${token}`);
+    await page.getByRole("heading", { name: "Deactivate your account" }).waitFor();
+    await checkScreen(page, shots, "confirm-deactivation");
     await page.getByRole("button", { name: "Deactivate my account" }).click();
     await page.getByText("Your account is deactivated.").waitFor();
     expect((await user("pause@example.com"))?.status).toBe("deactivated");

@@ -30,6 +30,8 @@ export type AuditEventType =
   | "tenant.created"
   | "tenant.updated"
   | "tenant.admin_created"
+  | "tenant.activated"
+  | "tenant.released"
   | "user.created"
   | "user.updated"
   | "user.password_set"

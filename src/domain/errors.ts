@@ -39,7 +39,8 @@ export type ErrorReason =
   | "TENANT_SUSPENDED"
   | "CONTINUE_URL_NOT_ALLOWED"
   | "PASSWORD_CHANGE_REQUIRED"
-  | "LAST_ADMIN";
+  | "LAST_ADMIN"
+  | "CODE_ALREADY_USED";
 
 export class DomainError extends Error {
   /** Sent to the client beside the code and message (see ErrorReason); unset for most mistakes. */
@@ -135,3 +136,17 @@ export const challengeExpired = () =>
 /** A one-time code that does not match (or has expired). */
 export const invalidCode = () =>
   withReason("INVALID_CODE", unauthenticated("the code is wrong or has expired"));
+
+/**
+ * An authenticator-app code that matched but whose time step was already used (each code is
+ * accepted once). Saying so tells nothing a wrong code would hide: whoever gives it already saw it
+ * used, and the person who typed it twice learns to wait for the next one.
+ */
+export const spentCode = () =>
+  withReason("CODE_ALREADY_USED", unauthenticated("the code was already used: wait for the next one"));
+
+/** The same two answers for a request whose `code` field is at fault (enrolment, proofs). */
+export const invalidCodeField = () =>
+  withReason("INVALID_CODE", invalidArgument("code", "is wrong or has expired"));
+export const spentCodeField = () =>
+  withReason("CODE_ALREADY_USED", invalidArgument("code", "was already used: wait for the next one"));

@@ -81,14 +81,20 @@ export function setDeviceCookie(
 /**
  * The device token a sign-in offers: the request's `device_token` field, or else the device cookie. A
  * token that no longer checks out (revoked, expired, someone else's) is simply not trusted: the second
- * factor is asked as usual.
+ * factor is asked as usual. The cookie counts only from an origin that may use the session cookies
+ * (isAllowedCookieOrigin): a browser attaches it to whatever page sends the request, so from any other
+ * origin it says nothing about who is asking. The field is the caller's own credential and counts
+ * from anywhere, as a bearer token does.
  */
 export function offeredDeviceToken(
   field: string,
   cookies: Record<string, string>,
-  config: CookieConfig,
+  origin: string | null | undefined,
+  config: CookieConfig & Pick<Config, "corsOrigins" | "localAppOrigins">,
 ): string {
-  return field !== "" ? field : (cookies[deviceCookieName(config)] ?? "");
+  if (field !== "") return field;
+  if (!isAllowedCookieOrigin(origin, config)) return "";
+  return cookies[deviceCookieName(config)] ?? "";
 }
 
 /** Tells the browser to forget both cookies. */

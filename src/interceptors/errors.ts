@@ -46,6 +46,7 @@ const reasons: Record<DomainErrorReason, ErrorReason> = {
   CONTINUE_URL_NOT_ALLOWED: ErrorReason.CONTINUE_URL_NOT_ALLOWED,
   PASSWORD_CHANGE_REQUIRED: ErrorReason.PASSWORD_CHANGE_REQUIRED,
   LAST_ADMIN: ErrorReason.LAST_ADMIN,
+  CODE_ALREADY_USED: ErrorReason.CODE_ALREADY_USED,
 };
 
 export function toConnectError(

@@ -23,12 +23,18 @@ import { toUserProto } from "./user-mapper.js";
 /** The API-key scope every AdminService RPC needs. */
 const ADMIN_SCOPE = "admin";
 
+const TENANT_STATUSES: Record<TenantRecord["status"], TenantStatus> = {
+  active: TenantStatus.ACTIVE,
+  suspended: TenantStatus.SUSPENDED,
+  pending: TenantStatus.PENDING,
+};
+
 export function toTenantProto(tenant: TenantRecord): MessageInitShape<typeof TenantSchema> {
   return {
     id: tenant.id,
     slug: tenant.slug,
     name: tenant.name,
-    status: tenant.status === "active" ? TenantStatus.ACTIVE : TenantStatus.SUSPENDED,
+    status: TENANT_STATUSES[tenant.status],
     createTime: timestampFromMs(tenant.createdAt),
     updateTime: timestampFromMs(tenant.updatedAt),
   };
@@ -53,9 +59,11 @@ function requireOperator(ctx: HandlerContext): Caller {
   return caller;
 }
 
-function tenantStatus(status: TenantStatus): "active" | "suspended" | undefined {
+/** TENANT_STATUS_UNSPECIFIED: no change. PENDING is passed on for the domain to refuse by name. */
+function tenantStatus(status: TenantStatus): TenantRecord["status"] | undefined {
   if (status === TenantStatus.ACTIVE) return "active";
   if (status === TenantStatus.SUSPENDED) return "suspended";
+  if (status === TenantStatus.PENDING) return "pending";
   return undefined;
 }
 

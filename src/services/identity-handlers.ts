@@ -60,8 +60,11 @@ export function identityHandlers(app: IdentityHandlerDeps): Partial<ServiceImpl<
     },
     async listLinkedIdentities(_req, ctx) {
       const caller = requireCaller(ctx, "profile:read");
-      const { identities, hasPassword } = await listLinkedIdentities(deps, caller.userId);
-      return { identities: identities.map(toLinkedIdentityProto), hasPassword };
+      const { identities, hasPassword, configuredProviders } = await listLinkedIdentities(
+        deps,
+        caller.userId,
+      );
+      return { identities: identities.map(toLinkedIdentityProto), hasPassword, configuredProviders };
     },
     async linkIdentity(req, ctx) {
       const caller = requireSession(ctx);

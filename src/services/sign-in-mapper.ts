@@ -26,14 +26,22 @@ export interface SignInEdge {
   clock: Clock;
 }
 
-/** The session options and the remembered device (the field, else the device cookie) of a sign-in. */
+/**
+ * The session options and the remembered device (the field, else the device cookie, which counts only
+ * from an origin allowed to use cookies) of a sign-in.
+ */
 export function signInInput(
   req: SignInRequest,
   ctx: HandlerContext,
   edge: SignInEdge,
 ): { deviceToken: string; options: LoginOptions } {
   return {
-    deviceToken: offeredDeviceToken(req.deviceToken, requestInfo(ctx).cookies, edge.cookies),
+    deviceToken: offeredDeviceToken(
+      req.deviceToken,
+      requestInfo(ctx).cookies,
+      ctx.requestHeader.get("origin"),
+      edge.cookies,
+    ),
     options: {
       durationSeconds: req.sessionDuration ? Number(req.sessionDuration.seconds) : undefined,
       authMethod: req.authMethod === AuthMethod.COOKIE ? "cookie" : "token",

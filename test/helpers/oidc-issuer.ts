@@ -1,6 +1,7 @@
 // A local OpenID Connect issuer for tests: a node:http server on 127.0.0.1 with its own jose keys,
 // a discovery document and a JWKS, that can rotate its key and mint ID tokens with any claims and
 // header. It counts the JWKS requests, so tests can see how often authd fetched the keys.
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -21,7 +22,12 @@ export interface IssuerKey {
 }
 
 export interface MintOptions {
-  /** Claims over the defaults (iss, aud, sub, iat, exp, email, email_verified); undefined removes one. */
+  /**
+   * Claims over the defaults (iss, aud, sub, iat, exp, email, email_verified, and a fresh jti, so that
+   * two tokens minted in one second are two tokens, as a provider's are); undefined removes one.
+   * Without a jti, authd remembers a spent token by its `header.payload`: the same claims twice are
+   * then the same token.
+   */
   claims?: Record<string, unknown>;
   /** Header over the defaults (alg, kid, typ). */
   header?: Partial<JWSHeaderParameters>;
@@ -109,6 +115,7 @@ export async function startOidcIssuer(clientId = "authd-test-client"): Promise<O
         exp: now + 600,
         email: "someone@example.com",
         email_verified: true,
+        jti: randomUUID(),
         ...options.claims,
       };
       for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];

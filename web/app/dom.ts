@@ -1,6 +1,7 @@
 // A few DOM helpers instead of a framework: build elements, build labelled forms whose errors sit
-// next to the field they concern, and announce results in a live region.
-import { Code, ConnectError } from "@connectrpc/connect";
+// next to the field they concern, tables that fit a phone, and announce results in a live region.
+import { ConnectError } from "@connectrpc/connect";
+import { explain } from "./errors.js";
 
 type Child = Node | string | false | null | undefined;
 type Attrs = Record<string, string | boolean | undefined>;
@@ -33,6 +34,8 @@ export interface FieldSpec {
   checked?: boolean;
   inputmode?: string;
   maxlength?: string;
+  /** For checkboxes that answer one question: the name of their group (see FormSpec.groups). */
+  group?: string;
 }
 
 export type Values = Record<string, string> & { checked: Record<string, boolean> };
@@ -43,6 +46,11 @@ export interface FormSpec {
   fields: FieldSpec[];
   submit: string;
   danger?: boolean;
+  /**
+   * Checkboxes shown together under a legend, by group name. The name is the request field that
+   * holds them ("scopes"): authd's errors about it show at the group.
+   */
+  groups?: Record<string, string>;
   /** Other errors to show at a field: authd's sign-in errors name no field on purpose. */
   errorField?: (error: ConnectError) => string | undefined;
   onSubmit(values: Values, form: FormHandle): Promise<void>;
@@ -51,6 +59,7 @@ export interface FormSpec {
 export interface FormHandle {
   element: HTMLFormElement;
   input(name: string): HTMLInputElement;
+  /** Shows `message` at a field or a group of fields, marks them invalid and moves the focus there. */
   fieldError(name: string, message: string): void;
   formError(message: string): void;
   clearErrors(): void;
@@ -58,10 +67,10 @@ export interface FormHandle {
 
 let ids = 0;
 
-function fieldRow(spec: FieldSpec, id: string): HTMLElement {
+function fieldRow(spec: FieldSpec, id: string, groupErrorId?: string): HTMLElement {
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
-  const describedBy = [spec.hint ? hintId : "", errorId].filter(Boolean).join(" ");
+  const describedBy = [spec.hint ? hintId : "", errorId, groupErrorId].filter(Boolean).join(" ");
   const input = h("input", {
     id,
     name: spec.name,
@@ -94,43 +103,67 @@ function fieldRow(spec: FieldSpec, id: string): HTMLElement {
   );
 }
 
-/** The field an authd error names ("new_password: is too common"), when the form has it. */
-function namedField(error: ConnectError, names: string[]): string | undefined {
-  const match = /^([a-z_]+): /.exec(error.rawMessage);
-  return match?.[1] && names.includes(match[1]) ? match[1] : undefined;
-}
-
-export function errorMessage(error: unknown): string {
-  const e = ConnectError.from(error);
-  if (e.code === Code.Unavailable || e.code === Code.Unknown)
-    return `authd could not be reached: ${e.rawMessage}`;
-  return e.rawMessage;
+/** The form's rows: each field, with a group's checkboxes in one fieldset whose error they share. */
+function rows(spec: FormSpec, idOf: (name: string) => string): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  const sets = new Map<string, HTMLFieldSetElement>();
+  for (const field of spec.fields) {
+    const group = field.group;
+    if (!group) {
+      out.push(fieldRow(field, idOf(field.name)));
+      continue;
+    }
+    const errorId = `${idOf(group)}-error`;
+    let set = sets.get(group);
+    if (!set) {
+      set = h(
+        "fieldset",
+        { id: idOf(group), "aria-describedby": errorId },
+        h("legend", {}, spec.groups?.[group] ?? group),
+        h("p", { id: errorId, class: "field-error", hidden: true }),
+      );
+      sets.set(group, set);
+      out.push(set);
+    }
+    set.lastElementChild?.before(fieldRow(field, idOf(field.name), errorId));
+  }
+  return out;
 }
 
 export function form(spec: FormSpec): FormHandle {
   ids += 1;
   const prefix = `f${ids}`;
-  const names = spec.fields.map((f) => f.name);
+  const targets = new Set([...spec.fields.map((f) => f.name), ...Object.keys(spec.groups ?? {})]);
+  const labels = new Map<string, string>([
+    ...spec.fields.map((f): [string, string] => [f.name, f.label]),
+    ...Object.entries(spec.groups ?? {}),
+  ]);
   const idOf = (name: string) => `${prefix}-${name.replaceAll("_", "-")}`;
   const formErrorEl = h("p", { class: "form-error", role: "alert", hidden: true });
   const button = h("button", { type: "submit", class: spec.danger ? "danger" : undefined }, spec.submit);
   const element = h(
     "form",
     { "aria-label": spec.label, novalidate: true },
-    ...spec.fields.map((f) => fieldRow(f, idOf(f.name))),
+    ...rows(spec, idOf),
     formErrorEl,
     button,
   );
   const input = (name: string) => element.querySelector<HTMLInputElement>(`#${idOf(name)}`)!;
+  /** The inputs an error at `name` concerns: the field's, or every one of a group's. */
+  const inputsOf = (name: string) =>
+    spec.groups?.[name] === undefined
+      ? [input(name)]
+      : [...element.querySelectorAll<HTMLInputElement>(`#${idOf(name)} input`)];
   const handle: FormHandle = {
     element,
     input,
     fieldError(name, message) {
-      const field = input(name);
       const error = element.querySelector<HTMLElement>(`#${idOf(name)}-error`)!;
       error.textContent = message;
       error.hidden = false;
-      field.setAttribute("aria-invalid", "true");
+      const inputs = inputsOf(name);
+      for (const field of inputs) field.setAttribute("aria-invalid", "true");
+      inputs[0]?.focus();
     },
     formError(message) {
       formErrorEl.textContent = message;
@@ -151,7 +184,6 @@ export function form(spec: FormSpec): FormHandle {
     );
     if (missing) {
       handle.fieldError(missing.name, `${missing.label} is required.`);
-      input(missing.name).focus();
       return;
     }
     const values = { checked: {} } as Values;
@@ -164,13 +196,10 @@ export function form(spec: FormSpec): FormHandle {
       await spec.onSubmit(values, handle);
     } catch (error) {
       const e = ConnectError.from(error);
-      const field = namedField(e, names) ?? spec.errorField?.(e);
-      if (field) {
-        handle.fieldError(field, errorMessage(e));
-        input(field).focus();
-      } else {
-        handle.formError(errorMessage(e));
-      }
+      const { field: named, sentence } = explain(e, (name) => labels.get(name));
+      const field = (named && targets.has(named) ? named : undefined) ?? spec.errorField?.(e);
+      if (field) handle.fieldError(field, sentence);
+      else handle.formError(sentence);
     } finally {
       button.disabled = false;
     }
@@ -188,6 +217,26 @@ export function statusLine(): HTMLParagraphElement & { say(message: string, kind
     el.className = `status ${kind}`;
   };
   return el;
+}
+
+/**
+ * A table of records with a caption for screen readers. Each cell carries its column's title, which
+ * app.css shows before it where a phone stacks each row as a card.
+ */
+export function recordTable(caption: string, columns: string[], records: Child[][]): HTMLTableElement {
+  return h(
+    "table",
+    { class: "records" },
+    h("caption", { class: "visually-hidden" }, caption),
+    h("thead", {}, h("tr", {}, ...columns.map((title) => h("th", { scope: "col" }, title)))),
+    h(
+      "tbody",
+      {},
+      ...records.map((cells) =>
+        h("tr", {}, ...cells.map((cell, i) => h("td", { "data-label": columns[i] }, cell))),
+      ),
+    ),
+  );
 }
 
 export function when(ts: { seconds: bigint } | undefined): string {

@@ -44,13 +44,31 @@ async function currentUser(): Promise<User | undefined> {
   }
 }
 
+/**
+ * Whether the menu offers "Linked accounts": only where the server has a provider to link at, or
+ * the account still has an identity to unlink. Asked once per signed-in account.
+ */
+let linking: { userId: string; offered: Promise<boolean> } | undefined;
+function offersLinking(user: User): Promise<boolean> {
+  if (linking?.userId !== user.id) {
+    const offered = auth.listLinkedIdentities({}).then(
+      (res) => res.configuredProviders.length > 0 || res.identities.length > 0,
+      () => false,
+    );
+    linking = { userId: user.id, offered };
+  }
+  return linking.offered;
+}
+
 const nav = document.getElementById("nav")!;
+const linkedAccounts = document.getElementById("nav-linked-accounts")!;
 const router = createRouter({
   routes,
   main: document.getElementById("app")!,
   currentUser,
-  onNavigate(user, path) {
+  async onNavigate(user, path) {
     nav.hidden = !user;
+    linkedAccounts.hidden = !(user && (await offersLinking(user)));
     for (const link of nav.querySelectorAll("a")) {
       if (link.getAttribute("href") === path) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");

@@ -2,7 +2,7 @@
 // navigate without a reload; after each navigation the new heading takes the focus so keyboard and
 // screen-reader users land at the top of the new screen.
 import type { User } from "../../gen/authd/v1/common_pb.js";
-import { errorMessage } from "./dom.js";
+import { errorMessage } from "./errors.js";
 
 export interface Screen {
   title: string;
@@ -29,7 +29,8 @@ export function createRouter(options: {
   routes: Record<string, Screen>;
   main: HTMLElement;
   currentUser(): Promise<User | undefined>;
-  onNavigate(user: User | undefined, path: string): void;
+  /** Updates what surrounds the screen (the menu) before the screen is drawn. */
+  onNavigate(user: User | undefined, path: string): void | Promise<void>;
 }): Router {
   const { routes, main } = options;
   let user: User | undefined;
@@ -49,7 +50,7 @@ export function createRouter(options: {
     const screen = routes[path];
     if (screen?.private && !user) return go("/sign-in", true);
     if ((path === "/sign-in" || path === "/sign-up") && user) return go("/account", true);
-    options.onNavigate(user, path);
+    await options.onNavigate(user, path);
     main.replaceChildren();
     if (!screen) {
       document.title = "Not found · authd";

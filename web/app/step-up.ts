@@ -32,7 +32,7 @@ export function stepUpGuard(box: HTMLElement, status: Status): Guard {
       box.replaceChildren(stepUpForm(active, status, box));
       box.querySelector("select")?.focus();
       throw new ConnectError(
-        "confirm with a code from one of your factors first, then try again",
+        "Confirm with a code from one of your factors first, then try again.",
         Code.PermissionDenied,
       );
     }

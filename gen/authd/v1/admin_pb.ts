@@ -204,7 +204,8 @@ export type UpdateTenantRequest = Message<"authd.v1.UpdateTenantRequest"> & {
 
   /**
    * New status; TENANT_STATUS_UNSPECIFIED leaves it alone. Suspending ends every session of the
-   * tenant's users.
+   * tenant's users. Activating a pending tenant is allowed (its first admin still verifies their
+   * email before signing in); TENANT_STATUS_PENDING answers INVALID_ARGUMENT.
    *
    * @generated from field: authd.v1.TenantStatus status = 3;
    */

@@ -1,12 +1,21 @@
 // Deactivation and deletion, each confirmed by a single-use emailed link after re-entering the
 // password. Both end every session and API key at once; deletion erases the account's rows instead.
+//
+// An account closing itself keeps the rules an administrator's changes keep (tenant-user-rules.ts):
+// the last active admin of a tenant, and the last operator, cannot close their account. The request
+// is refused before anything is mailed; the link is checked again when followed, in its transaction
+// and with the tenant held, so two admins following their links at once cannot both leave. A
+// refused link rolls back unspent: it works once another admin is appointed.
 
 import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import { unusableEmailedToken } from "../errors.js";
 import { consumeToken, issueToken } from "../one-time-tokens.js";
+import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
+import { keepAnAdmin, keepAnOperator } from "../tenants/tenant-user-rules.js";
 import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
+import type { AccountRecord } from "./persistence.js";
 import { emailLimitKey, limit } from "./registration.js";
 import { getUserOrThrow } from "./users.js";
 import { requireNonEmpty } from "./validation.js";
@@ -23,6 +32,8 @@ export async function requestClosure(
   const continueUrl = checkContinueUrl(rawContinueUrl, deps.config.continueUrlAllowList);
   const user = await deps.uow.read((tx) => getUserOrThrow(tx, userId));
   await deps.passwords.confirm(user.id, user.passwordHash, password);
+  // Said now rather than after a link that could not be used (checked again when it is followed).
+  await deps.uow.read((tx) => keepManagers(tx, user));
   // Each request mails the owner: counted per address like every other email a client can ask for.
   await limit(
     deps,
@@ -52,7 +63,7 @@ export async function confirmDeactivation(
   return deps.uow.run(async (tx) => {
     const row = await consumeToken(tx, now, "deactivate", token);
     if (!row) throw unusableEmailedToken();
-    const user = await getUserOrThrow(tx, row.userId);
+    const user = await closingUser(tx, row.userId);
     await tx.accounts.update(user.id, { status: "deactivated", updatedAt: now });
     await deps.sessions.revokeAll(tx, user.id);
     await deps.sessions.revokeApiKeys(tx, user.id);
@@ -74,7 +85,7 @@ export async function confirmDeletion(
   return deps.uow.run(async (tx) => {
     const row = await consumeToken(tx, now, "delete", token);
     if (!row) throw unusableEmailedToken();
-    const user = await getUserOrThrow(tx, row.userId);
+    const user = await closingUser(tx, row.userId);
     // Revoked first, then erased: revoking is what tells the session and key caches (of every
     // replica) that the credentials are gone.
     await deps.sessions.revokeAll(tx, user.id);
@@ -89,4 +100,24 @@ export async function confirmDeletion(
       continueUrl: storedContinueUrl(row.payload.continueUrl, deps.config.continueUrlAllowList),
     });
   });
+}
+
+/**
+ * The account a confirmation closes, read with its tenant held (TenantUserRepository.lock) and
+ * checked to leave an admin and an operator behind. A refusal throws, which rolls the consumed
+ * link back.
+ */
+async function closingUser(tx: Transaction, userId: string): Promise<AccountRecord> {
+  const { tenantId } = await getUserOrThrow(tx, userId);
+  await tx.tenantUsers.lock(tenantId);
+  // Read again once the tenant is held: a concurrent closure or role change has committed by now.
+  const user = await getUserOrThrow(tx, userId);
+  await keepManagers(tx, user);
+  return user;
+}
+
+/** LAST_ADMIN when closing `user` would leave its tenant with no active admin, or authd with no operator. */
+async function keepManagers(tx: Transaction, user: AccountRecord): Promise<void> {
+  await keepAnAdmin(tx, user.tenantId, user, null);
+  await keepAnOperator(tx, user, null);
 }

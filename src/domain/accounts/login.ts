@@ -15,7 +15,7 @@ import type { HashRunner } from "../hash-queue.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
-import { tenantSuspended } from "../tenants/gate.js";
+import { tenantPending, tenantSuspended } from "../tenants/gate.js";
 import { tenantNamed } from "../tenants/scope.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
@@ -66,8 +66,11 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
   const user = attempt.user;
   if (!user || !passwordOk) return failAttempt(deps, attempt, client, "wrong_password");
 
-  // The password is right: from here on the answer may say what stands in the way.
-  const mayProceed = user.emailVerified || !deps.config.requireEmailVerification;
+  // The password is right: from here on the answer may say what stands in the way. A pending
+  // tenant (RegisterCompany's, pending.ts) opens to nobody until its first admin has verified their
+  // address, whatever AUTHD_REQUIRE_EMAIL_VERIFICATION says: the verification is what makes it real.
+  const pending = tenant?.status === "pending";
+  const mayProceed = !pending && (user.emailVerified || !deps.config.requireEmailVerification);
   // A busy hashing queue skips the upgrade (the next sign-in makes it) rather than failing a sign-in
   // whose password was right and whose attempt is still counted.
   const upgradedHash =
@@ -86,9 +89,10 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
       // An administrator's password proves nothing the owner chose: it opens no session at all
       // (rather than one limited to ChangePassword); the owner sets their own by the reset link.
       if (user.passwordChangeRequired) return commitThenFail(passwordChangeRequired());
-      if (!account.emailVerified && deps.config.requireEmailVerification) {
+      if (!account.emailVerified && (deps.config.requireEmailVerification || pending)) {
         return commitThenFail(emailNotVerified());
       }
+      if (pending) return commitThenFail(tenantPending());
       return commit(await issueSignIn(tx, deps, user.id, ["pwd"], input.deviceToken, input.options, client));
     });
   } catch (error) {

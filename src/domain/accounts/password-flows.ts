@@ -17,6 +17,7 @@ import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tok
 import { checkPasswordPolicy } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
+import { activateForVerifiedAdmin } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
 import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
@@ -207,6 +208,8 @@ export async function resetPassword(
     await tx.accountData.voidPendingSignIns(user.id, now);
     await deps.mail.passwordWasReset(tx, user.email);
     await tx.audit.record(now, "password.reset", user.id, client);
+    // The address is verified now: a pending company's first admin makes it active, as VerifyEmail does.
+    await activateForVerifiedAdmin(tx, user, now, client);
     return commit({
       continueUrl: storedContinueUrl(row.payload.continueUrl, deps.config.continueUrlAllowList),
     });

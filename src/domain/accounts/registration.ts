@@ -10,8 +10,9 @@ import { consumeToken, issueToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
+import { activateForVerifiedAdmin } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
-import { activeTenantId, requireActiveTenant } from "../tenants/scope.js";
+import { mailableTenantId, requireActiveTenant } from "../tenants/scope.js";
 import { commit } from "../unit-of-work.js";
 import { acceptedAgreements, checkAcceptedVersion } from "./agreements.js";
 import type { AccountDeps } from "./deps.js";
@@ -240,8 +241,11 @@ export async function verifyEmail(
   const done = deps.uow.run(async (tx) => {
     const verification = await consumeToken(tx, now, "verify_email", token);
     if (verification) {
-      await tx.accounts.update(verification.userId, { emailVerified: true, updatedAt: now });
-      await tx.audit.record(now, "email.verified", verification.userId, client);
+      const user = await getUserOrThrow(tx, verification.userId);
+      await tx.accounts.update(user.id, { emailVerified: true, updatedAt: now });
+      await tx.audit.record(now, "email.verified", user.id, client);
+      // RegisterCompany's first admin: the company is real now.
+      await activateForVerifiedAdmin(tx, user, now, client);
       return commit(storedContinueUrl(verification.payload.continueUrl, deps.config.continueUrlAllowList));
     }
     const change = await consumeToken(tx, now, "change_email", token);
@@ -336,7 +340,7 @@ export async function admitMailRequest(
     deps.config.emailsPerIp,
     "email requests from this address",
   );
-  const tenantId = await deps.uow.read((tx) => activeTenantId(tx, request.tenant));
+  const tenantId = await deps.uow.read((tx) => mailableTenantId(tx, request.tenant));
   const tenantKey = tenantId ?? `unknown:${request.tenant.slice(0, 63)}`;
   await limit(deps, recipientKey(tenantKey), deps.config.emailsPerAddress, recipient);
   return tenantId;

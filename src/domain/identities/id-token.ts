@@ -3,14 +3,15 @@
 // never HS*: an HMAC "signed" with the public key would otherwise pass), issued by the configured
 // issuer for one of our client ids, within its lifetime (a small skew allowed), and bound to the
 // nonce when the client gives one. Any `jku`, `x5u` or `jwk` header is ignored: keys come only from
-// the provider's JWKS.
+// the provider's JWKS. A token not written in canonical base64url is refused before anything else
+// (replay.ts says why).
 import { errors, jwtVerify } from "jose";
 import type { Clock } from "../../clock.js";
 import type { OidcProviderConfig } from "../../config-oidc.js";
 import { invalidArgument, unauthenticated, unavailable } from "../errors.js";
 import { safeEqual } from "../secrets.js";
 import { type ProviderKeys, ProviderUnavailableError } from "./provider-keys.js";
-import { type SpendableToken, spentKeyOf } from "./replay.js";
+import { canonicalEncodingProblem, type SpendableToken, spentKeyOf } from "./replay.js";
 
 export const ALLOWED_ALGORITHMS = [
   "RS256",
@@ -52,6 +53,8 @@ export async function verifyIdToken(
   idToken: string,
   options: VerifyOptions,
 ): Promise<VerifiedIdentity> {
+  const problem = canonicalEncodingProblem(idToken);
+  if (problem) throw invalid(problem);
   let payload: Record<string, unknown>;
   let header: Record<string, unknown>;
   try {
@@ -84,6 +87,7 @@ export async function verifyIdToken(
     subject,
     email,
     emailVerified: email !== "" && verified,
+    // What the verified signature covers (or the jti), never the token's text: replay.ts.
     spentKey: spentKeyOf(provider.issuer, payload.jti, idToken),
     // exp is a required claim, checked a number by jwtVerify.
     spentUntil: ((payload.exp as number) + CLOCK_SKEW_SECONDS) * 1000,

@@ -18,15 +18,17 @@ export const LINK_MAX_TOKEN_AGE_SECONDS = 600;
 
 type SessionCaller = Pick<Principal, "userId" | "sessionId"> & { sessionId: string };
 
+/** The caller's identities, and the providers one could be linked at (an app offers linking only then). */
 export async function listLinkedIdentities(
   deps: IdentityDeps,
   userId: string,
-): Promise<{ identities: LinkedIdentityRecord[]; hasPassword: boolean }> {
+): Promise<{ identities: LinkedIdentityRecord[]; hasPassword: boolean; configuredProviders: string[] }> {
   return deps.uow.read(async (tx) => {
     const user = await getUserOrThrow(tx, userId);
     return {
       identities: await tx.identities.listOfUser(userId),
       hasPassword: hasPassword(user.passwordHash),
+      configuredProviders: deps.providers.names(),
     };
   });
 }

@@ -2,19 +2,17 @@
 // discovery document unless a JWKS URL is configured), kept for KEYS_TTL, and fetched again at once
 // when a token names a key id we do not hold (the provider rotated its keys) — but never more often
 // than MIN_REFETCH_INTERVAL: a stream of tokens with made-up key ids must not make authd hammer the
-// provider. Times come from the injected clock.
+// provider. Times come from the injected clock. A `jwks_uri` from discovery is held to https like a
+// configured one (jwksUriProblem); provider-fetch.ts bounds each fetch in time and size.
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
 import type { Clock } from "../../clock.js";
-import type { OidcProviderConfig } from "../../config-oidc.js";
+import { isLoopbackHttp, type OidcProviderConfig } from "../../config-oidc.js";
+import { fetchJson, ProviderUnavailableError } from "./provider-fetch.js";
+
+export { ProviderUnavailableError };
 
 export const KEYS_TTL_MS = 60 * 60_000;
 export const MIN_REFETCH_INTERVAL_MS = 60_000;
-const FETCH_TIMEOUT_MS = 5_000;
-/** A JWKS or discovery document bigger than this is not a provider's. */
-const MAX_DOCUMENT_BYTES = 256 * 1024;
-
-/** Thrown when the provider's keys cannot be had (unreachable, or a malformed document). */
-export class ProviderUnavailableError extends Error {}
 
 type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 
@@ -87,27 +85,27 @@ export class ProviderKeys {
     if (typeof doc.jwks_uri !== "string") {
       throw new ProviderUnavailableError(`${this.provider.name}: the discovery document has no jwks_uri`);
     }
+    const problem = jwksUriProblem(this.provider.issuer, doc.jwks_uri);
+    if (problem) throw new ProviderUnavailableError(`${this.provider.name}: ${problem}`);
     return doc.jwks_uri;
   }
 }
 
-async function fetchJson(url: string): Promise<unknown> {
-  let response: Response;
+/**
+ * Why a `jwks_uri` read from `issuer`'s discovery document may not be fetched, or undefined when it
+ * may. It is held to what the configuration holds a `jwks_url` to, https or http on a loopback
+ * address, and the loopback exception only for an issuer that is itself on http at a loopback
+ * address (the operator chose a provider on this machine): a remote provider's document cannot send
+ * authd to plain http, where anyone on the path could swap the keys, not even on this machine.
+ */
+export function jwksUriProblem(issuer: string, jwksUri: string): string | undefined {
+  let url: URL;
   try {
-    response = await fetch(url, {
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-      redirect: "error",
-      headers: { accept: "application/json" },
-    });
-  } catch (error) {
-    throw new ProviderUnavailableError(`fetching ${url} failed: ${(error as Error).message}`);
-  }
-  if (!response.ok) throw new ProviderUnavailableError(`fetching ${url} answered ${response.status}`);
-  const text = await response.text();
-  if (text.length > MAX_DOCUMENT_BYTES) throw new ProviderUnavailableError(`${url} is too large`);
-  try {
-    return JSON.parse(text);
+    url = new URL(jwksUri);
   } catch {
-    throw new ProviderUnavailableError(`${url} is not JSON`);
+    return "its jwks_uri is not a URL";
   }
+  if (url.protocol === "https:") return undefined;
+  if (isLoopbackHttp(url) && isLoopbackHttp(new URL(issuer))) return undefined;
+  return "its jwks_uri must use https (http only for a provider on this machine)";
 }

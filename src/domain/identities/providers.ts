@@ -19,6 +19,11 @@ export class Providers {
       this.byName.set(config.name, { config, keys: new ProviderKeys(config, clock) });
   }
 
+  /** The configured providers' names, in configuration order. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
   /** Checks the request's fields alone (no key, no signature); throws a DomainError naming the field. */
   checkRequest(
     provider: string,

@@ -14,7 +14,7 @@ import {
 import { NO_PASSWORD } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, LoginOptions } from "../ports.js";
-import { tenantSuspended } from "../tenants/gate.js";
+import { tenantPending, tenantSuspended } from "../tenants/gate.js";
 import { tenantNamed } from "../tenants/scope.js";
 import { commit } from "../unit-of-work.js";
 import type { IdentityDeps } from "./deps.js";
@@ -52,10 +52,12 @@ export async function loginWithProvider(
   const tokens = checkProviderTokens(input.accessToken, input.refreshToken);
   deps.providers.checkRequest(input.provider, input.idToken, input.nonce);
   // Slugs are public, and this RPC makes accounts: an unknown tenant is said to be one. A suspended
-  // tenant's sign-ins are refused before anything is counted or any second factor challenged.
+  // tenant's sign-ins are refused before anything is counted or any second factor challenged, and so
+  // are a pending one's (RegisterCompany's, until its first admin verifies: nobody joins it).
   const tenant = await deps.uow.read((tx) => tenantNamed(tx, input.tenant));
   if (!tenant) throw invalidArgument("tenant", "no such tenant");
   if (tenant.status === "suspended") throw tenantSuspended();
+  if (tenant.status === "pending") throw tenantPending();
   // Counted before the token is verified and given back on success, like Login's failures.
   const ip = await deps.rateLimiter.reserve(
     ipKey(client.rateLimitKey),

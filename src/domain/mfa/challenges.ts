@@ -2,7 +2,7 @@
 // random 256-bit id) holding the login options; VerifyChallenge consumes it with one conditional
 // UPDATE, so of two concurrent verifications only one creates a session.
 import { randomUUID } from "node:crypto";
-import { challengeExpired, failedPrecondition, invalidArgument, invalidCode } from "../errors.js";
+import { challengeExpired, failedPrecondition, invalidArgument } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
@@ -13,7 +13,7 @@ import type { AuthenticatorKind, ChallengeOptions, ChallengeRecord } from "./per
 import { sendCode } from "./sent-codes.js";
 import { recordStepUp } from "./step-up.js";
 import { rememberDevice } from "./trusted-devices.js";
-import { checkCode, type PreparedRecoveryCode } from "./verify-code.js";
+import { checkCode, codeErrors, type PreparedRecoveryCode } from "./verify-code.js";
 
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
 const PREFIX = "mfa_";
@@ -144,7 +144,7 @@ export async function verifyChallenge(
     a,
     answer.code,
     challengeBinding(challenge.id, a.id),
-    invalidCode,
+    codeErrors,
     prepared,
   );
   if (!check.ok) {

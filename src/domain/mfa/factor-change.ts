@@ -7,7 +7,7 @@
 
 import type { AuditContext } from "../audit.js";
 import type { Caller as SignedInCaller } from "../callers.js";
-import { invalidArgument, withReason } from "../errors.js";
+import { invalidArgument } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import type { AuthenticatorSummary } from "../ports.js";
 import { commit, commitThenFail, type UnitOfWork } from "../unit-of-work.js";
@@ -28,7 +28,7 @@ import { limitRegenerations, limitSends } from "./limits.js";
 import type { AuthenticatorKind, MfaUser } from "./persistence.js";
 import { checkCodeProof, type Proof, reserveProofAttempt } from "./proof.js";
 import { recordStepUp, requireRecentSecondFactor } from "./step-up.js";
-import { checkCode, prepareRecoveryCode } from "./verify-code.js";
+import { checkCode, codeFieldErrors, prepareRecoveryCode } from "./verify-code.js";
 
 export type Caller = Pick<SignedInCaller, "userId" | "sessionId">;
 export type SessionCaller = Caller & { sessionId: string };
@@ -122,9 +122,7 @@ export async function activateFactor(
     const a = await ownAuthenticator(tx, user.id, id);
     if (a.active) return commitThenFail(invalidArgument("authenticator_id", "is already active"));
     await requireRecentSecondFactor(tx, caller, deps.clock.now());
-    const check = await checkCode(deps, tx, a, code, enrolBinding(a.id), () =>
-      withReason("INVALID_CODE", invalidArgument("code", "is wrong or has expired")),
-    );
+    const check = await checkCode(deps, tx, a, code, enrolBinding(a.id), codeFieldErrors);
     if (!check.ok) return commitThenFail(check.error);
     const now = deps.clock.now();
     await tx.mfa.authenticators.activate(a.id, now);

@@ -5,7 +5,7 @@
 import { isUniqueViolation } from "../accounts/users.js";
 import type { AuditContext } from "../audit.js";
 import type { SessionCaller } from "../callers.js";
-import { invalidArgument, invalidCode, notFound } from "../errors.js";
+import { invalidArgument, notFound } from "../errors.js";
 import type { Page, PageRequest } from "../paging.js";
 import type { Transaction } from "../persistence.js";
 import type {
@@ -48,7 +48,7 @@ import {
   revokeAllTrustedDevices,
   revokeTrustedDevice,
 } from "./trusted-devices.js";
-import { checkCode, prepareRecoveryCode } from "./verify-code.js";
+import { checkCode, codeErrors, prepareRecoveryCode } from "./verify-code.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const stepUpBinding = (sessionId: string, authenticatorId: string) =>
@@ -188,7 +188,7 @@ export class Mfa implements SecondFactorGate {
     return this.uow.run(async (tx) => {
       const a = await ownAuthenticator(tx, principal.userId, id);
       if (!a.active) return commitThenFail(invalidArgument("authenticator_id", "is not active"));
-      const check = await checkCode(this.deps, tx, a, code, binding, invalidCode, prepared);
+      const check = await checkCode(this.deps, tx, a, code, binding, codeErrors, prepared);
       if (!check.ok) return commitThenFail(check.error);
       return commit(
         await recordStepUp(

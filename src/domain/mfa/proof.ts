@@ -2,7 +2,7 @@
 // re-authentication limit, outside any transaction), or a current code from one of the user's
 // active TOTP or recovery-code factors. Wrong codes count towards their own lockout, reserved
 // before anything is compared (reserveProofAttempt).
-import { type DomainError, invalidArgument, withReason } from "../errors.js";
+import { type DomainError, invalidArgument, spentCodeField, withReason } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import type { MfaDeps } from "./deps.js";
@@ -36,19 +36,24 @@ export async function checkCodeProof(
   const now = deps.clock.now();
   const key = proofKey(user.id);
   let ok = false;
+  let spent = false;
   for (const a of await tx.mfa.authenticators.listActive(user.id)) {
     if (a.type !== "totp" && a.type !== "recovery_codes") continue;
     // A prepared recovery code has already passed its factor's lockout.
     if (prepared?.authenticatorId !== a.id && (await lockedError(tx, lockoutKey(a), now))) continue;
-    if (await acceptCode(deps, tx, a, code, undefined, prepared ?? undefined)) {
+    const use = await acceptCode(deps, tx, a, code, undefined, prepared ?? undefined);
+    if (use === "accepted") {
       ok = true;
       break;
     }
+    spent ||= use === "spent";
   }
   if (!ok)
     return (
       (await lockedError(tx, key, now)) ??
-      withReason("INVALID_CODE", invalidArgument("code", "is not a valid code for this account"))
+      (spent
+        ? spentCodeField()
+        : withReason("INVALID_CODE", invalidArgument("code", "is not a valid code for this account")))
     );
   await clearFailures(tx, key);
   if (prepared) await clearFailures(tx, prepared.lockoutKey);

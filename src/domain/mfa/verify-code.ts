@@ -1,13 +1,21 @@
 // Checking a code against one authenticator, with the lockout around it. Each kind of factor has
 // its own single-use rule: TOTP records the accepted time step with a conditional UPDATE (a code
-// of that step or an earlier one never passes again); a recovery code is marked used with a
-// conditional UPDATE; an SMS or email code is deleted. Of two concurrent uses, only one wins.
+// of that step or an earlier one never passes again, and is told apart from a wrong one); a
+// recovery code is marked used with a conditional UPDATE; an SMS or email code is deleted. Of two
+// concurrent uses, only one wins.
 //
 // Every attempt is counted before it is checked (reserveAttempt) and refunded when right. Recovery
 // codes are salted argon2id hashes: comparing them is slow, so it never runs inside a transaction
 // (on SQLite every transaction waits for the one before). `prepareRecoveryCode` reserves the
 // attempt and compares the hashes first; the transaction then only claims the matched row.
-import { type DomainError, invalidArgument } from "../errors.js";
+import {
+  type DomainError,
+  invalidArgument,
+  invalidCode,
+  invalidCodeField,
+  spentCode,
+  spentCodeField,
+} from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import { looksLikeRecoveryCode, normaliseRecoveryCode } from "./codes.js";
@@ -18,6 +26,23 @@ import { consumeCode } from "./sent-codes.js";
 import { verifyTotp } from "./totp.js";
 
 export type CodeCheck = { ok: true } | { ok: false; error: DomainError };
+
+/**
+ * What a code did: passed (and is now used up), did not match, or matched an authenticator-app
+ * time step already used (the person typed it twice, or someone replays it).
+ */
+export type CodeUse = "accepted" | "wrong" | "spent";
+
+/** The errors a refused code answers: a wrong one, and an authenticator-app code already used. */
+export interface CodeErrors {
+  wrong(): DomainError;
+  spent(): DomainError;
+}
+
+/** For sign-in and step-up, where no request field is at fault (unauthenticated). */
+export const codeErrors: CodeErrors = { wrong: invalidCode, spent: spentCode };
+/** For requests whose `code` field is at fault (invalid_argument naming it). */
+export const codeFieldErrors: CodeErrors = { wrong: invalidCodeField, spent: spentCodeField };
 
 /**
  * A recovery code compared before the transaction: the attempt is already counted against
@@ -33,13 +58,23 @@ export interface PreparedRecoveryCode {
 /** Associated data that ties a sealed TOTP secret to its authenticator row. */
 export const totpAad = (authenticatorId: string) => `totp:${authenticatorId}`;
 
-async function acceptTotp(deps: MfaDeps, tx: Transaction, a: AuthenticatorRecord, code: string) {
-  if (a.secretSealed === null) return false;
+async function acceptTotp(
+  deps: MfaDeps,
+  tx: Transaction,
+  a: AuthenticatorRecord,
+  code: string,
+): Promise<CodeUse> {
+  if (a.secretSealed === null) return "wrong";
   const now = deps.clock.now();
   const secret = deps.box.open(a.secretSealed, totpAad(a.id));
   const step = await verifyTotp(secret, code.trim(), now, a.lastUsedStep);
-  if (step === null) return false;
-  return tx.mfa.authenticators.claimTotpStep(a.id, step, now);
+  if (step !== null) {
+    // Of two concurrent uses of one code, the one that loses the claim gave a code just used.
+    return (await tx.mfa.authenticators.claimTotpStep(a.id, step, now)) ? "accepted" : "spent";
+  }
+  // Refused: a code of a step at or before the last one used would match without that rule.
+  if (a.lastUsedStep !== null && (await verifyTotp(secret, code.trim(), now, null)) !== null) return "spent";
+  return "wrong";
 }
 
 /**
@@ -91,12 +126,12 @@ async function claimRecoveryCode(
   tx: Transaction,
   a: AuthenticatorRecord,
   prepared: PreparedRecoveryCode | undefined,
-) {
-  if (prepared?.authenticatorId !== a.id || prepared.codeId === null) return false;
+): Promise<CodeUse> {
+  if (prepared?.authenticatorId !== a.id || prepared.codeId === null) return "wrong";
   const now = deps.clock.now();
-  if (!(await tx.mfa.recoveryCodes.claim(prepared.codeId, a.id, now))) return false;
+  if (!(await tx.mfa.recoveryCodes.claim(prepared.codeId, a.id, now))) return "wrong";
   await tx.mfa.authenticators.noteUse(a.id, now);
-  return true;
+  return "accepted";
 }
 
 /** Checks and uses up `code` for `a`, without lockout bookkeeping. */
@@ -107,7 +142,7 @@ export async function acceptCode(
   code: string,
   binding: string | undefined,
   prepared?: PreparedRecoveryCode,
-): Promise<boolean> {
+): Promise<CodeUse> {
   switch (a.type) {
     case "totp":
       return acceptTotp(deps, tx, a, code);
@@ -115,19 +150,19 @@ export async function acceptCode(
       return claimRecoveryCode(deps, tx, a, prepared);
     case "sms":
     case "email": {
-      if (binding === undefined) return false;
+      if (binding === undefined) return "wrong";
       const now = deps.clock.now();
-      if (!(await consumeCode(tx, deps.codeKey, binding, code, now))) return false;
+      if (!(await consumeCode(tx, deps.codeKey, binding, code, now))) return "wrong";
       await tx.mfa.authenticators.noteUse(a.id, now);
-      return true;
+      return "accepted";
     }
   }
 }
 
 /**
  * Checks `code` against `a`. SMS and email codes must have been sent for `binding`; a recovery
- * code must have been compared by `prepareRecoveryCode` (`prepared`). Wrong codes count towards
- * the factor's lockout; `wrong` builds the error a wrong code answers.
+ * code must have been compared by `prepareRecoveryCode` (`prepared`). Wrong and spent codes count
+ * towards the factor's lockout; `errors` builds the error each answers.
  */
 export async function checkCode(
   deps: MfaDeps,
@@ -135,7 +170,7 @@ export async function checkCode(
   a: AuthenticatorRecord,
   code: string,
   binding: string | undefined,
-  wrong: () => DomainError,
+  errors: CodeErrors,
   prepared?: PreparedRecoveryCode | null,
 ): Promise<CodeCheck> {
   if (code.trim() === "") return { ok: false, error: invalidArgument("code", "is required") };
@@ -148,8 +183,9 @@ export async function checkCode(
     const locked = await reserveAttempt(tx, key, now);
     if (locked) return { ok: false, error: locked };
   }
-  if (!(await acceptCode(deps, tx, a, code, binding, prepared ?? undefined))) {
-    return { ok: false, error: (await lockedError(tx, key, now)) ?? wrong() };
+  const use = await acceptCode(deps, tx, a, code, binding, prepared ?? undefined);
+  if (use !== "accepted") {
+    return { ok: false, error: (await lockedError(tx, key, now)) ?? errors[use]() };
   }
   await clearFailures(tx, key);
   return { ok: true };

@@ -1,8 +1,10 @@
 // RegisterCompany: a new tenant and its first user, the tenant's administrator, in one
-// transaction. The user is made like Register's (unverified, a verification link mailed) and signs
-// in to the new tenant once the link is followed. The email cannot be taken in a tenant that did
-// not exist, so the answer says nothing about the address either way (its accounts in other
-// tenants are theirs); the slug is public, so a taken one is said to be taken.
+// transaction. The user is made like Register's (unverified, a verification link mailed). The
+// tenant is pending until the link is followed, which activates it (pending.ts); then the user
+// signs in. Left unverified, it is released after AUTHD_PENDING_TENANT_TTL, so sign-ups nobody
+// finishes cannot squat slugs. The email cannot be taken in a tenant that did not exist, so the
+// answer says nothing about the address either way (its accounts in other tenants are theirs); the
+// slug is public, so a taken one is said to be taken.
 import { randomUUID } from "node:crypto";
 import type { AccountDeps } from "../accounts/deps.js";
 import { admitNewUser, checkNewUser, insertAccount, type RegisterInput } from "../accounts/registration.js";
@@ -41,7 +43,14 @@ export async function registerCompany(
     `email:company:${user.email}`,
   );
   const now = work.now;
-  const tenant: TenantRecord = { id: tenantId, slug, name, status: "active", createdAt: now, updatedAt: now };
+  const tenant: TenantRecord = {
+    id: tenantId,
+    slug,
+    name,
+    status: "pending",
+    createdAt: now,
+    updatedAt: now,
+  };
   return deps.uow.run(async (tx) => {
     if (!(await tx.tenants.insert(tenant))) throw alreadyExists(`company_slug: "${slug}" is taken`);
     await tx.audit.record(now, "tenant.created", null, client, { tenantId, slug });

@@ -1,10 +1,12 @@
 // Whether an account's tenant lets it in. A suspended tenant's users cannot sign in, refresh, or use
-// API keys; suspension also ends their sessions (tenants.ts), so their access tokens fail at once.
+// API keys; suspension also ends their sessions (tenants.ts), so their access tokens fail at once. A
+// pending tenant (pending.ts) lets nobody in until its first admin verifies their address; sign-in
+// refuses it first (login.ts), so the session gate below refusing it too is only a backstop.
 import { failedPrecondition, withReason } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import { DEFAULT_TENANT_ID, type TenantRecord } from "./records.js";
 
-/** True unless the tenant exists and is suspended (an account always has one). */
+/** True unless the tenant exists and is suspended or pending (an account always has one). */
 export async function tenantAdmits(tx: Transaction, tenantId: string | null): Promise<boolean> {
   return admits(await tx.tenants.findById(tenantId ?? DEFAULT_TENANT_ID));
 }
@@ -21,7 +23,13 @@ export async function tenantAdmitsNewSession(tx: Transaction, tenantId: string |
 const admits = (tenant: TenantRecord | null) => statusAdmits(tenant?.status ?? null);
 
 /** The rule itself, for a tenant status read some other way (null: no such tenant). */
-export const statusAdmits = (status: string | null) => status !== "suspended";
+export const statusAdmits = (status: string | null) => status !== "suspended" && status !== "pending";
 
 export const tenantSuspended = () =>
   withReason("TENANT_SUSPENDED", failedPrecondition("the account's tenant is suspended"));
+
+/** A pending tenant's sign-in, when the account's own address is not what stands in the way. */
+export const tenantPending = () =>
+  failedPrecondition(
+    "the tenant is not active yet: its first admin has not verified their email address (or an operator activates it)",
+  );

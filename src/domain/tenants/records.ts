@@ -7,7 +7,11 @@ import type { KeysetQuery } from "../paging.js";
 export const DEFAULT_TENANT_ID = "00000000-0000-0000-0000-000000000000";
 export const DEFAULT_TENANT_SLUG = "default";
 
-export type TenantStatus = "active" | "suspended";
+/**
+ * "pending": made by RegisterCompany, waiting for its first admin to verify their email address
+ * (pending.ts); nobody signs in to it or joins it meanwhile, and one left unverified is released.
+ */
+export type TenantStatus = "active" | "suspended" | "pending";
 
 export interface TenantRecord {
   id: string;
@@ -57,12 +61,12 @@ export interface TenantUserRepository {
   page(tenantId: string, filter: UserFilter, query: KeysetQuery): Promise<AccountRecord[]>;
   /**
    * Holds the tenant's row until the transaction ends, so changes that must keep an admin
-   * (demote, disable, delete) run one after another per tenant: PostgreSQL's SELECT ... FOR
-   * UPDATE (NO KEY); SQLite runs one write transaction at a time anyway.
+   * (demote, disable, delete, an account closing itself) run one after another per tenant:
+   * PostgreSQL's SELECT ... FOR UPDATE (NO KEY); SQLite runs one write transaction at a time anyway.
    */
   lock(tenantId: string): Promise<void>;
-  /** Ids of the tenant's active accounts holding the "admin" role. */
-  activeAdminIds(tenantId: string): Promise<string[]>;
+  /** Ids of the tenant's active accounts holding `role` ("admin"; "operator" in the default tenant). */
+  activeIdsWithRole(tenantId: string, role: string): Promise<string[]>;
 }
 
 export interface TenantRepository {
@@ -77,6 +81,12 @@ export interface TenantRepository {
   /** Inserts; false when the slug is taken (the unique index decides, so concurrent creates are safe). */
   insert(tenant: TenantRecord): Promise<boolean>;
   update(id: string, changes: Partial<Pick<TenantRecord, "name" | "status" | "updatedAt">>): Promise<void>;
+  /** Makes the tenant active if it is pending, in one conditional statement; true when it was. */
+  activateIfPending(id: string, now: number): Promise<boolean>;
+  /** Up to `limit` pending tenants created before `cutoff` (epoch ms), oldest first. */
+  pendingCreatedBefore(cutoff: number, limit: number): Promise<TenantRecord[]>;
+  /** Deletes the tenant if it is still pending (its accounts must be gone); true when it was. */
+  deletePending(id: string): Promise<boolean>;
   /** One page of tenants, oldest first by (createdAt, id) (see paging.ts). */
   list(query: KeysetQuery): Promise<TenantRecord[]>;
   /** Audit events of the tenant's accounts. */

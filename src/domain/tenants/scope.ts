@@ -22,22 +22,28 @@ export async function tenantNamed(tx: Transaction, slug: string): Promise<Tenant
 }
 
 /**
- * For RPCs that may say so (Register, CheckEmail, LoginWithProvider): the active tenant named, or
- * invalid_argument naming `tenant`.
+ * For RPCs that may say so (Register, CheckEmail): the active tenant named, or invalid_argument
+ * naming `tenant`. Nobody joins a pending tenant: it is its first admin's until they verify.
  */
 export async function requireActiveTenant(tx: Transaction, slug: string): Promise<TenantRecord> {
   const tenant = await tenantNamed(tx, slug);
   if (!tenant) throw invalidArgument("tenant", "no such tenant");
+  if (tenant.status === "pending")
+    throw invalidArgument(
+      "tenant",
+      "the tenant is not active yet: its first admin has not verified their email",
+    );
   if (tenant.status !== "active") throw invalidArgument("tenant", "the tenant is suspended");
   return tenant;
 }
 
 /**
  * For RPCs that answer the same whether or not the account exists (ResendVerificationEmail,
- * RequestPasswordReset): the id of the active tenant named, or null, which such an RPC treats as
- * "no such account".
+ * RequestPasswordReset): the id of the tenant named when its accounts may be mailed, or null, which
+ * such an RPC treats as "no such account". A pending tenant's may: its first admin may need the
+ * verification link again (or a reset link, which verifies the address too) to activate it.
  */
-export async function activeTenantId(tx: Transaction, slug: string): Promise<string | null> {
+export async function mailableTenantId(tx: Transaction, slug: string): Promise<string | null> {
   const tenant = await tenantNamed(tx, slug);
-  return tenant?.status === "active" ? tenant.id : null;
+  return tenant?.status === "active" || tenant?.status === "pending" ? tenant.id : null;
 }

@@ -48,11 +48,38 @@ export async function keepAnAdmin(
   after: Pick<AccountRecord, "status" | "roles"> | null,
 ): Promise<void> {
   if (!isActiveAdmin(user) || (after && isActiveAdmin(after))) return;
-  const others = (await tx.tenantUsers.activeAdminIds(tenantId)).filter((id) => id !== user.id);
+  const others = (await tx.tenantUsers.activeIdsWithRole(tenantId, ADMIN_ROLE)).filter(
+    (id) => id !== user.id,
+  );
   if (others.length === 0)
     throw withReason(
       "LAST_ADMIN",
       failedPrecondition("this is the tenant's last admin: make another user admin first"),
+    );
+}
+
+/**
+ * The same rule for operators, who exist in the default tenant only: LAST_ADMIN when `user` is an
+ * active operator and, after the change (`after`; null: closed or deleted), no other active
+ * operator is left, so that tenants keep someone who can manage them. Run after
+ * TenantUserRepository.lock of the default tenant.
+ */
+export async function keepAnOperator(
+  tx: Transaction,
+  user: AccountRecord,
+  after: Pick<AccountRecord, "status" | "roles"> | null,
+): Promise<void> {
+  const activeOperator = (u: Pick<AccountRecord, "status" | "roles">) =>
+    u.status === "active" && u.roles.includes(OPERATOR_ROLE);
+  if (user.tenantId !== DEFAULT_TENANT_ID || !activeOperator(user) || (after && activeOperator(after)))
+    return;
+  const others = (await tx.tenantUsers.activeIdsWithRole(DEFAULT_TENANT_ID, OPERATOR_ROLE)).filter(
+    (id) => id !== user.id,
+  );
+  if (others.length === 0)
+    throw withReason(
+      "LAST_ADMIN",
+      failedPrecondition("this is the last operator: make another user operator first"),
     );
 }
 

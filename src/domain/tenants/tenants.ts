@@ -1,12 +1,14 @@
-// Tenants: create, read, list and change companies. Each method is one use case in its own
-// transaction. Suspending a tenant ends every session of its users through the session issuer, so
-// the session cache forgets them at once (sessions.ts), and sign-in refuses them (gate.ts).
+// Tenants: create, read, list and change companies, and release the pending ones nobody verified
+// (pending.ts). Each method is one use case in its own transaction. Suspending a tenant ends every
+// session of its users through the session issuer, so the session cache forgets them at once
+// (sessions.ts), and sign-in refuses them (gate.ts).
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "../errors.js";
 import { keysetQuery, toPage } from "../paging.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
+import { releaseUnverifiedTenants } from "./pending.js";
 import { DEFAULT_TENANT_ID, type TenantRecord, type TenantStatus } from "./records.js";
 import { checkSlug, checkTenantName } from "./slugs.js";
 
@@ -26,6 +28,7 @@ export class Tenants {
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly sessions: Pick<SessionIssuer, "revokeAllOfTenant">,
+    private readonly settings: { pendingTenantTtlSeconds: number },
   ) {}
 
   async create(
@@ -82,6 +85,10 @@ export class Tenants {
   ): Promise<TenantRecord> {
     if (id === "") throw invalidArgument("tenant_id", "is required");
     const name = changes.name === undefined ? undefined : checkTenantName(changes.name, "name");
+    if (changes.status === "pending") {
+      // Pending means "its first admin has not verified yet" (RegisterCompany); nobody can undo that.
+      throw invalidArgument("status", "a tenant cannot be made pending: set it active or suspended");
+    }
     if (changes.status === "suspended" && id === DEFAULT_TENANT_ID) {
       throw failedPrecondition("the default tenant cannot be suspended");
     }
@@ -107,6 +114,18 @@ export class Tenants {
         revokedSessions,
       });
       return commit(updated);
+    });
+  }
+
+  /**
+   * Releases the tenants RegisterCompany made whose first admin has not verified within
+   * AUTHD_PENDING_TENANT_TTL (pending.ts); answers how many. Run by the periodic purge (app.ts).
+   */
+  releaseUnverified(): Promise<number> {
+    return releaseUnverifiedTenants({
+      uow: this.uow,
+      clock: this.clock,
+      ttlSeconds: this.settings.pendingTenantTtlSeconds,
     });
   }
 }

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
 import { millis } from "../columns.js";
 
-export type TenantStatus = "active" | "suspended";
+export type TenantStatus = "active" | "suspended" | "pending";
 
 @Entity({ name: "tenants" })
 export class TenantEntity {

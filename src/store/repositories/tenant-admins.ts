@@ -2,7 +2,6 @@
 import type { EntityManager } from "typeorm";
 import type { AccountRecord } from "../../domain/accounts/persistence.js";
 import type { TenantUserRepository } from "../../domain/tenants/records.js";
-import { ADMIN_ROLE } from "../../domain/tenants/roles.js";
 import { UserEntity } from "../entities/user.js";
 import { pageBy } from "../keyset.js";
 
@@ -41,13 +40,14 @@ export function tenantUserRepository(em: EntityManager): TenantUserRepository {
       // account (whose foreign key takes KEY SHARE on the tenant) does not wait for them.
       await em.query(`SELECT "id" FROM "tenants" WHERE "id" = $1 FOR NO KEY UPDATE`, [tenantId]);
     },
-    activeAdminIds: async (tenantId) => {
+    activeIdsWithRole: async (tenantId, role) => {
       need(tenantId);
+      if (!role) throw new Error("activeIdsWithRole needs a role");
       const rows = await em
         .createQueryBuilder(UserEntity, "u")
         .select("u.id", "id")
         .where("u.tenant_id = :tenantId AND u.status = 'active'", { tenantId })
-        .andWhere("u.roles LIKE :role ESCAPE '\\'", { role: holdsRole(ADMIN_ROLE) })
+        .andWhere("u.roles LIKE :role ESCAPE '\\'", { role: holdsRole(role) })
         .getRawMany<{ id: string }>();
       return rows.map((r) => r.id);
     },

@@ -31,6 +31,34 @@ export function tenantRepository(em: EntityManager): TenantRepository {
       if (!id) throw new Error("update needs a tenant id");
       await em.update(TenantEntity, { id }, changes);
     },
+    activateIfPending: async (id, now) => {
+      if (!id) throw new Error("activateIfPending needs a tenant id");
+      const changed = await em
+        .createQueryBuilder()
+        .update(TenantEntity)
+        .set({ status: "active", updatedAt: now })
+        .where("id = :id AND status = 'pending'", { id })
+        .execute();
+      return changed.affected === 1;
+    },
+    pendingCreatedBefore: async (cutoff, limit) =>
+      (await em
+        .createQueryBuilder(TenantEntity, "t")
+        .where("t.status = 'pending' AND t.created_at < :cutoff", { cutoff })
+        .orderBy("t.created_at", "ASC")
+        .addOrderBy("t.id", "ASC")
+        .limit(limit)
+        .getMany()) as TenantRecord[],
+    deletePending: async (id) => {
+      if (!id) throw new Error("deletePending needs a tenant id");
+      const deleted = await em
+        .createQueryBuilder()
+        .delete()
+        .from(TenantEntity)
+        .where("id = :id AND status = 'pending'", { id })
+        .execute();
+      return deleted.affected === 1;
+    },
     list: async (query) =>
       (await pageBy(em.createQueryBuilder(TenantEntity, "t"), "t", query).getMany()) as TenantRecord[],
     auditEvents: async (q) => {

@@ -1,7 +1,8 @@
 // API keys: create one with its scopes (shown once, to copy), list them, revoke one.
 import type { ApiKey } from "../../../gen/authd/v1/session_pb.js";
 import { sessions } from "../client.js";
-import { errorMessage, form, h, statusLine, when } from "../dom.js";
+import { form, h, recordTable, statusLine, when } from "../dom.js";
+import { errorMessage } from "../errors.js";
 import { everyPage } from "../paging.js";
 import { heading, type Screen } from "../router.js";
 
@@ -35,6 +36,7 @@ export const apiKeysScreen: Screen = {
           name: scope.replace(":", "_"),
           label: `${label} (${scope})`,
           type: "checkbox",
+          group: "scopes",
         })),
         {
           name: "current_password",
@@ -45,6 +47,8 @@ export const apiKeysScreen: Screen = {
         },
       ],
       submit: "Create API key",
+      // authd names the repeated field "scopes" in its errors: they show at the checkboxes.
+      groups: { scopes: "What the key may do" },
       async onSubmit(v, handle) {
         const scopes = SCOPES.map(([s]) => s).filter((s) => v.checked[s.replace(":", "_")]);
         const res = await sessions.createApiKey({
@@ -58,7 +62,6 @@ export const apiKeysScreen: Screen = {
         await refresh();
       },
     });
-    // Scope errors name the repeated field "scopes"; show them before the checkboxes.
     main.append(heading("API keys"), list, status, h("h2", {}, "Create an API key"), f.element, created);
     const refresh = async () => {
       const keys = await everyPage(async (pageToken) => {
@@ -96,7 +99,7 @@ function shownOnce(secret: string): HTMLElement {
     { "aria-labelledby": "new-key", class: "notice" },
     h("h2", { id: "new-key" }, "Your new API key"),
     h("p", {}, "Copy it now: it is shown only this once."),
-    h("p", {}, h("code", { id: "api-key-secret" }, secret)),
+    h("p", {}, h("code", { id: "api-key-secret", class: "secret" }, secret)),
     copy,
     said,
   );
@@ -104,8 +107,7 @@ function shownOnce(secret: string): HTMLElement {
 
 function table(keys: ApiKey[], revoke: (key: ApiKey) => void): HTMLElement {
   if (keys.length === 0) return h("p", {}, "No API keys.");
-  const body = h("tbody");
-  for (const key of keys) {
+  const records = keys.map((key) => {
     let action: Node = h("span", {}, `Revoked ${when(key.revokeTime)}`);
     if (!key.revokeTime) {
       const button = h(
@@ -116,31 +118,13 @@ function table(keys: ApiKey[], revoke: (key: ApiKey) => void): HTMLElement {
       button.addEventListener("click", () => revoke(key));
       action = button;
     }
-    body.append(
-      h(
-        "tr",
-        {},
-        h("td", {}, key.name),
-        h("td", {}, h("code", {}, `${key.prefix}…`)),
-        h("td", {}, key.scopes.join(", ")),
-        h("td", {}, when(key.lastUsedTime)),
-        h("td", {}, action),
-      ),
-    );
-  }
-  return h(
-    "table",
-    {},
-    h("caption", { class: "visually-hidden" }, "Your API keys"),
-    h(
-      "thead",
-      {},
-      h(
-        "tr",
-        {},
-        ...["Name", "Key", "Scopes", "Last used", "Action"].map((t) => h("th", { scope: "col" }, t)),
-      ),
-    ),
-    body,
-  );
+    return [
+      key.name,
+      h("code", { class: "secret" }, `${key.prefix}…`),
+      key.scopes.join(", "),
+      when(key.lastUsedTime),
+      action,
+    ];
+  });
+  return recordTable("Your API keys", ["Name", "Key", "Scopes", "Last used", "Action"], records);
 }

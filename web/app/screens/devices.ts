@@ -1,7 +1,8 @@
 // Trusted devices: those that skip the second factor ("remember this device"); forget any of them.
 import type { TrustedDevice } from "../../../gen/authd/v1/mfa_pb.js";
 import { mfa } from "../client.js";
-import { errorMessage, h, statusLine, when } from "../dom.js";
+import { h, recordTable, statusLine, when } from "../dom.js";
+import { errorMessage } from "../errors.js";
 import { everyPage } from "../paging.js";
 import { heading, type Screen } from "../router.js";
 import { describeDevice } from "./sessions.js";
@@ -40,8 +41,7 @@ export const devicesScreen: Screen = {
 
 function table(devices: TrustedDevice[], forget: (d: TrustedDevice) => void): HTMLElement {
   if (devices.length === 0) return h("p", {}, "No trusted devices.");
-  const body = h("tbody");
-  for (const d of devices) {
+  const records = devices.map((d) => {
     const device = describeDevice(d.userAgent);
     const button = h(
       "button",
@@ -49,33 +49,11 @@ function table(devices: TrustedDevice[], forget: (d: TrustedDevice) => void): HT
       "Forget",
     );
     button.addEventListener("click", () => forget(d));
-    body.append(
-      h(
-        "tr",
-        {},
-        h("td", {}, device),
-        h("td", {}, d.ipAddress || "—"),
-        h("td", {}, when(d.createTime)),
-        h("td", {}, when(d.expireTime)),
-        h("td", {}, button),
-      ),
-    );
-  }
-  return h(
-    "table",
-    {},
-    h("caption", { class: "visually-hidden" }, "Your trusted devices"),
-    h(
-      "thead",
-      {},
-      h(
-        "tr",
-        {},
-        ...["Device", "Place (IP address)", "Trusted since", "Trusted until", "Action"].map((t) =>
-          h("th", { scope: "col" }, t),
-        ),
-      ),
-    ),
-    body,
+    return [device, d.ipAddress || "—", when(d.createTime), when(d.expireTime), button];
+  });
+  return recordTable(
+    "Your trusted devices",
+    ["Device", "Place (IP address)", "Trusted since", "Trusted until", "Action"],
+    records,
   );
 }

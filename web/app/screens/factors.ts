@@ -1,7 +1,8 @@
 import { SessionScope } from "../../../gen/authd/v1/common_pb.js";
 import { type Authenticator, AuthenticatorType } from "../../../gen/authd/v1/mfa_pb.js";
 import { mfa } from "../client.js";
-import { errorMessage, type FieldSpec, form, h, statusLine, when } from "../dom.js";
+import { type FieldSpec, form, h, recordTable, statusLine, when } from "../dom.js";
+import { codeError, errorMessage } from "../errors.js";
 import { factorName } from "../factor-names.js";
 import { everyPage } from "../paging.js";
 import { heading, type Screen } from "../router.js";
@@ -129,37 +130,19 @@ export const factorsScreen: Screen = {
 
 function factorTable(factors: Authenticator[], remove: (a: Authenticator) => void): HTMLElement {
   if (factors.length === 0) return h("p", {}, "No second factor yet: sign-in asks only for your password.");
-  const body = h("tbody");
-  for (const a of factors) {
+  const records = factors.map((a) => {
     const button = h("button", { type: "button", class: "danger" }, "Remove");
     button.setAttribute("aria-label", `Remove ${factorName(a)}`);
-    const row = h(
-      "tr",
-      {},
-      h("td", {}, factorName(a)),
-      h("td", {}, a.active ? "Active" : "Waiting for its first code"),
-      h("td", {}, a.type === AuthenticatorType.RECOVERY_CODES ? `${a.remainingCodes} codes left` : ""),
-      h("td", {}, when(a.lastUsedTime)),
-      h("td", {}, button),
-    );
     button.addEventListener("click", () => remove(a));
-    body.append(row);
-  }
-  return h(
-    "table",
-    {},
-    h("caption", { class: "visually-hidden" }, "Your second factors"),
-    h(
-      "thead",
-      {},
-      h(
-        "tr",
-        {},
-        ...["Factor", "State", "Details", "Last used", "Action"].map((t) => h("th", { scope: "col" }, t)),
-      ),
-    ),
-    body,
-  );
+    return [
+      factorName(a),
+      a.active ? "Active" : "Waiting for its first code",
+      a.type === AuthenticatorType.RECOVERY_CODES ? `${a.remainingCodes} codes left` : "—",
+      when(a.lastUsedTime),
+      button,
+    ];
+  });
+  return recordTable("Your second factors", ["Factor", "State", "Details", "Last used", "Action"], records);
 }
 
 /** What finishing an enrolment takes: scan and confirm a code, or save the recovery codes. */
@@ -209,7 +192,7 @@ function enrolment(
         width: "200",
         height: "200",
       }),
-      h("p", {}, "Key: ", h("code", { id: "totp-secret" }, created.totpSecret)),
+      h("p", {}, "Key: ", h("code", { id: "totp-secret", class: "secret" }, created.totpSecret)),
     );
   } else {
     intro.push(h("p", {}, `We sent a code to ${a.destinationHint}.`));
@@ -221,7 +204,7 @@ function enrolment(
       { name: "sign_out_others", label: "Sign out my other sessions", type: "checkbox" },
     ],
     submit: "Confirm",
-    errorField: (e) => (/code/.test(e.rawMessage) ? "code" : undefined),
+    errorField: codeError,
     async onSubmit(v) {
       await guarded(async () => {
         await mfa.verifyAuthenticator({

@@ -4,7 +4,8 @@
 // token only that application holds).
 import type { LinkedIdentity } from "../../../gen/authd/v1/auth_pb.js";
 import { auth } from "../client.js";
-import { errorMessage, h, statusLine, when } from "../dom.js";
+import { h, recordTable, statusLine, when } from "../dom.js";
+import { errorMessage } from "../errors.js";
 import { heading, type Screen } from "../router.js";
 
 export const identitiesScreen: Screen = {
@@ -58,8 +59,7 @@ function table(
   unlink: (identity: LinkedIdentity, row: IdentityRow) => void,
 ): HTMLElement {
   if (identities.length === 0) return h("p", {}, "No linked accounts.");
-  const body = h("tbody");
-  for (const identity of identities) {
+  const records = identities.map((identity) => {
     rows += 1;
     const errorId = `identity-${rows}-error`;
     const error = h("p", { id: errorId, class: "field-error", role: "alert", hidden: true });
@@ -83,31 +83,18 @@ function table(
       },
     };
     button.addEventListener("click", () => unlink(identity, row));
-    body.append(
-      h(
-        "tr",
-        {},
-        h("td", {}, identity.provider),
-        h("td", {}, identity.email || "—"),
-        h("td", {}, when(identity.createTime)),
-        h("td", {}, when(identity.lastSignInTime)),
-        h("td", {}, button, error),
-      ),
-    );
-  }
-  return h(
-    "table",
-    {},
-    h("caption", { class: "visually-hidden" }, "Your linked accounts"),
-    h(
-      "thead",
-      {},
-      h(
-        "tr",
-        {},
-        ...["Provider", "Email", "Linked", "Last sign-in", "Action"].map((t) => h("th", { scope: "col" }, t)),
-      ),
-    ),
-    body,
+    const action = h("div", {}, button, error);
+    return [
+      identity.provider,
+      identity.email || "—",
+      when(identity.createTime),
+      when(identity.lastSignInTime),
+      action,
+    ];
+  });
+  return recordTable(
+    "Your linked accounts",
+    ["Provider", "Email", "Linked", "Last sign-in", "Action"],
+    records,
   );
 }

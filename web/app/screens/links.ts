@@ -2,7 +2,8 @@
 // deactivation or a deletion. Each acts only on a click, never on load, because mail scanners open
 // links and would otherwise use the single-use token up. The token leaves the address bar at once.
 import { auth } from "../client.js";
-import { errorMessage, form, h, statusLine } from "../dom.js";
+import { form, h, statusLine } from "../dom.js";
+import { errorMessage } from "../errors.js";
 import { heading, type Screen, type View } from "../router.js";
 
 /** Takes the token out of the address bar, the history and any later Referer. */

@@ -2,7 +2,8 @@
 // the email and the mobile number the password and, with a second factor, a recent code from it; a
 // new mobile number is confirmed with a texted code.
 import { auth, mfa } from "../client.js";
-import { errorMessage, form, h, statusLine, when } from "../dom.js";
+import { form, h, statusLine, when } from "../dom.js";
+import { errorMessage } from "../errors.js";
 import { heading, type Screen } from "../router.js";
 import { stepUpGuard } from "../step-up.js";
 

@@ -2,7 +2,8 @@
 // every other one.
 import { type Session, SessionScope } from "../../../gen/authd/v1/common_pb.js";
 import { sessions } from "../client.js";
-import { errorMessage, h, statusLine, when } from "../dom.js";
+import { h, recordTable, statusLine, when } from "../dom.js";
+import { errorMessage } from "../errors.js";
 import { everyPage } from "../paging.js";
 import { heading, type Screen } from "../router.js";
 
@@ -73,8 +74,7 @@ export const sessionsScreen: Screen = {
 };
 
 function table(all: Session[], revoke: (s: Session) => void): HTMLElement {
-  const body = h("tbody");
-  for (const s of all) {
+  const records = all.map((s) => {
     const device = describeDevice(s.userAgent);
     let action: Node = h("span", {}, "This session");
     if (!s.current) {
@@ -86,33 +86,17 @@ function table(all: Session[], revoke: (s: Session) => void): HTMLElement {
       button.addEventListener("click", () => revoke(s));
       action = button;
     }
-    body.append(
-      h(
-        "tr",
-        {},
-        h("td", {}, h("span", { title: s.userAgent }, device)),
-        h("td", {}, s.ipAddress || "—"),
-        h("td", {}, when(s.createTime)),
-        h("td", {}, when(s.lastUsedTime)),
-        h("td", {}, action),
-      ),
-    );
-  }
-  return h(
-    "table",
-    {},
-    h("caption", { class: "visually-hidden" }, "Your sessions"),
-    h(
-      "thead",
-      {},
-      h(
-        "tr",
-        {},
-        ...["Device", "Place (IP address)", "Signed in", "Last used", "Action"].map((t) =>
-          h("th", { scope: "col" }, t),
-        ),
-      ),
-    ),
-    body,
+    return [
+      h("span", { title: s.userAgent }, device),
+      s.ipAddress || "—",
+      when(s.createTime),
+      when(s.lastUsedTime),
+      action,
+    ];
+  });
+  return recordTable(
+    "Your sessions",
+    ["Device", "Place (IP address)", "Signed in", "Last used", "Action"],
+    records,
   );
 }

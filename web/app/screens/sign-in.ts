@@ -1,11 +1,12 @@
 // Sign-in in two steps: the password, then a second factor when the account has one. Tokens come
 // back as HttpOnly cookies (AUTH_METHOD_COOKIE); the page never holds them. So does the device token
 // of "remember this device": authd keeps it in its own HttpOnly cookie and reads it back at Login.
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { AuthMethod } from "../../../gen/authd/v1/common_pb.js";
 import { AuthenticatorType, type MfaChallenge } from "../../../gen/authd/v1/mfa_pb.js";
 import { auth, mfa } from "../client.js";
-import { errorMessage, form, h, statusLine } from "../dom.js";
+import { form, h, statusLine } from "../dom.js";
+import { codeError, errorMessage } from "../errors.js";
 import { factorName } from "../factor-names.js";
 import { heading, type Screen, type View } from "../router.js";
 import { currentTenant, tenantNote } from "../tenant.js";
@@ -99,7 +100,7 @@ function secondStep(view: View, challenge: MfaChallenge): void {
       },
     ],
     submit: "Verify",
-    errorField: (e: ConnectError) => (/code/.test(e.rawMessage) ? "code" : undefined),
+    errorField: codeError,
     async onSubmit(v) {
       if (!chosen) return;
       await mfa.verifyChallenge({

@@ -1,7 +1,8 @@
 // Registration. authd answers the same whether or not the address is taken, so the screen always
 // says to check the inbox, and offers to send the link again.
 import { auth } from "../client.js";
-import { errorMessage, form, h, statusLine } from "../dom.js";
+import { form, h, statusLine } from "../dom.js";
+import { errorMessage } from "../errors.js";
 import { heading, type Screen } from "../router.js";
 import { currentTenant, tenantNote } from "../tenant.js";
 
@@ -34,7 +35,7 @@ export const signUpScreen: Screen = {
           username: v.username,
           firstName: v.first_name,
           lastName: v.last_name,
-          language: navigator.language,
+          language: browserLanguage(),
           timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
         });
         handle.element.replaceWith(checkInbox(v.email ?? "", status));
@@ -50,6 +51,22 @@ export const signUpScreen: Screen = {
     );
   },
 };
+
+/** The language tags authd accepts (src/domain/accounts/validation.ts). */
+const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
+/**
+ * The browser's preferred language as a tag authd accepts, or "" (authd's default): a browser
+ * started under the POSIX locale says "en-US@posix", which authd refuses, and the person would be
+ * told about a field they never saw.
+ */
+function browserLanguage(): string {
+  for (const preferred of navigator.languages ?? [navigator.language]) {
+    const tag = (preferred.split(/[@.]/)[0] ?? "").replaceAll("_", "-");
+    if (tag.length <= 35 && LANGUAGE_TAG.test(tag)) return tag;
+  }
+  return "";
+}
 
 function checkInbox(email: string, status: ReturnType<typeof statusLine>): HTMLElement {
   const resend = h("button", { type: "button", class: "secondary" }, "Send the link again");

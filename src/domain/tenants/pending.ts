@@ -1,0 +1,100 @@
+// Tenants that RegisterCompany makes are pending until their first admin proves their address:
+// nobody signs in to a pending tenant or joins it (login.ts, scope.ts, gate.ts), but its slug is
+// held. Following the verification link (or a password reset link, which verifies the address too)
+// activates it in the same transaction. One left unverified for AUTHD_PENDING_TENANT_TTL is released:
+// deleted with its unverified accounts, so that sign-ups nobody finishes cannot squat slugs.
+import type { Clock } from "../../clock.js";
+import type { AccountRecord } from "../accounts/persistence.js";
+import { voidTokens } from "../one-time-tokens.js";
+import type { Position } from "../paging.js";
+import type { Transaction } from "../persistence.js";
+import type { ClientInfo } from "../ports.js";
+import { commit, type UnitOfWork } from "../unit-of-work.js";
+import { ADMIN_ROLE } from "./roles.js";
+
+/**
+ * Activates the account's tenant when it is pending and the account, whose address was just
+ * verified, is one of its admins. One conditional statement: any other tenant is left untouched.
+ */
+export async function activateForVerifiedAdmin(
+  tx: Transaction,
+  user: Pick<AccountRecord, "id" | "tenantId" | "roles">,
+  now: number,
+  client: ClientInfo,
+): Promise<void> {
+  if (!user.roles.includes(ADMIN_ROLE)) return;
+  if (await tx.tenants.activateIfPending(user.tenantId, now))
+    await tx.audit.record(now, "tenant.activated", user.id, client, { tenantId: user.tenantId });
+}
+
+/** Tenants released per run; the rest wait for the next run of the purge. */
+const BATCH = 100;
+const NO_FILTER = { emailPrefix: undefined, status: undefined, role: undefined };
+const NO_CLIENT: ClientInfo = { ip: "", rateLimitKey: "", userAgent: "" };
+
+/** Thrown inside a release to roll it back: the tenant changed since it was found due. */
+class NotReleased extends Error {}
+
+/**
+ * Releases the tenants pending for longer than `ttlSeconds`; answers how many. A tenant holding a
+ * verified account (an operator's doing) is left for an operator to activate or suspend.
+ */
+export async function releaseUnverifiedTenants(deps: {
+  uow: UnitOfWork;
+  clock: Clock;
+  ttlSeconds: number;
+}): Promise<number> {
+  const now = deps.clock.now();
+  const cutoff = now - deps.ttlSeconds * 1000;
+  const due = await deps.uow.read((tx) => tx.tenants.pendingCreatedBefore(cutoff, BATCH));
+  let released = 0;
+  for (const { id } of due) {
+    const done = await deps.uow
+      .run(async (tx) => commit(await release(tx, id, cutoff, now)))
+      .catch((error: unknown) => {
+        if (error instanceof NotReleased) return false;
+        throw error;
+      });
+    if (done) released++;
+  }
+  return released;
+}
+
+async function release(tx: Transaction, tenantId: string, cutoff: number, now: number): Promise<true> {
+  const accounts = await accountsOf(tx, tenantId);
+  // The emailed links go first. Following one (VerifyEmail, ResetPassword) spends its token, then
+  // updates the account, then activates the tenant: taking the tokens before the tenant queues this
+  // release behind such a request instead of against it (a deadlock on PostgreSQL), and a link
+  // followed after this point finds its token spent.
+  for (const account of accounts) await voidTokens(tx, now, account.id);
+  await tx.tenantUsers.lock(tenantId);
+  // Read again once held: a verification or an operator's change that committed meanwhile shows now.
+  const tenant = await tx.tenants.findById(tenantId);
+  if (tenant?.status !== "pending" || tenant.createdAt >= cutoff) throw new NotReleased();
+  const current = await accountsOf(tx, tenantId);
+  const known = new Set(accounts.map((a) => a.id));
+  if (current.some((a) => a.emailVerified || !known.has(a.id))) throw new NotReleased();
+  for (const account of current) {
+    await tx.accountData.erase(account);
+    await tx.accountData.forgetRequestOrigins(account.id);
+  }
+  if (!(await tx.tenants.deletePending(tenantId))) throw new NotReleased();
+  await tx.audit.record(now, "tenant.released", null, NO_CLIENT, {
+    tenantId,
+    slug: tenant.slug,
+    accounts: current.length,
+  });
+  return true;
+}
+
+async function accountsOf(tx: Transaction, tenantId: string): Promise<AccountRecord[]> {
+  const all: AccountRecord[] = [];
+  let after: Position | undefined;
+  for (;;) {
+    const page = await tx.tenantUsers.page(tenantId, NO_FILTER, { limit: BATCH, order: "oldest", after });
+    all.push(...page);
+    const last = page[page.length - 1];
+    if (page.length < BATCH || !last) return all;
+    after = { createdAt: last.createdAt, id: last.id };
+  }
+}
