@@ -21,8 +21,10 @@ export function renderConfiguration(): string {
 <!-- Generated from src/config.ts by \`npm run docs\`: edit the descriptions there. -->
 
 Every setting is an environment variable, read once at start-up by \`src/config.ts\` (the only module
-that reads \`process.env\`). A bad value stops start-up with exit code 78 and a message naming the
-variable. \`AUTHD_ENV=production\` also requires \`AUTHD_SECRET\` and \`AUTHD_SMTP_URL\`.
+that reads \`process.env\`). Bad values stop start-up with exit code 78 and a message naming each
+variable at fault, all of them at once. \`AUTHD_ENV=production\` also requires \`AUTHD_SECRET\` and
+\`AUTHD_SMTP_URL\`. An \`AUTHD_\` variable authd does not know (a misspelling such as \`AUTHD_PORTT\`) is
+ignored with a warning at start-up that names it and the known variable it most likely meant.
 
 ${table(["Variable", "Default", "What it does"], rows)}
 

@@ -1,7 +1,6 @@
-// `authd admin create --tenant SLUG --email EMAIL [--operator]`: creates (or promotes) a tenant
+// `authd admin create --email EMAIL [--tenant SLUG] [--operator]`: creates (or promotes) a tenant
 // administrator and prints a single-use link that sets its password (see
 // src/domain/tenants/admin-bootstrap.ts). Nothing secret is read from the command line.
-import { parseArgs } from "node:util";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { tokenLink } from "./delivery/templates.js";
@@ -11,30 +10,19 @@ import { bootstrapAdmin } from "./domain/tenants/admin-bootstrap.js";
 import type { Logger } from "./logger.js";
 import { StoreUnitOfWork } from "./store/unit-of-work.js";
 
-const ADMIN_USAGE = `usage: authd admin create --tenant SLUG --email EMAIL [--operator]
-  Creates an administrator of the tenant (or gives an existing account the admin role) and prints
-  a single-use link that sets its password. --operator (default tenant only) also lets it manage
-  tenants.`;
+export interface AdminCreateOptions {
+  email: string;
+  /** The tenant's slug (`default` unless --tenant says otherwise). */
+  tenant: string;
+  operator: boolean;
+}
 
-/** Runs `authd admin ...`; answers the exit code. */
-export async function adminCommand(args: string[], config: Config, logger: Logger): Promise<number> {
-  let values: { tenant?: string; email?: string; operator?: boolean };
-  try {
-    if (args[0] !== "create") throw new Error(`unknown command "admin ${args.join(" ")}"`);
-    ({ values } = parseArgs({
-      args: args.slice(1),
-      options: {
-        tenant: { type: "string", default: "default" },
-        email: { type: "string" },
-        operator: { type: "boolean", default: false },
-      },
-      strict: true,
-    }));
-    if (!values.email) throw new Error("--email is required");
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n${ADMIN_USAGE}`);
-    return 2;
-  }
+/** Runs `authd admin create` (src/cli.ts read its options); answers the exit code. */
+export async function adminCommand(
+  values: AdminCreateOptions,
+  config: Config,
+  logger: Logger,
+): Promise<number> {
   const app = await createApp(config, { logger });
   try {
     const admin = await bootstrapAdmin(
@@ -45,7 +33,7 @@ export async function adminCommand(args: string[], config: Config, logger: Logge
         normalizeEmail,
         passwordTokenTtlSeconds: config.passwordResetTtlSeconds,
       },
-      { tenantSlug: values.tenant ?? "default", email: values.email, operator: values.operator ?? false },
+      { tenantSlug: values.tenant, email: values.email, operator: values.operator },
     );
     logger.info(
       { userId: admin.userId, tenant: values.tenant, roles: admin.roles, created: admin.created },

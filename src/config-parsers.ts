@@ -10,6 +10,18 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Every mistake of one configuration, so that a start names them all rather than one per attempt.
+ * `variable` is the first one's; the message has a line per mistake.
+ */
+export class ConfigErrors extends ConfigError {
+  constructor(readonly errors: ConfigError[]) {
+    super(errors[0]?.variable ?? "", "");
+    this.message = errors.map((error) => error.message).join("\n");
+    this.name = "ConfigErrors";
+  }
+}
+
 export type Parser<T> = (raw: string, name: string) => T;
 
 export const str: Parser<string> = (raw) => raw;

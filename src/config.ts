@@ -3,10 +3,12 @@
 import os from "node:os";
 import path from "node:path";
 import { continueUrlAllowList } from "./config-continue-urls.js";
+import { unknownVariables as findUnknownVariables, type UnknownVariable } from "./config-names.js";
 import { type OidcProviderConfig, oidcProviders } from "./config-oidc.js";
 import {
   bool,
   ConfigError,
+  ConfigErrors,
   databaseUrl,
   type HostPort,
   int,
@@ -20,8 +22,9 @@ import {
   str,
   url,
 } from "./config-parsers.js";
+import { listenAddressUrl, loopbackAppOrigins } from "./config-public-url.js";
 
-export { ConfigError } from "./config-parsers.js";
+export { ConfigError, ConfigErrors } from "./config-parsers.js";
 
 import type { ContinueUrlRule } from "./domain/continue-url.js";
 
@@ -35,6 +38,10 @@ export interface Config {
   port: number;
   databaseUrl: string;
   publicUrl: string;
+  /** AUTHD_PUBLIC_URL is unset: publicUrl is the listen address (config-public-url.ts), at the port bound. */
+  publicUrlFromListenAddress: boolean;
+  /** Loopback origins where the account app also works (development without AUTHD_PUBLIC_URL); else none. */
+  localAppOrigins: string[];
   logLevel: LogLevel;
   logFormat: LogFormat;
   corsOrigins: string[];
@@ -150,9 +157,9 @@ export const variables: Variable<any>[] = [
   v(
     "AUTHD_PUBLIC_URL",
     "publicUrl",
-    "http://localhost:8080",
-    "Base URL of links in emails (verification, reset, ...).",
-    url("http:", "https:"),
+    "",
+    "Base URL of the account app and of the links in emails (verification, reset, ...); the session cookies are accepted from its origin. Empty: http://localhost:<port> (http://<AUTHD_HOST>:<port> when that is not a loopback or wildcard address), with the port authd really listens on (the one AUTHD_PORT=0 picked); in development the app then also works at http://127.0.0.1:<port> when authd listens there. Set it in production and wherever several replicas share a database.",
+    (raw, name) => (raw === "" ? "" : url("http:", "https:")(raw, name)),
   ),
   v(
     "AUTHD_LOG_LEVEL",
@@ -235,7 +242,13 @@ export const variables: Variable<any>[] = [
       return raw;
     },
   ),
-  v("AUTHD_ISSUER", "issuer", "", "The iss claim of access tokens. Empty: AUTHD_PUBLIC_URL.", str),
+  v(
+    "AUTHD_ISSUER",
+    "issuer",
+    "",
+    "The iss claim of access tokens. Empty: AUTHD_PUBLIC_URL, or when that is empty http://localhost:<AUTHD_PORT> as configured (with AUTHD_PORT=0 too: a restart on another free port keeps the tokens it issued valid).",
+    str,
+  ),
   v("AUTHD_AUDIENCE", "audience", "authd", "The aud claim of access tokens.", str),
   v(
     "AUTHD_ACCESS_TOKEN_TTL",
@@ -555,44 +568,115 @@ function v<K extends keyof Config>(
   return { name, key, default: defaultValue, description, parse };
 }
 
-/** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
+/**
+ * Reads and validates the configuration. Throws a ConfigError naming the bad variable, or, when
+ * several are wrong, a ConfigErrors naming each of them: one start shows every mistake.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const errors: ConfigError[] = [];
   const config = {} as Record<string, unknown>;
   for (const variable of variables) {
     const raw = env[variable.name]?.trim() ?? variable.default ?? "";
-    config[variable.key] = variable.parse(raw, variable.name);
+    try {
+      config[variable.key] = variable.parse(raw, variable.name);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      errors.push(error);
+    }
   }
   const result = config as unknown as Config;
   if (result.hashConcurrency === 0) result.hashConcurrency = os.availableParallelism();
   if (result.databaseUrl === "") result.databaseUrl = `sqlite:${path.join(result.dataDir, "authd.db")}`;
   if (result.trustProxy && (env.AUTHD_TRUSTED_PROXIES ?? "").trim() === "") result.trustedProxies = 1;
-  if (result.headersTimeoutMs > result.requestTimeoutMs) {
-    throw new ConfigError("AUTHD_HEADERS_TIMEOUT_MS", "must not exceed AUTHD_REQUEST_TIMEOUT_MS");
-  }
-  if (result.issuer === "") result.issuer = result.publicUrl.replace(/\/$/, "");
-  if (result.sessionTtlSeconds > result.sessionMaxTtlSeconds) {
-    throw new ConfigError("AUTHD_SESSION_TTL", "must not exceed AUTHD_SESSION_MAX_TTL");
-  }
-  if (result.env === "production" && result.secret === undefined) {
-    throw new ConfigError("AUTHD_SECRET", "is required when AUTHD_ENV=production");
-  }
-  if (result.signInAtRegistration && result.requireEmailVerification) {
-    // Tokens for an address nobody proved would bypass the verification the deployment asks for.
-    throw new ConfigError("AUTHD_SIGN_IN_AT_REGISTRATION", "needs AUTHD_REQUIRE_EMAIL_VERIFICATION=false");
-  }
-  if (result.captchaVerifyUrl !== undefined && result.captchaSecret === undefined) {
-    throw new ConfigError("AUTHD_CAPTCHA_SECRET", "is required when AUTHD_CAPTCHA_VERIFY_URL is set");
-  }
-  if (result.smsWebhookUrl !== undefined && result.smsWebhookSecret === undefined) {
-    throw new ConfigError("AUTHD_SMS_WEBHOOK_SECRET", "is required when AUTHD_SMS_WEBHOOK_URL is set");
-  }
-  if (result.env === "production" && result.outboundAllowPrivate) {
-    // The allowance opens this machine and the private network to whoever chooses a URL authd calls.
-    throw new ConfigError("AUTHD_OUTBOUND_ALLOW_PRIVATE", "must not be true when AUTHD_ENV=production");
-  }
-  if (result.env === "production" && result.smtpUrl === undefined) {
-    // Development writes emails (links included) to the log instead; production must really send them.
-    throw new ConfigError("AUTHD_SMTP_URL", "is required when AUTHD_ENV=production");
-  }
+  result.publicUrlFromListenAddress = result.publicUrl === "";
+  if (result.publicUrlFromListenAddress) result.publicUrl = listenAddressUrl(result.host, result.port);
+  result.localAppOrigins = localAppOrigins(result);
+  // Taken before AUTHD_PORT=0 is resolved (listeningOn): the tokens' issuer stays the same when a
+  // restart picks another free port, so tokens issued before the restart still validate.
+  if (result.issuer === "") result.issuer = result.publicUrl?.replace(/\/$/, "");
+  const unreadable = new Set(errors.map((error) => error.variable));
+  /** A rule between variables, checked only when each of them could be read; names the first. */
+  const rule = (names: [string, ...string[]], holds: boolean, message: string) => {
+    if (!holds && !names.some((name) => unreadable.has(name)))
+      errors.push(new ConfigError(names[0], message));
+  };
+  rule(
+    ["AUTHD_HEADERS_TIMEOUT_MS", "AUTHD_REQUEST_TIMEOUT_MS"],
+    result.headersTimeoutMs <= result.requestTimeoutMs,
+    "must not exceed AUTHD_REQUEST_TIMEOUT_MS",
+  );
+  rule(
+    ["AUTHD_SESSION_TTL", "AUTHD_SESSION_MAX_TTL"],
+    result.sessionTtlSeconds <= result.sessionMaxTtlSeconds,
+    "must not exceed AUTHD_SESSION_MAX_TTL",
+  );
+  rule(
+    ["AUTHD_SECRET", "AUTHD_ENV"],
+    !(result.env === "production" && result.secret === undefined),
+    "is required when AUTHD_ENV=production",
+  );
+  // Tokens for an address nobody proved would bypass the verification the deployment asks for.
+  rule(
+    ["AUTHD_SIGN_IN_AT_REGISTRATION", "AUTHD_REQUIRE_EMAIL_VERIFICATION"],
+    !(result.signInAtRegistration && result.requireEmailVerification),
+    "needs AUTHD_REQUIRE_EMAIL_VERIFICATION=false",
+  );
+  rule(
+    ["AUTHD_CAPTCHA_SECRET", "AUTHD_CAPTCHA_VERIFY_URL"],
+    !(result.captchaVerifyUrl !== undefined && result.captchaSecret === undefined),
+    "is required when AUTHD_CAPTCHA_VERIFY_URL is set",
+  );
+  rule(
+    ["AUTHD_SMS_WEBHOOK_SECRET", "AUTHD_SMS_WEBHOOK_URL"],
+    !(result.smsWebhookUrl !== undefined && result.smsWebhookSecret === undefined),
+    "is required when AUTHD_SMS_WEBHOOK_URL is set",
+  );
+  // The allowance opens this machine and the private network to whoever chooses a URL authd calls.
+  rule(
+    ["AUTHD_OUTBOUND_ALLOW_PRIVATE", "AUTHD_ENV"],
+    !(result.env === "production" && result.outboundAllowPrivate),
+    "must not be true when AUTHD_ENV=production",
+  );
+  // Development writes emails (links included) to the log instead; production must really send them.
+  rule(
+    ["AUTHD_SMTP_URL", "AUTHD_ENV"],
+    !(result.env === "production" && result.smtpUrl === undefined),
+    "is required when AUTHD_ENV=production",
+  );
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new ConfigErrors(errors);
   return result;
+}
+
+/**
+ * The configuration of a server listening on `port`: with AUTHD_PUBLIC_URL unset, the public URL (and
+ * so the app, emailed links and the JWKS address) names the port really bound, which AUTHD_PORT=0
+ * only knows once it is bound.
+ */
+export function listeningOn(config: Config, port: number): Config {
+  const listening = { ...config, port };
+  if (config.publicUrlFromListenAddress) {
+    listening.publicUrl = listenAddressUrl(config.host, port);
+    listening.localAppOrigins = localAppOrigins(listening);
+  }
+  return listening;
+}
+
+/**
+ * In development with the public URL taken from the listen address, the app keeps its session at the
+ * loopback addresses authd listens on too; never in production, where the public URL is the one origin.
+ */
+function localAppOrigins(
+  config: Pick<Config, "env" | "host" | "port" | "publicUrlFromListenAddress">,
+): string[] {
+  if (config.env !== "development" || !config.publicUrlFromListenAddress) return [];
+  return loopbackAppOrigins(config.host, config.port);
+}
+
+/** The AUTHD_ variables of the environment that authd does not read, each with its likely meaning. */
+export function unknownVariables(env: Record<string, string | undefined> = process.env): UnknownVariable[] {
+  return findUnknownVariables(
+    env,
+    variables.map((variable) => variable.name),
+  );
 }

@@ -1,42 +1,22 @@
 // `authd keys rotate` and `authd keys retire [--kid KID]`: the operator's hold on the keys that sign
 // access tokens (src/domain/signing-keys.ts). Rotation is routine: the old key verifies until its
 // tokens expire. Retirement is for a key believed compromised: it is withdrawn at once.
-import { parseArgs } from "node:util";
 import { systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { DomainError } from "./domain/errors.js";
-import { REVOCATION_BOUND_MS } from "./domain/session-cache.js";
 import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
 import type { Logger } from "./logger.js";
 import { openDatabase } from "./store/data-source.js";
 import { Store } from "./store/store.js";
 import { StoreUnitOfWork } from "./store/unit-of-work.js";
 
-const KEYS_USAGE = `usage: authd keys rotate | authd keys retire [--kid KID]
-  rotate  add a new signing key; the old one verifies until its tokens expire
-  retire  withdraw the current key (or the one named by --kid) at once, for a key believed
-          compromised: a new key becomes current, the old one leaves the JWKS and its access
-          tokens stop validating on every replica within ${REVOCATION_BOUND_MS / 1000} s; sessions stay, and
-          their next Refresh gets a token signed by the new key
-  Both print the kid of the current key.`;
-
-/** Runs `authd keys ...`; answers the exit code. */
-export async function keysCommand(args: string[], config: Config, logger: Logger): Promise<number> {
-  let kid: string | undefined;
-  try {
-    if (args[0] === "rotate") parseArgs({ args: args.slice(1), options: {}, strict: true });
-    else if (args[0] === "retire") {
-      ({ kid } = parseArgs({
-        args: args.slice(1),
-        options: { kid: { type: "string" } },
-        strict: true,
-      }).values);
-      if (kid === "") throw new Error("--kid must not be empty");
-    } else throw new Error(`unknown command "keys ${args.join(" ")}"`);
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n${KEYS_USAGE}`);
-    return 2;
-  }
+/** Runs `authd keys rotate` or `authd keys retire [--kid KID]` (src/cli.ts read them); answers the exit code. */
+export async function keysCommand(
+  action: "rotate" | "retire",
+  kid: string | undefined,
+  config: Config,
+  logger: Logger,
+): Promise<number> {
   const { dataSource } = await openDatabase(config.databaseUrl);
   const store = new Store(dataSource);
   try {
@@ -47,7 +27,7 @@ export async function keysCommand(args: string[], config: Config, logger: Logger
       resolveMasterSecret(config),
     );
     await keys.init();
-    if (args[0] === "rotate") {
+    if (action === "rotate") {
       const current = await keys.rotate();
       logger.info({ kid: current }, "signing key rotated");
       process.stdout.write(`${current}\n`);
@@ -59,7 +39,7 @@ export async function keysCommand(args: string[], config: Config, logger: Logger
     return 0;
   } catch (error) {
     if (error instanceof DomainError) {
-      console.error(`authd keys ${args[0]}: ${error.message}`);
+      console.error(`authd keys ${action}: ${error.message}`);
       return 1;
     }
     throw error;

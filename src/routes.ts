@@ -40,6 +40,7 @@ export function createRoutes(app: RouteFeatures) {
     env: app.config.env,
     publicUrl: app.config.publicUrl,
     corsOrigins: app.config.corsOrigins,
+    localAppOrigins: app.config.localAppOrigins,
     trustedDeviceTtlSeconds: app.config.trustedDeviceTtlSeconds,
   };
   const { clock, sessions } = app;

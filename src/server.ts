@@ -4,9 +4,10 @@
 // preface goes to an http2 server, anything else to an http server. Both run the same handler.
 import http from "node:http";
 import http2 from "node:http2";
-import net, { type AddressInfo, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { createContextValues } from "@connectrpc/connect";
 import type { App } from "./app.js";
+import { type BoundPort, bindPort } from "./bound-port.js";
 import { requestInfoKey } from "./context.js";
 import { applyCors } from "./http/cors.js";
 import { readRequestInfo } from "./http/request-info.js";
@@ -90,7 +91,9 @@ export function createHandler(app: App) {
   };
 }
 
-export async function startServer(app: App, host: string, port: number): Promise<RunningServer> {
+/** Serves the app on `port` (a number, or a port bound before the app was built: bound-port.ts). */
+export async function startServer(app: App, host: string, port: number | BoundPort): Promise<RunningServer> {
+  const bound = typeof port === "number" ? await bindPort(host, port) : port;
   const handler = createHandler(app);
   const sessions = new Set<http2.Http2Session>();
   // HTTP/1.1 sockets and how many requests each is serving, so shutdown can close idle keep-alive
@@ -154,30 +157,24 @@ export async function startServer(app: App, host: string, port: number): Promise
   );
   // A session with no traffic for this long is closed (Node destroys it on 'timeout').
   h2.setTimeout(limits.idleTimeoutMs);
-  const server = net.createServer((socket) => routeByPreface(socket, h1, h2, limits.headersTimeoutMs));
   h2.on("session", (session) => {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
   });
   const sockets = new Set<Socket>();
-  server.on("connection", (socket: Socket) => {
+  const { server } = bound;
+  bound.take((socket) => {
     sockets.add(socket);
     socket.on("close", () => {
       sockets.delete(socket);
       busy.delete(socket);
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
+    routeByPreface(socket, h1, h2, limits.headersTimeoutMs);
   });
   // h1 never listens itself (connections are handed to it), but Node starts the timer that enforces
   // headersTimeout and requestTimeout, and tracks connections for it, on 'listening'.
   h1.emit("listening");
-  const actualPort = (server.address() as AddressInfo).port;
+  const actualPort = bound.port;
   const metricsListener = app.config.metricsAddr
     ? await startMetricsListener(app.metrics, app.config.metricsAddr, (err) =>
         app.logger.error({ err: err instanceof Error ? err.message : String(err) }, "metrics scrape failed"),

@@ -1,6 +1,8 @@
 // The real command line, as an operator runs it: `authd serve` and `authd migrate` in a child process.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createClient } from "@connectrpc/connect";
@@ -33,17 +35,104 @@ function waitForListening(child: ChildProcess): Promise<string> {
   });
 }
 
+/** The processes under `pid`: its children, theirs, and so on (from `ps`, on Linux and macOS). */
+function descendants(pid: number): number[] {
+  const table = spawnSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" }).stdout;
+  const children = new Map<number, number[]>();
+  for (const line of table.trim().split("\n")) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (child === undefined || parent === undefined) continue;
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const found: number[] = [];
+  const visit = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      found.push(c);
+      visit(c);
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+/** Whether a process still runs (a zombie, dead but not yet reaped, does not count). */
+function running(pid: number): boolean {
+  const state = spawnSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).stdout.trim();
+  return state !== "" && !state.startsWith("Z");
+}
+
+/** Answers once a TCP connection to the port is refused (nothing listens), or false after `ms`. */
+async function refusesConnections(port: number, ms = 2000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once("error", () => resolve(true));
+    });
+    if (refused) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+/**
+ * Stops `npm start` as a supervisor would (SIGTERM to npm), then kills whatever it leaves running (so
+ * a failing run leaks no server): answers npm's exit code and the processes that outlived it.
+ */
+async function stopNpmStart(child: ChildProcess): Promise<{ code: number | null; survivors: number[] }> {
+  const tree = descendants(child.pid ?? 0);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  child.kill("SIGTERM");
+  const code = await exited;
+  const survivors = tree.filter(running);
+  for (const pid of survivors) process.kill(pid, "SIGKILL");
+  return { code, survivors };
+}
+
+/** Runs `authd ARGS` from the source (tsx) with its own data folder; gives up after 20 s. */
+function authd(args: string[], env: Record<string, string> = {}) {
+  const dataDir = tempDir();
+  const result = spawnSync(tsx, ["src/main.ts", ...args], {
+    cwd: root,
+    env: { ...process.env, AUTHD_DATA_DIR: dataDir, AUTHD_LOG_FORMAT: "json", ...env },
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  return { ...result, dataDir };
+}
+
 describe("the authd command", () => {
-  it("serves on the embedded SQLite default and stops cleanly on SIGTERM", async () => {
+  it("serves on the embedded SQLite default, prints each address once, and stops cleanly on SIGTERM", async () => {
     const dataDir = tempDir();
     const child = spawn(tsx, ["src/main.ts", "serve"], {
       cwd: root,
-      env: { ...process.env, AUTHD_PORT: "0", AUTHD_DATA_DIR: dataDir },
+      env: { ...process.env, AUTHD_PORT: "0", AUTHD_DATA_DIR: dataDir, AUTHD_METRICS_ADDR: "127.0.0.1:0" },
+    });
+    let out = "";
+    child.stdout?.on("data", (chunk) => {
+      out += chunk;
     });
     const url = await waitForListening(child);
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
     expect(fs.existsSync(path.join(dataDir, "authd.db"))).toBe(true);
+    // The metrics listener's address is the last of the start-up lines.
+    await expect.poll(() => out).toMatch(/metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/);
+    const metricsUrl = /metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(out)?.[1] ?? "";
+    expect(out.split(metricsUrl).length - 1, out).toBe(1);
+    expect(out.split(`health check: ${url}/healthz`).length - 1, out).toBe(1);
+    // AUTHD_PUBLIC_URL is not set: the app is at the port AUTHD_PORT=0 picked, under both loopback
+    // names, and the JWKS address the OpenID configuration gives is there too.
+    const { port } = new URL(url);
+    expect(out).toContain(`account app: http://localhost:${port}/ (also http://127.0.0.1:${port}/)`);
+    const discovery = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as {
+      jwks_uri: string;
+    };
+    expect(discovery.jwks_uri).toBe(`http://localhost:${port}/.well-known/jwks.json`);
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
@@ -69,6 +158,98 @@ describe("the authd command", () => {
     });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("AUTHD_PORT");
+  });
+
+  it("names every bad variable in one start, one line each", () => {
+    const result = authd(["serve"], {
+      AUTHD_PORT: "not-a-port",
+      AUTHD_LOG_LEVEL: "loud",
+      AUTHD_SECRET: "short",
+    });
+    expect(result.status).toBe(78);
+    const lines = result.stderr.trim().split("\n");
+    for (const name of ["AUTHD_PORT", "AUTHD_LOG_LEVEL", "AUTHD_SECRET"]) {
+      expect(
+        lines.filter((line) => line.includes(`${name}:`)),
+        result.stderr,
+      ).toHaveLength(1);
+    }
+    expect(fs.readdirSync(result.dataDir)).toEqual([]);
+  });
+
+  it("warns about each unknown AUTHD_ variable, with the closest known name, and still starts", () => {
+    const result = authd(["migrate"], { AUTHD_PORTT: "9090", AUTHD_LOGLEVEL: "debug" });
+    expect(result.status, result.stderr).toBe(0);
+    const warnings = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((line) => line.level === 40)
+      .map((line) => line.msg);
+    expect(warnings).toEqual([
+      "AUTHD_LOGLEVEL is not an authd variable and is ignored: did you mean AUTHD_LOG_LEVEL?",
+      "AUTHD_PORTT is not an authd variable and is ignored: did you mean AUTHD_PORT?",
+    ]);
+  });
+
+  it("prints its version with --version or -v, and nothing else runs", () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
+      version: string;
+    };
+    for (const flag of ["--version", "-v"]) {
+      const result = authd([flag]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toBe(`authd ${version}\n`);
+      expect(fs.readdirSync(result.dataDir)).toEqual([]);
+    }
+  });
+
+  it.each([
+    [["serve", "--help"], "usage: authd serve\n"],
+    [["migrate", "-h"], "usage: authd migrate\n"],
+    [["keys", "--help"], "usage: authd keys rotate\n       authd keys retire [--kid KID]\n"],
+    [["keys", "retire", "--help"], "usage: authd keys retire [--kid KID]\n"],
+    [["admin", "--help"], "usage: authd admin create --email EMAIL [--tenant SLUG] [--operator]\n"],
+    [["help", "admin", "create"], "usage: authd admin create --email EMAIL [--tenant SLUG] [--operator]\n"],
+  ])("`authd %j` prints that command's help and runs nothing", (args, usage) => {
+    const result = authd(args);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.startsWith(usage), result.stdout).toBe(true);
+    expect(result.stderr).toBe("");
+    // Nothing ran: no database, no listener.
+    expect(fs.readdirSync(result.dataDir)).toEqual([]);
+  });
+
+  it("lists every command in its usage, with only the required options unbracketed", () => {
+    const result = authd(["--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^usage: authd \[COMMAND\]/);
+    for (const command of [
+      "serve",
+      "migrate",
+      "keys rotate",
+      "keys retire [--kid KID]",
+      "admin create --email EMAIL [--tenant SLUG] [--operator]",
+      "help [COMMAND]",
+    ]) {
+      expect(result.stdout).toContain(`  ${command}`);
+    }
+    expect(result.stdout).toContain("--version");
+  });
+
+  it("refuses an unknown command or option with exit code 2 and the usage on stderr", () => {
+    const unknown = authd(["frobnicate"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^authd: unknown command "frobnicate"\n/);
+    expect(unknown.stderr).toContain("usage: authd");
+    const badOption = authd(["admin", "create", "--email", "a@example.com", "--tenat", "acme"]);
+    expect(badOption.status).toBe(2);
+    expect(badOption.stderr).toContain("--tenat");
+    expect(badOption.stderr).toContain("usage: authd admin create");
+    const missing = authd(["admin", "create", "--tenant", "acme"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("--email is required");
+    expect(fs.readdirSync(missing.dataDir)).toEqual([]);
   });
 });
 
@@ -112,12 +293,95 @@ describe("the compiled authd", () => {
       // The server runs from dist/, not through a TypeScript loader.
       expect(out).toContain("node dist/src/authd.cjs serve");
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      expect(await stopNpmStart(child)).toEqual({ code: 0, survivors: [] });
     }
     expect(stderr).not.toMatch(/npm warn/i);
   });
+
+  // A container runtime or a process supervisor signals exactly the process it started (`CMD
+  // ["npm","start"]`), a terminal's Ctrl-C the whole foreground process group: both must reach the
+  // server, which drains as it does on a direct signal. The request in flight has had its headers
+  // read (the server answered 100 Continue) and sends its body only once shutdown has begun.
+  it.each([
+    { how: "SIGTERM to npm alone (a container stop, a supervisor)", group: false, signal: "SIGTERM" },
+    { how: "Ctrl-C (SIGINT to npm's process group)", group: true, signal: "SIGINT" },
+  ] as const)(
+    "`npm start` stopped by $how finishes the request in flight, exits 0 and leaves no process behind",
+    async ({ group, signal }) => {
+      const child = spawn(npm, ["start"], {
+        cwd: root,
+        detached: group,
+        env: { ...process.env, AUTHD_PORT: "0", AUTHD_DATA_DIR: tempDir() },
+      });
+      let out = "";
+      child.stdout?.on("data", (chunk) => {
+        out += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      const url = await waitForListening(child);
+      const port = Number(new URL(url).port);
+      const tree = descendants(child.pid ?? 0);
+      let request: http.ClientRequest | undefined;
+      try {
+        expect(tree.length).toBeGreaterThan(0);
+        const body = JSON.stringify({ service: "" });
+        let begun: () => void = () => undefined;
+        const headersRead = new Promise<void>((resolve) => {
+          begun = resolve;
+        });
+        const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+          request = http.request(
+            {
+              host: "127.0.0.1",
+              port,
+              method: "POST",
+              path: "/grpc.health.v1.Health/Check",
+              headers: {
+                "content-type": "application/json",
+                "content-length": body.length,
+                expect: "100-continue",
+              },
+            },
+            (res) => {
+              let data = "";
+              res.on("data", (chunk) => {
+                data += chunk;
+              });
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
+            },
+          );
+          request.on("continue", begun);
+          request.on("error", reject);
+          request.flushHeaders();
+        });
+        await headersRead;
+        if (group) process.kill(-(child.pid ?? 0), signal);
+        else child.kill(signal);
+        const shuttingDown = new Promise<void>((resolve) => {
+          const check = () => {
+            if (out.includes('"msg":"shutting down"')) resolve();
+          };
+          child.stdout?.on("data", check);
+          check();
+        });
+        // Either the server says it is shutting down, or npm is gone first (the signal never reached it).
+        await Promise.race([shuttingDown, exited]);
+        expect(out).toContain('"msg":"shutting down"');
+        request?.end(body);
+        const res = await answer;
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.body)).toEqual({ status: "SERVING" });
+        expect(await exited).toBe(0);
+        expect(tree.filter(running)).toEqual([]);
+        expect(await refusesConnections(port)).toBe(true);
+      } finally {
+        request?.destroy();
+        for (const pid of [child.pid ?? 0, ...tree])
+          if (pid > 0 && running(pid)) process.kill(pid, "SIGKILL");
+      }
+    },
+    60_000,
+  );
 
   // libuv creates all of its pool's threads when the pool is first used (serving has used it), so
   // the difference in threads between two servers is the difference in pool size.

@@ -161,7 +161,7 @@ describe("cookie mode in development on plain http", () => {
     expect(await codeOf(b.auth.refresh({}))).toBe("PermissionDenied");
     expect(await codeOf(b.auth.logout({}))).toBe("PermissionDenied");
     // The public URL's origin and the listed CORS origins pass; `*` does not count for cookies.
-    for (const origin of ["http://localhost:8080", "https://app.example.com"]) {
+    for (const origin of [`http://localhost:${new URL(server.url).port}`, "https://app.example.com"]) {
       b.setOrigin(origin);
       expect(await codeOf(b.sessions.getSession({}))).toBe("OK");
     }

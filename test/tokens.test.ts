@@ -292,7 +292,8 @@ describe("signing keys", () => {
   });
 
   it("a key rotated by another replica verifies here at once", async () => {
-    const config = loadConfig({ AUTHD_DATA_DIR: server.dataDir, AUTHD_LOG_LEVEL: "silent" });
+    // Configured as the server is (AUTHD_PORT=0 too, so the same issuer).
+    const config = loadConfig({ AUTHD_DATA_DIR: server.dataDir, AUTHD_PORT: "0", AUTHD_LOG_LEVEL: "silent" });
     const replica = await createApp(config, { clock: server.clock });
     try {
       const kid = await replica.signingKeys.rotate();

@@ -24,7 +24,7 @@ export async function serveHttpRoute(
   res: Res,
 ): Promise<boolean> {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
-  if (serveWebApp(app.config.publicUrl, req, res)) return true;
+  if (serveWebApp(app.config, req, res)) return true;
   const path = (req.url ?? "").split("?")[0];
   switch (path) {
     case "/healthz": {

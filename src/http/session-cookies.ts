@@ -11,7 +11,10 @@ import type { IssuedTokens } from "../domain/ports.js";
 
 type CookieConfig = Pick<Config, "env" | "publicUrl">;
 /** The settings the cookie-mode handlers need (names, flags, and the allowed origins). */
-export type CookieSettings = Pick<Config, "env" | "publicUrl" | "corsOrigins" | "trustedDeviceTtlSeconds">;
+export type CookieSettings = Pick<
+  Config,
+  "env" | "publicUrl" | "corsOrigins" | "localAppOrigins" | "trustedDeviceTtlSeconds"
+>;
 
 /** True when cookies can be Secure and `__Host-` prefixed. */
 export function secureCookies(config: CookieConfig): boolean {
@@ -87,7 +90,7 @@ export function offeredDeviceToken(
   field: string,
   cookies: Record<string, string>,
   origin: string | null | undefined,
-  config: CookieConfig & Pick<Config, "corsOrigins">,
+  config: CookieConfig & Pick<Config, "corsOrigins" | "localAppOrigins">,
 ): string {
   if (field !== "") return field;
   if (!isAllowedCookieOrigin(origin, config)) return "";
@@ -104,14 +107,24 @@ export function clearSessionCookies(ctx: HandlerContext, config: CookieConfig): 
 
 /**
  * Whether a request authenticated by cookie may proceed: without an Origin header (not a browser
- * cross-origin request), or from the public URL's origin or an origin listed in AUTHD_CORS_ORIGINS.
- * A `*` in AUTHD_CORS_ORIGINS does not count here: any site could then ride the user's cookies.
+ * cross-origin request), or from the public URL's origin, the app's loopback origins, or an origin
+ * listed in AUTHD_CORS_ORIGINS. A `*` in AUTHD_CORS_ORIGINS does not count here: any site could then
+ * ride the user's cookies.
  */
 export function isAllowedCookieOrigin(
   origin: string | null | undefined,
-  config: Pick<Config, "publicUrl" | "corsOrigins">,
+  config: Pick<Config, "publicUrl" | "corsOrigins" | "localAppOrigins">,
 ): boolean {
   if (origin === null || origin === undefined || origin === "") return true;
   if (origin === new URL(config.publicUrl).origin) return true;
+  if (isLocalAppOrigin(origin, config)) return true;
   return config.corsOrigins.some((allowed) => allowed !== "*" && new URL(allowed).origin === origin);
+}
+
+/**
+ * The account app opened at a loopback address of authd's own port, in development without
+ * AUTHD_PUBLIC_URL (config-public-url.ts says which); never in production.
+ */
+function isLocalAppOrigin(origin: string, config: Pick<Config, "localAppOrigins">): boolean {
+  return config.localAppOrigins.includes(origin);
 }

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import path from "node:path";
+import type { Config } from "../config.js";
 import { packageRoot } from "../package-root.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -67,23 +68,31 @@ const escapeAttribute = (text: string) =>
 
 /**
  * Answers the request if it is for the app's HTML or one of its assets; returns false otherwise.
- * `publicUrl` goes into the page so the app can say when it is opened at another origin, where the
- * session cookies would be refused.
+ * The public URL's origin and the app's loopback origins go into the page, so the app can say when
+ * it is opened anywhere else, where the session cookies would be refused.
  */
-export function serveWebApp(publicUrl: string, req: Req, res: Res): boolean {
+export function serveWebApp(
+  config: Pick<Config, "publicUrl" | "localAppOrigins">,
+  req: Req,
+  res: Res,
+): boolean {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
   const pathname = (req.url ?? "").split("?")[0] ?? "";
   const asset = ASSETS[pathname];
   if (!asset && !APP_ROUTES.has(pathname)) return false;
+  const publicOrigin = new URL(config.publicUrl).origin;
+  const localOrigins = config.localAppOrigins.join(" ");
   let body: Buffer;
   try {
     body = asset
       ? read(asset.file, () => fs.readFileSync(asset.file))
-      : read(HTML_FILE, () =>
+      : // Kept per origin: servers with different public URLs may run in one process (the tests).
+        read(`${HTML_FILE} ${publicOrigin} ${localOrigins}`, () =>
           Buffer.from(
             fs
               .readFileSync(HTML_FILE, "utf8")
-              .replace("%PUBLIC_ORIGIN%", escapeAttribute(new URL(publicUrl).origin)),
+              .replace("%PUBLIC_ORIGIN%", escapeAttribute(publicOrigin))
+              .replace("%LOCAL_ORIGINS%", escapeAttribute(localOrigins)),
           ),
         );
   } catch (error) {

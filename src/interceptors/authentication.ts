@@ -13,7 +13,7 @@ import { permissionDenied, unauthenticated, withReason } from "../domain/errors.
 import { cookieNames, isAllowedCookieOrigin } from "../http/session-cookies.js";
 
 export interface AuthenticationDeps {
-  config: Pick<Config, "env" | "publicUrl" | "corsOrigins">;
+  config: Pick<Config, "env" | "publicUrl" | "corsOrigins" | "localAppOrigins">;
   credentials: TokenAuthenticator;
 }
 

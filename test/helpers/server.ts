@@ -11,8 +11,9 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import { type App, createApp } from "../../src/app.js";
+import { bindPort } from "../../src/bound-port.js";
 import { ManualClock } from "../../src/clock.js";
-import { loadConfig } from "../../src/config.js";
+import { listeningOn, loadConfig } from "../../src/config.js";
 import { startServer } from "../../src/server.js";
 
 export type Protocol = "connect" | "grpc" | "grpc-web";
@@ -41,8 +42,14 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-test-"));
   const clock = new ManualClock();
   const config = loadConfig({ AUTHD_DATA_DIR: dataDir, AUTHD_PORT: "0", ...FAST_ENV, ...env });
-  const app = await createApp(config, { clock });
-  const server = await startServer(app, "127.0.0.1", config.port);
+  // As `authd serve` does: the port first, so that the app's public URL (when AUTHD_PUBLIC_URL is
+  // not set) names the port really bound.
+  const bound = await bindPort("127.0.0.1", config.port);
+  const app = await createApp(listeningOn(config, bound.port), { clock }).catch(async (error: unknown) => {
+    await bound.close();
+    throw error;
+  });
+  const server = await startServer(app, "127.0.0.1", bound);
 
   const transport = (protocol: Protocol = "connect", headers: Record<string, string> = {}) => {
     const interceptors = [

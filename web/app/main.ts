@@ -81,9 +81,12 @@ document.getElementById("sign-out")!.addEventListener("click", async () => {
   router.go("/sign-in");
 });
 
-// The session cookies only work on authd's public origin (AUTHD_PUBLIC_URL): say so elsewhere.
+// The session cookies only work on authd's public origin (AUTHD_PUBLIC_URL), and in development
+// without one at the loopback addresses of its port too: say so elsewhere.
 const publicOrigin = document.querySelector<HTMLMetaElement>("meta[name='authd-public-origin']")?.content;
-if (publicOrigin && publicOrigin !== location.origin) {
+const localOrigins =
+  document.querySelector<HTMLMetaElement>("meta[name='authd-local-origins']")?.content.split(" ") ?? [];
+if (publicOrigin && publicOrigin !== location.origin && !localOrigins.includes(location.origin)) {
   const warning = document.getElementById("origin-warning")!;
   warning.append(
     "Signing in works only at authd's public address, ",
