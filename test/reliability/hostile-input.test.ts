@@ -366,7 +366,7 @@ async function headersFor(caller: Caller, forged: string): Promise<Record<string
 
 interface Reach {
   calls: number;
-  /** Calls answered with anything but unauthenticated or permission_denied, by caller. */
+  /** Calls answered with anything but unauthenticated, permission_denied or "too large", by caller. */
   pastAuthentication: Record<Caller, number>;
   codes: Map<string, number>;
 }
@@ -419,7 +419,7 @@ describe.each(wireProtocols)("hostile input over %s", (protocol: WireProtocol) =
           );
           await expectClientError(
             outcome,
-            `${name} as ${caller} with ${JSON.stringify(init, replacer).slice(0, 300)}`,
+            `${name} as ${caller} with ${JSON.stringify(init, replacer).slice(0, 300)} (${message.slice(0, 200)})`,
           );
           recordReach(name, caller, outcome, message);
         }),
