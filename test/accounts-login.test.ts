@@ -8,7 +8,7 @@ import { PasswordHasher } from "../src/domain/passwords.js";
 import { AuditEventEntity } from "../src/store/entities/audit-event.js";
 import { UserEntity } from "../src/store/entities/user.js";
 import { type AccountsHarness, expectCode, PASSWORD, startAccountsHarness } from "./helpers/accounts.js";
-import { protocols } from "./helpers/server.js";
+import { protocols, startTestServer } from "./helpers/server.js";
 
 let h: AccountsHarness;
 
@@ -224,11 +224,25 @@ describe("password hashes", () => {
     await h.login("upgrade@example.com");
   });
 
-  it("uses the OWASP argon2id parameters by default", () => {
-    const config = h.server.app.config;
-    expect([config.argon2MemoryKib, config.argon2Iterations, config.argon2Parallelism]).toEqual([1024, 1, 1]);
-    const defaults = new PasswordHasher({ memoryKib: 19456, iterations: 2, parallelism: 1 });
-    return defaults.hash("x").then((hash) => expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/));
+  it("a server started without argon2 settings stores argon2id hashes with OWASP's parameters (19 MiB, t=2, p=1)", async () => {
+    // The suite's servers run with small costs; this one leaves every AUTHD_ARGON2_* unset, as an
+    // operator who never heard of them would, and reads what Register stored.
+    const defaults = await startTestServer({
+      AUTHD_ARGON2_MEMORY_KIB: undefined,
+      AUTHD_ARGON2_ITERATIONS: undefined,
+      AUTHD_ARGON2_PARALLELISM: undefined,
+    });
+    try {
+      await defaults.client(AuthService).register({ email: "owasp@example.com", password: PASSWORD });
+      await defaults.app.accounts.afterReply.settled();
+      const stored = await defaults.app.store.transaction((em) =>
+        em.findOneByOrFail(UserEntity, { email: "owasp@example.com" }),
+      );
+      // argon2's PHC string lists the parameters in the order m, p, t.
+      expect(stored.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    } finally {
+      await defaults.close();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 // API keys through a real server: creation with re-authentication, use through Authorization and
 // x-api-key, scopes, expiry, revocation, and ValidateToken.
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionService, TokenKind } from "../gen/authd/v1/session_pb.js";
@@ -168,10 +168,18 @@ describe("using API keys", () => {
 
   it("stops working at once when revoked, and records when it was last used", async () => {
     const { secret, apiKey } = await createKey(["sessions:read"]);
+    const lastUsed = async () => {
+      const time = (await sessions().getApiKey({ apiKeyId: apiKey?.id ?? "" })).apiKey?.lastUsedTime;
+      return time === undefined ? undefined : timestampMs(time);
+    };
+    expect(await lastUsed()).toBeUndefined();
     const client = server.client(SessionService, "connect", bearer(secret));
     expect(await codeOf(client.listSessions({}))).toBe("OK");
-    const used = await sessions().getApiKey({ apiKeyId: apiKey?.id ?? "" });
-    expect(used.apiKey?.lastUsedTime).toBeDefined();
+    expect(await lastUsed()).toBe(server.clock.now());
+    // A later use moves it (written at most once a minute per key).
+    server.clock.advanceSeconds(120);
+    expect(await codeOf(client.listSessions({}))).toBe("OK");
+    expect(await lastUsed()).toBe(server.clock.now());
     await sessions().revokeApiKey({ apiKeyId: apiKey?.id ?? "" });
     expect(await codeOf(client.listSessions({}))).toBe("Unauthenticated");
     expect((await server.client(SessionService).validateToken({ token: secret })).active).toBe(false);

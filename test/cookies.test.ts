@@ -1,10 +1,13 @@
 // Cookie mode over Connect, from a client that keeps cookies like a browser: Login sets the cookies,
-// every RPC accepts them, Refresh rotates them, Logout clears them; cross-site requests are refused.
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+// every RPC that needs a caller takes them as one, Refresh rotates them, Logout clears them;
+// cross-site requests are refused.
+import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AdminService } from "../gen/authd/v1/admin_pb.js";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { AuthMethod } from "../gen/authd/v1/common_pb.js";
+import { MfaService } from "../gen/authd/v1/mfa_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
@@ -62,6 +65,7 @@ function browser(server: TestServer, origin?: string) {
   });
   return {
     jar,
+    transport,
     auth: createClient(AuthService, transport),
     sessions: createClient(SessionService, transport),
     health: createClient(Health, transport),
@@ -108,7 +112,37 @@ describe("cookie mode in development on plain http", () => {
     }
   });
 
-  it("every RPC accepts the cookie; Refresh rotates it; Logout clears it", async () => {
+  it("every RPC that needs a caller takes the cookie's session as its caller", async () => {
+    const needCaller: string[] = [];
+    for (const service of [AuthService, SessionService, MfaService, AdminService]) {
+      for (const method of service.methods.filter((m) => m.methodKind === "unary")) {
+        const call = (transport: Transport) =>
+          (createClient(service, transport) as unknown as Record<string, (req: object) => Promise<unknown>>)[
+            method.localName
+          ]?.({}) ?? Promise.reject(new Error(`no client method ${method.localName}`));
+        const anonymous = createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" });
+        // Public RPCs (Login, Register, ...) answer an empty request without a caller.
+        if ((await codeOf(call(anonymous))) !== "Unauthenticated") continue;
+        needCaller.push(method.name);
+        // A session of its own for each RPC: Logout or RevokeAllSessions must not end the next one's.
+        const b = browser(server);
+        await loginWithCookies(email, b);
+        expect(await codeOf(call(b.transport)), `${service.name}.${method.name}`).not.toBe("Unauthenticated");
+      }
+    }
+    // Account, session, factor and admin RPCs alike.
+    expect(needCaller).toEqual(
+      expect.arrayContaining([
+        "GetCurrentUser",
+        "ChangePassword",
+        "ListSessions",
+        "CreateAuthenticator",
+        "ListUsers",
+      ]),
+    );
+  });
+
+  it("GetSession takes the cookie; Refresh rotates it; Logout clears it", async () => {
     const b = browser(server);
     const pair = await loginWithCookies(email, b);
     const session = await b.sessions.getSession({});

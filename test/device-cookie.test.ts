@@ -1,7 +1,8 @@
-// "Remember this device" in the browser: in cookie mode VerifyChallenge keeps the device token out of
-// the body and sets it as an HttpOnly cookie, which a later Login reads back to skip the second factor
-// until the device is revoked. Bearer mode still answers the token in the body. The cookie counts only
-// from an origin allowed to use cookies, as the session cookies do.
+// "Remember this device" in cookie mode, from a client that keeps cookies as a browser does (no
+// browser runs here): VerifyChallenge keeps the device token out of the body and sets it as an
+// HttpOnly cookie, which a later Login reads back to skip the second factor until the device is
+// revoked. Bearer mode still answers the token in the body. The cookie counts only from an origin
+// allowed to use cookies, as the session cookies do.
 import { ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";

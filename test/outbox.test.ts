@@ -227,12 +227,32 @@ describe("outbox housekeeping", () => {
     );
     await app.outbox.flush();
     await smtp.waitFor((m) => m.to.includes("old@example.com"));
+    // As old: one still waiting for its next attempt (not due before the purge), one given up on.
+    const [pendingId, failedId] = await inTransaction(app.store, async (tx) => [
+      await app.outbox.enqueue(tx, {
+        kind: "email",
+        message: { to: "later@example.com", subject: "s", text: "t", html: "h" },
+      }),
+      await app.outbox.enqueue(tx, {
+        kind: "email",
+        message: { to: "never@example.com", subject: "s", text: "t", html: "h" },
+      }),
+    ]);
+    await app.store.transaction(async (em) => {
+      await em.update(
+        OutboxMessageEntity,
+        { id: pendingId },
+        { nextAttemptAt: clock.now() + 30 * 24 * 3_600_000 },
+      );
+      await em.update(OutboxMessageEntity, { id: failedId }, { status: "failed" });
+    });
     clock.advanceSeconds(7 * 24 * 3600 + 1);
     const before = await app.store.transaction((em) => em.count(OutboxMessageEntity));
     const purged = await app.outbox.purgeSent();
     expect(purged).toBeGreaterThanOrEqual(1);
     const left = await app.store.transaction((em) => em.find(OutboxMessageEntity, {}));
     expect(left.map((r) => r.id)).not.toContain(sentId);
+    expect(left.map((r) => r.id)).toEqual(expect.arrayContaining([pendingId, failedId]));
     expect(left.every((r) => r.status !== "sent")).toBe(true);
     expect(left).toHaveLength(before - purged);
   });

@@ -292,7 +292,7 @@ describe("an account with a second factor", () => {
     expect(session.amr).toContain("fed");
     expect(session.amr).not.toContain("pwd");
   });
-  test("in the browser, the device cookie of a remembered cookie-mode sign-in skips the second factor", async () => {
+  test("a cookie-mode provider sign-in carrying the device cookie of a remembered sign-in skips the second factor", async () => {
     const p = person();
     const u = await h.userWithTotp(p.email);
     const first = await h.auth.login({

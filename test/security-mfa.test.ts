@@ -5,7 +5,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SessionScope } from "../gen/authd/v1/common_pb.js";
 import { AuthenticatorType } from "../gen/authd/v1/mfa_pb.js";
-import { expectCode } from "./helpers/accounts.js";
+import { expectCode, tokenFrom } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, type SignedIn, startMfaHarness } from "./helpers/mfa.js";
 
 const kinds = [
@@ -150,6 +150,10 @@ describe("re-authentication for factor and recovery-address changes", () => {
         currentPassword: PASSWORD,
       });
       expect(updated.user?.mobile).toBe("+447700900778");
+      const moved = nextEmail("plain-moved");
+      await u.auth.updateCurrentUser({ email: moved, currentPassword: PASSWORD });
+      await h.auth.verifyEmail({ token: tokenFrom(await h.mailTo(moved, /verify|confirm/i)) });
+      expect((await u.auth.getCurrentUser({})).user?.email).toBe(moved);
     });
   });
 

@@ -210,6 +210,7 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
     );
     // An admin sees only its own tenant.
     const acme = (await admin("acmeAdmin").listUsers({ pageSize: 100 })).users;
+    expect(acme.length).toBeGreaterThan(0);
     expect(acme.every((u) => u.tenantId === acmeId)).toBe(true);
   });
 

@@ -67,8 +67,9 @@ export function grpcWebStatus(body: Uint8Array): string | undefined {
 export type WireProtocol = "connect-json" | "connect-proto" | "grpc" | "grpc-web";
 export const wireProtocols: WireProtocol[] = ["connect-json", "connect-proto", "grpc", "grpc-web"];
 
-/** The Connect name of a gRPC status number ("3" → "invalid_argument"). */
+/** The Connect name of a gRPC status number ("3" → "invalid_argument", "0" → "ok"). */
 export function codeName(status: number): string {
+  if (status === 0) return "ok";
   const name = Code[status];
   if (name === undefined) return `status ${status}`;
   return name.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `_${c.toLowerCase()}`));
@@ -79,6 +80,34 @@ function fromHttpStatus(status: number): string {
   if (status === 200) return "ok";
   if (status >= 400 && status < 500) return `http ${status}`;
   return `http ${status} (server error)`;
+}
+
+/** An RPC's outcome (see RawRpcClient) and its error message, "" when there is none. */
+export interface RawAnswer {
+  outcome: string;
+  message: string;
+}
+
+/** The error message of a gRPC-Web trailer frame, "" when there is none. */
+function grpcWebMessage(body: Uint8Array): string {
+  let offset = 0;
+  while (offset + 5 <= body.byteLength) {
+    const flags = body[offset] ?? 0;
+    const length = new DataView(body.buffer, body.byteOffset + offset + 1, 4).getUint32(0);
+    const payload = body.subarray(offset + 5, offset + 5 + length);
+    if (flags & 0x80)
+      return decodeMessage(/grpc-message:\s*(.*)/i.exec(new TextDecoder().decode(payload))?.[1]);
+    offset += 5 + length;
+  }
+  return "";
+}
+
+function decodeMessage(raw: string | undefined): string {
+  try {
+    return decodeURIComponent((raw ?? "").trim());
+  } catch {
+    return raw ?? "";
+  }
 }
 
 /**
@@ -102,6 +131,17 @@ export class RawRpcClient {
     /** When true, `body` is sent as the whole HTTP body: gRPC and gRPC-Web frames included. */
     prefixed = false,
   ): Promise<string> {
+    return (await this.answer(protocol, path, body, headers, prefixed)).outcome;
+  }
+
+  /** As `call`, with the error message of the answer. */
+  async answer(
+    protocol: WireProtocol,
+    path: string,
+    body: Uint8Array,
+    headers: Record<string, string> = {},
+    prefixed = false,
+  ): Promise<RawAnswer> {
     const framed = prefixed ? body : frame(0, body);
     switch (protocol) {
       case "connect-json":
@@ -124,31 +164,40 @@ export class RawRpcClient {
     contentType: string,
     body: Uint8Array,
     headers: Record<string, string>,
-  ) {
+  ): Promise<RawAnswer> {
     const res = await this.fetch(path, { "content-type": contentType, ...headers }, body);
-    if (typeof res === "string") return res;
-    if (res.status === 200) return "ok";
+    if (typeof res === "string") return { outcome: res, message: "" };
+    if (res.status === 200) return { outcome: "ok", message: "" };
     const text = new TextDecoder().decode(res.body);
     try {
-      const code = (JSON.parse(text) as { code?: unknown }).code;
-      if (typeof code === "string") return code;
+      const error = JSON.parse(text) as { code?: unknown; message?: unknown };
+      if (typeof error.code === "string") {
+        return { outcome: error.code, message: typeof error.message === "string" ? error.message : "" };
+      }
     } catch {
       // not a Connect error body: judge by the HTTP status
     }
-    return fromHttpStatus(res.status);
+    return { outcome: fromHttpStatus(res.status), message: "" };
   }
 
-  private async grpcWeb(path: string, body: Uint8Array, headers: Record<string, string>) {
+  private async grpcWeb(path: string, body: Uint8Array, headers: Record<string, string>): Promise<RawAnswer> {
     const res = await this.fetch(
       path,
       { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", ...headers },
       body,
     );
-    if (typeof res === "string") return res;
+    if (typeof res === "string") return { outcome: res, message: "" };
     const inHeader = res.headers.get("grpc-status");
-    if (inHeader !== null) return codeName(Number(inHeader));
+    if (inHeader !== null) {
+      return {
+        outcome: codeName(Number(inHeader)),
+        message: decodeMessage(res.headers.get("grpc-message") ?? ""),
+      };
+    }
     const status = grpcWebStatus(res.body);
-    return status === undefined ? fromHttpStatus(res.status) : codeName(Number(status));
+    return status === undefined
+      ? { outcome: fromHttpStatus(res.status), message: "" }
+      : { outcome: codeName(Number(status)), message: grpcWebMessage(res.body) };
   }
 
   private async fetch(
@@ -171,7 +220,7 @@ export class RawRpcClient {
     }
   }
 
-  private grpc(path: string, body: Uint8Array, headers: Record<string, string>): Promise<string> {
+  private grpc(path: string, body: Uint8Array, headers: Record<string, string>): Promise<RawAnswer> {
     if (!this.session || this.session.closed || this.session.destroyed) {
       // Room for the large bodies the tests send (Node counts queued outbound data against it).
       this.session = http2.connect(this.baseUrl, { maxSessionMemory: 1000 });
@@ -188,27 +237,34 @@ export class RawRpcClient {
       });
       const timer = setTimeout(() => {
         stream.close(http2.constants.NGHTTP2_CANCEL);
-        resolve("hang");
+        resolve({ outcome: "hang", message: "" });
       }, this.timeoutMs);
       let httpStatus = 0;
       let headerStatus: string | undefined;
-      const finish = (status: string | undefined) => {
+      let headerMessage: string | undefined;
+      const finish = (status: string | undefined, message: string | undefined) => {
         clearTimeout(timer);
         // Answered before the whole body was sent (too large, say): stop sending, as gRPC
         // clients do, instead of holding the stream open.
         if (!stream.writableFinished && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
-        resolve(status === undefined ? fromHttpStatus(httpStatus) : codeName(Number(status)));
+        resolve({
+          outcome: status === undefined ? fromHttpStatus(httpStatus) : codeName(Number(status)),
+          message: decodeMessage(message),
+        });
       };
       stream.on("response", (h) => {
         httpStatus = Number(h[":status"]);
         headerStatus = h["grpc-status"] as string | undefined;
+        headerMessage = h["grpc-message"] as string | undefined;
       });
-      stream.on("trailers", (t) => finish(t["grpc-status"] as string | undefined));
+      stream.on("trailers", (t) =>
+        finish(t["grpc-status"] as string | undefined, t["grpc-message"] as string | undefined),
+      );
       stream.on("data", () => undefined);
-      stream.on("end", () => finish(headerStatus));
+      stream.on("end", () => finish(headerStatus, headerMessage));
       stream.on("error", (e: Error) => {
         clearTimeout(timer);
-        resolve(`transport error: ${e.message}`);
+        resolve({ outcome: `transport error: ${e.message}`, message: "" });
       });
       stream.end(body);
     });

@@ -38,7 +38,8 @@ const FAST_ENV = {
   AUTHD_LOG_LEVEL: "silent",
 };
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** `env` is added to the fast defaults; a variable set to undefined is left unset (its default applies). */
+export async function startTestServer(env: Record<string, string | undefined> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-test-"));
   const clock = new ManualClock();
   const config = loadConfig({ AUTHD_DATA_DIR: dataDir, AUTHD_PORT: "0", ...FAST_ENV, ...env });

@@ -32,7 +32,17 @@ interface Chain {
   current: string;
   answered: number;
   inFlight: boolean;
+  /**
+   * Refreshes after which the chain rests (idle when the server is killed, its newest token known
+   * to be the one stored), or undefined for a chain that refreshes until the kill.
+   */
+  restAfter?: number;
 }
+
+/** Refresh chains: the first IDLE_CHAINS rest after REST_AFTER refreshes, the others run to the kill. */
+const CHAINS = 8;
+const IDLE_CHAINS = 3;
+const REST_AFTER = 3;
 
 interface Enrolment {
   email: string;
@@ -117,7 +127,7 @@ function startLoad(server: ChildServer, prefix: string, log: AnsweredLog, isKill
   });
   const refreshes = log.chains.map(async (chain) => {
     const auth = authFor(server);
-    while (!isKilled()) {
+    while (!isKilled() && (chain.restAfter === undefined || chain.answered < chain.restAfter)) {
       chain.inFlight = true;
       try {
         const res = await auth.refresh({ refreshToken: chain.current });
@@ -208,9 +218,10 @@ describe.each<DatabaseKind>(["sqlite", "postgres"])(
         const emails = Array.from({ length: 30 }, (_, i) => `${kind}-ready-${i}@example.com`);
         await inBatches(emails, 6, async (email) => {
           const pair = pairOf(await verifiedUser(server, email));
-          if (log.chains.length < 8)
-            log.chains.push({ current: pair.refreshToken, answered: 0, inFlight: false });
-          else log.enrolments.push({ email, accessToken: pair.accessToken });
+          if (log.chains.length < CHAINS) {
+            const restAfter = log.chains.length < IDLE_CHAINS ? REST_AFTER : undefined;
+            log.chains.push({ current: pair.refreshToken, answered: 0, inFlight: false, restAfter });
+          } else log.enrolments.push({ email, accessToken: pair.accessToken });
         });
 
         let killed = false;
@@ -222,7 +233,9 @@ describe.each<DatabaseKind>(["sqlite", "postgres"])(
         const runFor = 2000 + Math.random() * 1500;
         const enoughAnswered = () =>
           log.registered.length >= 8 &&
-          log.chains.every((c) => c.answered >= 2) &&
+          log.chains.length === CHAINS &&
+          log.chains.every((c) => c.answered >= Math.min(2, c.restAfter ?? 2)) &&
+          log.chains.every((c) => c.restAfter === undefined || c.answered === c.restAfter) &&
           log.enrolments.some((e) => e.recoveryCreated);
         while (Date.now() - started < runFor || !enoughAnswered()) {
           if (Date.now() - started > 60_000) break;
@@ -255,17 +268,24 @@ describe.each<DatabaseKind>(["sqlite", "postgres"])(
         await inBatches(log.registered, 8, async (email) => {
           expect(pairOf(await login(server, email)).accessToken).not.toBe("");
         });
-        // Every refresh answered OK: its successor token works. A chain whose request was cut off by
-        // the kill may have rotated without the client learning it; presenting the old token again is
-        // then refused as reuse, and that is the correct answer too.
+        // Every refresh answered OK: its successor token works. The resting chains were idle at the
+        // kill, so their newest token is exactly the one stored and must refresh. A chain whose
+        // request was cut off by the kill may have rotated without the client learning it;
+        // presenting the old token again is then refused as reuse, and that is the correct answer too.
+        let idleChecked = 0;
         for (const [i, chain] of log.chains.entries()) {
           const attempt = authFor(server).refresh({ refreshToken: chain.current });
-          if (!inFlightAtKill[i]) expect((await attempt).tokens?.refreshToken).toBeTruthy();
-          else
+          if (!inFlightAtKill[i]) {
+            expect((await attempt).tokens?.refreshToken, `idle chain ${i}`).toBeTruthy();
+            idleChecked++;
+          } else
             await attempt.catch((error: unknown) =>
               expect(Code[ConnectError.from(error).code]).toBe(Code[Code.Unauthenticated]),
             );
         }
+        expect(idleChecked, "chains idle at the kill whose successor token was tried").toBeGreaterThanOrEqual(
+          IDLE_CHAINS,
+        );
         // Every factor enrolment answered OK is listed, active when its activation was answered.
         for (const e of log.enrolments.filter((x) => x.totpCreated)) {
           const mfa = server.client(MfaService, { authorization: `Bearer ${e.accessToken}` });

@@ -1,8 +1,11 @@
 // No secret in clear at rest or in the logs. After a realistic session of traffic — registration,
 // email verification, sign-in, refresh, TOTP and SMS enrolment, recovery codes, an API key, a password
-// reset, sign-ins with a recovery code and a texted code — every password, token, code and key the
-// clients saw is looked for in the bytes of the database (SQLite file and WAL; every PostgreSQL row as
-// text) and in every line the server logged at trace level. None may be there.
+// reset, sign-ins with a recovery code (remembering the device) and a texted code — every password,
+// token, code and key the clients saw is looked for in the bytes of the database (the SQLite file and
+// its WAL; PostgreSQL's relation files after a CHECKPOINT, its write-ahead log, and every row as text)
+// and in every line the server logged at trace level, in every form it could be kept in there (any
+// case, dashes and spaces dropped, a random token's bytes in hex or base64: see secret-scan.ts).
+// None may be there.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,7 +18,8 @@ import { appCode, type SmsReceiver, startSmsReceiver } from "../helpers/mfa.js";
 import { createTestDatabase } from "../helpers/postgres.js";
 import { startSmtpServer, type TestSmtpServer } from "../helpers/smtp.js";
 import { type ChildServer, spawnAuthd } from "./child-server.js";
-import { type DatabaseKind, openDatabaseReader } from "./database.js";
+import { type DatabaseKind, openDatabaseReader, postgresFiles, walPosition } from "./database.js";
+import { type Secret, SecretScan, type SecretShape } from "./secret-scan.js";
 
 const MASTER_SECRET = "secrets-test-master-secret-9f8e7d6c5b4a3210";
 
@@ -31,7 +35,7 @@ afterAll(async () => {
 });
 
 /** Every secret the traffic handed to or received from a client, by what it is. */
-type Seen = Map<string, string>;
+type Seen = Map<string, Secret>;
 
 async function mailToken(email: string, subject: RegExp, after: number): Promise<string> {
   const mail = await smtp.waitFor(
@@ -54,9 +58,9 @@ async function smsCode(to: string, after: number): Promise<string> {
 /** The session of traffic; answers every secret it saw. */
 async function realisticTraffic(server: ChildServer, email: string): Promise<Seen> {
   const seen: Seen = new Map();
-  const keep = (what: string, value: string | undefined) => {
+  const keep = (what: string, value: string | undefined, shape: SecretShape = "text") => {
     if (!value) throw new Error(`no ${what}`);
-    seen.set(what, value);
+    seen.set(what, { value, shape });
     return value;
   };
   const auth = server.client(AuthService);
@@ -67,27 +71,27 @@ async function realisticTraffic(server: ChildServer, email: string): Promise<See
   let mails = smtp.messages.length;
   await auth.register({ email, password: firstPassword });
   await auth.verifyEmail({
-    token: keep("email verification token", await mailToken(email, /verify/i, mails)),
+    token: keep("email verification token", await mailToken(email, /verify/i, mails), "base64url"),
   });
   const signedIn = await auth.login({ identifier: email, password: firstPassword });
   if (signedIn.result.case !== "tokens") throw new Error("expected tokens");
-  keep("access token", signedIn.result.value.accessToken);
+  keep("access token", signedIn.result.value.accessToken, "jwt");
   const refreshed = await auth.refresh({
-    refreshToken: keep("refresh token", signedIn.result.value.refreshToken),
+    refreshToken: keep("refresh token", signedIn.result.value.refreshToken, "base64url"),
   });
-  const accessToken = keep("refreshed access token", refreshed.tokens?.accessToken);
-  keep("refreshed refresh token", refreshed.tokens?.refreshToken);
+  const accessToken = keep("refreshed access token", refreshed.tokens?.accessToken, "jwt");
+  keep("refreshed refresh token", refreshed.tokens?.refreshToken, "base64url");
 
   const mfa = server.client(MfaService, as(accessToken));
   const totp = await mfa.createAuthenticator({
     currentPassword: firstPassword,
     type: AuthenticatorType.TOTP,
   });
-  const totpSecret = keep("TOTP secret", totp.totpSecret);
+  const totpSecret = keep("TOTP secret", totp.totpSecret, "base32");
   await mfa.verifyAuthenticator({
     currentPassword: firstPassword,
     authenticatorId: totp.authenticator?.id ?? "",
-    code: keep("TOTP code", appCode(totpSecret, Date.now())),
+    code: keep("TOTP code", appCode(totpSecret, Date.now()), "digits"),
   });
   const recovery = await mfa.createAuthenticator({
     currentPassword: firstPassword,
@@ -100,7 +104,7 @@ async function realisticTraffic(server: ChildServer, email: string): Promise<See
     .createApiKey({ name: "deploy script", scopes: ["sessions:read"], currentPassword: firstPassword });
   const apiKey = keep("API key", created.secret);
   // authd_<24 hex id>_<secret>: the secret part alone must not be stored either.
-  keep("API key secret part", apiKey.slice("authd_".length + 25));
+  keep("API key secret part", apiKey.slice("authd_".length + 25), "base64url");
   await server.client(SessionService, { "x-api-key": apiKey }).listSessions({});
 
   const mobile = "+447700900777";
@@ -114,38 +118,41 @@ async function realisticTraffic(server: ChildServer, email: string): Promise<See
   await mfa.verifyAuthenticator({
     currentPassword: firstPassword,
     authenticatorId: smsId,
-    code: keep("SMS enrolment code", await smsCode(mobile, texts)),
+    code: keep("SMS enrolment code", await smsCode(mobile, texts), "digits"),
   });
 
-  // Sign in again with a recovery code.
+  // Sign in again with a recovery code, remembering the device.
   const second = await auth.login({ identifier: email, password: firstPassword });
   if (second.result.case !== "mfaChallenge") throw new Error("expected a challenge");
   const withRecovery = await anonymousMfa.verifyChallenge({
-    challengeId: keep("MFA challenge (recovery)", second.result.value.challengeId),
+    challengeId: keep("MFA challenge (recovery)", second.result.value.challengeId, "base64url"),
     authenticatorId: recovery.authenticator?.id ?? "",
     code: recovery.recoveryCodes[0] ?? "",
+    rememberDevice: true,
   });
-  keep("access token after recovery code", withRecovery.tokens?.accessToken);
-  keep("refresh token after recovery code", withRecovery.tokens?.refreshToken);
+  keep("access token after recovery code", withRecovery.tokens?.accessToken, "jwt");
+  keep("refresh token after recovery code", withRecovery.tokens?.refreshToken, "base64url");
+  const deviceToken = keep("trusted device token", withRecovery.deviceToken);
+  keep("trusted device token's random part", deviceToken.slice("dev_".length), "base64url");
 
   // Forgotten password: the emailed reset link, then sign-in with the new password and a texted code.
   mails = smtp.messages.length;
   await auth.requestPasswordReset({ email });
-  const resetToken = keep("password reset token", await mailToken(email, /reset/i, mails));
+  const resetToken = keep("password reset token", await mailToken(email, /reset/i, mails), "base64url");
   const newPassword = keep("new password", "second secret passphrase Kx4$");
   await auth.resetPassword({ token: resetToken, newPassword });
   const third = await auth.login({ identifier: email, password: newPassword });
   if (third.result.case !== "mfaChallenge") throw new Error("expected a challenge");
-  const challengeId = keep("MFA challenge (SMS)", third.result.value.challengeId);
+  const challengeId = keep("MFA challenge (SMS)", third.result.value.challengeId, "base64url");
   texts = sms.messages.length;
   await anonymousMfa.deliverChallenge({ challengeId, authenticatorId: smsId });
   const withSms = await anonymousMfa.verifyChallenge({
     challengeId,
     authenticatorId: smsId,
-    code: keep("SMS sign-in code", await smsCode(mobile, texts)),
+    code: keep("SMS sign-in code", await smsCode(mobile, texts), "digits"),
   });
-  keep("access token after SMS code", withSms.tokens?.accessToken);
-  keep("refresh token after SMS code", withSms.tokens?.refreshToken);
+  keep("access token after SMS code", withSms.tokens?.accessToken, "jwt");
+  keep("refresh token after SMS code", withSms.tokens?.refreshToken, "base64url");
   // A wrong password is a secret too (often a typo of the right one).
   await auth
     .login({ identifier: email, password: keep("wrong password", "second secret passphrase Kx4%") })
@@ -153,39 +160,36 @@ async function realisticTraffic(server: ChildServer, email: string): Promise<See
   return seen;
 }
 
-/** Where each secret occurs in `text`; short numeric codes only as a whole number (not inside a timestamp). */
-function foundIn(text: string, seen: Seen, where: string): string[] {
-  const found: string[] = [];
-  for (const [what, secret] of seen) {
-    const hit = /^\d{1,10}$/.test(secret)
-      ? new RegExp(`(?<!\\d)${secret}(?!\\d)`).test(text)
-      : text.includes(secret);
-    if (hit) found.push(`${what} in ${where}`);
-  }
-  return found;
-}
-
-async function databaseText(kind: DatabaseKind, location: string): Promise<Map<string, string>> {
+/** The database's bytes at rest, by where they are, and (PostgreSQL) its rows as text. */
+async function databaseContents(
+  kind: DatabaseKind,
+  location: string,
+  walFrom: string,
+): Promise<Map<string, string>> {
   if (kind === "sqlite") {
     // The raw bytes, free pages and the write-ahead log included: a secret that was ever written
     // in clear would still be there.
     const files = [location, `${location}-wal`, `${location}-journal`].filter((f) => fs.existsSync(f));
     return new Map(files.map((f) => [path.basename(f), fs.readFileSync(f).toString("latin1")]));
   }
+  const contents = new Map<string, string>();
+  // Rows as text too: a value PostgreSQL compressed (TOAST) reads in clear only through SQL.
   const db = await openDatabaseReader(kind, location);
   try {
     const tables = await db.query<{ name: string }>(
       "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
     );
-    const dump = new Map<string, string>();
     for (const { name } of tables) {
       const rows = await db.query<{ row: string }>(`SELECT t::text AS row FROM "${name}" t`);
-      dump.set(`table ${name}`, rows.map((r) => r.row).join("\n"));
+      contents.set(`table ${name}`, rows.map((r) => r.row).join("\n"));
     }
-    return dump;
   } finally {
     await db.close();
   }
+  // The files: an overwritten or deleted row stays in its page and in the log until reused.
+  for (const [where, bytes] of await postgresFiles(location, walFrom))
+    contents.set(where, bytes.toString("latin1"));
+  return contents;
 }
 
 describe.each<DatabaseKind>(["sqlite", "postgres"])("after a session of traffic on %s", (kind) => {
@@ -205,21 +209,35 @@ describe.each<DatabaseKind>(["sqlite", "postgres"])("after a session of traffic 
       AUTHD_OUTBOX_POLL_INTERVAL_MS: "50",
     });
     try {
-      const seen = await realisticTraffic(server, `secrets-${kind}@example.com`);
-      seen.set("master secret", MASTER_SECRET);
-      seen.set("SMS webhook secret", sms.secret);
+      const walFrom = postgres ? await walPosition(postgres.url) : "";
+      const email = `secrets-${kind}@example.com`;
+      const seen = await realisticTraffic(server, email);
+      seen.set("master secret", { value: MASTER_SECRET, shape: "text" });
+      seen.set("SMS webhook secret", { value: sms.secret, shape: "text" });
       // Give the outbox a moment to record its deliveries (and blank the sent messages).
       await new Promise((resolve) => setTimeout(resolve, 500));
 
+      const scan = new SecretScan(seen);
       const found: string[] = [];
-      for (const [where, text] of await databaseText(kind, postgres?.url ?? path.join(dataDir, "authd.db"))) {
-        found.push(...foundIn(text, seen, where));
-      }
+      const contents = await databaseContents(kind, postgres?.url ?? path.join(dataDir, "authd.db"), walFrom);
+      for (const [where, text] of contents) found.push(...scan.find(text, where));
       await server.stop();
       const log = server.output();
       expect(log.split("\n").length, "the server logged at trace level").toBeGreaterThan(20);
-      found.push(...foundIn(log, seen, "the log"));
+      found.push(...scan.find(log, "the log"));
       expect(found).toEqual([]);
+
+      // The scan reads what was written: the account's address, kept in clear, is found by the same
+      // search in the files themselves (for PostgreSQL, in a relation file and in the WAL).
+      const control = new SecretScan(new Map([["the address", { value: email, shape: "text" }]]));
+      const holding = [...contents]
+        .filter(([where, text]) => !where.startsWith("table ") && control.find(text, where).length > 0)
+        .map(([where]) => where);
+      if (kind === "sqlite") expect(holding.length).toBeGreaterThan(0);
+      else {
+        expect(holding.some((where) => where.startsWith("relation file"))).toBe(true);
+        expect(holding.some((where) => where.startsWith("WAL segment"))).toBe(true);
+      }
     } finally {
       await server.stop();
       await postgres?.drop();

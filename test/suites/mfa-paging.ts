@@ -96,7 +96,11 @@ export function mfaPagingSuite(name: string, database: Database) {
         pageSize: 1,
         pageToken: first.nextPageToken,
       });
-      expect([...first.authenticators, ...second.authenticators].every((a) => !a.active)).toBe(true);
+      const paged = [...first.authenticators, ...second.authenticators];
+      expect(paged.map((a) => a.type).sort()).toEqual(
+        [AuthenticatorType.SMS, AuthenticatorType.EMAIL].sort(),
+      );
+      expect(paged.every((a) => !a.active)).toBe(true);
       expect(second.nextPageToken).toBe("");
       await expectCode(
         u.mfa.listAuthenticators({ verified: true, pageSize: 1, pageToken: first.nextPageToken }),
