@@ -23,9 +23,10 @@ export interface ReauthCaller {
   sessionId: string | undefined;
 }
 
+/** Every RPC carries the password in a field of this name. */
+const FIELD = "current_password";
+
 export interface ReauthOptions {
-  /** The request field that carries the password; "current_password" unless said. */
-  field?: string;
   /** What the password is asked for, for the message when it is missing ("to change the email"). */
   purpose?: string;
   /** Work counted before the password is (a send limit, say), so a refusal there costs no guess. */
@@ -51,7 +52,6 @@ export class Reauthentication implements Reauthenticator {
   constructor(private readonly deps: ReauthenticationDeps) {}
 
   async confirm(caller: ReauthCaller, password: string, options: ReauthOptions = {}): Promise<UserRecord> {
-    const field = options.field ?? "current_password";
     if (caller.sessionId === undefined)
       throw permissionDenied(
         "this change needs a signed-in session and the account password, not an API key: no scope allows it",
@@ -59,14 +59,15 @@ export class Reauthentication implements Reauthenticator {
     const user = await this.deps.uow.read(async (tx) => {
       const user = await tx.users.findById(caller.userId);
       if (user?.status !== "active") throw unauthenticated("the account is not active");
-      // Before the step-up: an account made by a provider sign-in is told what to do about it.
+      // A missing password is the client's mistake, answered first; an account that has none (made
+      // by a provider sign-in) goes on to PASSWORD_NOT_SET, which says how to set one.
       if (hasPassword(user.passwordHash) && password === "")
-        throw invalidArgument(field, options.purpose ? `is required ${options.purpose}` : "is required");
+        throw invalidArgument(FIELD, options.purpose ? `is required ${options.purpose}` : "is required");
       await requireRecentSecondFactor(tx, caller, this.deps.clock.now());
       return user;
     });
     await options.beforePassword?.();
-    await this.deps.passwords.confirm(user.id, user.passwordHash, password, field);
+    await this.deps.passwords.confirm(user.id, user.passwordHash, password, FIELD);
     return user;
   }
 }
