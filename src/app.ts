@@ -24,6 +24,7 @@ import { Mfa } from "./domain/mfa/mfa.js";
 import { PasswordConfirmation } from "./domain/password-confirmation.js";
 import { PasswordHasher } from "./domain/passwords.js";
 import type { CaptchaVerifier, SecondFactorGate } from "./domain/ports.js";
+import { Reauthentication } from "./domain/reauthentication.js";
 import { deriveKey, SecretBox } from "./domain/secret-box.js";
 import { SessionCache } from "./domain/session-cache.js";
 import { Sessions } from "./domain/sessions.js";
@@ -170,13 +171,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw error;
   });
   const accessTokens = new AccessTokens(signingKeys, clock, config);
-  // The step-up check is MFA's, built below; it is called only once requests arrive.
-  const apiKeys = new ApiKeys({
-    uow,
-    clock,
-    passwords,
-    stepUp: { requireRecent: (c): Promise<void> => mfa.requireRecent(c) },
-  });
+  // The one re-authentication rule (password, recent second factor, session): every change of
+  // credentials, factors, identities or another account, and every credential revealed, asks it.
+  const reauth = new Reauthentication({ uow, clock, passwords });
+  const apiKeys = new ApiKeys({ uow, clock, reauth });
   // The per-request session check answers from memory; on PostgreSQL other replicas' revocations
   // arrive by LISTEN/NOTIFY (see revocation-channel.ts for the bound).
   const revocations =
@@ -237,7 +235,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       recoveryCodeRegenerations: config.recoveryCodeRegenerations,
       rateLimitWindowSeconds: config.rateLimitWindowSeconds,
       hasher,
-      passwords,
+      reauth,
     },
     uow,
   );
@@ -257,6 +255,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     secondFactor,
     roles,
     access: tenantUsers,
+    reauth,
     passwordMinLength: config.passwordMinLength,
     invitationTtlSeconds: config.passwordResetTtlSeconds,
   });
@@ -295,7 +294,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     profiles,
     sessions,
     secondFactor,
-    stepUp: mfa,
+    reauth,
     afterReply,
   };
   handleAccountWork(accounts);
@@ -309,8 +308,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 provider tokens"),
     notices,
     signIn: { secondFactor, sessions, clock },
-    passwords,
-    stepUp: mfa,
+    reauth,
     rateLimiter,
     limits: {
       loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,

@@ -428,10 +428,14 @@ describe("linking and unlinking", () => {
     expect((await u.auth.listLinkedIdentities({})).identities).toEqual([]);
   });
 
-  test("a recent second factor stands in for the password", async () => {
+  test("an account with a second factor links with its password and a recent step-up", async () => {
     const u = await h.userWithTotp(person().email);
     await u.mfa.stepUp({ authenticatorId: u.totpId, code: appCode(u.secret, now()) });
-    const res = await u.auth.linkIdentity({ provider: "test", idToken: await mint(person()) });
+    const res = await u.auth.linkIdentity({
+      provider: "test",
+      idToken: await mint(person()),
+      currentPassword: PASSWORD,
+    });
     expect(res.identity?.provider).toBe("test");
   });
 
@@ -458,7 +462,7 @@ describe("linking and unlinking", () => {
     );
   });
 
-  test("the last way to sign in cannot be unlinked; with another identity it can", async () => {
+  test("the last way to sign in cannot be unlinked; with another identity, an account without a password cannot re-authenticate to unlink it", async () => {
     const p = person();
     const tokens = await signIn(await mint(p));
     const auth = h.authed(tokens.accessToken);
@@ -469,17 +473,16 @@ describe("linking and unlinking", () => {
       /only way/,
     );
 
-    // A second identity with the same verified email joins the account; then either may go.
+    // A second identity with the same verified email joins the account; either may go as far as
+    // the account's ways in are concerned, but unlinking needs the password, which it has not.
     await signIn(await mint({ sub: `${p.sub}-second`, email: p.email }));
     expect((await auth.listLinkedIdentities({})).identities).toHaveLength(2);
-    await auth.unlinkIdentity({ identityId: only?.id as string });
-    const [left] = (await auth.listLinkedIdentities({})).identities;
-    expect(left?.subject).toBe(`${p.sub}-second`);
     await expectCode(
-      auth.unlinkIdentity({ identityId: left?.id as string }),
+      auth.unlinkIdentity({ identityId: only?.id as string, currentPassword: "anything" }),
       Code.FailedPrecondition,
-      /only way/,
+      /^current_password: this account has no password/,
     );
+    expect((await auth.listLinkedIdentities({})).identities).toHaveLength(2);
   });
 
   test("an account without a password cannot link with a password: it has none to confirm", async () => {
@@ -502,7 +505,7 @@ describe("linking and unlinking", () => {
       idToken: await mint(person()),
       currentPassword: PASSWORD,
     });
-    await u.auth.unlinkIdentity({ identityId: linked.identity?.id as string });
+    await u.auth.unlinkIdentity({ identityId: linked.identity?.id as string, currentPassword: PASSWORD });
     expect((await u.auth.listLinkedIdentities({})).identities).toEqual([]);
     await h.mailTo(u.email, /was unlinked/);
   });
@@ -516,16 +519,17 @@ describe("linking and unlinking", () => {
 });
 
 describe("provider tokens", () => {
-  test("given at sign-in are stored sealed and read back by their owner only", async () => {
+  test("given at sign-in are stored sealed and read back by their owner only, with its password", async () => {
+    const owner = await h.user(person().email);
     const p = person();
-    const tokens = await signIn(await mint(p), {
-      accessToken: "provider-access-1",
-      refreshToken: "provider-refresh-1",
-    });
-    const owner = h.authed(tokens.accessToken);
-    const [identity] = (await owner.listLinkedIdentities({})).identities;
+    await owner.auth.linkIdentity({ provider: "test", idToken: await mint(p), currentPassword: PASSWORD });
+    await signIn(await mint(p), { accessToken: "provider-access-1", refreshToken: "provider-refresh-1" });
+    const [identity] = (await owner.auth.listLinkedIdentities({})).identities;
     expect(identity?.hasProviderTokens).toBe(true);
-    const read = await owner.getProviderTokens({ identityId: identity?.id as string });
+    const read = await owner.auth.getProviderTokens({
+      identityId: identity?.id as string,
+      currentPassword: PASSWORD,
+    });
     expect([read.accessToken, read.refreshToken]).toEqual(["provider-access-1", "provider-refresh-1"]);
 
     const row = await h.server.app.store.read((em) =>
@@ -539,14 +543,21 @@ describe("provider tokens", () => {
   });
 
   test("are replaced by a later sign-in that gives new ones", async () => {
+    const owner = await h.user(person().email);
     const p = person();
-    await signIn(await mint(p), { accessToken: "old-access" });
-    const tokens = await signIn(await mint(p), { accessToken: "new-access" });
-    const owner = h.authed(tokens.accessToken);
-    const [identity] = (await owner.listLinkedIdentities({})).identities;
-    expect((await owner.getProviderTokens({ identityId: identity?.id as string })).accessToken).toBe(
-      "new-access",
-    );
+    await owner.auth.linkIdentity({
+      provider: "test",
+      idToken: await mint(p),
+      accessToken: "old-access",
+      currentPassword: PASSWORD,
+    });
+    await signIn(await mint(p), { accessToken: "new-access" });
+    const [identity] = (await owner.auth.listLinkedIdentities({})).identities;
+    const read = await owner.auth.getProviderTokens({
+      identityId: identity?.id as string,
+      currentPassword: PASSWORD,
+    });
+    expect(read.accessToken).toBe("new-access");
   });
 });
 

@@ -58,10 +58,16 @@ describe("the last admin on PostgreSQL", () => {
   test("of concurrent changes that each remove one of the last two admins, exactly one succeeds", async () => {
     const removals = [
       (slug: string, userId: string) =>
-        admin.updateUser({ tenant: slug, userId, replaceRoles: true, roles: ["member"] }),
+        admin.updateUser({
+          tenant: slug,
+          userId,
+          replaceRoles: true,
+          roles: ["member"],
+          currentPassword: PASSWORD,
+        }),
       (slug: string, userId: string) =>
         admin.updateUser({ tenant: slug, userId, status: UserStatus.DEACTIVATED }),
-      (slug: string, userId: string) => admin.deleteUser({ tenant: slug, userId }),
+      (slug: string, userId: string) => admin.deleteUser({ tenant: slug, userId, currentPassword: PASSWORD }),
     ];
     for (let round = 0; round < 9; round++) {
       const { slug, a, b } = await tenantWithTwoAdmins();

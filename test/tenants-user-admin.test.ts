@@ -237,7 +237,12 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
       /timezone/,
     );
     await expectCode(
-      admin("acmeAdmin").updateUser({ userId: target.id, replaceRoles: true, roles: ["nope"] }),
+      admin("acmeAdmin").updateUser({
+        userId: target.id,
+        replaceRoles: true,
+        roles: ["nope"],
+        currentPassword: PASSWORD,
+      }),
       Code.InvalidArgument,
       /roles/,
     );
@@ -245,6 +250,7 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
       userId: target.id,
       replaceRoles: true,
       roles: ["admin", "member"],
+      currentPassword: PASSWORD,
     });
     expect(promoted.user?.roles).toEqual(["admin", "member"]);
     expect(await isActive(token)).toBe(false);
@@ -279,11 +285,18 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
     const target = await createUser(h.server, { tenantId: acmeId, roles: ["member"] });
     const token = await login(target.email);
     expect(
-      await reasonOf(admin("acmeAdmin").setUserPassword({ userId: target.id, newPassword: "password1" })),
+      await reasonOf(
+        admin("acmeAdmin").setUserPassword({
+          userId: target.id,
+          newPassword: "password1",
+          currentPassword: PASSWORD,
+        }),
+      ),
     ).toBe("InvalidArgument/PASSWORD_TOO_COMMON");
     const { revokedSessions } = await admin("acmeAdmin").setUserPassword({
       userId: target.id,
       newPassword: NEW_PASSWORD,
+      currentPassword: PASSWORD,
     });
     expect(revokedSessions).toBe(1);
     expect(await isActive(token)).toBe(false);
@@ -295,6 +308,7 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
       userId: target.id,
       newPassword: PASSWORD,
       requireChange: true,
+      currentPassword: PASSWORD,
     });
     expect(
       await reasonOf(h.auth.login({ identifier: target.email, password: PASSWORD, tenant: "acme" })),
@@ -304,7 +318,7 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
   it("deletes a user as self-deletion does: erased, sessions ended, audited; not itself", async () => {
     const target = await createUser(h.server, { tenantId: acmeId, roles: ["member"] });
     const token = await login(target.email);
-    await admin("acmeAdmin").deleteUser({ userId: target.id });
+    await admin("acmeAdmin").deleteUser({ userId: target.id, currentPassword: PASSWORD });
     expect(await isActive(token)).toBe(false);
     await expectCode(admin("acmeAdmin").getUser({ userId: target.id }), Code.NotFound);
     await expectCode(
@@ -318,7 +332,7 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
     );
     expect(all.map((r: { user_id: string }) => r.user_id)).toContain(target.id);
     await expectCode(
-      admin("acmeAdmin").deleteUser({ userId: users.acmeAdmin?.id ?? "" }),
+      admin("acmeAdmin").deleteUser({ userId: users.acmeAdmin?.id ?? "", currentPassword: PASSWORD }),
       Code.FailedPrecondition,
     );
   });
@@ -333,22 +347,36 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
     const op = admin("operator");
     const t = tenant.slug;
     expect(
-      await reasonOf(op.updateUser({ tenant: t, userId: only.id, replaceRoles: true, roles: ["member"] })),
+      await reasonOf(
+        op.updateUser({
+          tenant: t,
+          userId: only.id,
+          replaceRoles: true,
+          roles: ["member"],
+          currentPassword: PASSWORD,
+        }),
+      ),
     ).toBe("FailedPrecondition/LAST_ADMIN");
     expect(
       await reasonOf(op.updateUser({ tenant: t, userId: only.id, status: UserStatus.DEACTIVATED })),
     ).toBe("FailedPrecondition/LAST_ADMIN");
-    expect(await reasonOf(op.deleteUser({ tenant: t, userId: only.id }))).toBe(
+    expect(await reasonOf(op.deleteUser({ tenant: t, userId: only.id, currentPassword: PASSWORD }))).toBe(
       "FailedPrecondition/LAST_ADMIN",
     );
     // A disabled admin does not count as one.
     const dormant = await createUser(h.server, { tenantId: tenant.id, roles: ["admin"] });
     await op.updateUser({ tenant: t, userId: dormant.id, status: UserStatus.DEACTIVATED });
-    expect(await reasonOf(op.deleteUser({ tenant: t, userId: only.id }))).toBe(
+    expect(await reasonOf(op.deleteUser({ tenant: t, userId: only.id, currentPassword: PASSWORD }))).toBe(
       "FailedPrecondition/LAST_ADMIN",
     );
     await op.updateUser({ tenant: t, userId: dormant.id, status: UserStatus.ACTIVE });
-    await op.updateUser({ tenant: t, userId: only.id, replaceRoles: true, roles: ["member"] });
+    await op.updateUser({
+      tenant: t,
+      userId: only.id,
+      replaceRoles: true,
+      roles: ["member"],
+      currentPassword: PASSWORD,
+    });
     const admins = (await op.listUsers({ tenant: t, role: "admin" })).users.map((u) => u.id);
     expect(admins).toEqual([dormant.id]);
   });
@@ -356,20 +384,37 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
   it("only an operator grants or removes the operator role or manages an operator's account", async () => {
     const target = await createUser(h.server, { tenantId: DEFAULT_TENANT_ID, roles: ["member"] });
     await expectCode(
-      admin("defaultAdmin").updateUser({ userId: target.id, replaceRoles: true, roles: ["operator"] }),
+      admin("defaultAdmin").updateUser({
+        userId: target.id,
+        replaceRoles: true,
+        roles: ["operator"],
+        currentPassword: PASSWORD,
+      }),
       Code.PermissionDenied,
     );
     const operatorId = users.operator?.id ?? "";
     await expectCode(
-      admin("defaultAdmin").setUserPassword({ userId: operatorId, newPassword: NEW_PASSWORD }),
+      admin("defaultAdmin").setUserPassword({
+        userId: operatorId,
+        newPassword: NEW_PASSWORD,
+        currentPassword: PASSWORD,
+      }),
       Code.PermissionDenied,
     );
-    await expectCode(admin("defaultAdmin").deleteUser({ userId: operatorId }), Code.PermissionDenied);
+    await expectCode(
+      admin("defaultAdmin").deleteUser({ userId: operatorId, currentPassword: PASSWORD }),
+      Code.PermissionDenied,
+    );
     await expectCode(
       admin("defaultAdmin").updateUser({ userId: operatorId, status: UserStatus.DEACTIVATED }),
       Code.PermissionDenied,
     );
-    await admin("operator").updateUser({ userId: target.id, replaceRoles: true, roles: ["operator"] });
+    await admin("operator").updateUser({
+      userId: target.id,
+      replaceRoles: true,
+      roles: ["operator"],
+      currentPassword: PASSWORD,
+    });
     expect(await isActive(tokens.operator ?? "")).toBe(true);
   });
 
@@ -381,8 +426,8 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
       () =>
         c.createUser({ tenant, email: "x@example.com", credential: { case: "sendInvitation", value: true } }),
       () => c.updateUser({ tenant, userId: id, firstName: "x" }),
-      () => c.setUserPassword({ tenant, userId: id, newPassword: NEW_PASSWORD }),
-      () => c.deleteUser({ tenant, userId: id }),
+      () => c.setUserPassword({ tenant, userId: id, newPassword: NEW_PASSWORD, currentPassword: PASSWORD }),
+      () => c.deleteUser({ tenant, userId: id, currentPassword: PASSWORD }),
     ];
     for (const call of [...calls(admin("acmeMember"), ""), ...calls(admin("acmeAdmin"), "globex")]) {
       await expectCode(call(), Code.PermissionDenied);

@@ -68,7 +68,8 @@ describe("the Linked accounts screen", () => {
     await row.getByText("linker@provider.example").waitFor();
     await checkScreen(page, shots, "01-linked-accounts");
 
-    // Reached and pressed with the keyboard.
+    // Unlinking re-authenticates: the password first, then the button, reached and pressed with the keyboard.
+    await page.getByLabel("Current password").fill(PASSWORD);
     await page.getByRole("button", { name: "Unlink test (linker@provider.example)" }).focus();
     await page.keyboard.press("Enter");
     await page.getByText("test (linker@provider.example) is no longer linked.").waitFor();

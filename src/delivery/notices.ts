@@ -54,6 +54,8 @@ function renderEmail(templates: Templates, notice: Notice): RenderedEmail {
       return templates.accountDeleted();
     case "identity_changed":
       return templates.identityChanged({ change: notice.change, provider: notice.provider });
+    case "admin_added":
+      return templates.adminAdded(notice);
     case "account_locked":
       return templates.accountLocked({ lockedMinutes: minutes(notice.lockedForMs), until: notice.until });
     case "one_time_code":

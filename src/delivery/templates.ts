@@ -83,6 +83,14 @@ export interface Templates {
   secondFactorChanged(input: { change: "added" | "removed"; factor: string }): RenderedEmail;
   accountLocked(input: { lockedMinutes: number; until: number }): RenderedEmail;
   identityChanged(input: { change: "linked" | "unlinked"; provider: string }): RenderedEmail;
+  /** To a tenant's administrators: someone became one (see AdminAddedNotice). */
+  adminAdded(input: {
+    tenantName: string;
+    newAdmin: string;
+    role: "admin" | "operator";
+    how: "created" | "granted" | "invitation_accepted";
+    by: string;
+  }): RenderedEmail;
 }
 
 /** The link of an emailed single-use token: AUTHD_PUBLIC_URL + the page's path + the token. */
@@ -211,5 +219,19 @@ export function createTemplates(publicUrl: string): Templates {
           : `An identity at ${provider} was unlinked from your account: it can no longer sign in to it.`,
         NOT_YOU,
       ]),
+    adminAdded: ({ tenantName, newAdmin, role, how, by }) => {
+      const title = role === "operator" ? "an operator" : "an administrator";
+      return how === "invitation_accepted"
+        ? render(`${newAdmin} can now sign in as ${title} of ${tenantName}`, [
+            `${newAdmin} accepted the invitation to ${tenantName}, chose a password and can now sign in as ${title}.`,
+            "You receive this because you administer it. If nobody should have this access, remove the role or the account now.",
+          ])
+        : render(`${newAdmin} is now ${title} of ${tenantName}`, [
+            how === "created"
+              ? `${by} created an account for ${newAdmin} in ${tenantName} with the "${role}" role.`
+              : `${by} gave ${newAdmin} the "${role}" role in ${tenantName}.`,
+            "You receive this because you administer it. If you did not expect this, remove the role, and tell the person who did it: their account may be in someone else's hands.",
+          ]);
+    },
   };
 }

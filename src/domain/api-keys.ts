@@ -3,11 +3,11 @@
 // once, at creation. A key is limited to the scopes it was given (see API_KEY_SCOPES).
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock.js";
-import { invalidArgument, notFound, unauthenticated } from "./errors.js";
+import { invalidArgument, notFound } from "./errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "./paging.js";
-import type { PasswordConfirmation } from "./password-confirmation.js";
 import type { ApiKeyRecord, Transaction, UserRecord } from "./persistence.js";
-import type { ClientInfo, StepUpCheck } from "./ports.js";
+import type { ClientInfo } from "./ports.js";
+import type { Reauthenticator } from "./reauthentication.js";
 import { hashSecret, randomToken, safeEqual } from "./secrets.js";
 import { commit, type UnitOfWork } from "./unit-of-work.js";
 
@@ -47,10 +47,11 @@ export function looksLikeApiKey(token: string): boolean {
 export interface ApiKeyDeps {
   uow: UnitOfWork;
   clock: Clock;
-  /** Re-authentication with the account password (counted per account; see password-confirmation.ts). */
-  passwords: PasswordConfirmation;
-  /** A key outlives the session that made it: an account with a second factor must prove it recently. */
-  stepUp: StepUpCheck;
+  /**
+   * A key outlives the session that made it: making one re-authenticates (the password, and a
+   * recent second factor where the account has one; see reauthentication.ts).
+   */
+  reauth: Reauthenticator;
 }
 
 export class ApiKeys {
@@ -70,7 +71,6 @@ export class ApiKeys {
     client: ClientInfo,
   ): Promise<{ key: ApiKeyRecord; secret: string }> {
     const { userId } = caller;
-    await this.deps.stepUp.requireRecent(caller);
     const now = this.clock.now();
     const name = input.name.trim();
     if (name.length === 0 || [...name].length > 100)
@@ -94,10 +94,8 @@ export class ApiKeys {
     if (input.expiresAt !== undefined && !(input.expiresAt <= LATEST_EXPIRY)) {
       throw invalidArgument("expire_time", "must be before the year 10000");
     }
-    const user = await this.uow.read((tx) => tx.users.findById(userId));
-    if (!user) throw unauthenticated("the account no longer exists");
     // argon2 runs before the transaction, never inside it.
-    await this.deps.passwords.confirm(userId, user.passwordHash, password);
+    await this.deps.reauth.confirm(caller, password);
     const id = randomBytes(12).toString("hex");
     const secret = `authd_${id}_${randomToken(32)}`;
     return this.uow.run(async (tx) => {

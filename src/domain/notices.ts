@@ -33,6 +33,7 @@ export type Notice =
   | { kind: "account_deleted"; to: string }
   /** A provider identity (a way to sign in) was linked or unlinked. */
   | { kind: "identity_changed"; to: string; change: "linked" | "unlinked"; provider: string }
+  | AdminAddedNotice
   /** Failed sign-ins locked the account until `until` (epoch ms); a reset lifts it. */
   | { kind: "account_locked"; to: string; lockedForMs: number; until: number }
   /** A one-time code by SMS or email; `purpose` in words ("signing in", ...). */
@@ -51,6 +52,21 @@ export type Notice =
       factor: "totp" | "sms" | "email" | "recovery_codes";
       change: "added" | "removed";
     };
+
+/**
+ * Told to a tenant's administrators: `newAdmin` (an email) now holds `role` in `tenantName`, because
+ * `by` (an administrator's email) created the account so or granted the role, or because the
+ * invited account's owner accepted the invitation (`by` is then empty).
+ */
+export interface AdminAddedNotice {
+  kind: "admin_added";
+  to: string;
+  tenantName: string;
+  newAdmin: string;
+  role: "admin" | "operator";
+  how: "created" | "granted" | "invitation_accepted";
+  by: string;
+}
 
 export interface Notices {
   /** Queues the notice in `tx`: sent only if the transaction commits, retried until it is. */

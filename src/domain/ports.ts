@@ -134,12 +134,6 @@ export interface SecondFactorGate {
   revokeTrustedDevices(tx: Transaction, userId: string): Promise<void>;
 }
 
-/** Sensitive changes made from a session ask for a recent second factor (MFA's step-up). */
-export interface StepUpCheck {
-  /** Throws PermissionDenied unless the session proved a second factor recently (or the account has none). */
-  requireRecent(caller: { userId: string; sessionId: string | undefined }): Promise<void>;
-}
-
 /** Until the MFA part is wired in, no account has a second factor. */
 export const noSecondFactor: SecondFactorGate = {
   isRequired: async () => false,

@@ -3,7 +3,9 @@
 // Who may call what: every RPC needs a caller, and an API key needs the "admin" scope. The tenant
 // RPCs need an operator (the "operator" role in the default tenant); anyone else gets
 // PERMISSION_DENIED. The user RPCs need an admin of the tenant (or an operator): TenantUserAdmin
-// (sessions, audit trail) and TenantUsers (the accounts themselves).
+// (sessions, audit trail) and TenantUsers (the accounts themselves). The changes that could hand
+// over an account re-authenticate the caller in the domain (current_password; never an API key), and
+// an API key sees users' personal fields only with profile:personal, as GetCurrentUser does.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
@@ -18,7 +20,7 @@ import type { Tenants } from "../domain/tenants/tenants.js";
 import type { TenantUserAdmin } from "../domain/tenants/user-admin.js";
 import { clientInfo, requireCaller } from "./caller.js";
 import { sessionMessage } from "./session-service.js";
-import { toUserProto } from "./user-mapper.js";
+import { userSeenBy } from "./user-mapper.js";
 
 /** The API-key scope every AdminService RPC needs. */
 const ADMIN_SCOPE = "admin";
@@ -123,12 +125,12 @@ export function adminService(deps: {
         status: userStatus(req.status),
         role: req.role,
       });
-      return { users: page.items.map(toUserProto), nextPageToken: page.nextPageToken };
+      return { users: page.items.map((u) => userSeenBy(caller, u)), nextPageToken: page.nextPageToken };
     },
 
     async getUser(req, ctx) {
       const caller = requireCaller(ctx, ADMIN_SCOPE);
-      return { user: toUserProto(await tenantAccounts.get(caller, req.tenant, req.userId)) };
+      return { user: userSeenBy(caller, await tenantAccounts.get(caller, req.tenant, req.userId)) };
     },
 
     async createUser(req, ctx) {
@@ -153,9 +155,10 @@ export function adminService(deps: {
                 ? { kind: "invitation" }
                 : undefined,
         },
+        req.currentPassword,
         clientInfo(ctx),
       );
-      return { user: toUserProto(user) };
+      return { user: userSeenBy(caller, user) };
     },
 
     async updateUser(req, ctx) {
@@ -174,9 +177,10 @@ export function adminService(deps: {
           roles: req.replaceRoles ? req.roles : undefined,
           status: userStatus(req.status),
         },
+        req.currentPassword,
         clientInfo(ctx),
       );
-      return { user: toUserProto(user) };
+      return { user: userSeenBy(caller, user) };
     },
 
     async setUserPassword(req, ctx) {
@@ -187,6 +191,7 @@ export function adminService(deps: {
         req.userId,
         req.newPassword,
         req.requireChange,
+        req.currentPassword,
         clientInfo(ctx),
       );
       return { revokedSessions: revoked };
@@ -194,7 +199,7 @@ export function adminService(deps: {
 
     async deleteUser(req, ctx) {
       const caller = requireCaller(ctx, ADMIN_SCOPE);
-      await tenantAccounts.delete(caller, req.tenant, req.userId, clientInfo(ctx));
+      await tenantAccounts.delete(caller, req.tenant, req.userId, req.currentPassword, clientInfo(ctx));
       return {};
     },
 

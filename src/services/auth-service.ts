@@ -15,17 +15,17 @@ import {
   resetPassword,
 } from "../domain/accounts/password-flows.js";
 import { getUser, updateUser } from "../domain/accounts/profile.js";
-import { changesPersonalFields, withoutPersonalFields } from "../domain/accounts/profile-fields.js";
+import { changesPersonalFields } from "../domain/accounts/profile-fields.js";
 import { checkEmail, register, resendVerification, verifyEmail } from "../domain/accounts/registration.js";
 import { registerAndSignIn } from "../domain/accounts/registration-sign-in.js";
 import { registerCompany } from "../domain/tenants/company-registration.js";
 import { type CookieSettings } from "../http/session-cookies.js";
 import { toTenantProto } from "./admin-service.js";
-import { clientInfo, holdsScope, requireCaller, requireSession } from "./caller.js";
+import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { sessionScope } from "./session-scope.js";
 import { signInInput, toSignInResponse } from "./sign-in-mapper.js";
 import { toTokenPair } from "./token-mapper.js";
-import { postalAddressChange, toUserProto } from "./user-mapper.js";
+import { postalAddressChange, userSeenBy } from "./user-mapper.js";
 
 /** ChangePassword's end_sessions: every other session by default (ASVS 7.4.3 offers it). */
 const passwordChangePolicies: Record<"none" | "others" | "all", DomainSessionPolicy> = {
@@ -137,10 +137,7 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
     },
     async getCurrentUser(_req, ctx) {
       const caller = requireCaller(ctx, "profile:read");
-      const user = await getUser(deps, caller.userId);
-      return {
-        user: toUserProto(holdsScope(caller, "profile:personal") ? user : withoutPersonalFields(user)),
-      };
+      return { user: userSeenBy(caller, await getUser(deps, caller.userId)) };
     },
     async updateCurrentUser(req, ctx) {
       // Profile fields may be changed with an API key holding profile:write; the sign-in identifiers
@@ -185,9 +182,7 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
         },
         clientInfo(ctx),
       );
-      return {
-        user: toUserProto(holdsScope(caller, "profile:personal") ? user : withoutPersonalFields(user)),
-      };
+      return { user: userSeenBy(caller, user) };
     },
     async requestDeactivation(req, ctx) {
       const userId = requireSession(ctx).userId;

@@ -84,11 +84,11 @@ export function identityHandlers(app: IdentityHandlerDeps): Partial<ServiceImpl<
       return { identity: toLinkedIdentityProto(row) };
     },
     async unlinkIdentity(req, ctx) {
-      await unlinkIdentity(deps, requireSession(ctx).userId, req.identityId, clientInfo(ctx));
+      await unlinkIdentity(deps, requireSession(ctx), req.identityId, req.currentPassword, clientInfo(ctx));
       return {};
     },
     async getProviderTokens(req, ctx) {
-      const tokens = await getProviderTokens(deps, requireSession(ctx).userId, req.identityId);
+      const tokens = await getProviderTokens(deps, requireSession(ctx), req.identityId, req.currentPassword);
       return {
         accessToken: tokens.accessToken,
         refreshToken: tokens.refreshToken,

@@ -8,8 +8,13 @@ import {
   UserSchema,
   UserStatus,
 } from "../../gen/authd/v1/common_pb.js";
+import type { Principal } from "../context.js";
 import type { Profile } from "../domain/accounts/profile.js";
-import type { PostalAddress as DomainPostalAddress } from "../domain/accounts/profile-fields.js";
+import {
+  type PostalAddress as DomainPostalAddress,
+  withoutPersonalFields,
+} from "../domain/accounts/profile-fields.js";
+import { holdsScope } from "./caller.js";
 
 export function toUserProto(user: Profile): User {
   return create(UserSchema, {
@@ -48,6 +53,14 @@ export function toUserProto(user: Profile): User {
     acceptedPrivacyVersion: user.acceptedPrivacyVersion,
     privacyAcceptTime: optionalTimestamp(user.privacyAcceptedAt),
   });
+}
+
+/**
+ * The account as `viewer` may read it, whoever's it is (GetCurrentUser, AdminService): an API key
+ * without `profile:personal` reads the personal fields as unset; a signed-in session reads them all.
+ */
+export function userSeenBy(viewer: Principal, user: Profile): User {
+  return toUserProto(holdsScope(viewer, "profile:personal") ? user : withoutPersonalFields(user));
 }
 
 function optionalTimestamp(ms: number | null) {

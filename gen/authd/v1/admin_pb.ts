@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authd/v1/admin.proto.
  */
 export const file_authd_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChRhdXRoZC92MS9hZG1pbi5wcm90bxIIYXV0aGQudjEiMQoTQ3JlYXRlVGVuYW50UmVxdWVzdBIMCgRzbHVnGAEgASgJEgwKBG5hbWUYAiABKAkiOAoUQ3JlYXRlVGVuYW50UmVzcG9uc2USIAoGdGVuYW50GAEgASgLMhAuYXV0aGQudjEuVGVuYW50IkEKEEdldFRlbmFudFJlcXVlc3QSEwoJdGVuYW50X2lkGAEgASgJSAASDgoEc2x1ZxgCIAEoCUgAQggKBnRlbmFudCI1ChFHZXRUZW5hbnRSZXNwb25zZRIgCgZ0ZW5hbnQYASABKAsyEC5hdXRoZC52MS5UZW5hbnQiOwoSTGlzdFRlbmFudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlEKE0xpc3RUZW5hbnRzUmVzcG9uc2USIQoHdGVuYW50cxgBIAMoCzIQLmF1dGhkLnYxLlRlbmFudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibAoTVXBkYXRlVGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSEQoEbmFtZRgCIAEoCUgAiAEBEiYKBnN0YXR1cxgDIAEoDjIWLmF1dGhkLnYxLlRlbmFudFN0YXR1c0IHCgVfbmFtZSI4ChRVcGRhdGVUZW5hbnRSZXNwb25zZRIgCgZ0ZW5hbnQYASABKAsyEC5hdXRoZC52MS5UZW5hbnQikwEKEExpc3RVc2Vyc1JlcXVlc3QSDgoGdGVuYW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEhQKDGVtYWlsX3ByZWZpeBgEIAEoCRIkCgZzdGF0dXMYBSABKA4yFC5hdXRoZC52MS5Vc2VyU3RhdHVzEgwKBHJvbGUYBiABKAkiSwoRTGlzdFVzZXJzUmVzcG9uc2USHQoFdXNlcnMYASADKAsyDi5hdXRoZC52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIxCg5HZXRVc2VyUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSIvCg9HZXRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIi8wEKEUNyZWF0ZVVzZXJSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRINCgVlbWFpbBgCIAEoCRIQCgh1c2VybmFtZRgDIAEoCRISCgpmaXJzdF9uYW1lGAQgASgJEhEKCWxhc3RfbmFtZRgFIAEoCRIOCgZtb2JpbGUYBiABKAkSEAoIbGFuZ3VhZ2UYByABKAkSEAoIdGltZXpvbmUYCCABKAkSDQoFcm9sZXMYCSADKAkSGQoPc2VuZF9pbnZpdGF0aW9uGAogASgISAASGgoQaW5pdGlhbF9wYXNzd29yZBgLIAEoCUgAQgwKCmNyZWRlbnRpYWwiMgoSQ3JlYXRlVXNlclJlc3BvbnNlEhwKBHVzZXIYASABKAsyDi5hdXRoZC52MS5Vc2VyItoCChFVcGRhdGVVc2VyUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIXCgpmaXJzdF9uYW1lGAMgASgJSACIAQESFgoJbGFzdF9uYW1lGAQgASgJSAGIAQESFQoIdXNlcm5hbWUYBSABKAlIAogBARITCgZtb2JpbGUYBiABKAlIA4gBARIVCghsYW5ndWFnZRgHIAEoCUgEiAEBEhUKCHRpbWV6b25lGAggASgJSAWIAQESFQoNcmVwbGFjZV9yb2xlcxgJIAEoCBINCgVyb2xlcxgKIAMoCRIkCgZzdGF0dXMYCyABKA4yFC5hdXRoZC52MS5Vc2VyU3RhdHVzQg0KC19maXJzdF9uYW1lQgwKCl9sYXN0X25hbWVCCwoJX3VzZXJuYW1lQgkKB19tb2JpbGVCCwoJX2xhbmd1YWdlQgsKCV90aW1lem9uZSIyChJVcGRhdGVVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIiZwoWU2V0VXNlclBhc3N3b3JkUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIUCgxuZXdfcGFzc3dvcmQYAyABKAkSFgoOcmVxdWlyZV9jaGFuZ2UYBCABKAgiMwoXU2V0VXNlclBhc3N3b3JkUmVzcG9uc2USGAoQcmV2b2tlZF9zZXNzaW9ucxgBIAEoBSI0ChFEZWxldGVVc2VyUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSIUChJEZWxldGVVc2VyUmVzcG9uc2UiOgoXTGlzdFVzZXJTZXNzaW9uc1JlcXVlc3QSDgoGdGVuYW50GAEgASgJEg8KB3VzZXJfaWQYAiABKAkiPwoYTGlzdFVzZXJTZXNzaW9uc1Jlc3BvbnNlEiMKCHNlc3Npb25zGAEgAygLMhEuYXV0aGQudjEuU2Vzc2lvbiI8ChlSZXZva2VVc2VyU2Vzc2lvbnNSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJIjYKGlJldm9rZVVzZXJTZXNzaW9uc1Jlc3BvbnNlEhgKEHJldm9rZWRfc2Vzc2lvbnMYASABKAUingEKCkF1ZGl0RXZlbnQSCgoCaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEdHlwZRgDIAEoCRIPCgd1c2VyX2lkGAQgASgJEhIKCmlwX2FkZHJlc3MYBSABKAkSEgoKdXNlcl9hZ2VudBgGIAEoCRITCgtkZXRhaWxfanNvbhgHIAEoCSLSAQoWTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSDwoHdXNlcl9pZBgEIAEoCRISCgpldmVudF90eXBlGAUgASgJEi4KCnN0YXJ0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJYChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRIkCgZldmVudHMYASADKAsyFC5hdXRoZC52MS5BdWRpdEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTKLCAoMQWRtaW5TZXJ2aWNlEk0KDENyZWF0ZVRlbmFudBIdLmF1dGhkLnYxLkNyZWF0ZVRlbmFudFJlcXVlc3QaHi5hdXRoZC52MS5DcmVhdGVUZW5hbnRSZXNwb25zZRJECglHZXRUZW5hbnQSGi5hdXRoZC52MS5HZXRUZW5hbnRSZXF1ZXN0GhsuYXV0aGQudjEuR2V0VGVuYW50UmVzcG9uc2USSgoLTGlzdFRlbmFudHMSHC5hdXRoZC52MS5MaXN0VGVuYW50c1JlcXVlc3QaHS5hdXRoZC52MS5MaXN0VGVuYW50c1Jlc3BvbnNlEk0KDFVwZGF0ZVRlbmFudBIdLmF1dGhkLnYxLlVwZGF0ZVRlbmFudFJlcXVlc3QaHi5hdXRoZC52MS5VcGRhdGVUZW5hbnRSZXNwb25zZRJECglMaXN0VXNlcnMSGi5hdXRoZC52MS5MaXN0VXNlcnNSZXF1ZXN0GhsuYXV0aGQudjEuTGlzdFVzZXJzUmVzcG9uc2USPgoHR2V0VXNlchIYLmF1dGhkLnYxLkdldFVzZXJSZXF1ZXN0GhkuYXV0aGQudjEuR2V0VXNlclJlc3BvbnNlEkcKCkNyZWF0ZVVzZXISGy5hdXRoZC52MS5DcmVhdGVVc2VyUmVxdWVzdBocLmF1dGhkLnYxLkNyZWF0ZVVzZXJSZXNwb25zZRJHCgpVcGRhdGVVc2VyEhsuYXV0aGQudjEuVXBkYXRlVXNlclJlcXVlc3QaHC5hdXRoZC52MS5VcGRhdGVVc2VyUmVzcG9uc2USVgoPU2V0VXNlclBhc3N3b3JkEiAuYXV0aGQudjEuU2V0VXNlclBhc3N3b3JkUmVxdWVzdBohLmF1dGhkLnYxLlNldFVzZXJQYXNzd29yZFJlc3BvbnNlEkcKCkRlbGV0ZVVzZXISGy5hdXRoZC52MS5EZWxldGVVc2VyUmVxdWVzdBocLmF1dGhkLnYxLkRlbGV0ZVVzZXJSZXNwb25zZRJZChBMaXN0VXNlclNlc3Npb25zEiEuYXV0aGQudjEuTGlzdFVzZXJTZXNzaW9uc1JlcXVlc3QaIi5hdXRoZC52MS5MaXN0VXNlclNlc3Npb25zUmVzcG9uc2USXwoSUmV2b2tlVXNlclNlc3Npb25zEiMuYXV0aGQudjEuUmV2b2tlVXNlclNlc3Npb25zUmVxdWVzdBokLmF1dGhkLnYxLlJldm9rZVVzZXJTZXNzaW9uc1Jlc3BvbnNlElYKD0xpc3RBdWRpdEV2ZW50cxIgLmF1dGhkLnYxLkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QaIS5hdXRoZC52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZWIGcHJvdG8z", [file_authd_v1_common, file_google_protobuf_timestamp]);
+  fileDesc("ChRhdXRoZC92MS9hZG1pbi5wcm90bxIIYXV0aGQudjEiMQoTQ3JlYXRlVGVuYW50UmVxdWVzdBIMCgRzbHVnGAEgASgJEgwKBG5hbWUYAiABKAkiOAoUQ3JlYXRlVGVuYW50UmVzcG9uc2USIAoGdGVuYW50GAEgASgLMhAuYXV0aGQudjEuVGVuYW50IkEKEEdldFRlbmFudFJlcXVlc3QSEwoJdGVuYW50X2lkGAEgASgJSAASDgoEc2x1ZxgCIAEoCUgAQggKBnRlbmFudCI1ChFHZXRUZW5hbnRSZXNwb25zZRIgCgZ0ZW5hbnQYASABKAsyEC5hdXRoZC52MS5UZW5hbnQiOwoSTGlzdFRlbmFudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlEKE0xpc3RUZW5hbnRzUmVzcG9uc2USIQoHdGVuYW50cxgBIAMoCzIQLmF1dGhkLnYxLlRlbmFudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibAoTVXBkYXRlVGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSEQoEbmFtZRgCIAEoCUgAiAEBEiYKBnN0YXR1cxgDIAEoDjIWLmF1dGhkLnYxLlRlbmFudFN0YXR1c0IHCgVfbmFtZSI4ChRVcGRhdGVUZW5hbnRSZXNwb25zZRIgCgZ0ZW5hbnQYASABKAsyEC5hdXRoZC52MS5UZW5hbnQikwEKEExpc3RVc2Vyc1JlcXVlc3QSDgoGdGVuYW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEhQKDGVtYWlsX3ByZWZpeBgEIAEoCRIkCgZzdGF0dXMYBSABKA4yFC5hdXRoZC52MS5Vc2VyU3RhdHVzEgwKBHJvbGUYBiABKAkiSwoRTGlzdFVzZXJzUmVzcG9uc2USHQoFdXNlcnMYASADKAsyDi5hdXRoZC52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIxCg5HZXRVc2VyUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSIvCg9HZXRVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIijQIKEUNyZWF0ZVVzZXJSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRINCgVlbWFpbBgCIAEoCRIQCgh1c2VybmFtZRgDIAEoCRISCgpmaXJzdF9uYW1lGAQgASgJEhEKCWxhc3RfbmFtZRgFIAEoCRIOCgZtb2JpbGUYBiABKAkSEAoIbGFuZ3VhZ2UYByABKAkSEAoIdGltZXpvbmUYCCABKAkSDQoFcm9sZXMYCSADKAkSGQoPc2VuZF9pbnZpdGF0aW9uGAogASgISAASGgoQaW5pdGlhbF9wYXNzd29yZBgLIAEoCUgAEhgKEGN1cnJlbnRfcGFzc3dvcmQYDCABKAlCDAoKY3JlZGVudGlhbCIyChJDcmVhdGVVc2VyUmVzcG9uc2USHAoEdXNlchgBIAEoCzIOLmF1dGhkLnYxLlVzZXIi9AIKEVVwZGF0ZVVzZXJSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhcKCmZpcnN0X25hbWUYAyABKAlIAIgBARIWCglsYXN0X25hbWUYBCABKAlIAYgBARIVCgh1c2VybmFtZRgFIAEoCUgCiAEBEhMKBm1vYmlsZRgGIAEoCUgDiAEBEhUKCGxhbmd1YWdlGAcgASgJSASIAQESFQoIdGltZXpvbmUYCCABKAlIBYgBARIVCg1yZXBsYWNlX3JvbGVzGAkgASgIEg0KBXJvbGVzGAogAygJEiQKBnN0YXR1cxgLIAEoDjIULmF1dGhkLnYxLlVzZXJTdGF0dXMSGAoQY3VycmVudF9wYXNzd29yZBgMIAEoCUINCgtfZmlyc3RfbmFtZUIMCgpfbGFzdF9uYW1lQgsKCV91c2VybmFtZUIJCgdfbW9iaWxlQgsKCV9sYW5ndWFnZUILCglfdGltZXpvbmUiMgoSVXBkYXRlVXNlclJlc3BvbnNlEhwKBHVzZXIYASABKAsyDi5hdXRoZC52MS5Vc2VyIoEBChZTZXRVc2VyUGFzc3dvcmRSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhQKDG5ld19wYXNzd29yZBgDIAEoCRIWCg5yZXF1aXJlX2NoYW5nZRgEIAEoCBIYChBjdXJyZW50X3Bhc3N3b3JkGAUgASgJIjMKF1NldFVzZXJQYXNzd29yZFJlc3BvbnNlEhgKEHJldm9rZWRfc2Vzc2lvbnMYASABKAUiTgoRRGVsZXRlVXNlclJlcXVlc3QSDgoGdGVuYW50GAEgASgJEg8KB3VzZXJfaWQYAiABKAkSGAoQY3VycmVudF9wYXNzd29yZBgDIAEoCSIUChJEZWxldGVVc2VyUmVzcG9uc2UiOgoXTGlzdFVzZXJTZXNzaW9uc1JlcXVlc3QSDgoGdGVuYW50GAEgASgJEg8KB3VzZXJfaWQYAiABKAkiPwoYTGlzdFVzZXJTZXNzaW9uc1Jlc3BvbnNlEiMKCHNlc3Npb25zGAEgAygLMhEuYXV0aGQudjEuU2Vzc2lvbiI8ChlSZXZva2VVc2VyU2Vzc2lvbnNSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJIjYKGlJldm9rZVVzZXJTZXNzaW9uc1Jlc3BvbnNlEhgKEHJldm9rZWRfc2Vzc2lvbnMYASABKAUingEKCkF1ZGl0RXZlbnQSCgoCaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEdHlwZRgDIAEoCRIPCgd1c2VyX2lkGAQgASgJEhIKCmlwX2FkZHJlc3MYBSABKAkSEgoKdXNlcl9hZ2VudBgGIAEoCRITCgtkZXRhaWxfanNvbhgHIAEoCSLSAQoWTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSDwoHdXNlcl9pZBgEIAEoCRISCgpldmVudF90eXBlGAUgASgJEi4KCnN0YXJ0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJYChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRIkCgZldmVudHMYASADKAsyFC5hdXRoZC52MS5BdWRpdEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTKLCAoMQWRtaW5TZXJ2aWNlEk0KDENyZWF0ZVRlbmFudBIdLmF1dGhkLnYxLkNyZWF0ZVRlbmFudFJlcXVlc3QaHi5hdXRoZC52MS5DcmVhdGVUZW5hbnRSZXNwb25zZRJECglHZXRUZW5hbnQSGi5hdXRoZC52MS5HZXRUZW5hbnRSZXF1ZXN0GhsuYXV0aGQudjEuR2V0VGVuYW50UmVzcG9uc2USSgoLTGlzdFRlbmFudHMSHC5hdXRoZC52MS5MaXN0VGVuYW50c1JlcXVlc3QaHS5hdXRoZC52MS5MaXN0VGVuYW50c1Jlc3BvbnNlEk0KDFVwZGF0ZVRlbmFudBIdLmF1dGhkLnYxLlVwZGF0ZVRlbmFudFJlcXVlc3QaHi5hdXRoZC52MS5VcGRhdGVUZW5hbnRSZXNwb25zZRJECglMaXN0VXNlcnMSGi5hdXRoZC52MS5MaXN0VXNlcnNSZXF1ZXN0GhsuYXV0aGQudjEuTGlzdFVzZXJzUmVzcG9uc2USPgoHR2V0VXNlchIYLmF1dGhkLnYxLkdldFVzZXJSZXF1ZXN0GhkuYXV0aGQudjEuR2V0VXNlclJlc3BvbnNlEkcKCkNyZWF0ZVVzZXISGy5hdXRoZC52MS5DcmVhdGVVc2VyUmVxdWVzdBocLmF1dGhkLnYxLkNyZWF0ZVVzZXJSZXNwb25zZRJHCgpVcGRhdGVVc2VyEhsuYXV0aGQudjEuVXBkYXRlVXNlclJlcXVlc3QaHC5hdXRoZC52MS5VcGRhdGVVc2VyUmVzcG9uc2USVgoPU2V0VXNlclBhc3N3b3JkEiAuYXV0aGQudjEuU2V0VXNlclBhc3N3b3JkUmVxdWVzdBohLmF1dGhkLnYxLlNldFVzZXJQYXNzd29yZFJlc3BvbnNlEkcKCkRlbGV0ZVVzZXISGy5hdXRoZC52MS5EZWxldGVVc2VyUmVxdWVzdBocLmF1dGhkLnYxLkRlbGV0ZVVzZXJSZXNwb25zZRJZChBMaXN0VXNlclNlc3Npb25zEiEuYXV0aGQudjEuTGlzdFVzZXJTZXNzaW9uc1JlcXVlc3QaIi5hdXRoZC52MS5MaXN0VXNlclNlc3Npb25zUmVzcG9uc2USXwoSUmV2b2tlVXNlclNlc3Npb25zEiMuYXV0aGQudjEuUmV2b2tlVXNlclNlc3Npb25zUmVxdWVzdBokLmF1dGhkLnYxLlJldm9rZVVzZXJTZXNzaW9uc1Jlc3BvbnNlElYKD0xpc3RBdWRpdEV2ZW50cxIgLmF1dGhkLnYxLkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QaIS5hdXRoZC52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZWIGcHJvdG8z", [file_authd_v1_common, file_google_protobuf_timestamp]);
 
 /**
  * CreateTenantRequest describes the tenant to create.
@@ -472,6 +472,15 @@ export type CreateUserRequest = Message<"authd.v1.CreateUserRequest"> & {
     value: string;
     case: "initialPassword";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * The caller's own current password: required when `roles` holds "admin" or "operator"; such a creation re-authenticates the caller (see AdminService).
+   * INVALID_ARGUMENT when missing; UNAUTHENTICATED (reason INVALID_CREDENTIALS) when wrong. Never
+   * logged.
+   *
+   * @generated from field: string current_password = 12;
+   */
+  currentPassword: string;
 };
 
 /**
@@ -586,6 +595,15 @@ export type UpdateUserRequest = Message<"authd.v1.UpdateUserRequest"> & {
    * @generated from field: authd.v1.UserStatus status = 11;
    */
   status: UserStatus;
+
+  /**
+   * The caller's own current password: required with replace_roles; a role change re-authenticates the caller (see AdminService).
+   * INVALID_ARGUMENT when missing; UNAUTHENTICATED (reason INVALID_CREDENTIALS) when wrong. Never
+   * logged.
+   *
+   * @generated from field: string current_password = 12;
+   */
+  currentPassword: string;
 };
 
 /**
@@ -651,6 +669,15 @@ export type SetUserPasswordRequest = Message<"authd.v1.SetUserPasswordRequest"> 
    * @generated from field: bool require_change = 4;
    */
   requireChange: boolean;
+
+  /**
+   * The caller's own current password: required; setting another account's password re-authenticates the caller (see AdminService).
+   * INVALID_ARGUMENT when missing; UNAUTHENTICATED (reason INVALID_CREDENTIALS) when wrong. Never
+   * logged.
+   *
+   * @generated from field: string current_password = 5;
+   */
+  currentPassword: string;
 };
 
 /**
@@ -700,6 +727,15 @@ export type DeleteUserRequest = Message<"authd.v1.DeleteUserRequest"> & {
    * @generated from field: string user_id = 2;
    */
   userId: string;
+
+  /**
+   * The caller's own current password: required; deleting an account re-authenticates the caller (see AdminService).
+   * INVALID_ARGUMENT when missing; UNAUTHENTICATED (reason INVALID_CREDENTIALS) when wrong. Never
+   * logged.
+   *
+   * @generated from field: string current_password = 3;
+   */
+  currentPassword: string;
 };
 
 /**
@@ -916,7 +952,7 @@ export type ListAuditEventsRequest = Message<"authd.v1.ListAuditEventsRequest"> 
 
   /**
    * Only events of this user of the tenant. Empty: no filter. Any other id (another tenant's user,
-   * a deleted one) answers NOT_FOUND.
+   * a deleted one) answers NOT_FOUND; an operator's id, to anyone but an operator, PERMISSION_DENIED.
    *
    * @generated from field: string user_id = 4;
    */
@@ -989,6 +1025,16 @@ export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> 
  *   operator may name another one with `tenant`). A user id of another tenant answers NOT_FOUND,
  *   exactly like an id that does not exist.
  * The last "admin" of a tenant cannot be demoted, disabled or deleted (FAILED_PRECONDITION).
+ * Changes that could hand someone another person's account or the tenant re-authenticate the
+ * caller, as ChangePassword does: SetUserPassword, DeleteUser, UpdateUser with replace_roles, and
+ * CreateUser with the "admin" or "operator" role. They need the caller's own password in
+ * `current_password` and, when the caller has an active second factor, a recent MfaService.StepUp;
+ * and a signed-in session: an API key, whatever its scopes, answers PERMISSION_DENIED (no scope
+ * allows them). A missing current_password answers INVALID_ARGUMENT naming it; a wrong one
+ * UNAUTHENTICATED (reason INVALID_CREDENTIALS), counted towards the caller's re-authentication
+ * limit (RESOURCE_EXHAUSTED beyond it); a missing step-up PERMISSION_DENIED (reason
+ * STEP_UP_REQUIRED); a caller without a password (made by a provider sign-in) FAILED_PRECONDITION
+ * (reason PASSWORD_NOT_SET).
  *
  * @generated from service authd.v1.AdminService
  */
@@ -1058,7 +1104,9 @@ export const AdminService: GenService<{
   /**
    * Creates a user in the tenant, either with an invitation email whose single-use link sets the
    * password, or with an initial password the user must change at first sign-in. A taken email or
-   * username (within the tenant) answers ALREADY_EXISTS: the caller administers the tenant.
+   * username (within the tenant) answers ALREADY_EXISTS: the caller administers the tenant. With the
+   * "admin" or "operator" role it re-authenticates the caller (see above), and the tenant's active
+   * admins (and operators) are told by email, as they are again when the invitation is accepted.
    *
    * @generated from rpc authd.v1.AdminService.CreateUser
    */
@@ -1072,6 +1120,8 @@ export const AdminService: GenService<{
    * every session, revokes every API key and trusted device and voids sign-ins waiting for a second
    * factor; a role change ends the sessions so new tokens carry the new roles. Only an operator
    * grants or removes "operator" or changes an operator's account (PERMISSION_DENIED otherwise).
+   * replace_roles re-authenticates the caller (see above); granting "admin" or "operator" tells the
+   * tenant's active admins (and operators) by email.
    *
    * @generated from rpc authd.v1.AdminService.UpdateUser
    */
@@ -1082,7 +1132,7 @@ export const AdminService: GenService<{
   },
   /**
    * Sets a user's password: ends every session of the user, revokes their API keys and trusted
-   * devices, and tells the user by email.
+   * devices, and tells the user by email. Re-authenticates the caller (see above).
    *
    * @generated from rpc authd.v1.AdminService.SetUserPassword
    */
@@ -1093,6 +1143,7 @@ export const AdminService: GenService<{
   },
   /**
    * Deletes a user: personal data is erased and every credential revoked, as ConfirmDeletion does.
+   * Re-authenticates the caller (see above).
    *
    * @generated from rpc authd.v1.AdminService.DeleteUser
    */
@@ -1102,7 +1153,8 @@ export const AdminService: GenService<{
     output: typeof DeleteUserResponseSchema;
   },
   /**
-   * Lists a user's active sessions, newest first.
+   * Lists a user's active sessions, newest first. An operator's sessions are listed to operators only
+   * (PERMISSION_DENIED otherwise), as for every RPC that names an operator's account.
    *
    * @generated from rpc authd.v1.AdminService.ListUserSessions
    */
@@ -1113,7 +1165,7 @@ export const AdminService: GenService<{
   },
   /**
    * Ends every session of a user (their refresh tokens stop working and their access tokens fail
-   * validation at once).
+   * validation at once). Only an operator ends an operator's sessions (PERMISSION_DENIED otherwise).
    *
    * @generated from rpc authd.v1.AdminService.RevokeUserSessions
    */
@@ -1123,7 +1175,9 @@ export const AdminService: GenService<{
     output: typeof RevokeUserSessionsResponseSchema;
   },
   /**
-   * Lists the tenant's audit events, newest first, one page at a time, optionally filtered.
+   * Lists the tenant's audit events, newest first, one page at a time, optionally filtered. To
+   * anyone but an operator the events of operators' accounts are left out, and naming an operator in
+   * user_id answers PERMISSION_DENIED.
    *
    * @generated from rpc authd.v1.AdminService.ListAuditEvents
    */

@@ -3,7 +3,8 @@ import type { ContinueUrlRule } from "../continue-url.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
-import type { CaptchaVerifier, RateLimiter, SecondFactorGate, SessionIssuer, StepUpCheck } from "../ports.js";
+import type { CaptchaVerifier, RateLimiter, SecondFactorGate, SessionIssuer } from "../ports.js";
+import type { Reauthenticator } from "../reauthentication.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 import type { AccountMail } from "./mail.js";
 import type { ProfileCache } from "./profile-cache.js";
@@ -53,13 +54,14 @@ export interface AccountDeps {
   /** Each use case runs its reads and writes through it, in its own transaction. */
   uow: UnitOfWork;
   hasher: PasswordHasher;
+  /** The password alone, for what needs no second factor (username, closure by emailed link). */
   passwords: PasswordConfirmation;
   sessions: SessionIssuer;
   rateLimiter: RateLimiter;
   captcha: CaptchaVerifier;
   secondFactor: SecondFactorGate;
-  /** Email and mobile changes, and a password change, need a recent second factor. */
-  stepUp: StepUpCheck;
+  /** The one re-authentication rule (password and recent second factor): password, email, mobile. */
+  reauth: Reauthenticator;
   mail: AccountMail;
   /** Where the public "email me" RPCs finish their work after answering (see after-reply.ts). */
   afterReply: DeferredWork;

@@ -1,6 +1,6 @@
 // The emails of the account flows, asked of delivery by kind (notices.ts) and queued in the caller's
 // transaction: a message goes out only if the change it reports commits.
-import type { Notices } from "../notices.js";
+import type { AdminAddedNotice, Notices } from "../notices.js";
 import type { Transaction } from "../persistence.js";
 
 export class AccountMail {
@@ -68,5 +68,10 @@ export class AccountMail {
 
   accountDeleted(tx: Transaction, to: string) {
     return this.notices.send(tx, { kind: "account_deleted", to });
+  }
+
+  /** Tells a tenant's administrator that someone became one (tenants/admin-notices.ts). */
+  adminAdded(tx: Transaction, notice: AdminAddedNotice) {
+    return this.notices.send(tx, notice);
   }
 }

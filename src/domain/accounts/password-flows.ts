@@ -14,9 +14,10 @@
 import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import { invalidArgument, unauthenticated, unusableEmailedToken, withReason } from "../errors.js";
 import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
-import { checkPasswordPolicy } from "../passwords.js";
+import { checkPasswordPolicy, hasPassword } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
+import { administeringRole, announceNewAdministrator } from "../tenants/admin-notices.js";
 import { activateForVerifiedAdmin } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
 import { commit } from "../unit-of-work.js";
@@ -41,12 +42,11 @@ export async function changePassword(
   client: ClientInfo,
 ): Promise<void> {
   requireNonEmpty(input.newPassword, "new_password");
-  // The password is the first factor: on an account with a second factor, changing it also needs a
-  // recent one (as email, mobile and factor changes do), or a stolen session plus a leaked password
-  // could end the owner's sessions and keys.
-  await deps.stepUp.requireRecent(input);
   const user = await deps.uow.read((tx) => getUserOrThrow(tx, input.userId));
-  await deps.passwords.confirm(user.id, user.passwordHash, input.oldPassword, "current_password");
+  // The password is the first factor: on an account with a second factor, changing it also needs a
+  // recent one (the one re-authentication rule), or a stolen session plus a leaked password could
+  // end the owner's sessions and keys.
+  const verified = await deps.reauth.confirm(input, input.oldPassword);
   checkPasswordPolicy(input.newPassword, deps.config.passwordMinLength, user, "new_password");
   if (input.newPassword.normalize("NFKC") === input.oldPassword.normalize("NFKC")) {
     throw withReason(
@@ -59,7 +59,7 @@ export async function changePassword(
   await deps.uow.run(async (tx) => {
     // Only over the hash just verified: a reset that committed meanwhile wins, and this change
     // answers as if the current password were wrong (it no longer is the current one).
-    if (!(await tx.accounts.replacePasswordHash(user.id, user.passwordHash, hash, now)))
+    if (!(await tx.accounts.replacePasswordHash(user.id, verified.passwordHash, hash, now)))
       throw withReason(
         "INVALID_CREDENTIALS",
         unauthenticated("current_password: the password is not correct"),
@@ -210,6 +210,21 @@ export async function resetPassword(
     await tx.audit.record(now, "password.reset", user.id, client);
     // The address is verified now: a pending company's first admin makes it active, as VerifyEmail does.
     await activateForVerifiedAdmin(tx, user, now, client);
+    // An administrator's account created by another (invited, or with an initial password) is taken
+    // up by this first reset: from now on it signs in, and the tenant's administrators hear of it.
+    const administers = administeringRole(user.roles);
+    const invited = !user.emailVerified && (!hasPassword(user.passwordHash) || user.passwordChangeRequired);
+    if (administers && invited)
+      await announceNewAdministrator(
+        tx,
+        { send: (t, notice) => deps.mail.adminAdded(t, notice) },
+        {
+          tenantId: user.tenantId ?? DEFAULT_TENANT_ID,
+          account: user,
+          role: administers,
+          how: "invitation_accepted",
+        },
+      );
     return commit({
       continueUrl: storedContinueUrl(row.payload.continueUrl, deps.config.continueUrlAllowList),
     });

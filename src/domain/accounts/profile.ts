@@ -1,6 +1,6 @@
-// Reading and changing one's own profile. Changing the email needs the password (and, with a second
-// factor, a recent step-up) and a verification of the new address; the old address keeps working
-// (and is told) until then.
+// Reading and changing one's own profile. Changing the email re-authenticates (reauthentication.ts:
+// the password and, with a second factor, a recent step-up) and needs a verification of the new
+// address; the old address keeps working (and is told) until then.
 
 import type { Caller } from "../callers.js";
 import { checkContinueUrl } from "../continue-url.js";
@@ -112,13 +112,15 @@ export async function updateUser(
       emailChange !== undefined ? "the email" : mobileChange ? "the mobile number" : "the username";
     if (changes.currentPassword === "")
       throw invalidArgument("current_password", `is required to change ${what}`);
-    if (emailChange !== undefined || mobileChange) await deps.stepUp.requireRecent(caller);
-    await deps.passwords.confirm(
-      current.id,
-      current.passwordHash,
-      changes.currentPassword,
-      "current_password",
-    );
+    if (emailChange !== undefined || mobileChange)
+      await deps.reauth.confirm(caller, changes.currentPassword, { purpose: `to change ${what}` });
+    else
+      await deps.passwords.confirm(
+        current.id,
+        current.passwordHash,
+        changes.currentPassword,
+        "current_password",
+      );
   }
   if (emailChange !== undefined) {
     await limit(

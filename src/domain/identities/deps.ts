@@ -1,8 +1,8 @@
 import type { Clock } from "../../clock.js";
 import type { issueSignIn } from "../accounts/login.js";
 import type { Notices } from "../notices.js";
-import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { RateLimiter } from "../ports.js";
+import type { Reauthenticator } from "../reauthentication.js";
 import type { SecretBox } from "../secret-box.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 import type { Providers } from "./providers.js";
@@ -17,10 +17,11 @@ export interface IdentityDeps {
   notices: Notices;
   /** Sign-in ends like Login's (issueSignIn). */
   signIn: Parameters<typeof issueSignIn>[1];
-  /** Re-authentication with the current password is Login's too. */
-  passwords: PasswordConfirmation;
-  /** Whether the caller's session proved a second factor recently (MFA's step-up). */
-  stepUp: { hasRecent(caller: { userId: string; sessionId: string }): Promise<boolean> };
+  /**
+   * Linking, unlinking and reading provider tokens re-authenticate as a password change does (the
+   * password, and a recent second factor where the account has one).
+   */
+  reauth: Reauthenticator;
   rateLimiter: RateLimiter;
   limits: { loginMaxFailuresPerIp: number; rateLimitWindowSeconds: number };
 }

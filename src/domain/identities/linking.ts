@@ -1,10 +1,13 @@
-// The caller's own identities: listing, linking a new one (with re-authentication), unlinking one
-// (never the last way into the account) and reading back the provider tokens stored for one.
+// The caller's own identities: listing, linking a new one, unlinking one (never the last way into the
+// account) and reading back the provider tokens stored for one. All but listing re-authenticate
+// (reauthentication.ts): an identity is a way in, and a provider's refresh token outlives anything
+// authd can revoke, so a stolen access token must not link, unlink or read one.
 
 import { getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import type { Caller as Principal } from "../callers.js";
-import { alreadyExists, failedPrecondition, invalidArgument, withReason } from "../errors.js";
+import { alreadyExists, failedPrecondition, withReason } from "../errors.js";
 import { hasPassword } from "../passwords.js";
+import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
 import type { IdentityDeps } from "./deps.js";
@@ -16,7 +19,7 @@ import { spendIdToken } from "./replay.js";
 /** Linking proves the identity now: its ID token must be at most this old. */
 export const LINK_MAX_TOKEN_AGE_SECONDS = 600;
 
-type SessionCaller = Pick<Principal, "userId" | "sessionId"> & { sessionId: string };
+type SessionCaller = Pick<Principal, "userId" | "sessionId">;
 
 /** The caller's identities, and the providers one could be linked at (an app offers linking only then). */
 export async function listLinkedIdentities(
@@ -56,7 +59,7 @@ export async function linkIdentity(
     input.nonce,
     LINK_MAX_TOKEN_AGE_SECONDS,
   );
-  await reauthenticate(deps, caller, input.currentPassword);
+  await deps.reauth.confirm(caller, input.currentPassword, { purpose: "to link an identity" });
   try {
     return await deps.uow.run(async (tx) => {
       await spendIdToken(tx, identity);
@@ -87,28 +90,36 @@ export async function linkIdentity(
 
 const linkedElsewhere = () => alreadyExists("this identity is already linked to another account");
 
-/**
- * The current password, or — when none is given — a second factor this session proved recently.
- * An account without a factor has no such alternative: its password is required.
- */
-async function reauthenticate(deps: IdentityDeps, caller: SessionCaller, password: string): Promise<void> {
-  if (password === "") {
-    if (await deps.stepUp.hasRecent(caller)) return;
-    throw invalidArgument(
-      "current_password",
-      "is required, unless this session proved a second factor recently (MfaService.StepUp)",
+/** LAST_SIGN_IN_METHOD when `row` is the account's only way in (no password, no other identity). */
+async function keepAWayIn(
+  tx: Transaction,
+  user: { passwordHash: string },
+  row: LinkedIdentityRecord,
+): Promise<void> {
+  const others = (await tx.identities.listOfUser(row.userId)).filter((i) => i.id !== row.id);
+  if (!hasPassword(user.passwordHash) && others.length === 0) {
+    throw withReason(
+      "LAST_SIGN_IN_METHOD",
+      failedPrecondition(
+        "this identity is the account's only way to sign in: set a password (RequestPasswordReset) or link another identity first",
+      ),
     );
   }
-  const user = await deps.uow.read((tx) => getUserOrThrow(tx, caller.userId));
-  await deps.passwords.confirm(user.id, user.passwordHash, password, "current_password");
 }
 
 export async function unlinkIdentity(
   deps: IdentityDeps,
-  userId: string,
+  caller: SessionCaller,
   identityId: string,
+  currentPassword: string,
   client: ClientInfo,
 ): Promise<void> {
+  const { userId } = caller;
+  // Whether it may go at all before the password: a refusal costs no guess.
+  await deps.uow.read(async (tx) =>
+    keepAWayIn(tx, await getUserOrThrow(tx, userId), await ownIdentity(tx, userId, identityId)),
+  );
+  await deps.reauth.confirm(caller, currentPassword, { purpose: "to unlink an identity" });
   await deps.uow.run(async (tx) => {
     const now = deps.clock.now();
     // Writing the account row first serialises concurrent unlinks of one account (PostgreSQL
@@ -116,15 +127,7 @@ export async function unlinkIdentity(
     await tx.accounts.update(userId, { updatedAt: now });
     const user = await getUserOrThrow(tx, userId);
     const row = await ownIdentity(tx, userId, identityId);
-    const others = (await tx.identities.listOfUser(userId)).filter((i) => i.id !== row.id);
-    if (!hasPassword(user.passwordHash) && others.length === 0) {
-      throw withReason(
-        "LAST_SIGN_IN_METHOD",
-        failedPrecondition(
-          "this identity is the account's only way to sign in: set a password (RequestPasswordReset) or link another identity first",
-        ),
-      );
-    }
+    await keepAWayIn(tx, user, row);
     await tx.identities.delete(row.id);
     await tx.audit.record(now, "identity.unlinked", userId, client, { provider: row.provider });
     await deps.notices.send(tx, {
@@ -137,12 +140,17 @@ export async function unlinkIdentity(
   });
 }
 
+/** The stored tokens of one of the caller's identities; another's answers not_found before the password. */
 export async function getProviderTokens(
   deps: IdentityDeps,
-  userId: string,
+  caller: SessionCaller,
   identityId: string,
+  currentPassword: string,
 ): Promise<ProviderTokens & { updatedAt: number | null }> {
-  const row = await deps.uow.read((tx) => ownIdentity(tx, userId, identityId));
+  await deps.uow.read((tx) => ownIdentity(tx, caller.userId, identityId));
+  await deps.reauth.confirm(caller, currentPassword, { purpose: "to read provider tokens" });
+  // Read again after the password: the tokens a concurrent sign-in stored meanwhile, or none if unlinked.
+  const row = await deps.uow.read((tx) => ownIdentity(tx, caller.userId, identityId));
   if (row.tokensSealed === null) return { accessToken: "", refreshToken: "", updatedAt: null };
   return { ...openTokens(deps.box, row.id, row.tokensSealed), updatedAt: row.tokensUpdatedAt };
 }

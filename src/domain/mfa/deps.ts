@@ -3,8 +3,8 @@
 import type { Clock } from "../../clock.js";
 import type { HashAdmission, HashRunner } from "../hash-queue.js";
 import type { Notices } from "../notices.js";
-import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { RateLimiter, SessionIssuer } from "../ports.js";
+import type { Reauthenticator } from "../reauthentication.js";
 import type { SecretBox } from "../secret-box.js";
 
 export interface SlowHasher {
@@ -38,10 +38,10 @@ export interface MfaDeps {
   recoveryCodeRegenerations: number;
   rateLimitWindowSeconds: number;
   /**
-   * Re-authentication by the account password before factor changes, counted by the account's
-   * re-authentication limit (shared with the other sensitive changes).
+   * Re-authentication before factor changes (the password, and a recent second factor where there
+   * is one), counted by the account's re-authentication limit shared with every sensitive change.
    */
-  passwords: PasswordConfirmation;
+  reauth: Reauthenticator;
   /**
    * The accounts' argon2id hasher: checks passwords, and hashes recovery codes, which carry fewer
    * than 112 bits and so need a salted slow hash (ASVS 6.5.2).

@@ -1,9 +1,9 @@
 // Adding, activating and removing factors. Every factor change, the first included, re-authenticates
-// the caller, as ASVS 7.5.1 asks before changing authentication settings: the account password,
-// and a recent second factor when the account already has one. Without the password, a stolen
-// access token could enrol a factor of its own as the account's first: a later password reset
-// would then ask the owner for the attacker's code. argon2 (the password, recovery codes) runs
-// before the transactions, never inside one.
+// the caller (reauthentication.ts), as ASVS 7.5.1 asks before changing authentication settings: the
+// account password, and a recent second factor when the account already has one. Without the
+// password, a stolen access token could enrol a factor of its own as the account's first: a later
+// password reset would then ask the owner for the attacker's code. argon2 (the password, recovery
+// codes) runs before the transactions, never inside one.
 
 import type { AuditContext } from "../audit.js";
 import type { Caller as SignedInCaller } from "../callers.js";
@@ -40,27 +40,16 @@ export interface CreatedAuthenticator {
 }
 
 /**
- * Checks the step-up first (cheap: no password is counted when it is missing), then runs
- * `beforePassword` (rate limits, counted before the expensive check), then checks the password
- * outside any transaction. Wrong passwords count towards the account's re-authentication limit.
+ * The one re-authentication rule, for factor changes: `beforePassword` (rate limits) is counted
+ * after the cheap checks and before the password is.
  */
-export async function reauthenticate(
+async function reauthenticate(
   deps: MfaDeps,
-  uow: UnitOfWork,
   caller: Caller,
   password: string,
-  field: string,
-  beforePassword: () => Promise<void> = async () => {},
-): Promise<MfaUser> {
-  if (password === "") throw invalidArgument(field, "is required to change second factors");
-  const user = await uow.read(async (tx) => {
-    const user = await activeUser(tx, caller.userId);
-    await requireRecentSecondFactor(tx, caller, deps.clock.now());
-    return user;
-  });
-  await beforePassword();
-  await deps.passwords.confirm(user.id, user.passwordHash, password, field);
-  return user;
+  beforePassword?: () => Promise<void>,
+): Promise<void> {
+  await deps.reauth.confirm(caller, password, { purpose: "to change second factors", beforePassword });
 }
 
 /** Starts enrolling a factor; recovery codes are a new active set at once. */
@@ -73,7 +62,7 @@ export async function createFactor(
   currentPassword: string,
   context: AuditContext,
 ): Promise<CreatedAuthenticator> {
-  await reauthenticate(deps, uow, caller, currentPassword, "current_password", async () => {
+  await reauthenticate(deps, caller, currentPassword, async () => {
     if (type === "sms" || type === "email") await limitSends(deps, caller.userId);
     if (type === "recovery_codes") await limitRegenerations(deps, caller.userId);
   });
@@ -116,7 +105,7 @@ export async function activateFactor(
   context: AuditContext,
 ): Promise<AuthenticatorSummary> {
   checkAuthenticatorId(id);
-  await reauthenticate(deps, uow, caller, currentPassword, "current_password");
+  await reauthenticate(deps, caller, currentPassword);
   return uow.run(async (tx) => {
     const user = await activeUser(tx, caller.userId);
     const a = await ownAuthenticator(tx, user.id, id);
@@ -148,7 +137,7 @@ export async function removeFactor(
 ): Promise<void> {
   await uow.read((tx) => ownAuthenticator(tx, caller.userId, id));
   if (proof.kind === "password") {
-    await reauthenticate(deps, uow, caller, proof.password, "current_password");
+    await reauthenticate(deps, caller, proof.password);
     return uow.run(async (tx) => {
       const user = await activeUser(tx, caller.userId);
       await removeAuthenticator(deps, tx, user, await ownAuthenticator(tx, user.id, id), context);

@@ -41,7 +41,7 @@ import type { AuthenticatorKind } from "./persistence.js";
 import type { Proof } from "./proof.js";
 import { purgeExpired } from "./purge.js";
 import { sendCode } from "./sent-codes.js";
-import { hasRecentStepUp, recordStepUp, requireRecentSecondFactor } from "./step-up.js";
+import { recordStepUp } from "./step-up.js";
 import {
   isTrustedDevice,
   pageTrustedDevices,
@@ -59,19 +59,6 @@ export class Mfa implements SecondFactorGate {
     private readonly deps: MfaDeps,
     private readonly uow: UnitOfWork,
   ) {}
-
-  /** StepUpCheck: throws PermissionDenied unless the session proved a second factor recently. */
-  requireRecent(caller: { userId: string; sessionId: string | undefined }): Promise<void> {
-    return this.uow.read((tx) => requireRecentSecondFactor(tx, caller, this.deps.clock.now()));
-  }
-
-  /**
-   * True only when the session proved a second factor recently (an account without one does not
-   * pass): for callers that accept a recent second factor instead of the password.
-   */
-  hasRecent(caller: { userId: string; sessionId: string | undefined }): Promise<boolean> {
-    return this.uow.read((tx) => hasRecentStepUp(tx, caller, this.deps.clock.now()));
-  }
 
   /** Deletes expired challenges, codes, trusted devices and step-ups. */
   purgeExpired(): Promise<void> {

@@ -1,5 +1,6 @@
-// Step-up: a second factor proven recently within a session. Sensitive RPCs (factor changes, email
-// and mobile changes, creating an API key, ...) call requireRecentSecondFactor; StepUp and an MFA sign-in record one.
+// Step-up: a second factor proven recently within a session. The re-authentication rule
+// (reauthentication.ts) and the writes it guards call requireRecentSecondFactor; StepUp, an MFA
+// sign-in and a factor's activation record one.
 import { permissionDenied, withReason } from "../errors.js";
 import type { Transaction } from "../persistence.js";
 import { hasActiveFactor } from "./authenticators.js";
@@ -28,24 +29,12 @@ export async function requireRecentSecondFactor(
   now: number,
 ): Promise<void> {
   if (!(await hasActiveFactor(tx, principal.userId))) return;
-  if (await hasRecentStepUp(tx, principal, now)) return;
+  if (principal.sessionId !== undefined) {
+    const row = await tx.mfa.stepUps.find(principal.sessionId);
+    if (row !== null && row.userId === principal.userId && row.validUntil > now) return;
+  }
   throw withReason(
     "STEP_UP_REQUIRED",
     permissionDenied("this call needs a recent second factor: call MfaService.StepUp"),
   );
-}
-
-/**
- * True only when the caller's session proved a second factor recently. Unlike
- * requireRecentSecondFactor, an account without a factor does not pass: for callers that accept a
- * recent second factor *instead of* the password.
- */
-export async function hasRecentStepUp(
-  tx: Transaction,
-  principal: { userId: string; sessionId: string | undefined },
-  now: number,
-): Promise<boolean> {
-  if (principal.sessionId === undefined) return false;
-  const row = await tx.mfa.stepUps.find(principal.sessionId);
-  return row !== null && row.userId === principal.userId && row.validUntil > now;
 }

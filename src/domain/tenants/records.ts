@@ -45,6 +45,8 @@ export interface AuditQuery {
   page: KeysetQuery;
   userId: string | undefined;
   type: string | undefined;
+  /** Leaves out the events of accounts that hold this role now (operators', for other callers). */
+  exceptHoldersOf?: string | undefined;
 }
 
 /** What ListUsers narrows by; every set field narrows the list. */
@@ -67,6 +69,11 @@ export interface TenantUserRepository {
   lock(tenantId: string): Promise<void>;
   /** Ids of the tenant's active accounts holding `role` ("admin"; "operator" in the default tenant). */
   activeIdsWithRole(tenantId: string, role: string): Promise<string[]>;
+  /** The tenant's active accounts holding any of `roles`, oldest first. */
+  activeAdministrators(
+    tenantId: string,
+    roles: readonly string[],
+  ): Promise<Array<{ id: string; email: string }>>;
 }
 
 export interface TenantRepository {

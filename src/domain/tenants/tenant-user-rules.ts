@@ -28,8 +28,11 @@ export async function userOfTenant(
   return user;
 }
 
-/** Only an operator changes an operator's account (its password above all). */
-export function guardOperatorAccount(caller: AdminCaller, user: AccountRecord): void {
+/** Only an operator manages an operator's account (its password above all, its sessions, its trail). */
+export function guardOperatorAccount(
+  caller: Pick<AdminCaller, "tenantId" | "roles">,
+  user: Pick<AccountRecord, "roles">,
+): void {
   if (user.roles.includes(OPERATOR_ROLE) && !isOperator(caller))
     throw permissionDenied("only an operator manages an operator's account");
 }

@@ -6,6 +6,13 @@
 // touch the "operator" role or an account holding it: a default-tenant admin could otherwise make
 // themselves an operator, or take over one by setting its password.
 //
+// What could hand someone another person's account or the tenant (setting a password, deleting,
+// changing roles, creating an admin) re-authenticates the administrator by the one rule
+// (reauthentication.ts): a stolen access token or an `admin` API key must not plant an admin or
+// take over a member. Each check that refuses comes before the password, so a refusal costs no
+// guess, and is made again in the transaction that writes. A new administrator is announced to the
+// tenant's administrators (admin-notices.ts).
+//
 // The last admin: a change that would leave the tenant with no active "admin" (demoting, disabling
 // or deleting the last one) is refused with LAST_ADMIN. The check locks the tenant first
 // (TenantUserRepository.lock), so two concurrent demotions of its last two admins run one after
@@ -21,16 +28,19 @@ import {
   normalizeEmail,
   normalizeUsername,
 } from "../accounts/validation.js";
-import { alreadyExists, failedPrecondition, invalidArgument, permissionDenied } from "../errors.js";
+import { alreadyExists, invalidArgument, permissionDenied } from "../errors.js";
 import type { Notices } from "../notices.js";
-import { issueToken, voidTokens } from "../one-time-tokens.js";
+import { issueToken } from "../one-time-tokens.js";
 import { keysetQuery, type Page, toPage } from "../paging.js";
 import { checkPasswordPolicy, NO_PASSWORD, type PasswordHasher } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, SecondFactorGate, SessionIssuer } from "../ports.js";
+import type { Reauthenticator } from "../reauthentication.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
+import { administeringRole, announceNewAdministrator, gainedAdministeringRole } from "./admin-notices.js";
 import type { UserFilter } from "./records.js";
 import { isOperator, MEMBER_ROLE, OPERATOR_ROLE, type Roles } from "./roles.js";
+import { deleteTenantUser, setTenantUserPassword } from "./tenant-user-credentials.js";
 import {
   guardOperatorAccount,
   insertOrExplain,
@@ -88,6 +98,8 @@ export interface TenantUserDeps {
   roles: Roles;
   /** Resolves the tenant the caller administers (and refuses anyone else). */
   access: Pick<TenantUserAdmin, "tenantOf">;
+  /** The one re-authentication rule, for the changes that could hand over an account. */
+  reauth: Reauthenticator;
   passwordMinLength: number;
   /** How long an invitation link stays valid: as long as a password reset link. */
   invitationTtlSeconds: number;
@@ -128,6 +140,7 @@ export class TenantUsers {
     caller: AdminCaller,
     slug: string,
     input: NewTenantUser,
+    currentPassword: string,
     client: ClientInfo,
   ): Promise<TenantUserView> {
     const tenantId = await this.deps.access.tenantOf(caller, slug);
@@ -149,6 +162,11 @@ export class TenantUsers {
       language: checkLanguage(input.language),
       timezone: checkTimezone(input.timezone),
     };
+    const administers = administeringRole(roles);
+    if (administers)
+      await this.deps.reauth.confirm(caller, currentPassword, {
+        purpose: `to create an account with the "${administers}" role`,
+      });
     let passwordHash = NO_PASSWORD;
     if (credential.kind === "initial_password") {
       checkPasswordPolicy(
@@ -192,6 +210,14 @@ export class TenantUsers {
         roles,
         credential: credential.kind,
       });
+      if (administers)
+        await announceNewAdministrator(tx, this.deps.notices, {
+          tenantId,
+          account,
+          role: administers,
+          how: "created",
+          byUserId: caller.userId,
+        });
       return commit(await this.view(tx, account));
     });
   }
@@ -201,6 +227,7 @@ export class TenantUsers {
     slug: string,
     userId: string,
     changes: TenantUserChanges,
+    currentPassword: string,
     client: ClientInfo,
   ): Promise<TenantUserView> {
     const tenantId = await this.deps.access.tenantOf(caller, slug);
@@ -215,6 +242,12 @@ export class TenantUsers {
     if (changes.language !== undefined) set.language = checkLanguage(changes.language);
     if (changes.timezone !== undefined) set.timezone = checkTimezone(changes.timezone);
     if (changes.status !== undefined) set.status = changes.status;
+    if (changes.roles !== undefined) {
+      const target = await this.deps.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+      guardOperatorAccount(caller, target);
+      this.checkRoles(caller, changes.roles, tenantId, target.roles);
+      await this.deps.reauth.confirm(caller, currentPassword, { purpose: "to change roles" });
+    }
     const now = this.deps.clock.now();
     return this.deps.uow.run(async (tx) => {
       await tx.tenantUsers.lock(tenantId);
@@ -248,75 +281,42 @@ export class TenantUsers {
         ...(set.status !== undefined ? { status: set.status } : {}),
         revokedSessions,
       });
+      const granted = gainedAdministeringRole(user.roles, after.roles);
+      if (granted)
+        await announceNewAdministrator(tx, this.deps.notices, {
+          tenantId,
+          account: user,
+          role: granted,
+          how: "granted",
+          byUserId: caller.userId,
+        });
       return commit(await this.view(tx, { ...after, updatedAt: now }));
     });
   }
 
-  async setPassword(
+  /** Sets a user's password; answers how many of its sessions ended (tenant-user-credentials.ts). */
+  setPassword(
     caller: AdminCaller,
     slug: string,
     userId: string,
     password: string,
     requireChange: boolean,
+    currentPassword: string,
     client: ClientInfo,
   ): Promise<number> {
-    const tenantId = await this.deps.access.tenantOf(caller, slug);
-    if (password === "") throw invalidArgument("new_password", "is required");
-    const target = await this.deps.uow.read((tx) => userOfTenant(tx, tenantId, userId));
-    guardOperatorAccount(caller, target);
-    checkPasswordPolicy(password, this.deps.passwordMinLength, target, "new_password");
-    const hash = await this.deps.hasher.hash(password);
-    const now = this.deps.clock.now();
-    return this.deps.uow.run(async (tx) => {
-      const user = await userOfTenant(tx, tenantId, userId);
-      await tx.accounts.update(user.id, {
-        passwordHash: hash,
-        passwordChangeRequired: requireChange,
-        failedLogins: 0,
-        lockedUntil: null,
-        updatedAt: now,
-      });
-      // Whoever held the old password is out: sessions, keys, remembered devices, pending links.
-      const revoked = await this.deps.sessions.revokeAll(tx, user.id);
-      await this.deps.sessions.revokeApiKeys(tx, user.id);
-      await this.deps.secondFactor.revokeTrustedDevices(tx, user.id);
-      await voidTokens(tx, now, user.id, ["change_email"]);
-      await tx.accountData.voidPendingSignIns(user.id, now);
-      await this.deps.notices.send(tx, {
-        kind: "password_set_by_admin",
-        to: user.email,
-        mustChange: requireChange,
-      });
-      await tx.audit.record(now, "user.password_set", user.id, client, {
-        byAdmin: caller.userId,
-        requireChange,
-        revokedSessions: revoked,
-      });
-      return commit(revoked);
-    });
+    const change = { userId, password, requireChange, currentPassword };
+    return setTenantUserPassword(this.deps, caller, slug, change, client);
   }
 
-  /** Erases the account as ConfirmDeletion does; the caller cannot delete itself. */
-  async delete(caller: AdminCaller, slug: string, userId: string, client: ClientInfo): Promise<void> {
-    const tenantId = await this.deps.access.tenantOf(caller, slug);
-    if (userId !== "" && userId === caller.userId)
-      throw failedPrecondition("an administrator deletes their own account with RequestDeletion");
-    const now = this.deps.clock.now();
-    await this.deps.uow.run(async (tx) => {
-      await tx.tenantUsers.lock(tenantId);
-      const user = await userOfTenant(tx, tenantId, userId);
-      guardOperatorAccount(caller, user);
-      await keepAnAdmin(tx, tenantId, user, null);
-      // Revoked first, then erased: revoking tells the session and key caches the credentials are gone.
-      await this.deps.sessions.revokeAll(tx, user.id);
-      await this.deps.sessions.revokeApiKeys(tx, user.id);
-      await this.deps.notices.send(tx, { kind: "account_deleted", to: user.email });
-      await tx.accountData.erase(user);
-      await tx.accountData.forgetRequestOrigins(user.id);
-      // The trail keeps who deleted whom, not where the deleted account's requests came from.
-      await tx.audit.record(now, "user.deleted", user.id, client, { byAdmin: caller.userId });
-      return commit(undefined);
-    });
+  /** Erases the account as ConfirmDeletion does; the caller cannot delete itself (tenant-user-credentials.ts). */
+  delete(
+    caller: AdminCaller,
+    slug: string,
+    userId: string,
+    currentPassword: string,
+    client: ClientInfo,
+  ): Promise<void> {
+    return deleteTenantUser(this.deps, caller, slug, { userId, currentPassword }, client);
   }
 
   /** Checks `roles` for the tenant; only an operator may grant or remove "operator". */

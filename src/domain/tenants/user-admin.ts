@@ -1,20 +1,25 @@
 // What a tenant administrator does to the tenant's users that needs no account code: their
 // sessions and the tenant's audit trail. Every method resolves the tenant from the caller (an
 // operator may name another) and answers not_found for a user of another tenant, exactly as for
-// one that does not exist.
+// one that does not exist. An operator's sessions and events are an operator's business only
+// (as its account is: tenant-user-rules.ts): a default-tenant admin would otherwise see where
+// operators sign in from, or end their sessions.
 import { createHash } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import { invalidArgument, notFound, permissionDenied } from "../errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
-import type { Transaction } from "../persistence.js";
+import type { Transaction, UserRecord } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import type { SessionView } from "../sessions.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import { type AuditEventRecord, DEFAULT_TENANT_ID } from "./records.js";
-import { ADMIN_ROLE, isOperator } from "./roles.js";
+import { ADMIN_ROLE, isOperator, OPERATOR_ROLE } from "./roles.js";
+import { guardOperatorAccount } from "./tenant-user-rules.js";
 
 export interface AdminCaller {
   userId: string;
+  /** The caller's session; undefined for an API key (which cannot re-authenticate). */
+  sessionId: string | undefined;
   tenantId: string | undefined;
   roles: readonly string[];
 }
@@ -60,7 +65,7 @@ export class TenantUserAdmin {
 
   async listUserSessions(caller: AdminCaller, slug: string, userId: string): Promise<SessionView[]> {
     const tenantId = await this.tenantOf(caller, slug);
-    await this.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+    await this.uow.read(async (tx) => guardOperatorAccount(caller, await userOfTenant(tx, tenantId, userId)));
     // Every active session, page by page (a user has few; the bound only guards a runaway loop).
     const sessions: SessionView[] = [];
     let pageToken = "";
@@ -81,7 +86,7 @@ export class TenantUserAdmin {
   ): Promise<number> {
     const tenantId = await this.tenantOf(caller, slug);
     return this.uow.run(async (tx) => {
-      await userOfTenant(tx, tenantId, userId);
+      guardOperatorAccount(caller, await userOfTenant(tx, tenantId, userId));
       const revoked = await this.sessions.revokeAll(tx, userId);
       await tx.audit.record(this.clock.now(), "session.revoked", userId, client, {
         all: true,
@@ -104,9 +109,14 @@ export class TenantUserAdmin {
     const userId = filter.userId === "" ? undefined : filter.userId;
     const type = filter.type === "" ? undefined : filter.type;
     // Another tenant's user answers not_found here too, not an empty list.
-    if (userId !== undefined) await this.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+    if (userId !== undefined)
+      await this.uow.read(async (tx) =>
+        guardOperatorAccount(caller, await userOfTenant(tx, tenantId, userId)),
+      );
+    // Operators' events are left out for everyone else (they exist in the default tenant only).
+    const exceptHoldersOf = isOperator(caller) ? undefined : OPERATOR_ROLE;
     // The token is bound to the list and its filters: one made for other filters is refused.
-    const list = `audit:${filterDigest([tenantId, userId ?? null, type ?? null])}`;
+    const list = `audit:${filterDigest([tenantId, userId ?? null, type ?? null, exceptHoldersOf ?? null])}`;
     const query = keysetQuery(list, {
       pageSize: filter.pageSize,
       pageToken: filter.pageToken,
@@ -114,17 +124,20 @@ export class TenantUserAdmin {
       createdAfter: filter.from === undefined ? undefined : filter.from - 1,
       createdBefore: filter.to,
     });
-    const rows = await this.uow.read((tx) => tx.tenants.auditEvents({ tenantId, page: query, userId, type }));
+    const rows = await this.uow.read((tx) =>
+      tx.tenants.auditEvents({ tenantId, page: query, userId, type, exceptHoldersOf }),
+    );
     const page = toPage(list, query, rows, (e) => ({ createdAt: e.at, id: String(e.id) }));
     return { events: page.items, nextPageToken: page.nextPageToken };
   }
 }
 
 /** The user, when it belongs to the tenant; not_found otherwise (another tenant's user included). */
-async function userOfTenant(tx: Transaction, tenantId: string, userId: string): Promise<void> {
+async function userOfTenant(tx: Transaction, tenantId: string, userId: string): Promise<UserRecord> {
   if (userId === "") throw invalidArgument("user_id", "is required");
   const user = await tx.users.findById(userId);
   if (!user || (user.tenantId ?? DEFAULT_TENANT_ID) !== tenantId) throw notFound("no such user");
+  return user;
 }
 
 /** A short digest of a list's filters, to bind its page tokens to them. */

@@ -14,7 +14,7 @@ function likeLiteral(value: string): string {
  * Roles are a JSON array of strings in a text column: a role is held when the array's text holds
  * the role as a JSON string (quotes included, so "admin" never matches "superadmin").
  */
-function holdsRole(role: string): string {
+export function holdsRole(role: string): string {
   return `%${likeLiteral(JSON.stringify(role))}%`;
 }
 
@@ -50,6 +50,21 @@ export function tenantUserRepository(em: EntityManager): TenantUserRepository {
         .andWhere("u.roles LIKE :role ESCAPE '\\'", { role: holdsRole(role) })
         .getRawMany<{ id: string }>();
       return rows.map((r) => r.id);
+    },
+    activeAdministrators: async (tenantId, roles) => {
+      need(tenantId);
+      if (roles.length === 0) return [];
+      const qb = em
+        .createQueryBuilder(UserEntity, "u")
+        .select("u.id", "id")
+        .addSelect("u.email", "email")
+        .where("u.tenant_id = :tenantId AND u.status = 'active'", { tenantId });
+      const held = roles.map((_, i) => `u.roles LIKE :role${i} ESCAPE '\\'`).join(" OR ");
+      qb.andWhere(`(${held})`, Object.fromEntries(roles.map((role, i) => [`role${i}`, holdsRole(role)])));
+      return qb
+        .orderBy("u.createdAt", "ASC")
+        .addOrderBy("u.id", "ASC")
+        .getRawMany<{ id: string; email: string }>();
     },
   };
 }

@@ -5,6 +5,7 @@ import { TenantEntity } from "../entities/tenant.js";
 import { UserEntity } from "../entities/user.js";
 import { findOneStrict } from "../guard.js";
 import { pageBy } from "../keyset.js";
+import { holdsRole } from "./tenant-admins.js";
 
 export function tenantRepository(em: EntityManager): TenantRepository {
   return {
@@ -73,6 +74,10 @@ export function tenantRepository(em: EntityManager): TenantRepository {
         .limit(q.page.limit);
       if (q.userId !== undefined) query.andWhere("e.user_id = :userId", { userId: q.userId });
       if (q.type !== undefined) query.andWhere("e.type = :type", { type: q.type });
+      if (q.exceptHoldersOf !== undefined)
+        query.andWhere("u.roles NOT LIKE :exceptRole ESCAPE '\\'", {
+          exceptRole: holdsRole(q.exceptHoldersOf),
+        });
       const { createdAfter, createdBefore, after } = q.page;
       if (createdAfter !== undefined) query.andWhere("e.at > :createdAfter", { createdAfter });
       if (createdBefore !== undefined) query.andWhere("e.at < :createdBefore", { createdBefore });

@@ -1,12 +1,14 @@
 // Linked accounts: the provider identities (OpenID Connect) that sign in to this account; unlink any
-// of them. Linking is not done here: the app has no provider redirect flow, so an identity is linked
-// by signing in with the provider in the application that uses authd (LinkIdentity needs a fresh ID
-// token only that application holds).
+// of them (with the current password, and a recent second factor where the account has one). Linking
+// is not done here: the app has no provider redirect flow, so an identity is linked by signing in
+// with the provider in the application that uses authd (LinkIdentity needs a fresh ID token only
+// that application holds).
 import type { LinkedIdentity } from "../../../gen/authd/v1/auth_pb.js";
 import { auth } from "../client.js";
 import { h, recordTable, statusLine, when } from "../dom.js";
 import { errorMessage } from "../errors.js";
 import { heading, type Screen } from "../router.js";
+import { stepUpGuard } from "../step-up.js";
 
 export const identitiesScreen: Screen = {
   title: "Linked accounts",
@@ -14,6 +16,14 @@ export const identitiesScreen: Screen = {
   async render({ main }) {
     const status = statusLine();
     const list = h("div");
+    const stepUpBox = h("div");
+    const guarded = stepUpGuard(stepUpBox, status);
+    const password = h("input", {
+      id: "unlink-password",
+      type: "password",
+      autocomplete: "current-password",
+      "aria-describedby": "unlink-password-hint",
+    });
     main.append(
       heading("Linked accounts"),
       h(
@@ -22,7 +32,15 @@ export const identitiesScreen: Screen = {
         "These accounts at other providers sign you in here. To link one, sign in with that provider " +
           "in the application that uses this account; it cannot be done from this page.",
       ),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "unlink-password" }, "Current password"),
+        h("p", { id: "unlink-password-hint", class: "hint" }, "Unlinking an account needs your password."),
+        password,
+      ),
       list,
+      stepUpBox,
       status,
     );
     const refresh = async () => {
@@ -32,7 +50,9 @@ export const identitiesScreen: Screen = {
     const unlink = async (identity: LinkedIdentity, row: IdentityRow) => {
       row.clearError();
       try {
-        await auth.unlinkIdentity({ identityId: identity.id });
+        await guarded(async () => {
+          await auth.unlinkIdentity({ identityId: identity.id, currentPassword: password.value });
+        });
         await refresh();
         status.say(`${describe(identity)} is no longer linked.`);
       } catch (error) {
