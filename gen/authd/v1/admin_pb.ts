@@ -1024,7 +1024,8 @@ export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> 
  * - the user RPCs need an "admin" of the tenant, which is always the caller's own tenant (an
  *   operator may name another one with `tenant`). A user id of another tenant answers NOT_FOUND,
  *   exactly like an id that does not exist.
- * The last "admin" of a tenant cannot be demoted, disabled or deleted (FAILED_PRECONDITION).
+ * The last "admin" of a tenant cannot be demoted, disabled or deleted, nor can the last "operator"
+ * (FAILED_PRECONDITION, reason LAST_ADMIN).
  * Changes that could hand someone another person's account or the tenant re-authenticate the
  * caller, as ChangePassword does: SetUserPassword, DeleteUser, UpdateUser with replace_roles, and
  * CreateUser with the "admin" or "operator" role. They need the caller's own password in

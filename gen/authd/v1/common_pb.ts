@@ -855,7 +855,8 @@ export enum ErrorReason {
   /**
    * FAILED_PRECONDITION: the change would leave the tenant with no active "admin" (demoting,
    * disabling or deleting its last one, or its last one closing their own account), or leave no
-   * active "operator" (the last one closing their own account). Appoint another one first.
+   * active "operator" (UpdateUser demoting or disabling the last one, DeleteUser deleting it, or
+   * the last one closing their own account). Appoint another one first.
    *
    * @generated from enum value: ERROR_REASON_LAST_ADMIN = 23;
    */
