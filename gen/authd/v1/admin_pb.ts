@@ -1034,8 +1034,9 @@ export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> 
  * allows them). A missing current_password answers INVALID_ARGUMENT naming it; a wrong one
  * UNAUTHENTICATED (reason INVALID_CREDENTIALS), counted towards the caller's re-authentication
  * limit (RESOURCE_EXHAUSTED beyond it); a missing step-up PERMISSION_DENIED (reason
- * STEP_UP_REQUIRED); a caller without a password (made by a provider sign-in) FAILED_PRECONDITION
- * (reason PASSWORD_NOT_SET).
+ * STEP_UP_REQUIRED). A caller without a password (made by a provider sign-in) gives none: its
+ * session's sign-in must be within AUTHD_STEP_UP_TTL instead (PERMISSION_DENIED, reason
+ * REAUTHENTICATION_REQUIRED, when older: sign in again).
  *
  * @generated from service authd.v1.AdminService
  */
