@@ -173,7 +173,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const accessTokens = new AccessTokens(signingKeys, clock, config);
   // The one re-authentication rule (password, recent second factor, session): every change of
   // credentials, factors, identities or another account, and every credential revealed, asks it.
-  const reauth = new Reauthentication({ uow, clock, passwords });
+  const reauth = new Reauthentication({
+    uow,
+    clock,
+    passwords,
+    recentSignInSeconds: config.stepUpTtlSeconds,
+  });
   const apiKeys = new ApiKeys({ uow, clock, reauth });
   // The per-request session check answers from memory; on PostgreSQL other replicas' revocations
   // arrive by LISTEN/NOTIFY (see revocation-channel.ts for the bound).

@@ -474,7 +474,7 @@ export const variables: Variable<any>[] = [
     "AUTHD_STEP_UP_TTL",
     "stepUpTtlSeconds",
     String(10 * 60),
-    "How long a second factor counts as recent for sensitive RPCs, in seconds.",
+    "How long a second factor counts as recent for sensitive RPCs, in seconds; also how long a sign-in re-authenticates an account without a password.",
     int(30, DAY),
   ),
   v(

@@ -147,19 +147,26 @@ describe("passwords", () => {
     ).toBe("INVALID_CREDENTIALS");
   });
 
-  test("an account without a password asked to confirm one: PASSWORD_NOT_SET", async () => {
+  test("an account without a password asked to confirm one: PASSWORD_NOT_SET; re-authenticating long after its sign-in: REAUTHENTICATION_REQUIRED", async () => {
     const idToken = await issuer.mint(h.server.clock.now(), {
       claims: { sub: `reason-sub-${++n}`, email: email(), email_verified: true },
     });
     const tokens = tokensOf(await h.auth.loginWithProvider({ provider: "test", idToken }));
-    const sessions = h.server.client(SessionService, "connect", {
-      authorization: `Bearer ${tokens.accessToken}`,
-    });
+    const bearer = { authorization: `Bearer ${tokens.accessToken}` };
     expect(
       await reasonOf(
-        sessions.createApiKey({ name: "k", scopes: ["sessions:read"], currentPassword: "guess" }),
+        h.server.client(AuthService, "connect", bearer).requestDeactivation({ currentPassword: "guess" }),
       ),
     ).toBe("PASSWORD_NOT_SET");
+    // The re-authentication rule takes a recent sign-in instead (AUTHD_STEP_UP_TTL, 10 minutes).
+    h.server.clock.advanceSeconds(11 * 60);
+    const stale = await failure(
+      h.server
+        .client(SessionService, "connect", bearer)
+        .createApiKey({ name: "k", scopes: ["sessions:read"], currentPassword: "guess" }),
+    );
+    expect(stale).toMatchObject({ code: "PermissionDenied", reason: "REAUTHENTICATION_REQUIRED" });
+    expect(stale.message).toMatch(/sign in again/);
   });
 });
 

@@ -129,7 +129,7 @@ describe("on an account without a second factor", () => {
     expect((await u.auth.listLinkedIdentities({})).identities.map((i) => i.id)).toEqual([identityId]);
   });
 
-  test("an account made by a provider sign-in has no password to confirm: PASSWORD_NOT_SET", async () => {
+  test("an account made by a provider sign-in has no password to confirm: its recent sign-in stands in (security-reauth-recent-sign-in.test.ts)", async () => {
     const res = await h.auth.loginWithProvider({
       provider: "test",
       idToken: await mint(),
@@ -138,8 +138,10 @@ describe("on an account without a second factor", () => {
     if (res.result.case !== "tokens") throw new Error("expected tokens");
     const auth = h.authed(res.result.value.accessToken);
     const [identity] = (await auth.listLinkedIdentities({})).identities;
+    expect((await auth.getProviderTokens({ identityId: identity?.id ?? "" })).refreshToken).toBe("r");
+    h.server.clock.advanceSeconds(61);
     expect(await reasonOf(auth.getProviderTokens({ identityId: identity?.id ?? "" }))).toBe(
-      "FailedPrecondition/PASSWORD_NOT_SET",
+      "PermissionDenied/REAUTHENTICATION_REQUIRED",
     );
   });
 

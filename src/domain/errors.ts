@@ -40,7 +40,8 @@ export type ErrorReason =
   | "CONTINUE_URL_NOT_ALLOWED"
   | "PASSWORD_CHANGE_REQUIRED"
   | "LAST_ADMIN"
-  | "CODE_ALREADY_USED";
+  | "CODE_ALREADY_USED"
+  | "REAUTHENTICATION_REQUIRED";
 
 export class DomainError extends Error {
   /** Sent to the client beside the code and message (see ErrorReason); unset for most mistakes. */

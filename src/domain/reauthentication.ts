@@ -4,17 +4,20 @@
 // - a signed-in session: an API key is refused, since no scope is made for these changes (a key
 //   outlives the session it was made from, and proves no password or factor when used);
 // - the account's password, counted per account (PasswordConfirmation: wrong guesses from a stolen
-//   session end in RESOURCE_EXHAUSTED);
+//   session end in RESOURCE_EXHAUSTED); an account that has none (made by a provider sign-in, and
+//   any way in without a password) proves itself by a recent sign-in instead, as OpenID Connect's
+//   max_age and auth_time do: this session began within the step-up window (every session is a
+//   sign-in), else REAUTHENTICATION_REQUIRED tells it to sign in again;
 // - a second factor proven recently in this session (MfaService.StepUp, or an MFA sign-in) when
 //   the account has an active one: a stolen session plus a leaked password is not enough.
 // The checks run cheapest first: nothing is counted against the password when the request would be
 // refused anyway, and argon2 runs outside any transaction.
 import type { Clock } from "../clock.js";
-import { invalidArgument, permissionDenied, unauthenticated } from "./errors.js";
+import { invalidArgument, permissionDenied, unauthenticated, withReason } from "./errors.js";
 import { requireRecentSecondFactor } from "./mfa/step-up.js";
 import type { PasswordConfirmation } from "./password-confirmation.js";
 import { hasPassword } from "./passwords.js";
-import type { UserRecord } from "./persistence.js";
+import type { Transaction, UserRecord } from "./persistence.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
 /** Who re-authenticates: the account, and the session the call came from (none for an API key). */
@@ -46,6 +49,8 @@ export interface ReauthenticationDeps {
   uow: UnitOfWork;
   clock: Clock;
   passwords: PasswordConfirmation;
+  /** How long a sign-in re-authenticates an account without a password (AUTHD_STEP_UP_TTL). */
+  recentSignInSeconds: number;
 }
 
 export class Reauthentication implements Reauthenticator {
@@ -59,15 +64,35 @@ export class Reauthentication implements Reauthenticator {
     const user = await this.deps.uow.read(async (tx) => {
       const user = await tx.users.findById(caller.userId);
       if (user?.status !== "active") throw unauthenticated("the account is not active");
-      // A missing password is the client's mistake, answered first; an account that has none (made
-      // by a provider sign-in) goes on to PASSWORD_NOT_SET, which says how to set one.
-      if (hasPassword(user.passwordHash) && password === "")
+      // A missing password is the client's mistake, answered first. An account that has none is
+      // asked for none (one given is ignored): its proof is the session's own sign-in.
+      if (!hasPassword(user.passwordHash)) await this.requireRecentSignIn(tx, caller, options);
+      else if (password === "")
         throw invalidArgument(FIELD, options.purpose ? `is required ${options.purpose}` : "is required");
       await requireRecentSecondFactor(tx, caller, this.deps.clock.now());
       return user;
     });
     await options.beforePassword?.();
-    await this.deps.passwords.confirm(user.id, user.passwordHash, password, FIELD);
+    if (hasPassword(user.passwordHash))
+      await this.deps.passwords.confirm(user.id, user.passwordHash, password, FIELD);
     return user;
+  }
+
+  /** REAUTHENTICATION_REQUIRED unless the caller's session began (signed in) within the window. */
+  private async requireRecentSignIn(
+    tx: Transaction,
+    caller: ReauthCaller,
+    options: ReauthOptions,
+  ): Promise<void> {
+    const session = caller.sessionId === undefined ? null : await tx.sessions.findById(caller.sessionId);
+    const windowMs = this.deps.recentSignInSeconds * 1000;
+    if (session?.userId === caller.userId && session.createdAt + windowMs > this.deps.clock.now()) return;
+    const minutes = Math.max(1, Math.round(this.deps.recentSignInSeconds / 60));
+    throw withReason(
+      "REAUTHENTICATION_REQUIRED",
+      permissionDenied(
+        `this account has no password, so a recent sign-in stands in for it: sign in again ${options.purpose ?? "to do this"} (a sign-in counts for ${minutes} minute${minutes === 1 ? "" : "s"})`,
+      ),
+    );
   }
 }

@@ -111,10 +111,12 @@ export class Sessions implements SessionIssuer {
       revokedAt: null,
       revokeReason: null,
     };
-    await tx.sessions.insert(session);
     const user = await tx.users.findById(input.userId);
     if (!user) throw new Error("session for a user that does not exist");
+    // The tenant before the session's row, which refers to the account (the lock order of
+    // TenantUserRepository.lock): a deletion of the account holding the tenant is waited for.
     if (!(await tenantAdmitsNewSession(tx, user.tenantId))) throw tenantSuspended();
+    await tx.sessions.insert(session);
     // Every successful sign-in (password, provider, the second factor that completes one) makes a
     // session here, so this is the one place that records it.
     await tx.users.recordSignIn(user.id, now);

@@ -47,6 +47,7 @@ const reasons: Record<DomainErrorReason, ErrorReason> = {
   PASSWORD_CHANGE_REQUIRED: ErrorReason.PASSWORD_CHANGE_REQUIRED,
   LAST_ADMIN: ErrorReason.LAST_ADMIN,
   CODE_ALREADY_USED: ErrorReason.CODE_ALREADY_USED,
+  REAUTHENTICATION_REQUIRED: ErrorReason.REAUTHENTICATION_REQUIRED,
 };
 
 export function toConnectError(

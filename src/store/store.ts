@@ -6,8 +6,16 @@
 // run on a small pool of separate read-only connections (WAL lets readers proceed while one writer
 // commits), one statement at a time, without BEGIN/COMMIT. PostgreSQL gives each transaction and
 // each read its own pooled connection and needs no queue.
+//
+// PostgreSQL may abort a transaction to let a concurrent one go on: a deadlock (40P01; the lock
+// order of TenantUserRepository.lock is there so that none happens) or a serialization failure
+// (40001). Nothing of it was kept, so the whole work runs again, a bounded number of times: the
+// work is a function of its transaction (every write goes through it; what it does in memory, such
+// as a cache forgetting a session, may be done twice). Past the bound the answer is `unavailable`,
+// which a client may retry, never an internal error.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { DataSource, EntityManager } from "typeorm";
+import { unavailable } from "../domain/errors.js";
 
 /**
  * Thrown when code inside a transaction opens another one. On SQLite the inner transaction would
@@ -22,6 +30,18 @@ export class NestedTransactionError extends Error {
 }
 
 export type Dialect = "sqlite" | "postgres";
+
+/** How many times a transaction PostgreSQL aborted for a concurrent one is run in all. */
+export const TRANSACTION_ATTEMPTS = 3;
+
+/** deadlock_detected, serialization_failure: the transaction was rolled back for another's sake. */
+const CONFLICTS = new Set(["40P01", "40001"]);
+
+function isConflict(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === "string" && CONFLICTS.has(code);
+}
 
 interface Scope {
   open: boolean;
@@ -39,6 +59,8 @@ export class Store {
   private readonly current = new AsyncLocalStorage<Scope>();
   private readonly readers: Reader[];
   readonly dialect: Dialect;
+  /** How many transactions PostgreSQL aborted for a concurrent one (each run again, or answered unavailable). */
+  conflicts = 0;
 
   /** `readers`: extra read-only SQLite connections to the same file (none: reads use the queue). */
   constructor(
@@ -51,6 +73,24 @@ export class Store {
 
   transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.current.getStore()?.open) return Promise.reject(new NestedTransactionError());
+    return this.dialect === "postgres" ? this.retried(work) : this.once(work);
+  }
+
+  /** The work in one PostgreSQL transaction, run again while PostgreSQL aborts it for another's sake. */
+  private async retried<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(work);
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        this.conflicts++;
+        if (attempt >= TRANSACTION_ATTEMPTS)
+          throw unavailable("this request kept meeting concurrent changes of the same data: try again");
+      }
+    }
+  }
+
+  private once<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     const scope: Scope = { open: true, settled: [] };
     const marked = (em: EntityManager) =>
       this.current

@@ -48,6 +48,8 @@ function byReason(reason: ErrorReason, field: string | undefined): string | unde
       return "An administrator set this password. Choose your own with “Forgot your password?” on the sign-in screen.";
     case ErrorReason.STEP_UP_REQUIRED:
       return "This change needs a recent code from one of your second factors.";
+    case ErrorReason.REAUTHENTICATION_REQUIRED:
+      return "This account has no password, so this change needs a recent sign-in. Sign out, sign in again and try once more.";
     case ErrorReason.CHALLENGE_EXPIRED:
       return "This sign-in has expired. Start over and sign in again.";
     case ErrorReason.INVALID_CODE:

@@ -1024,7 +1024,8 @@ export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> 
  * - the user RPCs need an "admin" of the tenant, which is always the caller's own tenant (an
  *   operator may name another one with `tenant`). A user id of another tenant answers NOT_FOUND,
  *   exactly like an id that does not exist.
- * The last "admin" of a tenant cannot be demoted, disabled or deleted (FAILED_PRECONDITION).
+ * The last "admin" of a tenant cannot be demoted, disabled or deleted, nor can the last "operator"
+ * (FAILED_PRECONDITION, reason LAST_ADMIN).
  * Changes that could hand someone another person's account or the tenant re-authenticate the
  * caller, as ChangePassword does: SetUserPassword, DeleteUser, UpdateUser with replace_roles, and
  * CreateUser with the "admin" or "operator" role. They need the caller's own password in
@@ -1033,8 +1034,9 @@ export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> 
  * allows them). A missing current_password answers INVALID_ARGUMENT naming it; a wrong one
  * UNAUTHENTICATED (reason INVALID_CREDENTIALS), counted towards the caller's re-authentication
  * limit (RESOURCE_EXHAUSTED beyond it); a missing step-up PERMISSION_DENIED (reason
- * STEP_UP_REQUIRED); a caller without a password (made by a provider sign-in) FAILED_PRECONDITION
- * (reason PASSWORD_NOT_SET).
+ * STEP_UP_REQUIRED). A caller without a password (made by a provider sign-in) gives none: its
+ * session's sign-in must be within AUTHD_STEP_UP_TTL instead (PERMISSION_DENIED, reason
+ * REAUTHENTICATION_REQUIRED, when older: sign in again).
  *
  * @generated from service authd.v1.AdminService
  */

@@ -580,7 +580,10 @@ export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
  */
 export type ChangePasswordRequest = Message<"authd.v1.ChangePasswordRequest"> & {
   /**
-   * Current password, checked before anything changes.
+   * Current password, checked before anything changes. An account without one (made by a provider
+   * sign-in) leaves it empty: a sign-in within AUTHD_STEP_UP_TTL in this session stands in for it
+   * (PERMISSION_DENIED with reason REAUTHENTICATION_REQUIRED when older: sign in again), so such an
+   * account sets its first password here.
    *
    * @generated from field: string current_password = 1;
    */
@@ -1569,10 +1572,11 @@ export type UnlinkIdentityRequest = Message<"authd.v1.UnlinkIdentityRequest"> & 
 
   /**
    * Current password; required (INVALID_ARGUMENT without it, UNAUTHENTICATED with reason
-   * INVALID_CREDENTIALS when wrong, counted towards the re-authentication limit; FAILED_PRECONDITION
-   * with reason PASSWORD_NOT_SET for an account that has none). On an account with an active second
-   * factor this session must also have proven one recently (MfaService.StepUp; PERMISSION_DENIED
-   * with reason STEP_UP_REQUIRED without).
+   * INVALID_CREDENTIALS when wrong, counted towards the re-authentication limit). An account that
+   * has none (made by a provider sign-in) leaves it empty: this session's sign-in must be within
+   * AUTHD_STEP_UP_TTL instead (PERMISSION_DENIED with reason REAUTHENTICATION_REQUIRED when older:
+   * sign in again). On an account with an active second factor this session must also have proven
+   * one recently (MfaService.StepUp; PERMISSION_DENIED with reason STEP_UP_REQUIRED without).
    *
    * @generated from field: string current_password = 2;
    */
@@ -1616,10 +1620,11 @@ export type GetProviderTokensRequest = Message<"authd.v1.GetProviderTokensReques
 
   /**
    * Current password; required (INVALID_ARGUMENT without it, UNAUTHENTICATED with reason
-   * INVALID_CREDENTIALS when wrong, counted towards the re-authentication limit; FAILED_PRECONDITION
-   * with reason PASSWORD_NOT_SET for an account that has none). On an account with an active second
-   * factor this session must also have proven one recently (MfaService.StepUp; PERMISSION_DENIED
-   * with reason STEP_UP_REQUIRED without).
+   * INVALID_CREDENTIALS when wrong, counted towards the re-authentication limit). An account that
+   * has none (made by a provider sign-in) leaves it empty: this session's sign-in must be within
+   * AUTHD_STEP_UP_TTL instead (PERMISSION_DENIED with reason REAUTHENTICATION_REQUIRED when older:
+   * sign in again). On an account with an active second factor this session must also have proven
+   * one recently (MfaService.StepUp; PERMISSION_DENIED with reason STEP_UP_REQUIRED without).
    *
    * @generated from field: string current_password = 2;
    */

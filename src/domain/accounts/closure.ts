@@ -4,12 +4,14 @@
 // An account closing itself keeps the rules an administrator's changes keep (tenant-user-rules.ts):
 // the last active admin of a tenant, and the last operator, cannot close their account. The request
 // is refused before anything is mailed; the link is checked again when followed, in its transaction
-// and with the tenant held, so two admins following their links at once cannot both leave. A
-// refused link rolls back unspent: it works once another admin is appointed.
+// and with the tenant held (taken before the link is spent), so two admins following their links
+// at once cannot both leave. A refused link rolls back unspent: it works once another admin is
+// appointed.
 
 import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import { unusableEmailedToken } from "../errors.js";
-import { consumeToken, issueToken } from "../one-time-tokens.js";
+import type { OneTimeTokenRecord } from "../one-time-token-persistence.js";
+import { consumeToken, issueToken, peekToken } from "../one-time-tokens.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { keepAnAdmin, keepAnOperator } from "../tenants/tenant-user-rules.js";
@@ -61,9 +63,7 @@ export async function confirmDeactivation(
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
   return deps.uow.run(async (tx) => {
-    const row = await consumeToken(tx, now, "deactivate", token);
-    if (!row) throw unusableEmailedToken();
-    const user = await closingUser(tx, row.userId);
+    const { row, user } = await spendClosingLink(tx, now, "deactivate", token);
     await tx.accounts.update(user.id, { status: "deactivated", updatedAt: now });
     await deps.sessions.revokeAll(tx, user.id);
     await deps.sessions.revokeApiKeys(tx, user.id);
@@ -83,9 +83,7 @@ export async function confirmDeletion(
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
   return deps.uow.run(async (tx) => {
-    const row = await consumeToken(tx, now, "delete", token);
-    if (!row) throw unusableEmailedToken();
-    const user = await closingUser(tx, row.userId);
+    const { row, user } = await spendClosingLink(tx, now, "delete", token);
     // Revoked first, then erased: revoking is what tells the session and key caches (of every
     // replica) that the credentials are gone.
     await deps.sessions.revokeAll(tx, user.id);
@@ -103,17 +101,28 @@ export async function confirmDeletion(
 }
 
 /**
- * The account a confirmation closes, read with its tenant held (TenantUserRepository.lock) and
- * checked to leave an admin and an operator behind. A refusal throws, which rolls the consumed
- * link back.
+ * Spends the link, and answers it with the account it closes, read with its tenant held
+ * (TenantUserRepository.lock) and checked to leave an admin and an operator behind. The tenant is
+ * taken before the link's row is (the lock order of TenantUserRepository.lock: an administrator
+ * deleting the account holds the tenant, then deletes the account's links). A refusal throws,
+ * which rolls the spent link back.
  */
-async function closingUser(tx: Transaction, userId: string): Promise<AccountRecord> {
-  const { tenantId } = await getUserOrThrow(tx, userId);
+async function spendClosingLink(
+  tx: Transaction,
+  now: number,
+  kind: Closure,
+  token: string,
+): Promise<{ row: OneTimeTokenRecord; user: AccountRecord }> {
+  const link = await peekToken(tx, now, kind, token);
+  if (!link) throw unusableEmailedToken();
+  const { tenantId } = await getUserOrThrow(tx, link.userId);
   await tx.tenantUsers.lock(tenantId);
+  const row = await consumeToken(tx, now, kind, token);
+  if (!row) throw unusableEmailedToken();
   // Read again once the tenant is held: a concurrent closure or role change has committed by now.
-  const user = await getUserOrThrow(tx, userId);
+  const user = await getUserOrThrow(tx, row.userId);
   await keepManagers(tx, user);
-  return user;
+  return { row, user };
 }
 
 /** LAST_ADMIN when closing `user` would leave its tenant with no active admin, or authd with no operator. */

@@ -15,7 +15,7 @@ import type { HashRunner } from "../hash-queue.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
-import { tenantPending, tenantSuspended } from "../tenants/gate.js";
+import { holdTenantFirst, tenantPending, tenantSuspended } from "../tenants/gate.js";
 import { tenantNamed } from "../tenants/scope.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
@@ -83,6 +83,9 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
   try {
     // The counts given back commit even when the account cannot sign in: the password was right.
     return await deps.uow.run(async (tx): Promise<Outcome<LoginResult>> => {
+      // The tenant first, then the account's row (the lock order of TenantUserRepository.lock): an
+      // administrator's change of this account holds the tenant and then writes the account.
+      await holdTenantFirst(tx, user.tenantId);
       const account = await claimSuccess(tx, deps, attempt, user.passwordHash, upgradedHash);
       if (!account) throw new PasswordChanged();
       if (account.status !== "active") return commitThenFail(accountDeactivated());

@@ -18,7 +18,7 @@ import { checkPasswordPolicy, hasPassword } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { administeringRole, announceNewAdministrator } from "../tenants/admin-notices.js";
-import { activateForVerifiedAdmin } from "../tenants/pending.js";
+import { activateForVerifiedAdmin, holdTenantToActivate } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
 import { commit } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
@@ -183,6 +183,8 @@ export async function resetPassword(
   checkPasswordPolicy(newPassword, deps.config.passwordMinLength, pending, "new_password");
   const hash = await deps.hasher.hash(newPassword);
   return deps.uow.run(async (tx) => {
+    const link = await peekToken(tx, deps.clock.now(), "reset_password", token);
+    if (link) await holdTenantToActivate(tx, link.userId);
     const row = await consumeToken(tx, deps.clock.now(), "reset_password", token);
     if (!row) throw unusableEmailedToken();
     const user = await getUserOrThrow(tx, row.userId);

@@ -6,11 +6,11 @@ import {
   unusableEmailedToken,
   withReason,
 } from "../errors.js";
-import { consumeToken, issueToken, voidTokens } from "../one-time-tokens.js";
+import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
-import { activateForVerifiedAdmin } from "../tenants/pending.js";
+import { activateForVerifiedAdmin, holdTenantToActivate } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
 import { mailableTenantId, requireActiveTenant } from "../tenants/scope.js";
 import { commit } from "../unit-of-work.js";
@@ -239,6 +239,8 @@ export async function verifyEmail(
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
   const done = deps.uow.run(async (tx) => {
+    const link = await peekToken(tx, now, "verify_email", token);
+    if (link) await holdTenantToActivate(tx, link.userId);
     const verification = await consumeToken(tx, now, "verify_email", token);
     if (verification) {
       const user = await getUserOrThrow(tx, verification.userId);

@@ -14,7 +14,7 @@ import {
 import { NO_PASSWORD } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, LoginOptions } from "../ports.js";
-import { tenantPending, tenantSuspended } from "../tenants/gate.js";
+import { holdTenantFirst, tenantPending, tenantSuspended } from "../tenants/gate.js";
 import { tenantNamed } from "../tenants/scope.js";
 import { commit } from "../unit-of-work.js";
 import type { IdentityDeps } from "./deps.js";
@@ -80,6 +80,8 @@ export async function loginWithProvider(
     try {
       // Every refusal is thrown inside: nothing of a refused sign-in is kept.
       return await deps.uow.run(async (tx) => {
+        // The tenant before any row of the account (the lock order of TenantUserRepository.lock).
+        await holdTenantFirst(tx, tenant.id);
         await spendIdToken(tx, identity);
         const user = await accountFor(deps, tx, tenant.id, input.provider, identity, tokens, client);
         if (user.status !== "active") throw accountDeactivated();

@@ -6,6 +6,7 @@ import { challengeExpired, failedPrecondition, invalidArgument } from "../errors
 import type { Transaction } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
+import { holdTenantFirst } from "../tenants/gate.js";
 import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
 import { activeUser, ownAuthenticator, summariseAll } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
@@ -135,6 +136,10 @@ export async function verifyChallenge(
   prepared: PreparedRecoveryCode | null,
 ): Promise<Outcome<ChallengeResult>> {
   const now = deps.clock.now();
+  // The account's tenant before any row of the account (the lock order of
+  // TenantUserRepository.lock): read without a lock to learn which, then held, then read again.
+  const owner = await challengeOwner(tx, answer.challengeId, now);
+  if (owner !== null) await holdTenantFirst(tx, (await tx.users.findById(owner))?.tenantId ?? null);
   const challenge = await liveChallenge(tx, answer.challengeId, now);
   const a = await offeredAuthenticator(tx, challenge, answer.authenticatorId);
   const context = { ip: answer.client.ip, userAgent: answer.client.userAgent };

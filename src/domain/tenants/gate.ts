@@ -20,6 +20,15 @@ export async function tenantAdmitsNewSession(tx: Transaction, tenantId: string |
   return admits(await tx.tenants.findByIdHeld(tenantId ?? DEFAULT_TENANT_ID));
 }
 
+/**
+ * Takes the tenant's row (as tenantAdmitsNewSession does) at the start of a transaction that signs
+ * in to one of its accounts, before the transaction writes any row of the account: the lock order
+ * of TenantUserRepository.lock. Session creation judges the tenant later; this only takes it first.
+ */
+export async function holdTenantFirst(tx: Transaction, tenantId: string | null): Promise<void> {
+  await tx.tenants.findByIdHeld(tenantId ?? DEFAULT_TENANT_ID);
+}
+
 const admits = (tenant: TenantRecord | null) => statusAdmits(tenant?.status ?? null);
 
 /** The rule itself, for a tenant status read some other way (null: no such tenant). */

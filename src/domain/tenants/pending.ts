@@ -27,6 +27,18 @@ export async function activateForVerifiedAdmin(
     await tx.audit.record(now, "tenant.activated", user.id, client, { tenantId: user.tenantId });
 }
 
+/**
+ * Takes the account's tenant when it is pending, before a link of the account is spent and the
+ * account written (VerifyEmail, ResetPassword), since following the link may then activate it:
+ * the lock order of TenantUserRepository.lock (the tenant before any row of its accounts). Any
+ * other tenant is only read: a tenant never becomes pending again.
+ */
+export async function holdTenantToActivate(tx: Transaction, userId: string): Promise<void> {
+  const user = await tx.users.findById(userId);
+  const tenant = user?.tenantId ? await tx.tenants.findById(user.tenantId) : null;
+  if (tenant?.status === "pending") await tx.tenantUsers.lock(tenant.id);
+}
+
 /** Tenants released per run; the rest wait for the next run of the purge. */
 const BATCH = 100;
 const NO_FILTER = { emailPrefix: undefined, status: undefined, role: undefined };
@@ -61,13 +73,13 @@ export async function releaseUnverifiedTenants(deps: {
 }
 
 async function release(tx: Transaction, tenantId: string, cutoff: number, now: number): Promise<true> {
-  const accounts = await accountsOf(tx, tenantId);
-  // The emailed links go first. Following one (VerifyEmail, ResetPassword) spends its token, then
-  // updates the account, then activates the tenant: taking the tokens before the tenant queues this
-  // release behind such a request instead of against it (a deadlock on PostgreSQL), and a link
-  // followed after this point finds its token spent.
-  for (const account of accounts) await voidTokens(tx, now, account.id);
+  // The tenant first, then its accounts' rows (the lock order of TenantUserRepository.lock). A link
+  // being followed (VerifyEmail, ResetPassword) takes a pending tenant before it spends its token
+  // (holdTenantToActivate), so it runs wholly before this release, which then leaves the active
+  // tenant alone, or wholly after it, and finds its token spent.
   await tx.tenantUsers.lock(tenantId);
+  const accounts = await accountsOf(tx, tenantId);
+  for (const account of accounts) await voidTokens(tx, now, account.id);
   // Read again once held: a verification or an operator's change that committed meanwhile shows now.
   const tenant = await tx.tenants.findById(tenantId);
   if (tenant?.status !== "pending" || tenant.createdAt >= cutoff) throw new NotReleased();

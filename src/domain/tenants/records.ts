@@ -65,6 +65,13 @@ export interface TenantUserRepository {
    * Holds the tenant's row until the transaction ends, so changes that must keep an admin
    * (demote, disable, delete, an account closing itself) run one after another per tenant:
    * PostgreSQL's SELECT ... FOR UPDATE (NO KEY); SQLite runs one write transaction at a time anyway.
+   *
+   * The lock order: a transaction that takes a tenant's row (this lock, findByIdHeld, an update of
+   * the tenant) takes it before it writes, locks or deletes any row of one of the tenant's accounts
+   * (the account itself, its emailed tokens, challenges, factors, identities, sessions). Reads
+   * without a lock may come first, to learn which tenant. Two transactions that need both then
+   * queue at the tenant; taken the other way round, a sign-in and an administrator's change of the
+   * same account would each wait for the other and PostgreSQL would abort one (a deadlock).
    */
   lock(tenantId: string): Promise<void>;
   /** Ids of the tenant's active accounts holding `role` ("admin"; "operator" in the default tenant). */
@@ -82,7 +89,8 @@ export interface TenantRepository {
   /**
    * The tenant, held against a concurrent change of its status until this transaction ends: a
    * suspension committing meanwhile waits, or is seen (PostgreSQL FOR SHARE; SQLite runs one write
-   * transaction at a time, so a plain read is enough there).
+   * transaction at a time, so a plain read is enough there). Taken in the lock order of
+   * TenantUserRepository.lock: before any row of the account the transaction signs in to.
    */
   findByIdHeld(id: string): Promise<TenantRecord | null>;
   /** Inserts; false when the slug is taken (the unique index decides, so concurrent creates are safe). */

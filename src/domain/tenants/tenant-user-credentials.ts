@@ -7,7 +7,7 @@ import { voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
-import { guardOperatorAccount, keepAnAdmin, userOfTenant } from "./tenant-user-rules.js";
+import { guardOperatorAccount, keepAnAdmin, keepAnOperator, userOfTenant } from "./tenant-user-rules.js";
 import type { TenantUserDeps } from "./tenant-users.js";
 import type { AdminCaller } from "./user-admin.js";
 
@@ -82,6 +82,7 @@ export async function deleteTenantUser(
     const user = await userOfTenant(tx, tenantId, userId);
     guardOperatorAccount(caller, user);
     await keepAnAdmin(tx, tenantId, user, null);
+    await keepAnOperator(tx, user, null);
     // Revoked first, then erased: revoking tells the session and key caches the credentials are gone.
     await deps.sessions.revokeAll(tx, user.id);
     await deps.sessions.revokeApiKeys(tx, user.id);

@@ -1,6 +1,6 @@
 // The rules a tenant admin's changes keep (tenant-users.ts): the account must be of the tenant,
-// only operators touch operators, the tenant keeps an active admin, and a taken email or username
-// is an answer rather than an error from the database.
+// only operators touch operators, the tenant keeps an active admin (and authd an active operator),
+// and a taken email or username is an answer rather than an error from the database.
 import type { AccountChanges, AccountRecord } from "../accounts/persistence.js";
 import { isUniqueViolation } from "../accounts/users.js";
 import {

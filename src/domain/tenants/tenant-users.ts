@@ -14,9 +14,10 @@
 // tenant's administrators (admin-notices.ts).
 //
 // The last admin: a change that would leave the tenant with no active "admin" (demoting, disabling
-// or deleting the last one) is refused with LAST_ADMIN. The check locks the tenant first
-// (TenantUserRepository.lock), so two concurrent demotions of its last two admins run one after
-// the other and the second sees the first.
+// or deleting the last one), or authd with no active "operator", is refused with LAST_ADMIN. The
+// check locks the tenant first (TenantUserRepository.lock; operators are all of the default
+// tenant, so the tenant held is theirs), so two concurrent demotions of its last two admins (or
+// of the last two operators, by each other) run one after the other and the second sees the first.
 import type { Clock } from "../../clock.js";
 import { newAccount } from "../accounts/new-account.js";
 import type { AccountChanges, AccountRecord } from "../accounts/persistence.js";
@@ -45,6 +46,7 @@ import {
   guardOperatorAccount,
   insertOrExplain,
   keepAnAdmin,
+  keepAnOperator,
   sameSet,
   updateOrExplain,
   userOfTenant,
@@ -257,6 +259,7 @@ export class TenantUsers {
         set.roles = this.checkRoles(caller, changes.roles, tenantId, user.roles);
       const after = { ...user, ...set };
       await keepAnAdmin(tx, tenantId, user, after);
+      await keepAnOperator(tx, user, after);
       if (
         set.username &&
         set.username !== user.username &&

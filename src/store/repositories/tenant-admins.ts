@@ -37,7 +37,8 @@ export function tenantUserRepository(em: EntityManager): TenantUserRepository {
       need(tenantId);
       if (em.connection.options.type !== "postgres") return;
       // NO KEY UPDATE: admin changes of one tenant queue behind each other, while inserting an
-      // account (whose foreign key takes KEY SHARE on the tenant) does not wait for them.
+      // account (whose foreign key takes KEY SHARE on the tenant) does not wait for them. Taken
+      // before any row of the tenant's accounts: the lock order (domain/tenants/records.ts).
       await em.query(`SELECT "id" FROM "tenants" WHERE "id" = $1 FOR NO KEY UPDATE`, [tenantId]);
     },
     activeIdsWithRole: async (tenantId, role) => {

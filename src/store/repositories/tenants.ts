@@ -13,6 +13,8 @@ export function tenantRepository(em: EntityManager): TenantRepository {
     findByIdHeld: async (id) => {
       if (em.connection.options.type !== "postgres")
         return findOneStrict(em, TenantEntity, { id }) as Promise<TenantRecord | null>;
+      // FOR SHARE, taken before any row of the account signing in: the lock order
+      // (domain/tenants/records.ts).
       const found = await em
         .createQueryBuilder(TenantEntity, "t")
         .where("t.id = :id", { id })
