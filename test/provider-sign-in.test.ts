@@ -558,14 +558,16 @@ describe("provider tokens", () => {
 });
 
 describe("an account without a password", () => {
-  test("verifies no password at Login; ChangePassword right after signing in sets one, and so does a reset", async () => {
-    const early = person();
-    const fresh = await signIn(await mint(early));
-    await h.authed(fresh.accessToken).changePassword({ newPassword: "a brand new passphrase" });
-    expect((await h.login(early.email, "a brand new passphrase")).accessToken).not.toBe("");
-
+  test("verifies no password at Login, refuses ChangePassword even right after signing in, and a reset sets one", async () => {
     const p = person();
-    await signIn(await mint(p));
+    const tokens = await signIn(await mint(p));
+    // A fresh session re-authenticates an account without a password for most changes, but a first
+    // password comes only through the emailed link: a stolen session must not set one.
+    await expectCode(
+      h.authed(tokens.accessToken).changePassword({ newPassword: "a brand new passphrase" }),
+      Code.FailedPrecondition,
+      /no password yet/,
+    );
     await expectCode(h.auth.login({ identifier: p.email, password: "" }), Code.InvalidArgument);
     await expectCode(
       h.auth.login({ identifier: p.email, password: "any password at all" }),

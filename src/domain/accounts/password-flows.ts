@@ -12,7 +12,13 @@
 // from a stolen session outlives that session; "keep" keeps sessions and keys.
 
 import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
-import { invalidArgument, unauthenticated, unusableEmailedToken, withReason } from "../errors.js";
+import {
+  failedPrecondition,
+  invalidArgument,
+  unauthenticated,
+  unusableEmailedToken,
+  withReason,
+} from "../errors.js";
 import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy, hasPassword } from "../passwords.js";
 import type { Transaction } from "../persistence.js";
@@ -43,6 +49,14 @@ export async function changePassword(
 ): Promise<void> {
   requireNonEmpty(input.newPassword, "new_password");
   const user = await deps.uow.read((tx) => getUserOrThrow(tx, input.userId));
+  // A first password is set through the emailed reset link, never from a session: for an account
+  // without one, a session alone (re-authenticated by its recent sign-in) would otherwise turn a
+  // stolen access token into a lasting credential of the thief's choosing.
+  if (!hasPassword(user.passwordHash))
+    throw withReason(
+      "PASSWORD_NOT_SET",
+      failedPrecondition("this account has no password yet; set one with RequestPasswordReset"),
+    );
   // The password is the first factor: on an account with a second factor, changing it also needs a
   // recent one (the one re-authentication rule), or a stolen session plus a leaked password could
   // end the owner's sessions and keys.
