@@ -4,6 +4,7 @@
 // userinfo, refresh, the JWKS, each refusal a relying party meets, and a clean close.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { generateKeyPair, SignJWT } from "jose";
 import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchBrowser } from "./helpers/browser.js";
@@ -78,6 +79,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await upstream?.close();
+  // No flow above, refusals included, made the provider fail on its side.
+  expect(upstream?.errors).toEqual([]);
 });
 
 describe("the upstream OpenID Provider, driven by openid-client", () => {
@@ -255,6 +258,34 @@ describe("what a relying party meets when things go wrong", () => {
         checks,
       );
       expect(tokens.claims()?.sub).toBe(ADA.sub);
+    } finally {
+      upstream.tamperIdToken = undefined;
+    }
+  });
+
+  test("an ID token signed by a key the JWKS does not publish is refused only with enableNonRepudiationChecks", async () => {
+    // OpenID Connect Core §3.1.3.7: an ID token taken straight from the token endpoint may be trusted
+    // on the strength of the connection (TLS) instead of its signature, and openid-client does so by
+    // default. A relying party that wants the signature checked (or talks http) must ask for it.
+    const stray = await generateKeyPair("ES256");
+    upstream.tamperIdToken = ({ claims }) =>
+      new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: "stray" }).sign(stray.privateKey);
+    try {
+      const trusting = await authorizationRequest();
+      const accepted = await client.authorizationCodeGrant(
+        config,
+        await upstream.signIn(trusting.url, { email: ADA.email }),
+        trusting.checks,
+      );
+      expect(accepted.claims()?.sub).toBe(ADA.sub);
+
+      const checking = await discover("rp", "rp-secret");
+      client.enableNonRepudiationChecks(checking);
+      const forged = await authorizationRequest(checking);
+      const callback = await upstream.signIn(forged.url, { email: ADA.email });
+      await expect(client.authorizationCodeGrant(checking, callback, forged.checks)).rejects.toMatchObject({
+        code: "OAUTH_KEY_SELECTION_FAILED",
+      });
     } finally {
       upstream.tamperIdToken = undefined;
     }

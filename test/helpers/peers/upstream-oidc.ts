@@ -13,18 +13,24 @@
 //   not only the userinfo response (`conformIdTokenClaims: false`).
 // - Refresh tokens are issued to every client allowed the refresh_token grant (without asking for
 //   offline_access), so a test of token refresh needs nothing special in its request.
-// - Sign-in and consent are two minimal HTML pages with labelled fields and no script: headless
-//   Chromium fills them (Email, Password, then Allow or Deny), and `signIn` below walks them at the
-//   HTTP level through an HttpBrowser.
+// - Sign-in and consent are two minimal HTML pages with labelled fields and no script
+//   (upstream-oidc-interactions.ts): headless Chromium fills them (Email, Password, then Allow or
+//   Deny), and `signIn` below walks them at the HTTP level through an HttpBrowser.
 // - `tamperIdToken` rewrites the ID token of the next token responses: the wrong nonce, iss or aud a
 //   relying party must refuse, re-signed with the provider's own key so that only the claim is wrong.
-import { createPrivateKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
+// - oidc-provider 9 prints "Unsupported runtime" on Node 20 (it supports 22 LTS and later); everything
+//   this peer uses works on Node 20, as its tests show.
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeJwt, decodeProtectedHeader, type JWK, type JWTPayload, SignJWT } from "jose";
 import { HttpBrowser } from "./http-browser.js";
 import { memoryAdapter } from "./oidc-memory-adapter.js";
-import { escapeHtml, htmlPage, readForm } from "./pages.js";
+import { escapeHtml, htmlPage } from "./pages.js";
+import { handleInteraction, UPSTREAM_PASSWORD } from "./upstream-oidc-interactions.js";
+import { loadProvider, publicJwk, signingKey } from "./upstream-oidc-provider.js";
+
+export { UPSTREAM_PASSWORD } from "./upstream-oidc-interactions.js";
 
 export interface UpstreamUser {
   sub: string;
@@ -88,82 +94,16 @@ export interface UpstreamOidc {
   jwks: JWK[];
   /** Every request received: "GET /auth?...". */
   requests: string[];
-  /** Errors oidc-provider reported (server_error and friends); a test can assert there were none. */
+  /** oidc-provider's server errors and the sign-in pages' failures; a test can assert there were none. */
   errors: Error[];
   /** When set, rewrites the ID token of every token response (authorization code and refresh). */
-  tamperIdToken?: (token: IdTokenParts) => IdTokenParts | string;
+  tamperIdToken?: (token: IdTokenParts) => IdTokenParts | string | Promise<IdTokenParts | string>;
   /**
    * Walks an authorization request like a person in a browser: sign in, consent, and answers the
    * redirect back to the client (its redirect_uri with code, state and iss, or with error) unfetched.
    */
   signIn(authorizationUrl: URL | string, options: SignInOptions): Promise<URL>;
   close(): Promise<void>;
-}
-
-export const UPSTREAM_PASSWORD = "upstream password";
-
-/** The narrow part of oidc-provider this module uses: the package ships no type declarations. */
-interface Interaction {
-  uid: string;
-  prompt: { name: string; details: Record<string, unknown> };
-  params: Record<string, unknown>;
-  session?: { accountId: string };
-  grantId?: string;
-}
-interface Grant {
-  addOIDCScope(scope: string): void;
-  addOIDCClaims(claims: string[]): void;
-  addResourceScope(indicator: string, scope: string): void;
-  save(): Promise<string>;
-}
-interface OidcProvider {
-  callback(): (req: http.IncomingMessage, res: http.ServerResponse) => void;
-  interactionDetails(req: http.IncomingMessage, res: http.ServerResponse): Promise<Interaction>;
-  interactionFinished(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    result: Record<string, unknown>,
-    options?: { mergeWithLastSubmission?: boolean },
-  ): Promise<void>;
-  Grant: {
-    new (init: { accountId: string; clientId: string }): Grant;
-    find(id: string): Promise<Grant | undefined>;
-  };
-  Client: { find(id: string): Promise<{ clientId: string; clientName?: string } | undefined> };
-  on(event: string, listener: (ctx: unknown, error: Error) => void): void;
-}
-type ProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;
-
-/**
- * Loads oidc-provider through a specifier typed as a plain string, so TypeScript does not look for
- * declarations the package does not ship (and no ambient `declare module` of ours can collide with
- * one that authd's own code may declare).
- */
-async function loadProvider(): Promise<ProviderClass> {
-  const specifier: string = "oidc-provider";
-  const module = (await import(specifier)) as { default: ProviderClass };
-  return module.default;
-}
-
-interface SigningKey {
-  kid: string;
-  alg: string;
-  privateJwk: JWK;
-  privateKey: KeyObject;
-}
-
-function signingKey(alg: "RS256" | "ES256"): SigningKey {
-  const { privateKey } =
-    alg === "RS256"
-      ? generateKeyPairSync("rsa", { modulusLength: 2048 })
-      : generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const kid = `${alg.toLowerCase()}-${randomBytes(4).toString("hex")}`;
-  const privateJwk = { ...(privateKey.export({ format: "jwk" }) as JWK), kid, alg, use: "sig" };
-  return { kid, alg, privateJwk, privateKey: createPrivateKey({ key: privateJwk as never, format: "jwk" }) };
-}
-
-function publicJwk({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest }: JWK): JWK {
-  return rest;
 }
 
 /** Reads a token response as it leaves oidc-provider and lets `rewrite` change it before it is sent. */
@@ -176,11 +116,15 @@ function interceptBody(res: http.ServerResponse, rewrite: (body: string) => Prom
   }) as typeof res.write;
   res.end = ((chunk?: string | Uint8Array | (() => void)) => {
     if (chunk !== undefined && typeof chunk !== "function") chunks.push(Buffer.from(chunk));
-    void rewrite(Buffer.concat(chunks).toString("utf8")).then((body) => {
-      // Koa has set Content-Length for the original body; headers are not sent until end().
-      if (!res.headersSent) res.setHeader("content-length", Buffer.byteLength(body));
-      end(body);
-    });
+    const original = Buffer.concat(chunks).toString("utf8");
+    // A rewrite that fails (a tamper function that throws) sends the original: the flow never hangs.
+    void rewrite(original)
+      .catch(() => original)
+      .then((body) => {
+        // Koa has set Content-Length for the original body; headers are not sent until end().
+        if (!res.headersSent) res.setHeader("content-length", Buffer.byteLength(body));
+        end(body);
+      });
     return res;
   }) as typeof res.end;
 }
@@ -242,12 +186,9 @@ export async function startUpstreamOidc(options: UpstreamOidcOptions): Promise<U
       );
     },
   });
-  for (const event of ["server_error", "authorization.error", "grant.error", "userinfo.error"]) {
-    provider.on(event, (_ctx, error) => {
-      if (event === "server_error" || (error as { status?: number }).status === 500)
-        upstream.errors.push(error);
-    });
-  }
+  // oidc-provider answers its own failures (500, server_error) and emits them here; protocol errors
+  // (invalid_grant, access_denied...) are answers, not failures, and are not collected.
+  provider.on("server_error", (_ctx, error) => upstream.errors.push(error));
   const oidc = provider.callback();
 
   /** The ID token in a token response, rewritten by `tamperIdToken` and signed again with its key. */
@@ -256,7 +197,7 @@ export async function startUpstreamOidc(options: UpstreamOidcOptions): Promise<U
     const json = JSON.parse(body) as { id_token?: string };
     if (!rewrite || typeof json.id_token !== "string") return body;
     const header = decodeProtectedHeader(json.id_token) as Record<string, unknown>;
-    const answer = rewrite({ header, claims: decodeJwt(json.id_token) });
+    const answer = await rewrite({ header, claims: decodeJwt(json.id_token) });
     if (typeof answer === "string") json.id_token = answer;
     else {
       const key = keys.find((k) => k.kid === answer.header.kid) ?? keys[0]!;
@@ -267,92 +208,12 @@ export async function startUpstreamOidc(options: UpstreamOidcOptions): Promise<U
     return JSON.stringify(json);
   }
 
-  async function interaction(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    path: string[],
-  ): Promise<void> {
-    const details = await provider.interactionDetails(req, res);
-    const client = await provider.Client.find(String(details.params.client_id));
-    const clientName = client?.clientName ?? client?.clientId ?? "an application";
-    const send = (status: number, html: string): void => {
-      res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
-      res.end(html);
-    };
-    const [, uid, step] = path;
-    if (req.method === "GET" && step === undefined) {
-      if (details.prompt.name === "login") return send(200, loginPage(uid!, clientName));
-      if (details.prompt.name === "consent") return send(200, consentPage(uid!, clientName, details));
-      return send(
-        400,
-        htmlPage("Sign-in error", `<p role="alert">Unknown prompt ${details.prompt.name}</p>`),
-      );
-    }
-    const form = await readForm(req);
-    if (req.method === "POST" && step === "login") {
-      if (form.get("action") === "cancel") return abort(req, res);
-      const email = (form.get("email") ?? "").trim().toLowerCase();
-      const user = upstream.users.find((u) => u.email.toLowerCase() === email);
-      if (!user || form.get("password") !== (user.password ?? UPSTREAM_PASSWORD)) {
-        return send(401, loginPage(uid!, clientName, "Wrong email or password."));
-      }
-      return provider.interactionFinished(
-        req,
-        res,
-        { login: { accountId: user.sub, amr: ["pwd"] } },
-        { mergeWithLastSubmission: false },
-      );
-    }
-    if (req.method === "POST" && step === "confirm") {
-      if (form.get("action") !== "allow") return abort(req, res);
-      return provider.interactionFinished(
-        req,
-        res,
-        { consent: { grantId: await grantAll(details) } },
-        { mergeWithLastSubmission: true },
-      );
-    }
-    send(404, htmlPage("Not found", "<p>Not found</p>"));
-  }
-
-  /** The user said no: the client gets error=access_denied at its redirect_uri. */
-  function abort(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    return provider.interactionFinished(
-      req,
-      res,
-      { error: "access_denied", error_description: "End-User aborted interaction" },
-      { mergeWithLastSubmission: false },
-    );
-  }
-
-  /** Grants what the consent prompt found missing (oidc-provider's own example does the same). */
-  async function grantAll(details: Interaction): Promise<string> {
-    const missing = details.prompt.details as {
-      missingOIDCScope?: string[];
-      missingOIDCClaims?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
-    const grant = details.grantId
-      ? await provider.Grant.find(details.grantId)
-      : new provider.Grant({
-          accountId: details.session!.accountId,
-          clientId: String(details.params.client_id),
-        });
-    if (!grant) throw new Error(`grant ${details.grantId} not found`);
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-      grant.addResourceScope(indicator, scopes.join(" "));
-    }
-    return grant.save();
-  }
-
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     upstream.requests.push(`${req.method} ${req.url}`);
     const url = new URL(req.url ?? "/", issuer);
     const path = url.pathname.split("/").filter(Boolean);
     if (path[0] === "interaction") {
-      interaction(req, res, path).catch((error: Error) => {
+      handleInteraction(provider, upstream.users, req, res, path[2]).catch((error: Error) => {
         upstream.errors.push(error);
         if (!res.headersSent) res.writeHead(400, { "content-type": "text/html; charset=utf-8" });
         res.end(htmlPage("Sign-in error", `<p role="alert">${escapeHtml(error.message)}</p>`));
@@ -407,33 +268,4 @@ export async function startUpstreamOidc(options: UpstreamOidcOptions): Promise<U
     },
   };
   return upstream;
-}
-
-function loginPage(uid: string, clientName: string, error?: string): string {
-  return htmlPage(
-    "Sign in",
-    `<h1>Sign in to continue to ${escapeHtml(clientName)}</h1>
-${error ? `<p role="alert" id="error">${escapeHtml(error)}</p>` : ""}
-<form method="post" action="/interaction/${uid}/login" data-prompt="login">
-<p><label for="email">Email</label> <input id="email" name="email" type="email" autocomplete="username" required></p>
-<p><label for="password">Password</label> <input id="password" name="password" type="password" autocomplete="current-password"></p>
-<p><button type="submit" name="action" value="sign-in">Sign in</button>
-<button type="submit" name="action" value="cancel" formnovalidate>Cancel</button></p>
-</form>`,
-  );
-}
-
-function consentPage(uid: string, clientName: string, details: Interaction): string {
-  const scopes = String(details.params.scope ?? "")
-    .split(" ")
-    .filter(Boolean);
-  return htmlPage(
-    "Allow access",
-    `<h1>Allow ${escapeHtml(clientName)} to know who you are?</h1>
-<ul>${scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join("")}</ul>
-<form method="post" action="/interaction/${uid}/confirm" data-prompt="consent">
-<p><button type="submit" name="action" value="allow">Allow</button>
-<button type="submit" name="action" value="deny">Deny</button></p>
-</form>`,
-  );
 }

@@ -4,15 +4,15 @@
 // PublicKeyCredential.toJSON() gives the page (RegistrationResponseJSON / AuthenticationResponseJSON),
 // the shapes @simplewebauthn/server verifies and @simplewebauthn/browser returns.
 //
-// Keys are node:crypto keys (ES256 on P-256 by default, Ed25519 on request); the bytes are written here,
-// by hand, following WebAuthn Level 3 (https://www.w3.org/TR/webauthn-3/): no authenticator library, so
-// a test proves the relying party against the specification, not against a second copy of its own
-// parsing code. Attestation is always "none" (what authd asks for, and what passkey providers send).
+// Keys are node:crypto keys (ES256 on P-256 by default, Ed25519 on request); the bytes are written by
+// hand from WebAuthn Level 3 (webauthn-bytes.ts, cbor.ts): no authenticator library, so a test proves
+// the relying party against the specification, not against a second copy of its own parsing code.
+// Attestation is always "none" (what authd asks for, and what passkey providers send).
 //
 // The honest path does what a browser and a platform authenticator do, refusals included (the error
 // names are the DOMException names a page sees). The knobs (`CeremonyKnobs`) forge what is signed, after
 // the honest checks, to play the attacks a relying party must refuse.
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign as signWith } from "node:crypto";
+import { type KeyObject, randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import type {
   AuthenticationResponseJSON,
@@ -21,22 +21,23 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from "@simplewebauthn/server";
-import { type CborValue, encodeCbor } from "./cbor.js";
+import {
+  type AuthenticatorAlgorithm,
+  attestedCredentialData,
+  authenticatorData,
+  b64url,
+  COSE_ALGORITHM,
+  clientDataJSON,
+  concat,
+  FLAG,
+  fromB64url,
+  newKeyPair,
+  noneAttestationObject,
+  sha256,
+  signAssertion,
+} from "./webauthn-bytes.js";
 
-export type AuthenticatorAlgorithm = "ES256" | "Ed25519";
-
-/** COSE algorithm identifiers (IANA "COSE Algorithms"), as pubKeyCredParams names them. */
-const COSE_ALGORITHM: Record<AuthenticatorAlgorithm, number> = { ES256: -7, Ed25519: -8 };
-
-/** The flag bits of authenticatorData (WebAuthn §6.1, "flags"). Bits 1 and 5 are reserved (zero). */
-const FLAG = {
-  UP: 0x01, // user present: someone touched or clicked
-  UV: 0x04, // user verified: PIN, fingerprint or face
-  BE: 0x08, // backup eligible: the credential may be synced to other devices (a multi-device passkey)
-  BS: 0x10, // backup state: it is synced now (only meaningful with BE)
-  AT: 0x40, // attested credential data follows the counter (registration only)
-  ED: 0x80, // extension data follows (never set here)
-} as const;
+export type { AuthenticatorAlgorithm } from "./webauthn-bytes.js";
 
 export interface AuthenticatorOptions {
   /** The page's origin, as the browser reports it in clientDataJSON (scheme, host and port). */
@@ -77,7 +78,7 @@ export interface CeremonyKnobs {
   credentialId?: string;
 }
 
-/** A credential this authenticator holds: the private key never leaves it. */
+/** A credential this authenticator holds (a relying party only ever sees its public key). */
 export interface SoftwareCredential {
   /** base64url, as the relying party stores it. */
   id: string;
@@ -91,12 +92,6 @@ export interface SoftwareCredential {
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
 }
-
-const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64url");
-const fromB64url = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, "base64url"));
-const sha256 = (bytes: Uint8Array | string): Uint8Array =>
-  Uint8Array.from(createHash("sha256").update(bytes).digest());
-const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(parts));
 
 /** What a page sees when the browser refuses: a DOMException with the specification's name. */
 function refusal(name: string, message: string): DOMException {
@@ -113,104 +108,18 @@ function refusal(name: string, message: string): DOMException {
 function checkRpId(origin: string, rpId: string): void {
   const url = new URL(origin);
   const host = url.hostname;
-  const local = host === "localhost" || host.endsWith(".localhost");
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) {
+  const ip = isIP(host.replace(/^\[|\]$/g, "")) !== 0;
+  // Loopback origins are secure contexts over http too; 127.0.0.1 then fails as an IP address below.
+  const loopback =
+    host === "localhost" || host.endsWith(".localhost") || host.startsWith("127.") || host === "[::1]";
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
     throw refusal("SecurityError", `${origin} is not a secure context`);
   }
-  if (isIP(host.replace(/^\[|\]$/g, "")) !== 0) {
-    throw refusal("SecurityError", `${host} is an IP address, not a valid domain for WebAuthn`);
-  }
+  if (ip) throw refusal("SecurityError", `${host} is an IP address, not a valid domain for WebAuthn`);
   const suffix = host.endsWith(`.${rpId}`) && (rpId.includes(".") || rpId === "localhost");
   if (host !== rpId && !suffix) {
     throw refusal("SecurityError", `the RP ID ${rpId} is not ${host} nor a registrable suffix of it`);
   }
-}
-
-/**
- * clientDataJSON (WebAuthn §5.8.1): the browser's statement of what was asked and where. The member
- * order (type, challenge, origin, crossOrigin) is the one §5.8.1.1 fixes, so that a relying party
- * could check it without a JSON parser. The challenge is re-encoded from its bytes, as a browser does
- * (the options carry it base64url; the browser decodes it to a BufferSource and encodes it back).
- */
-function clientDataJSON(type: string, challenge: string, origin: string): Uint8Array {
-  const json = JSON.stringify({
-    type,
-    challenge: b64url(fromB64url(challenge)),
-    origin,
-    crossOrigin: false,
-  });
-  return new TextEncoder().encode(json);
-}
-
-/**
- * The credential public key as a COSE_Key (RFC 9052 §7, RFC 9053), CBOR-encoded. Labels: 1 kty,
- * 3 alg, -1 crv, -2 x, -3 y. EC2 (kty 2) on P-256 (crv 1) carries both coordinates, 32 bytes each;
- * OKP (kty 1) on Ed25519 (crv 6) carries the 32-byte public key as x.
- */
-function coseKey(algorithm: AuthenticatorAlgorithm, publicKey: KeyObject): Uint8Array {
-  const jwk = publicKey.export({ format: "jwk" });
-  const x = fromB64url(jwk.x ?? "");
-  if (algorithm === "Ed25519") {
-    return encodeCbor(
-      new Map<number, number | Uint8Array>([
-        [1, 1],
-        [3, COSE_ALGORITHM.Ed25519],
-        [-1, 6],
-        [-2, x],
-      ]),
-    );
-  }
-  return encodeCbor(
-    new Map<number, number | Uint8Array>([
-      [1, 2],
-      [3, COSE_ALGORITHM.ES256],
-      [-1, 1],
-      [-2, x],
-      [-3, fromB64url(jwk.y ?? "")],
-    ]),
-  );
-}
-
-/** A big-endian unsigned 32-bit integer: the signature counter's encoding in authenticatorData. */
-function uint32(value: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, value);
-  return out;
-}
-
-/** A big-endian unsigned 16-bit integer: the credential id's length in attested credential data. */
-function uint16(value: number): Uint8Array {
-  return Uint8Array.of(value >> 8, value & 0xff);
-}
-
-/**
- * authenticatorData (WebAuthn §6.1): SHA-256 of the RP ID (32 bytes), the flags (1 byte), the
- * signature counter (4 bytes), then, at registration only, the attested credential data (§6.5.1):
- * AAGUID (16 bytes), the credential id's length (2 bytes) and the id, and the COSE public key.
- */
-function authenticatorData(
-  rpId: string,
-  flags: number,
-  signCount: number,
-  attested?: Uint8Array,
-): Uint8Array {
-  return concat(sha256(rpId), Uint8Array.of(flags), uint32(signCount), attested ?? new Uint8Array());
-}
-
-/**
- * The assertion signature (WebAuthn §6.3.3 step 11) over authenticatorData || SHA-256(clientDataJSON).
- * ES256 signatures are DER-encoded ECDSA-Sig-Value (§6.5.5), which is node's default for EC keys;
- * Ed25519 signs the message itself (no prehash: the algorithm argument is null).
- */
-function signAssertion(credential: SoftwareCredential, data: Uint8Array): Uint8Array {
-  if (credential.algorithm === "Ed25519") return Uint8Array.from(signWith(null, data, credential.privateKey));
-  return Uint8Array.from(signWith("sha256", data, { key: credential.privateKey, dsaEncoding: "der" }));
-}
-
-function newKeyPair(algorithm: AuthenticatorAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
-  return algorithm === "Ed25519"
-    ? generateKeyPairSync("ed25519")
-    : generateKeyPairSync("ec", { namedCurve: "P-256" });
 }
 
 export class SoftwareAuthenticator {
@@ -287,23 +196,16 @@ export class SoftwareAuthenticator {
       privateKey,
       publicKey,
     };
-    const credentialId = fromB64url(credential.id);
-    const attested = concat(
+    const attested = attestedCredentialData(
       this.options.aaguid,
-      uint16(credentialId.length),
-      credentialId,
-      coseKey(algorithm, publicKey),
+      fromB64url(credential.id),
+      algorithm,
+      publicKey,
     );
+    // A new credential's counter starts at 0 (Chromium's virtual authenticator starts at 1: both are valid).
     const flags = this.flags(selection.userVerification, knobs) | FLAG.AT;
     const authData = authenticatorData(knobs.rpId ?? rpId, flags, 0, attested);
-    // The attestation object (§6.5): fmt "none" carries an empty statement (§8.7).
-    const attestationObject = encodeCbor(
-      new Map<string, CborValue>([
-        ["fmt", "none"],
-        ["attStmt", new Map()],
-        ["authData", authData],
-      ]),
-    );
+    const attestationObject = noneAttestationObject(authData);
     const clientData = clientDataJSON(
       "webauthn.create",
       knobs.challenge ?? options.challenge,
@@ -358,7 +260,11 @@ export class SoftwareAuthenticator {
       knobs.challenge ?? options.challenge,
       knobs.origin ?? this.origin,
     );
-    const signature = signAssertion(credential, concat(authData, sha256(clientData)));
+    const signature = signAssertion(
+      credential.algorithm,
+      credential.privateKey,
+      concat(authData, sha256(clientData)),
+    );
     return {
       id: credential.id,
       rawId: credential.id,
