@@ -120,25 +120,28 @@ export class HttpBrowser {
   }
 
   /**
-   * Fetches `url` and follows redirects (GET, as browsers do after 301/302/303) until a response is
-   * not a redirect, or until `stop` says the next URL is not to be fetched (the redirect back to a
-   * client, say). `init` applies to the first request only.
+   * Fetches `url` and follows redirects until a response is not a redirect, or until `stop` says the
+   * next URL is not to be fetched (the redirect back to a client, say). As in browsers, 301, 302 and
+   * 303 continue with a GET, and 307 and 308 repeat the request with its method and body. `init`
+   * applies to the first request only.
    */
   async follow(
     url: URL | string,
     options: { init?: RequestInit; stop?: (next: URL) => boolean; maxHops?: number } = {},
   ): Promise<Landing> {
+    const maxHops = options.maxHops ?? 20;
     let at = new URL(url);
-    let response = await this.fetch(at, options.init);
+    let init = options.init ?? {};
+    let response = await this.fetch(at, init);
     for (let hop = 0; response.status >= 300 && response.status < 400; hop++) {
-      if (hop >= (options.maxHops ?? 20))
-        throw new Error(`more than ${options.maxHops ?? 20} redirects from ${url}`);
+      if (hop >= maxHops) throw new Error(`more than ${maxHops} redirects from ${url}`);
       const location = response.headers.get("location");
       if (!location) break;
       await response.body?.cancel();
       at = new URL(location, at);
       if (options.stop?.(at)) return { url: at };
-      response = await this.fetch(at);
+      if (response.status !== 307 && response.status !== 308) init = {};
+      response = await this.fetch(at, init);
     }
     return { url: at, response, body: await response.text() };
   }
