@@ -170,6 +170,23 @@ describe("a sign-in through the GitHub-like provider with openid-client's OAuth 
     }
   });
 
+  test("the app may authenticate with HTTP Basic instead of the form body", async () => {
+    const basic = new client.Configuration(
+      {
+        issuer: github.url,
+        authorization_endpoint: github.authorizationEndpoint,
+        token_endpoint: github.tokenEndpoint,
+      },
+      "app-id",
+      undefined,
+      client.ClientSecretBasic("app-secret"),
+    );
+    client.allowInsecureRequests(basic);
+    const { url, checks } = await start();
+    const tokens = await client.authorizationCodeGrant(basic, await approve(url), checks);
+    expect(tokens.access_token).toMatch(/^gho_/);
+  });
+
   test("form-encoded token responses unless JSON is asked for, as GitHub answers", async () => {
     const { url, checks } = await start();
     const code = (await approve(url)).searchParams.get("code")!;
