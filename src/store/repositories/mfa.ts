@@ -4,9 +4,9 @@
 import type { EntityManager } from "typeorm";
 import type {
   AuthenticatorRepository,
-  MfaRepositories,
   MfaUserPort,
   RecoveryCodeRepository,
+  SecondFactorRepositories,
 } from "../../domain/mfa/persistence.js";
 import { MfaAuthenticatorEntity, MfaRecoveryCodeEntity } from "../entities/mfa.js";
 import { UserEntity } from "../entities/user.js";
@@ -20,7 +20,7 @@ import {
   trustedDeviceRepository,
 } from "./mfa-codes.js";
 
-export function mfaRepositories(em: EntityManager): MfaRepositories {
+export function mfaRepositories(em: EntityManager): SecondFactorRepositories {
   return {
     authenticators: authenticatorRepository(em),
     recoveryCodes: recoveryCodeRepository(em),
