@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import { tokenLink } from "./delivery/templates.js";
 import { normalizeEmail } from "./domain/accounts/validation.js";
 import { DomainError } from "./domain/errors.js";
+import { TENANT_REPOSITORIES } from "./domain/persistence.js";
 import { bootstrapAdmin } from "./domain/tenants/admin-bootstrap.js";
 import type { Logger } from "./logger.js";
 import { StoreUnitOfWork } from "./store/unit-of-work.js";
@@ -39,7 +40,7 @@ export async function adminCommand(args: string[], config: Config, logger: Logge
   try {
     const admin = await bootstrapAdmin(
       {
-        uow: new StoreUnitOfWork(app.store),
+        uow: new StoreUnitOfWork(app.store).scoped(TENANT_REPOSITORIES),
         clock: app.clock,
         sessions: app.sessions,
         normalizeEmail,

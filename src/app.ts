@@ -23,6 +23,15 @@ import { purgeSpentIdTokens } from "./domain/identities/replay.js";
 import { Mfa } from "./domain/mfa/mfa.js";
 import { PasswordConfirmation } from "./domain/password-confirmation.js";
 import { PasswordHasher } from "./domain/passwords.js";
+import {
+  ACCOUNT_REPOSITORIES,
+  API_KEY_REPOSITORIES,
+  IDENTITY_REPOSITORIES,
+  MFA_REPOSITORIES,
+  SESSION_REPOSITORIES,
+  SIGNING_KEY_REPOSITORIES,
+  TENANT_REPOSITORIES,
+} from "./domain/persistence.js";
 import type { CaptchaVerifier, SecondFactorGate } from "./domain/ports.js";
 import { deriveKey, SecretBox } from "./domain/secret-box.js";
 import { SessionCache } from "./domain/session-cache.js";
@@ -164,7 +173,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // another replica's change shows within PROFILE_BOUND_MS (the entries' age).
   const profiles = new ProfileCache();
   const uow = new StoreUnitOfWork(store, { onAccountWrite: () => profiles.clear() });
-  const signingKeys = new SigningKeys(uow, clock, config.accessTokenTtlSeconds, masterSecret);
+  const signingKeys = new SigningKeys(
+    uow.scoped(SIGNING_KEY_REPOSITORIES),
+    clock,
+    config.accessTokenTtlSeconds,
+    masterSecret,
+  );
   await signingKeys.init().catch(async (error: unknown) => {
     await store.close();
     throw error;
@@ -172,7 +186,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const accessTokens = new AccessTokens(signingKeys, clock, config);
   // The step-up check is MFA's, built below; it is called only once requests arrive.
   const apiKeys = new ApiKeys({
-    uow,
+    uow: uow.scoped(API_KEY_REPOSITORIES),
     clock,
     passwords,
     stepUp: { requireRecent: (c): Promise<void> => mfa.requireRecent(c) },
@@ -193,7 +207,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     sessionIdleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
   };
-  const sessions = new Sessions(uow, clock, sessionSettings, accessTokens, apiKeys, {
+  const sessionUow = uow.scoped(SESSION_REPOSITORIES);
+  const sessions = new Sessions(sessionUow, clock, sessionSettings, accessTokens, apiKeys, {
     cache: new SessionCache(revocations),
     publishRevocations: revocations ? (tx, ids) => tx.sessions.announceRevoked(ids) : undefined,
     logger,
@@ -205,11 +220,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   closers.push(() => sessions.close());
   const jwks = () => signingKeys.jwks();
   const credentials = new Credentials(accessTokens, sessions, apiKeys, (tenantId) =>
-    uow.read((tx) => tenantAdmits(tx, tenantId)),
+    sessionUow.read((reads) => tenantAdmits(reads, tenantId)),
   );
 
   // ---- tenants (tenants issue) ----
-  const tenants = new Tenants(uow, clock, sessions, {
+  const tenantUow = uow.scoped(TENANT_REPOSITORIES);
+  const tenants = new Tenants(tenantUow, clock, sessions, {
     pendingTenantTtlSeconds: config.pendingTenantTtlSeconds,
   });
   // Housekeeping: companies whose first admin never verified (AUTHD_PENDING_TENANT_TTL) free their slugs.
@@ -219,7 +235,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   releasePending.unref();
   closers.push(async () => clearInterval(releasePending));
   const roles = new Roles(config.roles);
-  const tenantUsers = new TenantUserAdmin(uow, clock, sessions);
+  const tenantUsers = new TenantUserAdmin(tenantUow, clock, sessions);
 
   // ---- second factor (MFA issue) ----
   const mfa = new Mfa(
@@ -239,7 +255,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       hasher,
       passwords,
     },
-    uow,
+    uow.scoped(MFA_REPOSITORIES),
   );
   const secondFactor: SecondFactorGate = mfa;
   const purgeMfa = setInterval(() => {
@@ -249,7 +265,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   closers.push(async () => clearInterval(purgeMfa));
 
   const tenantAccounts = new TenantUsers({
-    uow,
+    uow: tenantUow,
     clock,
     hasher,
     notices,
@@ -262,7 +278,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   // ---- accounts (accounts issue) ----
-  const afterReply = new AfterReply({ uow, clock, logger });
+  const accountUow = uow.scoped(ACCOUNT_REPOSITORIES);
+  const afterReply = new AfterReply({ uow: accountUow, clock, logger });
   // Runs before the outbox and the store close (closers run in reverse), so no answered request loses its work.
   closers.push(() => afterReply.stop());
   const accounts: AccountDeps = {
@@ -286,7 +303,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       requiredPrivacyVersion: config.requiredPrivacyVersion,
     },
     clock,
-    uow,
+    uow: accountUow,
     hasher,
     passwords,
     rateLimiter,
@@ -303,7 +320,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // ---- provider sign-in (OpenID Connect) ----
   const identities: IdentityDeps = {
-    uow,
+    uow: uow.scoped(IDENTITY_REPOSITORIES),
     clock,
     providers: new Providers(config.oidcProviders, clock),
     box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 provider tokens"),

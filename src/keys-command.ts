@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { DomainError } from "./domain/errors.js";
+import { SIGNING_KEY_REPOSITORIES } from "./domain/persistence.js";
 import { REVOCATION_BOUND_MS } from "./domain/session-cache.js";
 import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
 import type { Logger } from "./logger.js";
@@ -41,7 +42,7 @@ export async function keysCommand(args: string[], config: Config, logger: Logger
   const store = new Store(dataSource);
   try {
     const keys = new SigningKeys(
-      new StoreUnitOfWork(store),
+      new StoreUnitOfWork(store).scoped(SIGNING_KEY_REPOSITORIES),
       systemClock,
       config.accessTokenTtlSeconds,
       resolveMasterSecret(config),

@@ -13,28 +13,29 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
-import type { Transaction } from "./persistence.js";
-import { commit, type UnitOfWork } from "./unit-of-work.js";
+import type { Repositories } from "./persistence.js";
+import { commit, type Transaction, type UnitOfWork } from "./unit-of-work.js";
 
-/** Does one recorded piece of work inside the transaction that claims it. */
-export type DeferredHandler = (tx: Transaction, payload: unknown) => Promise<void>;
+/** Does one recorded piece of work inside the transaction that claims it (of the feature's repositories). */
+export type DeferredHandler<R> = (tx: Transaction<R>, payload: unknown) => Promise<void>;
 
-export interface AfterReplyDeps {
-  uow: UnitOfWork;
+/** The feature's unit of work: its transactions claim the recorded rows and do the work. */
+export interface AfterReplyDeps<R extends Pick<Repositories, "deferredWork">> {
+  uow: UnitOfWork<R>;
   clock: Clock;
   logger: Pick<Logger, "error">;
   /** Real-time interval of the sweep for work a crashed process left behind. */
   sweepIntervalMs?: number;
 }
 
-export class AfterReply {
+export class AfterReply<R extends Pick<Repositories, "deferredWork">> {
   private readonly pending = new Set<Promise<void>>();
-  private readonly handlers = new Map<string, DeferredHandler>();
+  private readonly handlers = new Map<string, DeferredHandler<R>>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly deps: AfterReplyDeps) {}
+  constructor(private readonly deps: AfterReplyDeps<R>) {}
 
-  handle(kind: string, handler: DeferredHandler): void {
+  handle(kind: string, handler: DeferredHandler<R>): void {
     this.handlers.set(kind, handler);
   }
 
@@ -69,7 +70,7 @@ export class AfterReply {
 
   /** Does every recorded piece of work still waiting (left by a crash, or by a failure). */
   private async sweep(): Promise<void> {
-    const ids = await this.deps.uow.read((tx) => tx.deferredWork.oldestIds(100));
+    const ids = await this.deps.uow.read((reads) => reads.deferredWork.oldestIds(100));
     for (const id of ids) {
       // Another replica may be doing it right now: the claim decides, and a failure waits for the next sweep.
       await this.doOnce(id).catch((err: unknown) => this.log("sweep", err));

@@ -155,9 +155,6 @@ export interface Repositories {
   tenantUsers: TenantUserRepository;
 }
 
-/** Until every feature names its repositories: the whole set. */
-export type Transaction = Repositories;
-
 // ---- which repositories each feature's use cases reach ----
 // A feature's unit of work holds only these (a repository not listed is absent at run time and a type
 // error at compile time). A feature that calls another feature's helper inside its own transaction

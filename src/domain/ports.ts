@@ -1,6 +1,12 @@
 // The seams between the parts of the domain. Accounts (sign-in, passwords) call sessions, delivery,
 // rate limits and MFA through these interfaces, so each part can be built and tested on its own.
-import type { Transaction } from "./persistence.js";
+import type {
+  ApiKeyRepositories,
+  MfaRepositories,
+  Repositories,
+  SessionRepositories,
+} from "./persistence.js";
+import type { Transaction } from "./unit-of-work.js";
 
 /** Who is asking, as far as auditing and rate limiting care. */
 export interface ClientInfo {
@@ -35,13 +41,13 @@ export interface IssuedTokens {
 
 export interface SessionIssuer {
   /** Creates a session and its first tokens inside the caller's transaction. */
-  create(tx: Transaction, input: NewSession): Promise<IssuedTokens>;
+  create(tx: Transaction<SessionRepositories>, input: NewSession): Promise<IssuedTokens>;
   /** Revokes every active session of a user, except one when given; answers how many. */
-  revokeAll(tx: Transaction, userId: string, exceptSessionId?: string): Promise<number>;
+  revokeAll(tx: Transaction<SessionRepositories>, userId: string, exceptSessionId?: string): Promise<number>;
   /** Revokes every unrevoked session of a tenant's accounts in one statement; answers how many. */
-  revokeAllOfTenant(tx: Transaction, tenantId: string): Promise<number>;
+  revokeAllOfTenant(tx: Transaction<SessionRepositories>, tenantId: string): Promise<number>;
   /** Revokes every API key of a user (deactivation, deletion). */
-  revokeApiKeys(tx: Transaction, userId: string): Promise<void>;
+  revokeApiKeys(tx: Transaction<ApiKeyRepositories>, userId: string): Promise<void>;
 }
 
 // ---- Rate limits (accounts issue) ----
@@ -68,9 +74,17 @@ export interface RateLimiter {
    * transaction when given; refund it when the check succeeds. At most `limit` concurrent callers
    * are allowed per window. Throws when the count cannot be taken: the caller fails closed.
    */
-  reserve(key: string, limit: number, windowSeconds: number, tx?: Transaction): Promise<RateLimitReservation>;
+  reserve(
+    key: string,
+    limit: number,
+    windowSeconds: number,
+    tx?: Transaction<Pick<Repositories, "rateLimits">>,
+  ): Promise<RateLimitReservation>;
   /** Gives back an allowed reservation (the guarded check succeeded), in `tx` when given. */
-  refund(reservation: RateLimitReservation, tx?: Transaction): Promise<void>;
+  refund(
+    reservation: RateLimitReservation,
+    tx?: Transaction<Pick<Repositories, "rateLimits">>,
+  ): Promise<void>;
   /**
    * Says whether `key` is already at `limit` in the current window, without counting a hit. Not for
    * guarding expensive work: concurrent requests would all pass the peek. Use `reserve`.
@@ -122,16 +136,20 @@ export interface LoginChallenge {
 
 export interface SecondFactorGate {
   /** True when the user has an active factor and `deviceToken` is not a trusted device of theirs. */
-  isRequired(tx: Transaction, userId: string, deviceToken: string | undefined): Promise<boolean>;
+  isRequired(
+    reads: Pick<Repositories, "mfa">,
+    userId: string,
+    deviceToken: string | undefined,
+  ): Promise<boolean>;
   /** Creates the short-lived, single-use challenge that Login answers instead of tokens. */
   createChallenge(
-    tx: Transaction,
+    tx: Transaction<MfaRepositories>,
     userId: string,
     options: LoginOptions,
     client: ClientInfo,
   ): Promise<LoginChallenge>;
   /** Forgets every trusted device of a user (password change or reset). */
-  revokeTrustedDevices(tx: Transaction, userId: string): Promise<void>;
+  revokeTrustedDevices(tx: Transaction<MfaRepositories>, userId: string): Promise<void>;
 }
 
 /** Sensitive changes made from a session ask for a recent second factor (MFA's step-up). */

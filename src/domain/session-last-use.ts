@@ -4,6 +4,7 @@
 // listings see it. A killed process loses at most the last interval's notes (a session may then
 // look idle a few seconds early), never a revocation.
 import type { Logger } from "../logger.js";
+import type { SessionRepositories } from "./persistence.js";
 import { commit, type UnitOfWork } from "./unit-of-work.js";
 
 const FLUSH_INTERVAL_MS = 5_000;
@@ -17,7 +18,7 @@ export class LastUseWriter {
   private flushing: Promise<void> | undefined;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork<SessionRepositories>,
     private readonly logger?: Pick<Logger, "warn">,
   ) {}
 

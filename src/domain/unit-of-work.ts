@@ -13,7 +13,6 @@
 // then answers `commitThenFail(error)`: the transaction commits, and the error is thrown after the
 // commit. Throwing inside the work instead rolls everything back. This is the one idiom for it.
 import type { DomainError } from "./errors.js";
-import type { Repositories } from "./persistence.js";
 
 /** The repositories of one transaction: what is written through them commits together, or not at all. */
 export type Transaction<R> = R & { readonly kind: "transaction" };
@@ -36,7 +35,7 @@ export function settle<T>(outcome: Outcome<T>): T {
   return outcome.commit;
 }
 
-export interface UnitOfWork<R = Repositories> {
+export interface UnitOfWork<R> {
   /**
    * Runs `work` in one transaction (never nested: pass `tx` down instead). Its outcome decides:
    * `commit(value)` answers the value, `commitThenFail(error)` commits and throws; a throw rolls back.

@@ -10,10 +10,10 @@
 import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import { unusableEmailedToken } from "../errors.js";
 import { consumeToken, issueToken } from "../one-time-tokens.js";
-import type { Transaction } from "../persistence.js";
+import type { AccountRepositories, Repositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { keepAnAdmin, keepAnOperator } from "../tenants/tenant-user-rules.js";
-import { commit } from "../unit-of-work.js";
+import { commit, type Transaction } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import type { AccountRecord } from "./persistence.js";
 import { emailLimitKey, limit } from "./registration.js";
@@ -30,10 +30,10 @@ export async function requestClosure(
   rawContinueUrl = "",
 ): Promise<void> {
   const continueUrl = checkContinueUrl(rawContinueUrl, deps.config.continueUrlAllowList);
-  const user = await deps.uow.read((tx) => getUserOrThrow(tx, userId));
+  const user = await deps.uow.read((reads) => getUserOrThrow(reads, userId));
   await deps.passwords.confirm(user.id, user.passwordHash, password);
   // Said now rather than after a link that could not be used (checked again when it is followed).
-  await deps.uow.read((tx) => keepManagers(tx, user));
+  await deps.uow.read((reads) => keepManagers(reads, user));
   // Each request mails the owner: counted per address like every other email a client can ask for.
   await limit(
     deps,
@@ -107,7 +107,7 @@ export async function confirmDeletion(
  * checked to leave an admin and an operator behind. A refusal throws, which rolls the consumed
  * link back.
  */
-async function closingUser(tx: Transaction, userId: string): Promise<AccountRecord> {
+async function closingUser(tx: Transaction<AccountRepositories>, userId: string): Promise<AccountRecord> {
   const { tenantId } = await getUserOrThrow(tx, userId);
   await tx.tenantUsers.lock(tenantId);
   // Read again once the tenant is held: a concurrent closure or role change has committed by now.
@@ -117,7 +117,7 @@ async function closingUser(tx: Transaction, userId: string): Promise<AccountReco
 }
 
 /** LAST_ADMIN when closing `user` would leave its tenant with no active admin, or authd with no operator. */
-async function keepManagers(tx: Transaction, user: AccountRecord): Promise<void> {
-  await keepAnAdmin(tx, user.tenantId, user, null);
-  await keepAnOperator(tx, user, null);
+async function keepManagers(reads: Pick<Repositories, "tenantUsers">, user: AccountRecord): Promise<void> {
+  await keepAnAdmin(reads, user.tenantId, user, null);
+  await keepAnOperator(reads, user, null);
 }

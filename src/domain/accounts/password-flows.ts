@@ -15,11 +15,11 @@ import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import { invalidArgument, unauthenticated, unusableEmailedToken, withReason } from "../errors.js";
 import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
-import type { Transaction } from "../persistence.js";
+import type { AccountRepositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { activateForVerifiedAdmin } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
-import { commit } from "../unit-of-work.js";
+import { commit, type Transaction } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import { admitEmailRequest, admitMailRequest } from "./registration.js";
 import { findUserByEmail, getUserOrThrow } from "./users.js";
@@ -45,7 +45,7 @@ export async function changePassword(
   // recent one (as email, mobile and factor changes do), or a stolen session plus a leaked password
   // could end the owner's sessions and keys.
   await deps.stepUp.requireRecent(input);
-  const user = await deps.uow.read((tx) => getUserOrThrow(tx, input.userId));
+  const user = await deps.uow.read((reads) => getUserOrThrow(reads, input.userId));
   await deps.passwords.confirm(user.id, user.passwordHash, input.oldPassword, "current_password");
   checkPasswordPolicy(input.newPassword, deps.config.passwordMinLength, user, "new_password");
   if (input.newPassword.normalize("NFKC") === input.oldPassword.normalize("NFKC")) {
@@ -144,7 +144,11 @@ export type ResetWork = ({ email: string } | { username: string }) & {
   continueUrl?: string;
 };
 
-export async function sendPasswordReset(deps: AccountDeps, tx: Transaction, work: ResetWork): Promise<void> {
+export async function sendPasswordReset(
+  deps: AccountDeps,
+  tx: Transaction<AccountRepositories>,
+  work: ResetWork,
+): Promise<void> {
   const { now, client } = work;
   const tenantId = work.tenantId ?? DEFAULT_TENANT_ID;
   const user =
@@ -162,7 +166,7 @@ export async function sendPasswordReset(deps: AccountDeps, tx: Transaction, work
 export async function checkPasswordResetToken(deps: AccountDeps, token: string): Promise<boolean> {
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
-  return deps.uow.read(async (tx) => (await peekToken(tx, now, "reset_password", token)) !== null);
+  return deps.uow.read(async (reads) => (await peekToken(reads, now, "reset_password", token)) !== null);
 }
 
 export async function resetPassword(
@@ -175,9 +179,9 @@ export async function resetPassword(
   requireNonEmpty(newPassword, "new_password");
   const now = deps.clock.now();
   // Check the policy before consuming, so a refused password does not burn the link.
-  const pending = await deps.uow.read(async (tx) => {
-    const row = await peekToken(tx, now, "reset_password", token);
-    return row ? getUserOrThrow(tx, row.userId) : null;
+  const pending = await deps.uow.read(async (reads) => {
+    const row = await peekToken(reads, now, "reset_password", token);
+    return row ? getUserOrThrow(reads, row.userId) : null;
   });
   if (!pending) throw unusableEmailedToken();
   checkPasswordPolicy(newPassword, deps.config.passwordMinLength, pending, "new_password");

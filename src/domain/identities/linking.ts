@@ -22,10 +22,10 @@ export async function listLinkedIdentities(
   deps: IdentityDeps,
   userId: string,
 ): Promise<{ identities: LinkedIdentityRecord[]; hasPassword: boolean }> {
-  return deps.uow.read(async (tx) => {
-    const user = await getUserOrThrow(tx, userId);
+  return deps.uow.read(async (reads) => {
+    const user = await getUserOrThrow(reads, userId);
     return {
-      identities: await tx.identities.listOfUser(userId),
+      identities: await reads.identities.listOfUser(userId),
       hasPassword: hasPassword(user.passwordHash),
     };
   });
@@ -97,7 +97,7 @@ async function reauthenticate(deps: IdentityDeps, caller: SessionCaller, passwor
       "is required, unless this session proved a second factor recently (MfaService.StepUp)",
     );
   }
-  const user = await deps.uow.read((tx) => getUserOrThrow(tx, caller.userId));
+  const user = await deps.uow.read((reads) => getUserOrThrow(reads, caller.userId));
   await deps.passwords.confirm(user.id, user.passwordHash, password, "current_password");
 }
 
@@ -140,7 +140,7 @@ export async function getProviderTokens(
   userId: string,
   identityId: string,
 ): Promise<ProviderTokens & { updatedAt: number | null }> {
-  const row = await deps.uow.read((tx) => ownIdentity(tx, userId, identityId));
+  const row = await deps.uow.read((reads) => ownIdentity(reads, userId, identityId));
   if (row.tokensSealed === null) return { accessToken: "", refreshToken: "", updatedAt: null };
   return { ...openTokens(deps.box, row.id, row.tokensSealed), updatedAt: row.tokensUpdatedAt };
 }

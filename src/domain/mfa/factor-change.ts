@@ -8,9 +8,9 @@
 import type { AuditContext } from "../audit.js";
 import type { Caller as SignedInCaller } from "../callers.js";
 import { invalidArgument, withReason } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories } from "../persistence.js";
 import type { AuthenticatorSummary } from "../ports.js";
-import { commit, commitThenFail, type UnitOfWork } from "../unit-of-work.js";
+import { commit, commitThenFail, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 import { activeUser, checkAuthenticatorId, ownAuthenticator, summarise } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
 import {
@@ -46,16 +46,16 @@ export interface CreatedAuthenticator {
  */
 export async function reauthenticate(
   deps: MfaDeps,
-  uow: UnitOfWork,
+  uow: UnitOfWork<MfaRepositories>,
   caller: Caller,
   password: string,
   field: string,
   beforePassword: () => Promise<void> = async () => {},
 ): Promise<MfaUser> {
   if (password === "") throw invalidArgument(field, "is required to change second factors");
-  const user = await uow.read(async (tx) => {
-    const user = await activeUser(tx, caller.userId);
-    await requireRecentSecondFactor(tx, caller, deps.clock.now());
+  const user = await uow.read(async (reads) => {
+    const user = await activeUser(reads, caller.userId);
+    await requireRecentSecondFactor(reads, caller, deps.clock.now());
     return user;
   });
   await beforePassword();
@@ -66,7 +66,7 @@ export async function reauthenticate(
 /** Starts enrolling a factor; recovery codes are a new active set at once. */
 export async function createFactor(
   deps: MfaDeps,
-  uow: UnitOfWork,
+  uow: UnitOfWork<MfaRepositories>,
   caller: Caller,
   type: AuthenticatorKind,
   mobile: string,
@@ -88,7 +88,7 @@ export async function createFactor(
 /** Stores the new factor in the caller's transaction: pending, or active recovery codes. */
 async function startFactor(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   user: MfaUser,
   type: AuthenticatorKind,
   mobile: string,
@@ -108,7 +108,7 @@ async function startFactor(
 /** Activates a pending factor with its first code; counts as a step-up for the session. */
 export async function activateFactor(
   deps: MfaDeps,
-  uow: UnitOfWork,
+  uow: UnitOfWork<MfaRepositories>,
   caller: SessionCaller,
   id: string,
   code: string,
@@ -142,13 +142,13 @@ export async function activateFactor(
  */
 export async function removeFactor(
   deps: MfaDeps,
-  uow: UnitOfWork,
+  uow: UnitOfWork<MfaRepositories>,
   caller: Caller,
   id: string,
   proof: Proof,
   context: AuditContext,
 ): Promise<void> {
-  await uow.read((tx) => ownAuthenticator(tx, caller.userId, id));
+  await uow.read((reads) => ownAuthenticator(reads, caller.userId, id));
   if (proof.kind === "password") {
     await reauthenticate(deps, uow, caller, proof.password, "current_password");
     return uow.run(async (tx) => {

@@ -7,7 +7,7 @@ import type { AuditContext } from "../audit.js";
 import type { SessionCaller } from "../callers.js";
 import { invalidArgument, invalidCode, notFound } from "../errors.js";
 import type { Page, PageRequest } from "../paging.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories, Repositories } from "../persistence.js";
 import type {
   AuthenticatorSummary,
   ClientInfo,
@@ -16,7 +16,7 @@ import type {
   SecondFactorGate,
   TrustedDeviceView,
 } from "../ports.js";
-import { commit, commitThenFail, type UnitOfWork } from "../unit-of-work.js";
+import { commit, commitThenFail, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 import {
   type AuthenticatorListFilter,
   checkAuthenticatorId,
@@ -57,12 +57,12 @@ const stepUpBinding = (sessionId: string, authenticatorId: string) =>
 export class Mfa implements SecondFactorGate {
   constructor(
     private readonly deps: MfaDeps,
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork<MfaRepositories>,
   ) {}
 
   /** StepUpCheck: throws PermissionDenied unless the session proved a second factor recently. */
   requireRecent(caller: { userId: string; sessionId: string | undefined }): Promise<void> {
-    return this.uow.read((tx) => requireRecentSecondFactor(tx, caller, this.deps.clock.now()));
+    return this.uow.read((reads) => requireRecentSecondFactor(reads, caller, this.deps.clock.now()));
   }
 
   /**
@@ -70,7 +70,7 @@ export class Mfa implements SecondFactorGate {
    * pass): for callers that accept a recent second factor instead of the password.
    */
   hasRecent(caller: { userId: string; sessionId: string | undefined }): Promise<boolean> {
-    return this.uow.read((tx) => hasRecentStepUp(tx, caller, this.deps.clock.now()));
+    return this.uow.read((reads) => hasRecentStepUp(reads, caller, this.deps.clock.now()));
   }
 
   /** Deletes expired challenges, codes, trusted devices and step-ups. */
@@ -80,13 +80,17 @@ export class Mfa implements SecondFactorGate {
 
   // ---- SecondFactorGate (Login, password change and reset) ----
 
-  async isRequired(tx: Transaction, userId: string, deviceToken: string | undefined): Promise<boolean> {
-    if (!(await hasActiveFactor(tx, userId))) return false;
-    return !(await isTrustedDevice(tx, userId, deviceToken, this.deps.clock.now()));
+  async isRequired(
+    reads: Pick<Repositories, "mfa">,
+    userId: string,
+    deviceToken: string | undefined,
+  ): Promise<boolean> {
+    if (!(await hasActiveFactor(reads, userId))) return false;
+    return !(await isTrustedDevice(reads, userId, deviceToken, this.deps.clock.now()));
   }
 
   createChallenge(
-    tx: Transaction,
+    tx: Transaction<MfaRepositories>,
     userId: string,
     options: LoginOptions,
     client: ClientInfo,
@@ -94,7 +98,7 @@ export class Mfa implements SecondFactorGate {
     return createChallenge(this.deps, tx, userId, options, client);
   }
 
-  async revokeTrustedDevices(tx: Transaction, userId: string): Promise<void> {
+  async revokeTrustedDevices(tx: Transaction<MfaRepositories>, userId: string): Promise<void> {
     await revokeAllTrustedDevices(tx, userId);
   }
 
@@ -105,11 +109,11 @@ export class Mfa implements SecondFactorGate {
     request: PageRequest,
     filter: AuthenticatorListFilter,
   ): Promise<Page<AuthenticatorSummary>> {
-    return this.uow.read((tx) => pageAuthenticators(tx, userId, request, filter));
+    return this.uow.read((reads) => pageAuthenticators(reads, userId, request, filter));
   }
 
   get(userId: string, id: string): Promise<AuthenticatorSummary> {
-    return this.uow.read(async (tx) => summarise(tx, await ownAuthenticator(tx, userId, id)));
+    return this.uow.read(async (reads) => summarise(reads, await ownAuthenticator(reads, userId, id)));
   }
 
   create(
@@ -139,7 +143,7 @@ export class Mfa implements SecondFactorGate {
   // ---- sign-in challenges ----
 
   async deliver(challengeId: string, authenticatorId: string): Promise<number> {
-    const userId = await this.uow.read((tx) => challengeOwner(tx, challengeId, this.deps.clock.now()));
+    const userId = await this.uow.read((reads) => challengeOwner(reads, challengeId, this.deps.clock.now()));
     if (userId !== null) await limitSends(this.deps, userId);
     return this.uow.run(async (tx) =>
       commit(await deliverChallenge(this.deps, tx, challengeId, authenticatorId)),
@@ -148,7 +152,7 @@ export class Mfa implements SecondFactorGate {
 
   async answer(answer: ChallengeAnswer): Promise<ChallengeResult> {
     const { challengeId, authenticatorId, code } = answer;
-    const userId = await this.uow.read((tx) => challengeOwner(tx, challengeId, this.deps.clock.now()));
+    const userId = await this.uow.read((reads) => challengeOwner(reads, challengeId, this.deps.clock.now()));
     const prepared =
       userId === null || authenticatorId === ""
         ? null
@@ -163,7 +167,7 @@ export class Mfa implements SecondFactorGate {
    * empty code sends one (and answers null); the next call carries it.
    */
   async stepUp(principal: SessionCaller, id: string, code: string): Promise<number | null> {
-    const target = await this.uow.read((tx) => ownAuthenticator(tx, principal.userId, id));
+    const target = await this.uow.read((reads) => ownAuthenticator(reads, principal.userId, id));
     const binding = stepUpBinding(principal.sessionId, target.id);
     if ((target.type === "sms" || target.type === "email") && code.trim() === "" && target.active) {
       await limitSends(this.deps, principal.userId);
@@ -205,7 +209,7 @@ export class Mfa implements SecondFactorGate {
   // ---- trusted devices ----
 
   devicesPage(userId: string, request: PageRequest): Promise<Page<TrustedDeviceView>> {
-    return this.uow.read((tx) => pageTrustedDevices(tx, userId, request, this.deps.clock.now()));
+    return this.uow.read((reads) => pageTrustedDevices(reads, userId, request, this.deps.clock.now()));
   }
 
   revokeDevice(userId: string, deviceId: string, context: AuditContext): Promise<void> {

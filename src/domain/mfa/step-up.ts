@@ -1,12 +1,13 @@
 // Step-up: a second factor proven recently within a session. Sensitive RPCs (factor changes, email
 // and mobile changes, creating an API key, ...) call requireRecentSecondFactor; StepUp and an MFA sign-in record one.
 import { permissionDenied, withReason } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories, Repositories } from "../persistence.js";
+import type { Transaction } from "../unit-of-work.js";
 import { hasActiveFactor } from "./authenticators.js";
 
 /** Records that the session proved a second factor at `now`; answers until when it counts. */
 export async function recordStepUp(
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   sessionId: string,
   userId: string,
   now: number,
@@ -23,12 +24,12 @@ export async function recordStepUp(
  * nothing to step up with. API keys have no session, so they never pass for such an account.
  */
 export async function requireRecentSecondFactor(
-  tx: Transaction,
+  reads: Pick<Repositories, "mfa">,
   principal: { userId: string; sessionId: string | undefined },
   now: number,
 ): Promise<void> {
-  if (!(await hasActiveFactor(tx, principal.userId))) return;
-  if (await hasRecentStepUp(tx, principal, now)) return;
+  if (!(await hasActiveFactor(reads, principal.userId))) return;
+  if (await hasRecentStepUp(reads, principal, now)) return;
   throw withReason(
     "STEP_UP_REQUIRED",
     permissionDenied("this call needs a recent second factor: call MfaService.StepUp"),
@@ -41,11 +42,11 @@ export async function requireRecentSecondFactor(
  * recent second factor *instead of* the password.
  */
 export async function hasRecentStepUp(
-  tx: Transaction,
+  reads: Pick<Repositories, "mfa">,
   principal: { userId: string; sessionId: string | undefined },
   now: number,
 ): Promise<boolean> {
   if (principal.sessionId === undefined) return false;
-  const row = await tx.mfa.stepUps.find(principal.sessionId);
+  const row = await reads.mfa.stepUps.find(principal.sessionId);
   return row !== null && row.userId === principal.userId && row.validUntil > now;
 }

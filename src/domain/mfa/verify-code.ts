@@ -8,8 +8,8 @@
 // (on SQLite every transaction waits for the one before). `prepareRecoveryCode` reserves the
 // attempt and compares the hashes first; the transaction then only claims the matched row.
 import { type DomainError, invalidArgument } from "../errors.js";
-import type { Transaction } from "../persistence.js";
-import { commit, type UnitOfWork } from "../unit-of-work.js";
+import type { MfaRepositories } from "../persistence.js";
+import { commit, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 import { looksLikeRecoveryCode, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockedError, lockoutKey, reserveAttempt } from "./failures.js";
@@ -33,7 +33,12 @@ export interface PreparedRecoveryCode {
 /** Associated data that ties a sealed TOTP secret to its authenticator row. */
 export const totpAad = (authenticatorId: string) => `totp:${authenticatorId}`;
 
-async function acceptTotp(deps: MfaDeps, tx: Transaction, a: AuthenticatorRecord, code: string) {
+async function acceptTotp(
+  deps: MfaDeps,
+  tx: Transaction<MfaRepositories>,
+  a: AuthenticatorRecord,
+  code: string,
+) {
   if (a.secretSealed === null) return false;
   const now = deps.clock.now();
   const secret = deps.box.open(a.secretSealed, totpAad(a.id));
@@ -51,7 +56,7 @@ async function acceptTotp(deps: MfaDeps, tx: Transaction, a: AuthenticatorRecord
  */
 export async function prepareRecoveryCode(
   deps: MfaDeps,
-  uow: UnitOfWork,
+  uow: UnitOfWork<MfaRepositories>,
   userId: string,
   code: string,
   authenticatorId?: string,
@@ -88,7 +93,7 @@ export async function prepareRecoveryCode(
 /** Marks the prepared code used; the conditional UPDATE is the single use. */
 async function claimRecoveryCode(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   prepared: PreparedRecoveryCode | undefined,
 ) {
@@ -102,7 +107,7 @@ async function claimRecoveryCode(
 /** Checks and uses up `code` for `a`, without lockout bookkeeping. */
 export async function acceptCode(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   code: string,
   binding: string | undefined,
@@ -131,7 +136,7 @@ export async function acceptCode(
  */
 export async function checkCode(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   code: string,
   binding: string | undefined,

@@ -26,7 +26,7 @@ import type { Notices } from "../notices.js";
 import { issueToken, voidTokens } from "../one-time-tokens.js";
 import { keysetQuery, type Page, toPage } from "../paging.js";
 import { checkPasswordPolicy, NO_PASSWORD, type PasswordHasher } from "../passwords.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories, TenantRepositories } from "../persistence.js";
 import type { ClientInfo, SecondFactorGate, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import type { UserFilter } from "./records.js";
@@ -79,7 +79,7 @@ export interface TenantUserChanges {
 }
 
 export interface TenantUserDeps {
-  uow: UnitOfWork;
+  uow: UnitOfWork<TenantRepositories>;
   clock: Clock;
   hasher: PasswordHasher;
   notices: Notices;
@@ -110,10 +110,10 @@ export class TenantUsers {
     // The token is bound to the tenant and filters: one made for others is refused.
     const list = `users:${filterDigest([tenantId, filter.emailPrefix ?? null, filter.status ?? null, filter.role ?? null])}`;
     const query = keysetQuery(list, { pageSize: request.pageSize, pageToken: request.pageToken }, "oldest");
-    return this.deps.uow.read(async (tx) => {
-      const page = toPage(list, query, await tx.tenantUsers.page(tenantId, filter, query), (u) => u);
+    return this.deps.uow.read(async (reads) => {
+      const page = toPage(list, query, await reads.tenantUsers.page(tenantId, filter, query), (u) => u);
       return {
-        items: await Promise.all(page.items.map((u) => this.view(tx, u))),
+        items: await Promise.all(page.items.map((u) => this.view(reads, u))),
         nextPageToken: page.nextPageToken,
       };
     });
@@ -121,7 +121,7 @@ export class TenantUsers {
 
   async get(caller: AdminCaller, slug: string, userId: string): Promise<TenantUserView> {
     const tenantId = await this.deps.access.tenantOf(caller, slug);
-    return this.deps.uow.read(async (tx) => this.view(tx, await userOfTenant(tx, tenantId, userId)));
+    return this.deps.uow.read(async (reads) => this.view(reads, await userOfTenant(reads, tenantId, userId)));
   }
 
   async create(
@@ -262,7 +262,7 @@ export class TenantUsers {
   ): Promise<number> {
     const tenantId = await this.deps.access.tenantOf(caller, slug);
     if (password === "") throw invalidArgument("new_password", "is required");
-    const target = await this.deps.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+    const target = await this.deps.uow.read((reads) => userOfTenant(reads, tenantId, userId));
     guardOperatorAccount(caller, target);
     checkPasswordPolicy(password, this.deps.passwordMinLength, target, "new_password");
     const hash = await this.deps.hasher.hash(password);
@@ -328,12 +328,12 @@ export class TenantUsers {
     return checked;
   }
 
-  private async view(tx: Transaction, account: AccountRecord): Promise<TenantUserView> {
+  private async view(reads: Pick<Repositories, "mfa">, account: AccountRecord): Promise<TenantUserView> {
     const { passwordHash: _hash, failedLogins: _failures, lockedUntil: _lock, ...view } = account;
     return {
       ...view,
       passwordChangeRequired: account.passwordChangeRequired ?? false,
-      mfaEnabled: await this.deps.secondFactor.isRequired(tx, account.id, undefined),
+      mfaEnabled: await this.deps.secondFactor.isRequired(reads, account.id, undefined),
     };
   }
 }

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "../errors.js";
 import { keysetQuery, toPage } from "../paging.js";
+import type { TenantRepositories } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import { releaseUnverifiedTenants } from "./pending.js";
@@ -25,7 +26,7 @@ export interface TenantChanges {
 
 export class Tenants {
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork<TenantRepositories>,
     private readonly clock: Clock,
     private readonly sessions: Pick<SessionIssuer, "revokeAllOfTenant">,
     private readonly settings: { pendingTenantTtlSeconds: number },
@@ -56,14 +57,14 @@ export class Tenants {
 
   async get(id: string): Promise<TenantRecord> {
     if (id === "") throw invalidArgument("tenant_id", "is required");
-    const tenant = await this.uow.read((tx) => tx.tenants.findById(id));
+    const tenant = await this.uow.read((reads) => reads.tenants.findById(id));
     if (!tenant) throw notFound("no such tenant");
     return tenant;
   }
 
   async getBySlug(slug: string): Promise<TenantRecord> {
     if (slug === "") throw invalidArgument("slug", "is required");
-    const tenant = await this.uow.read((tx) => tx.tenants.findBySlug(slug));
+    const tenant = await this.uow.read((reads) => reads.tenants.findBySlug(slug));
     if (!tenant) throw notFound("no such tenant");
     return tenant;
   }
@@ -71,7 +72,7 @@ export class Tenants {
   /** Oldest first, paged with the shared codec (paging.ts). */
   async list(pageSize: number, pageToken: string): Promise<TenantPage> {
     const query = keysetQuery("tenants", { pageSize, pageToken }, "oldest");
-    const rows = await this.uow.read((tx) => tx.tenants.list(query));
+    const rows = await this.uow.read((reads) => reads.tenants.list(query));
     const page = toPage("tenants", query, rows, (t) => t);
     return { tenants: page.items, nextPageToken: page.nextPageToken };
   }

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import { invalidArgument, notFound, permissionDenied } from "../errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories, TenantRepositories } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import type { SessionView } from "../sessions.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
@@ -33,7 +33,7 @@ const MAX_PAGE_SIZE = 100;
 
 export class TenantUserAdmin {
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork<TenantRepositories>,
     private readonly clock: Clock,
     private readonly sessions: Pick<SessionIssuer, "revokeAll"> & {
       listPage(userId: string, request: PageRequest): Promise<Page<SessionView>>;
@@ -50,7 +50,7 @@ export class TenantUserAdmin {
     if (!operator && !caller.roles.includes(ADMIN_ROLE))
       throw permissionDenied("this call needs a tenant admin");
     if (slug === "") return own;
-    const tenant = await this.uow.read((tx) => tx.tenants.findBySlug(slug));
+    const tenant = await this.uow.read((reads) => reads.tenants.findBySlug(slug));
     if (tenant?.id === own) return own;
     // Only operators may learn whether another slug exists.
     if (!operator) throw permissionDenied("a tenant admin manages only its own tenant");
@@ -60,7 +60,7 @@ export class TenantUserAdmin {
 
   async listUserSessions(caller: AdminCaller, slug: string, userId: string): Promise<SessionView[]> {
     const tenantId = await this.tenantOf(caller, slug);
-    await this.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+    await this.uow.read((reads) => userOfTenant(reads, tenantId, userId));
     // Every active session, page by page (a user has few; the bound only guards a runaway loop).
     const sessions: SessionView[] = [];
     let pageToken = "";
@@ -104,7 +104,7 @@ export class TenantUserAdmin {
     const userId = filter.userId === "" ? undefined : filter.userId;
     const type = filter.type === "" ? undefined : filter.type;
     // Another tenant's user answers not_found here too, not an empty list.
-    if (userId !== undefined) await this.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+    if (userId !== undefined) await this.uow.read((reads) => userOfTenant(reads, tenantId, userId));
     // The token is bound to the list and its filters: one made for other filters is refused.
     const list = `audit:${filterDigest([tenantId, userId ?? null, type ?? null])}`;
     const query = keysetQuery(list, {
@@ -114,16 +114,22 @@ export class TenantUserAdmin {
       createdAfter: filter.from === undefined ? undefined : filter.from - 1,
       createdBefore: filter.to,
     });
-    const rows = await this.uow.read((tx) => tx.tenants.auditEvents({ tenantId, page: query, userId, type }));
+    const rows = await this.uow.read((reads) =>
+      reads.tenants.auditEvents({ tenantId, page: query, userId, type }),
+    );
     const page = toPage(list, query, rows, (e) => ({ createdAt: e.at, id: String(e.id) }));
     return { events: page.items, nextPageToken: page.nextPageToken };
   }
 }
 
 /** The user, when it belongs to the tenant; not_found otherwise (another tenant's user included). */
-async function userOfTenant(tx: Transaction, tenantId: string, userId: string): Promise<void> {
+async function userOfTenant(
+  reads: Pick<Repositories, "users">,
+  tenantId: string,
+  userId: string,
+): Promise<void> {
   if (userId === "") throw invalidArgument("user_id", "is required");
-  const user = await tx.users.findById(userId);
+  const user = await reads.users.findById(userId);
   if (!user || (user.tenantId ?? DEFAULT_TENANT_ID) !== tenantId) throw notFound("no such user");
 }
 
