@@ -169,10 +169,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   // ---- sessions and tokens (sessions issue) ----
-  // GetCurrentUser's profiles: cleared by the store on every account or second-factor write here;
-  // another replica's change shows within PROFILE_BOUND_MS (the entries' age).
+  // GetCurrentUser's profiles: forgotten by the store's writes that change one here; another
+  // replica's change shows within PROFILE_BOUND_MS (the entries' age).
   const profiles = new ProfileCache();
-  const uow = new StoreUnitOfWork(store, { onAccountWrite: () => profiles.clear() });
+  const uow = new StoreUnitOfWork(store, { profileChanged: (userId) => profiles.forget(userId) });
   const signingKeys = new SigningKeys(
     uow.scoped(SIGNING_KEY_REPOSITORIES),
     clock,

@@ -20,6 +20,7 @@ import { linkedIdentityRepository } from "./repositories/identities.js";
 import { mfaRepositories } from "./repositories/mfa.js";
 import { oneTimeTokenRepository } from "./repositories/one-time-tokens.js";
 import { outboxRepository } from "./repositories/outbox.js";
+import type { ProfileChanged } from "./repositories/profile-changed.js";
 import { rateLimitCounters } from "./repositories/rate-limits.js";
 import { refreshTokenRepository, sessionRepository } from "./repositories/sessions.js";
 import { signingKeyRepository } from "./repositories/signing-keys.js";
@@ -31,55 +32,25 @@ import type { Store } from "./store.js";
 
 type Name = keyof Repositories;
 
-/** A method name that only reads; every other method of a wrapped repository counts as a write. */
-const READS = /^(find|list|count|is|get|has)/;
-
-/**
- * `repository` with every write followed by `changed()` (whether it succeeded or not: forgetting too
- * much is harmless). A method added later is a write unless named as a read, so it cannot be missed.
- */
-function announcingWrites<T extends object>(repository: T, changed: () => void): T {
-  const wrapped = { ...repository } as Record<string, unknown>;
-  for (const [name, method] of Object.entries(repository)) {
-    if (typeof method !== "function" || READS.test(name)) continue;
-    wrapped[name] = async (...args: unknown[]) => {
-      try {
-        return await (method as (...args: unknown[]) => Promise<unknown>)(...args);
-      } finally {
-        changed();
-      }
-    };
-  }
-  return wrapped as T;
-}
-
 /** How each repository is built on a transaction's EntityManager: here, and nowhere else. */
-function builders(accountsChanged: () => void): { [K in Name]: (em: EntityManager) => Repositories[K] } {
+function builders(profileChanged: ProfileChanged): { [K in Name]: (em: EntityManager) => Repositories[K] } {
   return {
-    // recordSignIn writes the profile's last sign-in time.
-    users: (em) => announcingWrites(userRepository(em), accountsChanged),
-    accounts: (em) => announcingWrites(accountRepository(em), accountsChanged),
-    accountData: (em) => announcingWrites(accountDataRepository(em), accountsChanged),
+    // The repositories whose writes change a profile get the hook, and call it in exactly those.
+    users: (em) => userRepository(em, profileChanged),
+    accounts: (em) => accountRepository(em, profileChanged),
+    accountData: (em) => accountDataRepository(em, profileChanged),
     sessions: sessionRepository,
     refreshTokens: refreshTokenRepository,
     apiKeys: apiKeyRepository,
     audit: auditRecorder,
-    mfa: (em) => {
-      const mfa = mfaRepositories(em);
-      return {
-        ...mfa,
-        authenticators: announcingWrites(mfa.authenticators, accountsChanged),
-        recoveryCodes: announcingWrites(mfa.recoveryCodes, accountsChanged),
-        users: announcingWrites(mfa.users, accountsChanged),
-      };
-    },
+    mfa: (em) => mfaRepositories(em, profileChanged),
     identities: linkedIdentityRepository,
     spentIdTokens: spentIdTokenRepository,
     oneTimeTokens: oneTimeTokenRepository,
     signingKeys: signingKeyRepository,
     deferredWork: deferredWorkRepository,
     tenants: tenantRepository,
-    // Reads and a lock only: account writes go through `accounts`, which announces them.
+    // Reads and a lock only: account writes go through `accounts`.
     tenantUsers: tenantUserRepository,
     outbox: outboxRepository,
     rateLimits: rateLimitCounters,
@@ -88,10 +59,12 @@ function builders(accountsChanged: () => void): { [K in Name]: (em: EntityManage
 
 export interface StoreUnitOfWorkOptions {
   /**
-   * Called after every write to an account or its second factors, and again when the writing
-   * transaction settles (the profile cache forgets what it holds).
+   * Called by each write that changes a profile (repositories/profile-changed.ts) with the account's
+   * id when the write knows it, and again when the writing transaction settles: the profile cache
+   * forgets it then too, so a read that raced the write cannot cache the old profile for good. A
+   * change on another replica shows within the cache's own bound (PROFILE_BOUND_MS).
    */
-  onAccountWrite?: () => void;
+  profileChanged?: ProfileChanged;
 }
 
 /**
@@ -106,12 +79,12 @@ export class StoreUnitOfWork implements UnitOfWork<Repositories> {
     private readonly store: Store,
     options: StoreUnitOfWorkOptions = {},
   ) {
-    const listener = options.onAccountWrite;
+    const listener = options.profileChanged;
     this.build = builders(
       listener
-        ? () => {
-            listener();
-            store.afterTransaction(listener);
+        ? (userId) => {
+            listener(userId);
+            store.afterTransaction(() => listener(userId));
           }
         : () => undefined,
     );
