@@ -5,12 +5,8 @@ import { parseArgs } from "node:util";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { tokenLink } from "./delivery/templates.js";
-import { normalizeEmail } from "./domain/accounts/validation.js";
 import { DomainError } from "./domain/errors.js";
-import { TENANT_REPOSITORIES } from "./domain/persistence.js";
-import { bootstrapAdmin } from "./domain/tenants/admin-bootstrap.js";
 import type { Logger } from "./logger.js";
-import { StoreUnitOfWork } from "./store/unit-of-work.js";
 
 const ADMIN_USAGE = `usage: authd admin create --tenant SLUG --email EMAIL [--operator]
   Creates an administrator of the tenant (or gives an existing account the admin role) and prints
@@ -38,16 +34,11 @@ export async function adminCommand(args: string[], config: Config, logger: Logge
   }
   const app = await createApp(config, { logger });
   try {
-    const admin = await bootstrapAdmin(
-      {
-        uow: new StoreUnitOfWork(app.store).scoped(TENANT_REPOSITORIES),
-        clock: app.clock,
-        sessions: app.sessions,
-        normalizeEmail,
-        passwordTokenTtlSeconds: config.passwordResetTtlSeconds,
-      },
-      { tenantSlug: values.tenant ?? "default", email: values.email, operator: values.operator ?? false },
-    );
+    const admin = await app.tenants.createAdmin({
+      tenantSlug: values.tenant ?? "default",
+      email: values.email,
+      operator: values.operator ?? false,
+    });
     logger.info(
       { userId: admin.userId, tenant: values.tenant, roles: admin.roles, created: admin.created },
       admin.created ? "administrator created" : "administrator promoted",

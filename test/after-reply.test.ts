@@ -82,8 +82,8 @@ describe("work after the reply", () => {
     ]);
     expect(JSON.stringify(logged)).not.toMatch(/argon2|victim/);
     expect(await app.store.transaction((em) => em.countBy(DeferredWorkEntity, { kind: "flaky" }))).toBe(1);
-    after.start();
-    await after.stop();
+    await after.sweep();
+    await after.settled();
     expect(attempts).toBe(3);
     expect(await app.store.transaction((em) => em.countBy(DeferredWorkEntity, { kind: "flaky" }))).toBe(0);
   });

@@ -7,7 +7,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
-import { type App, createApp } from "../src/app.js";
+import { type AppWithInternals, createApp } from "../src/app.js";
 import { ManualClock } from "../src/clock.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
@@ -23,7 +23,7 @@ const sink = new Writable({
 });
 
 let dir: string;
-let app: App;
+let app: AppWithInternals;
 let server: RunningServer;
 let smtp: TestSmtpServer;
 

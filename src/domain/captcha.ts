@@ -1,13 +1,12 @@
 // Captcha checks against an hCaptcha / Cloudflare Turnstile style "siteverify" endpoint: a form POST
 // of the secret, the token and the client IP, answered with JSON whose `success` says it all.
 // Anything but an explicit success (missing token, network error, timeout, odd answer) is a failure.
-import type { Logger } from "../logger.js";
-import type { CaptchaVerifier } from "./ports.js";
+import type { CaptchaVerifier, Logger } from "./ports.js";
 
 export interface CaptchaOptions {
   verifyUrl: string | undefined;
   secret: string | undefined;
-  logger: Logger;
+  logger: Pick<Logger, "warn">;
   /** How long to wait for the provider; 5 seconds by default. */
   timeoutMs?: number;
 }

@@ -8,6 +8,16 @@ import type {
 } from "./persistence.js";
 import type { Transaction } from "./unit-of-work.js";
 
+/**
+ * Where the domain writes a log line: structured fields and a message (the app's pino logger is
+ * one). Fields never carry a secret; errors from the database are described, not attached, where
+ * their parameters could hold one (after-reply.ts).
+ */
+export interface Logger {
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
 /** Who is asking, as far as auditing and rate limiting care. */
 export interface ClientInfo {
   ip: string;
@@ -46,8 +56,12 @@ export interface SessionIssuer {
   revokeAll(tx: Transaction<SessionRepositories>, userId: string, exceptSessionId?: string): Promise<number>;
   /** Revokes every unrevoked session of a tenant's accounts in one statement; answers how many. */
   revokeAllOfTenant(tx: Transaction<SessionRepositories>, tenantId: string): Promise<number>;
-  /** Revokes every API key of a user (deactivation, deletion). */
-  revokeApiKeys(tx: Transaction<ApiKeyRepositories>, userId: string): Promise<void>;
+}
+
+/** API keys outlive sessions: ending someone's access ends their keys too (deactivation, recovery). */
+export interface ApiKeyRevoker {
+  /** Revokes every API key of the user, in the caller's transaction. */
+  revokeAll(tx: Transaction<ApiKeyRepositories>, userId: string): Promise<void>;
 }
 
 // ---- Rate limits (accounts issue) ----
@@ -157,12 +171,3 @@ export interface StepUpCheck {
   /** Throws PermissionDenied unless the session proved a second factor recently (or the account has none). */
   requireRecent(caller: { userId: string; sessionId: string | undefined }): Promise<void>;
 }
-
-/** Until the MFA part is wired in, no account has a second factor. */
-export const noSecondFactor: SecondFactorGate = {
-  isRequired: async () => false,
-  createChallenge: async () => {
-    throw new Error("second factor is not available");
-  },
-  revokeTrustedDevices: async () => undefined,
-};

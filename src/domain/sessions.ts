@@ -7,16 +7,9 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { AccessTokens } from "./access-tokens.js";
-import type { ApiKeys } from "./api-keys.js";
 import { invalidArgument, notFound, unauthenticated, withReason } from "./errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "./paging.js";
-import type {
-  ApiKeyRepositories,
-  RefreshTokenRecord,
-  SessionRecord,
-  SessionRepositories,
-  UserRecord,
-} from "./persistence.js";
+import type { RefreshTokenRecord, SessionRecord, SessionRepositories, UserRecord } from "./persistence.js";
 import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "./ports.js";
 import { hashSecret, randomToken } from "./secrets.js";
 import { type CachedSession, SessionCache } from "./session-cache.js";
@@ -77,18 +70,21 @@ export class Sessions implements SessionIssuer {
     private readonly clock: Clock,
     private readonly config: SessionConfig,
     private readonly accessTokens: AccessTokens,
-    private readonly apiKeys: ApiKeys,
     state: SessionStateOptions = {},
   ) {
     this.cache = state.cache ?? new SessionCache();
     this.publishRevocations = state.publishRevocations ?? (async () => undefined);
     this.lastUse = new LastUseWriter(uow, state.logger);
-    this.lastUse.start();
+  }
+
+  /** Writes the last uses noted since the last call (a periodic job: session-last-use.ts). */
+  writeLastUses(): Promise<void> {
+    return this.lastUse.flush();
   }
 
   /** Writes the last-use times still in memory; call at shutdown. */
   close(): Promise<void> {
-    return this.lastUse.stop();
+    return this.lastUse.close();
   }
 
   /** Another replica revoked these sessions (its notification arrived). */
@@ -349,10 +345,6 @@ export class Sessions implements SessionIssuer {
     const ids = await tx.sessions.revokeAllOfTenant(tenantId, now, "tenant_suspended");
     await this.revoked(tx, ids);
     return ids.length;
-  }
-
-  revokeApiKeys(tx: Transaction<ApiKeyRepositories>, userId: string): Promise<void> {
-    return this.apiKeys.revokeAll(tx, userId);
   }
 
   view(session: SessionRecord): SessionView {

@@ -10,7 +10,7 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
-import { type App, createApp } from "../../src/app.js";
+import { type AppWithInternals, createApp } from "../../src/app.js";
 import { ManualClock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config.js";
 import { startServer } from "../../src/server.js";
@@ -22,7 +22,7 @@ export interface TestServer {
   url: string;
   /** The separate metrics listener, when AUTHD_METRICS_ADDR is set. */
   metricsUrl?: string;
-  app: App;
+  app: AppWithInternals;
   clock: ManualClock;
   dataDir: string;
   transport(protocol?: Protocol, headers?: Record<string, string>): Transport;

@@ -66,7 +66,7 @@ export async function confirmDeactivation(
     const user = await closingUser(tx, row.userId);
     await tx.accounts.update(user.id, { status: "deactivated", updatedAt: now });
     await deps.sessions.revokeAll(tx, user.id);
-    await deps.sessions.revokeApiKeys(tx, user.id);
+    await deps.apiKeys.revokeAll(tx, user.id);
     await deps.mail.accountDeactivated(tx, user.email);
     await tx.audit.record(now, "user.deactivated", user.id, client);
     return commit({
@@ -89,7 +89,7 @@ export async function confirmDeletion(
     // Revoked first, then erased: revoking is what tells the session and key caches (of every
     // replica) that the credentials are gone.
     await deps.sessions.revokeAll(tx, user.id);
-    await deps.sessions.revokeApiKeys(tx, user.id);
+    await deps.apiKeys.revokeAll(tx, user.id);
     await deps.mail.accountDeleted(tx, user.email);
     // The account row and everything hanging off it go (AccountDataRepository.erase). The audit
     // trail keeps the opaque account id and event types, but not where the requests came from.

@@ -3,7 +3,14 @@ import type { ContinueUrlRule } from "../continue-url.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { AccountRepositories } from "../persistence.js";
-import type { CaptchaVerifier, RateLimiter, SecondFactorGate, SessionIssuer, StepUpCheck } from "../ports.js";
+import type {
+  ApiKeyRevoker,
+  CaptchaVerifier,
+  RateLimiter,
+  SecondFactorGate,
+  SessionIssuer,
+  StepUpCheck,
+} from "../ports.js";
 import type { Transaction, UnitOfWork } from "../unit-of-work.js";
 import type { AccountMail } from "./mail.js";
 import type { ProfileCache } from "./profile-cache.js";
@@ -58,6 +65,8 @@ export interface AccountDeps {
   hasher: PasswordHasher;
   passwords: PasswordConfirmation;
   sessions: SessionIssuer;
+  /** Closure and recovery end the account's API keys as well as its sessions. */
+  apiKeys: ApiKeyRevoker;
   rateLimiter: RateLimiter;
   captcha: CaptchaVerifier;
   secondFactor: SecondFactorGate;

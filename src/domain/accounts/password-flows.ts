@@ -67,7 +67,7 @@ export async function changePassword(
     if (input.sessionPolicy === "revoke_others") await deps.sessions.revokeAll(tx, user.id, input.sessionId);
     if (input.sessionPolicy === "revoke_all") await deps.sessions.revokeAll(tx, user.id);
     const endsOthers = input.sessionPolicy !== "keep";
-    if (endsOthers) await deps.sessions.revokeApiKeys(tx, user.id);
+    if (endsOthers) await deps.apiKeys.revokeAll(tx, user.id);
     await deps.secondFactor.revokeTrustedDevices(tx, user.id);
     await voidTokens(tx, now, user.id, ["change_email"]);
     await tx.accountData.voidPendingSignIns(user.id, now);
@@ -200,7 +200,7 @@ export async function resetPassword(
       updatedAt: now,
     });
     await deps.sessions.revokeAll(tx, user.id);
-    await deps.sessions.revokeApiKeys(tx, user.id);
+    await deps.apiKeys.revokeAll(tx, user.id);
     await deps.secondFactor.revokeTrustedDevices(tx, user.id);
     // A provider identity linked from a stolen session would let its linker back in after the reset.
     // Which identities the owner linked cannot be told apart, so all go (the notice says so); an

@@ -27,7 +27,7 @@ import { issueToken, voidTokens } from "../one-time-tokens.js";
 import { keysetQuery, type Page, toPage } from "../paging.js";
 import { checkPasswordPolicy, NO_PASSWORD, type PasswordHasher } from "../passwords.js";
 import type { Repositories, TenantRepositories } from "../persistence.js";
-import type { ClientInfo, SecondFactorGate, SessionIssuer } from "../ports.js";
+import type { ApiKeyRevoker, ClientInfo, SecondFactorGate, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import type { UserFilter } from "./records.js";
 import { isOperator, MEMBER_ROLE, OPERATOR_ROLE, type Roles } from "./roles.js";
@@ -83,7 +83,9 @@ export interface TenantUserDeps {
   clock: Clock;
   hasher: PasswordHasher;
   notices: Notices;
-  sessions: Pick<SessionIssuer, "revokeAll" | "revokeApiKeys">;
+  sessions: Pick<SessionIssuer, "revokeAll">;
+  /** A disabled account, or one whose password an administrator set, keeps no API key. */
+  apiKeys: ApiKeyRevoker;
   secondFactor: Pick<SecondFactorGate, "isRequired" | "revokeTrustedDevices">;
   roles: Roles;
   /** Resolves the tenant the caller administers (and refuses anyone else). */
@@ -237,7 +239,7 @@ export class TenantUsers {
       // New tokens must carry the new roles; a disabled account keeps no way in.
       if (disabled || rolesChanged) revokedSessions = await this.deps.sessions.revokeAll(tx, user.id);
       if (disabled) {
-        await this.deps.sessions.revokeApiKeys(tx, user.id);
+        await this.deps.apiKeys.revokeAll(tx, user.id);
         await this.deps.secondFactor.revokeTrustedDevices(tx, user.id);
         await tx.accountData.voidPendingSignIns(user.id, now);
       }
@@ -278,7 +280,7 @@ export class TenantUsers {
       });
       // Whoever held the old password is out: sessions, keys, remembered devices, pending links.
       const revoked = await this.deps.sessions.revokeAll(tx, user.id);
-      await this.deps.sessions.revokeApiKeys(tx, user.id);
+      await this.deps.apiKeys.revokeAll(tx, user.id);
       await this.deps.secondFactor.revokeTrustedDevices(tx, user.id);
       await voidTokens(tx, now, user.id, ["change_email"]);
       await tx.accountData.voidPendingSignIns(user.id, now);
@@ -309,7 +311,7 @@ export class TenantUsers {
       await keepAnAdmin(tx, tenantId, user, null);
       // Revoked first, then erased: revoking tells the session and key caches the credentials are gone.
       await this.deps.sessions.revokeAll(tx, user.id);
-      await this.deps.sessions.revokeApiKeys(tx, user.id);
+      await this.deps.apiKeys.revokeAll(tx, user.id);
       await this.deps.notices.send(tx, { kind: "account_deleted", to: user.email });
       await tx.accountData.erase(user);
       await tx.accountData.forgetRequestOrigins(user.id);

@@ -4,11 +4,14 @@
 // (sessions.ts), and sign-in refuses them (gate.ts).
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
+import { normalizeEmail } from "../accounts/validation.js";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "../errors.js";
 import { keysetQuery, toPage } from "../paging.js";
 import type { TenantRepositories } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
+import { type BootstrappedAdmin, bootstrapAdmin } from "./admin-bootstrap.js";
+import { tenantAdmits } from "./gate.js";
 import { releaseUnverifiedTenants } from "./pending.js";
 import { DEFAULT_TENANT_ID, type TenantRecord, type TenantStatus } from "./records.js";
 import { checkSlug, checkTenantName } from "./slugs.js";
@@ -24,13 +27,36 @@ export interface TenantChanges {
   status?: TenantStatus;
 }
 
+/** AUTHD_PENDING_TENANT_TTL, and AUTHD_PASSWORD_RESET_TTL for the link `authd admin create` prints. */
+export interface TenantSettings {
+  pendingTenantTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+}
+
 export class Tenants {
   constructor(
     private readonly uow: UnitOfWork<TenantRepositories>,
     private readonly clock: Clock,
-    private readonly sessions: Pick<SessionIssuer, "revokeAllOfTenant">,
-    private readonly settings: { pendingTenantTtlSeconds: number },
+    private readonly sessions: Pick<SessionIssuer, "revokeAll" | "revokeAllOfTenant">,
+    private readonly settings: TenantSettings,
   ) {}
+
+  /** Whether the tenant lets its accounts in (gate.ts): a suspended tenant's API keys stop working. */
+  admits(tenantId: string | null): Promise<boolean> {
+    return this.uow.read((reads) => tenantAdmits(reads, tenantId));
+  }
+
+  /** `authd admin create`: makes (or promotes) an administrator of a tenant (admin-bootstrap.ts). */
+  createAdmin(input: { tenantSlug: string; email: string; operator: boolean }): Promise<BootstrappedAdmin> {
+    const deps = {
+      uow: this.uow,
+      clock: this.clock,
+      sessions: this.sessions,
+      normalizeEmail,
+      passwordTokenTtlSeconds: this.settings.passwordResetTtlSeconds,
+    };
+    return bootstrapAdmin(deps, input);
+  }
 
   async create(
     input: { slug: string; name: string },
