@@ -68,9 +68,6 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Until the tests reach the internals through their own helper: the App with them. */
-export type AppWithInternals = App & AppInternals;
-
 /**
  * The parts the app is built on, for tests (seeding, inspecting, delivering mail now) and nothing
  * else: no service or feature reaches them through here.
@@ -87,9 +84,8 @@ export interface AppInternals {
   signingKeys: SigningKeys;
 }
 
-export async function createApp(config: Config, options: AppOptions = {}): Promise<AppWithInternals> {
-  const { app, inspect } = await assembleApp(config, options);
-  return { ...app, ...inspect };
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  return (await assembleApp(config, options)).app;
 }
 
 /** The app, and its internals for the tests' seeding and inspection helper (test/helpers/server.ts). */

@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const users = () => h.server.app.store;
+const users = () => h.server.db;
 
 describe("Login", () => {
   it.each(protocols)("signs in by email over %s and answers a token pair", async (protocol) => {

@@ -142,7 +142,7 @@ describe("TOTP through the server", () => {
       currentPassword: PASSWORD,
       type: AuthenticatorType.TOTP,
     });
-    const row = await h.server.app.store.transaction((em) =>
+    const row = await h.server.db.transaction((em) =>
       em.findOneByOrFail(MfaAuthenticatorEntity, { id: created.authenticator?.id as string }),
     );
     expect(row.secretSealed).not.toContain(created.totpSecret);

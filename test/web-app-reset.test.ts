@@ -50,7 +50,7 @@ describe("the Forgot your password screen", () => {
     expect(mail.text).toMatch(/reset-password\?token=/);
     await askForReset(page, "forgetful@example.com");
     await h.mailTo("forgetful@example.com", /reset/i);
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     expect(h.smtp.messages.slice(before).every((m) => m.to.includes("forgetful@example.com"))).toBe(true);
     expect(h.smtp.messages.length - before).toBe(2);
     await context.close();

@@ -10,10 +10,11 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
-import { type AppWithInternals, createApp } from "../../src/app.js";
+import { type App, type AppInternals, assembleApp } from "../../src/app.js";
 import { ManualClock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config.js";
 import { startServer } from "../../src/server.js";
+import { type TestDatabase, type TestMail, testDatabase } from "./kit.js";
 
 export type Protocol = "connect" | "grpc" | "grpc-web";
 export const protocols: Protocol[] = ["connect", "grpc", "grpc-web"];
@@ -22,7 +23,13 @@ export interface TestServer {
   url: string;
   /** The separate metrics listener, when AUTHD_METRICS_ADDR is set. */
   metricsUrl?: string;
-  app: AppWithInternals;
+  app: App;
+  /** Seeding and inspecting the database (kit.ts). */
+  db: TestDatabase;
+  /** The outbox: `flush()` delivers what is due now (kit.ts). */
+  mail: TestMail;
+  /** What else the app is built on (the hasher, the signing keys, the templates), for the few tests that need it. */
+  internals: AppInternals;
   clock: ManualClock;
   dataDir: string;
   transport(protocol?: Protocol, headers?: Record<string, string>): Transport;
@@ -41,7 +48,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-test-"));
   const clock = new ManualClock();
   const config = loadConfig({ AUTHD_DATA_DIR: dataDir, AUTHD_PORT: "0", ...FAST_ENV, ...env });
-  const app = await createApp(config, { clock });
+  const { app, inspect } = await assembleApp(config, { clock });
   const server = await startServer(app, "127.0.0.1", config.port);
 
   const transport = (protocol: Protocol = "connect", headers: Record<string, string> = {}) => {
@@ -66,6 +73,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     url: server.url,
     metricsUrl: server.metricsUrl,
     app,
+    db: testDatabase(inspect.store),
+    mail: inspect.outbox,
+    internals: inspect,
     clock,
     dataDir,
     transport,

@@ -2,12 +2,12 @@
 // work gets the transaction's repositories (never an EntityManager), and a throw rolls it back.
 import type { Repositories } from "../../src/domain/persistence.js";
 import { commit, type Transaction } from "../../src/domain/unit-of-work.js";
-import type { Store } from "../../src/store/store.js";
 import { StoreUnitOfWork } from "../../src/store/unit-of-work.js";
+import type { TestDatabase } from "./kit.js";
 
 export function inTransaction<T>(
-  store: Store,
+  db: Pick<TestDatabase, "store">,
   work: (tx: Transaction<Repositories>) => Promise<T>,
 ): Promise<T> {
-  return new StoreUnitOfWork(store).run(async (tx) => commit(await work(tx)));
+  return new StoreUnitOfWork(db.store).run(async (tx) => commit(await work(tx)));
 }
