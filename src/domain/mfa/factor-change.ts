@@ -105,7 +105,11 @@ async function startFactor(
   return { authenticator: await summarise(tx, authenticator), totp };
 }
 
-/** Activates a pending factor with its first code; counts as a step-up for the session. */
+/**
+ * Activates a pending factor with its first code; counts as a step-up for the session. With
+ * `signOutOthers`, ends the account's other sessions in the same transaction (ASVS 7.4.3): both
+ * happen, or neither.
+ */
 export async function activateFactor(
   deps: MfaDeps,
   uow: UnitOfWork<MfaRepositories>,
@@ -114,6 +118,7 @@ export async function activateFactor(
   code: string,
   currentPassword: string,
   context: AuditContext,
+  signOutOthers = false,
 ): Promise<AuthenticatorSummary> {
   checkAuthenticatorId(id);
   await reauthenticate(deps, uow, caller, currentPassword, "current_password");
@@ -132,13 +137,15 @@ export async function activateFactor(
     await activated(deps, tx, user, active, context);
     // The user just proved the new factor within this session.
     await recordStepUp(tx, caller.sessionId, user.id, now, deps.stepUpTtlSeconds);
+    if (signOutOthers) await deps.sessions.revokeAll(tx, user.id, caller.sessionId);
     return commit(await summarise(tx, active));
   });
 }
 
 /**
  * Removes a factor. A password is not a second factor: with it, a recent step-up is needed too.
- * A current TOTP or recovery code is one, and is proof enough.
+ * A current TOTP or recovery code is one, and is proof enough. With `signOutOthers`, ends the
+ * account's other sessions in the same transaction: both happen, or neither.
  */
 export async function removeFactor(
   deps: MfaDeps,
@@ -147,13 +154,17 @@ export async function removeFactor(
   id: string,
   proof: Proof,
   context: AuditContext,
+  signOutOthers = false,
 ): Promise<void> {
+  const endOthers = (tx: Transaction<MfaRepositories>, userId: string) =>
+    signOutOthers ? deps.sessions.revokeAll(tx, userId, caller.sessionId) : Promise.resolve(0);
   await uow.read((reads) => ownAuthenticator(reads, caller.userId, id));
   if (proof.kind === "password") {
     await reauthenticate(deps, uow, caller, proof.password, "current_password");
     return uow.run(async (tx) => {
       const user = await activeUser(tx, caller.userId);
       await removeAuthenticator(deps, tx, user, await ownAuthenticator(tx, user.id, id), context);
+      await endOthers(tx, user.id);
       return commit(undefined);
     });
   }
@@ -165,6 +176,7 @@ export async function removeFactor(
     const failed = await checkCodeProof(deps, tx, user, proof.code, prepared);
     if (failed) return commitThenFail(failed);
     await removeAuthenticator(deps, tx, user, a, context);
+    await endOthers(tx, user.id);
     return commit(undefined);
   });
 }

@@ -126,18 +126,27 @@ export class Mfa implements SecondFactorGate {
     return createFactor(this.deps, this.uow, caller, type, mobile, currentPassword, context);
   }
 
+  /** Activates a factor; `signOutOthers` ends every other session of the account with it (one transaction). */
   verify(
     caller: SessionCaller,
     id: string,
     code: string,
     currentPassword: string,
     context: AuditContext,
+    signOutOthers = false,
   ): Promise<AuthenticatorSummary> {
-    return activateFactor(this.deps, this.uow, caller, id, code, currentPassword, context);
+    return activateFactor(this.deps, this.uow, caller, id, code, currentPassword, context, signOutOthers);
   }
 
-  remove(caller: SessionCaller, id: string, proof: Proof, context: AuditContext): Promise<void> {
-    return removeFactor(this.deps, this.uow, caller, id, proof, context);
+  /** Removes a factor; `signOutOthers` ends every other session of the account with it (one transaction). */
+  remove(
+    caller: SessionCaller,
+    id: string,
+    proof: Proof,
+    context: AuditContext,
+    signOutOthers = false,
+  ): Promise<void> {
+    return removeFactor(this.deps, this.uow, caller, id, proof, context, signOutOthers);
   }
 
   // ---- sign-in challenges ----
