@@ -149,6 +149,7 @@ export async function openInfrastructure(
         verifyUrl: config.captchaVerifyUrl,
         secret: config.captchaSecret,
         logger,
+        post: (url, init) => fetch(url, init),
       }),
       metrics: createMetrics({ store, clock, logger }),
       isHealthy: () => health.isHealthy(),

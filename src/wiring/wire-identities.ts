@@ -2,6 +2,7 @@
 // or a challenge for the second factor). The spent ID tokens that have expired are purged.
 import type { Config } from "../config.js";
 import type { IdentityDeps } from "../domain/identities/deps.js";
+import { fetchJson } from "../domain/identities/provider-fetch.js";
 import { Providers } from "../domain/identities/providers.js";
 import { purgeSpentIdTokens } from "../domain/identities/replay.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
@@ -22,7 +23,8 @@ export function wireIdentities(
   const identities: IdentityDeps = {
     uow: infra.unitOfWork(IDENTITY_REPOSITORIES),
     clock,
-    providers: new Providers(settings.oidcProviders, clock),
+    // The providers' documents are read by provider-fetch.ts (bounded in time and size).
+    providers: new Providers(settings.oidcProviders, clock, fetchJson),
     box: infra.secrets.box("authd/v1 provider tokens"),
     notices: infra.notices,
     signIn: { secondFactor: needs.mfa, sessions: needs.sessions, clock },
