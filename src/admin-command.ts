@@ -4,11 +4,8 @@
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { tokenLink } from "./delivery/templates.js";
-import { normalizeEmail } from "./domain/accounts/validation.js";
 import { DomainError } from "./domain/errors.js";
-import { bootstrapAdmin } from "./domain/tenants/admin-bootstrap.js";
 import type { Logger } from "./logger.js";
-import { StoreUnitOfWork } from "./store/unit-of-work.js";
 
 export interface AdminCreateOptions {
   email: string;
@@ -25,16 +22,11 @@ export async function adminCommand(
 ): Promise<number> {
   const app = await createApp(config, { logger });
   try {
-    const admin = await bootstrapAdmin(
-      {
-        uow: new StoreUnitOfWork(app.store),
-        clock: app.clock,
-        sessions: app.sessions,
-        normalizeEmail,
-        passwordTokenTtlSeconds: config.passwordResetTtlSeconds,
-      },
-      { tenantSlug: values.tenant, email: values.email, operator: values.operator },
-    );
+    const admin = await app.tenants.createAdmin({
+      tenantSlug: values.tenant,
+      email: values.email,
+      operator: values.operator,
+    });
     logger.info(
       { userId: admin.userId, tenant: values.tenant, roles: admin.roles, created: admin.created },
       admin.created ? "administrator created" : "administrator promoted",

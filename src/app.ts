@@ -1,81 +1,61 @@
-// The composition root: builds the domain from configuration, once, and hands it to the transport.
-// Each part of the domain is wired in its own block below.
-import { type Clock, systemClock } from "./clock.js";
+// The composition root: builds the app from configuration, once, and hands it to the transport. Each
+// part is wired by its own function (src/wiring/), in dependency order, so nothing is used before it
+// exists; each answers its face, what to close at shutdown and its periodic jobs, which one
+// scheduler runs. Shutdown stops the jobs, then closes the parts in reverse order, the database last.
+import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
-import { createEmailSender } from "./delivery/mailer.js";
-import { OutboxNotices } from "./delivery/notices.js";
-import { Outbox } from "./delivery/outbox.js";
-import { createSmsProvider } from "./delivery/sms.js";
-import { createTemplates, type Templates } from "./delivery/templates.js";
-import { AccessTokens } from "./domain/access-tokens.js";
-import { handleAccountWork } from "./domain/accounts/deferred.js";
+import type { Outbox } from "./delivery/outbox.js";
+import type { Templates } from "./delivery/templates.js";
 import type { AccountDeps } from "./domain/accounts/deps.js";
-import { AccountMail } from "./domain/accounts/mail.js";
-import { ProfileCache } from "./domain/accounts/profile-cache.js";
-import { AfterReply } from "./domain/after-reply.js";
-import { ApiKeys } from "./domain/api-keys.js";
-import { Credentials, type TokenAuthenticator } from "./domain/callers.js";
-import { createCaptchaVerifier } from "./domain/captcha.js";
-import { HashQueue } from "./domain/hash-queue.js";
+import type { ApiKeys } from "./domain/api-keys.js";
+import type { TokenAuthenticator } from "./domain/callers.js";
 import type { IdentityDeps } from "./domain/identities/deps.js";
-import { Providers } from "./domain/identities/providers.js";
-import { purgeSpentIdTokens } from "./domain/identities/replay.js";
-import { Mfa } from "./domain/mfa/mfa.js";
-import { PasswordConfirmation } from "./domain/password-confirmation.js";
-import { PasswordHasher } from "./domain/passwords.js";
-import type { CaptchaVerifier, SecondFactorGate } from "./domain/ports.js";
-import { Reauthentication } from "./domain/reauthentication.js";
-import { deriveKey, SecretBox } from "./domain/secret-box.js";
-import { SessionCache } from "./domain/session-cache.js";
-import { Sessions } from "./domain/sessions.js";
-import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
-import { tenantAdmits } from "./domain/tenants/gate.js";
-import { Roles } from "./domain/tenants/roles.js";
-import { TenantUsers } from "./domain/tenants/tenant-users.js";
-import { Tenants } from "./domain/tenants/tenants.js";
-import { TenantUserAdmin } from "./domain/tenants/user-admin.js";
-import { createLogger, type Logger } from "./logger.js";
-import { createMetrics, type Metrics } from "./metrics.js";
-import { openDatabase, openReaders } from "./store/data-source.js";
-import { HealthProbe } from "./store/health-probe.js";
-import { DatabaseRateLimiter } from "./store/repositories/rate-limits.js";
-import { RevocationChannel } from "./store/revocation-channel.js";
-import { Store } from "./store/store.js";
-import { StoreUnitOfWork } from "./store/unit-of-work.js";
+import type { Mfa } from "./domain/mfa/mfa.js";
+import type { PasswordHasher } from "./domain/passwords.js";
+import type { Sessions } from "./domain/sessions.js";
+import type { SigningKeys } from "./domain/signing-keys.js";
+import type { TenantUsers } from "./domain/tenants/tenant-users.js";
+import type { Tenants } from "./domain/tenants/tenants.js";
+import type { TenantUserAdmin } from "./domain/tenants/user-admin.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+import type { Store } from "./store/store.js";
+import {
+  type Infrastructure,
+  type InfrastructureOptions,
+  openInfrastructure,
+} from "./wiring/infrastructure.js";
+import { Scheduler } from "./wiring/scheduler.js";
+import { wireAccounts } from "./wiring/wire-accounts.js";
+import { wireApiKeys } from "./wiring/wire-api-keys.js";
+import { wireCredentials } from "./wiring/wire-credentials.js";
+import { wireIdentities } from "./wiring/wire-identities.js";
+import { wireMfa } from "./wiring/wire-mfa.js";
+import { wireSessions } from "./wiring/wire-sessions.js";
+import { wireTenants } from "./wiring/wire-tenants.js";
+import type { Wired } from "./wiring/wired.js";
 
-export interface AppOptions {
-  clock?: Clock;
-  logger?: Logger;
-}
+export type AppOptions = InfrastructureOptions;
 
 /**
- * What server.ts and the tests reach: the features, each handed to the one service that needs it
- * (routes.ts takes only RouteFeatures), and the process-wide parts (config, logger, close). The
- * store, the outbox and the hasher are here for the tests; no service is built from them.
+ * What server.ts and the command line reach: the features, each handed to the one service that
+ * needs it (routes.ts takes only RouteFeatures), and the process-wide parts (config, logger, close).
  */
 export interface App {
   config: Config;
   clock: Clock;
   logger: Logger;
-  store: Store;
   sessions: Sessions;
-  signingKeys: SigningKeys;
   apiKeys: ApiKeys;
-  /** The MessageQueue of emails and SMS; `flush()` delivers what is due now (tests). */
-  outbox: Outbox;
-  /** The email texts, with links built from AUTHD_PUBLIC_URL. */
-  templates: Templates;
   /** Second factors, challenges, trusted devices, step-up (MfaService). */
   mfa: Mfa;
-  hasher: PasswordHasher;
   accounts: AccountDeps;
   /** Provider sign-in (OpenID Connect) and linked identities. */
   identities: IdentityDeps;
   /** The one path from a credential (access token, API key) to its caller. */
   credentials: TokenAuthenticator;
-  /** Tenants (companies) and the roles a deployment knows. */
+  /** Tenants (companies). */
   tenants: Tenants;
-  roles: Roles;
   /** A tenant admin's view of the tenant's users' sessions and audit trail. */
   tenantUsers: TenantUserAdmin;
   /** A tenant admin's use cases on the tenant's accounts (ListUsers ... DeleteUser). */
@@ -88,275 +68,80 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * The parts the app is built on, for tests (seeding, inspecting, delivering mail now) and nothing
+ * else: no service or feature reaches them through here.
+ */
+export interface AppInternals {
+  store: Store;
+  /** A unit of work over the repositories `names` lists. */
+  unitOfWork: Infrastructure["unitOfWork"];
+  /** The queue of emails and SMS; `flush()` delivers what is due now. */
+  outbox: Outbox;
+  /** The email texts, with links built from AUTHD_PUBLIC_URL. */
+  templates: Templates;
+  hasher: PasswordHasher;
+  signingKeys: SigningKeys;
+}
+
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const { dataSource, applied } = await openDatabase(config.databaseUrl);
-  if (applied > 0) logger.info({ applied }, "database migrations applied");
-  const store = new Store(
-    dataSource,
-    await openReaders(config.databaseUrl).catch(async (error: unknown) => {
-      await dataSource.destroy();
-      throw error;
-    }),
-  );
-  const closers: Array<() => Promise<void>> = [];
-  // Health/Check answers from a periodic probe, not a query per request.
-  const health = new HealthProbe(() => store.probe());
-  await health.start();
-  closers.push(() => health.stop());
+  return (await assembleApp(config, options)).app;
+}
 
-  // ---- delivery, rate limits, captcha (accounts issue) ----
-  // AUTHD_SECRET, or the development secret under AUTHD_DATA_DIR: every at-rest key derives from it.
-  const masterSecret = resolveMasterSecret(config);
-  const outbox = new Outbox({
-    store,
-    clock,
-    logger,
-    email: createEmailSender({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, env: config.env, logger }),
-    sms: createSmsProvider({
-      webhookUrl: config.smsWebhookUrl,
-      webhookSecret: config.smsWebhookSecret,
-      env: config.env,
-      logger,
-      clock,
-    }),
-    box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 outbox payload"),
-    pollIntervalMs: config.outboxPollIntervalMs,
-    maxAttempts: config.outboxMaxAttempts,
-  });
-  outbox.start();
-  closers.push(() => outbox.stop());
-  const templates = createTemplates(config.publicUrl);
-  // The domain asks for a notice by kind; delivery renders it and queues it in the outbox.
-  const notices = new OutboxNotices(outbox, templates);
-  const rateLimiter = new DatabaseRateLimiter(store, clock);
-  // Housekeeping: ended rate-limit windows, and sent messages older than a week.
-  const housekeeping = setInterval(() => {
-    rateLimiter.purgeExpired().catch((err) => logger.warn({ err }, "rate limit cleanup failed"));
-    outbox.purgeSent().catch((err) => logger.warn({ err }, "outbox cleanup failed"));
-  }, 10 * 60_000);
-  housekeeping.unref();
-  closers.push(async () => clearInterval(housekeeping));
-  const captcha: CaptchaVerifier = createCaptchaVerifier({
-    verifyUrl: config.captchaVerifyUrl,
-    secret: config.captchaSecret,
-    logger,
-  });
-
-  // ---- passwords: hashing and re-authentication (accounts issue) ----
-  const hasher = new PasswordHasher(
-    {
-      memoryKib: config.argon2MemoryKib,
-      iterations: config.argon2Iterations,
-      parallelism: config.argon2Parallelism,
-    },
-    new HashQueue({ concurrency: config.hashConcurrency, maxWaiting: config.hashQueueLength }),
-  );
-  const passwords = new PasswordConfirmation({
-    hasher,
-    rateLimiter,
-    maxFailures: config.loginMaxFailuresPerAccount,
-    windowSeconds: config.rateLimitWindowSeconds,
-  });
-
-  // ---- sessions and tokens (sessions issue) ----
-  // GetCurrentUser's profiles: cleared by the store on every account or second-factor write here;
-  // another replica's change shows within PROFILE_BOUND_MS (the entries' age).
-  const profiles = new ProfileCache();
-  const uow = new StoreUnitOfWork(store, { onAccountWrite: () => profiles.clear() });
-  const signingKeys = new SigningKeys(uow, clock, config.accessTokenTtlSeconds, masterSecret);
-  await signingKeys.init().catch(async (error: unknown) => {
-    await store.close();
-    throw error;
-  });
-  const accessTokens = new AccessTokens(signingKeys, clock, config);
-  // The one re-authentication rule (password, recent second factor, session): every change of
-  // credentials, factors, identities or another account, and every credential revealed, asks it.
-  const reauth = new Reauthentication({
-    uow,
-    clock,
-    passwords,
-    recentSignInSeconds: config.stepUpTtlSeconds,
-  });
-  const apiKeys = new ApiKeys({ uow, clock, reauth });
-  // The per-request session check answers from memory; on PostgreSQL other replicas' revocations
-  // arrive by LISTEN/NOTIFY (see revocation-channel.ts for the bound).
-  const revocations =
-    store.dialect === "postgres"
-      ? new RevocationChannel(
-          config.databaseUrl,
-          { revoked: (ids) => sessions.forgetRevoked(ids), listening: () => sessions.forgetAll() },
-          logger,
-        )
-      : undefined;
-  const sessionSettings = {
-    sessionTtlSeconds: config.sessionTtlSeconds,
-    sessionMaxTtlSeconds: config.sessionMaxTtlSeconds,
-    sessionIdleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
-    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+/** The app, and its internals for the tests' seeding and inspection helper (test/helpers/server.ts). */
+export async function assembleApp(
+  config: Config,
+  options: AppOptions = {},
+): Promise<{ app: App; inspect: AppInternals }> {
+  const parts: Array<Wired<unknown>> = [];
+  const add = <Face>(part: Wired<Face>): Face => {
+    parts.push(part);
+    return part.face;
   };
-  const sessions = new Sessions(uow, clock, sessionSettings, accessTokens, apiKeys, {
-    cache: new SessionCache(revocations),
-    publishRevocations: revocations ? (tx, ids) => tx.sessions.announceRevoked(ids) : undefined,
-    logger,
-  });
-  if (revocations) {
-    await revocations.start();
-    closers.push(() => revocations.stop());
-  }
-  closers.push(() => sessions.close());
-  const jwks = () => signingKeys.jwks();
-  const credentials = new Credentials(accessTokens, sessions, apiKeys, (tenantId) =>
-    uow.read((tx) => tenantAdmits(tx, tenantId)),
-  );
+  const closeParts = async () => {
+    for (const part of parts.splice(0).reverse()) {
+      for (const close of part.closers.reverse()) await close();
+    }
+  };
+  try {
+    const infra = add(await openInfrastructure(config, options));
+    const { sessions, accessTokens, signingKeys } = add(await wireSessions(infra, config));
+    const mfa = add(wireMfa(infra, config, { sessions }));
+    const apiKeys = add(wireApiKeys(infra));
+    const tenants = add(wireTenants(infra, config, { sessions, secondFactor: mfa, apiKeys }));
+    const credentials = add(wireCredentials({ accessTokens, sessions, apiKeys, tenants: tenants.tenants }));
+    const accounts = add(wireAccounts(infra, config, { sessions, mfa, apiKeys }));
+    const identities = add(wireIdentities(infra, config, { sessions, mfa }));
 
-  // ---- tenants (tenants issue) ----
-  const tenants = new Tenants(uow, clock, sessions, {
-    pendingTenantTtlSeconds: config.pendingTenantTtlSeconds,
-  });
-  // Housekeeping: companies whose first admin never verified (AUTHD_PENDING_TENANT_TTL) free their slugs.
-  const releasePending = setInterval(() => {
-    tenants.releaseUnverified().catch((err) => logger.warn({ err }, "pending tenant release failed"));
-  }, 10 * 60_000);
-  releasePending.unref();
-  closers.push(async () => clearInterval(releasePending));
-  const roles = new Roles(config.roles);
-  const tenantUsers = new TenantUserAdmin(uow, clock, sessions);
-
-  // ---- second factor (MFA issue) ----
-  const mfa = new Mfa(
-    {
-      clock,
-      notices,
+    const scheduler = new Scheduler(infra.logger);
+    scheduler.start(parts.flatMap((part) => part.jobs));
+    const app: App = {
+      config,
+      clock: infra.clock,
+      logger: infra.logger,
       sessions,
-      box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 totp secret encryption"),
-      codeKey: deriveKey(masterSecret, "authd/v1 sent code hmac"),
-      totpIssuer: config.totpIssuer,
-      trustedDeviceTtlSeconds: config.trustedDeviceTtlSeconds,
-      stepUpTtlSeconds: config.stepUpTtlSeconds,
-      rateLimiter,
-      codesPerUser: config.emailsPerAddress,
-      recoveryCodeRegenerations: config.recoveryCodeRegenerations,
-      rateLimitWindowSeconds: config.rateLimitWindowSeconds,
-      hasher,
-      reauth,
-    },
-    uow,
-  );
-  const secondFactor: SecondFactorGate = mfa;
-  const purgeMfa = setInterval(() => {
-    mfa.purgeExpired().catch((err) => logger.warn({ err }, "MFA cleanup failed"));
-  }, 10 * 60_000);
-  purgeMfa.unref();
-  closers.push(async () => clearInterval(purgeMfa));
-
-  const tenantAccounts = new TenantUsers({
-    uow,
-    clock,
-    hasher,
-    notices,
-    sessions,
-    secondFactor,
-    roles,
-    access: tenantUsers,
-    reauth,
-    passwordMinLength: config.passwordMinLength,
-    invitationTtlSeconds: config.passwordResetTtlSeconds,
-  });
-
-  // ---- accounts (accounts issue) ----
-  const afterReply = new AfterReply({ uow, clock, logger });
-  // Runs before the outbox and the store close (closers run in reverse), so no answered request loses its work.
-  closers.push(() => afterReply.stop());
-  const accounts: AccountDeps = {
-    config: {
-      emailVerificationTtlSeconds: config.emailVerificationTtlSeconds,
-      passwordResetTtlSeconds: config.passwordResetTtlSeconds,
-      confirmationTtlSeconds: config.confirmationTtlSeconds,
-      revealAccounts: config.revealAccounts,
-      requireEmailVerification: config.requireEmailVerification,
-      signInAtRegistration: config.signInAtRegistration,
-      passwordMinLength: config.passwordMinLength,
-      loginMaxFailuresPerAccount: config.loginMaxFailuresPerAccount,
-      loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
-      lockoutSeconds: config.lockoutSeconds,
-      rateLimitWindowSeconds: config.rateLimitWindowSeconds,
-      registrationsPerIp: config.registrationsPerIp,
-      emailsPerAddress: config.emailsPerAddress,
-      emailsPerIp: config.emailsPerIp,
-      continueUrlAllowList: config.continueUrlAllowList,
-      requiredTermsVersion: config.requiredTermsVersion,
-      requiredPrivacyVersion: config.requiredPrivacyVersion,
-    },
-    clock,
-    uow,
-    hasher,
-    passwords,
-    rateLimiter,
-    captcha,
-    mail: new AccountMail(notices),
-    profiles,
-    sessions,
-    secondFactor,
-    reauth,
-    afterReply,
-  };
-  handleAccountWork(accounts);
-  afterReply.start();
-
-  // ---- provider sign-in (OpenID Connect) ----
-  const identities: IdentityDeps = {
-    uow,
-    clock,
-    providers: new Providers(config.oidcProviders, clock),
-    box: SecretBox.fromMasterSecret(masterSecret, "authd/v1 provider tokens"),
-    notices,
-    signIn: { secondFactor, sessions, clock },
-    reauth,
-    rateLimiter,
-    limits: {
-      loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
-      rateLimitWindowSeconds: config.rateLimitWindowSeconds,
-    },
-  };
-  // Housekeeping: the spent ID tokens that have expired (they verify nowhere now).
-  const purgeSpent = setInterval(() => {
-    purgeSpentIdTokens(identities).catch((err) => logger.warn({ err }, "spent ID token cleanup failed"));
-  }, 10 * 60_000);
-  purgeSpent.unref();
-  closers.push(async () => clearInterval(purgeSpent));
-
-  // ---- metrics (operations issue) ----
-  const metrics = createMetrics({ store, clock, logger });
-
-  return {
-    config,
-    clock,
-    logger,
-    store,
-    sessions,
-    signingKeys,
-    apiKeys,
-    outbox,
-    templates,
-    mfa,
-    hasher,
-    accounts,
-    identities,
-    credentials,
-    tenants,
-    roles,
-    tenantUsers,
-    tenantAccounts,
-    jwks,
-    metrics,
-    async isHealthy() {
-      return health.isHealthy();
-    },
-    async close() {
-      for (const close of closers.reverse()) await close();
-      await store.close();
-    },
-  };
+      apiKeys,
+      mfa,
+      accounts,
+      identities,
+      credentials,
+      tenants: tenants.tenants,
+      tenantUsers: tenants.tenantUsers,
+      tenantAccounts: tenants.tenantAccounts,
+      jwks: () => signingKeys.jwks(),
+      metrics: infra.metrics,
+      async isHealthy() {
+        return infra.isHealthy();
+      },
+      async close() {
+        await scheduler.stop();
+        await closeParts();
+      },
+    };
+    const { store, unitOfWork, outbox, templates, hasher } = infra;
+    return { app, inspect: { store, unitOfWork, outbox, templates, hasher, signingKeys } };
+  } catch (error) {
+    await closeParts();
+    throw error;
+  }
 }

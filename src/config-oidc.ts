@@ -1,25 +1,12 @@
 // AUTHD_OIDC_PROVIDERS: the OpenID Connect providers whose ID tokens LoginWithProvider accepts, as a
 // JSON array. Every mistake is a ConfigError naming the variable and the entry at fault.
 import { ConfigError, type Parser } from "./config-parsers.js";
+import { isLoopbackHttp, type OidcProviderConfig } from "./domain/identities/provider-settings.js";
 
-export interface OidcProviderConfig {
-  /** What clients send as `provider`: lower-case letters, digits, '-' and '_'. */
-  name: string;
-  /** The `iss` the provider's ID tokens carry; discovery is read from `<issuer>/.well-known/openid-configuration`. */
-  issuer: string;
-  /** Our client ids at this provider: an ID token's `aud` must name one of them. */
-  clientIds: string[];
-  /** Where the provider's keys are; when absent, the discovery document's `jwks_uri`. */
-  jwksUrl: string | undefined;
-}
+/** The provider settings the domain declares (domain/identities/provider-settings.ts), read from here. */
+export type { OidcProviderConfig };
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/** http on a loopback address: the one exception to https for a provider (one on this machine, or a test). */
-export function isLoopbackHttp(url: URL): boolean {
-  return url.protocol === "http:" && LOOPBACK.has(url.hostname);
-}
 
 /** https, or http on a loopback address (a provider on the same machine, or a test). */
 function providerUrl(raw: unknown, name: string, what: string): string {

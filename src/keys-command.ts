@@ -4,6 +4,7 @@
 import { systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { DomainError } from "./domain/errors.js";
+import { SIGNING_KEY_REPOSITORIES } from "./domain/persistence.js";
 import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
 import type { Logger } from "./logger.js";
 import { openDatabase } from "./store/data-source.js";
@@ -21,7 +22,7 @@ export async function keysCommand(
   const store = new Store(dataSource);
   try {
     const keys = new SigningKeys(
-      new StoreUnitOfWork(store),
+      new StoreUnitOfWork(store).scoped(SIGNING_KEY_REPOSITORIES),
       systemClock,
       config.accessTokenTtlSeconds,
       resolveMasterSecret(config),

@@ -58,7 +58,7 @@ export function createRoutes(app: RouteFeatures) {
       SessionService,
       sessionService({ sessions, apiKeys: app.apiKeys, credentials: app.credentials }),
     );
-    router.service(MfaService, mfaService({ mfa: app.mfa, sessions, cookies, clock }));
+    router.service(MfaService, mfaService({ mfa: app.mfa, cookies, clock }));
     router.service(
       AdminService,
       adminService({

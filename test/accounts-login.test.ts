@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const users = () => h.server.app.store;
+const users = () => h.server.db;
 
 describe("Login", () => {
   it.each(protocols)("signs in by email over %s and answers a token pair", async (protocol) => {
@@ -235,7 +235,7 @@ describe("password hashes", () => {
     try {
       await defaults.client(AuthService).register({ email: "owasp@example.com", password: PASSWORD });
       await defaults.app.accounts.afterReply.settled();
-      const stored = await defaults.app.store.transaction((em) =>
+      const stored = await defaults.db.transaction((em) =>
         em.findOneByOrFail(UserEntity, { email: "owasp@example.com" }),
       );
       // argon2's PHC string lists the parameters in the order m, p, t.

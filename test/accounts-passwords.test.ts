@@ -109,7 +109,7 @@ describe("password reset", () => {
     const unknown = await h.auth.requestPasswordReset({ email: "nobody-at-all@example.com" });
     expect(unknown).toEqual(known);
     await h.server.app.accounts.afterReply.settled();
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     expect(h.smtp.to("nobody-at-all@example.com")).toHaveLength(0);
   });
 
@@ -149,7 +149,7 @@ describe("password reset", () => {
     const older = tokenFrom(await h.mailTo("reset4@example.com", /reset/i));
     await h.auth.requestPasswordReset({ email: "reset4@example.com" });
     await h.server.app.accounts.afterReply.settled();
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     await h.smtp.waitFor((m) => m.to.includes("reset4@example.com") && tokenFrom(m) !== older);
     expect((await h.auth.checkPasswordResetToken({ token: older })).valid).toBe(false);
   });
@@ -176,7 +176,7 @@ describe("password reset", () => {
     expect(await isAlive(a.accessToken)).toBe(false);
     expect(await isAlive(b.accessToken)).toBe(false);
     await expectCode(h.auth.refresh({ refreshToken: a.refreshToken }), Code.Unauthenticated);
-    const user = await h.server.app.store.transaction((em) =>
+    const user = await h.server.db.transaction((em) =>
       em.findBy(AuditEventEntity, { type: "password.reset" }),
     );
     expect(user.length).toBeGreaterThan(0);

@@ -84,7 +84,7 @@ describe("GetCurrentUser / UpdateCurrentUser", () => {
   it("marks a changed mobile number unverified", async () => {
     await h.signUp("mobile@example.com");
     const api = h.authed((await h.login("mobile@example.com")).accessToken);
-    await h.server.app.store.transaction((em) =>
+    await h.server.db.transaction((em) =>
       em.update(
         UserEntity,
         { email: "mobile@example.com" },
@@ -301,11 +301,9 @@ describe("deletion", () => {
     const token = tokenFrom(await h.mailTo("erase@example.com", /delet/i));
     await h.auth.confirmDeletion({ token });
     await expectCode(h.auth.confirmDeletion({ token }), Code.InvalidArgument, /token/);
-    const row = await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { id: user!.id }));
+    const row = await h.server.db.transaction((em) => em.findOneBy(UserEntity, { id: user!.id }));
     expect(row).toBeNull();
-    const events = await h.server.app.store.transaction((em) =>
-      em.findBy(AuditEventEntity, { userId: user!.id }),
-    );
+    const events = await h.server.db.transaction((em) => em.findBy(AuditEventEntity, { userId: user!.id }));
     expect(events.map((e) => e.type)).toContain("user.deleted");
     expect(events.every((e) => e.ip === "" && e.userAgent === "")).toBe(true);
     await expectCode(api.getCurrentUser({}), Code.Unauthenticated);

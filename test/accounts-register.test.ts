@@ -31,7 +31,7 @@ describe("Register", () => {
       // AUTHD_PUBLIC_URL is not set: links name the port the server really listens on.
       expect(mail.text).toContain(`http://localhost:${new URL(h.server.url).port}/verify-email?token=`);
       expect(mail.html).toContain("verify-email?token=");
-      const user = await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email }));
+      const user = await h.server.db.transaction((em) => em.findOneBy(UserEntity, { email }));
       expect(user?.emailVerified).toBe(false);
       expect(user?.passwordHash).toMatch(/^\$argon2id\$/);
       expect(user?.passwordHash).not.toContain(PASSWORD);
@@ -85,12 +85,10 @@ describe("Register", () => {
   it("records the registration in the audit trail with IP and user agent", async () => {
     await h.auth.register({ email: "audited@example.com", password: PASSWORD });
     await h.server.app.accounts.afterReply.settled();
-    const user = await h.server.app.store.transaction((em) =>
+    const user = await h.server.db.transaction((em) =>
       em.findOneByOrFail(UserEntity, { email: "audited@example.com" }),
     );
-    const events = await h.server.app.store.transaction((em) =>
-      em.findBy(AuditEventEntity, { userId: user.id }),
-    );
+    const events = await h.server.db.transaction((em) => em.findBy(AuditEventEntity, { userId: user.id }));
     expect(events.map((e) => e.type)).toContain("user.registered");
     expect(events[0]?.ip).toBe("127.0.0.1");
     expect(events[0]?.userAgent).not.toBe("");
@@ -240,7 +238,7 @@ describe("mail outage", () => {
     await h.smtp.stop();
     await h.auth.register({ email: "outage@example.com", password: PASSWORD });
     await h.server.app.accounts.afterReply.settled();
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     expect(h.smtp.to("outage@example.com")).toHaveLength(0);
     await h.smtp.restart();
     h.server.clock.advanceSeconds(3600);

@@ -27,8 +27,8 @@ describe("work after the reply", () => {
 
   it("is done by the next process when the one that answered died first", async () => {
     // What a process killed right after answering Register leaves behind: the recorded work only.
-    const store = first.server.app.store;
-    const passwordHash = await first.server.app.hasher.hash("a fine long passphrase");
+    const store = first.server.db;
+    const passwordHash = await first.server.internals.hasher.hash("a fine long passphrase");
     const work = {
       email: "orphaned@example.com",
       username: null,
@@ -62,7 +62,7 @@ describe("work after the reply", () => {
     const logged: unknown[] = [];
     const app = first.server.app;
     const after = new AfterReply({
-      uow: new StoreUnitOfWork(app.store),
+      uow: new StoreUnitOfWork(first.server.db.store),
       clock: app.clock,
       logger: { error: ((entry: unknown) => logged.push(entry)) as never },
     });
@@ -81,10 +81,14 @@ describe("work after the reply", () => {
       { task: "flaky", error: "Error: duplicate key value violates unique constraint" },
     ]);
     expect(JSON.stringify(logged)).not.toMatch(/argon2|victim/);
-    expect(await app.store.transaction((em) => em.countBy(DeferredWorkEntity, { kind: "flaky" }))).toBe(1);
-    after.start();
-    await after.stop();
+    expect(await first.server.db.transaction((em) => em.countBy(DeferredWorkEntity, { kind: "flaky" }))).toBe(
+      1,
+    );
+    await after.sweep();
+    await after.settled();
     expect(attempts).toBe(3);
-    expect(await app.store.transaction((em) => em.countBy(DeferredWorkEntity, { kind: "flaky" }))).toBe(0);
+    expect(await first.server.db.transaction((em) => em.countBy(DeferredWorkEntity, { kind: "flaky" }))).toBe(
+      0,
+    );
   });
 });

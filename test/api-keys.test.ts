@@ -45,9 +45,7 @@ describe("creating API keys", () => {
     expect(res.secret).toMatch(/^authd_[0-9a-f]{24}_[A-Za-z0-9_-]{43}$/);
     expect(res.apiKey).toMatchObject({ name: "deploy script", scopes: ["sessions:read"] });
     expect(res.secret.startsWith(res.apiKey?.prefix ?? "-")).toBe(true);
-    const row = await server.app.store.transaction((em) =>
-      em.findOneBy(ApiKeyEntity, { id: res.apiKey?.id ?? "" }),
-    );
+    const row = await server.db.transaction((em) => em.findOneBy(ApiKeyEntity, { id: res.apiKey?.id ?? "" }));
     // The random part follows "authd_<24 hex>_"; it may itself contain "_", so cut by position.
     const randomPart = res.secret.slice("authd_".length + 24 + 1);
     expect(randomPart).toHaveLength(43);

@@ -2,7 +2,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaptchaVerifier } from "../src/domain/captcha.js";
+import { type CaptchaPost, createCaptchaVerifier } from "../src/domain/captcha.js";
 import { createLogger } from "../src/logger.js";
 
 const logger = createLogger("silent");
@@ -46,9 +46,12 @@ afterAll(async () => {
   await new Promise((resolve) => provider.close(resolve));
 });
 
+/** What the wiring hands the verifier: the global fetch. */
+const post: CaptchaPost = (target, init) => fetch(target, init);
+
 describe("captcha", () => {
   it("accepts a token the provider says is valid, sending secret, token and IP as a form", async () => {
-    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger });
+    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, post });
     expect(await captcha.verify("good-token", "203.0.113.7")).toBe(true);
     const last = requests.at(-1);
     expect(last?.contentType).toBe("application/x-www-form-urlencoded");
@@ -60,14 +63,14 @@ describe("captcha", () => {
   });
 
   it("refuses a token the provider says is invalid", async () => {
-    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger });
+    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, post });
     expect(await captcha.verify("bad-token", "203.0.113.7")).toBe(false);
-    const wrongSecret = createCaptchaVerifier({ verifyUrl: url, secret: "other", logger });
+    const wrongSecret = createCaptchaVerifier({ verifyUrl: url, secret: "other", logger, post });
     expect(await wrongSecret.verify("good-token", "203.0.113.7")).toBe(false);
   });
 
   it("refuses a missing token without asking the provider", async () => {
-    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger });
+    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, post });
     const before = requests.length;
     expect(await captcha.verify("", "203.0.113.7")).toBe(false);
     expect(await captcha.verify("   ", "203.0.113.7")).toBe(false);
@@ -75,7 +78,7 @@ describe("captcha", () => {
   });
 
   it("refuses when the provider errs, answers nonsense, does not answer in time, or cannot be reached", async () => {
-    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, timeoutMs: 200 });
+    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, post, timeoutMs: 200 });
     expect(await captcha.verify("boom", "203.0.113.7")).toBe(false);
     expect(await captcha.verify("garbage", "203.0.113.7")).toBe(false);
     expect(await captcha.verify("hang", "203.0.113.7")).toBe(false);
@@ -87,12 +90,13 @@ describe("captcha", () => {
       verifyUrl: `http://127.0.0.1:${port}/siteverify`,
       secret: "s3cret",
       logger,
+      post,
     });
     expect(await unreachable.verify("good-token", "203.0.113.7")).toBe(false);
   });
 
   it("accepts everything when not configured", async () => {
-    const captcha = createCaptchaVerifier({ verifyUrl: undefined, secret: undefined, logger });
+    const captcha = createCaptchaVerifier({ verifyUrl: undefined, secret: undefined, logger, post });
     expect(await captcha.verify("", "203.0.113.7")).toBe(true);
   });
 });

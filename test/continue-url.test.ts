@@ -140,7 +140,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       const continueUrl = "http://localhost:3000/verified";
       await h.auth.resendVerificationEmail({ email, continueUrl });
       await h.server.app.accounts.afterReply.settled();
-      await h.server.app.outbox.flush();
+      await h.server.mail.flush();
       await h.smtp.waitFor((m) => m.to.includes(email) && m !== first && continueUrlFrom(m) !== "");
       const resent = await h.mailTo(email, /verify/i);
       expect(continueUrlFrom(resent)).toBe(continueUrl);
@@ -232,7 +232,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         }
       }
       await h.server.app.accounts.afterReply.settled();
-      await h.server.app.outbox.flush();
+      await h.server.mail.flush();
       expect(h.smtp.to(email)).toHaveLength(sentBefore);
     });
   });

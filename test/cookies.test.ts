@@ -172,7 +172,7 @@ describe("cookie mode in development on plain http", () => {
   it("a failed cookie Refresh (session revoked elsewhere) clears the cookies", async () => {
     const b = browser(server);
     const pair = await loginWithCookies(email, b);
-    const other = await inTransaction(server.app.store, (tx) =>
+    const other = await inTransaction(server.db, (tx) =>
       server.app.sessions.create(tx, {
         userId,
         amr: ["pwd"],

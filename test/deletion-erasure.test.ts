@@ -20,14 +20,14 @@ import {
 } from "../src/store/entities/mfa.js";
 import { AccountForeignKeys1764000005300 } from "../src/store/migrations/1764000005300-account-foreign-keys.js";
 import { migrations } from "../src/store/schema.js";
-import type { Store } from "../src/store/store.js";
 import { type AccountsHarness, PASSWORD, startAccountsHarness, tokenFrom } from "./helpers/accounts.js";
+import type { TestDatabase } from "./helpers/kit.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 
 /** Kept on purpose: the audit trail keeps the opaque account id (see docs/security.md, "Deletion"). */
 const KEPT_BY_DESIGN = new Set(["audit_events"]);
 
-async function tableNames(store: Store): Promise<string[]> {
+async function tableNames(store: TestDatabase): Promise<string[]> {
   const rows: Array<{ name: string }> = await store.transaction((em) =>
     em.query(
       store.dialect === "postgres"
@@ -39,7 +39,7 @@ async function tableNames(store: Store): Promise<string[]> {
 }
 
 /** The tables (audit_events aside) with a row that contains any of `needles`. */
-async function tablesNaming(store: Store, needles: string[]): Promise<string[]> {
+async function tablesNaming(store: TestDatabase, needles: string[]): Promise<string[]> {
   const found: string[] = [];
   for (const table of await tableNames(store)) {
     if (KEPT_BY_DESIGN.has(table)) continue;
@@ -51,7 +51,7 @@ async function tablesNaming(store: Store, needles: string[]): Promise<string[]> 
 }
 
 /** Second-factor rows of every kind, written directly: what is tested here is their erasure. */
-async function addSecondFactorRows(store: Store, userId: string, sessionId: string, now: number) {
+async function addSecondFactorRows(store: TestDatabase, userId: string, sessionId: string, now: number) {
   const totpId = randomUUID();
   const smsId = randomUUID();
   await store.transaction(async (em) => {
@@ -129,7 +129,7 @@ describe.each(["sqlite", "postgres"])("ConfirmDeletion on %s", (dialect) => {
   beforeAll(async () => {
     db = dialect === "postgres" ? await createTestDatabase() : undefined;
     h = await startAccountsHarness(db ? { AUTHD_DATABASE_URL: db.url } : {});
-    expect(h.server.app.store.dialect).toBe(dialect);
+    expect(h.server.db.dialect).toBe(dialect);
   });
   afterAll(async () => {
     await h?.close();
@@ -165,12 +165,7 @@ describe.each(["sqlite", "postgres"])("ConfirmDeletion on %s", (dialect) => {
       postalAddress: { lines: [`1 ${marker} Street`], country: "GB" },
     });
     const sessionIds = (await sessions.listSessions({})).sessions.map((s) => s.id);
-    const factorIds = await addSecondFactorRows(
-      h.server.app.store,
-      userId,
-      first.sessionId,
-      h.server.clock.now(),
-    );
+    const factorIds = await addSecondFactorRows(h.server.db, userId, first.sessionId, h.server.clock.now());
     return {
       accessToken: first.accessToken,
       needles: [
@@ -191,7 +186,7 @@ describe.each(["sqlite", "postgres"])("ConfirmDeletion on %s", (dialect) => {
   it("leaves no row naming the account in any table, and leaves other accounts alone", async () => {
     const victim = await busyAccount(`erase-${dialect}@example.com`);
     const bystander = await busyAccount(`stays-${dialect}@example.com`);
-    const store = h.server.app.store;
+    const store = h.server.db;
     expect(await tableNames(store)).toEqual(
       expect.arrayContaining(["users", "sessions", "refresh_tokens", "api_keys", "mfa_authenticators"]),
     );
@@ -227,9 +222,9 @@ describe.each(["sqlite", "postgres"])("ConfirmDeletion on %s", (dialect) => {
     await h.signUp(email);
     const tokens = await h.login(email);
     const countRefreshTokens = () =>
-      h.server.app.store.transaction(async (em) => {
+      h.server.db.transaction(async (em) => {
         const [row] = await em.query(
-          `SELECT COUNT(*) AS n FROM refresh_tokens WHERE session_id = ${h.server.app.store.param(1)}`,
+          `SELECT COUNT(*) AS n FROM refresh_tokens WHERE session_id = ${h.server.db.param(1)}`,
           [tokens.sessionId],
         );
         return Number(row.n);

@@ -34,7 +34,7 @@ it("a key withdrawn on one replica stops validating on the other within the boun
   expect(await isActiveOn(a, before.accessToken)).toBe(true);
   expect(await isActiveOn(b, before.accessToken)).toBe(true);
 
-  const { withdrawn, current } = await b.server.app.signingKeys.withdraw();
+  const { withdrawn, current } = await b.server.internals.signingKeys.withdraw();
   expect(withdrawn).toBe(oldKid);
   expect(await isActiveOn(b, before.accessToken)).toBe(false);
 

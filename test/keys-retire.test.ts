@@ -114,12 +114,12 @@ describe("authd keys retire", () => {
     expect(kidOf((await login()).accessToken)).toBe(current);
 
     // Both operations are in the audit trail, with the kids and the command line as the actor.
-    const events: Array<{ type: string; detail: string; user_agent: string }> =
-      await server.app.store.transaction((em) =>
+    const events: Array<{ type: string; detail: string; user_agent: string }> = await server.db.transaction(
+      (em) =>
         em.query(
           "SELECT type, detail, user_agent FROM audit_events WHERE type LIKE 'signing_key.%' ORDER BY id",
         ),
-      );
+    );
     expect(events.slice(-2).map((e) => [e.type, JSON.parse(e.detail)])).toEqual([
       ["signing_key.rotated", { kid: current }],
       ["signing_key.withdrawn", { kid: oldKid, current }],

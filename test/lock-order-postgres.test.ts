@@ -13,8 +13,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { ErrorInfoSchema, ErrorReason } from "../gen/authd/v1/common_pb.js";
-import type { Transaction } from "../src/domain/persistence.js";
+import type { Repositories } from "../src/domain/persistence.js";
 import { DEFAULT_TENANT_ID } from "../src/domain/tenants/records.js";
+import type { Transaction } from "../src/domain/unit-of-work.js";
 import { toConnectError } from "../src/interceptors/errors.js";
 import { TRANSACTION_ATTEMPTS } from "../src/store/store.js";
 import { tokenFrom } from "./helpers/accounts.js";
@@ -58,7 +59,7 @@ describe("the tenant before the account, on PostgreSQL", () => {
 
   /** Whether some statement of this database waits for a lock now. */
   async function someoneWaits(): Promise<boolean> {
-    const [row] = await h.server.app.store.read((em) =>
+    const [row] = await h.server.db.read((em) =>
       em.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
       ),
@@ -73,10 +74,10 @@ describe("the tenant before the account, on PostgreSQL", () => {
    */
   async function meet(
     tenantId: string,
-    change: (tx: Transaction) => Promise<void>,
+    change: (tx: Transaction<Repositories>) => Promise<void>,
     call: () => Promise<unknown>,
   ): Promise<{ call: string; admin: string; waited: boolean; aborted: number }> {
-    const conflicts = h.server.app.store.conflicts;
+    const conflicts = h.server.db.store.conflicts;
     let release: () => void = () => {};
     const released = new Promise<void>((resolve) => {
       release = resolve;
@@ -85,7 +86,7 @@ describe("the tenant before the account, on PostgreSQL", () => {
     const held = new Promise<void>((resolve) => {
       holding = resolve;
     });
-    const admin = inTransaction(h.server.app.store, async (tx) => {
+    const admin = inTransaction(h.server.db, async (tx) => {
       await tx.tenantUsers.lock(tenantId);
       holding();
       await released;
@@ -112,14 +113,14 @@ describe("the tenant before the account, on PostgreSQL", () => {
       release();
       const result = { call: await answer, admin: await admin, waited };
       // Run again, an aborted transaction would still answer right: what matters is that none was.
-      return { ...result, aborted: h.server.app.store.conflicts - conflicts };
+      return { ...result, aborted: h.server.db.store.conflicts - conflicts };
     } finally {
       release();
       await admin;
     }
   }
 
-  const erase = (userId: string) => async (tx: Transaction) => {
+  const erase = (userId: string) => async (tx: Transaction<Repositories>) => {
     const account = await tx.accounts.findById(userId);
     if (!account) throw new Error("no account to erase");
     await tx.accountData.erase(account);
@@ -200,7 +201,7 @@ describe("the tenant before the account, on PostgreSQL", () => {
         const token = tokenFrom(await h.mailTo(email, /reset/i));
         follow = () => h.auth.resetPassword({ token, newPassword: `${PASSWORD} anew` });
       }
-      const [admin] = await inTransaction(h.server.app.store, (tx) =>
+      const [admin] = await inTransaction(h.server.db, (tx) =>
         tx.tenantUsers.activeIdsWithRole(tenant.id, "admin"),
       );
       if (!admin) throw new Error("no admin");
@@ -210,7 +211,7 @@ describe("the tenant before the account, on PostgreSQL", () => {
         follow,
       );
       expect(result).toEqual({ call: "ok", admin: "ok", waited: true, aborted: 0 });
-      const status = await inTransaction(h.server.app.store, (tx) => tx.tenants.findById(tenant.id));
+      const status = await inTransaction(h.server.db, (tx) => tx.tenants.findById(tenant.id));
       expect(status?.status).toBe("active");
     },
   );
@@ -248,14 +249,14 @@ describe("a transaction PostgreSQL aborts for a concurrent one", () => {
     });
     // Two units of work taking the same two rows in opposite orders, each waiting until the other
     // holds its first: a deadlock on the first run, whichever PostgreSQL picks as the victim.
-    const a = inTransaction(server.app.store, async (tx) => {
+    const a = inTransaction(server.db, async (tx) => {
       attempts.a++;
       await tx.tenantUsers.lock(first.id);
       aHolds();
       await bHeld;
       await tx.tenantUsers.lock(second.id);
     });
-    const b = inTransaction(server.app.store, async (tx) => {
+    const b = inTransaction(server.db, async (tx) => {
       attempts.b++;
       await tx.tenantUsers.lock(second.id);
       bHolds();
@@ -265,12 +266,12 @@ describe("a transaction PostgreSQL aborts for a concurrent one", () => {
     const answers = await Promise.allSettled([a, b]);
     expect(answers.map((answer) => answer.status)).toEqual(["fulfilled", "fulfilled"]);
     expect(attempts.a + attempts.b).toBe(3);
-    expect(server.app.store.conflicts).toBe(1);
+    expect(server.db.store.conflicts).toBe(1);
   });
 
   test("a conflict past the bound answers unavailable, after a bounded number of runs", async () => {
     let runs = 0;
-    const failing = server.app.store.transaction(async (em) => {
+    const failing = server.db.transaction(async (em) => {
       runs++;
       await em.query(
         `DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$`,
@@ -289,7 +290,7 @@ describe("a transaction PostgreSQL aborts for a concurrent one", () => {
 
   test("any other failure is not run again", async () => {
     let runs = 0;
-    const failing = server.app.store.transaction(async (em) => {
+    const failing = server.db.transaction(async (em) => {
       runs++;
       await em.query(`DO $$ BEGIN RAISE EXCEPTION 'a bug' USING ERRCODE = 'check_violation'; END $$`);
     });

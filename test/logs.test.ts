@@ -7,7 +7,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
-import { type App, createApp } from "../src/app.js";
+import { type App, type AppInternals, assembleApp } from "../src/app.js";
 import { ManualClock } from "../src/clock.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
@@ -24,6 +24,7 @@ const sink = new Writable({
 
 let dir: string;
 let app: App;
+let internals: AppInternals;
 let server: RunningServer;
 let smtp: TestSmtpServer;
 
@@ -37,7 +38,10 @@ beforeAll(async () => {
     AUTHD_ARGON2_MEMORY_KIB: "1024",
     AUTHD_ARGON2_ITERATIONS: "1",
   });
-  app = await createApp(config, { clock: new ManualClock(), logger: createLogger("trace", sink) });
+  ({ app, inspect: internals } = await assembleApp(config, {
+    clock: new ManualClock(),
+    logger: createLogger("trace", sink),
+  }));
   server = await startServer(app, "127.0.0.1", 0);
 });
 afterAll(async () => {
@@ -54,7 +58,7 @@ describe("logs", () => {
     );
     const password = "Sekrit passphrase that must not leak";
     await auth.register({ email: "logged@example.com", password });
-    await app.outbox.flush();
+    await internals.outbox.flush();
     const mail = await smtp.waitFor((m) => m.to.includes("logged@example.com"));
     const token = /token=([\w-]+)/.exec(mail.text)?.[1] ?? "";
     await auth.verifyEmail({ token });
@@ -126,7 +130,7 @@ describe("logs", () => {
       AuthService,
       createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }),
     );
-    await app.store.dataSource.destroy(); // the database goes away under a running server
+    await internals.store.dataSource.destroy(); // the database goes away under a running server
     const error = await auth
       .register({ email: "later@example.com", password: "another good passphrase" })
       .then(

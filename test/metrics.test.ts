@@ -37,7 +37,7 @@ describe("/metrics on the main port", () => {
     await h.signUp("ada@example.com");
     await h.signUp("bob@example.com");
     // A message that gave up, in place before the first scrape (counts are cached for 5 seconds).
-    await h.server.app.store.transaction((em) =>
+    await h.server.db.transaction((em) =>
       em.insert(OutboxMessageEntity, {
         id: "00000000-0000-4000-8000-000000000001",
         kind: "email",
@@ -127,7 +127,7 @@ describe("/metrics on the main port", () => {
   });
 
   it("reports the outbox depth by state, including messages that gave up", async () => {
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     const { text } = await scrape();
     expect(sample(text, "authd_outbox_messages", { state: "failed" })).toBe(1);
     expect(sample(text, "authd_outbox_messages", { state: "pending" })).toBe(0);

@@ -204,7 +204,7 @@ describe("SMS, email and recovery codes", () => {
     expect(created.authenticator?.active).toBe(true);
     expect((await u.mfa.getAuthenticator({ authenticatorId: id })).authenticator?.remainingCodes).toBe(10);
     // Stored only as salted argon2id hashes (50-bit codes need a slow hash: ASVS 6.5.2).
-    const stored = await h.server.app.store.transaction((em) =>
+    const stored = await h.server.db.transaction((em) =>
       em.findBy(MfaRecoveryCodeEntity, { authenticatorId: id }),
     );
     expect(stored.map((row) => row.codeHash.startsWith("$argon2id$"))).toEqual(Array(10).fill(true));
@@ -288,7 +288,7 @@ describe("SMS, email and recovery codes", () => {
     await u.auth.updateCurrentUser({ mobile, currentPassword: PASSWORD });
     await u.mfa.resendMobileVerification({});
     const code = await h.smsCode(mobile);
-    const row = await h.server.app.store.transaction((em) =>
+    const row = await h.server.db.transaction((em) =>
       em.findOneByOrFail(MfaCodeEntity, { userId: u.userId }),
     );
     expect(row.codeHash).not.toContain(code);

@@ -9,10 +9,11 @@ import {
   reserveAttempt,
 } from "../src/domain/mfa/failures.js";
 import type { FailureRecord, FailureRepository } from "../src/domain/mfa/persistence.js";
-import type { Transaction } from "../src/domain/persistence.js";
+import type { MfaRepositories } from "../src/domain/persistence.js";
+import type { Transaction } from "../src/domain/unit-of-work.js";
 
-/** A Transaction whose only repository is an in-memory failure counter. */
-function failuresOnly(): Transaction {
+/** An MFA transaction whose only repository is an in-memory failure counter. */
+function failuresOnly(): Transaction<MfaRepositories> {
   const rows = new Map<string, FailureRecord>();
   const failures: FailureRepository = {
     find: async (key) => rows.get(key) ?? null,
@@ -32,7 +33,7 @@ function failuresOnly(): Transaction {
     },
     deleteSpentBefore: async () => {},
   };
-  return { mfa: { failures } } as unknown as Transaction;
+  return { kind: "transaction", mfa: { failures } } as unknown as Transaction<MfaRepositories>;
 }
 
 describe("wrong-code lockout (domain, in memory)", () => {

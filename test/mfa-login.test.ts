@@ -264,7 +264,7 @@ describe("sign-in with a second factor", () => {
     await signInWithTotp(u, { rememberDevice: true });
     await challenge(u.email);
     const count = () =>
-      h.server.app.store.transaction(async (em) => ({
+      h.server.db.transaction(async (em) => ({
         challenges: await em.countBy(MfaChallengeEntity, { userId: u.userId }),
         devices: await em.countBy(MfaTrustedDeviceEntity, { userId: u.userId }),
       }));

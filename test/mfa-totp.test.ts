@@ -97,6 +97,75 @@ describe("TOTP through the server", () => {
     await u.auth.getCurrentUser({});
   });
 
+  /** Runs `work` while the database refuses to revoke any session (the sign-out a change asks for fails). */
+  async function whileRevocationFails<T>(work: () => Promise<T>): Promise<T> {
+    await h.server.db.transaction((em) =>
+      em.query(
+        `CREATE TRIGGER refuse_revocation BEFORE UPDATE OF revoked_at ON sessions
+         WHEN NEW.revoked_at IS NOT NULL BEGIN SELECT RAISE(ABORT, 'revocation refused by the test'); END`,
+      ),
+    );
+    try {
+      return await work();
+    } finally {
+      await h.server.db.transaction((em) => em.query("DROP TRIGGER refuse_revocation"));
+    }
+  }
+
+  test("a factor activated with end_sessions commits with the sign-out or not at all", async () => {
+    const u = await h.user("atomic-add@example.com");
+    const other = await h.login("atomic-add@example.com");
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.TOTP,
+    });
+    const id = created.authenticator?.id as string;
+    await whileRevocationFails(() =>
+      expectCode(
+        u.mfa.verifyAuthenticator({
+          currentPassword: PASSWORD,
+          authenticatorId: id,
+          code: appCode(created.totpSecret, now()),
+          endSessions: SessionScope.OTHERS,
+        }),
+        Code.Internal,
+      ),
+    );
+    // Neither happened: the factor is still pending and the other session still signed in.
+    expect((await u.mfa.getAuthenticator({ authenticatorId: id })).authenticator?.active).toBe(false);
+    await h.authed(other.accessToken).getCurrentUser({});
+    h.server.clock.advanceSeconds(120);
+  });
+
+  test("a factor removed with end_sessions commits with the sign-out or not at all", async () => {
+    const u = await h.user("atomic-remove@example.com");
+    const other = await h.login("atomic-remove@example.com");
+    const created = await u.mfa.createAuthenticator({
+      currentPassword: PASSWORD,
+      type: AuthenticatorType.TOTP,
+    });
+    const id = created.authenticator?.id as string;
+    // Activating it is this session's step-up, which removing it with the password needs.
+    await u.mfa.verifyAuthenticator({
+      currentPassword: PASSWORD,
+      authenticatorId: id,
+      code: appCode(created.totpSecret, now()),
+    });
+    await whileRevocationFails(() =>
+      expectCode(
+        u.mfa.deleteAuthenticator({
+          authenticatorId: id,
+          proof: { case: "currentPassword", value: PASSWORD },
+          endSessions: SessionScope.OTHERS,
+        }),
+        Code.Internal,
+      ),
+    );
+    expect((await u.mfa.getAuthenticator({ authenticatorId: id })).authenticator?.active).toBe(true);
+    await h.authed(other.accessToken).getCurrentUser({});
+    h.server.clock.advanceSeconds(120);
+  });
+
   test("enrolment answers a 160-bit secret, an otpauth URI and a QR code; a code from an independent implementation activates it", async () => {
     const u = await h.user("enrol@example.com");
     const created = await u.mfa.createAuthenticator({
@@ -142,7 +211,7 @@ describe("TOTP through the server", () => {
       currentPassword: PASSWORD,
       type: AuthenticatorType.TOTP,
     });
-    const row = await h.server.app.store.transaction((em) =>
+    const row = await h.server.db.transaction((em) =>
       em.findOneByOrFail(MfaAuthenticatorEntity, { id: created.authenticator?.id as string }),
     );
     expect(row.secretSealed).not.toContain(created.totpSecret);

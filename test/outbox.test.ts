@@ -39,19 +39,17 @@ function memoryLogger() {
 }
 
 async function row(id: string): Promise<OutboxMessageEntity> {
-  const found = await server.app.store.transaction((em) => findOneStrict(em, OutboxMessageEntity, { id }));
+  const found = await server.db.transaction((em) => findOneStrict(em, OutboxMessageEntity, { id }));
   if (!found) throw new Error(`no outbox row ${id}`);
   return found;
 }
 
 describe("outbox", () => {
   it("delivers an enqueued email with its text and HTML parts", async () => {
-    const { app } = server;
-    const message = app.templates.verifyEmail({ token: "tok<en>&1", expiresInMinutes: 60 * 24 });
-    await inTransaction(app.store, (tx) =>
-      app.outbox.enqueueEmail(tx, { to: "ada@example.com", ...message }),
-    );
-    await app.outbox.flush();
+    const { db, mail: outbox, internals } = server;
+    const message = internals.templates.verifyEmail({ token: "tok<en>&1", expiresInMinutes: 60 * 24 });
+    await inTransaction(db, (tx) => outbox.enqueueEmail(tx, { to: "ada@example.com", ...message }));
+    await outbox.flush();
     const mail = await smtp.waitFor((m) => m.to.includes("ada@example.com"));
     expect(mail.subject).toBe("Verify your email address");
     expect(mail.from).toBe("no-reply@localhost");
@@ -62,11 +60,11 @@ describe("outbox", () => {
   });
 
   it("keeps message bodies sealed at rest until they are sent", async () => {
-    const { app } = server;
-    await app.outbox.stop();
+    const { db, mail: outbox } = server;
+    await outbox.stop();
     const secretLink = "https://id.example.com/reset-password?token=very-secret-token-123";
-    const id = await inTransaction(app.store, (tx) =>
-      app.outbox.enqueue(tx, {
+    const id = await inTransaction(db, (tx) =>
+      outbox.enqueue(tx, {
         kind: "email",
         message: {
           to: "sealed@example.com",
@@ -80,7 +78,7 @@ describe("outbox", () => {
     expect(stored).not.toContain("very-secret-token-123");
     expect(stored).not.toContain("sealed@example.com");
     // A body altered at rest does not open: the attempt fails and nothing is sent.
-    await app.store.transaction((em) =>
+    await db.transaction((em) =>
       em.update(
         OutboxMessageEntity,
         { id },
@@ -89,24 +87,24 @@ describe("outbox", () => {
         { payload: tamperMiddle(stored) },
       ),
     );
-    await app.outbox.flush();
+    await outbox.flush();
     expect((await row(id)).attempts).toBe(1);
     expect(smtp.to("sealed@example.com")).toHaveLength(0);
-    await app.store.transaction((em) =>
+    await db.transaction((em) =>
       em.update(OutboxMessageEntity, { id }, { payload: stored, nextAttemptAt: 0 }),
     );
-    await app.outbox.flush();
+    await outbox.flush();
     const mail = await smtp.waitFor((m) => m.to.includes("sealed@example.com"));
     expect(mail.text).toContain(secretLink);
-    app.outbox.start();
+    outbox.start();
   });
 
   it("never sends a message whose transaction rolled back", async () => {
-    const { app } = server;
-    const before = await app.store.transaction((em) => em.count(OutboxMessageEntity));
+    const { db, mail: outbox } = server;
+    const before = await db.transaction((em) => em.count(OutboxMessageEntity));
     await expect(
-      inTransaction(app.store, async (tx) => {
-        await app.outbox.enqueueEmail(tx, {
+      inTransaction(db, async (tx) => {
+        await outbox.enqueueEmail(tx, {
           to: "rolled-back@example.com",
           subject: "should not arrive",
           text: "x",
@@ -115,18 +113,18 @@ describe("outbox", () => {
         throw new Error("the registration failed");
       }),
     ).rejects.toThrow("the registration failed");
-    await app.outbox.flush();
-    expect(await app.store.transaction((em) => em.count(OutboxMessageEntity))).toBe(before);
+    await outbox.flush();
+    expect(await db.transaction((em) => em.count(OutboxMessageEntity))).toBe(before);
     expect(smtp.to("rolled-back@example.com")).toHaveLength(0);
   });
 
   it("keeps a message while SMTP is down, backs off, and delivers it exactly once when SMTP is back", async () => {
-    const { app, clock } = server;
+    const { db, mail: outbox, clock } = server;
     await smtp.stop();
     let id = "";
     try {
-      id = await inTransaction(app.store, (tx) =>
-        app.outbox.enqueue(tx, {
+      id = await inTransaction(db, (tx) =>
+        outbox.enqueue(tx, {
           kind: "email",
           message: {
             to: "outage@example.com",
@@ -137,7 +135,7 @@ describe("outbox", () => {
         }),
       );
       const enqueuedAt = clock.now();
-      await app.outbox.flush();
+      await outbox.flush();
       let pending = await row(id);
       expect(pending.status).toBe("pending");
       expect(pending.attempts).toBe(1);
@@ -147,21 +145,21 @@ describe("outbox", () => {
       expect(pending.lastError).not.toContain("token=abc");
 
       // Not due yet: nothing is attempted.
-      expect(await app.outbox.flush()).toBe(0);
+      expect(await outbox.flush()).toBe(0);
       clock.advanceSeconds(5);
-      await app.outbox.flush();
+      await outbox.flush();
       pending = await row(id);
       expect(pending.attempts).toBe(2);
       expect(pending.nextAttemptAt).toBe(clock.now() + 10_000);
     } finally {
       await smtp.restart();
     }
-    expect(await app.outbox.flush()).toBe(0);
+    expect(await outbox.flush()).toBe(0);
     clock.advanceSeconds(10);
-    await app.outbox.flush();
+    await outbox.flush();
     await smtp.waitFor((m) => m.to.includes("outage@example.com"));
     clock.advanceSeconds(3600);
-    await app.outbox.flush();
+    await outbox.flush();
     expect(smtp.to("outage@example.com")).toHaveLength(1);
 
     const sent = await row(id);
@@ -174,7 +172,7 @@ describe("outbox", () => {
   it("gives up after the last attempt, marks the message failed and logs it without its content", async () => {
     const { logger, lines } = memoryLogger();
     const outbox = new Outbox({
-      store: server.app.store,
+      store: server.db.store,
       clock: server.app.clock,
       logger,
       email: {
@@ -188,8 +186,8 @@ describe("outbox", () => {
       maxAttempts: 2,
     });
     // The app's own worker would deliver it too: stop it for this test (flush still works).
-    await server.app.outbox.stop();
-    const id = await inTransaction(server.app.store, (tx) =>
+    await server.mail.stop();
+    const id = await inTransaction(server.db, (tx) =>
       outbox.enqueue(tx, {
         kind: "email",
         message: {
@@ -218,27 +216,27 @@ describe("outbox", () => {
 
 describe("outbox housekeeping", () => {
   it("deletes sent messages after a week and keeps pending and failed ones", async () => {
-    const { app, clock } = server;
-    const sentId = await inTransaction(app.store, (tx) =>
-      app.outbox.enqueue(tx, {
+    const { db, mail: outbox, clock } = server;
+    const sentId = await inTransaction(db, (tx) =>
+      outbox.enqueue(tx, {
         kind: "email",
         message: { to: "old@example.com", subject: "s", text: "t", html: "h" },
       }),
     );
-    await app.outbox.flush();
+    await outbox.flush();
     await smtp.waitFor((m) => m.to.includes("old@example.com"));
     // As old: one still waiting for its next attempt (not due before the purge), one given up on.
-    const [pendingId, failedId] = await inTransaction(app.store, async (tx) => [
-      await app.outbox.enqueue(tx, {
+    const [pendingId, failedId] = await inTransaction(db, async (tx) => [
+      await outbox.enqueue(tx, {
         kind: "email",
         message: { to: "later@example.com", subject: "s", text: "t", html: "h" },
       }),
-      await app.outbox.enqueue(tx, {
+      await outbox.enqueue(tx, {
         kind: "email",
         message: { to: "never@example.com", subject: "s", text: "t", html: "h" },
       }),
     ]);
-    await app.store.transaction(async (em) => {
+    await db.transaction(async (em) => {
       await em.update(
         OutboxMessageEntity,
         { id: pendingId },
@@ -247,10 +245,10 @@ describe("outbox housekeeping", () => {
       await em.update(OutboxMessageEntity, { id: failedId }, { status: "failed" });
     });
     clock.advanceSeconds(7 * 24 * 3600 + 1);
-    const before = await app.store.transaction((em) => em.count(OutboxMessageEntity));
-    const purged = await app.outbox.purgeSent();
+    const before = await db.transaction((em) => em.count(OutboxMessageEntity));
+    const purged = await outbox.purgeSent();
     expect(purged).toBeGreaterThanOrEqual(1);
-    const left = await app.store.transaction((em) => em.find(OutboxMessageEntity, {}));
+    const left = await db.transaction((em) => em.find(OutboxMessageEntity, {}));
     expect(left.map((r) => r.id)).not.toContain(sentId);
     expect(left.map((r) => r.id)).toEqual(expect.arrayContaining([pendingId, failedId]));
     expect(left.every((r) => r.status !== "sent")).toBe(true);
@@ -302,18 +300,18 @@ describe("two replicas on one PostgreSQL database", () => {
     const b = await startTestServer(env);
     try {
       const recipients = Array.from({ length: 30 }, (_, i) => `replica-${i}@example.com`);
-      await inTransaction(a.app.store, async (tx) => {
+      await inTransaction(a.db, async (tx) => {
         for (const to of recipients) {
-          await a.app.outbox.enqueueEmail(tx, { to, subject: "hello", text: "hi", html: "<p>hi</p>" });
+          await a.mail.enqueueEmail(tx, { to, subject: "hello", text: "hi", html: "<p>hi</p>" });
         }
       });
       // Both workers poll on their own timers and both are flushed at once.
-      await Promise.all([a.app.outbox.flush(), b.app.outbox.flush(), a.app.outbox.flush()]);
+      await Promise.all([a.mail.flush(), b.mail.flush(), a.mail.flush()]);
       await smtp.waitFor((m) => m.to.includes(recipients[29] as string));
       for (const to of recipients) await smtp.waitFor((m) => m.to.includes(to));
-      await Promise.all([a.app.outbox.flush(), b.app.outbox.flush()]);
+      await Promise.all([a.mail.flush(), b.mail.flush()]);
       for (const to of recipients) expect(smtp.to(to), to).toHaveLength(1);
-      const rows = await a.app.store.transaction((em) => em.find(OutboxMessageEntity, {}));
+      const rows = await a.db.transaction((em) => em.find(OutboxMessageEntity, {}));
       expect(rows.filter((r) => r.status === "sent")).toHaveLength(30);
       expect(new Set(rows.map((r) => r.attempts))).toEqual(new Set([1]));
     } finally {

@@ -107,7 +107,7 @@ function pagingTests(
       const user = await createUser(server);
       const ids: string[] = [];
       const base = server.clock.now();
-      await server.app.store.transaction(async (em) => {
+      await server.db.transaction(async (em) => {
         for (let i = 0; i < 5; i++) {
           const id = `00000000-0000-4000-8000-00000000000${i}`;
           ids.push(id);

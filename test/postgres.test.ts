@@ -18,8 +18,8 @@ afterAll(async () => {
 
 describe("authd on PostgreSQL", () => {
   it("runs its migrations and reports healthy", async () => {
-    expect(server.app.store.dialect).toBe("postgres");
-    const tables = await server.app.store.transaction((em) =>
+    expect(server.db.dialect).toBe("postgres");
+    const tables = await server.db.transaction((em) =>
       em.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"),
     );
     expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual(

@@ -19,7 +19,7 @@ describe("provider identities on PostgreSQL", () => {
   let h: MfaHarness;
   const mint = (claims: Record<string, unknown>) => issuer.mint(h.server.clock.now(), { claims });
   const identityRows = (where: { provider?: string; subject: string }) =>
-    h.server.app.store.read((em) => em.findBy(LinkedIdentityEntity, where));
+    h.server.db.read((em) => em.findBy(LinkedIdentityEntity, where));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -52,9 +52,9 @@ describe("provider identities on PostgreSQL", () => {
     });
     const [row] = await identityRows({ subject: "unique-1" });
     const copy = { ...row, id: "00000000-0000-4000-8000-000000000001" };
-    await expect(
-      h.server.app.store.transaction((em) => em.insert(LinkedIdentityEntity, copy)),
-    ).rejects.toThrow(/unique|duplicate/i);
+    await expect(h.server.db.transaction((em) => em.insert(LinkedIdentityEntity, copy))).rejects.toThrow(
+      /unique|duplicate/i,
+    );
   });
 
   test("deleting the users row cascades to its identities", async () => {
@@ -63,7 +63,7 @@ describe("provider identities on PostgreSQL", () => {
       idToken: await mint({ sub: "cascade-1", email: "cascade1@example.com" }),
     });
     const [row] = await identityRows({ subject: "cascade-1" });
-    await h.server.app.store.transaction((em) => em.query("DELETE FROM users WHERE id = $1", [row?.userId]));
+    await h.server.db.transaction((em) => em.query("DELETE FROM users WHERE id = $1", [row?.userId]));
     expect(await identityRows({ subject: "cascade-1" })).toEqual([]);
   });
 

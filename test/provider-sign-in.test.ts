@@ -391,9 +391,7 @@ describe("linking and unlinking", () => {
       newPassword: "a recovered passphrase",
     });
     expect((await h.mailTo(u.email, /password was reset/i)).text).toMatch(/unlinked/i);
-    const rows = await h.server.app.store.transaction((em) =>
-      em.findBy(LinkedIdentityEntity, { userId: u.userId }),
-    );
+    const rows = await h.server.db.transaction((em) => em.findBy(LinkedIdentityEntity, { userId: u.userId }));
     expect(rows).toEqual([]);
     // The thief's identity is now a stranger to this account.
     expect(await userIdOf((await signIn(await mint(thief))).accessToken)).not.toBe(u.userId);
@@ -528,7 +526,7 @@ describe("provider tokens", () => {
     });
     expect([read.accessToken, read.refreshToken]).toEqual(["provider-access-1", "provider-refresh-1"]);
 
-    const row = await h.server.app.store.read((em) =>
+    const row = await h.server.db.read((em) =>
       em.findOneByOrFail(LinkedIdentityEntity, { id: identity?.id }),
     );
     expect(row.tokensSealed).not.toContain("provider-access-1");
@@ -595,9 +593,7 @@ describe("deleting an account", () => {
     await u.auth.requestDeletion({ currentPassword: PASSWORD });
     await h.auth.confirmDeletion({ token: tokenFrom(await h.mailTo(p.email, /deletion/i)) });
 
-    const left = await h.server.app.store.read((em) =>
-      em.countBy(LinkedIdentityEntity, { userId: u.userId }),
-    );
+    const left = await h.server.db.read((em) => em.countBy(LinkedIdentityEntity, { userId: u.userId }));
     expect(left).toBe(0);
     const tokens = await signIn(await mint(p));
     expect(await userIdOf(tokens.accessToken)).not.toBe(u.userId);

@@ -63,7 +63,7 @@ describe("Register answers a known and an unknown email identically", () => {
     const mail = await h.mailTo("newcomer@example.com", /not created/i);
     expect(mail.text).toContain('"taken"');
     expect(mail.text).not.toMatch(/owner@example\.com|token=/);
-    const created = await h.server.app.store.transaction((em) =>
+    const created = await h.server.db.transaction((em) =>
       em.findOneBy(UserEntity, { email: "newcomer@example.com" }),
     );
     expect(created).toBeNull();

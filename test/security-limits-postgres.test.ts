@@ -62,10 +62,10 @@ describe("limits on PostgreSQL", () => {
       );
       expect(tally(reauth)).toEqual({ Unauthenticated: 3, ResourceExhausted: 27 });
 
-      const { passwordHash } = await h.server.app.store.transaction((em) =>
+      const { passwordHash } = await h.server.db.transaction((em) =>
         em.findOneByOrFail(UserEntity, { email: "swarm@example.com" }),
       );
-      const hasher = h.server.app.hasher;
+      const hasher = h.server.internals.hasher;
       const original = hasher.verify.bind(hasher);
       let verified = 0;
       vi.spyOn(hasher, "verify").mockImplementation(async (stored, password) => {
@@ -105,7 +105,7 @@ describe("limits on PostgreSQL", () => {
       await h.auth.register({ email, password: PASSWORD });
       await h.server.app.accounts.afterReply.settled();
       // (The test SMTP server refuses so long a recipient: verify the address directly.)
-      await h.server.app.store.transaction((em) => em.update(UserEntity, { email }, { emailVerified: true }));
+      await h.server.db.transaction((em) => em.update(UserEntity, { email }, { emailVerified: true }));
       await expectCode(
         h.auth.login({ identifier: email, password: "not the password" }),
         Code.Unauthenticated,
@@ -117,7 +117,7 @@ describe("limits on PostgreSQL", () => {
         h.auth.login({ identifier: longEmail(250), password: "not the password" }),
         Code.Unauthenticated,
       );
-      const keys = await h.server.app.store.transaction((em) => em.query(`SELECT "key" FROM rate_limits`));
+      const keys = await h.server.db.transaction((em) => em.query(`SELECT "key" FROM rate_limits`));
       for (const { key } of keys as Array<{ key: string }>) expect(key.length).toBeLessThanOrEqual(100);
     }));
 });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   for (let i = 0; i < ACCOUNTS; i++) {
     await h.signUp(`current${i}@example.com`);
     await h.signUp(`older${i}@example.com`);
-    await h.server.app.store.transaction((em) =>
+    await h.server.db.transaction((em) =>
       em.update(UserEntity, { email: `older${i}@example.com` }, { passwordHash: older }),
     );
   }

@@ -26,12 +26,12 @@ const tally = (codes: string[]) =>
   }, {});
 
 async function userRow(h: AccountsHarness, email: string): Promise<UserEntity> {
-  return h.server.app.store.transaction((em) => em.findOneByOrFail(UserEntity, { email }));
+  return h.server.db.transaction((em) => em.findOneByOrFail(UserEntity, { email }));
 }
 
 /** Counts verifications against one stored hash (the dummy verification has its own hash). */
 function countVerifications(h: AccountsHarness, hash: () => string) {
-  const hasher = h.server.app.hasher;
+  const hasher = h.server.internals.hasher;
   const original = hasher.verify.bind(hasher);
   let count = 0;
   vi.spyOn(hasher, "verify").mockImplementation(async (stored, password) => {
@@ -169,7 +169,7 @@ describe("account lockout", () => {
       h.auth.login({ identifier: "told@example.com", password: "more wrong guesses" }),
       Code.Unauthenticated,
     );
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     expect(h.smtp.to("told@example.com").filter((m) => /locked/i.test(m.subject))).toHaveLength(1);
     // A reset lifts the lock at once.
     await h.auth.requestPasswordReset({ email: "told@example.com" });
@@ -206,7 +206,7 @@ describe("a sign-in racing a password reset", () => {
 
   /** Holds every verification against the account's hash until `release`, once it has run. */
   function holdVerification(hash: string) {
-    const hasher = h.server.app.hasher;
+    const hasher = h.server.internals.hasher;
     const original = hasher.verify.bind(hasher);
     let release!: () => void;
     let started!: () => void;
@@ -234,7 +234,7 @@ describe("a sign-in racing a password reset", () => {
   }
 
   const sessionsOf = async (userId: string) =>
-    h.server.app.store.transaction((em) => em.countBy(SessionEntity, { userId }));
+    h.server.db.transaction((em) => em.countBy(SessionEntity, { userId }));
 
   it("gets no session when the reset commits while its password is being checked", async () => {
     await h.signUp("race@example.com");
@@ -258,7 +258,7 @@ describe("a sign-in racing a password reset", () => {
     await h.signUp("rehash@example.com");
     // A hash made with older costs is upgraded at the next successful sign-in.
     const old = await new PasswordHasher({ memoryKib: 2048, iterations: 1, parallelism: 1 }).hash(PASSWORD);
-    await h.server.app.store.transaction((em) =>
+    await h.server.db.transaction((em) =>
       em.update(UserEntity, { email: "rehash@example.com" }, { passwordHash: old }),
     );
     const held = holdVerification(old);
@@ -287,7 +287,7 @@ describe("a password change racing a password reset", () => {
     await h.signUp("change-race@example.com");
     const api = h.authed((await h.login("change-race@example.com")).accessToken);
     const user = await userRow(h, "change-race@example.com");
-    const hasher = h.server.app.hasher;
+    const hasher = h.server.internals.hasher;
     const original = hasher.verify.bind(hasher);
     let release!: () => void;
     let started!: () => void;
@@ -333,7 +333,7 @@ describe("a limiter that cannot count", () => {
   afterAll(() => h.close());
 
   const failCounters = (on: boolean) =>
-    h.server.app.store.transaction(async (em) => {
+    h.server.db.transaction(async (em) => {
       if (!on) {
         await em.query("DROP TRIGGER refuse_insert");
         return em.query("DROP TRIGGER refuse_update");

@@ -24,7 +24,7 @@ describe("recovery codes when the hashing queue is full", () => {
 
     // The server's one hashing place is taken (as by another user's sign-in), so every check is
     // refused: three times the five wrong codes that lock the factor, had any of them been counted.
-    const busy = h.server.app.hasher.admit();
+    const busy = h.server.internals.hasher.admit();
     const outcomes: string[] = [];
     try {
       for (let attempt = 0; attempt < 15; attempt++) {

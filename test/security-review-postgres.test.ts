@@ -172,7 +172,7 @@ describe.each(databases)("two accounts confirming a move to one email at once on
       for (let i = 0; i < 2; i++) {
         const user = await createUser(server);
         // The links UpdateCurrentUser would have mailed to the contested address.
-        const issued = await inTransaction(server.app.store, (tx) =>
+        const issued = await inTransaction(server.db, (tx) =>
           issueToken(tx, server.clock.now(), "change_email", user.id, 3600, { email }),
         );
         links.push(issued.token);

@@ -35,6 +35,6 @@ describe("graceful shutdown", () => {
     await closed;
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ status: "SERVING" });
-    expect(server.app.store.dataSource.isInitialized).toBe(false);
+    expect(server.db.store.dataSource.isInitialized).toBe(false);
   });
 });

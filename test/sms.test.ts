@@ -56,11 +56,11 @@ function verifySignature(header: string, body: string, secret: string): { valid:
 
 describe("SMS webhook", () => {
   it("POSTs {to, text, id} as JSON with a signature the receiver can verify", async () => {
-    const { app, clock } = server;
-    const id = await inTransaction(app.store, (tx) =>
-      app.outbox.enqueue(tx, { kind: "sms", message: { to: "+447700900123", text: "Your code is 424242" } }),
+    const { db, mail: outbox, clock } = server;
+    const id = await inTransaction(db, (tx) =>
+      outbox.enqueue(tx, { kind: "sms", message: { to: "+447700900123", text: "Your code is 424242" } }),
     );
-    await app.outbox.flush();
+    await outbox.flush();
     const request = received.find((r) => r.body.includes("+447700900123"));
     expect(request).toBeDefined();
     expect(JSON.parse(request?.body ?? "")).toEqual({ to: "+447700900123", text: "Your code is 424242", id });
@@ -72,24 +72,24 @@ describe("SMS webhook", () => {
       false,
     );
     expect(verifySignature(request?.signature ?? "", `${request?.body} `, SECRET).valid).toBe(false);
-    const row = await app.store.transaction((em) => findOneStrict(em, OutboxMessageEntity, { id }));
+    const row = await db.transaction((em) => findOneStrict(em, OutboxMessageEntity, { id }));
     expect(row?.status).toBe("sent");
   });
 
   it("retries after a 500 answer and sends the same id again", async () => {
-    const { app, clock } = server;
+    const { db, mail: outbox, clock } = server;
     answers.push(500);
-    const id = await inTransaction(app.store, (tx) =>
-      app.outbox.enqueue(tx, { kind: "sms", message: { to: "+15555550100", text: "Your code is 111222" } }),
+    const id = await inTransaction(db, (tx) =>
+      outbox.enqueue(tx, { kind: "sms", message: { to: "+15555550100", text: "Your code is 111222" } }),
     );
-    await app.outbox.flush();
-    let row = await app.store.transaction((em) => findOneStrict(em, OutboxMessageEntity, { id }));
+    await outbox.flush();
+    let row = await db.transaction((em) => findOneStrict(em, OutboxMessageEntity, { id }));
     expect(row?.status).toBe("pending");
     expect(row?.attempts).toBe(1);
     expect(row?.lastError).toBe("SmsWebhookError: SMS webhook answered HTTP 500");
     clock.advanceSeconds(5);
-    await app.outbox.flush();
-    row = await app.store.transaction((em) => findOneStrict(em, OutboxMessageEntity, { id }));
+    await outbox.flush();
+    row = await db.transaction((em) => findOneStrict(em, OutboxMessageEntity, { id }));
     expect(row?.status).toBe("sent");
     expect(row?.attempts).toBe(2);
     const requests = received.filter((r) => r.body.includes("+15555550100"));

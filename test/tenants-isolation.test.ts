@@ -47,7 +47,7 @@ describe.each(["sqlite", "postgres"] as const)("isolation between tenants on %s"
     // The victim: a globex user with a session, an API key, a TOTP factor, a trusted device, a
     // linked identity and a pending sign-in challenge.
     victim = await h.userWithTotp("victim@example.com");
-    await inTransaction(h.server.app.store, (tx) =>
+    await inTransaction(h.server.db, (tx) =>
       tx.accounts.update(victim.userId, { tenantId: globex.id, roles: ["admin"] }),
     );
     ids.session = (
@@ -76,7 +76,7 @@ describe.each(["sqlite", "postgres"] as const)("isolation between tenants on %s"
     ids.challenge = pending.result.value.challengeId;
     ids.identity = randomUUID();
     const now = h.server.clock.now();
-    await inTransaction(h.server.app.store, (tx) =>
+    await inTransaction(h.server.db, (tx) =>
       tx.identities.insert({
         id: ids.identity,
         userId: victim.userId,

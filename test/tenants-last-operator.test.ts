@@ -47,7 +47,7 @@ describe.each(["sqlite", "postgres"] as const)("the last operator on %s", (datab
   async function onlyOperators(
     count: number,
   ): Promise<Array<TestUser & { admin: ReturnType<typeof client> }>> {
-    await inTransaction(h.server.app.store, async (tx) => {
+    await inTransaction(h.server.db, async (tx) => {
       for (const id of await tx.tenantUsers.activeIdsWithRole(DEFAULT_TENANT_ID, "operator"))
         await tx.accounts.update(id, { roles: ["member"], updatedAt: h.server.clock.now() });
     });
@@ -74,9 +74,7 @@ describe.each(["sqlite", "postgres"] as const)("the last operator on %s", (datab
   };
 
   const activeOperators = () =>
-    inTransaction(h.server.app.store, (tx) =>
-      tx.tenantUsers.activeIdsWithRole(DEFAULT_TENANT_ID, "operator"),
-    );
+    inTransaction(h.server.db, (tx) => tx.tenantUsers.activeIdsWithRole(DEFAULT_TENANT_ID, "operator"));
 
   it("the last operator cannot demote or disable themselves: LAST_ADMIN; beside another operator they can", async () => {
     const [only] = await onlyOperators(1);

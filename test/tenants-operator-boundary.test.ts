@@ -85,7 +85,7 @@ describe.each(["sqlite", "postgres"] as const)("operators and default-tenant adm
 
   it("SetUserPassword checks the operator guard in its transaction: a promotion committed while the password was hashed wins", async () => {
     const target = await createUser(h.server, { tenantId: DEFAULT_TENANT_ID, roles: ["member"] });
-    const hasher = h.server.app.hasher;
+    const hasher = h.server.internals.hasher;
     const hash = hasher.hash.bind(hasher);
     // The new password's hash is the slow step between reading the target and writing it: an
     // operator promotes the target right then.
@@ -133,7 +133,7 @@ describe.each(["sqlite", "postgres"] as const)("operators and default-tenant adm
       });
       // What UpdateUser does when an operator promotes: hold the tenant, change the roles; and
       // stay open until the test lets it commit.
-      const promotion = inTransaction(h.server.app.store, async (tx) => {
+      const promotion = inTransaction(h.server.db, async (tx) => {
         await tx.tenantUsers.lock(DEFAULT_TENANT_ID);
         await tx.accounts.update(target.id, {
           roles: ["member", "operator"],
@@ -151,7 +151,7 @@ describe.each(["sqlite", "postgres"] as const)("operators and default-tenant adm
         );
       // Until the request waits for a lock the promotion holds.
       for (let polls = 0; ; polls++) {
-        const [row] = await h.server.app.store.read((em) =>
+        const [row] = await h.server.db.read((em) =>
           em.query(
             `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
           ),

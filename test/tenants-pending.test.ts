@@ -63,7 +63,7 @@ describe.each(["sqlite", "postgres"] as const)("a company signing itself up on %
   /** Delivers queued mail and answers the first message to `to` matching `subject` after `since`. */
   async function mailAfter(since: number, to: string, subject: RegExp): Promise<ReceivedMail> {
     await h.server.app.accounts.afterReply.settled();
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     const deadline = Date.now() + 5000;
     for (;;) {
       const found = h.smtp.messages.slice(since).find((m) => m.to.includes(to) && subject.test(m.subject));

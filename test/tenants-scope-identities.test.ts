@@ -119,9 +119,7 @@ describe.each(["sqlite", "postgres"] as const)("provider sign-in scoped by tenan
     const acme = await newTenant();
     const user = await h.userWithTotp(`totp-${database}@example.com`);
     // Accounts never change tenant through the API: the fixture moves this one into acme.
-    await h.server.app.store.transaction((em) =>
-      em.update(UserEntity, { id: user.userId }, { tenantId: acme.id }),
-    );
+    await h.server.db.transaction((em) => em.update(UserEntity, { id: user.userId }, { tenantId: acme.id }));
     const login = () => h.auth.login({ identifier: user.email, password: PASSWORD, tenant: acme.slug });
     expect((await login()).result.case).toBe("mfaChallenge");
     const challengesBefore = await challengeCount(user.userId);
@@ -133,7 +131,7 @@ describe.each(["sqlite", "postgres"] as const)("provider sign-in scoped by tenan
   });
 
   const challengeCount = (userId: string) =>
-    h.server.app.store.read((em) => em.countBy(MfaChallengeEntity, { userId }));
+    h.server.db.read((em) => em.countBy(MfaChallengeEntity, { userId }));
 
   it("one mobile number may be verified in each tenant, and signs in to the tenant named", async () => {
     const acme = await newTenant();
@@ -141,7 +139,7 @@ describe.each(["sqlite", "postgres"] as const)("provider sign-in scoped by tenan
     const inDefault = await h.user(`mobile-default-${database}@example.com`);
     const inAcme = await h.user(`mobile-acme-${database}@example.com`);
     // Accounts never change tenant through the API: the fixture moves this one into acme.
-    await h.server.app.store.transaction((em) =>
+    await h.server.db.transaction((em) =>
       em.update(UserEntity, { id: inAcme.userId }, { tenantId: acme.id }),
     );
     for (const u of [inDefault, inAcme]) {

@@ -53,7 +53,7 @@ describe.each(["sqlite", "postgres"] as const)("accounts scoped by tenant on %s"
   /** Delivers queued mail and answers the first message to `to` matching `subject` after `since`. */
   async function mailAfter(since: number, to: string, subject: RegExp): Promise<ReceivedMail> {
     await h.server.app.accounts.afterReply.settled();
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     const deadline = Date.now() + 5000;
     for (;;) {
       const found = h.smtp.messages.slice(since).find((m) => m.to.includes(to) && subject.test(m.subject));
@@ -66,7 +66,7 @@ describe.each(["sqlite", "postgres"] as const)("accounts scoped by tenant on %s"
   /** Nothing more is mailed to `to` after `since`, once the queued work is done. */
   async function noMailAfter(since: number, to: string): Promise<void> {
     await h.server.app.accounts.afterReply.settled();
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     expect(h.smtp.messages.slice(since).filter((m) => m.to.includes(to))).toEqual([]);
   }
 
@@ -332,7 +332,7 @@ describe.each(["sqlite", "postgres"] as const)("accounts scoped by tenant on %s"
     );
     await loginIn("", email, PASSWORD_A);
     // The lock notice went to the mailbox once, for the locked account.
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     expect(h.smtp.messages.filter((m) => m.to.includes(email) && /locked/i.test(m.subject))).toHaveLength(1);
   });
 

@@ -327,7 +327,7 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
     );
     const { events } = await admin("acmeAdmin").listAuditEvents({ eventType: "user.deleted" });
     expect(events.some((e) => e.userId === target.id)).toBe(false);
-    const all = await h.server.app.store.read((em) =>
+    const all = await h.server.db.read((em) =>
       em.query(`SELECT user_id FROM audit_events WHERE type = 'user.deleted'`),
     );
     expect(all.map((r: { user_id: string }) => r.user_id)).toContain(target.id);

@@ -19,7 +19,7 @@ import type { EntityManager } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService, TokenKind } from "../gen/authd/v1/session_pb.js";
-import { createApp } from "../src/app.js";
+import { assembleApp, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { protocols, startTestServer, type TestServer } from "./helpers/server.js";
 import { bearer, createUser, signIn } from "./helpers/sessions.js";
@@ -63,7 +63,7 @@ async function isActive(token: string): Promise<boolean> {
 
 /** A token signed by authd's own active key, with claims and header chosen by the test. */
 async function signWithServerKey(claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
-  const { kid, privateKey } = await server.app.signingKeys.signingKey();
+  const { kid, privateKey } = await server.internals.signingKeys.signingKey();
   const now = Math.floor(server.clock.now() / 1000);
   const payload = {
     iss: server.app.config.issuer,
@@ -209,7 +209,7 @@ describe("refused tokens", () => {
 
   it("tokens with made-up kids are refused without a database query each", async () => {
     const { sessionId } = await signIn(server, userId);
-    const store = server.app.store;
+    const store = server.db;
     const { read, transaction } = store;
     let queries = 0;
     store.read = <T>(work: (em: EntityManager) => Promise<T>) => {
@@ -245,7 +245,7 @@ describe("signing keys", () => {
   it("the development secret is generated once, private to its owner, and the keys are stored encrypted", async () => {
     const file = path.join(server.dataDir, "secret");
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    const rows = await server.app.store.transaction((em) =>
+    const rows = await server.db.transaction((em) =>
       em.query("SELECT public_jwk, private_jwk_encrypted FROM signing_keys"),
     );
     for (const row of rows as Array<{ public_jwk: string; private_jwk_encrypted: string }>) {
@@ -294,10 +294,10 @@ describe("signing keys", () => {
   it("a key rotated by another replica verifies here at once", async () => {
     // Configured as the server is (AUTHD_PORT=0 too, so the same issuer).
     const config = loadConfig({ AUTHD_DATA_DIR: server.dataDir, AUTHD_PORT: "0", AUTHD_LOG_LEVEL: "silent" });
-    const replica = await createApp(config, { clock: server.clock });
+    const { app: replica, inspect } = await assembleApp(config, { clock: server.clock });
     try {
-      const kid = await replica.signingKeys.rotate();
-      const tokens = await inTransaction(server.app.store, (tx) =>
+      const kid = await inspect.signingKeys.rotate();
+      const tokens = await inTransaction(server.db, (tx) =>
         replica.sessions.create(tx, {
           userId,
           amr: ["pwd"],

@@ -45,7 +45,7 @@ describe("the Forgot your password screen", () => {
     expect(mail.text).toMatch(/reset-password\?token=/);
     await askForReset(page, "forgetful@example.com");
     await h.mailTo("forgetful@example.com", /reset/i);
-    await h.server.app.outbox.flush();
+    await h.server.mail.flush();
     const sent = h.smtp.messages.slice(before);
     expect(sent).toHaveLength(2);
     expect(sent.every((m) => m.to.includes("forgetful@example.com"))).toBe(true);

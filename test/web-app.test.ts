@@ -149,7 +149,7 @@ describe("the account app, walked through in a browser", () => {
     await page.getByLabel("Picture URL").fill("https://cdn.example.com/me.png");
     await page.getByRole("button", { name: "Save profile" }).click();
     await page.getByText("Saved.").waitFor();
-    const user = await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email: EMAIL }));
+    const user = await h.server.db.transaction((em) => em.findOneBy(UserEntity, { email: EMAIL }));
     expect(user).toMatchObject({
       firstName: "Walker",
       birthDate: "1990-04-01",
@@ -407,9 +407,7 @@ describe("the account app, walked through in a browser", () => {
     await page.getByRole("button", { name: "Delete my account permanently" }).click();
     await page.getByText("Your account is deleted.").waitFor();
     await screen("deleted");
-    expect(
-      await h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email: EMAIL })),
-    ).toBeNull();
+    expect(await h.server.db.transaction((em) => em.findOneBy(UserEntity, { email: EMAIL }))).toBeNull();
   });
 
   it("signs a company's user in from the company's link (?tenant=); without it, the address is not found", async () => {

@@ -25,7 +25,7 @@ beforeEach(async () => {
   return () => page.close();
 });
 
-const user = (email: string) => h.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email }));
+const user = (email: string) => h.server.db.transaction((em) => em.findOneBy(UserEntity, { email }));
 
 describe("the emailed links, in a browser", () => {
   it("verify an email address with one click, and take the token out of the address bar", async () => {

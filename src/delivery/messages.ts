@@ -1,5 +1,9 @@
 // The messages the outbox queues and the mailer and SMS providers send.
-import type { Transaction } from "../domain/persistence.js";
+import type { Repositories } from "../domain/persistence.js";
+import type { Transaction } from "../domain/unit-of-work.js";
+
+/** A transaction that can queue a message: its outbox. */
+export type OutboxTransaction = Transaction<Pick<Repositories, "outbox">>;
 
 export interface EmailMessage {
   to: string;
@@ -15,7 +19,7 @@ export interface SmsMessage {
 
 export interface MessageQueue {
   /** Queues an email in the caller's transaction: sent only if the transaction commits, retried until it is. */
-  enqueueEmail(tx: Transaction, message: EmailMessage): Promise<void>;
+  enqueueEmail(tx: OutboxTransaction, message: EmailMessage): Promise<void>;
   /** Queues an SMS the same way. */
-  enqueueSms(tx: Transaction, message: SmsMessage): Promise<void>;
+  enqueueSms(tx: OutboxTransaction, message: SmsMessage): Promise<void>;
 }

@@ -1,7 +1,6 @@
 // Renders the domain's notices (src/domain/notices.ts) and queues them in the outbox.
 import type { Notice, Notices } from "../domain/notices.js";
-import type { Transaction } from "../domain/persistence.js";
-import type { MessageQueue } from "./messages.js";
+import type { MessageQueue, OutboxTransaction } from "./messages.js";
 import type { LinkInput, RenderedEmail, Templates } from "./templates.js";
 
 const minutes = (ms: number) => Math.max(1, Math.round(ms / 60_000));
@@ -75,7 +74,7 @@ export class OutboxNotices implements Notices {
     private readonly templates: Templates,
   ) {}
 
-  send(tx: Transaction, notice: Notice): Promise<void> {
+  send(tx: OutboxTransaction, notice: Notice): Promise<void> {
     if (notice.kind === "one_time_code" && notice.channel === "sms") {
       const text = `Your authd code is ${notice.code}. It is for ${notice.purpose} and expires in ${Math.round(notice.validForMs / 60_000)} minutes.`;
       return this.outbox.enqueueSms(tx, { to: notice.to, text });

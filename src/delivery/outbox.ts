@@ -7,13 +7,12 @@
 
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
-import type { Transaction } from "../domain/persistence.js";
 import type { SecretBox } from "../domain/secret-box.js";
 import type { Logger } from "../logger.js";
 import { type ClaimedOutboxRow, type OutboxOutcome, OutboxTable } from "../store/repositories/outbox.js";
 import type { Store } from "../store/store.js";
 import type { EmailSender } from "./mailer.js";
-import type { EmailMessage, MessageQueue, SmsMessage } from "./messages.js";
+import type { EmailMessage, MessageQueue, OutboxTransaction, SmsMessage } from "./messages.js";
 import type { SmsProvider } from "./sms.js";
 
 export interface OutboxOptions {
@@ -95,16 +94,16 @@ export class Outbox implements MessageQueue {
     this.concurrency = options.concurrency ?? 4;
   }
 
-  async enqueueEmail(tx: Transaction, message: EmailMessage): Promise<void> {
+  async enqueueEmail(tx: OutboxTransaction, message: EmailMessage): Promise<void> {
     await this.enqueue(tx, { kind: "email", message });
   }
 
-  async enqueueSms(tx: Transaction, message: SmsMessage): Promise<void> {
+  async enqueueSms(tx: OutboxTransaction, message: SmsMessage): Promise<void> {
     await this.enqueue(tx, { kind: "sms", message });
   }
 
   /** Queues a message in the caller's transaction; answers its outbox id (also sent to SMS webhooks). */
-  async enqueue(tx: Transaction, item: OutboxItem): Promise<string> {
+  async enqueue(tx: OutboxTransaction, item: OutboxItem): Promise<string> {
     // Only the known fields: a caller's extra properties never reach the table.
     const payload =
       item.kind === "email"

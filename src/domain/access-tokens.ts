@@ -5,7 +5,7 @@
 import { sign as cryptoSign, KeyObject, randomUUID, type webcrypto } from "node:crypto";
 import { type CryptoKey, decodeProtectedHeader, jwtVerify } from "jose";
 import type { Clock } from "../clock.js";
-import type { Transaction } from "./persistence.js";
+import type { Repositories } from "./persistence.js";
 import { SIGNING_ALGORITHM, type SigningKeys } from "./signing-keys.js";
 
 export const ACCESS_TOKEN_TYPE = "at+jwt";
@@ -64,8 +64,11 @@ export class AccessTokens {
   ) {}
 
   /** Signs a token; `tx` is the caller's transaction, if any. */
-  async sign(input: AccessTokenInput, tx?: Transaction): Promise<{ token: string; expiresAt: number }> {
-    const { kid, privateKey } = await this.keys.signingKey(tx);
+  async sign(
+    input: AccessTokenInput,
+    reads?: Pick<Repositories, "signingKeys">,
+  ): Promise<{ token: string; expiresAt: number }> {
+    const { kid, privateKey } = await this.keys.signingKey(reads);
     const iat = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(iat + this.config.accessTokenTtlSeconds, Math.floor(input.notAfter / 1000));
     const claims: Record<string, unknown> = { sid: input.sessionId, amr: input.amr };

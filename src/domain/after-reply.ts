@@ -7,34 +7,35 @@
 //
 // The work is recorded before the answer, so an answer means it will be done even if the process
 // dies right after: a recorded row is claimed by deleting it, in the same transaction as the work,
-// so it is done exactly once whichever replica gets it; rows a crash left behind are picked up at
-// start and by a periodic sweep. A failure (a registration racing another for the same username)
+// so it is done exactly once whichever replica gets it; rows a crash left behind are picked up by
+// the sweep, a job the app's scheduler runs at start and every SWEEP_INTERVAL_MS. A failure (a registration racing another for the same username)
 // is retried once at once, then by the sweep; it is logged without the error's properties.
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
-import type { Logger } from "../logger.js";
-import type { Transaction } from "./persistence.js";
-import { commit, type UnitOfWork } from "./unit-of-work.js";
+import type { Repositories } from "./persistence.js";
+import type { Logger } from "./ports.js";
+import { commit, type Transaction, type UnitOfWork } from "./unit-of-work.js";
 
-/** Does one recorded piece of work inside the transaction that claims it. */
-export type DeferredHandler = (tx: Transaction, payload: unknown) => Promise<void>;
+/** How often the sweep runs (src/wiring/wire-accounts.ts schedules it). */
+export const SWEEP_INTERVAL_MS = 30_000;
 
-export interface AfterReplyDeps {
-  uow: UnitOfWork;
+/** Does one recorded piece of work inside the transaction that claims it (of the feature's repositories). */
+export type DeferredHandler<R> = (tx: Transaction<R>, payload: unknown) => Promise<void>;
+
+/** The feature's unit of work: its transactions claim the recorded rows and do the work. */
+export interface AfterReplyDeps<R extends Pick<Repositories, "deferredWork">> {
+  uow: UnitOfWork<R>;
   clock: Clock;
   logger: Pick<Logger, "error">;
-  /** Real-time interval of the sweep for work a crashed process left behind. */
-  sweepIntervalMs?: number;
 }
 
-export class AfterReply {
+export class AfterReply<R extends Pick<Repositories, "deferredWork">> {
   private readonly pending = new Set<Promise<void>>();
-  private readonly handlers = new Map<string, DeferredHandler>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly handlers = new Map<string, DeferredHandler<R>>();
 
-  constructor(private readonly deps: AfterReplyDeps) {}
+  constructor(private readonly deps: AfterReplyDeps<R>) {}
 
-  handle(kind: string, handler: DeferredHandler): void {
+  handle(kind: string, handler: DeferredHandler<R>): void {
     this.handlers.set(kind, handler);
   }
 
@@ -44,16 +45,15 @@ export class AfterReply {
     const id = randomUUID();
     const row = { id, kind, payload: JSON.stringify(payload), createdAt: this.deps.clock.now() };
     await this.deps.uow.run(async (tx) => commit(await tx.deferredWork.insert(row)));
-    this.run(kind, () => this.doOnce(id).catch(() => this.doOnce(id)));
+    void this.run(kind, () => this.doOnce(id).catch(() => this.doOnce(id)));
   }
 
-  /** Starts the sweep: now (work left by a crash) and then periodically. */
-  start(): void {
-    if (this.timer) return;
-    const sweep = () => this.run("sweep", () => this.sweep());
-    sweep();
-    this.timer = setInterval(sweep, this.deps.sweepIntervalMs ?? 30_000);
-    this.timer.unref();
+  /**
+   * Does every recorded piece of work still waiting (left by a crash, or by a failure); resolves
+   * when done. Never rejects: a failure is logged here, without the error's properties.
+   */
+  sweep(): Promise<void> {
+    return this.run("sweep", () => this.sweepOnce());
   }
 
   /** Resolves once every task started so far, and any they started, has finished (shutdown, tests). */
@@ -61,15 +61,8 @@ export class AfterReply {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.settled();
-  }
-
-  /** Does every recorded piece of work still waiting (left by a crash, or by a failure). */
-  private async sweep(): Promise<void> {
-    const ids = await this.deps.uow.read((tx) => tx.deferredWork.oldestIds(100));
+  private async sweepOnce(): Promise<void> {
+    const ids = await this.deps.uow.read((reads) => reads.deferredWork.oldestIds(100));
     for (const id of ids) {
       // Another replica may be doing it right now: the claim decides, and a failure waits for the next sweep.
       await this.doOnce(id).catch((err: unknown) => this.log("sweep", err));
@@ -88,13 +81,14 @@ export class AfterReply {
     });
   }
 
-  /** Starts `work` on a later turn of the event loop, so the answer goes out first. */
-  private run(what: string, work: () => Promise<void>): void {
+  /** Starts `work` on a later turn of the event loop, so the answer goes out first; answers its end. */
+  private run(what: string, work: () => Promise<void>): Promise<void> {
     const task = new Promise<void>((resolve) => setImmediate(resolve))
       .then(work)
       .catch((err: unknown) => this.log(what, err))
       .finally(() => this.pending.delete(task));
     this.pending.add(task);
+    return task;
   }
 
   // Only the error's name and first line: a database error carries the statement's parameters (an

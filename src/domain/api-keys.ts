@@ -5,11 +5,11 @@ import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { invalidArgument, notFound } from "./errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "./paging.js";
-import type { ApiKeyRecord, Transaction, UserRecord } from "./persistence.js";
+import type { ApiKeyRecord, ApiKeyRepositories, UserRecord } from "./persistence.js";
 import type { ClientInfo } from "./ports.js";
 import type { Reauthenticator } from "./reauthentication.js";
 import { hashSecret, randomToken, safeEqual } from "./secrets.js";
-import { commit, type UnitOfWork } from "./unit-of-work.js";
+import { commit, type Transaction, type UnitOfWork } from "./unit-of-work.js";
 
 /** The scopes an API key can hold; each RPC a key may call names the one it needs. */
 export const API_KEY_SCOPES: Record<string, string> = {
@@ -45,7 +45,7 @@ export function looksLikeApiKey(token: string): boolean {
 }
 
 export interface ApiKeyDeps {
-  uow: UnitOfWork;
+  uow: UnitOfWork<ApiKeyRepositories>;
   clock: Clock;
   /**
    * A key outlives the session that made it: making one re-authenticates (the password, and a
@@ -55,7 +55,7 @@ export interface ApiKeyDeps {
 }
 
 export class ApiKeys {
-  private readonly uow: UnitOfWork;
+  private readonly uow: UnitOfWork<ApiKeyRepositories>;
   private readonly clock: Clock;
 
   constructor(private readonly deps: ApiKeyDeps) {
@@ -124,11 +124,11 @@ export class ApiKeys {
     const id = match[1] as string;
     const now = this.clock.now();
     // Read beside the write queue; the last-use write, at most once a minute per key, on its own.
-    const found = await this.uow.read(async (tx) => {
-      const key = await tx.apiKeys.findById(id);
+    const found = await this.uow.read(async (reads) => {
+      const key = await reads.apiKeys.findById(id);
       if (!key || !safeEqual(hashSecret(raw), key.secretHash)) return null;
       if (key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt <= now)) return null;
-      const user = await tx.users.findById(key.userId);
+      const user = await reads.users.findById(key.userId);
       return user?.status === "active" ? { key, user } : null;
     });
     if (found && (found.key.lastUsedAt === null || now - found.key.lastUsedAt >= LAST_USED_WRITE_MS)) {
@@ -141,13 +141,13 @@ export class ApiKeys {
   /** One page of the user's keys, newest first, revoked ones included. */
   async listPage(userId: string, request: PageRequest): Promise<Page<ApiKeyRecord>> {
     const query = keysetQuery("api_keys", request);
-    const rows = await this.uow.read((tx) => tx.apiKeys.pageOfUser(userId, query));
+    const rows = await this.uow.read((reads) => reads.apiKeys.pageOfUser(userId, query));
     return toPage("api_keys", query, rows, (k) => k);
   }
 
   async get(userId: string, id: string): Promise<ApiKeyRecord> {
     checkId(id);
-    const key = await this.uow.read((tx) => tx.apiKeys.findOfUser(userId, id));
+    const key = await this.uow.read((reads) => reads.apiKeys.findOfUser(userId, id));
     if (!key) throw notFound("API key not found");
     return key;
   }
@@ -167,7 +167,7 @@ export class ApiKeys {
   }
 
   /** Revokes every key of a user, in the caller's transaction (deactivation, deletion). */
-  async revokeAll(tx: Transaction, userId: string): Promise<void> {
+  async revokeAll(tx: Transaction<ApiKeyRepositories>, userId: string): Promise<void> {
     await tx.apiKeys.revokeAllOfUser(userId, this.clock.now());
   }
 }

@@ -1,7 +1,8 @@
 // What the domain tells people, by kind. The domain names the notice and its facts; delivery
 // (src/delivery/notices.ts) renders it (texts, links built from AUTHD_PUBLIC_URL) and queues it in
 // the caller's transaction, so it goes out only if the change it reports commits.
-import type { Transaction } from "./persistence.js";
+import type { Repositories } from "./persistence.js";
+import type { Transaction } from "./unit-of-work.js";
 
 /** A link carrying a single-use token, valid for `validForMs`. */
 interface LinkNotice {
@@ -70,5 +71,5 @@ export interface AdminAddedNotice {
 
 export interface Notices {
   /** Queues the notice in `tx`: sent only if the transaction commits, retried until it is. */
-  send(tx: Transaction, notice: Notice): Promise<void>;
+  send(tx: Transaction<Pick<Repositories, "outbox">>, notice: Notice): Promise<void>;
 }

@@ -3,8 +3,11 @@
 // same account voids the older ones.
 import { randomUUID } from "node:crypto";
 import type { OneTimeTokenPurpose, OneTimeTokenRecord } from "./one-time-token-persistence.js";
-import type { Transaction } from "./persistence.js";
+import type { Repositories } from "./persistence.js";
 import { hashSecret, randomToken } from "./secrets.js";
+import type { Transaction } from "./unit-of-work.js";
+
+type OneTimeTokens = Pick<Repositories, "oneTimeTokens">;
 
 export interface IssuedToken {
   token: string;
@@ -12,7 +15,7 @@ export interface IssuedToken {
 }
 
 export async function issueToken(
-  tx: Transaction,
+  tx: Transaction<OneTimeTokens>,
   now: number,
   purpose: OneTimeTokenPurpose,
   userId: string,
@@ -38,13 +41,13 @@ export async function issueToken(
 
 /** The token's row if it is unused and unexpired; does not consume it. */
 export async function peekToken(
-  tx: Transaction,
+  reads: OneTimeTokens,
   now: number,
   purpose: OneTimeTokenPurpose,
   token: string,
 ): Promise<OneTimeTokenRecord | null> {
   if (token === "") return null;
-  const row = await tx.oneTimeTokens.findByHash(hashSecret(token), purpose);
+  const row = await reads.oneTimeTokens.findByHash(hashSecret(token), purpose);
   if (!row || row.usedAt !== null || row.expiresAt <= now) return null;
   return row;
 }
@@ -54,7 +57,7 @@ export async function peekToken(
  * concurrent calls (even on two replicas), only one gets the row.
  */
 export async function consumeToken(
-  tx: Transaction,
+  tx: Transaction<OneTimeTokens>,
   now: number,
   purpose: OneTimeTokenPurpose,
   token: string,
@@ -79,7 +82,7 @@ export const ALL_PURPOSES: readonly OneTimeTokenPurpose[] = [
  * change to the thief's address, above all) can still be confirmed afterwards.
  */
 export async function voidTokens(
-  tx: Transaction,
+  tx: Transaction<OneTimeTokens>,
   now: number,
   userId: string,
   purposes: readonly OneTimeTokenPurpose[] = ALL_PURPOSES,

@@ -1,11 +1,12 @@
 // What the domain needs from persistence, feature by feature (Kratos' FlowPersister is the model):
 // plain records and the repository interfaces the domain declares. src/store/repositories/ implements
-// them over TypeORM; a unit of work (unit-of-work.ts) hands a transaction's repositories to a use case.
+// them over TypeORM; a unit of work (unit-of-work.ts) hands a transaction's repositories to a use case,
+// only those its feature lists at the end of this file.
 import type { AccountDataRepository, AccountRepository } from "./accounts/persistence.js";
 import type { DeferredWorkRepository } from "./after-reply-persistence.js";
 import type { AuditRecorder } from "./audit.js";
 import type { LinkedIdentityRepository, SpentIdTokenRepository } from "./identities/persistence.js";
-import type { MfaRepositories } from "./mfa/persistence.js";
+import type { SecondFactorRepositories } from "./mfa/persistence.js";
 import type { OneTimeTokenRepository } from "./one-time-token-persistence.js";
 import type { OutboxRepository } from "./outbox-persistence.js";
 import type { KeysetQuery } from "./paging.js";
@@ -133,8 +134,8 @@ export interface ApiKeyRepository {
   noteLastUse(id: string, at: number): Promise<void>;
 }
 
-/** The repositories of one transaction (or of a read outside one). */
-export interface Transaction {
+/** Every repository the store offers; a unit of work hands out those its feature lists below. */
+export interface Repositories {
   users: UserRepository;
   accounts: AccountRepository;
   accountData: AccountDataRepository;
@@ -142,7 +143,7 @@ export interface Transaction {
   refreshTokens: RefreshTokenRepository;
   apiKeys: ApiKeyRepository;
   audit: AuditRecorder;
-  mfa: MfaRepositories;
+  mfa: SecondFactorRepositories;
   identities: LinkedIdentityRepository;
   spentIdTokens: SpentIdTokenRepository;
   oneTimeTokens: OneTimeTokenRepository;
@@ -153,3 +154,75 @@ export interface Transaction {
   rateLimits: RateLimitCounterRepository;
   tenantUsers: TenantUserRepository;
 }
+
+// ---- which repositories each feature's use cases reach ----
+// A feature's unit of work holds only these (a repository not listed is absent at run time and a type
+// error at compile time). A feature that calls another feature's helper inside its own transaction
+// (accounts calling `sessions.create(tx, ...)`) lists that feature's repositories too: the list says
+// which tables its use cases touch. The lists sit here, beside `Repositories`, rather than in each
+// feature's persistence file, which `Repositories` is gathered from: one place shows who touches what.
+
+/** The keys that sign access tokens (signing-keys.ts). */
+export const SIGNING_KEY_REPOSITORIES = ["signingKeys", "audit"] as const;
+export type SigningKeyRepositories = Pick<Repositories, (typeof SIGNING_KEY_REPOSITORIES)[number]>;
+
+/** Sessions, refresh tokens and the access tokens they sign (sessions.ts). */
+export const SESSION_REPOSITORIES = [
+  ...SIGNING_KEY_REPOSITORIES,
+  "sessions",
+  "refreshTokens",
+  "users",
+  "tenants",
+] as const;
+export type SessionRepositories = Pick<Repositories, (typeof SESSION_REPOSITORIES)[number]>;
+
+/**
+ * Re-authentication (reauthentication.ts): the account, the calling session's sign-in and a
+ * recent second factor, read before the change it guards.
+ */
+export const REAUTHENTICATION_REPOSITORIES = ["users", "sessions", "mfa"] as const;
+export type ReauthenticationRepositories = Pick<Repositories, (typeof REAUTHENTICATION_REPOSITORIES)[number]>;
+
+/** API keys (api-keys.ts). */
+export const API_KEY_REPOSITORIES = ["apiKeys", "users", "audit"] as const;
+export type ApiKeyRepositories = Pick<Repositories, (typeof API_KEY_REPOSITORIES)[number]>;
+
+/** The second factor (mfa/): a challenge answered ends in a session. */
+export const MFA_REPOSITORIES = [...SESSION_REPOSITORIES, "mfa", "outbox"] as const;
+export type MfaRepositories = Pick<Repositories, (typeof MFA_REPOSITORIES)[number]>;
+
+/**
+ * Accounts (accounts/): sign-in ends in a session or a challenge, recovery and closure end sessions,
+ * API keys and trusted devices, and the work after the reply runs in the accounts' transactions.
+ */
+export const ACCOUNT_REPOSITORIES = [
+  ...MFA_REPOSITORIES,
+  ...API_KEY_REPOSITORIES,
+  "accounts",
+  "accountData",
+  "oneTimeTokens",
+  "rateLimits",
+  "deferredWork",
+  "tenantUsers",
+] as const;
+export type AccountRepositories = Pick<Repositories, (typeof ACCOUNT_REPOSITORIES)[number]>;
+
+/** Provider sign-in and linked identities (identities/): a sign-in ends like Login's. */
+export const IDENTITY_REPOSITORIES = [
+  ...MFA_REPOSITORIES,
+  "accounts",
+  "identities",
+  "spentIdTokens",
+] as const;
+export type IdentityRepositories = Pick<Repositories, (typeof IDENTITY_REPOSITORIES)[number]>;
+
+/** Tenants and their administrators' use cases on accounts (tenants/). */
+export const TENANT_REPOSITORIES = [
+  ...MFA_REPOSITORIES,
+  ...API_KEY_REPOSITORIES,
+  "accounts",
+  "accountData",
+  "oneTimeTokens",
+  "tenantUsers",
+] as const;
+export type TenantRepositories = Pick<Repositories, (typeof TENANT_REPOSITORIES)[number]>;

@@ -1,6 +1,22 @@
 // The seams between the parts of the domain. Accounts (sign-in, passwords) call sessions, delivery,
 // rate limits and MFA through these interfaces, so each part can be built and tested on its own.
-import type { Transaction } from "./persistence.js";
+import type {
+  ApiKeyRepositories,
+  MfaRepositories,
+  Repositories,
+  SessionRepositories,
+} from "./persistence.js";
+import type { Transaction } from "./unit-of-work.js";
+
+/**
+ * Where the domain writes a log line: structured fields and a message (the app's pino logger is
+ * one). Fields never carry a secret; errors from the database are described, not attached, where
+ * their parameters could hold one (after-reply.ts).
+ */
+export interface Logger {
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
 
 /** Who is asking, as far as auditing and rate limiting care. */
 export interface ClientInfo {
@@ -35,13 +51,17 @@ export interface IssuedTokens {
 
 export interface SessionIssuer {
   /** Creates a session and its first tokens inside the caller's transaction. */
-  create(tx: Transaction, input: NewSession): Promise<IssuedTokens>;
+  create(tx: Transaction<SessionRepositories>, input: NewSession): Promise<IssuedTokens>;
   /** Revokes every active session of a user, except one when given; answers how many. */
-  revokeAll(tx: Transaction, userId: string, exceptSessionId?: string): Promise<number>;
+  revokeAll(tx: Transaction<SessionRepositories>, userId: string, exceptSessionId?: string): Promise<number>;
   /** Revokes every unrevoked session of a tenant's accounts in one statement; answers how many. */
-  revokeAllOfTenant(tx: Transaction, tenantId: string): Promise<number>;
-  /** Revokes every API key of a user (deactivation, deletion). */
-  revokeApiKeys(tx: Transaction, userId: string): Promise<void>;
+  revokeAllOfTenant(tx: Transaction<SessionRepositories>, tenantId: string): Promise<number>;
+}
+
+/** API keys outlive sessions: ending someone's access ends their keys too (deactivation, recovery). */
+export interface ApiKeyRevoker {
+  /** Revokes every API key of the user, in the caller's transaction. */
+  revokeAll(tx: Transaction<ApiKeyRepositories>, userId: string): Promise<void>;
 }
 
 // ---- Rate limits (accounts issue) ----
@@ -68,9 +88,17 @@ export interface RateLimiter {
    * transaction when given; refund it when the check succeeds. At most `limit` concurrent callers
    * are allowed per window. Throws when the count cannot be taken: the caller fails closed.
    */
-  reserve(key: string, limit: number, windowSeconds: number, tx?: Transaction): Promise<RateLimitReservation>;
+  reserve(
+    key: string,
+    limit: number,
+    windowSeconds: number,
+    tx?: Transaction<Pick<Repositories, "rateLimits">>,
+  ): Promise<RateLimitReservation>;
   /** Gives back an allowed reservation (the guarded check succeeded), in `tx` when given. */
-  refund(reservation: RateLimitReservation, tx?: Transaction): Promise<void>;
+  refund(
+    reservation: RateLimitReservation,
+    tx?: Transaction<Pick<Repositories, "rateLimits">>,
+  ): Promise<void>;
   /**
    * Says whether `key` is already at `limit` in the current window, without counting a hit. Not for
    * guarding expensive work: concurrent requests would all pass the peek. Use `reserve`.
@@ -122,23 +150,18 @@ export interface LoginChallenge {
 
 export interface SecondFactorGate {
   /** True when the user has an active factor and `deviceToken` is not a trusted device of theirs. */
-  isRequired(tx: Transaction, userId: string, deviceToken: string | undefined): Promise<boolean>;
+  isRequired(
+    reads: Pick<Repositories, "mfa">,
+    userId: string,
+    deviceToken: string | undefined,
+  ): Promise<boolean>;
   /** Creates the short-lived, single-use challenge that Login answers instead of tokens. */
   createChallenge(
-    tx: Transaction,
+    tx: Transaction<MfaRepositories>,
     userId: string,
     options: LoginOptions,
     client: ClientInfo,
   ): Promise<LoginChallenge>;
   /** Forgets every trusted device of a user (password change or reset). */
-  revokeTrustedDevices(tx: Transaction, userId: string): Promise<void>;
+  revokeTrustedDevices(tx: Transaction<MfaRepositories>, userId: string): Promise<void>;
 }
-
-/** Until the MFA part is wired in, no account has a second factor. */
-export const noSecondFactor: SecondFactorGate = {
-  isRequired: async () => false,
-  createChallenge: async () => {
-    throw new Error("second factor is not available");
-  },
-  revokeTrustedDevices: async () => undefined,
-};

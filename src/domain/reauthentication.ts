@@ -17,7 +17,7 @@ import { invalidArgument, permissionDenied, unauthenticated, withReason } from "
 import { requireRecentSecondFactor } from "./mfa/step-up.js";
 import type { PasswordConfirmation } from "./password-confirmation.js";
 import { hasPassword } from "./passwords.js";
-import type { Transaction, UserRecord } from "./persistence.js";
+import type { ReauthenticationRepositories, Repositories, UserRecord } from "./persistence.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
 /** Who re-authenticates: the account, and the session the call came from (none for an API key). */
@@ -46,7 +46,7 @@ export interface Reauthenticator {
 }
 
 export interface ReauthenticationDeps {
-  uow: UnitOfWork;
+  uow: UnitOfWork<ReauthenticationRepositories>;
   clock: Clock;
   passwords: PasswordConfirmation;
   /** How long a sign-in re-authenticates an account without a password (AUTHD_STEP_UP_TTL). */
@@ -61,15 +61,15 @@ export class Reauthentication implements Reauthenticator {
       throw permissionDenied(
         "this change needs a signed-in session and the account password, not an API key: no scope allows it",
       );
-    const user = await this.deps.uow.read(async (tx) => {
-      const user = await tx.users.findById(caller.userId);
+    const user = await this.deps.uow.read(async (reads) => {
+      const user = await reads.users.findById(caller.userId);
       if (user?.status !== "active") throw unauthenticated("the account is not active");
       // A missing password is the client's mistake, answered first. An account that has none is
       // asked for none (one given is ignored): its proof is the session's own sign-in.
-      if (!hasPassword(user.passwordHash)) await this.requireRecentSignIn(tx, caller, options);
+      if (!hasPassword(user.passwordHash)) await this.requireRecentSignIn(reads, caller, options);
       else if (password === "")
         throw invalidArgument(FIELD, options.purpose ? `is required ${options.purpose}` : "is required");
-      await requireRecentSecondFactor(tx, caller, this.deps.clock.now());
+      await requireRecentSecondFactor(reads, caller, this.deps.clock.now());
       return user;
     });
     await options.beforePassword?.();
@@ -80,11 +80,11 @@ export class Reauthentication implements Reauthenticator {
 
   /** REAUTHENTICATION_REQUIRED unless the caller's session began (signed in) within the window. */
   private async requireRecentSignIn(
-    tx: Transaction,
+    reads: Pick<Repositories, "sessions">,
     caller: ReauthCaller,
     options: ReauthOptions,
   ): Promise<void> {
-    const session = caller.sessionId === undefined ? null : await tx.sessions.findById(caller.sessionId);
+    const session = caller.sessionId === undefined ? null : await reads.sessions.findById(caller.sessionId);
     const windowMs = this.deps.recentSignInSeconds * 1000;
     if (session?.userId === caller.userId && session.createdAt + windowMs > this.deps.clock.now()) return;
     const minutes = Math.max(1, Math.round(this.deps.recentSignInSeconds / 60));

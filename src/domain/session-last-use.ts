@@ -1,23 +1,24 @@
 // Last-use times of sessions, written in batches instead of on every request: the request path only
-// notes the time in memory; a timer writes what changed every few seconds (and at shutdown), in
-// short transactions. Until written, `pendingFor` answers the noted time so idle checks and session
+// notes the time in memory; a periodic job (LAST_USE_WRITE_INTERVAL_MS, run by the app's scheduler)
+// writes what changed, and `close` at shutdown, in short transactions. Until written, `pendingFor` answers the noted time so idle checks and session
 // listings see it. A killed process loses at most the last interval's notes (a session may then
 // look idle a few seconds early), never a revocation.
-import type { Logger } from "../logger.js";
+import type { SessionRepositories } from "./persistence.js";
+import type { Logger } from "./ports.js";
 import { commit, type UnitOfWork } from "./unit-of-work.js";
 
-const FLUSH_INTERVAL_MS = 5_000;
+/** How often the scheduler writes the noted times (src/wiring/wire-sessions.ts). */
+export const LAST_USE_WRITE_INTERVAL_MS = 5_000;
 /** Rows per transaction, so a big batch never holds the writer for long. */
 const ROWS_PER_TRANSACTION = 200;
 
 export class LastUseWriter {
   private pending = new Map<string, number>();
   private writing = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork<SessionRepositories>,
     private readonly logger?: Pick<Logger, "warn">,
   ) {}
 
@@ -33,17 +34,8 @@ export class LastUseWriter {
     return b === undefined ? a : Math.max(a, b);
   }
 
-  start(): void {
-    this.timer ??= setInterval(() => {
-      this.flush().catch((err: unknown) => this.logger?.warn({ err }, "writing session last use failed"));
-    }, FLUSH_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  /** Stops the timer and writes what is left; a failure is logged, so shutdown goes on. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  /** Writes what is left at shutdown; a failure is logged, so shutdown goes on. */
+  async close(): Promise<void> {
     await this.flush().catch((err: unknown) =>
       this.logger?.warn({ err }, "writing session last use at shutdown failed"),
     );

@@ -7,16 +7,15 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { AccessTokens } from "./access-tokens.js";
-import type { ApiKeys } from "./api-keys.js";
 import { invalidArgument, notFound, unauthenticated, withReason } from "./errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "./paging.js";
-import type { RefreshTokenRecord, SessionRecord, Transaction, UserRecord } from "./persistence.js";
+import type { RefreshTokenRecord, SessionRecord, SessionRepositories, UserRecord } from "./persistence.js";
 import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "./ports.js";
 import { hashSecret, randomToken } from "./secrets.js";
 import { type CachedSession, SessionCache } from "./session-cache.js";
 import { LastUseWriter } from "./session-last-use.js";
 import { statusAdmits, tenantAdmits, tenantAdmitsNewSession, tenantSuspended } from "./tenants/gate.js";
-import { commit, commitThenFail, type Outcome, type UnitOfWork } from "./unit-of-work.js";
+import { commit, commitThenFail, type Outcome, type Transaction, type UnitOfWork } from "./unit-of-work.js";
 
 /** last_used_at is written at most this often per session, so authenticated traffic rarely writes. */
 const LAST_USED_WRITE_MS = 60_000;
@@ -36,7 +35,10 @@ export interface ActiveSession {
  * How revocations reach other replicas: called inside the revoking transaction, so the message goes
  * out only if it commits (PostgreSQL NOTIFY). A single SQLite process has no one to tell.
  */
-export type RevocationPublisher = (tx: Transaction, sessionIds: string[]) => Promise<void>;
+export type RevocationPublisher = (
+  tx: Transaction<SessionRepositories>,
+  sessionIds: string[],
+) => Promise<void>;
 
 export interface SessionStateOptions {
   cache?: SessionCache;
@@ -64,22 +66,25 @@ export class Sessions implements SessionIssuer {
   private readonly publishRevocations: RevocationPublisher;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork<SessionRepositories>,
     private readonly clock: Clock,
     private readonly config: SessionConfig,
     private readonly accessTokens: AccessTokens,
-    private readonly apiKeys: ApiKeys,
     state: SessionStateOptions = {},
   ) {
     this.cache = state.cache ?? new SessionCache();
     this.publishRevocations = state.publishRevocations ?? (async () => undefined);
     this.lastUse = new LastUseWriter(uow, state.logger);
-    this.lastUse.start();
+  }
+
+  /** Writes the last uses noted since the last call (a periodic job: session-last-use.ts). */
+  writeLastUses(): Promise<void> {
+    return this.lastUse.flush();
   }
 
   /** Writes the last-use times still in memory; call at shutdown. */
   close(): Promise<void> {
-    return this.lastUse.stop();
+    return this.lastUse.close();
   }
 
   /** Another replica revoked these sessions (its notification arrived). */
@@ -92,7 +97,7 @@ export class Sessions implements SessionIssuer {
     this.cache.clear();
   }
 
-  async create(tx: Transaction, input: NewSession): Promise<IssuedTokens> {
+  async create(tx: Transaction<SessionRepositories>, input: NewSession): Promise<IssuedTokens> {
     const now = this.clock.now();
     const requested = input.durationSeconds ?? this.config.sessionTtlSeconds;
     if (!Number.isFinite(requested) || requested <= 0) {
@@ -164,7 +169,7 @@ export class Sessions implements SessionIssuer {
 
   private async load(sessionId: string): Promise<CachedSession | null> {
     const snapshot = this.cache.snapshot();
-    const row = await this.uow.read((tx) => tx.sessions.findById(sessionId));
+    const row = await this.uow.read((reads) => reads.sessions.findById(sessionId));
     if (!row) return null;
     const state: CachedSession = {
       userId: row.userId,
@@ -199,7 +204,12 @@ export class Sessions implements SessionIssuer {
    * (a read in between may cache the pre-commit state), and tells the other replicas when it
    * commits. Every revocation goes through here.
    */
-  private async revokeIn(tx: Transaction, sessionIds: string[], now: number, reason: string): Promise<void> {
+  private async revokeIn(
+    tx: Transaction<SessionRepositories>,
+    sessionIds: string[],
+    now: number,
+    reason: string,
+  ): Promise<void> {
     if (sessionIds.length === 0) return;
     for (const id of sessionIds) await tx.sessions.revoke(id, now, reason);
     await this.revoked(tx, sessionIds);
@@ -209,7 +219,7 @@ export class Sessions implements SessionIssuer {
    * After revoking in `tx`: this replica's cache forgets the sessions at once and again when the
    * transaction settles, and the other replicas are told when it commits.
    */
-  private async revoked(tx: Transaction, sessionIds: string[]): Promise<void> {
+  private async revoked(tx: Transaction<SessionRepositories>, sessionIds: string[]): Promise<void> {
     if (sessionIds.length === 0) return;
     this.cache.forget(sessionIds);
     this.uow.afterTransaction(() => this.cache.forget(sessionIds));
@@ -228,7 +238,7 @@ export class Sessions implements SessionIssuer {
   /** How a session of the user that no longer authenticates ended; null when there is no such session. */
   async ending(sessionId: string, userId: string): Promise<"revoked" | "expired" | null> {
     if (!SESSION_ID.test(sessionId)) return null;
-    const session = await this.uow.read((tx) => tx.sessions.findOfUser(userId, sessionId));
+    const session = await this.uow.read((reads) => reads.sessions.findOfUser(userId, sessionId));
     if (!session) return null;
     return session.revokedAt !== null ? "revoked" : "expired";
   }
@@ -236,7 +246,7 @@ export class Sessions implements SessionIssuer {
   /** One of the user's active sessions; another user's session answers not_found, like an unknown one. */
   async get(userId: string, sessionId: string): Promise<SessionView> {
     if (!SESSION_ID.test(sessionId)) throw invalidArgument("session_id", "is not a session id");
-    const session = await this.uow.read((tx) => tx.sessions.findOfUser(userId, sessionId));
+    const session = await this.uow.read((reads) => reads.sessions.findOfUser(userId, sessionId));
     if (!session || !this.isActive(session)) throw notFound("session not found");
     return this.view(session);
   }
@@ -251,7 +261,7 @@ export class Sessions implements SessionIssuer {
     // Uses are written at most every LAST_USED_WRITE_MS (in batches): a session whose stored last use
     // is older than the idle timeout by less than twice that may still be alive.
     const usedAfter = now - this.config.sessionIdleTimeoutSeconds * 1000 - 2 * LAST_USED_WRITE_MS;
-    const rows = await this.uow.read((tx) => tx.sessions.pageOfUser(userId, query, { now, usedAfter }));
+    const rows = await this.uow.read((reads) => reads.sessions.pageOfUser(userId, query, { now, usedAfter }));
     const page = toPage(
       "sessions",
       query,
@@ -302,14 +312,23 @@ export class Sessions implements SessionIssuer {
   }
 
   /** Revokes one session of the user in the caller's transaction; answers 1 if it was active. */
-  async revokeOne(tx: Transaction, userId: string, sessionId: string, reason: string): Promise<number> {
+  async revokeOne(
+    tx: Transaction<SessionRepositories>,
+    userId: string,
+    sessionId: string,
+    reason: string,
+  ): Promise<number> {
     const session = await tx.sessions.findOfUser(userId, sessionId);
     if (!session || !this.isActive(session)) return 0;
     await this.revokeIn(tx, [sessionId], this.clock.now(), reason);
     return 1;
   }
 
-  async revokeAll(tx: Transaction, userId: string, exceptSessionId?: string): Promise<number> {
+  async revokeAll(
+    tx: Transaction<SessionRepositories>,
+    userId: string,
+    exceptSessionId?: string,
+  ): Promise<number> {
     if (!userId) throw new Error("revokeAll needs a user id");
     const now = this.clock.now();
     const sessions = await tx.sessions.listUnrevoked(userId);
@@ -323,15 +342,11 @@ export class Sessions implements SessionIssuer {
     return active.length;
   }
 
-  async revokeAllOfTenant(tx: Transaction, tenantId: string): Promise<number> {
+  async revokeAllOfTenant(tx: Transaction<SessionRepositories>, tenantId: string): Promise<number> {
     const now = this.clock.now();
     const ids = await tx.sessions.revokeAllOfTenant(tenantId, now, "tenant_suspended");
     await this.revoked(tx, ids);
     return ids.length;
-  }
-
-  revokeApiKeys(tx: Transaction, userId: string): Promise<void> {
-    return this.apiKeys.revokeAll(tx, userId);
   }
 
   view(session: SessionRecord): SessionView {
@@ -352,7 +367,7 @@ export class Sessions implements SessionIssuer {
   }
 
   private async rotate(
-    tx: Transaction,
+    tx: Transaction<SessionRepositories>,
     tokenHash: string,
     client: ClientInfo,
   ): Promise<Outcome<IssuedTokens>> {
@@ -389,7 +404,7 @@ export class Sessions implements SessionIssuer {
    */
   private async rotateUnrotated(tokenHash: string): Promise<IssuedTokens | null> {
     const now = this.clock.now();
-    const found = await this.uow.read((tx) => tx.refreshTokens.findForRotation(tokenHash));
+    const found = await this.uow.read((reads) => reads.refreshTokens.findForRotation(tokenHash));
     if (!found || found.token.rotatedAt !== null) return null;
     const { token: row, session, user } = found;
     if (!this.isActive(session, now) || user.status !== "active" || !statusAdmits(found.tenantStatus))
@@ -425,7 +440,7 @@ export class Sessions implements SessionIssuer {
     session: SessionRecord,
     user: UserRecord,
     refreshToken: string,
-    tx?: Transaction,
+    tx?: Transaction<SessionRepositories>,
   ): Promise<IssuedTokens> {
     const access = await this.accessTokens.sign(
       {
@@ -450,7 +465,7 @@ export class Sessions implements SessionIssuer {
 
   /** A rotated token was presented again: the grace case, or theft. */
   private async reuse(
-    tx: Transaction,
+    tx: Transaction<SessionRepositories>,
     row: RefreshTokenRecord,
     session: SessionRecord,
     user: UserRecord,
@@ -480,7 +495,7 @@ export class Sessions implements SessionIssuer {
 
   /** A new refresh token (a link of the chain) and a new access token for the session. */
   private async issue(
-    tx: Transaction,
+    tx: Transaction<SessionRepositories>,
     session: SessionRecord,
     user: UserRecord,
     refreshId: string = randomUUID(),

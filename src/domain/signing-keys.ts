@@ -11,11 +11,11 @@ import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 
 import type { Clock } from "../clock.js";
 import type { AuditContext } from "./audit.js";
 import { notFound } from "./errors.js";
-import type { Transaction } from "./persistence.js";
+import type { Repositories, SigningKeyRepositories } from "./persistence.js";
 import { SecretBox } from "./secret-box.js";
 import { REVOCATION_BOUND_MS } from "./session-cache.js";
 import type { SigningKeyRecord } from "./signing-key-persistence.js";
-import type { UnitOfWork } from "./unit-of-work.js";
+import type { Transaction, UnitOfWork } from "./unit-of-work.js";
 import { commit } from "./unit-of-work.js";
 
 export const SIGNING_ALGORITHM = "EdDSA";
@@ -85,7 +85,7 @@ export class SigningKeys {
   private reloading: Promise<void> | undefined;
 
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork<SigningKeyRepositories>,
     private readonly clock: Clock,
     private readonly accessTokenTtlSeconds: number,
     masterSecret: string,
@@ -164,8 +164,10 @@ export class SigningKeys {
    * The key that signs new tokens. Inside a transaction, pass it: on SQLite a second
    * transaction would wait for the first one forever.
    */
-  async signingKey(tx?: Transaction): Promise<{ kid: string; privateKey: CryptoKey }> {
-    if (!this.active || this.isStale()) await (tx ? this.reload(tx) : this.reloadOnce());
+  async signingKey(
+    reads?: Pick<Repositories, "signingKeys">,
+  ): Promise<{ kid: string; privateKey: CryptoKey }> {
+    if (!this.active || this.isStale()) await (reads ? this.reload(reads) : this.reloadOnce());
     if (!this.active) throw new Error("no active signing key");
     return this.active;
   }
@@ -217,9 +219,9 @@ export class SigningKeys {
     return this.clock.now() < key.retiredAt + this.accessTokenTtlSeconds * 1000 + CACHE_MS;
   }
 
-  private async reload(tx?: Transaction): Promise<void> {
-    const read = (t: Transaction) => t.signingKeys.listNewestFirst();
-    const rows = tx ? await read(tx) : await this.uow.read(read);
+  private async reload(reads?: Pick<Repositories, "signingKeys">): Promise<void> {
+    const read = (r: Pick<Repositories, "signingKeys">) => r.signingKeys.listNewestFirst();
+    const rows = reads ? await read(reads) : await this.uow.read(read);
     const published = new Map<string, PublicKey>();
     for (const row of rows) {
       if (!this.isPublished(row)) continue;
@@ -264,7 +266,7 @@ export class SigningKeys {
     return { kid: row.kid, jwk, key, createdAt: row.createdAt, retiredAt: row.retiredAt };
   }
 
-  private async insertKey(tx: Transaction): Promise<string> {
+  private async insertKey(tx: Transaction<SigningKeyRepositories>): Promise<string> {
     const kid = randomUUID();
     const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, {
       crv: "Ed25519",

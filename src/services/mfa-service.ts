@@ -9,7 +9,6 @@ import type { Clock } from "../clock.js";
 import { invalidArgument } from "../domain/errors.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
 import type { Proof } from "../domain/mfa/proof.js";
-import type { Sessions } from "../domain/sessions.js";
 import { type CookieSettings, setDeviceCookie, setSessionCookies } from "../http/session-cookies.js";
 import { clientInfo, requireSession } from "./caller.js";
 import { fromAuthenticatorType, toAuthenticatorProto, toTrustedDeviceProto } from "./mfa-mappers.js";
@@ -17,21 +16,15 @@ import { toPageRequest } from "./page-mapper.js";
 import { sessionScope } from "./session-scope.js";
 import { toTokenPair } from "./token-mapper.js";
 
-/** After a factor change the user may end every other session (ASVS 7.4.3). */
-async function signOutOthers(
-  app: MfaServiceDeps,
-  caller: { userId: string; sessionId: string },
-): Promise<void> {
-  await app.sessions.endAll(caller.userId, caller.sessionId);
-}
-
-/** A factor change's end_sessions: none by default, or every other session. Read before the change. */
+/**
+ * A factor change's end_sessions (ASVS 7.4.3): none by default, or every other session, ended in the
+ * change's own transaction. Read before the change.
+ */
 const endsOthers = (scope: SessionScope) => sessionScope(scope, "none", ["none", "others"]) === "others";
 
-/** What MfaService needs: the MFA feature, sessions (to sign out others), cookie settings, the clock. */
+/** What MfaService needs: the MFA feature, cookie settings, the clock. */
 export interface MfaServiceDeps {
   mfa: Mfa;
-  sessions: Sessions;
   cookies: CookieSettings;
   clock: Clock;
 }
@@ -76,8 +69,8 @@ export function mfaService(app: MfaServiceDeps): Partial<ServiceImpl<typeof MfaS
         req.code,
         req.currentPassword,
         clientInfo(ctx),
+        endOthers,
       );
-      if (endOthers) await signOutOthers(app, caller);
       return { authenticator: toAuthenticatorProto(summary) };
     },
 
@@ -88,8 +81,7 @@ export function mfaService(app: MfaServiceDeps): Partial<ServiceImpl<typeof MfaS
       if (req.proof.case === "currentPassword") proof = { kind: "password", password: req.proof.value };
       else if (req.proof.case === "code") proof = { kind: "code", code: req.proof.value };
       else throw invalidArgument("current_password", "or code is required to remove a factor");
-      await mfa.remove(caller, req.authenticatorId, proof, clientInfo(ctx));
-      if (endOthers) await signOutOthers(app, caller);
+      await mfa.remove(caller, req.authenticatorId, proof, clientInfo(ctx), endOthers);
       return {};
     },
 

@@ -25,6 +25,14 @@ export interface ChannelLogger {
   warn(fields: object, message: string): void;
 }
 
+/** What the channel tells the sessions of this replica. */
+export interface RevocationEvents {
+  /** These sessions were revoked by a committed transaction (on any replica). */
+  revoked(sessionIds: string[]): void;
+  /** LISTEN is (again) in place: anything cached before may have missed a revocation. */
+  listening(): void;
+}
+
 export class RevocationChannel implements Freshness {
   private client: pg.Client | undefined;
   private covered = Number.NEGATIVE_INFINITY;
@@ -32,17 +40,20 @@ export class RevocationChannel implements Freshness {
   private timer: NodeJS.Timeout | undefined;
   private reconnect: NodeJS.Timeout | undefined;
   private stopped = false;
+  private events: RevocationEvents | undefined;
 
+  /**
+   * Built before the sessions it serves (their cache asks it how fresh it is, `coveredUntil`); the
+   * sessions subscribe once built, before `start`.
+   */
   constructor(
     private readonly databaseUrl: string,
-    private readonly events: {
-      /** These sessions were revoked by a committed transaction (on any replica). */
-      revoked(sessionIds: string[]): void;
-      /** LISTEN is (again) in place: anything cached before may have missed a revocation. */
-      listening(): void;
-    },
     private readonly logger: ChannelLogger,
   ) {}
+
+  subscribe(events: RevocationEvents): void {
+    this.events = events;
+  }
 
   /** Sends the revocation with the caller's transaction: delivered if and when it commits. */
   static async publish(em: EntityManager, sessionIds: string[]): Promise<void> {
@@ -59,6 +70,7 @@ export class RevocationChannel implements Freshness {
   }
 
   async start(): Promise<void> {
+    if (!this.events) throw new Error("the revocation channel starts once the sessions subscribed");
     await this.connect();
     this.timer = setInterval(() => void this.ping(), PING_INTERVAL_MS);
     this.timer.unref();
@@ -84,7 +96,7 @@ export class RevocationChannel implements Freshness {
     await client.connect();
     await client.query(`LISTEN ${CHANNEL}`);
     this.client = client;
-    this.events.listening();
+    this.events?.listening();
     await this.ping();
   }
 
@@ -95,7 +107,7 @@ export class RevocationChannel implements Freshness {
       return;
     }
     if (payload.startsWith("ping:")) return; // another replica's
-    this.events.revoked(payload.split(",").filter((id) => id !== ""));
+    this.events?.revoked(payload.split(",").filter((id) => id !== ""));
   }
 
   private async ping(): Promise<void> {

@@ -50,7 +50,7 @@ export async function startAccountsHarness(env: Record<string, string> = {}): Pr
   const mailTo = async (to: string, subject?: RegExp) => {
     // Register, ResendVerificationEmail and RequestPasswordReset queue their mail after answering.
     await server.app.accounts.afterReply.settled();
-    await server.app.outbox.flush();
+    await server.mail.flush();
     const matches = (m: ReceivedMail) => m.to.includes(to) && (!subject || subject.test(m.subject));
     await smtp.waitFor(matches);
     const all = smtp.messages.filter(matches);

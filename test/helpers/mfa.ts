@@ -154,7 +154,7 @@ export async function startMfaHarness(env: Record<string, string> = {}): Promise
     sms,
     mfaFor,
     async smsCode(to) {
-      await h.server.app.outbox.flush();
+      await h.server.mail.flush();
       const last = sms.messages.filter((m) => m.to === to).pop();
       const code = last && /\b(\d{6})\b/.exec(last.text)?.[1];
       if (!code) throw new Error(`no SMS code to ${to}`);

@@ -10,11 +10,12 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
-import { type App, createApp } from "../../src/app.js";
+import { type App, type AppInternals, assembleApp } from "../../src/app.js";
 import { bindPort } from "../../src/bound-port.js";
 import { ManualClock } from "../../src/clock.js";
 import { listeningOn, loadConfig } from "../../src/config.js";
 import { startServer } from "../../src/server.js";
+import { type TestDatabase, type TestMail, testDatabase } from "./kit.js";
 
 export type Protocol = "connect" | "grpc" | "grpc-web";
 export const protocols: Protocol[] = ["connect", "grpc", "grpc-web"];
@@ -24,6 +25,12 @@ export interface TestServer {
   /** The separate metrics listener, when AUTHD_METRICS_ADDR is set. */
   metricsUrl?: string;
   app: App;
+  /** Seeding and inspecting the database (kit.ts). */
+  db: TestDatabase;
+  /** The outbox: `flush()` delivers what is due now (kit.ts). */
+  mail: TestMail;
+  /** What else the app is built on (the hasher, the signing keys, the templates), for the few tests that need it. */
+  internals: AppInternals;
   clock: ManualClock;
   dataDir: string;
   transport(protocol?: Protocol, headers?: Record<string, string>): Transport;
@@ -46,10 +53,12 @@ export async function startTestServer(env: Record<string, string | undefined> = 
   // As `authd serve` does: the port first, so that the app's public URL (when AUTHD_PUBLIC_URL is
   // not set) names the port really bound.
   const bound = await bindPort("127.0.0.1", config.port);
-  const app = await createApp(listeningOn(config, bound.port), { clock }).catch(async (error: unknown) => {
-    await bound.close();
-    throw error;
-  });
+  const { app, inspect } = await assembleApp(listeningOn(config, bound.port), { clock }).catch(
+    async (error: unknown) => {
+      await bound.close();
+      throw error;
+    },
+  );
   const server = await startServer(app, "127.0.0.1", bound);
 
   const transport = (protocol: Protocol = "connect", headers: Record<string, string> = {}) => {
@@ -74,6 +83,9 @@ export async function startTestServer(env: Record<string, string | undefined> = 
     url: server.url,
     metricsUrl: server.metricsUrl,
     app,
+    db: testDatabase(inspect.store),
+    mail: inspect.outbox,
+    internals: inspect,
     clock,
     dataDir,
     transport,

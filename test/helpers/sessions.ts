@@ -28,7 +28,7 @@ export async function createUser(
     parallelism: 1,
   });
   const now = server.clock.now();
-  await server.app.store.transaction(async (em) => {
+  await server.db.transaction(async (em) => {
     const user = em.create(UserEntity, {
       id,
       email,
@@ -52,7 +52,7 @@ export function signIn(
   userId: string,
   options: { durationSeconds?: number; amr?: string[]; userAgent?: string } = {},
 ): Promise<IssuedTokens> {
-  return inTransaction(server.app.store, (tx) =>
+  return inTransaction(server.db, (tx) =>
     server.app.sessions.create(tx, {
       userId,
       amr: options.amr ?? ["pwd"],

@@ -55,7 +55,7 @@ function syncClocks() {
   for (const r of replicas) r.server.clock.set(now());
 }
 async function flushAll() {
-  await Promise.all(replicas.map((r) => r.server.app.outbox.flush()));
+  await Promise.all(replicas.map((r) => r.server.mail.flush()));
 }
 const anonymousMfa = (r: MfaHarness) => r.mfaFor("");
 const authFrom = (r: MfaHarness, ip: string) =>
@@ -219,7 +219,7 @@ describe("three replicas racing for the same single-use secret", () => {
       await racedOnAllReplicas((r) => r.auth.register({ email, password: PASSWORD }));
       // Register answers first and creates the account after the reply (same answer for a known email).
       await Promise.all(replicas.map((r) => r.server.app.accounts.afterReply.settled()));
-      const users = await a.server.app.store.transaction((em) => em.findBy(UserEntity, { email }));
+      const users = await a.server.db.transaction((em) => em.findBy(UserEntity, { email }));
       expect(users).toHaveLength(1);
     }
   });
@@ -238,7 +238,7 @@ describe("limits that hold across replicas", () => {
     );
   }
   const failedLogins = async (email: string) =>
-    (await a.server.app.store.transaction((em) => em.findOneBy(UserEntity, { email })))?.failedLogins;
+    (await a.server.db.transaction((em) => em.findOneBy(UserEntity, { email })))?.failedLogins;
 
   it("lock an account at exactly the limit when the wrong passwords arrive at once on all replicas", async () => {
     // One short of the limit: every failure is counted, and the owner still signs in.
@@ -250,7 +250,7 @@ describe("limits that hold across replicas", () => {
     // Exactly the limit, at once: no failure is lost, so the account is locked.
     await a.signUp("lock-at@example.com");
     await wrongPasswordsAtOnce("lock-at@example.com", LOCKOUT_AFTER, 20);
-    const locked = await a.server.app.store.transaction((em) =>
+    const locked = await a.server.db.transaction((em) =>
       em.findOneBy(UserEntity, { email: "lock-at@example.com" }),
     );
     expect(locked?.lockedUntil).not.toBeNull();
@@ -284,7 +284,7 @@ describe("limits that hold across replicas", () => {
         }),
       ),
     );
-    const checked = await a.server.app.store.transaction(async (em) => {
+    const checked = await a.server.db.transaction(async (em) => {
       let total = 0;
       for (const email of emails) total += (await em.findOneBy(UserEntity, { email }))?.failedLogins ?? 0;
       return total;

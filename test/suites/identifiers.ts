@@ -73,7 +73,7 @@ export function identifierSuite(
         expect(seen(await loginError(identifier)), identifier).toEqual(wrongPassword);
       }
       // The unverified number's account was not even tried: no failure was counted against it.
-      const row = await h.server.app.store.transaction((em) =>
+      const row = await h.server.db.transaction((em) =>
         em.findOneByOrFail(UserEntity, { id: pending.userId }),
       );
       expect(row.failedLogins).toBe(0);
@@ -111,7 +111,7 @@ export function identifierSuite(
       const holder = await withVerifiedMobile("mobile-index-a@example.com");
       const other = await h.user("mobile-index-b@example.com");
       await expect(
-        h.server.app.store.transaction((em) =>
+        h.server.db.transaction((em) =>
           em.update(UserEntity, { id: other.userId }, { mobile: holder.mobile, mobileVerified: true }),
         ),
       ).rejects.toThrow();
@@ -126,7 +126,7 @@ export function identifierSuite(
       const unknown = await h.auth.requestPasswordReset({ username: "nobody.by.name" });
       expect(unknown).toEqual(known);
       const mail = await h.mailTo("reset-by-name@example.com", /reset/i);
-      await h.server.app.outbox.flush();
+      await h.server.mail.flush();
       const sent = h.smtp.messages.slice(before);
       expect(sent.map((m) => m.to)).toEqual([mail.to]);
       const newPassword = "a brand new long passphrase";

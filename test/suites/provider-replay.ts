@@ -66,8 +66,7 @@ export function providerReplaySuite(
     const mint = (claims: Record<string, unknown>) =>
       issuer.mint(h.server.clock.now(), { claims: { jti: undefined, ...claims } });
     const signIn = (idToken: string) => h.auth.loginWithProvider({ provider: "test", idToken });
-    const spentRow = (key: string) =>
-      h.server.app.store.read((em) => em.findOneBy(SpentIdTokenEntity, { key }));
+    const spentRow = (key: string) => h.server.db.read((em) => em.findOneBy(SpentIdTokenEntity, { key }));
     /** jose's own verdict on a token, with the issuer's published key: true when it verifies. */
     const verifies = async (idToken: string) => {
       const key = await importJWK(issuer.current.publicJwk, issuer.current.alg);

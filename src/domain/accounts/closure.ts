@@ -12,10 +12,10 @@ import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import { unusableEmailedToken } from "../errors.js";
 import type { OneTimeTokenRecord } from "../one-time-token-persistence.js";
 import { consumeToken, issueToken, peekToken } from "../one-time-tokens.js";
-import type { Transaction } from "../persistence.js";
+import type { AccountRepositories, Repositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { keepAnAdmin, keepAnOperator } from "../tenants/tenant-user-rules.js";
-import { commit } from "../unit-of-work.js";
+import { commit, type Transaction } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import type { AccountRecord } from "./persistence.js";
 import { emailLimitKey, limit } from "./registration.js";
@@ -32,10 +32,10 @@ export async function requestClosure(
   rawContinueUrl = "",
 ): Promise<void> {
   const continueUrl = checkContinueUrl(rawContinueUrl, deps.config.continueUrlAllowList);
-  const user = await deps.uow.read((tx) => getUserOrThrow(tx, userId));
+  const user = await deps.uow.read((reads) => getUserOrThrow(reads, userId));
   await deps.passwords.confirm(user.id, user.passwordHash, password);
   // Said now rather than after a link that could not be used (checked again when it is followed).
-  await deps.uow.read((tx) => keepManagers(tx, user));
+  await deps.uow.read((reads) => keepManagers(reads, user));
   // Each request mails the owner: counted per address like every other email a client can ask for.
   await limit(
     deps,
@@ -66,7 +66,7 @@ export async function confirmDeactivation(
     const { row, user } = await spendClosingLink(tx, now, "deactivate", token);
     await tx.accounts.update(user.id, { status: "deactivated", updatedAt: now });
     await deps.sessions.revokeAll(tx, user.id);
-    await deps.sessions.revokeApiKeys(tx, user.id);
+    await deps.apiKeys.revokeAll(tx, user.id);
     await deps.mail.accountDeactivated(tx, user.email);
     await tx.audit.record(now, "user.deactivated", user.id, client);
     return commit({
@@ -87,7 +87,7 @@ export async function confirmDeletion(
     // Revoked first, then erased: revoking is what tells the session and key caches (of every
     // replica) that the credentials are gone.
     await deps.sessions.revokeAll(tx, user.id);
-    await deps.sessions.revokeApiKeys(tx, user.id);
+    await deps.apiKeys.revokeAll(tx, user.id);
     await deps.mail.accountDeleted(tx, user.email);
     // The account row and everything hanging off it go (AccountDataRepository.erase). The audit
     // trail keeps the opaque account id and event types, but not where the requests came from.
@@ -108,7 +108,7 @@ export async function confirmDeletion(
  * which rolls the spent link back.
  */
 async function spendClosingLink(
-  tx: Transaction,
+  tx: Transaction<AccountRepositories>,
   now: number,
   kind: Closure,
   token: string,
@@ -126,7 +126,7 @@ async function spendClosingLink(
 }
 
 /** LAST_ADMIN when closing `user` would leave its tenant with no active admin, or authd with no operator. */
-async function keepManagers(tx: Transaction, user: AccountRecord): Promise<void> {
-  await keepAnAdmin(tx, user.tenantId, user, null);
-  await keepAnOperator(tx, user, null);
+async function keepManagers(reads: Pick<Repositories, "tenantUsers">, user: AccountRecord): Promise<void> {
+  await keepAnAdmin(reads, user.tenantId, user, null);
+  await keepAnOperator(reads, user, null);
 }

@@ -2,10 +2,16 @@ import type { Clock } from "../../clock.js";
 import type { ContinueUrlRule } from "../continue-url.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { PasswordHasher } from "../passwords.js";
-import type { Transaction } from "../persistence.js";
-import type { CaptchaVerifier, RateLimiter, SecondFactorGate, SessionIssuer } from "../ports.js";
+import type { AccountRepositories } from "../persistence.js";
+import type {
+  ApiKeyRevoker,
+  CaptchaVerifier,
+  RateLimiter,
+  SecondFactorGate,
+  SessionIssuer,
+} from "../ports.js";
 import type { Reauthenticator } from "../reauthentication.js";
-import type { UnitOfWork } from "../unit-of-work.js";
+import type { Transaction, UnitOfWork } from "../unit-of-work.js";
 import type { AccountMail } from "./mail.js";
 import type { ProfileCache } from "./profile-cache.js";
 
@@ -42,7 +48,10 @@ export interface AccountSettings {
 export interface DeferredWork {
   /** Records the work (await it before answering); it is done once the answer is on its way. */
   defer(kind: string, payload: object): Promise<void>;
-  handle(kind: string, handler: (tx: Transaction, payload: unknown) => Promise<void>): void;
+  handle(
+    kind: string,
+    handler: (tx: Transaction<AccountRepositories>, payload: unknown) => Promise<void>,
+  ): void;
   /** Resolves once every piece of work started so far has finished (shutdown, tests). */
   settled(): Promise<void>;
 }
@@ -52,11 +61,13 @@ export interface AccountDeps {
   config: AccountSettings;
   clock: Clock;
   /** Each use case runs its reads and writes through it, in its own transaction. */
-  uow: UnitOfWork;
+  uow: UnitOfWork<AccountRepositories>;
   hasher: PasswordHasher;
   /** The password alone, for what needs no second factor (username, closure by emailed link). */
   passwords: PasswordConfirmation;
   sessions: SessionIssuer;
+  /** Closure and recovery end the account's API keys as well as its sessions. */
+  apiKeys: ApiKeyRevoker;
   rateLimiter: RateLimiter;
   captcha: CaptchaVerifier;
   secondFactor: SecondFactorGate;

@@ -5,9 +5,9 @@
 // verified is still the account's. Known and unknown identifiers do the same database work, so the
 // time of the answer does not tell them apart.
 import { invalidCredentials } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { AccountRepositories } from "../persistence.js";
 import type { ClientInfo, RateLimitReservation } from "../ports.js";
-import { commit, commitThenFail } from "../unit-of-work.js";
+import { commit, commitThenFail, type Transaction } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import type { AccountRecord } from "./persistence.js";
 import { findUserByIdentifier } from "./users.js";
@@ -63,7 +63,7 @@ export function startAttempt(
  * one lockout period at a time).
  */
 async function reserveAccountSlot(
-  tx: Transaction,
+  tx: Transaction<AccountRepositories>,
   deps: AccountDeps,
   userId: string,
 ): Promise<{ slot: AccountSlot; lockEnds: number }> {
@@ -82,7 +82,7 @@ async function reserveAccountSlot(
  * status and verification, or null when the password changed.
  */
 export async function claimSuccess(
-  tx: Transaction,
+  tx: Transaction<AccountRepositories>,
   deps: AccountDeps,
   attempt: LoginAttempt,
   verifiedHash: string,
@@ -115,7 +115,7 @@ export async function failAttempt(
 }
 
 async function recordFailureIn(
-  tx: Transaction,
+  tx: Transaction<AccountRepositories>,
   deps: AccountDeps,
   attempt: LoginAttempt,
   client: ClientInfo,

@@ -13,11 +13,11 @@ import {
 } from "../errors.js";
 import type { HashRunner } from "../hash-queue.js";
 import type { PasswordHasher } from "../passwords.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
 import { holdTenantFirst, tenantPending, tenantSuspended } from "../tenants/gate.js";
 import { tenantNamed } from "../tenants/scope.js";
-import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
+import { commit, commitThenFail, type Outcome, type Transaction } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import { claimSuccess, failAttempt, type LoginAttempt, startAttempt } from "./login-attempt.js";
 
@@ -47,7 +47,7 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
   // tenant's are refused before anything is counted or verified: its users cannot sign in whatever
   // the password, so counting would only lock them out for when the tenant is back, and a second
   // factor must not be challenged for a sign-in that cannot end in a session.
-  const tenant = await deps.uow.read((tx) => tenantNamed(tx, input.tenant));
+  const tenant = await deps.uow.read((reads) => tenantNamed(reads, input.tenant));
   if (tenant?.status === "suspended") throw tenantSuspended();
   // A place in the hashing queue first: a busy server answers Unavailable before the attempt is
   // counted, never after (a counted attempt it then refused would count against its owner).
@@ -110,10 +110,12 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
  * The end of every sign-in, once the first factor is proven, inside its transaction: an MFA
  * challenge when the account has a second factor (and `deviceToken` is not a trusted device of
  * it), otherwise a new session. `amr` names the first factor (RFC 8176; "pwd", or "fed" for a
- * provider's ID token); a challenge carries it into the session it ends in.
+ * provider's ID token); a challenge carries it into the session it ends in. It reaches what the
+ * second factor reaches (a challenge, or a session), so a feature that ends sign-ins lists MFA's
+ * repositories.
  */
 export async function issueSignIn(
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   deps: Pick<AccountDeps, "secondFactor" | "sessions" | "clock">,
   userId: string,
   amr: string[],

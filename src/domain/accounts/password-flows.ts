@@ -21,12 +21,12 @@ import {
 } from "../errors.js";
 import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy, hasPassword } from "../passwords.js";
-import type { Transaction } from "../persistence.js";
+import type { AccountRepositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { administeringRole, announceNewAdministrator } from "../tenants/admin-notices.js";
 import { activateForVerifiedAdmin, holdTenantToActivate } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
-import { commit } from "../unit-of-work.js";
+import { commit, type Transaction } from "../unit-of-work.js";
 import type { AccountDeps } from "./deps.js";
 import { admitEmailRequest, admitMailRequest } from "./registration.js";
 import { findUserByEmail, getUserOrThrow } from "./users.js";
@@ -48,7 +48,7 @@ export async function changePassword(
   client: ClientInfo,
 ): Promise<void> {
   requireNonEmpty(input.newPassword, "new_password");
-  const user = await deps.uow.read((tx) => getUserOrThrow(tx, input.userId));
+  const user = await deps.uow.read((reads) => getUserOrThrow(reads, input.userId));
   // A first password is set through the emailed reset link, never from a session: for an account
   // without one, a session alone (re-authenticated by its recent sign-in) would otherwise turn a
   // stolen access token into a lasting credential of the thief's choosing.
@@ -81,7 +81,7 @@ export async function changePassword(
     if (input.sessionPolicy === "revoke_others") await deps.sessions.revokeAll(tx, user.id, input.sessionId);
     if (input.sessionPolicy === "revoke_all") await deps.sessions.revokeAll(tx, user.id);
     const endsOthers = input.sessionPolicy !== "keep";
-    if (endsOthers) await deps.sessions.revokeApiKeys(tx, user.id);
+    if (endsOthers) await deps.apiKeys.revokeAll(tx, user.id);
     await deps.secondFactor.revokeTrustedDevices(tx, user.id);
     await voidTokens(tx, now, user.id, ["change_email"]);
     await tx.accountData.voidPendingSignIns(user.id, now);
@@ -158,7 +158,11 @@ export type ResetWork = ({ email: string } | { username: string }) & {
   continueUrl?: string;
 };
 
-export async function sendPasswordReset(deps: AccountDeps, tx: Transaction, work: ResetWork): Promise<void> {
+export async function sendPasswordReset(
+  deps: AccountDeps,
+  tx: Transaction<AccountRepositories>,
+  work: ResetWork,
+): Promise<void> {
   const { now, client } = work;
   const tenantId = work.tenantId ?? DEFAULT_TENANT_ID;
   const user =
@@ -176,7 +180,7 @@ export async function sendPasswordReset(deps: AccountDeps, tx: Transaction, work
 export async function checkPasswordResetToken(deps: AccountDeps, token: string): Promise<boolean> {
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
-  return deps.uow.read(async (tx) => (await peekToken(tx, now, "reset_password", token)) !== null);
+  return deps.uow.read(async (reads) => (await peekToken(reads, now, "reset_password", token)) !== null);
 }
 
 export async function resetPassword(
@@ -189,9 +193,9 @@ export async function resetPassword(
   requireNonEmpty(newPassword, "new_password");
   const now = deps.clock.now();
   // Check the policy before consuming, so a refused password does not burn the link.
-  const pending = await deps.uow.read(async (tx) => {
-    const row = await peekToken(tx, now, "reset_password", token);
-    return row ? getUserOrThrow(tx, row.userId) : null;
+  const pending = await deps.uow.read(async (reads) => {
+    const row = await peekToken(reads, now, "reset_password", token);
+    return row ? getUserOrThrow(reads, row.userId) : null;
   });
   if (!pending) throw unusableEmailedToken();
   checkPasswordPolicy(newPassword, deps.config.passwordMinLength, pending, "new_password");
@@ -212,7 +216,7 @@ export async function resetPassword(
       updatedAt: now,
     });
     await deps.sessions.revokeAll(tx, user.id);
-    await deps.sessions.revokeApiKeys(tx, user.id);
+    await deps.apiKeys.revokeAll(tx, user.id);
     await deps.secondFactor.revokeTrustedDevices(tx, user.id);
     // A provider identity linked from a stolen session would let its linker back in after the reset.
     // Which identities the owner linked cannot be told apart, so all go (the notice says so); an

@@ -1,8 +1,9 @@
 // The profiles GetCurrentUser answers, in memory for a short time: reading one costs two SELECTs
 // through TypeORM (the account, its second factors), the bulk of that call's CPU (docs/performance.md).
 // What keeps an entry true:
-// - a change on this replica: the store clears the cache on every write to an account or its second
-//   factors (store/unit-of-work.ts wraps those repositories), at once and again when the writing
+// - a change on this replica: the store repositories whose writes change a profile (the account row,
+//   its second factors and recovery codes, its verified mobile number) call `forget` in exactly those
+//   writes (store/unit-of-work.ts hands them the hook), at once and again when the writing
 //   transaction settles, so a read that raced the write cannot put the old profile back;
 // - a change on another replica: an entry is read again once it is PROFILE_BOUND_MS old, so another
 //   replica's change shows here within that time, whatever the database.
@@ -50,7 +51,17 @@ export class ProfileCache {
     }
   }
 
-  /** Forgets every profile (an account or a second factor changed). */
+  /**
+   * Forgets the account's profile, or every profile when the write that changed one does not know
+   * whose (a second factor named by its own id). A read in flight for any account is not kept.
+   */
+  forget(userId?: string): void {
+    this.generation++;
+    if (userId === undefined) this.entries.clear();
+    else this.entries.delete(userId);
+  }
+
+  /** Forgets every profile. */
   clear(): void {
     this.generation++;
     this.entries.clear();

@@ -6,7 +6,7 @@ import type { Caller } from "../callers.js";
 import { checkContinueUrl } from "../continue-url.js";
 import { alreadyExists, invalidArgument } from "../errors.js";
 import { issueToken } from "../one-time-tokens.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
 import { laterAcceptances } from "./agreements.js";
@@ -53,9 +53,13 @@ export type Profile = Omit<AccountRecord, "passwordHash" | "failedLogins" | "loc
   mfaEnabled: boolean;
 };
 
-async function profileOf(deps: AccountDeps, tx: Transaction, account: AccountRecord): Promise<Profile> {
+async function profileOf(
+  deps: AccountDeps,
+  reads: Pick<Repositories, "mfa">,
+  account: AccountRecord,
+): Promise<Profile> {
   const { passwordHash: _hash, failedLogins: _failures, lockedUntil: _lock, ...profile } = account;
-  return { ...profile, mfaEnabled: await deps.secondFactor.isRequired(tx, account.id, undefined) };
+  return { ...profile, mfaEnabled: await deps.secondFactor.isRequired(reads, account.id, undefined) };
 }
 
 /** The caller's profile, from the profile cache when it holds it (see profile-cache.ts for the bound). */
@@ -63,7 +67,9 @@ export async function getUser(deps: AccountDeps, userId: string): Promise<Profil
   const cached = deps.profiles?.get(userId);
   if (cached) return cached;
   const snapshot = deps.profiles?.snapshot();
-  const profile = await deps.uow.read(async (tx) => profileOf(deps, tx, await getUserOrThrow(tx, userId)));
+  const profile = await deps.uow.read(async (reads) =>
+    profileOf(deps, reads, await getUserOrThrow(reads, userId)),
+  );
   if (snapshot) deps.profiles?.put(userId, profile, snapshot);
   return profile;
 }
@@ -98,7 +104,7 @@ export async function updateUser(
   );
 
   const { userId } = caller;
-  const current = await deps.uow.read((tx) => getUserOrThrow(tx, userId));
+  const current = await deps.uow.read((reads) => getUserOrThrow(reads, userId));
   const emailChange = newEmail !== undefined && newEmail !== current.email ? newEmail : undefined;
   const mobileChange = update.mobile !== undefined && update.mobile !== current.mobile;
   // ASVS 7.5.1: the email and the phone number are how an account is recovered, so changing them

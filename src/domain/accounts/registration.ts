@@ -8,12 +8,12 @@ import {
 } from "../errors.js";
 import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
-import type { Transaction } from "../persistence.js";
+import type { AccountRepositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { activateForVerifiedAdmin, holdTenantToActivate } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
 import { mailableTenantId, requireActiveTenant } from "../tenants/scope.js";
-import { commit } from "../unit-of-work.js";
+import { commit, type Transaction } from "../unit-of-work.js";
 import { acceptedAgreements, checkAcceptedVersion } from "./agreements.js";
 import type { AccountDeps } from "./deps.js";
 import { newAccount } from "./new-account.js";
@@ -90,7 +90,7 @@ export async function admitRegistration(
   client: ClientInfo,
 ): Promise<RegisterWork & { tenantId: string }> {
   const user = checkNewUser(deps, input);
-  const tenant = await deps.uow.read((tx) => requireActiveTenant(tx, input.tenant));
+  const tenant = await deps.uow.read((reads) => requireActiveTenant(reads, input.tenant));
   const emailKey = emailLimitKey(tenant.id, user.email);
   return admitNewUser(deps, user, input, client, tenant.id, emailKey);
 }
@@ -171,7 +171,11 @@ export interface RegisterWork {
  * Creates the account, or tells the mailbox why not. A registration racing another for the same
  * email or username fails on the unique key here; its retry finds the conflict and sends the notice.
  */
-export async function createAccount(deps: AccountDeps, tx: Transaction, work: RegisterWork): Promise<void> {
+export async function createAccount(
+  deps: AccountDeps,
+  tx: Transaction<AccountRepositories>,
+  work: RegisterWork,
+): Promise<void> {
   const tenantId = work.tenantId ?? DEFAULT_TENANT_ID;
   if (await noticeOfConflict(deps, tx, tenantId, work.email, work.username)) return;
   await insertAccount(deps, tx, work);
@@ -183,7 +187,7 @@ export async function createAccount(deps: AccountDeps, tx: Transaction, work: Re
  */
 export async function insertAccount(
   deps: AccountDeps,
-  tx: Transaction,
+  tx: Transaction<AccountRepositories>,
   work: RegisterWork,
   roles: string[] = [],
 ): Promise<string> {
@@ -213,7 +217,7 @@ export async function insertAccount(
  */
 async function noticeOfConflict(
   deps: AccountDeps,
-  tx: Transaction,
+  tx: Transaction<AccountRepositories>,
   tenantId: string,
   email: string,
   username: string | null,
@@ -342,7 +346,7 @@ export async function admitMailRequest(
     deps.config.emailsPerIp,
     "email requests from this address",
   );
-  const tenantId = await deps.uow.read((tx) => mailableTenantId(tx, request.tenant));
+  const tenantId = await deps.uow.read((reads) => mailableTenantId(reads, request.tenant));
   const tenantKey = tenantId ?? `unknown:${request.tenant.slice(0, 63)}`;
   await limit(deps, recipientKey(tenantKey), deps.config.emailsPerAddress, recipient);
   return tenantId;
@@ -350,7 +354,7 @@ export async function admitMailRequest(
 
 async function sendVerification(
   deps: AccountDeps,
-  tx: Transaction,
+  tx: Transaction<AccountRepositories>,
   userId: string,
   email: string,
   now: number,
@@ -371,7 +375,11 @@ export interface ResendWork {
   continueUrl?: string;
 }
 
-export async function issueVerification(deps: AccountDeps, tx: Transaction, work: ResendWork): Promise<void> {
+export async function issueVerification(
+  deps: AccountDeps,
+  tx: Transaction<AccountRepositories>,
+  work: ResendWork,
+): Promise<void> {
   const user = await findUserByEmail(tx, work.tenantId ?? DEFAULT_TENANT_ID, work.email);
   if (!user || user.emailVerified || user.status !== "active") return;
   await sendVerification(deps, tx, user.id, work.email, work.now, work.continueUrl ?? "");
@@ -393,8 +401,8 @@ export async function checkEmail(
     throw failedPrecondition("CheckEmail is turned off on this server (AUTHD_REVEAL_ACCOUNTS)");
   }
   // CheckEmail reveals accounts by design; an unknown tenant is said to be one (slugs are public).
-  return deps.uow.read(async (tx) => {
-    const tenant = await requireActiveTenant(tx, request.tenant);
-    return (await findUserByEmail(tx, tenant.id, email)) !== null;
+  return deps.uow.read(async (reads) => {
+    const tenant = await requireActiveTenant(reads, request.tenant);
+    return (await findUserByEmail(reads, tenant.id, email)) !== null;
   });
 }

@@ -1,17 +1,17 @@
 // Looking accounts up, in a use case's transaction (the repository guards every lookup).
 import { notFound } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories } from "../persistence.js";
 import type { AccountRecord } from "./persistence.js";
 import { isMobileNumber } from "./validation.js";
 
 /** The tenant's account with this email; none when the tenant is unknown (null). */
 export function findUserByEmail(
-  tx: Transaction,
+  reads: Pick<Repositories, "accounts">,
   tenantId: string | null,
   email: string,
 ): Promise<AccountRecord | null> {
   if (tenantId === null) return Promise.resolve(null);
-  return tx.accounts.findByEmail(tenantId, email);
+  return reads.accounts.findByEmail(tenantId, email);
 }
 
 /**
@@ -22,7 +22,7 @@ export function findUserByEmail(
  * tenant only; an unknown tenant (null) has no accounts.
  */
 export function findUserByIdentifier(
-  tx: Transaction,
+  reads: Pick<Repositories, "accounts">,
   tenantId: string | null,
   identifier: string,
 ): Promise<AccountRecord | null> {
@@ -30,16 +30,20 @@ export function findUserByIdentifier(
   // No email or username holds a control character, and PostgreSQL refuses a NUL in a query
   // parameter (Internal): such an identifier is simply unknown.
   if (tenantId === null || key === "" || /\p{Cc}/u.test(key)) return Promise.resolve(null);
-  if (key.includes("@")) return tx.accounts.findByEmail(tenantId, key);
-  if (key.startsWith("+")) return tx.accounts.findByMobile(tenantId, isMobileNumber(key) ? key : NO_NUMBER);
-  return tx.accounts.findByUsername(tenantId, key);
+  if (key.includes("@")) return reads.accounts.findByEmail(tenantId, key);
+  if (key.startsWith("+"))
+    return reads.accounts.findByMobile(tenantId, isMobileNumber(key) ? key : NO_NUMBER);
+  return reads.accounts.findByUsername(tenantId, key);
 }
 
 /** Matches no stored number: a malformed one runs the same lookup as a well-formed unknown one. */
 const NO_NUMBER = "+0";
 
-export async function getUserOrThrow(tx: Transaction, userId: string): Promise<AccountRecord> {
-  const user = await tx.accounts.findById(userId);
+export async function getUserOrThrow(
+  reads: Pick<Repositories, "accounts">,
+  userId: string,
+): Promise<AccountRecord> {
+  const user = await reads.accounts.findById(userId);
   if (!user) throw notFound("account not found");
   return user;
 }

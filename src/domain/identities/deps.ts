@@ -1,6 +1,7 @@
 import type { Clock } from "../../clock.js";
 import type { issueSignIn } from "../accounts/login.js";
 import type { Notices } from "../notices.js";
+import type { IdentityRepositories } from "../persistence.js";
 import type { RateLimiter } from "../ports.js";
 import type { Reauthenticator } from "../reauthentication.js";
 import type { SecretBox } from "../secret-box.js";
@@ -9,7 +10,7 @@ import type { Providers } from "./providers.js";
 
 /** Everything provider sign-in and identity linking need; built once in app.ts. */
 export interface IdentityDeps {
-  uow: UnitOfWork;
+  uow: UnitOfWork<IdentityRepositories>;
   clock: Clock;
   providers: Providers;
   /** Seals the provider tokens at rest; its own key, derived from the master secret. */

@@ -7,10 +7,10 @@
 // (replay.ts says why).
 import { errors, jwtVerify } from "jose";
 import type { Clock } from "../../clock.js";
-import type { OidcProviderConfig } from "../../config-oidc.js";
 import { invalidArgument, unauthenticated, unavailable } from "../errors.js";
 import { safeEqual } from "../secrets.js";
 import { type ProviderKeys, ProviderUnavailableError } from "./provider-keys.js";
+import type { OidcProviderConfig } from "./provider-settings.js";
 import { canonicalEncodingProblem, type SpendableToken, spentKeyOf } from "./replay.js";
 
 export const ALLOWED_ALGORITHMS = [

@@ -7,7 +7,7 @@ import { getUserOrThrow, isUniqueViolation } from "../accounts/users.js";
 import type { Caller as Principal } from "../callers.js";
 import { alreadyExists, failedPrecondition, withReason } from "../errors.js";
 import { hasPassword } from "../passwords.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
 import type { IdentityDeps } from "./deps.js";
@@ -26,10 +26,10 @@ export async function listLinkedIdentities(
   deps: IdentityDeps,
   userId: string,
 ): Promise<{ identities: LinkedIdentityRecord[]; hasPassword: boolean; configuredProviders: string[] }> {
-  return deps.uow.read(async (tx) => {
-    const user = await getUserOrThrow(tx, userId);
+  return deps.uow.read(async (reads) => {
+    const user = await getUserOrThrow(reads, userId);
     return {
-      identities: await tx.identities.listOfUser(userId),
+      identities: await reads.identities.listOfUser(userId),
       hasPassword: hasPassword(user.passwordHash),
       configuredProviders: deps.providers.names(),
     };
@@ -92,11 +92,11 @@ const linkedElsewhere = () => alreadyExists("this identity is already linked to 
 
 /** LAST_SIGN_IN_METHOD when `row` is the account's only way in (no password, no other identity). */
 async function keepAWayIn(
-  tx: Transaction,
+  reads: Pick<Repositories, "identities">,
   user: { passwordHash: string },
   row: LinkedIdentityRecord,
 ): Promise<void> {
-  const others = (await tx.identities.listOfUser(row.userId)).filter((i) => i.id !== row.id);
+  const others = (await reads.identities.listOfUser(row.userId)).filter((i) => i.id !== row.id);
   if (!hasPassword(user.passwordHash) && others.length === 0) {
     throw withReason(
       "LAST_SIGN_IN_METHOD",
@@ -116,8 +116,8 @@ export async function unlinkIdentity(
 ): Promise<void> {
   const { userId } = caller;
   // Whether it may go at all before the password: a refusal costs no guess.
-  await deps.uow.read(async (tx) =>
-    keepAWayIn(tx, await getUserOrThrow(tx, userId), await ownIdentity(tx, userId, identityId)),
+  await deps.uow.read(async (reads) =>
+    keepAWayIn(reads, await getUserOrThrow(reads, userId), await ownIdentity(reads, userId, identityId)),
   );
   await deps.reauth.confirm(caller, currentPassword, { purpose: "to unlink an identity" });
   await deps.uow.run(async (tx) => {
@@ -147,10 +147,10 @@ export async function getProviderTokens(
   identityId: string,
   currentPassword: string,
 ): Promise<ProviderTokens & { updatedAt: number | null }> {
-  await deps.uow.read((tx) => ownIdentity(tx, caller.userId, identityId));
+  await deps.uow.read((reads) => ownIdentity(reads, caller.userId, identityId));
   await deps.reauth.confirm(caller, currentPassword, { purpose: "to read provider tokens" });
   // Read again after the password: the tokens a concurrent sign-in stored meanwhile, or none if unlinked.
-  const row = await deps.uow.read((tx) => ownIdentity(tx, caller.userId, identityId));
+  const row = await deps.uow.read((reads) => ownIdentity(reads, caller.userId, identityId));
   if (row.tokensSealed === null) return { accessToken: "", refreshToken: "", updatedAt: null };
   return { ...openTokens(deps.box, row.id, row.tokensSealed), updatedAt: row.tokensUpdatedAt };
 }

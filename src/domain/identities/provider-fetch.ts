@@ -2,7 +2,9 @@
 // deadline for the whole exchange, body included, and a cap on the bytes read. The body is read as a
 // stream and dropped the moment it passes the cap, so a provider (or whoever answers for it) cannot
 // make authd buffer an endless document or hold a key fetch open forever: every sign-in with that
-// provider waits on the one fetch in flight.
+// provider waits on the one fetch in flight. It is the FetchJson the wiring hands ProviderKeys
+// (provider-keys.ts), and the one file of the domain that reaches the network and sets a timer
+// itself, until the outbound HTTP port takes its place (test/architecture.test.ts names it).
 
 /** Thrown when the provider's keys cannot be had (unreachable, or a malformed document). */
 export class ProviderUnavailableError extends Error {}

@@ -3,13 +3,20 @@
 // when a token names a key id we do not hold (the provider rotated its keys) — but never more often
 // than MIN_REFETCH_INTERVAL: a stream of tokens with made-up key ids must not make authd hammer the
 // provider. Times come from the injected clock. A `jwks_uri` from discovery is held to https like a
-// configured one (jwksUriProblem); provider-fetch.ts bounds each fetch in time and size.
+// configured one (jwksUriProblem). Documents are read through one injected function (FetchJson):
+// provider-fetch.ts today, which bounds each fetch in time and size.
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
 import type { Clock } from "../../clock.js";
-import { isLoopbackHttp, type OidcProviderConfig } from "../../config-oidc.js";
-import { fetchJson, ProviderUnavailableError } from "./provider-fetch.js";
+import { ProviderUnavailableError } from "./provider-fetch.js";
+import { isLoopbackHttp, type OidcProviderConfig } from "./provider-settings.js";
 
 export { ProviderUnavailableError };
+
+/**
+ * Reads one JSON document from a provider (its discovery document, its JWKS), or throws
+ * ProviderUnavailableError. The wiring provides it (src/wiring/wire-identities.ts).
+ */
+export type FetchJson = (url: string) => Promise<unknown>;
 
 export const KEYS_TTL_MS = 60 * 60_000;
 export const MIN_REFETCH_INTERVAL_MS = 60_000;
@@ -24,6 +31,7 @@ export class ProviderKeys {
   constructor(
     private readonly provider: OidcProviderConfig,
     private readonly clock: Clock,
+    private readonly fetchJson: FetchJson,
   ) {}
 
   /** The key for a token's protected header, as jose's jwtVerify asks for it. */
@@ -66,7 +74,7 @@ export class ProviderKeys {
 
   private async fetchKeys(): Promise<JSONWebKeySet> {
     const jwksUrl = this.provider.jwksUrl ?? (await this.discoverJwksUrl());
-    const jwks = await fetchJson(jwksUrl);
+    const jwks = await this.fetchJson(jwksUrl);
     if (!Array.isArray((jwks as { keys?: unknown }).keys)) {
       throw new ProviderUnavailableError(`${this.provider.name}: the JWKS has no keys array`);
     }
@@ -76,7 +84,7 @@ export class ProviderKeys {
   /** OpenID Connect Discovery 1.0 §4: the document must name the issuer we configured. */
   private async discoverJwksUrl(): Promise<string> {
     const base = this.provider.issuer.replace(/\/$/, "");
-    const doc = (await fetchJson(`${base}/.well-known/openid-configuration`)) as Record<string, unknown>;
+    const doc = (await this.fetchJson(`${base}/.well-known/openid-configuration`)) as Record<string, unknown>;
     if (doc.issuer !== this.provider.issuer) {
       throw new ProviderUnavailableError(
         `${this.provider.name}: the discovery document names another issuer`,

@@ -1,9 +1,9 @@
 // The configured OpenID Connect providers, each with its keys, by name.
 import type { Clock } from "../../clock.js";
-import type { OidcProviderConfig } from "../../config-oidc.js";
 import { invalidArgument } from "../errors.js";
 import { type VerifiedIdentity, verifyIdToken } from "./id-token.js";
-import { ProviderKeys } from "./provider-keys.js";
+import { type FetchJson, ProviderKeys } from "./provider-keys.js";
+import type { OidcProviderConfig } from "./provider-settings.js";
 
 /** ID tokens are a few KB; anything far bigger is refused before parsing. */
 const MAX_ID_TOKEN_LENGTH = 16 * 1024;
@@ -11,12 +11,14 @@ const MAX_ID_TOKEN_LENGTH = 16 * 1024;
 export class Providers {
   private readonly byName = new Map<string, { config: OidcProviderConfig; keys: ProviderKeys }>();
 
+  /** `fetchJson` reads a provider's discovery document and JWKS (provider-keys.ts). */
   constructor(
     configs: OidcProviderConfig[],
     private readonly clock: Clock,
+    fetchJson: FetchJson,
   ) {
     for (const config of configs)
-      this.byName.set(config.name, { config, keys: new ProviderKeys(config, clock) });
+      this.byName.set(config.name, { config, keys: new ProviderKeys(config, clock, fetchJson) });
   }
 
   /** The configured providers' names, in configuration order. */

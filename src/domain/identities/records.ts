@@ -1,8 +1,9 @@
 // Reading and writing linked identities, inside the caller's transaction.
 import { randomUUID } from "node:crypto";
 import { invalidArgument, notFound } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { IdentityRepositories } from "../persistence.js";
 import type { SecretBox } from "../secret-box.js";
+import type { Transaction } from "../unit-of-work.js";
 import type { VerifiedIdentity } from "./id-token.js";
 import type { IdentityChanges, LinkedIdentityRecord } from "./persistence.js";
 import { type ProviderTokens, sealTokens } from "./provider-tokens.js";
@@ -11,19 +12,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** One of the user's identities, by the id a client sent; NotFound for anybody else's. */
 export async function ownIdentity(
-  tx: Transaction,
+  reads: IdentityRepositories,
   userId: string,
   id: string,
 ): Promise<LinkedIdentityRecord> {
   if (id === "") throw invalidArgument("identity_id", "is required");
   if (!UUID.test(id)) throw invalidArgument("identity_id", "is not an identity id");
-  const row = await tx.identities.findOfUser(userId, id);
+  const row = await reads.identities.findOfUser(userId, id);
   if (!row) throw notFound("identity_id: no such identity on this account");
   return row;
 }
 
 export async function insertIdentity(
-  tx: Transaction,
+  tx: Transaction<IdentityRepositories>,
   box: SecretBox,
   user: { id: string; tenantId: string },
   provider: string,
@@ -50,7 +51,7 @@ export async function insertIdentity(
 
 /** A sign-in (or a repeated link) with a known identity: its time, email and tokens, when given. */
 export async function touchIdentity(
-  tx: Transaction,
+  tx: Transaction<IdentityRepositories>,
   box: SecretBox,
   row: LinkedIdentityRecord,
   identity: VerifiedIdentity,

@@ -17,8 +17,8 @@
 // only text the token has; the key does not depend on that check.
 import { createHash } from "node:crypto";
 import { unauthenticated } from "../errors.js";
-import type { Transaction } from "../persistence.js";
-import { commit, type UnitOfWork } from "../unit-of-work.js";
+import type { Repositories } from "../persistence.js";
+import { commit, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 
 /** What an accepted ID token is remembered by, and until when. */
 export interface SpendableToken {
@@ -64,7 +64,10 @@ export function canonicalEncodingProblem(token: string): string | undefined {
  * Spends the token in `tx`: refused with UNAUTHENTICATED when it was accepted before. In the
  * transaction of the sign-in or link it admits, so a refused sign-in leaves the token unspent.
  */
-export async function spendIdToken(tx: Transaction, token: SpendableToken): Promise<void> {
+export async function spendIdToken(
+  tx: Transaction<Pick<Repositories, "spentIdTokens">>,
+  token: SpendableToken,
+): Promise<void> {
   if (!(await tx.spentIdTokens.spend(token.spentKey, token.spentUntil))) {
     throw unauthenticated(
       "id_token: has been used already; an ID token signs in once: ask the provider for a new one",
@@ -73,6 +76,9 @@ export async function spendIdToken(tx: Transaction, token: SpendableToken): Prom
 }
 
 /** Housekeeping: forgets the tokens that have expired (they verify nowhere now); answers how many. */
-export function purgeSpentIdTokens(deps: { uow: UnitOfWork; clock: { now(): number } }): Promise<number> {
+export function purgeSpentIdTokens(deps: {
+  uow: UnitOfWork<Pick<Repositories, "spentIdTokens">>;
+  clock: { now(): number };
+}): Promise<number> {
   return deps.uow.run(async (tx) => commit(await tx.spentIdTokens.purgeExpired(deps.clock.now())));
 }

@@ -12,11 +12,11 @@ import {
   withReason,
 } from "../errors.js";
 import { NO_PASSWORD } from "../passwords.js";
-import type { Transaction } from "../persistence.js";
+import type { IdentityRepositories } from "../persistence.js";
 import type { ClientInfo, LoginOptions } from "../ports.js";
 import { holdTenantFirst, tenantPending, tenantSuspended } from "../tenants/gate.js";
 import { tenantNamed } from "../tenants/scope.js";
-import { commit } from "../unit-of-work.js";
+import { commit, type Transaction } from "../unit-of-work.js";
 import type { IdentityDeps } from "./deps.js";
 import type { VerifiedIdentity } from "./id-token.js";
 import { checkProviderTokens, type ProviderTokens } from "./provider-tokens.js";
@@ -54,7 +54,7 @@ export async function loginWithProvider(
   // Slugs are public, and this RPC makes accounts: an unknown tenant is said to be one. A suspended
   // tenant's sign-ins are refused before anything is counted or any second factor challenged, and so
   // are a pending one's (RegisterCompany's, until its first admin verifies: nobody joins it).
-  const tenant = await deps.uow.read((tx) => tenantNamed(tx, input.tenant));
+  const tenant = await deps.uow.read((reads) => tenantNamed(reads, input.tenant));
   if (!tenant) throw invalidArgument("tenant", "no such tenant");
   if (tenant.status === "suspended") throw tenantSuspended();
   if (tenant.status === "pending") throw tenantPending();
@@ -112,7 +112,7 @@ export async function loginWithProvider(
 /** The account the identity signs in to: its own, the one it links to, or a new one. */
 async function accountFor(
   deps: IdentityDeps,
-  tx: Transaction,
+  tx: Transaction<IdentityRepositories>,
   tenantId: string,
   provider: string,
   identity: VerifiedIdentity,
@@ -160,7 +160,7 @@ async function accountFor(
 
 /** A new account: the provider verified the email; there is no password until a reset sets one. */
 async function createAccount(
-  tx: Transaction,
+  tx: Transaction<IdentityRepositories>,
   tenantId: string,
   email: string,
   now: number,

@@ -2,7 +2,7 @@
 // sees (never a secret).
 import { invalidArgument, notFound, unauthenticated } from "../errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories } from "../persistence.js";
 import type { AuthenticatorSummary } from "../ports.js";
 import type { AuthenticatorKind, AuthenticatorRecord, MfaUser } from "./persistence.js";
 
@@ -17,24 +17,27 @@ export function maskDestination(destination: string): string {
   return `${destination.slice(0, 3)}${"•".repeat(destination.length - 6)}${destination.slice(-3)}`;
 }
 
-export async function summarise(tx: Transaction, a: AuthenticatorRecord): Promise<AuthenticatorSummary> {
+export async function summarise(
+  reads: Pick<Repositories, "mfa">,
+  a: AuthenticatorRecord,
+): Promise<AuthenticatorSummary> {
   return {
     id: a.id,
     type: a.type,
     active: a.active,
     destinationHint: maskDestination(a.destination),
-    remainingCodes: a.type === "recovery_codes" ? await tx.mfa.recoveryCodes.countUnused(a.id) : 0,
+    remainingCodes: a.type === "recovery_codes" ? await reads.mfa.recoveryCodes.countUnused(a.id) : 0,
     createdAt: a.createdAt,
     lastUsedAt: a.lastUsedAt,
   };
 }
 
 export async function summariseAll(
-  tx: Transaction,
+  reads: Pick<Repositories, "mfa">,
   authenticators: AuthenticatorRecord[],
 ): Promise<AuthenticatorSummary[]> {
   const out = [];
-  for (const a of authenticators) out.push(await summarise(tx, a));
+  for (const a of authenticators) out.push(await summarise(reads, a));
   return out;
 }
 
@@ -49,25 +52,25 @@ export interface AuthenticatorListFilter {
  * it was made for (in the list name), so a token used with other filters is refused by name.
  */
 export async function pageAuthenticators(
-  tx: Transaction,
+  reads: Pick<Repositories, "mfa">,
   userId: string,
   request: PageRequest,
   filter: AuthenticatorListFilter,
 ): Promise<Page<AuthenticatorSummary>> {
   const list = `authenticators:${filter.type ?? "any"}:${filter.verified ?? "any"}`;
   const query = keysetQuery(list, request);
-  const rows = await tx.mfa.authenticators.pageOfUser(userId, query, {
+  const rows = await reads.mfa.authenticators.pageOfUser(userId, query, {
     type: filter.type,
     active: filter.verified,
   });
   const page = toPage(list, query, rows, (a) => a);
-  return { items: await summariseAll(tx, page.items), nextPageToken: page.nextPageToken };
+  return { items: await summariseAll(reads, page.items), nextPageToken: page.nextPageToken };
 }
 
 /** True when the user has an active factor, recovery codes with none left excepted. */
-export async function hasActiveFactor(tx: Transaction, userId: string): Promise<boolean> {
-  for (const a of await tx.mfa.authenticators.listActive(userId)) {
-    if (a.type !== "recovery_codes" || (await tx.mfa.recoveryCodes.countUnused(a.id)) > 0) return true;
+export async function hasActiveFactor(reads: Pick<Repositories, "mfa">, userId: string): Promise<boolean> {
+  for (const a of await reads.mfa.authenticators.listActive(userId)) {
+    if (a.type !== "recovery_codes" || (await reads.mfa.recoveryCodes.countUnused(a.id)) > 0) return true;
   }
   return false;
 }
@@ -80,19 +83,19 @@ export function checkAuthenticatorId(id: string, field = "authenticator_id"): st
 
 /** One of the user's authenticators; NotFound for anybody else's (no probing of other ids). */
 export async function ownAuthenticator(
-  tx: Transaction,
+  reads: Pick<Repositories, "mfa">,
   userId: string,
   id: string,
   field = "authenticator_id",
 ): Promise<AuthenticatorRecord> {
   checkAuthenticatorId(id, field);
-  const a = await tx.mfa.authenticators.findOfUser(userId, id);
+  const a = await reads.mfa.authenticators.findOfUser(userId, id);
   if (!a) throw notFound("no such authenticator");
   return a;
 }
 
-export async function activeUser(tx: Transaction, userId: string): Promise<MfaUser> {
-  const user = await tx.mfa.users.findById(userId);
+export async function activeUser(reads: Pick<Repositories, "mfa">, userId: string): Promise<MfaUser> {
+  const user = await reads.mfa.users.findById(userId);
   if (user?.status !== "active") throw unauthenticated("the account is not active");
   return user;
 }

@@ -3,11 +3,11 @@
 // UPDATE, so of two concurrent verifications only one creates a session.
 import { randomUUID } from "node:crypto";
 import { challengeExpired, failedPrecondition, invalidArgument } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories, Repositories } from "../persistence.js";
 import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
 import { holdTenantFirst } from "../tenants/gate.js";
-import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
+import { commit, commitThenFail, type Outcome, type Transaction } from "../unit-of-work.js";
 import { activeUser, ownAuthenticator, summariseAll } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
 import type { AuthenticatorKind, ChallengeOptions, ChallengeRecord } from "./persistence.js";
@@ -32,7 +32,7 @@ const amrOf: Record<AuthenticatorKind, string> = {
 
 export async function createChallenge(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   userId: string,
   options: LoginOptions,
   client: ClientInfo,
@@ -62,10 +62,14 @@ export async function createChallenge(
 }
 
 /** The live challenge for a token; the same Unauthenticated answer for unknown, used and expired. */
-async function liveChallenge(tx: Transaction, token: string, now: number): Promise<ChallengeRecord> {
+async function liveChallenge(
+  reads: Pick<Repositories, "mfa">,
+  token: string,
+  now: number,
+): Promise<ChallengeRecord> {
   if (token === "") throw invalidArgument("challenge_id", "is required");
   if (!token.startsWith(PREFIX) || token.length > 128) throw challengeExpired();
-  const challenge = await tx.mfa.challenges.findByTokenHash(hashSecret(token));
+  const challenge = await reads.mfa.challenges.findByTokenHash(hashSecret(token));
   if (!challenge || challenge.consumedAt !== null || challenge.expiresAt <= now) {
     throw challengeExpired();
   }
@@ -76,15 +80,23 @@ async function liveChallenge(tx: Transaction, token: string, now: number): Promi
  * The user a live challenge token belongs to, or null; for the work done before the transaction
  * (rate limits, comparing a recovery code).
  */
-export async function challengeOwner(tx: Transaction, token: string, now: number): Promise<string | null> {
+export async function challengeOwner(
+  reads: Pick<Repositories, "mfa">,
+  token: string,
+  now: number,
+): Promise<string | null> {
   if (!token.startsWith(PREFIX) || token.length > 128) return null;
-  const challenge = await tx.mfa.challenges.findByTokenHash(hashSecret(token));
+  const challenge = await reads.mfa.challenges.findByTokenHash(hashSecret(token));
   if (!challenge || challenge.consumedAt !== null || challenge.expiresAt <= now) return null;
   return challenge.userId;
 }
 
-async function offeredAuthenticator(tx: Transaction, challenge: ChallengeRecord, authenticatorId: string) {
-  const a = await ownAuthenticator(tx, challenge.userId, authenticatorId);
+async function offeredAuthenticator(
+  reads: Pick<Repositories, "mfa">,
+  challenge: ChallengeRecord,
+  authenticatorId: string,
+) {
+  const a = await ownAuthenticator(reads, challenge.userId, authenticatorId);
   if (!a.active) throw failedPrecondition("the authenticator is not active");
   return a;
 }
@@ -92,7 +104,7 @@ async function offeredAuthenticator(tx: Transaction, challenge: ChallengeRecord,
 /** Sends the SMS or email code of a challenge; answers when the code expires. */
 export async function deliverChallenge(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   token: string,
   authenticatorId: string,
 ): Promise<number> {
@@ -131,7 +143,7 @@ export interface ChallengeResult {
  */
 export async function verifyChallenge(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   answer: ChallengeAnswer,
   prepared: PreparedRecoveryCode | null,
 ): Promise<Outcome<ChallengeResult>> {

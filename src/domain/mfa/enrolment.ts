@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { checkMobile as checkProfileMobile } from "../accounts/validation.js";
 import type { AuditContext } from "../audit.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories } from "../persistence.js";
+import type { Transaction } from "../unit-of-work.js";
 import { newRecoveryCodes, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockoutKey } from "./failures.js";
@@ -25,7 +26,11 @@ export interface TotpEnrolment {
   qrCode: string;
 }
 
-async function replacePending(tx: Transaction, userId: string, type: AuthenticatorKind): Promise<void> {
+async function replacePending(
+  tx: Transaction<MfaRepositories>,
+  userId: string,
+  type: AuthenticatorKind,
+): Promise<void> {
   for (const old of await tx.mfa.authenticators.listOfKind(userId, type, false)) {
     await forgetCodes(tx, enrolBinding(old.id));
     await clearFailures(tx, lockoutKey(old));
@@ -47,7 +52,11 @@ function newAuthenticator(userId: string, type: AuthenticatorKind, now: number):
   };
 }
 
-export async function startTotp(deps: MfaDeps, tx: Transaction, user: MfaUser): Promise<TotpEnrolment> {
+export async function startTotp(
+  deps: MfaDeps,
+  tx: Transaction<MfaRepositories>,
+  user: MfaUser,
+): Promise<TotpEnrolment> {
   await replacePending(tx, user.id, "totp");
   const a = newAuthenticator(user.id, "totp", deps.clock.now());
   const secret = newTotpSecret();
@@ -66,7 +75,7 @@ export function checkMobile(mobile: string, field = "mobile"): string {
 /** Starts an SMS factor: the number is confirmed by the code sent to it. */
 export async function startSms(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   user: MfaUser,
   mobile: string,
 ): Promise<AuthenticatorRecord> {
@@ -87,7 +96,7 @@ export async function startSms(
 
 export async function startEmail(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   user: MfaUser,
 ): Promise<AuthenticatorRecord> {
   if (!user.emailVerified)
@@ -126,7 +135,7 @@ export async function newHashedRecoveryCodes(deps: MfaDeps): Promise<HashedRecov
 /** Stores a fresh set of codes, active at once; the previous set stops working. */
 export async function storeRecoveryCodes(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   user: MfaUser,
   hashes: string[],
   context: AuditContext,
@@ -153,7 +162,7 @@ export async function storeRecoveryCodes(
 /** Records and announces a newly active factor. */
 export async function activated(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   user: MfaUser,
   a: AuthenticatorRecord,
   context: AuditContext,
@@ -173,7 +182,7 @@ export async function activated(
 /** Removes a factor with everything attached to it, and tells the owner. */
 export async function removeAuthenticator(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   user: MfaUser,
   a: AuthenticatorRecord,
   context: AuditContext,

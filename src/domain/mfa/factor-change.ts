@@ -8,9 +8,9 @@
 import type { AuditContext } from "../audit.js";
 import type { Caller as SignedInCaller } from "../callers.js";
 import { invalidArgument } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories } from "../persistence.js";
 import type { AuthenticatorSummary } from "../ports.js";
-import { commit, commitThenFail, type UnitOfWork } from "../unit-of-work.js";
+import { commit, commitThenFail, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 import { activeUser, checkAuthenticatorId, ownAuthenticator, summarise } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
 import {
@@ -55,7 +55,7 @@ async function reauthenticate(
 /** Starts enrolling a factor; recovery codes are a new active set at once. */
 export async function createFactor(
   deps: MfaDeps,
-  uow: UnitOfWork,
+  uow: UnitOfWork<MfaRepositories>,
   caller: Caller,
   type: AuthenticatorKind,
   mobile: string,
@@ -77,7 +77,7 @@ export async function createFactor(
 /** Stores the new factor in the caller's transaction: pending, or active recovery codes. */
 async function startFactor(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   user: MfaUser,
   type: AuthenticatorKind,
   mobile: string,
@@ -94,15 +94,20 @@ async function startFactor(
   return { authenticator: await summarise(tx, authenticator), totp };
 }
 
-/** Activates a pending factor with its first code; counts as a step-up for the session. */
+/**
+ * Activates a pending factor with its first code; counts as a step-up for the session. With
+ * `signOutOthers`, ends the account's other sessions in the same transaction (ASVS 7.4.3): both
+ * happen, or neither.
+ */
 export async function activateFactor(
   deps: MfaDeps,
-  uow: UnitOfWork,
+  uow: UnitOfWork<MfaRepositories>,
   caller: SessionCaller,
   id: string,
   code: string,
   currentPassword: string,
   context: AuditContext,
+  signOutOthers = false,
 ): Promise<AuthenticatorSummary> {
   checkAuthenticatorId(id);
   await reauthenticate(deps, caller, currentPassword);
@@ -119,28 +124,34 @@ export async function activateFactor(
     await activated(deps, tx, user, active, context);
     // The user just proved the new factor within this session.
     await recordStepUp(tx, caller.sessionId, user.id, now, deps.stepUpTtlSeconds);
+    if (signOutOthers) await deps.sessions.revokeAll(tx, user.id, caller.sessionId);
     return commit(await summarise(tx, active));
   });
 }
 
 /**
  * Removes a factor. A password is not a second factor: with it, a recent step-up is needed too.
- * A current TOTP or recovery code is one, and is proof enough.
+ * A current TOTP or recovery code is one, and is proof enough. With `signOutOthers`, ends the
+ * account's other sessions in the same transaction: both happen, or neither.
  */
 export async function removeFactor(
   deps: MfaDeps,
-  uow: UnitOfWork,
+  uow: UnitOfWork<MfaRepositories>,
   caller: Caller,
   id: string,
   proof: Proof,
   context: AuditContext,
+  signOutOthers = false,
 ): Promise<void> {
-  await uow.read((tx) => ownAuthenticator(tx, caller.userId, id));
+  const endOthers = (tx: Transaction<MfaRepositories>, userId: string) =>
+    signOutOthers ? deps.sessions.revokeAll(tx, userId, caller.sessionId) : Promise.resolve(0);
+  await uow.read((reads) => ownAuthenticator(reads, caller.userId, id));
   if (proof.kind === "password") {
     await reauthenticate(deps, caller, proof.password);
     return uow.run(async (tx) => {
       const user = await activeUser(tx, caller.userId);
       await removeAuthenticator(deps, tx, user, await ownAuthenticator(tx, user.id, id), context);
+      await endOthers(tx, user.id);
       return commit(undefined);
     });
   }
@@ -152,6 +163,7 @@ export async function removeFactor(
     const failed = await checkCodeProof(deps, tx, user, proof.code, prepared);
     if (failed) return commitThenFail(failed);
     await removeAuthenticator(deps, tx, user, a, context);
+    await endOthers(tx, user.id);
     return commit(undefined);
   });
 }

@@ -6,7 +6,8 @@
 // A failure must be recorded even though the request fails: callers answer `commitThenFail(error)`
 // from their transaction instead of throwing (see unit-of-work.ts), so the count commits.
 import { type DomainError, resourceExhausted } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories, Repositories } from "../persistence.js";
+import type { Transaction } from "../unit-of-work.js";
 
 export const MAX_CODE_FAILURES = 5;
 export const CODE_LOCKOUT_SECONDS = 15 * 60;
@@ -26,8 +27,12 @@ export const lockoutKey = (a: { id: string; userId: string; type: string }) =>
   a.type === "recovery_codes" ? recoveryCodesKey(a.userId) : authenticatorKey(a.id);
 
 /** Answers the error to give when `key` is locked at `now`, or null. */
-export async function lockedError(tx: Transaction, key: string, now: number): Promise<DomainError | null> {
-  const row = await tx.mfa.failures.find(key);
+export async function lockedError(
+  reads: Pick<Repositories, "mfa">,
+  key: string,
+  now: number,
+): Promise<DomainError | null> {
+  const row = await reads.mfa.failures.find(key);
   if (row?.lockedUntil != null && row.lockedUntil > now) {
     return resourceExhausted("too many wrong codes", (row.lockedUntil - now) / 1000);
   }
@@ -40,7 +45,11 @@ export async function lockedError(tx: Transaction, key: string, now: number): Pr
  * The increment is conditional on the key not being locked, and a row lock orders concurrent
  * increments, so concurrent guesses never check more codes than the limit allows.
  */
-export async function reserveAttempt(tx: Transaction, key: string, now: number): Promise<DomainError | null> {
+export async function reserveAttempt(
+  tx: Transaction<MfaRepositories>,
+  key: string,
+  now: number,
+): Promise<DomainError | null> {
   if (!(await tx.mfa.failures.claimAttempt(key, now)))
     return (
       (await lockedError(tx, key, now)) ?? resourceExhausted("too many wrong codes", CODE_LOCKOUT_SECONDS)
@@ -50,6 +59,6 @@ export async function reserveAttempt(tx: Transaction, key: string, now: number):
   return null;
 }
 
-export async function clearFailures(tx: Transaction, key: string): Promise<void> {
+export async function clearFailures(tx: Transaction<MfaRepositories>, key: string): Promise<void> {
   await tx.mfa.failures.clear(key);
 }

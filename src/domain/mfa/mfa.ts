@@ -7,7 +7,7 @@ import type { AuditContext } from "../audit.js";
 import type { SessionCaller } from "../callers.js";
 import { invalidArgument, notFound } from "../errors.js";
 import type { Page, PageRequest } from "../paging.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories, Repositories } from "../persistence.js";
 import type {
   AuthenticatorSummary,
   ClientInfo,
@@ -16,7 +16,7 @@ import type {
   SecondFactorGate,
   TrustedDeviceView,
 } from "../ports.js";
-import { commit, commitThenFail, type UnitOfWork } from "../unit-of-work.js";
+import { commit, commitThenFail, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 import {
   type AuthenticatorListFilter,
   checkAuthenticatorId,
@@ -57,7 +57,7 @@ const stepUpBinding = (sessionId: string, authenticatorId: string) =>
 export class Mfa implements SecondFactorGate {
   constructor(
     private readonly deps: MfaDeps,
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork<MfaRepositories>,
   ) {}
 
   /** Deletes expired challenges, codes, trusted devices and step-ups. */
@@ -67,13 +67,17 @@ export class Mfa implements SecondFactorGate {
 
   // ---- SecondFactorGate (Login, password change and reset) ----
 
-  async isRequired(tx: Transaction, userId: string, deviceToken: string | undefined): Promise<boolean> {
-    if (!(await hasActiveFactor(tx, userId))) return false;
-    return !(await isTrustedDevice(tx, userId, deviceToken, this.deps.clock.now()));
+  async isRequired(
+    reads: Pick<Repositories, "mfa">,
+    userId: string,
+    deviceToken: string | undefined,
+  ): Promise<boolean> {
+    if (!(await hasActiveFactor(reads, userId))) return false;
+    return !(await isTrustedDevice(reads, userId, deviceToken, this.deps.clock.now()));
   }
 
   createChallenge(
-    tx: Transaction,
+    tx: Transaction<MfaRepositories>,
     userId: string,
     options: LoginOptions,
     client: ClientInfo,
@@ -81,7 +85,7 @@ export class Mfa implements SecondFactorGate {
     return createChallenge(this.deps, tx, userId, options, client);
   }
 
-  async revokeTrustedDevices(tx: Transaction, userId: string): Promise<void> {
+  async revokeTrustedDevices(tx: Transaction<MfaRepositories>, userId: string): Promise<void> {
     await revokeAllTrustedDevices(tx, userId);
   }
 
@@ -92,11 +96,11 @@ export class Mfa implements SecondFactorGate {
     request: PageRequest,
     filter: AuthenticatorListFilter,
   ): Promise<Page<AuthenticatorSummary>> {
-    return this.uow.read((tx) => pageAuthenticators(tx, userId, request, filter));
+    return this.uow.read((reads) => pageAuthenticators(reads, userId, request, filter));
   }
 
   get(userId: string, id: string): Promise<AuthenticatorSummary> {
-    return this.uow.read(async (tx) => summarise(tx, await ownAuthenticator(tx, userId, id)));
+    return this.uow.read(async (reads) => summarise(reads, await ownAuthenticator(reads, userId, id)));
   }
 
   create(
@@ -109,24 +113,33 @@ export class Mfa implements SecondFactorGate {
     return createFactor(this.deps, this.uow, caller, type, mobile, currentPassword, context);
   }
 
+  /** Activates a factor; `signOutOthers` ends every other session of the account with it (one transaction). */
   verify(
     caller: SessionCaller,
     id: string,
     code: string,
     currentPassword: string,
     context: AuditContext,
+    signOutOthers = false,
   ): Promise<AuthenticatorSummary> {
-    return activateFactor(this.deps, this.uow, caller, id, code, currentPassword, context);
+    return activateFactor(this.deps, this.uow, caller, id, code, currentPassword, context, signOutOthers);
   }
 
-  remove(caller: SessionCaller, id: string, proof: Proof, context: AuditContext): Promise<void> {
-    return removeFactor(this.deps, this.uow, caller, id, proof, context);
+  /** Removes a factor; `signOutOthers` ends every other session of the account with it (one transaction). */
+  remove(
+    caller: SessionCaller,
+    id: string,
+    proof: Proof,
+    context: AuditContext,
+    signOutOthers = false,
+  ): Promise<void> {
+    return removeFactor(this.deps, this.uow, caller, id, proof, context, signOutOthers);
   }
 
   // ---- sign-in challenges ----
 
   async deliver(challengeId: string, authenticatorId: string): Promise<number> {
-    const userId = await this.uow.read((tx) => challengeOwner(tx, challengeId, this.deps.clock.now()));
+    const userId = await this.uow.read((reads) => challengeOwner(reads, challengeId, this.deps.clock.now()));
     if (userId !== null) await limitSends(this.deps, userId);
     return this.uow.run(async (tx) =>
       commit(await deliverChallenge(this.deps, tx, challengeId, authenticatorId)),
@@ -135,7 +148,7 @@ export class Mfa implements SecondFactorGate {
 
   async answer(answer: ChallengeAnswer): Promise<ChallengeResult> {
     const { challengeId, authenticatorId, code } = answer;
-    const userId = await this.uow.read((tx) => challengeOwner(tx, challengeId, this.deps.clock.now()));
+    const userId = await this.uow.read((reads) => challengeOwner(reads, challengeId, this.deps.clock.now()));
     const prepared =
       userId === null || authenticatorId === ""
         ? null
@@ -150,7 +163,7 @@ export class Mfa implements SecondFactorGate {
    * empty code sends one (and answers null); the next call carries it.
    */
   async stepUp(principal: SessionCaller, id: string, code: string): Promise<number | null> {
-    const target = await this.uow.read((tx) => ownAuthenticator(tx, principal.userId, id));
+    const target = await this.uow.read((reads) => ownAuthenticator(reads, principal.userId, id));
     const binding = stepUpBinding(principal.sessionId, target.id);
     if ((target.type === "sms" || target.type === "email") && code.trim() === "" && target.active) {
       await limitSends(this.deps, principal.userId);
@@ -192,7 +205,7 @@ export class Mfa implements SecondFactorGate {
   // ---- trusted devices ----
 
   devicesPage(userId: string, request: PageRequest): Promise<Page<TrustedDeviceView>> {
-    return this.uow.read((tx) => pageTrustedDevices(tx, userId, request, this.deps.clock.now()));
+    return this.uow.read((reads) => pageTrustedDevices(reads, userId, request, this.deps.clock.now()));
   }
 
   revokeDevice(userId: string, deviceId: string, context: AuditContext): Promise<void> {

@@ -1,8 +1,8 @@
 // Verifying the profile's mobile number with a code sent to it by SMS. Same rules as other codes:
 // 10 minutes, single use, a new code replaces the old, five wrong codes lock for 15 minutes.
 import { alreadyExists, failedPrecondition, invalidArgument, withReason } from "../errors.js";
-import type { Transaction } from "../persistence.js";
-import { commit, commitThenFail, type Outcome } from "../unit-of-work.js";
+import type { MfaRepositories } from "../persistence.js";
+import { commit, commitThenFail, type Outcome, type Transaction } from "../unit-of-work.js";
 import { activeUser } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockedError, mobileKey, reserveAttempt } from "./failures.js";
@@ -12,7 +12,7 @@ const binding = mobileKey;
 
 export async function sendMobileVerification(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   userId: string,
 ): Promise<number> {
   const user = await activeUser(tx, userId);
@@ -29,7 +29,7 @@ export async function sendMobileVerification(
 
 export async function verifyMobile(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   userId: string,
   code: string,
 ): Promise<Outcome<undefined>> {

@@ -198,7 +198,7 @@ export interface MfaUserPort {
 }
 
 /** The second factor's repositories of one transaction (`Transaction.mfa`). */
-export interface MfaRepositories {
+export interface SecondFactorRepositories {
   authenticators: AuthenticatorRepository;
   recoveryCodes: RecoveryCodeRepository;
   sentCodes: SentCodeRepository;

@@ -3,8 +3,8 @@
 // active TOTP or recovery-code factors. Wrong codes count towards their own lockout, reserved
 // before anything is compared (reserveProofAttempt).
 import { type DomainError, invalidArgument, spentCodeField, withReason } from "../errors.js";
-import type { Transaction } from "../persistence.js";
-import { commit, type UnitOfWork } from "../unit-of-work.js";
+import type { MfaRepositories } from "../persistence.js";
+import { commit, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockedError, lockoutKey, proofKey, reserveAttempt } from "./failures.js";
 import { acceptCode, type PreparedRecoveryCode } from "./verify-code.js";
@@ -12,7 +12,12 @@ import { acceptCode, type PreparedRecoveryCode } from "./verify-code.js";
 export type Proof = { kind: "password"; password: string } | { kind: "code"; code: string };
 
 /** Counts one code proof before any code is compared; throws while proofs are locked. */
-export async function reserveProofAttempt(deps: MfaDeps, uow: UnitOfWork, userId: string, code: string) {
+export async function reserveProofAttempt(
+  deps: MfaDeps,
+  uow: UnitOfWork<MfaRepositories>,
+  userId: string,
+  code: string,
+) {
   if (code.trim() === "") throw invalidArgument("code", "is required");
   if (code.length > 64) throw invalidArgument("code", "is too long");
   const locked = await uow.run(async (tx) =>
@@ -28,7 +33,7 @@ export async function reserveProofAttempt(deps: MfaDeps, uow: UnitOfWork, userId
  */
 export async function checkCodeProof(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   user: { id: string },
   code: string,
   prepared: PreparedRecoveryCode | null,

@@ -2,8 +2,9 @@
 // the old. Codes are stored as hashes bound to their binding and expire after 10 minutes.
 
 import type { Notices } from "../notices.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories } from "../persistence.js";
 import { safeEqual } from "../secrets.js";
+import type { Transaction } from "../unit-of-work.js";
 import { hashSentCode, looksLikeSentCode, newSentCode, SENT_CODE_TTL_SECONDS } from "./codes.js";
 import type { SentCodeRecord } from "./persistence.js";
 
@@ -18,7 +19,7 @@ export interface CodeDelivery {
 
 /** Sends a fresh code and answers when it expires. Runs in the caller's transaction. */
 export async function sendCode(
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   deps: { notices: Notices; codeKey: Uint8Array },
   now: number,
   delivery: CodeDelivery,
@@ -49,7 +50,7 @@ export async function sendCode(
  * destination) or null. The DELETE is the single use: of two concurrent calls only one deletes it.
  */
 export async function consumeCode(
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   codeKey: Uint8Array,
   binding: string,
   code: string,
@@ -62,6 +63,6 @@ export async function consumeCode(
   return (await tx.mfa.sentCodes.claim(binding, row.codeHash)) ? row : null;
 }
 
-export async function forgetCodes(tx: Transaction, binding: string): Promise<void> {
+export async function forgetCodes(tx: Transaction<MfaRepositories>, binding: string): Promise<void> {
   await tx.mfa.sentCodes.delete(binding);
 }

@@ -2,12 +2,13 @@
 // (reauthentication.ts) and the writes it guards call requireRecentSecondFactor; StepUp, an MFA
 // sign-in and a factor's activation record one.
 import { permissionDenied, withReason } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories, Repositories } from "../persistence.js";
+import type { Transaction } from "../unit-of-work.js";
 import { hasActiveFactor } from "./authenticators.js";
 
 /** Records that the session proved a second factor at `now`; answers until when it counts. */
 export async function recordStepUp(
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   sessionId: string,
   userId: string,
   now: number,
@@ -24,13 +25,13 @@ export async function recordStepUp(
  * nothing to step up with. API keys have no session, so they never pass for such an account.
  */
 export async function requireRecentSecondFactor(
-  tx: Transaction,
+  reads: Pick<Repositories, "mfa">,
   principal: { userId: string; sessionId: string | undefined },
   now: number,
 ): Promise<void> {
-  if (!(await hasActiveFactor(tx, principal.userId))) return;
+  if (!(await hasActiveFactor(reads, principal.userId))) return;
   if (principal.sessionId !== undefined) {
-    const row = await tx.mfa.stepUps.find(principal.sessionId);
+    const row = await reads.mfa.stepUps.find(principal.sessionId);
     if (row !== null && row.userId === principal.userId && row.validUntil > now) return;
   }
   throw withReason(

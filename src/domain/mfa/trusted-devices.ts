@@ -2,15 +2,16 @@
 // account. It never replaces the password, and it can be revoked one by one or all at once.
 import { randomUUID } from "node:crypto";
 import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
-import type { Transaction } from "../persistence.js";
+import type { MfaRepositories, Repositories } from "../persistence.js";
 import type { ClientInfo, TrustedDeviceView } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
+import type { Transaction } from "../unit-of-work.js";
 import type { TrustedDeviceRecord } from "./persistence.js";
 
 const PREFIX = "dev_";
 
 export async function rememberDevice(
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   userId: string,
   client: ClientInfo,
   now: number,
@@ -31,25 +32,25 @@ export async function rememberDevice(
 
 /** True when `token` is a live trusted device of this user (and of nobody else). */
 export async function isTrustedDevice(
-  tx: Transaction,
+  reads: Pick<Repositories, "mfa">,
   userId: string,
   token: string | undefined,
   now: number,
 ): Promise<boolean> {
   if (token === undefined || !token.startsWith(PREFIX) || token.length > 128) return false;
-  const row = await tx.mfa.trustedDevices.findByTokenHash(hashSecret(token));
+  const row = await reads.mfa.trustedDevices.findByTokenHash(hashSecret(token));
   return row !== null && row.userId === userId && row.expiresAt > now;
 }
 
 /** One page of the user's devices still trusted at `now`, newest first (paging.ts). */
 export async function pageTrustedDevices(
-  tx: Transaction,
+  reads: Pick<Repositories, "mfa">,
   userId: string,
   request: PageRequest,
   now: number,
 ): Promise<Page<TrustedDeviceView>> {
   const query = keysetQuery("trusted-devices", request);
-  const rows = await tx.mfa.trustedDevices.pageOfUser(userId, query, now);
+  const rows = await reads.mfa.trustedDevices.pageOfUser(userId, query, now);
   const page = toPage("trusted-devices", query, rows, (d) => d);
   return { items: page.items.map(toView), nextPageToken: page.nextPageToken };
 }
@@ -60,10 +61,14 @@ function toView({ id, userAgent, ipAddress, createdAt, expiresAt }: TrustedDevic
 }
 
 /** Answers false when the device is not one of the user's. */
-export function revokeTrustedDevice(tx: Transaction, userId: string, deviceId: string): Promise<boolean> {
+export function revokeTrustedDevice(
+  tx: Transaction<MfaRepositories>,
+  userId: string,
+  deviceId: string,
+): Promise<boolean> {
   return tx.mfa.trustedDevices.deleteOfUser(userId, deviceId);
 }
 
-export function revokeAllTrustedDevices(tx: Transaction, userId: string): Promise<number> {
+export function revokeAllTrustedDevices(tx: Transaction<MfaRepositories>, userId: string): Promise<number> {
   return tx.mfa.trustedDevices.deleteAllOfUser(userId);
 }

@@ -16,8 +16,8 @@ import {
   spentCode,
   spentCodeField,
 } from "../errors.js";
-import type { Transaction } from "../persistence.js";
-import { commit, type UnitOfWork } from "../unit-of-work.js";
+import type { MfaRepositories } from "../persistence.js";
+import { commit, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 import { looksLikeRecoveryCode, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockedError, lockoutKey, reserveAttempt } from "./failures.js";
@@ -60,7 +60,7 @@ export const totpAad = (authenticatorId: string) => `totp:${authenticatorId}`;
 
 async function acceptTotp(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   code: string,
 ): Promise<CodeUse> {
@@ -86,7 +86,7 @@ async function acceptTotp(
  */
 export async function prepareRecoveryCode(
   deps: MfaDeps,
-  uow: UnitOfWork,
+  uow: UnitOfWork<MfaRepositories>,
   userId: string,
   code: string,
   authenticatorId?: string,
@@ -123,7 +123,7 @@ export async function prepareRecoveryCode(
 /** Marks the prepared code used; the conditional UPDATE is the single use. */
 async function claimRecoveryCode(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   prepared: PreparedRecoveryCode | undefined,
 ): Promise<CodeUse> {
@@ -137,7 +137,7 @@ async function claimRecoveryCode(
 /** Checks and uses up `code` for `a`, without lockout bookkeeping. */
 export async function acceptCode(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   code: string,
   binding: string | undefined,
@@ -166,7 +166,7 @@ export async function acceptCode(
  */
 export async function checkCode(
   deps: MfaDeps,
-  tx: Transaction,
+  tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   code: string,
   binding: string | undefined,

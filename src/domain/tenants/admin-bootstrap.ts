@@ -9,13 +9,14 @@ import type { AccountRecord } from "../accounts/persistence.js";
 import { failedPrecondition, invalidArgument, notFound } from "../errors.js";
 import { issueToken } from "../one-time-tokens.js";
 import { NO_PASSWORD } from "../passwords.js";
+import type { TenantRepositories } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import { DEFAULT_TENANT_ID } from "./records.js";
 import { ADMIN_ROLE, OPERATOR_ROLE } from "./roles.js";
 
 export interface AdminBootstrapDeps {
-  uow: UnitOfWork;
+  uow: UnitOfWork<TenantRepositories>;
   clock: Clock;
   sessions: Pick<SessionIssuer, "revokeAll">;
   normalizeEmail: (raw: string, field: string) => string;

@@ -3,7 +3,8 @@
 // either role in the tenant, the one who made it included: if their account is in someone else's
 // hands, this is how they learn it. The new administrator is not told of itself.
 import type { AdminAddedNotice } from "../notices.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories } from "../persistence.js";
+import type { Transaction } from "../unit-of-work.js";
 import { ADMIN_ROLE, OPERATOR_ROLE } from "./roles.js";
 
 /** The roles that administer a tenant (operators administer every tenant). */
@@ -32,10 +33,13 @@ export interface NewAdministrator {
   byUserId?: string | undefined;
 }
 
+/** What announcing reads: the tenant, who made the change, and the tenant's administrators. */
+type AnnouncerRepositories = Pick<Repositories, "tenants" | "accounts" | "tenantUsers">;
+
 /** Queues, in `tx`, the notice to every other active administrator of the tenant. */
-export async function announceNewAdministrator(
-  tx: Transaction,
-  notices: { send(tx: Transaction, notice: AdminAddedNotice): Promise<void> },
+export async function announceNewAdministrator<R extends AnnouncerRepositories>(
+  tx: Transaction<R>,
+  notices: { send(tx: Transaction<NoInfer<R>>, notice: AdminAddedNotice): Promise<void> },
   added: NewAdministrator,
 ): Promise<void> {
   const tenant = await tx.tenants.findById(added.tenantId);

@@ -3,12 +3,16 @@
 // pending tenant (pending.ts) lets nobody in until its first admin verifies their address; sign-in
 // refuses it first (login.ts), so the session gate below refusing it too is only a backstop.
 import { failedPrecondition, withReason } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories } from "../persistence.js";
+import type { Transaction } from "../unit-of-work.js";
 import { DEFAULT_TENANT_ID, type TenantRecord } from "./records.js";
 
 /** True unless the tenant exists and is suspended or pending (an account always has one). */
-export async function tenantAdmits(tx: Transaction, tenantId: string | null): Promise<boolean> {
-  return admits(await tx.tenants.findById(tenantId ?? DEFAULT_TENANT_ID));
+export async function tenantAdmits(
+  reads: Pick<Repositories, "tenants">,
+  tenantId: string | null,
+): Promise<boolean> {
+  return admits(await reads.tenants.findById(tenantId ?? DEFAULT_TENANT_ID));
 }
 
 /**
@@ -16,7 +20,10 @@ export async function tenantAdmits(tx: Transaction, tenantId: string | null): Pr
  * Suspension marks the tenant and then ends the sessions it finds; without the hold, a sign-in that
  * read "active" just before could commit a session the suspension never saw.
  */
-export async function tenantAdmitsNewSession(tx: Transaction, tenantId: string | null): Promise<boolean> {
+export async function tenantAdmitsNewSession(
+  tx: Transaction<Pick<Repositories, "tenants">>,
+  tenantId: string | null,
+): Promise<boolean> {
   return admits(await tx.tenants.findByIdHeld(tenantId ?? DEFAULT_TENANT_ID));
 }
 
@@ -25,7 +32,10 @@ export async function tenantAdmitsNewSession(tx: Transaction, tenantId: string |
  * in to one of its accounts, before the transaction writes any row of the account: the lock order
  * of TenantUserRepository.lock. Session creation judges the tenant later; this only takes it first.
  */
-export async function holdTenantFirst(tx: Transaction, tenantId: string | null): Promise<void> {
+export async function holdTenantFirst(
+  tx: Transaction<Pick<Repositories, "tenants">>,
+  tenantId: string | null,
+): Promise<void> {
   await tx.tenants.findByIdHeld(tenantId ?? DEFAULT_TENANT_ID);
 }
 

@@ -7,9 +7,9 @@ import type { Clock } from "../../clock.js";
 import type { AccountRecord } from "../accounts/persistence.js";
 import { voidTokens } from "../one-time-tokens.js";
 import type { Position } from "../paging.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories, TenantRepositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
-import { commit, type UnitOfWork } from "../unit-of-work.js";
+import { commit, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 import { ADMIN_ROLE } from "./roles.js";
 
 /**
@@ -17,7 +17,7 @@ import { ADMIN_ROLE } from "./roles.js";
  * verified, is one of its admins. One conditional statement: any other tenant is left untouched.
  */
 export async function activateForVerifiedAdmin(
-  tx: Transaction,
+  tx: Transaction<Pick<Repositories, "tenants" | "audit">>,
   user: Pick<AccountRecord, "id" | "tenantId" | "roles">,
   now: number,
   client: ClientInfo,
@@ -33,7 +33,10 @@ export async function activateForVerifiedAdmin(
  * the lock order of TenantUserRepository.lock (the tenant before any row of its accounts). Any
  * other tenant is only read: a tenant never becomes pending again.
  */
-export async function holdTenantToActivate(tx: Transaction, userId: string): Promise<void> {
+export async function holdTenantToActivate(
+  tx: Transaction<Pick<Repositories, "users" | "tenants" | "tenantUsers">>,
+  userId: string,
+): Promise<void> {
   const user = await tx.users.findById(userId);
   const tenant = user?.tenantId ? await tx.tenants.findById(user.tenantId) : null;
   if (tenant?.status === "pending") await tx.tenantUsers.lock(tenant.id);
@@ -52,13 +55,13 @@ class NotReleased extends Error {}
  * verified account (an operator's doing) is left for an operator to activate or suspend.
  */
 export async function releaseUnverifiedTenants(deps: {
-  uow: UnitOfWork;
+  uow: UnitOfWork<TenantRepositories>;
   clock: Clock;
   ttlSeconds: number;
 }): Promise<number> {
   const now = deps.clock.now();
   const cutoff = now - deps.ttlSeconds * 1000;
-  const due = await deps.uow.read((tx) => tx.tenants.pendingCreatedBefore(cutoff, BATCH));
+  const due = await deps.uow.read((reads) => reads.tenants.pendingCreatedBefore(cutoff, BATCH));
   let released = 0;
   for (const { id } of due) {
     const done = await deps.uow
@@ -72,7 +75,12 @@ export async function releaseUnverifiedTenants(deps: {
   return released;
 }
 
-async function release(tx: Transaction, tenantId: string, cutoff: number, now: number): Promise<true> {
+async function release(
+  tx: Transaction<TenantRepositories>,
+  tenantId: string,
+  cutoff: number,
+  now: number,
+): Promise<true> {
   // The tenant first, then its accounts' rows (the lock order of TenantUserRepository.lock). A link
   // being followed (VerifyEmail, ResetPassword) takes a pending tenant before it spends its token
   // (holdTenantToActivate), so it runs wholly before this release, which then leaves the active
@@ -99,11 +107,14 @@ async function release(tx: Transaction, tenantId: string, cutoff: number, now: n
   return true;
 }
 
-async function accountsOf(tx: Transaction, tenantId: string): Promise<AccountRecord[]> {
+async function accountsOf(
+  reads: Pick<Repositories, "tenantUsers">,
+  tenantId: string,
+): Promise<AccountRecord[]> {
   const all: AccountRecord[] = [];
   let after: Position | undefined;
   for (;;) {
-    const page = await tx.tenantUsers.page(tenantId, NO_FILTER, { limit: BATCH, order: "oldest", after });
+    const page = await reads.tenantUsers.page(tenantId, NO_FILTER, { limit: BATCH, order: "oldest", after });
     all.push(...page);
     const last = page[page.length - 1];
     if (page.length < BATCH || !last) return all;

@@ -4,7 +4,7 @@
 // slug is unknown reveals nothing about accounts; RPCs that never reveal accounts still answer an
 // unknown tenant exactly like an unknown account, so there is one answer to learn.
 import { invalidArgument } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories } from "../persistence.js";
 import { DEFAULT_TENANT_ID, type TenantRecord } from "./records.js";
 import { hasSlugShape } from "./slugs.js";
 
@@ -13,20 +13,26 @@ import { hasSlugShape } from "./slugs.js";
  * default tenant; case and surrounding spaces do not matter. A value that cannot be a slug (too
  * long, control characters) is simply unknown.
  */
-export async function tenantNamed(tx: Transaction, slug: string): Promise<TenantRecord | null> {
+export async function tenantNamed(
+  reads: Pick<Repositories, "tenants">,
+  slug: string,
+): Promise<TenantRecord | null> {
   // People type slugs into sign-in forms: "Acme " is "acme".
   const normalized = slug.trim().toLowerCase();
-  if (normalized === "") return tx.tenants.findById(DEFAULT_TENANT_ID);
+  if (normalized === "") return reads.tenants.findById(DEFAULT_TENANT_ID);
   if (!hasSlugShape(normalized)) return null;
-  return tx.tenants.findBySlug(normalized);
+  return reads.tenants.findBySlug(normalized);
 }
 
 /**
  * For RPCs that may say so (Register, CheckEmail): the active tenant named, or invalid_argument
  * naming `tenant`. Nobody joins a pending tenant: it is its first admin's until they verify.
  */
-export async function requireActiveTenant(tx: Transaction, slug: string): Promise<TenantRecord> {
-  const tenant = await tenantNamed(tx, slug);
+export async function requireActiveTenant(
+  reads: Pick<Repositories, "tenants">,
+  slug: string,
+): Promise<TenantRecord> {
+  const tenant = await tenantNamed(reads, slug);
   if (!tenant) throw invalidArgument("tenant", "no such tenant");
   if (tenant.status === "pending")
     throw invalidArgument(
@@ -43,7 +49,10 @@ export async function requireActiveTenant(tx: Transaction, slug: string): Promis
  * such an RPC treats as "no such account". A pending tenant's may: its first admin may need the
  * verification link again (or a reset link, which verifies the address too) to activate it.
  */
-export async function mailableTenantId(tx: Transaction, slug: string): Promise<string | null> {
-  const tenant = await tenantNamed(tx, slug);
+export async function mailableTenantId(
+  reads: Pick<Repositories, "tenants">,
+  slug: string,
+): Promise<string | null> {
+  const tenant = await tenantNamed(reads, slug);
   return tenant?.status === "active" || tenant?.status === "pending" ? tenant.id : null;
 }

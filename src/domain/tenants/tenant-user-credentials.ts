@@ -29,7 +29,7 @@ export async function setTenantUserPassword(
 ): Promise<number> {
   const tenantId = await deps.access.tenantOf(caller, slug);
   if (password === "") throw invalidArgument("new_password", "is required");
-  const target = await deps.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+  const target = await deps.uow.read((reads) => userOfTenant(reads, tenantId, userId));
   guardOperatorAccount(caller, target);
   checkPasswordPolicy(password, deps.passwordMinLength, target, "new_password");
   await deps.reauth.confirm(caller, currentPassword, { purpose: "to set another account's password" });
@@ -48,7 +48,7 @@ export async function setTenantUserPassword(
     });
     // Whoever held the old password is out: sessions, keys, remembered devices, pending links.
     const revoked = await deps.sessions.revokeAll(tx, user.id);
-    await deps.sessions.revokeApiKeys(tx, user.id);
+    await deps.apiKeys.revokeAll(tx, user.id);
     await deps.secondFactor.revokeTrustedDevices(tx, user.id);
     await voidTokens(tx, now, user.id, ["change_email"]);
     await tx.accountData.voidPendingSignIns(user.id, now);
@@ -73,7 +73,7 @@ export async function deleteTenantUser(
   const tenantId = await deps.access.tenantOf(caller, slug);
   if (userId !== "" && userId === caller.userId)
     throw failedPrecondition("an administrator deletes their own account with RequestDeletion");
-  const target = await deps.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+  const target = await deps.uow.read((reads) => userOfTenant(reads, tenantId, userId));
   guardOperatorAccount(caller, target);
   await deps.reauth.confirm(caller, currentPassword, { purpose: "to delete an account" });
   const now = deps.clock.now();
@@ -85,7 +85,7 @@ export async function deleteTenantUser(
     await keepAnOperator(tx, user, null);
     // Revoked first, then erased: revoking tells the session and key caches the credentials are gone.
     await deps.sessions.revokeAll(tx, user.id);
-    await deps.sessions.revokeApiKeys(tx, user.id);
+    await deps.apiKeys.revokeAll(tx, user.id);
     await deps.notices.send(tx, { kind: "account_deleted", to: user.email });
     await tx.accountData.erase(user);
     await tx.accountData.forgetRequestOrigins(user.id);

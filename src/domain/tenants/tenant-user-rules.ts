@@ -11,19 +11,20 @@ import {
   permissionDenied,
   withReason,
 } from "../errors.js";
-import type { Transaction } from "../persistence.js";
+import type { Repositories } from "../persistence.js";
+import type { Transaction } from "../unit-of-work.js";
 import { DEFAULT_TENANT_ID } from "./records.js";
 import { ADMIN_ROLE, isOperator, OPERATOR_ROLE } from "./roles.js";
 import type { AdminCaller } from "./user-admin.js";
 
 /** The account, when it belongs to the tenant; not_found otherwise (another tenant's included). */
 export async function userOfTenant(
-  tx: Transaction,
+  reads: Pick<Repositories, "accounts">,
   tenantId: string,
   userId: string,
 ): Promise<AccountRecord> {
   if (userId === "") throw invalidArgument("user_id", "is required");
-  const user = await tx.accounts.findById(userId);
+  const user = await reads.accounts.findById(userId);
   if (!user || (user.tenantId ?? DEFAULT_TENANT_ID) !== tenantId) throw notFound("no such user");
   return user;
 }
@@ -45,13 +46,13 @@ export const isActiveAdmin = (u: Pick<AccountRecord, "status" | "roles">) =>
  * deleted), no other active admin is left. Run after TenantUserRepository.lock.
  */
 export async function keepAnAdmin(
-  tx: Transaction,
+  reads: Pick<Repositories, "tenantUsers">,
   tenantId: string,
   user: AccountRecord,
   after: Pick<AccountRecord, "status" | "roles"> | null,
 ): Promise<void> {
   if (!isActiveAdmin(user) || (after && isActiveAdmin(after))) return;
-  const others = (await tx.tenantUsers.activeIdsWithRole(tenantId, ADMIN_ROLE)).filter(
+  const others = (await reads.tenantUsers.activeIdsWithRole(tenantId, ADMIN_ROLE)).filter(
     (id) => id !== user.id,
   );
   if (others.length === 0)
@@ -68,7 +69,7 @@ export async function keepAnAdmin(
  * TenantUserRepository.lock of the default tenant.
  */
 export async function keepAnOperator(
-  tx: Transaction,
+  reads: Pick<Repositories, "tenantUsers">,
   user: AccountRecord,
   after: Pick<AccountRecord, "status" | "roles"> | null,
 ): Promise<void> {
@@ -76,7 +77,7 @@ export async function keepAnOperator(
     u.status === "active" && u.roles.includes(OPERATOR_ROLE);
   if (user.tenantId !== DEFAULT_TENANT_ID || !activeOperator(user) || (after && activeOperator(after)))
     return;
-  const others = (await tx.tenantUsers.activeIdsWithRole(DEFAULT_TENANT_ID, OPERATOR_ROLE)).filter(
+  const others = (await reads.tenantUsers.activeIdsWithRole(DEFAULT_TENANT_ID, OPERATOR_ROLE)).filter(
     (id) => id !== user.id,
   );
   if (others.length === 0)
@@ -86,7 +87,10 @@ export async function keepAnOperator(
     );
 }
 
-export async function insertOrExplain(tx: Transaction, account: AccountRecord): Promise<void> {
+export async function insertOrExplain(
+  tx: Transaction<Pick<Repositories, "accounts">>,
+  account: AccountRecord,
+): Promise<void> {
   try {
     await tx.accounts.insert(account);
   } catch (error) {
@@ -96,7 +100,11 @@ export async function insertOrExplain(tx: Transaction, account: AccountRecord): 
   }
 }
 
-export async function updateOrExplain(tx: Transaction, id: string, changes: AccountChanges): Promise<void> {
+export async function updateOrExplain(
+  tx: Transaction<Pick<Repositories, "accounts">>,
+  id: string,
+  changes: AccountChanges,
+): Promise<void> {
   try {
     await tx.accounts.update(id, changes);
   } catch (error) {

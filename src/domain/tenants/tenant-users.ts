@@ -34,8 +34,8 @@ import type { Notices } from "../notices.js";
 import { issueToken } from "../one-time-tokens.js";
 import { keysetQuery, type Page, toPage } from "../paging.js";
 import { checkPasswordPolicy, NO_PASSWORD, type PasswordHasher } from "../passwords.js";
-import type { Transaction } from "../persistence.js";
-import type { ClientInfo, SecondFactorGate, SessionIssuer } from "../ports.js";
+import type { Repositories, TenantRepositories } from "../persistence.js";
+import type { ApiKeyRevoker, ClientInfo, SecondFactorGate, SessionIssuer } from "../ports.js";
 import type { Reauthenticator } from "../reauthentication.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import { administeringRole, announceNewAdministrator, gainedAdministeringRole } from "./admin-notices.js";
@@ -91,11 +91,13 @@ export interface TenantUserChanges {
 }
 
 export interface TenantUserDeps {
-  uow: UnitOfWork;
+  uow: UnitOfWork<TenantRepositories>;
   clock: Clock;
   hasher: PasswordHasher;
   notices: Notices;
-  sessions: Pick<SessionIssuer, "revokeAll" | "revokeApiKeys">;
+  sessions: Pick<SessionIssuer, "revokeAll">;
+  /** A disabled account, or one whose password an administrator set, keeps no API key. */
+  apiKeys: ApiKeyRevoker;
   secondFactor: Pick<SecondFactorGate, "isRequired" | "revokeTrustedDevices">;
   roles: Roles;
   /** Resolves the tenant the caller administers (and refuses anyone else). */
@@ -124,10 +126,10 @@ export class TenantUsers {
     // The token is bound to the tenant and filters: one made for others is refused.
     const list = `users:${filterDigest([tenantId, filter.emailPrefix ?? null, filter.status ?? null, filter.role ?? null])}`;
     const query = keysetQuery(list, { pageSize: request.pageSize, pageToken: request.pageToken }, "oldest");
-    return this.deps.uow.read(async (tx) => {
-      const page = toPage(list, query, await tx.tenantUsers.page(tenantId, filter, query), (u) => u);
+    return this.deps.uow.read(async (reads) => {
+      const page = toPage(list, query, await reads.tenantUsers.page(tenantId, filter, query), (u) => u);
       return {
-        items: await Promise.all(page.items.map((u) => this.view(tx, u))),
+        items: await Promise.all(page.items.map((u) => this.view(reads, u))),
         nextPageToken: page.nextPageToken,
       };
     });
@@ -135,7 +137,7 @@ export class TenantUsers {
 
   async get(caller: AdminCaller, slug: string, userId: string): Promise<TenantUserView> {
     const tenantId = await this.deps.access.tenantOf(caller, slug);
-    return this.deps.uow.read(async (tx) => this.view(tx, await userOfTenant(tx, tenantId, userId)));
+    return this.deps.uow.read(async (reads) => this.view(reads, await userOfTenant(reads, tenantId, userId)));
   }
 
   async create(
@@ -245,7 +247,7 @@ export class TenantUsers {
     if (changes.timezone !== undefined) set.timezone = checkTimezone(changes.timezone);
     if (changes.status !== undefined) set.status = changes.status;
     if (changes.roles !== undefined) {
-      const target = await this.deps.uow.read((tx) => userOfTenant(tx, tenantId, userId));
+      const target = await this.deps.uow.read((reads) => userOfTenant(reads, tenantId, userId));
       guardOperatorAccount(caller, target);
       this.checkRoles(caller, changes.roles, tenantId, target.roles);
       await this.deps.reauth.confirm(caller, currentPassword, { purpose: "to change roles" });
@@ -273,7 +275,7 @@ export class TenantUsers {
       // New tokens must carry the new roles; a disabled account keeps no way in.
       if (disabled || rolesChanged) revokedSessions = await this.deps.sessions.revokeAll(tx, user.id);
       if (disabled) {
-        await this.deps.sessions.revokeApiKeys(tx, user.id);
+        await this.deps.apiKeys.revokeAll(tx, user.id);
         await this.deps.secondFactor.revokeTrustedDevices(tx, user.id);
         await tx.accountData.voidPendingSignIns(user.id, now);
       }
@@ -331,12 +333,12 @@ export class TenantUsers {
     return checked;
   }
 
-  private async view(tx: Transaction, account: AccountRecord): Promise<TenantUserView> {
+  private async view(reads: Pick<Repositories, "mfa">, account: AccountRecord): Promise<TenantUserView> {
     const { passwordHash: _hash, failedLogins: _failures, lockedUntil: _lock, ...view } = account;
     return {
       ...view,
       passwordChangeRequired: account.passwordChangeRequired ?? false,
-      mfaEnabled: await this.deps.secondFactor.isRequired(tx, account.id, undefined),
+      mfaEnabled: await this.deps.secondFactor.isRequired(reads, account.id, undefined),
     };
   }
 }

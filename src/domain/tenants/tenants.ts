@@ -4,10 +4,14 @@
 // (sessions.ts), and sign-in refuses them (gate.ts).
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
+import { normalizeEmail } from "../accounts/validation.js";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "../errors.js";
 import { keysetQuery, toPage } from "../paging.js";
+import type { TenantRepositories } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
+import { type BootstrappedAdmin, bootstrapAdmin } from "./admin-bootstrap.js";
+import { tenantAdmits } from "./gate.js";
 import { releaseUnverifiedTenants } from "./pending.js";
 import { DEFAULT_TENANT_ID, type TenantRecord, type TenantStatus } from "./records.js";
 import { checkSlug, checkTenantName } from "./slugs.js";
@@ -23,13 +27,36 @@ export interface TenantChanges {
   status?: TenantStatus;
 }
 
+/** AUTHD_PENDING_TENANT_TTL, and AUTHD_PASSWORD_RESET_TTL for the link `authd admin create` prints. */
+export interface TenantSettings {
+  pendingTenantTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+}
+
 export class Tenants {
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork<TenantRepositories>,
     private readonly clock: Clock,
-    private readonly sessions: Pick<SessionIssuer, "revokeAllOfTenant">,
-    private readonly settings: { pendingTenantTtlSeconds: number },
+    private readonly sessions: Pick<SessionIssuer, "revokeAll" | "revokeAllOfTenant">,
+    private readonly settings: TenantSettings,
   ) {}
+
+  /** Whether the tenant lets its accounts in (gate.ts): a suspended tenant's API keys stop working. */
+  admits(tenantId: string | null): Promise<boolean> {
+    return this.uow.read((reads) => tenantAdmits(reads, tenantId));
+  }
+
+  /** `authd admin create`: makes (or promotes) an administrator of a tenant (admin-bootstrap.ts). */
+  createAdmin(input: { tenantSlug: string; email: string; operator: boolean }): Promise<BootstrappedAdmin> {
+    const deps = {
+      uow: this.uow,
+      clock: this.clock,
+      sessions: this.sessions,
+      normalizeEmail,
+      passwordTokenTtlSeconds: this.settings.passwordResetTtlSeconds,
+    };
+    return bootstrapAdmin(deps, input);
+  }
 
   async create(
     input: { slug: string; name: string },
@@ -56,14 +83,14 @@ export class Tenants {
 
   async get(id: string): Promise<TenantRecord> {
     if (id === "") throw invalidArgument("tenant_id", "is required");
-    const tenant = await this.uow.read((tx) => tx.tenants.findById(id));
+    const tenant = await this.uow.read((reads) => reads.tenants.findById(id));
     if (!tenant) throw notFound("no such tenant");
     return tenant;
   }
 
   async getBySlug(slug: string): Promise<TenantRecord> {
     if (slug === "") throw invalidArgument("slug", "is required");
-    const tenant = await this.uow.read((tx) => tx.tenants.findBySlug(slug));
+    const tenant = await this.uow.read((reads) => reads.tenants.findBySlug(slug));
     if (!tenant) throw notFound("no such tenant");
     return tenant;
   }
@@ -71,7 +98,7 @@ export class Tenants {
   /** Oldest first, paged with the shared codec (paging.ts). */
   async list(pageSize: number, pageToken: string): Promise<TenantPage> {
     const query = keysetQuery("tenants", { pageSize, pageToken }, "oldest");
-    const rows = await this.uow.read((tx) => tx.tenants.list(query));
+    const rows = await this.uow.read((reads) => reads.tenants.list(query));
     const page = toPage("tenants", query, rows, (t) => t);
     return { tenants: page.items, nextPageToken: page.nextPageToken };
   }

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import { invalidArgument, notFound, permissionDenied } from "../errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
-import type { Transaction, UserRecord } from "../persistence.js";
+import type { Repositories, TenantRepositories, UserRecord } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
 import type { SessionView } from "../sessions.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
@@ -38,7 +38,7 @@ const MAX_PAGE_SIZE = 100;
 
 export class TenantUserAdmin {
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork<TenantRepositories>,
     private readonly clock: Clock,
     private readonly sessions: Pick<SessionIssuer, "revokeAll"> & {
       listPage(userId: string, request: PageRequest): Promise<Page<SessionView>>;
@@ -55,7 +55,7 @@ export class TenantUserAdmin {
     if (!operator && !caller.roles.includes(ADMIN_ROLE))
       throw permissionDenied("this call needs a tenant admin");
     if (slug === "") return own;
-    const tenant = await this.uow.read((tx) => tx.tenants.findBySlug(slug));
+    const tenant = await this.uow.read((reads) => reads.tenants.findBySlug(slug));
     if (tenant?.id === own) return own;
     // Only operators may learn whether another slug exists.
     if (!operator) throw permissionDenied("a tenant admin manages only its own tenant");
@@ -65,7 +65,9 @@ export class TenantUserAdmin {
 
   async listUserSessions(caller: AdminCaller, slug: string, userId: string): Promise<SessionView[]> {
     const tenantId = await this.tenantOf(caller, slug);
-    await this.uow.read(async (tx) => guardOperatorAccount(caller, await userOfTenant(tx, tenantId, userId)));
+    await this.uow.read(async (reads) =>
+      guardOperatorAccount(caller, await userOfTenant(reads, tenantId, userId)),
+    );
     // Every active session, page by page (a user has few; the bound only guards a runaway loop).
     const sessions: SessionView[] = [];
     let pageToken = "";
@@ -110,8 +112,8 @@ export class TenantUserAdmin {
     const type = filter.type === "" ? undefined : filter.type;
     // Another tenant's user answers not_found here too, not an empty list.
     if (userId !== undefined)
-      await this.uow.read(async (tx) =>
-        guardOperatorAccount(caller, await userOfTenant(tx, tenantId, userId)),
+      await this.uow.read(async (reads) =>
+        guardOperatorAccount(caller, await userOfTenant(reads, tenantId, userId)),
       );
     // Operators' events are left out for everyone else (they exist in the default tenant only).
     const exceptHoldersOf = isOperator(caller) ? undefined : OPERATOR_ROLE;
@@ -124,8 +126,8 @@ export class TenantUserAdmin {
       createdAfter: filter.from === undefined ? undefined : filter.from - 1,
       createdBefore: filter.to,
     });
-    const rows = await this.uow.read((tx) =>
-      tx.tenants.auditEvents({ tenantId, page: query, userId, type, exceptHoldersOf }),
+    const rows = await this.uow.read((reads) =>
+      reads.tenants.auditEvents({ tenantId, page: query, userId, type, exceptHoldersOf }),
     );
     const page = toPage(list, query, rows, (e) => ({ createdAt: e.at, id: String(e.id) }));
     return { events: page.items, nextPageToken: page.nextPageToken };
@@ -133,9 +135,13 @@ export class TenantUserAdmin {
 }
 
 /** The user, when it belongs to the tenant; not_found otherwise (another tenant's user included). */
-async function userOfTenant(tx: Transaction, tenantId: string, userId: string): Promise<UserRecord> {
+async function userOfTenant(
+  reads: Pick<Repositories, "users">,
+  tenantId: string,
+  userId: string,
+): Promise<UserRecord> {
   if (userId === "") throw invalidArgument("user_id", "is required");
-  const user = await tx.users.findById(userId);
+  const user = await reads.users.findById(userId);
   if (!user || (user.tenantId ?? DEFAULT_TENANT_ID) !== tenantId) throw notFound("no such user");
   return user;
 }

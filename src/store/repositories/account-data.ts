@@ -22,14 +22,25 @@ import { OneTimeTokenEntity } from "../entities/one-time-token.js";
 import { RefreshTokenEntity } from "../entities/refresh-token.js";
 import { SessionEntity } from "../entities/session.js";
 import { UserEntity } from "../entities/user.js";
+import type { ProfileChanged } from "./profile-changed.js";
 
 function requireUserId(userId: string, what: string): void {
   if (!userId) throw new Error(`${what} needs a user id`);
 }
 
-export function accountDataRepository(em: EntityManager): AccountDataRepository {
+/**
+ * Only erasure changes a profile (it ends it); the rest reach rows no profile shows (the audit trail,
+ * pending sign-ins, linked identities, the email factor's destination and sent codes).
+ */
+export function accountDataRepository(
+  em: EntityManager,
+  profileChanged: ProfileChanged,
+): AccountDataRepository {
   return {
-    erase: (account) => eraseAccount(em, account),
+    erase: (account) => {
+      profileChanged(account.id);
+      return eraseAccount(em, account);
+    },
     forgetRequestOrigins: async (userId) => {
       requireUserId(userId, "forgetRequestOrigins");
       await em.update(AuditEventEntity, { userId }, { ip: "", userAgent: "" });

@@ -1,12 +1,15 @@
 // Accounts (the users table). Lookups by a client's value go through the guarded helpers; the
 // sign-in counters are single conditional statements, so concurrent attempts never read-then-write.
+// The writes that change a profile say so (profile-changed.ts); the sign-in counters and the
+// password hash are no part of one.
 import type { EntityManager } from "typeorm";
 import type { AccountRecord, AccountRepository } from "../../domain/accounts/persistence.js";
 import { UserEntity } from "../entities/user.js";
 import { findOneStrict } from "../guard.js";
 import { placeholders, queryReturning } from "../raw-sql.js";
+import type { ProfileChanged } from "./profile-changed.js";
 
-export function accountRepository(em: EntityManager): AccountRepository {
+export function accountRepository(em: EntityManager, profileChanged: ProfileChanged): AccountRepository {
   const p = placeholders(em);
   return {
     findById: (id) => findOneStrict(em, UserEntity, { id }),
@@ -16,6 +19,7 @@ export function accountRepository(em: EntityManager): AccountRepository {
       if (!mobile) throw new Error("findByMobile needs a number");
       return findOneStrict(em, UserEntity, { tenantId, mobile, mobileVerified: true });
     },
+    // A new account: no profile of it can be cached yet.
     insert: async (account: AccountRecord) => {
       const row = em.create(UserEntity, account);
       // Set after create: create() does not copy the JSON columns' plain objects reliably.
@@ -25,9 +29,12 @@ export function accountRepository(em: EntityManager): AccountRepository {
     },
     update: async (id, changes) => {
       if (!id) throw new Error("update needs an account id");
+      profileChanged(id);
       await em.update(UserEntity, { id }, changes);
     },
     replacePasswordHash: async (id, verifiedHash, newHash, now) => {
+      // Clears passwordChangeRequired and moves updatedAt, both in the profile.
+      profileChanged(id);
       const changed = await em
         .createQueryBuilder()
         .update(UserEntity)
@@ -36,6 +43,7 @@ export function accountRepository(em: EntityManager): AccountRepository {
         .execute();
       return changed.affected === 1;
     },
+    // The failure count and the lock, which no profile shows.
     countFailedSignIn: async (id, { max, lockEnds, now }) => {
       const [row] = await queryReturning<{ locked_until: number | string | null }>(
         em,
@@ -49,6 +57,7 @@ export function accountRepository(em: EntityManager): AccountRepository {
       if (!row) return null;
       return { lockedUntil: row.locked_until === null ? null : Number(row.locked_until) };
     },
+    // The failure count, the lock and the hash, which no profile shows.
     claimSignIn: async (id, verifiedHash, hashToKeep) => {
       const [row] = await queryReturning<{ status: string; email_verified: boolean | number | string }>(
         em,

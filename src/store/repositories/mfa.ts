@@ -4,9 +4,9 @@
 import type { EntityManager } from "typeorm";
 import type {
   AuthenticatorRepository,
-  MfaRepositories,
   MfaUserPort,
   RecoveryCodeRepository,
+  SecondFactorRepositories,
 } from "../../domain/mfa/persistence.js";
 import { MfaAuthenticatorEntity, MfaRecoveryCodeEntity } from "../entities/mfa.js";
 import { UserEntity } from "../entities/user.js";
@@ -19,21 +19,27 @@ import {
   stepUpRepository,
   trustedDeviceRepository,
 } from "./mfa-codes.js";
+import type { ProfileChanged } from "./profile-changed.js";
 
-export function mfaRepositories(em: EntityManager): MfaRepositories {
+/**
+ * The profile shows whether the account has an active second factor (recovery codes with none left
+ * do not count) and whether its mobile number is verified: the writes that can change either say so.
+ * Most name an authenticator, not its account, so they forget every profile.
+ */
+export function mfaRepositories(em: EntityManager, profileChanged: ProfileChanged): SecondFactorRepositories {
   return {
-    authenticators: authenticatorRepository(em),
-    recoveryCodes: recoveryCodeRepository(em),
+    authenticators: authenticatorRepository(em, profileChanged),
+    recoveryCodes: recoveryCodeRepository(em, profileChanged),
     sentCodes: sentCodeRepository(em),
     challenges: challengeRepository(em),
     trustedDevices: trustedDeviceRepository(em),
     stepUps: stepUpRepository(em),
     failures: failureRepository(em),
-    users: mfaUserPort(em),
+    users: mfaUserPort(em, profileChanged),
   };
 }
 
-function authenticatorRepository(em: EntityManager): AuthenticatorRepository {
+function authenticatorRepository(em: EntityManager, profileChanged: ProfileChanged): AuthenticatorRepository {
   return {
     pageOfUser: (userId, query, filter) => {
       if (!userId) throw new Error("pageOfUser needs a user id");
@@ -54,17 +60,22 @@ function authenticatorRepository(em: EntityManager): AuthenticatorRepository {
         active: true,
         ...(id === undefined ? {} : { id }),
       }),
+    // Recovery codes are inserted active.
     insert: async (authenticator) => {
+      profileChanged(authenticator.userId);
       await em.insert(MfaAuthenticatorEntity, authenticator);
     },
     delete: async (id) => {
       if (!id) throw new Error("delete needs an authenticator id");
+      profileChanged();
       await em.delete(MfaAuthenticatorEntity, { id });
     },
     activate: async (id, at) => {
       if (!id) throw new Error("activate needs an authenticator id");
+      profileChanged();
       await em.update(MfaAuthenticatorEntity, { id }, { active: true, lastUsedAt: at });
     },
+    // The last use and the last TOTP step, which no profile shows.
     noteUse: async (id, at) => {
       if (!id) throw new Error("noteUse needs an authenticator id");
       await em.update(MfaAuthenticatorEntity, { id }, { lastUsedAt: at });
@@ -81,7 +92,8 @@ function authenticatorRepository(em: EntityManager): AuthenticatorRepository {
   };
 }
 
-function recoveryCodeRepository(em: EntityManager): RecoveryCodeRepository {
+/** Every write changes how many codes are left, and a set with none left is no active factor. */
+function recoveryCodeRepository(em: EntityManager, profileChanged: ProfileChanged): RecoveryCodeRepository {
   return {
     countUnused: (authenticatorId) =>
       em
@@ -94,13 +106,16 @@ function recoveryCodeRepository(em: EntityManager): RecoveryCodeRepository {
         .where("c.authenticator_id = :id AND c.used_at IS NULL", { id: authenticatorId })
         .getMany(),
     insertMany: async (codes) => {
+      profileChanged();
       await em.insert(MfaRecoveryCodeEntity, codes);
     },
     deleteOfAuthenticator: async (authenticatorId) => {
       if (!authenticatorId) throw new Error("deleteOfAuthenticator needs an authenticator id");
+      profileChanged();
       await em.delete(MfaRecoveryCodeEntity, { authenticatorId });
     },
     claim: async (id, authenticatorId, at) => {
+      profileChanged();
       const result = await em
         .createQueryBuilder()
         .update(MfaRecoveryCodeEntity)
@@ -115,11 +130,12 @@ function recoveryCodeRepository(em: EntityManager): RecoveryCodeRepository {
   };
 }
 
-function mfaUserPort(em: EntityManager): MfaUserPort {
+function mfaUserPort(em: EntityManager, profileChanged: ProfileChanged): MfaUserPort {
   return {
     findById: (id) => findOneStrict(em, UserEntity, { id }),
     markMobileVerified: async (id, at) => {
       if (!id) throw new Error("markMobileVerified needs a user id");
+      profileChanged(id);
       await em.update(UserEntity, { id }, { mobileVerified: true, updatedAt: at });
     },
     isMobileVerifiedElsewhere: async (id, mobile) => {

@@ -8,9 +8,10 @@
 import { createHash } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { Clock } from "../../clock.js";
-import type { Transaction } from "../../domain/persistence.js";
+import type { Repositories } from "../../domain/persistence.js";
 import type { RateLimiter, RateLimitReservation, RateLimitResult } from "../../domain/ports.js";
 import type { RateLimitCounterRepository } from "../../domain/rate-limit-persistence.js";
+import type { Transaction } from "../../domain/unit-of-work.js";
 import { placeholders, queryReturning } from "../raw-sql.js";
 import type { Store } from "../store.js";
 
@@ -87,7 +88,7 @@ export class DatabaseRateLimiter implements RateLimiter {
     key: string,
     limit: number,
     windowSeconds: number,
-    tx?: Transaction,
+    tx?: Transaction<Pick<Repositories, "rateLimits">>,
   ): Promise<RateLimitReservation> {
     const windowMs = windowSeconds * 1000;
     const now = this.clock.now();
@@ -107,7 +108,10 @@ export class DatabaseRateLimiter implements RateLimiter {
    * Gives back an allowed hit (the guarded work succeeded and must not count), in `tx` when given.
    * A no-op once its window has ended.
    */
-  async refund(reservation: RateLimitReservation, tx?: Transaction): Promise<void> {
+  async refund(
+    reservation: RateLimitReservation,
+    tx?: Transaction<Pick<Repositories, "rateLimits">>,
+  ): Promise<void> {
     if (!reservation.allowed) return;
     const giveBack = (counters: RateLimitCounterRepository) =>
       counters.giveBack(reservation.key, reservation.windowStart);

@@ -1,0 +1,43 @@
+// Provider sign-in (OpenID Connect) and linked identities. A sign-in ends like Login's (a session,
+// or a challenge for the second factor). The spent ID tokens that have expired are purged.
+import type { Config } from "../config.js";
+import type { IdentityDeps } from "../domain/identities/deps.js";
+import { fetchJson } from "../domain/identities/provider-fetch.js";
+import { Providers } from "../domain/identities/providers.js";
+import { purgeSpentIdTokens } from "../domain/identities/replay.js";
+import type { Mfa } from "../domain/mfa/mfa.js";
+import { IDENTITY_REPOSITORIES } from "../domain/persistence.js";
+import type { SessionIssuer } from "../domain/ports.js";
+import type { Infrastructure } from "./infrastructure.js";
+import type { Wired } from "./wired.js";
+
+/** The settings it uses. */
+type Settings = Pick<Config, "oidcProviders" | "loginMaxFailuresPerIp" | "rateLimitWindowSeconds">;
+
+export function wireIdentities(
+  infra: Pick<Infrastructure, "clock" | "unitOfWork" | "secrets" | "notices" | "reauth" | "rateLimiter">,
+  settings: Settings,
+  needs: { sessions: SessionIssuer; mfa: Mfa },
+): Wired<IdentityDeps> {
+  const { clock } = infra;
+  const identities: IdentityDeps = {
+    uow: infra.unitOfWork(IDENTITY_REPOSITORIES),
+    clock,
+    // The providers' documents are read by provider-fetch.ts (bounded in time and size).
+    providers: new Providers(settings.oidcProviders, clock, fetchJson),
+    box: infra.secrets.box("authd/v1 provider tokens"),
+    notices: infra.notices,
+    signIn: { secondFactor: needs.mfa, sessions: needs.sessions, clock },
+    reauth: infra.reauth,
+    rateLimiter: infra.rateLimiter,
+    limits: settings,
+  };
+  return {
+    face: identities,
+    closers: [],
+    jobs: [
+      // The spent ID tokens that have expired (they verify nowhere now).
+      { name: "spent ID token purge", everyMs: 10 * 60_000, run: () => purgeSpentIdTokens(identities) },
+    ],
+  };
+}
