@@ -13,6 +13,7 @@ import { authSessionHandlers } from "./services/auth-session-handlers.js";
 import { healthService } from "./services/health.js";
 import { identityHandlers } from "./services/identity-handlers.js";
 import { mfaService } from "./services/mfa-service.js";
+import { registerReflection } from "./services/reflection.js";
 import { sessionService } from "./services/session-service.js";
 
 /**
@@ -67,5 +68,7 @@ export function createRoutes(app: RouteFeatures) {
         tenantAccounts: app.tenantAccounts,
       }),
     );
+    // Last: it describes every service registered above.
+    registerReflection(router);
   };
 }

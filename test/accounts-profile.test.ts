@@ -88,16 +88,16 @@ describe("GetCurrentUser / UpdateCurrentUser", () => {
       em.update(
         UserEntity,
         { email: "mobile@example.com" },
-        { mobile: "+447700900001", mobileVerified: true },
+        { mobile: "+61491570156", mobileVerified: true },
       ),
     );
     await expectCode(
-      api.updateCurrentUser({ mobile: "+447700900002" }),
+      api.updateCurrentUser({ mobile: "+61491570157" }),
       Code.InvalidArgument,
       /current_password/,
     );
-    const { user } = await api.updateCurrentUser({ mobile: "+447700900002", currentPassword: PASSWORD });
-    expect(user).toMatchObject({ mobile: "+447700900002", mobileVerified: false });
+    const { user } = await api.updateCurrentUser({ mobile: "+61491570157", currentPassword: PASSWORD });
+    expect(user).toMatchObject({ mobile: "+61491570157", mobileVerified: false });
   });
 });
 
@@ -291,7 +291,7 @@ describe("deletion", () => {
       email: "erase@example.com",
       password: PASSWORD,
       firstName: "Erase",
-      mobile: "+447700900123",
+      mobile: "+61491570006",
     });
     await h.auth.verifyEmail({ token: tokenFrom(await h.mailTo("erase@example.com", /verify/i)) });
     const session = await h.login("erase@example.com");

@@ -69,7 +69,7 @@ describe("Register", () => {
 
   it.each([
     ["email", { email: "not-an-email" }, /email: is not a valid email address/],
-    ["mobile", { mobile: "0123" }, /mobile: must be an E.164 number/],
+    ["mobile", { mobile: "0123" }, /mobile: must be a mobile number in international format/],
     ["timezone", { timezone: "Mars/Olympus" }, /timezone: must be an IANA time zone/],
     ["language", { language: "english please" }, /language: must be a BCP 47 tag/],
     ["over-long language", { language: `en${"-abcdefgh".repeat(5)}` }, /language: must be a BCP 47 tag/],

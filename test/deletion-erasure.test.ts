@@ -70,7 +70,7 @@ async function addSecondFactorRows(store: TestDatabase, userId: string, sessionI
       type: "sms",
       active: true,
       secretSealed: null,
-      destination: "+447700900123",
+      destination: "+61491570006",
     });
     await em.insert(MfaRecoveryCodeEntity, {
       id: randomUUID(),
@@ -82,7 +82,7 @@ async function addSecondFactorRows(store: TestDatabase, userId: string, sessionI
       binding: `challenge:${randomUUID()}:${smsId}`,
       userId,
       codeHash: "h".repeat(64),
-      destination: "+447700900123",
+      destination: "+61491570006",
       expiresAt: now + 600_000,
       createdAt: now,
     });

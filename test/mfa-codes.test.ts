@@ -7,6 +7,7 @@ import { AuthenticatorType, type MfaChallenge } from "../gen/authd/v1/mfa_pb.js"
 import { MfaCodeEntity, MfaRecoveryCodeEntity } from "../src/store/entities/mfa.js";
 import { expectCode } from "./helpers/accounts.js";
 import { type MfaHarness, PASSWORD, startMfaHarness } from "./helpers/mfa.js";
+import { testMobile } from "./helpers/mobiles.js";
 
 describe("SMS, email and recovery codes", () => {
   let h: MfaHarness;
@@ -20,7 +21,7 @@ describe("SMS, email and recovery codes", () => {
     await h?.close();
   });
 
-  const nextNumber = () => `+4477009${String(++n).padStart(5, "0")}`;
+  const nextNumber = () => testMobile(++n);
 
   async function challenge(email: string): Promise<MfaChallenge> {
     const res = await h.auth.login({ identifier: email, password: PASSWORD });
@@ -65,11 +66,11 @@ describe("SMS, email and recovery codes", () => {
     const created = await u.mfa.createAuthenticator({
       currentPassword: PASSWORD,
       type: AuthenticatorType.SMS,
-      mobile: "+447700900123",
+      mobile: "+61491570006",
     });
     expect(created.authenticator?.active).toBe(false);
-    expect(created.authenticator?.destinationHint).toBe("+44•••••••123");
-    const code = await h.smsCode("+447700900123");
+    expect(created.authenticator?.destinationHint).toBe("+61••••••006");
+    const code = await h.smsCode("+61491570006");
     const id = created.authenticator?.id as string;
     await expectCode(
       u.mfa.verifyAuthenticator({ currentPassword: PASSWORD, authenticatorId: id, code: "12345" }),

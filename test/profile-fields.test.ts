@@ -8,7 +8,6 @@ import type { UpdateCurrentUserRequest } from "../gen/authd/v1/auth_pb.js";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import type { User } from "../gen/authd/v1/common_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
-import { ISO_COUNTRY_CODES } from "../src/domain/countries.js";
 import { expectCode, PASSWORD, tokenFrom } from "./helpers/accounts.js";
 import { appCode, type MfaHarness, startMfaHarness } from "./helpers/mfa.js";
 import { type OidcIssuer, providerEnv, startOidcIssuer } from "./helpers/oidc-issuer.js";
@@ -83,6 +82,9 @@ const BAD_VALUES: Array<[ProfileUpdate, RegExp]> = [
   [{ nationality: "ZZ" }, /nationality/],
   [{ nationality: "FRA" }, /nationality/],
   [{ residency: "EU" }, /residency/],
+  // Withdrawn from ISO 3166-1: the Netherlands Antilles (2010), Serbia and Montenegro (2006).
+  [{ nationality: "AN" }, /nationality/],
+  [{ residency: "CS" }, /residency/],
   [{ gender: "x".repeat(33) }, /gender/],
   [{ title: "Dr\u0007" }, /title/],
   [{ maritalStatus: "m".repeat(33) }, /marital_status/],
@@ -184,12 +186,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       expect(after?.firstName).toBe("");
     });
 
-    it("accepts a birth date of today and of 1900-01-01, and every ISO 3166-1 code", async () => {
+    it("accepts a birth date of today and of 1900-01-01, and ISO 3166-1 codes old and recent", async () => {
       const { api } = await signedIn();
       const today = new Date(h.server.clock.now()).toISOString().slice(0, 10);
       await api.updateCurrentUser({ birthDate: today });
       await api.updateCurrentUser({ birthDate: "1900-01-01" });
-      expect(ISO_COUNTRY_CODES.size).toBe(249);
       for (const code of ["AX", "BQ", "CW", "SS", "SX", "GB", "US", "FR"]) {
         await api.updateCurrentUser({ nationality: code.toLowerCase(), residency: code });
       }

@@ -38,10 +38,10 @@ describe("GetCurrentUser on the replica that made the change", () => {
 
   it("shows a mobile number verified by code at once", async () => {
     const u = await h.user("fresh-mobile@example.com");
-    await u.auth.updateCurrentUser({ mobile: "+447700900555", currentPassword: PASSWORD });
+    await u.auth.updateCurrentUser({ mobile: "+61491570158", currentPassword: PASSWORD });
     await u.mfa.resendMobileVerification({});
-    const code = await h.smsCode("+447700900555");
-    expect(await profileOf(u.auth)).toMatchObject({ mobile: "+447700900555", mobileVerified: false });
+    const code = await h.smsCode("+61491570158");
+    expect(await profileOf(u.auth)).toMatchObject({ mobile: "+61491570158", mobileVerified: false });
     await u.mfa.verifyMobile({ code });
     expect(await profileOf(u.auth)).toMatchObject({ mobileVerified: true });
   });

@@ -25,7 +25,7 @@ describe("Register answers a known and an unknown email identically", () => {
     h = await startAccountsHarness({ AUTHD_EMAILS_PER_ADDRESS: "1000" });
     await h.signUp("owner@example.com", PASSWORD, "taken");
     const { accessToken } = await h.login("owner@example.com");
-    await h.authed(accessToken).updateCurrentUser({ mobile: "+447700900123", currentPassword: PASSWORD });
+    await h.authed(accessToken).updateCurrentUser({ mobile: "+61491570006", currentPassword: PASSWORD });
     await h.signUp("other@example.com", PASSWORD, "");
   });
   afterAll(() => h.close());
@@ -35,7 +35,7 @@ describe("Register answers a known and an unknown email identically", () => {
     ["a username another account has", { username: "TAKEN" }],
     ["a free username", { username: "free-name" }],
     ["no username", {}],
-    ["a mobile number another account uses", { mobile: "+447700900123" }],
+    ["a mobile number another account uses", { mobile: "+61491570006" }],
     ["a badly formed username", { username: "a b" }],
     ["a password containing the username", { username: "taken", password: "xx-taken-xx-99 horse" }],
     ["a common password", { password: "password123" }],

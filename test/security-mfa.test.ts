@@ -10,7 +10,7 @@ import { appCode, type MfaHarness, PASSWORD, type SignedIn, startMfaHarness } fr
 
 const kinds = [
   { name: "TOTP", type: AuthenticatorType.TOTP },
-  { name: "SMS", type: AuthenticatorType.SMS, mobile: "+447700900555" },
+  { name: "SMS", type: AuthenticatorType.SMS, mobile: "+61491570158" },
   { name: "email", type: AuthenticatorType.EMAIL },
   { name: "recovery codes", type: AuthenticatorType.RECOVERY_CODES },
 ];
@@ -135,21 +135,21 @@ describe("re-authentication for factor and recovery-address changes", () => {
 
     test("changing the mobile number needs a recent second factor besides the password", async () => {
       const u = await h.userWithTotp(nextEmail("mobile"));
-      const change = { mobile: "+447700900777", currentPassword: PASSWORD };
+      const change = { mobile: "+61491570159", currentPassword: PASSWORD };
       await expectCode(u.auth.updateCurrentUser(change), Code.PermissionDenied, /StepUp/);
       expect((await u.auth.getCurrentUser({})).user?.mobile).toBe("");
       await u.mfa.stepUp({ authenticatorId: u.totpId, code: appCode(u.secret, now()) });
       const updated = await u.auth.updateCurrentUser(change);
-      expect(updated.user?.mobile).toBe("+447700900777");
+      expect(updated.user?.mobile).toBe("+61491570159");
     });
 
     test("without a factor, the password alone still changes the email and the mobile number", async () => {
       const u = await h.user(nextEmail("plain"));
       const updated = await u.auth.updateCurrentUser({
-        mobile: "+447700900778",
+        mobile: "+61491570110",
         currentPassword: PASSWORD,
       });
-      expect(updated.user?.mobile).toBe("+447700900778");
+      expect(updated.user?.mobile).toBe("+61491570110");
       const moved = nextEmail("plain-moved");
       await u.auth.updateCurrentUser({ email: moved, currentPassword: PASSWORD });
       await h.auth.verifyEmail({ token: tokenFrom(await h.mailTo(moved, /verify|confirm/i)) });

@@ -1,5 +1,5 @@
 import http2 from "node:http2";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, cors } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
@@ -137,6 +137,25 @@ describe("CORS", () => {
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(res.headers.get("access-control-allow-headers")).toMatch(/X-Grpc-Web/i);
+  });
+
+  it("allows what @connectrpc/connect lists for its protocols, and authd's own credential and request-id headers", async () => {
+    const res = await fetch(`${server.url}/authd.v1.SessionService/ValidateToken`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+    });
+    expect(res.status).toBe(204);
+    const list = (name: string) =>
+      (res.headers.get(name) ?? "").split(",").map((item) => item.trim().toLowerCase());
+    const lower = (items: readonly string[]) => items.map((item) => item.toLowerCase());
+    expect(list("access-control-allow-headers")).toEqual(
+      expect.arrayContaining(lower([...cors.allowedHeaders, "Authorization", "X-Api-Key", "X-Request-Id"])),
+    );
+    expect(list("access-control-allow-methods")).toEqual(expect.arrayContaining(lower(cors.allowedMethods)));
+    expect(list("access-control-expose-headers")).toEqual(
+      expect.arrayContaining(lower([...cors.exposedHeaders, "Retry-After", "X-Request-Id"])),
+    );
+    expect(res.headers.get("access-control-allow-credentials")).toBe("true");
   });
 
   it("refuses a preflight from an origin that is not configured", async () => {

@@ -135,7 +135,7 @@ describe.each(["sqlite", "postgres"] as const)("provider sign-in scoped by tenan
 
   it("one mobile number may be verified in each tenant, and signs in to the tenant named", async () => {
     const acme = await newTenant();
-    const mobile = database === "sqlite" ? "+15550142001" : "+15550142002";
+    const mobile = database === "sqlite" ? "+61491570313" : "+61491570737";
     const inDefault = await h.user(`mobile-default-${database}@example.com`);
     const inAcme = await h.user(`mobile-acme-${database}@example.com`);
     // Accounts never change tenant through the API: the fixture moves this one into acme.

@@ -221,13 +221,13 @@ describe.each(["sqlite", "postgres"] as const)("tenant user administration on %s
       userId: target.id,
       firstName: "Grace",
       username: `grace-${database}`,
-      mobile: "+447700900123",
+      mobile: "+61491570006",
       timezone: "Europe/Paris",
     });
     expect(user).toMatchObject({
       firstName: "Grace",
       username: `grace-${database}`,
-      mobile: "+447700900123",
+      mobile: "+61491570006",
       mobileVerified: false,
     });
     expect(await isActive(token)).toBe(true);

@@ -290,7 +290,7 @@ describe("the account app, walked through in a browser", () => {
   });
 
   it("adds a mobile number in the profile, confirms it with the texted code, then adds text messages as a factor", async () => {
-    const mobile = "+447700900123";
+    const mobile = "+61491570006";
     await page.getByRole("link", { name: "Profile" }).click();
     await page.getByLabel("Mobile number").fill(mobile);
     await page.getByLabel("Current password").fill(NEW_PASSWORD);

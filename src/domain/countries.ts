@@ -1,24 +1,19 @@
-// ISO 3166-1 alpha-2: the 249 officially assigned country codes (no reserved or user-assigned ones
-// such as UK, EU or XK). Checked against the ISO list when written; a test pins the count.
-const CODES = `
-  AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE
-  BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD
-  CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
-  DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF
-  GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU
-  ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
-  KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME
-  MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
-  NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
-  PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI
-  SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK
-  TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
-  VN VU WF WS YE YT ZA ZM ZW
-`;
+// ISO 3166-1 alpha-2 country codes, from i18n-iso-countries (a maintained list, updated when ISO
+// assigns or withdraws a code), rather than a copy kept by hand. Its index module alone: the package's
+// main entry also loads the names in 78 languages, which nothing here needs.
+import countries from "i18n-iso-countries/index.js";
 
-export const ISO_COUNTRY_CODES: ReadonlySet<string> = new Set(CODES.split(/\s+/).filter((c) => c !== ""));
+/**
+ * ISO 3166-1 leaves AA, QM–QZ, XA–XZ and ZZ to its users; they name no country officially. The
+ * package lists one of them (XK, for Kosovo); the contract promises officially assigned codes.
+ */
+const USER_ASSIGNED = /^(AA|Q[M-Z]|X[A-Z]|ZZ)$/;
+
+const CODES: ReadonlySet<string> = new Set(
+  Object.keys(countries.getAlpha2Codes()).filter((code) => !USER_ASSIGNED.test(code)),
+);
 
 /** True for an officially assigned ISO 3166-1 alpha-2 code, upper-case. */
 export function isCountryCode(code: string): boolean {
-  return ISO_COUNTRY_CODES.has(code);
+  return CODES.has(code);
 }

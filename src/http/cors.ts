@@ -3,31 +3,16 @@
 // (Access-Control-Allow-Origin: *), so no site can ride a user's session cookie.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { cors } from "@connectrpc/connect";
 
-const ALLOWED_HEADERS = [
-  "Content-Type",
-  "Connect-Protocol-Version",
-  "Connect-Timeout-Ms",
-  "Connect-Accept-Encoding",
-  "Connect-Content-Encoding",
-  "Grpc-Timeout",
-  "Grpc-Accept-Encoding",
-  "X-Grpc-Web",
-  "X-User-Agent",
-  "Authorization",
-  "X-Api-Key",
-  "X-Request-Id",
-].join(", ");
-
-const EXPOSED_HEADERS = [
-  "Grpc-Status",
-  "Grpc-Message",
-  "Grpc-Status-Details-Bin",
-  "Content-Encoding",
-  "Connect-Content-Encoding",
-  "Retry-After",
-  "X-Request-Id",
-].join(", ");
+// What gRPC-Web and Connect need come from @connectrpc/connect, which keeps them in step with its
+// protocols; the rest are authd's own: its credentials (Authorization, X-Api-Key; the session
+// cookie needs Allow-Credentials, below), the request id a client may send to name its request in
+// authd's log (exposed too, for a proxy in front that sets it), and the Retry-After of a
+// rate-limited answer.
+const ALLOWED_HEADERS = [...cors.allowedHeaders, "Authorization", "X-Api-Key", "X-Request-Id"].join(", ");
+const EXPOSED_HEADERS = [...cors.exposedHeaders, "Retry-After", "X-Request-Id"].join(", ");
+const ALLOWED_METHODS = cors.allowedMethods.join(", ");
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
@@ -50,7 +35,7 @@ export function applyCors(allowedOrigins: string[], req: Req, res: Res): boolean
   if (req.method !== "OPTIONS" || typeof req.headers["access-control-request-method"] !== "string")
     return false;
   if (allowed) {
-    res.setHeader("Access-Control-Allow-Methods", "POST, GET, OPTIONS");
+    res.setHeader("Access-Control-Allow-Methods", ALLOWED_METHODS);
     res.setHeader("Access-Control-Allow-Headers", ALLOWED_HEADERS);
     res.setHeader("Access-Control-Max-Age", "7200");
   }

@@ -1,7 +1,8 @@
 // The Node request handler for every RPC: connect-node's adapter, spelled out so that each
 // procedure's handler can be wrapped (a request that does not decode answers invalid_argument) and
-// so that the request body is read here, not by connect-node (see readBody). authd has no
-// client-streaming RPCs, so reading the whole body first changes nothing for a handler.
+// so that the request body is read here, not by connect-node (see readBody). Every RPC of authd's
+// own has one request message, so reading the whole body first changes nothing for its handler;
+// the one bidirectional stream (server reflection) reads its requests as they arrive.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import {
@@ -62,16 +63,27 @@ export function createRpcHandler(options: RpcHandlerOptions): (req: Req, res: Re
     }
     // Built before the body is read, so a client that goes away meanwhile aborts the signal.
     const uReq = universalRequest(req, res, options.contextValues(req));
-    // Up to twice the largest message (frames and compression may add to it): enough for any
-    // request connect-node would accept, and connect-node answers anything this long itself.
-    readBody(req, options.readMaxBytes * 2 + 1024)
-      .then(({ bytes }) => handler({ ...uReq, body: createAsyncIterable([bytes]) }))
+    // A reflection client waits for each answer before it asks again, so a stream's body ends only
+    // when the client is done: connect reads it frame by frame (readMaxBytes applies to each).
+    const answered = streamsRequests(handler)
+      ? handler({ ...uReq, body: req as AsyncIterable<Uint8Array> })
+      : // Up to twice the largest message (frames and compression may add to it): enough for any
+        // request connect-node would accept, and connect-node answers anything this long itself.
+        readBody(req, options.readMaxBytes * 2 + 1024).then(({ bytes }) =>
+          handler({ ...uReq, body: createAsyncIterable([bytes]) }),
+        );
+    answered
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {
         if (ConnectError.from(reason).code === Code.Aborted) return;
         options.onWriteFailure(`${handler.service.typeName}/${handler.method.name}`, reason);
       });
   };
+}
+
+function streamsRequests(handler: UniversalHandler): boolean {
+  const kind = handler.method.methodKind;
+  return kind === "client_streaming" || kind === "bidi_streaming";
 }
 
 /**

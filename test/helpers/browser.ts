@@ -145,7 +145,7 @@ export async function errorAt(scope: Page | Locator, label: string): Promise<str
 }
 
 /** A port free right now. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

@@ -8,6 +8,7 @@ import { AuthenticatorType, type MfaChallenge } from "../../gen/authd/v1/mfa_pb.
 import { UserEntity } from "../../src/store/entities/user.js";
 import { tokenFrom } from "../helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness } from "../helpers/mfa.js";
+import { testMobile } from "../helpers/mobiles.js";
 import { createTestDatabase } from "../helpers/postgres.js";
 
 const LOCKOUT_AFTER = 5;
@@ -185,7 +186,7 @@ describe("three replicas racing for the same single-use secret", () => {
 
   it("accept one texted sign-in code exactly once", async () => {
     const u = await a.user(`sms-code-race-${++n}@example.com`);
-    const mobile = `+4477009${String(n).padStart(5, "0")}`;
+    const mobile = testMobile(n);
     const created = await u.mfa.createAuthenticator({
       currentPassword: PASSWORD,
       type: AuthenticatorType.SMS,

@@ -107,7 +107,7 @@ async function realisticTraffic(server: ChildServer, email: string): Promise<See
   keep("API key secret part", apiKey.slice("authd_".length + 25), "base64url");
   await server.client(SessionService, { "x-api-key": apiKey }).listSessions({});
 
-  const mobile = "+447700900777";
+  const mobile = "+61491570159";
   let texts = sms.messages.length;
   const smsFactor = await mfa.createAuthenticator({
     currentPassword: firstPassword,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserEntity } from "../../src/store/entities/user.js";
 import { expectCode, PASSWORD, tokenFrom } from "../helpers/accounts.js";
 import { type MfaHarness, type SignedIn, startMfaHarness } from "../helpers/mfa.js";
+import { testMobile } from "../helpers/mobiles.js";
 
 export function identifierSuite(
   name: string,
@@ -14,7 +15,7 @@ export function identifierSuite(
     let h: MfaHarness;
     let db: { drop(): Promise<void> };
     let n = 0;
-    const nextNumber = () => `+4477008${String(++n).padStart(5, "0")}`;
+    const nextNumber = () => testMobile(++n);
 
     beforeAll(async () => {
       const setup = await env();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthenticatorType, type MfaChallenge } from "../../gen/authd/v1/mfa_pb.js";
 import { expectCode } from "../helpers/accounts.js";
 import { appCode, type MfaHarness, PASSWORD, startMfaHarness, type TotpUser } from "../helpers/mfa.js";
+import { testMobile } from "../helpers/mobiles.js";
 
 type Database = () => Promise<{ env: Record<string, string>; drop(): Promise<void> }>;
 
@@ -30,7 +31,7 @@ export function mfaPagingSuite(name: string, database: Database) {
       const u = await h.userWithTotp(`paging${++n}@example.com`);
       h.server.clock.advanceSeconds(30);
       await u.mfa.stepUp({ authenticatorId: u.totpId, code: appCode(u.secret, h.server.clock.now()) });
-      const mobile = `+4477007${String(n).padStart(5, "0")}`;
+      const mobile = testMobile(n);
       await u.mfa.createAuthenticator({ type: AuthenticatorType.SMS, mobile, currentPassword: PASSWORD });
       await u.mfa.createAuthenticator({ type: AuthenticatorType.EMAIL, currentPassword: PASSWORD });
       return u;

@@ -418,7 +418,8 @@ export type CreateUserRequest = Message<"authd.v1.CreateUserRequest"> & {
   lastName: string;
 
   /**
-   * Mobile number in E.164 form; unverified until the user confirms it.
+   * Mobile number in international form, as for RegisterRequest.mobile; unverified until the user
+   * confirms it.
    *
    * @generated from field: string mobile = 6;
    */
@@ -553,7 +554,8 @@ export type UpdateUserRequest = Message<"authd.v1.UpdateUserRequest"> & {
   username?: string | undefined;
 
   /**
-   * New mobile number (E.164), marked unverified; empty string removes it.
+   * New mobile number (international form, as for RegisterRequest.mobile), marked unverified; empty
+   * string removes it.
    *
    * @generated from field: optional string mobile = 6;
    */

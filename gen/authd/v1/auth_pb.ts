@@ -63,7 +63,9 @@ export type RegisterRequest = Message<"authd.v1.RegisterRequest"> & {
   lastName: string;
 
   /**
-   * Mobile number in E.164 form; verified later through MfaService.VerifyMobile.
+   * Mobile number in international form ('+', the country code, then the number; spaces, dashes
+   * and brackets are ignored), stored in E.164 form; a landline or a number no operator was given
+   * is refused. Verified later through MfaService.VerifyMobile.
    *
    * @generated from field: string mobile = 6;
    */
@@ -386,8 +388,8 @@ export const CheckEmailResponseSchema: GenMessage<CheckEmailResponse> = /*@__PUR
  */
 export type LoginRequest = Message<"authd.v1.LoginRequest"> & {
   /**
-   * Email, username, or a verified mobile number in E.164 form (starting with '+', such as
-   * +447700900123). An unverified or unknown number answers exactly like a wrong password.
+   * Email, username, or a verified mobile number in international form (starting with '+', such as
+   * +61 491 570 006). An unverified or unknown number answers exactly like a wrong password.
    *
    * @generated from field: string identifier = 1;
    */
@@ -865,8 +867,8 @@ export type UpdateCurrentUserRequest = Message<"authd.v1.UpdateCurrentUserReques
   lastName?: string | undefined;
 
   /**
-   * New mobile number (E.164); needs current_password (and a recent StepUp, as for email) and marks
-   * the mobile unverified. Empty string removes it.
+   * New mobile number (international form, as for RegisterRequest.mobile); needs current_password
+   * (and a recent StepUp, as for email) and marks the mobile unverified. Empty string removes it.
    *
    * @generated from field: optional string mobile = 5;
    */

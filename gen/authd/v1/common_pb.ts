@@ -64,7 +64,7 @@ export type User = Message<"authd.v1.User"> & {
   lastName: string;
 
   /**
-   * Mobile number in E.164 form (for example +447700900123). Empty when not set.
+   * Mobile number in E.164 form (for example +61491570006). Empty when not set.
    *
    * @generated from field: string mobile = 7;
    */

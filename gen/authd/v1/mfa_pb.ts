@@ -258,7 +258,8 @@ export type CreateAuthenticatorRequest = Message<"authd.v1.CreateAuthenticatorRe
   type: AuthenticatorType;
 
   /**
-   * Mobile number in E.164 form, for AUTHENTICATOR_TYPE_SMS.
+   * Mobile number for AUTHENTICATOR_TYPE_SMS, in international form (the rule of
+   * RegisterRequest.mobile).
    *
    * @generated from field: string mobile = 2;
    */

@@ -1,8 +1,8 @@
 // Looking accounts up, in a use case's transaction (the repository guards every lookup).
 import { notFound } from "../errors.js";
+import { e164Form } from "../mobile-numbers.js";
 import type { Repositories } from "../persistence.js";
 import type { AccountRecord } from "./persistence.js";
-import { isMobileNumber } from "./validation.js";
 
 /** The tenant's account with this email; none when the tenant is unknown (null). */
 export function findUserByEmail(
@@ -15,9 +15,10 @@ export function findUserByEmail(
 }
 
 /**
- * An identifier with '@' is an email; one starting with '+' a mobile number (E.164; only a verified
- * number finds its account); anything else a username. Emails and usernames are stored lower-cased.
- * No username starts with '+' (validation.ts), so the three never overlap. Each kind is one indexed
+ * An identifier with '@' is an email; one starting with '+' a mobile number (looked up in E.164
+ * form, however it is spaced; only a verified number finds its account); anything else a username.
+ * Emails and usernames are stored lower-cased. No username starts with '+' (validation.ts), so the
+ * three never overlap. Each kind is one indexed
  * lookup, so an unknown identifier of any kind costs what an unknown email does. Looked up in the
  * tenant only; an unknown tenant (null) has no accounts.
  */
@@ -31,8 +32,7 @@ export function findUserByIdentifier(
   // parameter (Internal): such an identifier is simply unknown.
   if (tenantId === null || key === "" || /\p{Cc}/u.test(key)) return Promise.resolve(null);
   if (key.includes("@")) return reads.accounts.findByEmail(tenantId, key);
-  if (key.startsWith("+"))
-    return reads.accounts.findByMobile(tenantId, isMobileNumber(key) ? key : NO_NUMBER);
+  if (key.startsWith("+")) return reads.accounts.findByMobile(tenantId, e164Form(key) ?? NO_NUMBER);
   return reads.accounts.findByUsername(tenantId, key);
 }
 

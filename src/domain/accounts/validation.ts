@@ -1,9 +1,9 @@
 // Input rules for account fields. Each check names the request field it refuses.
 import { isPlainMailbox } from "../email-address.js";
 import { invalidArgument } from "../errors.js";
+import { MOBILE_EXAMPLE, mobileNumber } from "../mobile-numbers.js";
 
 const USERNAME = /^[a-z0-9._-]{3,32}$/;
-const E164 = /^\+[1-9]\d{6,14}$/;
 const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 /**
@@ -34,15 +34,12 @@ export function normalizeUsername(raw: string, field = "username"): string | nul
   return username;
 }
 
-/** True for an E.164 number such as +447700900123. */
-export function isMobileNumber(value: string): boolean {
-  return E164.test(value);
-}
-
+/** Empty means "no number"; anything else must be a mobile number (mobile-numbers.ts), stored in E.164. */
 export function checkMobile(raw: string, field = "mobile"): string {
-  const mobile = raw.trim();
-  if (mobile !== "" && !E164.test(mobile)) {
-    throw invalidArgument(field, "must be an E.164 number such as +447700900123");
+  if (raw.trim() === "") return "";
+  const mobile = mobileNumber(raw);
+  if (mobile === null) {
+    throw invalidArgument(field, `must be a mobile number in international format, e.g. ${MOBILE_EXAMPLE}`);
   }
   return mobile;
 }

@@ -8,7 +8,7 @@ import type { AuthenticatorKind, AuthenticatorRecord, MfaUser } from "./persiste
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** "+44••••••123" for numbers, "a•••@example.com" for addresses. */
+/** "+61••••••006" for numbers, "a•••@example.com" for addresses. */
 export function maskDestination(destination: string): string {
   if (destination === "") return "";
   const at = destination.indexOf("@");

@@ -76,7 +76,7 @@ export const factorsScreen: Screen = {
             type: "tel",
             autocomplete: "tel",
             required: true,
-            hint: "For example +447700900123.",
+            hint: "For example +61 491 570 006.",
           },
         ],
       ],

@@ -35,7 +35,7 @@ export const profileScreen: Screen = {
           type: "tel",
           autocomplete: "tel",
           value: user.mobile,
-          hint: "In international form, for example +447700900123.",
+          hint: "In international form, for example +61 491 570 006.",
         },
         { name: "language", label: "Language", value: user.language, hint: "For example en-GB." },
         { name: "timezone", label: "Time zone", value: user.timezone, hint: "For example Europe/Paris." },
