@@ -10,7 +10,7 @@ import type { AccountDeps } from "./domain/accounts/deps.js";
 import type { ApiKeys } from "./domain/api-keys.js";
 import type { TokenAuthenticator } from "./domain/callers.js";
 import type { IdentityDeps } from "./domain/identities/deps.js";
-import type { Mfa } from "./domain/mfa/mfa.js";
+import type { Mfa } from "./domain/mfa/index.js";
 import type { PasswordHasher } from "./domain/passwords.js";
 import type { Sessions } from "./domain/sessions.js";
 import type { SigningKeys } from "./domain/signing-keys.js";
@@ -106,12 +106,12 @@ export async function assembleApp(
   try {
     const infra = add(await openInfrastructure(config, options));
     const { sessions, accessTokens, signingKeys } = add(await wireSessions(infra, config));
-    const mfa = add(wireMfa(infra, config, { sessions }));
+    const { mfa, secondFactor } = add(wireMfa(infra, config, { sessions }));
     const apiKeys = add(wireApiKeys(infra));
-    const tenants = add(wireTenants(infra, config, { sessions, secondFactor: mfa, apiKeys }));
+    const tenants = add(wireTenants(infra, config, { sessions, secondFactor, apiKeys }));
     const credentials = add(wireCredentials({ accessTokens, sessions, apiKeys, tenants: tenants.tenants }));
-    const accounts = add(wireAccounts(infra, config, { sessions, mfa, apiKeys }));
-    const identities = add(wireIdentities(infra, config, { sessions, mfa }));
+    const accounts = add(wireAccounts(infra, config, { sessions, secondFactor, apiKeys }));
+    const identities = add(wireIdentities(infra, config, { sessions, secondFactor }));
 
     const scheduler = new Scheduler(infra.logger);
     scheduler.start(parts.flatMap((part) => part.jobs));

@@ -146,7 +146,7 @@ describe("the architecture", () => {
       expect.arrayContaining([
         "domain/sessions.ts",
         "domain/accounts/login.ts",
-        "domain/mfa/mfa.ts",
+        "domain/mfa/index.ts",
         "domain/identities/sign-in.ts",
         "services/mfa-service.ts",
         "interceptors/authentication.ts",

@@ -23,7 +23,7 @@ import { invalidArgument } from "../domain/errors.js";
 import type { ApiKeyRecord } from "../domain/persistence.js";
 import type { Sessions, SessionView } from "../domain/sessions.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
-import { toPageRequest } from "./page-mapper.js";
+import { fromPagedRequest } from "./mapping/paging.js";
 import { sessionScope } from "./session-scope.js";
 
 export function sessionMessage(
@@ -107,7 +107,7 @@ export function sessionService(app: SessionServiceDeps): Partial<ServiceImpl<typ
     },
     async listSessions(req, ctx) {
       const caller = requireCaller(ctx, "sessions:read");
-      const page = await app.sessions.listPage(caller.userId, toPageRequest(req));
+      const page = await app.sessions.listPage(caller.userId, fromPagedRequest(req));
       return {
         sessions: page.items.map((s) => sessionMessage(s, caller.sessionId)),
         nextPageToken: page.nextPageToken,
@@ -142,7 +142,7 @@ export function sessionService(app: SessionServiceDeps): Partial<ServiceImpl<typ
     },
     async listApiKeys(req, ctx) {
       const caller = requireSession(ctx);
-      const page = await app.apiKeys.listPage(caller.userId, toPageRequest(req));
+      const page = await app.apiKeys.listPage(caller.userId, fromPagedRequest(req));
       return { apiKeys: page.items.map(apiKeyMessage), nextPageToken: page.nextPageToken };
     },
     async getApiKey(req, ctx) {

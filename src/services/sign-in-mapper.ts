@@ -10,7 +10,7 @@ import type { LoginResult } from "../domain/accounts/login.js";
 import type { LoginOptions } from "../domain/ports.js";
 import { type CookieSettings, offeredDeviceToken, setSessionCookies } from "../http/session-cookies.js";
 import { requestInfo } from "./caller.js";
-import { toMfaChallengeProto } from "./mfa-mappers.js";
+import { toMfaChallengeMessage } from "./mapping/mfa.js";
 import { sessionScope } from "./session-scope.js";
 import { toTokenPair } from "./token-mapper.js";
 
@@ -58,7 +58,7 @@ export function toSignInResponse(
   options: LoginOptions,
 ): { result: { case: "mfaChallenge"; value: MfaChallenge } | { case: "tokens"; value: TokenPair } } {
   if (result.kind === "challenge") {
-    return { result: { case: "mfaChallenge", value: toMfaChallengeProto(result.challenge) } };
+    return { result: { case: "mfaChallenge", value: toMfaChallengeMessage(result.challenge) } };
   }
   const cookieMode = options.authMethod === "cookie";
   if (cookieMode) setSessionCookies(ctx, result.tokens, edge.cookies, edge.clock.now());

@@ -5,9 +5,8 @@ import { handleAccountWork } from "../domain/accounts/deferred.js";
 import type { AccountDeps } from "../domain/accounts/deps.js";
 import { AccountMail } from "../domain/accounts/mail.js";
 import { AfterReply, SWEEP_INTERVAL_MS } from "../domain/after-reply.js";
-import type { Mfa } from "../domain/mfa/mfa.js";
 import { ACCOUNT_REPOSITORIES } from "../domain/persistence.js";
-import type { ApiKeyRevoker, SessionIssuer } from "../domain/ports.js";
+import type { ApiKeyRevoker, SecondFactorGate, SessionIssuer } from "../domain/ports.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 
@@ -29,7 +28,7 @@ export function wireAccounts(
     | "profiles"
   >,
   settings: Settings,
-  needs: { sessions: SessionIssuer; mfa: Mfa; apiKeys: ApiKeyRevoker },
+  needs: { sessions: SessionIssuer; secondFactor: SecondFactorGate; apiKeys: ApiKeyRevoker },
 ): Wired<AccountDeps> {
   const uow = infra.unitOfWork(ACCOUNT_REPOSITORIES);
   const afterReply = new AfterReply({ uow, clock: infra.clock, logger: infra.logger });
@@ -45,7 +44,7 @@ export function wireAccounts(
     profiles: infra.profiles,
     sessions: needs.sessions,
     apiKeys: needs.apiKeys,
-    secondFactor: needs.mfa,
+    secondFactor: needs.secondFactor,
     reauth: infra.reauth,
     afterReply,
   };

@@ -5,9 +5,8 @@ import type { IdentityDeps } from "../domain/identities/deps.js";
 import { fetchJson } from "../domain/identities/provider-fetch.js";
 import { Providers } from "../domain/identities/providers.js";
 import { purgeSpentIdTokens } from "../domain/identities/replay.js";
-import type { Mfa } from "../domain/mfa/mfa.js";
 import { IDENTITY_REPOSITORIES } from "../domain/persistence.js";
-import type { SessionIssuer } from "../domain/ports.js";
+import type { SecondFactorGate, SessionIssuer } from "../domain/ports.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 
@@ -17,7 +16,7 @@ type Settings = Pick<Config, "oidcProviders" | "loginMaxFailuresPerIp" | "rateLi
 export function wireIdentities(
   infra: Pick<Infrastructure, "clock" | "unitOfWork" | "secrets" | "notices" | "reauth" | "rateLimiter">,
   settings: Settings,
-  needs: { sessions: SessionIssuer; mfa: Mfa },
+  needs: { sessions: SessionIssuer; secondFactor: SecondFactorGate },
 ): Wired<IdentityDeps> {
   const { clock } = infra;
   const identities: IdentityDeps = {
@@ -27,7 +26,7 @@ export function wireIdentities(
     providers: new Providers(settings.oidcProviders, clock, fetchJson),
     box: infra.secrets.box("authd/v1 provider tokens"),
     notices: infra.notices,
-    signIn: { secondFactor: needs.mfa, sessions: needs.sessions, clock },
+    signIn: { secondFactor: needs.secondFactor, sessions: needs.sessions, clock },
     reauth: infra.reauth,
     rateLimiter: infra.rateLimiter,
     limits: settings,

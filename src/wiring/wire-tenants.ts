@@ -2,9 +2,8 @@
 // tenant's users' sessions and audit trail (TenantUserAdmin), and the accounts themselves
 // (TenantUsers). Companies whose first admin never verified free their slugs (a periodic job).
 import type { Config } from "../config.js";
-import type { Mfa } from "../domain/mfa/mfa.js";
 import { TENANT_REPOSITORIES } from "../domain/persistence.js";
-import type { ApiKeyRevoker } from "../domain/ports.js";
+import type { ApiKeyRevoker, SecondFactorGate } from "../domain/ports.js";
 import type { Sessions } from "../domain/sessions.js";
 import { Roles } from "../domain/tenants/roles.js";
 import { TenantUsers } from "../domain/tenants/tenant-users.js";
@@ -31,7 +30,7 @@ type Settings = Pick<
 export function wireTenants(
   infra: Pick<Infrastructure, "clock" | "unitOfWork" | "hasher" | "notices" | "reauth">,
   settings: Settings,
-  needs: { sessions: Sessions; secondFactor: Mfa; apiKeys: ApiKeyRevoker },
+  needs: { sessions: Sessions; secondFactor: SecondFactorGate; apiKeys: ApiKeyRevoker },
 ): Wired<TenantsFace> {
   const { clock } = infra;
   const uow = infra.unitOfWork(TENANT_REPOSITORIES);

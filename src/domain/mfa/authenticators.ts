@@ -1,9 +1,10 @@
-// Reading authenticators: the caller's list, one by id, and the summary shape the rest of the app
-// sees (never a secret).
+// Reading authenticators: the caller's list and one by id (ListAuthenticators, GetAuthenticator),
+// and the summary shape the rest of the app sees (never a secret).
 import { invalidArgument, notFound, unauthenticated } from "../errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
 import type { Repositories } from "../persistence.js";
 import type { AuthenticatorSummary } from "../ports.js";
+import type { MfaDeps } from "./deps.js";
 import type { AuthenticatorKind, AuthenticatorRecord, MfaUser } from "./persistence.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -51,20 +52,31 @@ export interface AuthenticatorListFilter {
  * One page of the user's authenticators, newest first (paging.ts). A page token holds the filters
  * it was made for (in the list name), so a token used with other filters is refused by name.
  */
-export async function pageAuthenticators(
-  reads: Pick<Repositories, "mfa">,
+export async function listAuthenticators(
+  deps: Pick<MfaDeps, "uow">,
   userId: string,
   request: PageRequest,
   filter: AuthenticatorListFilter,
 ): Promise<Page<AuthenticatorSummary>> {
   const list = `authenticators:${filter.type ?? "any"}:${filter.verified ?? "any"}`;
   const query = keysetQuery(list, request);
-  const rows = await reads.mfa.authenticators.pageOfUser(userId, query, {
-    type: filter.type,
-    active: filter.verified,
+  return deps.uow.read(async (reads) => {
+    const rows = await reads.mfa.authenticators.pageOfUser(userId, query, {
+      type: filter.type,
+      active: filter.verified,
+    });
+    const page = toPage(list, query, rows, (a) => a);
+    return { items: await summariseAll(reads, page.items), nextPageToken: page.nextPageToken };
   });
-  const page = toPage(list, query, rows, (a) => a);
-  return { items: await summariseAll(reads, page.items), nextPageToken: page.nextPageToken };
+}
+
+/** One of the user's authenticators; NotFound for anybody else's. */
+export function getAuthenticator(
+  deps: Pick<MfaDeps, "uow">,
+  userId: string,
+  id: string,
+): Promise<AuthenticatorSummary> {
+  return deps.uow.read(async (reads) => summarise(reads, await ownAuthenticator(reads, userId, id)));
 }
 
 /** True when the user has an active factor, recovery codes with none left excepted. */

@@ -1,6 +1,8 @@
 // Sign-in challenges. After a correct password, Login stores a challenge (only the hash of its
-// random 256-bit id) holding the login options; VerifyChallenge consumes it with one conditional
-// UPDATE, so of two concurrent verifications only one creates a session.
+// random 256-bit id) holding the login options (createChallenge, through the SecondFactorGate);
+// DeliverChallenge sends an SMS or email code for it; VerifyChallenge consumes it with one
+// conditional UPDATE, so of two concurrent verifications only one creates a session. Both RPCs are
+// public: the challenge id is the credential.
 import { randomUUID } from "node:crypto";
 import { challengeExpired, failedPrecondition, invalidArgument } from "../errors.js";
 import type { MfaRepositories, Repositories } from "../persistence.js";
@@ -8,13 +10,20 @@ import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../
 import { hashSecret, randomToken } from "../secrets.js";
 import { holdTenantFirst } from "../tenants/gate.js";
 import { commit, commitThenFail, type Outcome, type Transaction } from "../unit-of-work.js";
-import { activeUser, ownAuthenticator, summariseAll } from "./authenticators.js";
+import { activeUser, checkAuthenticatorId, ownAuthenticator, summariseAll } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
+import { limitSends, type SendLimitDeps } from "./limits.js";
 import type { AuthenticatorKind, ChallengeOptions, ChallengeRecord } from "./persistence.js";
 import { sendCode } from "./sent-codes.js";
 import { recordStepUp } from "./step-up.js";
 import { rememberDevice } from "./trusted-devices.js";
-import { checkCode, codeErrors, type PreparedRecoveryCode } from "./verify-code.js";
+import {
+  type CodeDeps,
+  checkCode,
+  codeErrors,
+  type PreparedRecoveryCode,
+  prepareRecoveryCode,
+} from "./verify-code.js";
 
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
 const PREFIX = "mfa_";
@@ -30,8 +39,9 @@ const amrOf: Record<AuthenticatorKind, string> = {
   recovery_codes: "otp",
 };
 
+/** Stores a challenge in Login's transaction; answers its token and the factors it may be answered with. */
 export async function createChallenge(
-  deps: MfaDeps,
+  deps: Pick<MfaDeps, "clock">,
   tx: Transaction<MfaRepositories>,
   userId: string,
   options: LoginOptions,
@@ -80,7 +90,7 @@ async function liveChallenge(
  * The user a live challenge token belongs to, or null; for the work done before the transaction
  * (rate limits, comparing a recovery code).
  */
-export async function challengeOwner(
+async function challengeOwner(
   reads: Pick<Repositories, "mfa">,
   token: string,
   now: number,
@@ -101,9 +111,22 @@ async function offeredAuthenticator(
   return a;
 }
 
-/** Sends the SMS or email code of a challenge; answers when the code expires. */
+/**
+ * Sends the SMS or email code of a challenge; answers when the code expires. The send is counted
+ * against the challenge's owner before the transaction.
+ */
 export async function deliverChallenge(
-  deps: MfaDeps,
+  deps: Pick<MfaDeps, "uow" | "clock" | "notices" | "codeKey"> & SendLimitDeps,
+  token: string,
+  authenticatorId: string,
+): Promise<number> {
+  const userId = await deps.uow.read((reads) => challengeOwner(reads, token, deps.clock.now()));
+  if (userId !== null) await limitSends(deps, userId);
+  return deps.uow.run(async (tx) => commit(await sendChallengeCode(deps, tx, token, authenticatorId)));
+}
+
+async function sendChallengeCode(
+  deps: Pick<MfaDeps, "clock" | "notices" | "codeKey">,
   tx: Transaction<MfaRepositories>,
   token: string,
   authenticatorId: string,
@@ -137,12 +160,33 @@ export interface ChallengeResult {
   deviceToken: string | undefined;
 }
 
+/** What answering a challenge reads: checking the code, and ending the sign-in in a session. */
+type AnswerDeps = CodeDeps & Pick<MfaDeps, "sessions" | "stepUpTtlSeconds" | "trustedDeviceTtlSeconds">;
+
 /**
- * Answers a challenge. A wrong code answers `commitThenFail`, not a throw, so that the failure
- * count commits (see unit-of-work.ts). A recovery code comes compared (`prepared`).
+ * Answers a challenge: with the right code, the sign-in ends in a session (and a remembered device
+ * when asked). A recovery code is compared before the transaction (argon2, slow), never inside.
  */
 export async function verifyChallenge(
-  deps: MfaDeps,
+  deps: AnswerDeps & Pick<MfaDeps, "uow" | "hasher">,
+  answer: ChallengeAnswer,
+): Promise<ChallengeResult> {
+  const { challengeId, authenticatorId, code } = answer;
+  const userId = await deps.uow.read((reads) => challengeOwner(reads, challengeId, deps.clock.now()));
+  const prepared =
+    userId === null || authenticatorId === ""
+      ? null
+      : await prepareRecoveryCode(deps, userId, code, checkAuthenticatorId(authenticatorId));
+  return deps.uow.run((tx) => answerChallenge(deps, tx, answer, prepared));
+}
+
+/**
+ * Answers a challenge in its transaction: where a second-factor sign-in ends. A wrong code answers
+ * `commitThenFail`, not a throw, so that the failure count commits (see unit-of-work.ts). A
+ * recovery code comes compared (`prepared`).
+ */
+async function answerChallenge(
+  deps: AnswerDeps,
   tx: Transaction<MfaRepositories>,
   answer: ChallengeAnswer,
   prepared: PreparedRecoveryCode | null,

@@ -1,11 +1,14 @@
-// What the second-factor domain needs from the rest of the app, passed in once at start-up.
+// What the second-factor domain needs from the rest of the app, passed in once at start-up. Each
+// use case and helper takes the few members it uses (a `Pick` of MfaDeps), never the whole of it.
 
 import type { Clock } from "../../clock.js";
 import type { HashAdmission, HashRunner } from "../hash-queue.js";
 import type { Notices } from "../notices.js";
+import type { MfaRepositories } from "../persistence.js";
 import type { RateLimiter, SessionIssuer } from "../ports.js";
 import type { Reauthenticator } from "../reauthentication.js";
 import type { SecretBox } from "../secret-box.js";
+import type { UnitOfWork } from "../unit-of-work.js";
 
 export interface SlowHasher {
   hash(secret: string): Promise<string>;
@@ -16,6 +19,8 @@ export interface SlowHasher {
 }
 
 export interface MfaDeps {
+  /** Each use case runs its reads and writes through it, in its own transaction. */
+  uow: UnitOfWork<MfaRepositories>;
   clock: Clock;
   /** Codes and factor notices, asked of delivery by kind. */
   notices: Notices;

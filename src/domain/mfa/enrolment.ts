@@ -19,6 +19,11 @@ import { totpAad } from "./verify-code.js";
 
 export const enrolBinding = (authenticatorId: string) => `enrol:${authenticatorId}`;
 
+/** What recording a change and telling the owner reads. */
+type NoticeDeps = Pick<MfaDeps, "clock" | "notices">;
+/** What sending a code reads. */
+type SendDeps = Pick<MfaDeps, "clock" | "notices" | "codeKey">;
+
 export interface TotpEnrolment {
   authenticator: AuthenticatorRecord;
   secret: string;
@@ -53,7 +58,7 @@ function newAuthenticator(userId: string, type: AuthenticatorKind, now: number):
 }
 
 export async function startTotp(
-  deps: MfaDeps,
+  deps: Pick<MfaDeps, "clock" | "box" | "totpIssuer">,
   tx: Transaction<MfaRepositories>,
   user: MfaUser,
 ): Promise<TotpEnrolment> {
@@ -74,7 +79,7 @@ export function checkMobile(mobile: string, field = "mobile"): string {
 
 /** Starts an SMS factor: the number is confirmed by the code sent to it. */
 export async function startSms(
-  deps: MfaDeps,
+  deps: SendDeps,
   tx: Transaction<MfaRepositories>,
   user: MfaUser,
   mobile: string,
@@ -95,7 +100,7 @@ export async function startSms(
 }
 
 export async function startEmail(
-  deps: MfaDeps,
+  deps: SendDeps,
   tx: Transaction<MfaRepositories>,
   user: MfaUser,
 ): Promise<AuthenticatorRecord> {
@@ -124,7 +129,7 @@ export interface HashedRecoveryCodes {
  * Draws ten codes and hashes them (argon2id, slow): called before the transaction that stores
  * them, never inside one.
  */
-export async function newHashedRecoveryCodes(deps: MfaDeps): Promise<HashedRecoveryCodes> {
+export async function newHashedRecoveryCodes(deps: Pick<MfaDeps, "hasher">): Promise<HashedRecoveryCodes> {
   const codes = newRecoveryCodes();
   const hashes = [];
   // One after another: a request never holds more than one worker thread.
@@ -134,7 +139,7 @@ export async function newHashedRecoveryCodes(deps: MfaDeps): Promise<HashedRecov
 
 /** Stores a fresh set of codes, active at once; the previous set stops working. */
 export async function storeRecoveryCodes(
-  deps: MfaDeps,
+  deps: NoticeDeps,
   tx: Transaction<MfaRepositories>,
   user: MfaUser,
   hashes: string[],
@@ -161,7 +166,7 @@ export async function storeRecoveryCodes(
 
 /** Records and announces a newly active factor. */
 export async function activated(
-  deps: MfaDeps,
+  deps: NoticeDeps,
   tx: Transaction<MfaRepositories>,
   user: MfaUser,
   a: AuthenticatorRecord,
@@ -181,7 +186,7 @@ export async function activated(
 
 /** Removes a factor with everything attached to it, and tells the owner. */
 export async function removeAuthenticator(
-  deps: MfaDeps,
+  deps: NoticeDeps,
   tx: Transaction<MfaRepositories>,
   user: MfaUser,
   a: AuthenticatorRecord,

@@ -10,7 +10,7 @@ import type { Caller as SignedInCaller } from "../callers.js";
 import { invalidArgument } from "../errors.js";
 import type { MfaRepositories } from "../persistence.js";
 import type { AuthenticatorSummary } from "../ports.js";
-import { commit, commitThenFail, type Transaction, type UnitOfWork } from "../unit-of-work.js";
+import { commit, commitThenFail, type Transaction } from "../unit-of-work.js";
 import { activeUser, checkAuthenticatorId, ownAuthenticator, summarise } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
 import {
@@ -33,18 +33,71 @@ import { checkCode, codeFieldErrors, prepareRecoveryCode } from "./verify-code.j
 export type Caller = Pick<SignedInCaller, "userId" | "sessionId">;
 export type SessionCaller = Caller & { sessionId: string };
 
+/** CreateAuthenticator's input. */
+export interface NewAuthenticator {
+  type: AuthenticatorKind;
+  /** SMS only: the number codes go to; empty takes the profile's verified number. */
+  mobile: string;
+  currentPassword: string;
+}
+
 export interface CreatedAuthenticator {
   authenticator: AuthenticatorSummary;
   totp?: { secret: string; uri: string; qrCode: string };
   recoveryCodes?: string[];
 }
 
+/** VerifyAuthenticator's input: the pending factor and its first code. */
+export interface FactorActivation {
+  authenticatorId: string;
+  code: string;
+  currentPassword: string;
+  /** Ends every other session of the account, in the activation's transaction (ASVS 7.4.3). */
+  signOutOthers: boolean;
+}
+
+/** DeleteAuthenticator's input: the factor and the proof that allows removing it. */
+export interface FactorRemoval {
+  authenticatorId: string;
+  proof: Proof;
+  /** Ends every other session of the account, in the removal's transaction. */
+  signOutOthers: boolean;
+}
+
+/**
+ * What each factor change reads. Starting one reads the most: re-authentication, the send and
+ * regeneration limits, the hasher of recovery codes, the TOTP box and issuer, and the code sender.
+ */
+type StartDeps = Pick<
+  MfaDeps,
+  | "uow"
+  | "clock"
+  | "reauth"
+  | "rateLimiter"
+  | "codesPerUser"
+  | "recoveryCodeRegenerations"
+  | "rateLimitWindowSeconds"
+  | "hasher"
+  | "box"
+  | "totpIssuer"
+  | "notices"
+  | "codeKey"
+>;
+type ActivateDeps = Pick<
+  MfaDeps,
+  "uow" | "clock" | "reauth" | "box" | "codeKey" | "notices" | "sessions" | "stepUpTtlSeconds"
+>;
+type RemoveDeps = Pick<
+  MfaDeps,
+  "uow" | "clock" | "reauth" | "hasher" | "box" | "codeKey" | "notices" | "sessions"
+>;
+
 /**
  * The one re-authentication rule, for factor changes: `beforePassword` (rate limits) is counted
  * after the cheap checks and before the password is.
  */
 async function reauthenticate(
-  deps: MfaDeps,
+  deps: Pick<MfaDeps, "reauth">,
   caller: Caller,
   password: string,
   beforePassword?: () => Promise<void>,
@@ -54,20 +107,18 @@ async function reauthenticate(
 
 /** Starts enrolling a factor; recovery codes are a new active set at once. */
 export async function createFactor(
-  deps: MfaDeps,
-  uow: UnitOfWork<MfaRepositories>,
+  deps: StartDeps,
   caller: Caller,
-  type: AuthenticatorKind,
-  mobile: string,
-  currentPassword: string,
+  input: NewAuthenticator,
   context: AuditContext,
 ): Promise<CreatedAuthenticator> {
-  await reauthenticate(deps, caller, currentPassword, async () => {
+  const { type, mobile } = input;
+  await reauthenticate(deps, caller, input.currentPassword, async () => {
     if (type === "sms" || type === "email") await limitSends(deps, caller.userId);
     if (type === "recovery_codes") await limitRegenerations(deps, caller.userId);
   });
   const recovery = type === "recovery_codes" ? await newHashedRecoveryCodes(deps) : undefined;
-  return uow.run(async (tx) => {
+  return deps.uow.run(async (tx) => {
     const user = await activeUser(tx, caller.userId);
     await requireRecentSecondFactor(tx, caller, deps.clock.now());
     return commit(await startFactor(deps, tx, user, type, mobile, recovery, context));
@@ -76,7 +127,7 @@ export async function createFactor(
 
 /** Stores the new factor in the caller's transaction: pending, or active recovery codes. */
 async function startFactor(
-  deps: MfaDeps,
+  deps: StartDeps,
   tx: Transaction<MfaRepositories>,
   user: MfaUser,
   type: AuthenticatorKind,
@@ -100,18 +151,15 @@ async function startFactor(
  * happen, or neither.
  */
 export async function activateFactor(
-  deps: MfaDeps,
-  uow: UnitOfWork<MfaRepositories>,
+  deps: ActivateDeps,
   caller: SessionCaller,
-  id: string,
-  code: string,
-  currentPassword: string,
+  input: FactorActivation,
   context: AuditContext,
-  signOutOthers = false,
 ): Promise<AuthenticatorSummary> {
+  const { authenticatorId: id, code } = input;
   checkAuthenticatorId(id);
-  await reauthenticate(deps, caller, currentPassword);
-  return uow.run(async (tx) => {
+  await reauthenticate(deps, caller, input.currentPassword);
+  return deps.uow.run(async (tx) => {
     const user = await activeUser(tx, caller.userId);
     const a = await ownAuthenticator(tx, user.id, id);
     if (a.active) return commitThenFail(invalidArgument("authenticator_id", "is already active"));
@@ -124,7 +172,7 @@ export async function activateFactor(
     await activated(deps, tx, user, active, context);
     // The user just proved the new factor within this session.
     await recordStepUp(tx, caller.sessionId, user.id, now, deps.stepUpTtlSeconds);
-    if (signOutOthers) await deps.sessions.revokeAll(tx, user.id, caller.sessionId);
+    if (input.signOutOthers) await deps.sessions.revokeAll(tx, user.id, caller.sessionId);
     return commit(await summarise(tx, active));
   });
 }
@@ -135,29 +183,27 @@ export async function activateFactor(
  * account's other sessions in the same transaction: both happen, or neither.
  */
 export async function removeFactor(
-  deps: MfaDeps,
-  uow: UnitOfWork<MfaRepositories>,
+  deps: RemoveDeps,
   caller: Caller,
-  id: string,
-  proof: Proof,
+  input: FactorRemoval,
   context: AuditContext,
-  signOutOthers = false,
 ): Promise<void> {
+  const { authenticatorId: id, proof } = input;
   const endOthers = (tx: Transaction<MfaRepositories>, userId: string) =>
-    signOutOthers ? deps.sessions.revokeAll(tx, userId, caller.sessionId) : Promise.resolve(0);
-  await uow.read((reads) => ownAuthenticator(reads, caller.userId, id));
+    input.signOutOthers ? deps.sessions.revokeAll(tx, userId, caller.sessionId) : Promise.resolve(0);
+  await deps.uow.read((reads) => ownAuthenticator(reads, caller.userId, id));
   if (proof.kind === "password") {
     await reauthenticate(deps, caller, proof.password);
-    return uow.run(async (tx) => {
+    return deps.uow.run(async (tx) => {
       const user = await activeUser(tx, caller.userId);
       await removeAuthenticator(deps, tx, user, await ownAuthenticator(tx, user.id, id), context);
       await endOthers(tx, user.id);
       return commit(undefined);
     });
   }
-  await reserveProofAttempt(deps, uow, caller.userId, proof.code);
-  const prepared = await prepareRecoveryCode(deps, uow, caller.userId, proof.code);
-  return uow.run(async (tx) => {
+  await reserveProofAttempt(deps, caller.userId, proof.code);
+  const prepared = await prepareRecoveryCode(deps, caller.userId, proof.code);
+  return deps.uow.run(async (tx) => {
     const user = await activeUser(tx, caller.userId);
     const a = await ownAuthenticator(tx, user.id, id);
     const failed = await checkCodeProof(deps, tx, user, proof.code, prepared);

@@ -1,17 +1,44 @@
 // Verifying the profile's mobile number with a code sent to it by SMS. Same rules as other codes:
 // 10 minutes, single use, a new code replaces the old, five wrong codes lock for 15 minutes.
+import { isUniqueViolation } from "../accounts/users.js";
 import { alreadyExists, failedPrecondition, invalidArgument, withReason } from "../errors.js";
 import type { MfaRepositories } from "../persistence.js";
 import { commit, commitThenFail, type Outcome, type Transaction } from "../unit-of-work.js";
 import { activeUser } from "./authenticators.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockedError, mobileKey, reserveAttempt } from "./failures.js";
+import { limitSends, type SendLimitDeps } from "./limits.js";
 import { consumeCode, sendCode } from "./sent-codes.js";
 
 const binding = mobileKey;
 
-export async function sendMobileVerification(
-  deps: MfaDeps,
+/** Sends a new code to the profile's unverified number (counted against the user's sends). */
+export async function resendMobileVerification(
+  deps: Pick<MfaDeps, "uow" | "clock" | "notices" | "codeKey"> & SendLimitDeps,
+  userId: string,
+): Promise<void> {
+  await limitSends(deps, userId);
+  await deps.uow.run(async (tx) => commit(await sendMobileVerification(deps, tx, userId)));
+}
+
+/** Marks the profile's number verified with the code sent to it. */
+export function verifyMobile(
+  deps: Pick<MfaDeps, "uow" | "clock" | "codeKey">,
+  userId: string,
+  code: string,
+): Promise<void> {
+  return deps.uow
+    .run((tx) => checkMobileCode(deps, tx, userId, code))
+    .catch((error: unknown) => {
+      // Another account verified the same number between the check and the write (below); the
+      // code stays unspent (the transaction rolled back), which is harmless: the number is taken.
+      if (isUniqueViolation(error)) throw mobileTaken();
+      throw error;
+    });
+}
+
+async function sendMobileVerification(
+  deps: Pick<MfaDeps, "clock" | "notices" | "codeKey">,
   tx: Transaction<MfaRepositories>,
   userId: string,
 ): Promise<number> {
@@ -27,8 +54,8 @@ export async function sendMobileVerification(
   });
 }
 
-export async function verifyMobile(
-  deps: MfaDeps,
+async function checkMobileCode(
+  deps: Pick<MfaDeps, "clock" | "codeKey">,
   tx: Transaction<MfaRepositories>,
   userId: string,
   code: string,
@@ -52,7 +79,7 @@ export async function verifyMobile(
   // A verified number is a sign-in identifier, so one account holds it. The code proved that the
   // caller has the phone, so saying the number is taken tells them nothing about a stranger's
   // account they could not learn by owning the phone. Two accounts verifying one number at once
-  // both pass this check; the unique index refuses the second (mfa.ts answers it the same way).
+  // both pass this check; the unique index refuses the second (verifyMobile answers it the same way).
   if (await tx.mfa.users.isMobileVerifiedElsewhere(userId, user.mobile)) {
     return commitThenFail(mobileTaken());
   }

@@ -4,23 +4,22 @@
 // before anything is compared (reserveProofAttempt).
 import { type DomainError, invalidArgument, spentCodeField, withReason } from "../errors.js";
 import type { MfaRepositories } from "../persistence.js";
-import { commit, type Transaction, type UnitOfWork } from "../unit-of-work.js";
+import { commit, type Transaction } from "../unit-of-work.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockedError, lockoutKey, proofKey, reserveAttempt } from "./failures.js";
-import { acceptCode, type PreparedRecoveryCode } from "./verify-code.js";
+import { acceptCode, type CodeDeps, type PreparedRecoveryCode } from "./verify-code.js";
 
 export type Proof = { kind: "password"; password: string } | { kind: "code"; code: string };
 
 /** Counts one code proof before any code is compared; throws while proofs are locked. */
 export async function reserveProofAttempt(
-  deps: MfaDeps,
-  uow: UnitOfWork<MfaRepositories>,
+  deps: Pick<MfaDeps, "uow" | "clock">,
   userId: string,
   code: string,
 ) {
   if (code.trim() === "") throw invalidArgument("code", "is required");
   if (code.length > 64) throw invalidArgument("code", "is too long");
-  const locked = await uow.run(async (tx) =>
+  const locked = await deps.uow.run(async (tx) =>
     commit(await reserveAttempt(tx, proofKey(userId), deps.clock.now())),
   );
   if (locked) throw locked;
@@ -32,7 +31,7 @@ export async function reserveProofAttempt(
  * reserveProofAttempt; a recovery code was compared by `prepareRecoveryCode` (`prepared`).
  */
 export async function checkCodeProof(
-  deps: MfaDeps,
+  deps: CodeDeps,
   tx: Transaction<MfaRepositories>,
   user: { id: string },
   code: string,

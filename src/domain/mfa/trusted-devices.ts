@@ -1,14 +1,19 @@
 // Remembered devices: a random token (stored hashed) that lets Login skip the second factor for one
-// account. It never replaces the password, and it can be revoked one by one or all at once.
+// account. It never replaces the password, and it can be revoked one by one (ListTrustedDevices,
+// RevokeTrustedDevice) or all at once (a removed factor, a password change or reset).
 import { randomUUID } from "node:crypto";
+import type { AuditContext } from "../audit.js";
+import { invalidArgument, notFound } from "../errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
 import type { MfaRepositories, Repositories } from "../persistence.js";
 import type { ClientInfo, TrustedDeviceView } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
-import type { Transaction } from "../unit-of-work.js";
+import { commit, type Transaction } from "../unit-of-work.js";
+import type { MfaDeps } from "./deps.js";
 import type { TrustedDeviceRecord } from "./persistence.js";
 
 const PREFIX = "dev_";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export async function rememberDevice(
   tx: Transaction<MfaRepositories>,
@@ -42,15 +47,16 @@ export async function isTrustedDevice(
   return row !== null && row.userId === userId && row.expiresAt > now;
 }
 
-/** One page of the user's devices still trusted at `now`, newest first (paging.ts). */
-export async function pageTrustedDevices(
-  reads: Pick<Repositories, "mfa">,
+/** One page of the user's devices still trusted now, newest first (paging.ts). */
+export async function listTrustedDevices(
+  deps: Pick<MfaDeps, "uow" | "clock">,
   userId: string,
   request: PageRequest,
-  now: number,
 ): Promise<Page<TrustedDeviceView>> {
   const query = keysetQuery("trusted-devices", request);
-  const rows = await reads.mfa.trustedDevices.pageOfUser(userId, query, now);
+  const rows = await deps.uow.read((reads) =>
+    reads.mfa.trustedDevices.pageOfUser(userId, query, deps.clock.now()),
+  );
   const page = toPage("trusted-devices", query, rows, (d) => d);
   return { items: page.items.map(toView), nextPageToken: page.nextPageToken };
 }
@@ -60,13 +66,21 @@ function toView({ id, userAgent, ipAddress, createdAt, expiresAt }: TrustedDevic
   return { id, userAgent, ipAddress, createdAt, expiresAt };
 }
 
-/** Answers false when the device is not one of the user's. */
-export function revokeTrustedDevice(
-  tx: Transaction<MfaRepositories>,
+/** Forgets one of the user's devices; NotFound for anybody else's. */
+export async function revokeTrustedDevice(
+  deps: Pick<MfaDeps, "uow" | "clock">,
   userId: string,
   deviceId: string,
-): Promise<boolean> {
-  return tx.mfa.trustedDevices.deleteOfUser(userId, deviceId);
+  context: AuditContext,
+): Promise<void> {
+  if (deviceId === "") throw invalidArgument("device_id", "is required");
+  if (!UUID.test(deviceId)) throw invalidArgument("device_id", "is not a device id");
+  await deps.uow.run(async (tx) => {
+    if (!(await tx.mfa.trustedDevices.deleteOfUser(userId, deviceId)))
+      throw notFound("no such trusted device");
+    await tx.audit.record(deps.clock.now(), "trusted_device.revoked", userId, context, { deviceId });
+    return commit(undefined);
+  });
 }
 
 export function revokeAllTrustedDevices(tx: Transaction<MfaRepositories>, userId: string): Promise<number> {

@@ -17,7 +17,7 @@ import {
   spentCodeField,
 } from "../errors.js";
 import type { MfaRepositories } from "../persistence.js";
-import { commit, type Transaction, type UnitOfWork } from "../unit-of-work.js";
+import { commit, type Transaction } from "../unit-of-work.js";
 import { looksLikeRecoveryCode, normaliseRecoveryCode } from "./codes.js";
 import type { MfaDeps } from "./deps.js";
 import { clearFailures, lockedError, lockoutKey, reserveAttempt } from "./failures.js";
@@ -55,11 +55,14 @@ export interface PreparedRecoveryCode {
   codeId: string | null;
 }
 
+/** What checking a code reads: the time, the box of TOTP secrets and the key of sent codes. */
+export type CodeDeps = Pick<MfaDeps, "clock" | "box" | "codeKey">;
+
 /** Associated data that ties a sealed TOTP secret to its authenticator row. */
 export const totpAad = (authenticatorId: string) => `totp:${authenticatorId}`;
 
 async function acceptTotp(
-  deps: MfaDeps,
+  deps: Pick<MfaDeps, "clock" | "box">,
   tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   code: string,
@@ -85,8 +88,7 @@ async function acceptTotp(
  * it is locked (the transaction then answers the lock).
  */
 export async function prepareRecoveryCode(
-  deps: MfaDeps,
-  uow: UnitOfWork<MfaRepositories>,
+  deps: Pick<MfaDeps, "uow" | "clock" | "hasher">,
   userId: string,
   code: string,
   authenticatorId?: string,
@@ -97,7 +99,7 @@ export async function prepareRecoveryCode(
   // without counting, never after (a counted attempt it then refused would count against the owner).
   const admission = deps.hasher.admit();
   try {
-    const candidates = await uow.run(async (tx) => {
+    const candidates = await deps.uow.run(async (tx) => {
       const a = await tx.mfa.authenticators.findActiveRecoveryCodes(userId, authenticatorId);
       if (!a || (await reserveAttempt(tx, lockoutKey(a), now))) return commit(null);
       const unused = await tx.mfa.recoveryCodes.listUnused(a.id);
@@ -122,7 +124,7 @@ export async function prepareRecoveryCode(
 
 /** Marks the prepared code used; the conditional UPDATE is the single use. */
 async function claimRecoveryCode(
-  deps: MfaDeps,
+  deps: Pick<MfaDeps, "clock">,
   tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   prepared: PreparedRecoveryCode | undefined,
@@ -136,7 +138,7 @@ async function claimRecoveryCode(
 
 /** Checks and uses up `code` for `a`, without lockout bookkeeping. */
 export async function acceptCode(
-  deps: MfaDeps,
+  deps: CodeDeps,
   tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   code: string,
@@ -165,7 +167,7 @@ export async function acceptCode(
  * towards the factor's lockout; `errors` builds the error each answers.
  */
 export async function checkCode(
-  deps: MfaDeps,
+  deps: CodeDeps,
   tx: Transaction<MfaRepositories>,
   a: AuthenticatorRecord,
   code: string,

@@ -1,8 +1,9 @@
 // The paging fields every list request shares (page_size, page_token, created_after,
 // created_before), read into the domain's PageRequest.
 import { type Timestamp, timestampMs } from "@bufbuild/protobuf/wkt";
-import type { PageRequest } from "../domain/paging.js";
+import type { PageRequest } from "../../domain/paging.js";
 
+/** The paging fields of a List*Request. */
 interface PagedRequest {
   pageSize: number;
   pageToken: string;
@@ -10,7 +11,7 @@ interface PagedRequest {
   createdBefore?: Timestamp;
 }
 
-export function toPageRequest(req: PagedRequest): PageRequest {
+export function fromPagedRequest(req: PagedRequest): PageRequest {
   return {
     pageSize: req.pageSize,
     pageToken: req.pageToken,
