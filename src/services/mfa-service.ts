@@ -11,10 +11,10 @@ import type { Mfa } from "../domain/mfa/mfa.js";
 import type { Proof } from "../domain/mfa/proof.js";
 import { type CookieSettings, setDeviceCookie, setSessionCookies } from "../http/session-cookies.js";
 import { clientInfo, requireSession } from "./caller.js";
+import { toTokenPair } from "./mapping/tokens.js";
 import { fromAuthenticatorType, toAuthenticatorProto, toTrustedDeviceProto } from "./mfa-mappers.js";
 import { toPageRequest } from "./page-mapper.js";
 import { sessionScope } from "./session-scope.js";
-import { toTokenPair } from "./token-mapper.js";
 
 /**
  * A factor change's end_sessions (ASVS 7.4.3): none by default, or every other session, ended in the
