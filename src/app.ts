@@ -6,7 +6,7 @@ import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Outbox } from "./delivery/outbox.js";
 import type { Templates } from "./delivery/templates.js";
-import type { AccountDeps } from "./domain/accounts/deps.js";
+import type { Accounts } from "./domain/accounts/index.js";
 import type { ApiKeys } from "./domain/api-keys.js";
 import type { TokenAuthenticator } from "./domain/callers.js";
 import type { IdentityDeps } from "./domain/identities/deps.js";
@@ -49,7 +49,8 @@ export interface App {
   apiKeys: ApiKeys;
   /** Second factors, challenges, trusted devices, step-up (MfaService). */
   mfa: Mfa;
-  accounts: AccountDeps;
+  /** Registration, sign-in with a password, passwords, the profile, closure (AuthService). */
+  accounts: Accounts;
   /** Provider sign-in (OpenID Connect) and linked identities. */
   identities: IdentityDeps;
   /** The one path from a credential (access token, API key) to its caller. */
@@ -78,6 +79,8 @@ export interface AppInternals {
   unitOfWork: Infrastructure["unitOfWork"];
   /** The queue of emails and SMS; `flush()` delivers what is due now. */
   outbox: Outbox;
+  /** The work Register and the "email me" RPCs leave for after their answer; `settled()` waits for it. */
+  afterReply: { settled(): Promise<void> };
   /** The email texts, with links built from AUTHD_PUBLIC_URL. */
   templates: Templates;
   hasher: PasswordHasher;
@@ -110,7 +113,7 @@ export async function assembleApp(
     const apiKeys = add(wireApiKeys(infra));
     const tenants = add(wireTenants(infra, config, { sessions, secondFactor, apiKeys }));
     const credentials = add(wireCredentials({ accessTokens, sessions, apiKeys, tenants: tenants.tenants }));
-    const accounts = add(wireAccounts(infra, config, { sessions, secondFactor, apiKeys }));
+    const { accounts, afterReply } = add(wireAccounts(infra, config, { sessions, secondFactor, apiKeys }));
     const identities = add(wireIdentities(infra, config, { sessions, secondFactor }));
 
     const scheduler = new Scheduler(infra.logger);
@@ -139,7 +142,7 @@ export async function assembleApp(
       },
     };
     const { store, unitOfWork, outbox, templates, hasher } = infra;
-    return { app, inspect: { store, unitOfWork, outbox, templates, hasher, signingKeys } };
+    return { app, inspect: { store, unitOfWork, outbox, afterReply, templates, hasher, signingKeys } };
   } catch (error) {
     await closeParts();
     throw error;

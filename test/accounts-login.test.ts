@@ -91,7 +91,7 @@ describe("Login", () => {
 
   it("reveals an unverified email only after the right password", async () => {
     await h.auth.register({ email: "unverified@example.com", password: PASSWORD });
-    await h.server.app.accounts.afterReply.settled();
+    await h.server.afterReply.settled();
     await expectCode(
       h.auth.login({ identifier: "unverified@example.com", password: "not the password" }),
       Code.Unauthenticated,
@@ -234,7 +234,7 @@ describe("password hashes", () => {
     });
     try {
       await defaults.client(AuthService).register({ email: "owasp@example.com", password: PASSWORD });
-      await defaults.app.accounts.afterReply.settled();
+      await defaults.afterReply.settled();
       const stored = await defaults.db.transaction((em) =>
         em.findOneByOrFail(UserEntity, { email: "owasp@example.com" }),
       );

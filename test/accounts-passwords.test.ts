@@ -108,7 +108,7 @@ describe("password reset", () => {
     const known = await h.auth.requestPasswordReset({ email: "reset1@example.com" });
     const unknown = await h.auth.requestPasswordReset({ email: "nobody-at-all@example.com" });
     expect(unknown).toEqual(known);
-    await h.server.app.accounts.afterReply.settled();
+    await h.server.afterReply.settled();
     await h.server.mail.flush();
     expect(h.smtp.to("nobody-at-all@example.com")).toHaveLength(0);
   });
@@ -148,7 +148,7 @@ describe("password reset", () => {
     await h.auth.requestPasswordReset({ email: "reset4@example.com" });
     const older = tokenFrom(await h.mailTo("reset4@example.com", /reset/i));
     await h.auth.requestPasswordReset({ email: "reset4@example.com" });
-    await h.server.app.accounts.afterReply.settled();
+    await h.server.afterReply.settled();
     await h.server.mail.flush();
     await h.smtp.waitFor((m) => m.to.includes("reset4@example.com") && tokenFrom(m) !== older);
     expect((await h.auth.checkPasswordResetToken({ token: older })).valid).toBe(false);

@@ -84,7 +84,7 @@ describe("Register", () => {
 
   it("records the registration in the audit trail with IP and user agent", async () => {
     await h.auth.register({ email: "audited@example.com", password: PASSWORD });
-    await h.server.app.accounts.afterReply.settled();
+    await h.server.afterReply.settled();
     const user = await h.server.db.transaction((em) =>
       em.findOneByOrFail(UserEntity, { email: "audited@example.com" }),
     );
@@ -237,7 +237,7 @@ describe("mail outage", () => {
   it("keeps the verification email while the SMTP server is down and delivers it once it is back", async () => {
     await h.smtp.stop();
     await h.auth.register({ email: "outage@example.com", password: PASSWORD });
-    await h.server.app.accounts.afterReply.settled();
+    await h.server.afterReply.settled();
     await h.server.mail.flush();
     expect(h.smtp.to("outage@example.com")).toHaveLength(0);
     await h.smtp.restart();

@@ -139,7 +139,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       expect(continueUrlFrom(first)).toBe("");
       const continueUrl = "http://localhost:3000/verified";
       await h.auth.resendVerificationEmail({ email, continueUrl });
-      await h.server.app.accounts.afterReply.settled();
+      await h.server.afterReply.settled();
       await h.server.mail.flush();
       await h.smtp.waitFor((m) => m.to.includes(email) && m !== first && continueUrlFrom(m) !== "");
       const resent = await h.mailTo(email, /verify/i);
@@ -231,7 +231,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
           expect(answer.message).toMatch(/^continue_url: /);
         }
       }
-      await h.server.app.accounts.afterReply.settled();
+      await h.server.afterReply.settled();
       await h.server.mail.flush();
       expect(h.smtp.to(email)).toHaveLength(sentBefore);
     });

@@ -348,7 +348,7 @@ describe("required terms and privacy versions (AUTHD_REQUIRED_TERMS_VERSION, _PR
     for (const [versions, message] of cases) {
       await expectCode(h.auth.register({ ...base, ...versions }), Code.InvalidArgument, message);
     }
-    await h.server.app.accounts.afterReply.settled();
+    await h.server.afterReply.settled();
     await h.server.mail.flush();
     expect(h.smtp.to("terms@example.com")).toHaveLength(0);
   });

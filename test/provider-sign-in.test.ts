@@ -266,7 +266,7 @@ describe("linking a first sign-in to an existing account", () => {
   test("is refused when the account's email is not verified", async () => {
     const p = person();
     await h.auth.register({ email: p.email, password: PASSWORD });
-    await h.server.app.accounts.afterReply.settled();
+    await h.server.afterReply.settled();
     await expectCode(
       h.auth.loginWithProvider({ provider: "test", idToken: await mint(p) }),
       Code.FailedPrecondition,

@@ -103,7 +103,7 @@ describe("limits on PostgreSQL", () => {
       const email = longEmail(254);
       expect(email).toHaveLength(254);
       await h.auth.register({ email, password: PASSWORD });
-      await h.server.app.accounts.afterReply.settled();
+      await h.server.afterReply.settled();
       // (The test SMTP server refuses so long a recipient: verify the address directly.)
       await h.server.db.transaction((em) => em.update(UserEntity, { email }, { emailVerified: true }));
       await expectCode(

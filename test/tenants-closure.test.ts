@@ -84,7 +84,7 @@ describe.each(["sqlite", "postgres"] as const)(
     }
 
     async function mailCount(to: string): Promise<number> {
-      await h.server.app.accounts.afterReply.settled();
+      await h.server.afterReply.settled();
       await h.server.mail.flush();
       return h.smtp.messages.filter((m) => m.to.includes(to)).length;
     }

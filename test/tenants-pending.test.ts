@@ -62,7 +62,7 @@ describe.each(["sqlite", "postgres"] as const)("a company signing itself up on %
 
   /** Delivers queued mail and answers the first message to `to` matching `subject` after `since`. */
   async function mailAfter(since: number, to: string, subject: RegExp): Promise<ReceivedMail> {
-    await h.server.app.accounts.afterReply.settled();
+    await h.server.afterReply.settled();
     await h.server.mail.flush();
     const deadline = Date.now() + 5000;
     for (;;) {
@@ -153,7 +153,7 @@ describe.each(["sqlite", "postgres"] as const)("a company signing itself up on %
     h.server.clock.advanceSeconds(120);
     await release();
     await expectCode((await operator()).getTenant({ tenant: { case: "slug", value: s } }), Code.NotFound);
-    const gone = await h.server.app.accounts.uow.read(async (tx) => ({
+    const gone = await h.server.internals.unitOfWork(["tenants", "accounts"]).read(async (tx) => ({
       tenant: await tx.tenants.findById(first.tenant.id),
       account: await tx.accounts.findByEmail(first.tenant.id, `first-${s}@example.com`),
     }));

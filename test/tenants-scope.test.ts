@@ -52,7 +52,7 @@ describe.each(["sqlite", "postgres"] as const)("accounts scoped by tenant on %s"
 
   /** Delivers queued mail and answers the first message to `to` matching `subject` after `since`. */
   async function mailAfter(since: number, to: string, subject: RegExp): Promise<ReceivedMail> {
-    await h.server.app.accounts.afterReply.settled();
+    await h.server.afterReply.settled();
     await h.server.mail.flush();
     const deadline = Date.now() + 5000;
     for (;;) {
@@ -65,7 +65,7 @@ describe.each(["sqlite", "postgres"] as const)("accounts scoped by tenant on %s"
 
   /** Nothing more is mailed to `to` after `since`, once the queued work is done. */
   async function noMailAfter(since: number, to: string): Promise<void> {
-    await h.server.app.accounts.afterReply.settled();
+    await h.server.afterReply.settled();
     await h.server.mail.flush();
     expect(h.smtp.messages.slice(since).filter((m) => m.to.includes(to))).toEqual([]);
   }

@@ -19,8 +19,8 @@ import type { TenantUsers } from "../domain/tenants/tenant-users.js";
 import type { Tenants } from "../domain/tenants/tenants.js";
 import type { TenantUserAdmin } from "../domain/tenants/user-admin.js";
 import { clientInfo, requireCaller } from "./caller.js";
+import { userSeenBy } from "./mapping/users.js";
 import { sessionMessage } from "./session-service.js";
-import { userSeenBy } from "./user-mapper.js";
 
 /** The API-key scope every AdminService RPC needs. */
 const ADMIN_SCOPE = "admin";

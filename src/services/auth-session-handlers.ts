@@ -19,8 +19,8 @@ import {
   setSessionCookies,
 } from "../http/session-cookies.js";
 import { clientInfo, requestInfo, requireSession } from "./caller.js";
+import { toTokenPair } from "./mapping/tokens.js";
 import { sessionScope } from "./session-scope.js";
-import { toTokenPair } from "./token-mapper.js";
 
 /** What Refresh and Logout need: the sessions feature, the cookie settings, the clock. */
 export interface AuthSessionDeps {

@@ -16,7 +16,7 @@ import type { LinkedIdentityRecord } from "../domain/identities/persistence.js";
 import { loginWithProvider } from "../domain/identities/sign-in.js";
 import { type CookieSettings } from "../http/session-cookies.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
-import { signInInput, toSignInResponse } from "./sign-in-mapper.js";
+import { signInInput, toSignInResponse } from "./mapping/sign-in.js";
 
 export function toLinkedIdentityProto(row: LinkedIdentityRecord): LinkedIdentity {
   return create(LinkedIdentitySchema, {

@@ -17,7 +17,7 @@ import {
   toTrustedDeviceMessage,
 } from "./mapping/mfa.js";
 import { fromPagedRequest } from "./mapping/paging.js";
-import { toTokenPair } from "./token-mapper.js";
+import { toTokenPair } from "./mapping/tokens.js";
 
 /** What MfaService needs: the MFA feature, cookie settings, the clock. */
 export interface MfaServiceDeps {

@@ -1,8 +1,12 @@
 // Accounts: registration, sign-in, passwords, profile, closure. The public "email me" RPCs record
 // their work and do it after answering (after-reply.ts); the sweep for work a crashed process left
 // behind is a periodic job, and shutdown waits for the work in flight.
-import { handleAccountWork } from "../domain/accounts/deferred.js";
-import type { AccountDeps } from "../domain/accounts/deps.js";
+import {
+  type AccountDeps,
+  type AccountSettings,
+  type Accounts,
+  createAccounts,
+} from "../domain/accounts/index.js";
 import { AccountMail } from "../domain/accounts/mail.js";
 import { AfterReply, SWEEP_INTERVAL_MS } from "../domain/after-reply.js";
 import { ACCOUNT_REPOSITORIES } from "../domain/persistence.js";
@@ -10,8 +14,11 @@ import type { ApiKeyRevoker, SecondFactorGate, SessionIssuer } from "../domain/p
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 
-/** The settings it uses (AccountSettings, domain/accounts/deps.ts). */
-type Settings = AccountDeps["config"];
+export interface AccountsFace {
+  accounts: Accounts;
+  /** The work left for after an answer: the app's internals hand it to the tests, which wait for it. */
+  afterReply: { settled(): Promise<void> };
+}
 
 export function wireAccounts(
   infra: Pick<
@@ -27,12 +34,12 @@ export function wireAccounts(
     | "notices"
     | "profiles"
   >,
-  settings: Settings,
+  settings: AccountSettings,
   needs: { sessions: SessionIssuer; secondFactor: SecondFactorGate; apiKeys: ApiKeyRevoker },
-): Wired<AccountDeps> {
+): Wired<AccountsFace> {
   const uow = infra.unitOfWork(ACCOUNT_REPOSITORIES);
   const afterReply = new AfterReply({ uow, clock: infra.clock, logger: infra.logger });
-  const accounts: AccountDeps = {
+  const deps: AccountDeps = {
     config: settings,
     clock: infra.clock,
     uow,
@@ -48,9 +55,8 @@ export function wireAccounts(
     reauth: infra.reauth,
     afterReply,
   };
-  handleAccountWork(accounts);
   return {
-    face: accounts,
+    face: { accounts: createAccounts(deps), afterReply },
     // Answered requests keep their work: it finishes before delivery and the store close.
     closers: [() => afterReply.settled()],
     jobs: [

@@ -49,7 +49,7 @@ export async function startAccountsHarness(env: Record<string, string> = {}): Pr
   const auth = server.client(AuthService);
   const mailTo = async (to: string, subject?: RegExp) => {
     // Register, ResendVerificationEmail and RequestPasswordReset queue their mail after answering.
-    await server.app.accounts.afterReply.settled();
+    await server.afterReply.settled();
     await server.mail.flush();
     const matches = (m: ReceivedMail) => m.to.includes(to) && (!subject || subject.test(m.subject));
     await smtp.waitFor(matches);

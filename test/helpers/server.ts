@@ -29,6 +29,8 @@ export interface TestServer {
   db: TestDatabase;
   /** The outbox: `flush()` delivers what is due now (kit.ts). */
   mail: TestMail;
+  /** The work Register and the "email me" RPCs leave for after their answer: `settled()` waits for it. */
+  afterReply: AppInternals["afterReply"];
   /** What else the app is built on (the hasher, the signing keys, the templates), for the few tests that need it. */
   internals: AppInternals;
   clock: ManualClock;
@@ -85,6 +87,7 @@ export async function startTestServer(env: Record<string, string | undefined> = 
     app,
     db: testDatabase(inspect.store),
     mail: inspect.outbox,
+    afterReply: inspect.afterReply,
     internals: inspect,
     clock,
     dataDir,

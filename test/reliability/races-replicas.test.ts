@@ -219,7 +219,7 @@ describe("three replicas racing for the same single-use secret", () => {
       const email = `register-race-${round}@example.com`;
       await racedOnAllReplicas((r) => r.auth.register({ email, password: PASSWORD }));
       // Register answers first and creates the account after the reply (same answer for a known email).
-      await Promise.all(replicas.map((r) => r.server.app.accounts.afterReply.settled()));
+      await Promise.all(replicas.map((r) => r.server.afterReply.settled()));
       const users = await a.server.db.transaction((em) => em.findBy(UserEntity, { email }));
       expect(users).toHaveLength(1);
     }

@@ -16,16 +16,19 @@ import type { AccountRepositories, Repositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { keepAnAdmin, keepAnOperator } from "../tenants/tenant-user-rules.js";
 import { commit, type Transaction } from "../unit-of-work.js";
-import type { AccountDeps } from "./deps.js";
+import { emailLimitKey, limit } from "./admission.js";
+import type { Uses } from "./deps.js";
 import type { AccountRecord } from "./persistence.js";
-import { emailLimitKey, limit } from "./registration.js";
 import { getUserOrThrow } from "./users.js";
 import { requireNonEmpty } from "./validation.js";
 
 type Closure = "deactivate" | "delete";
 
 export async function requestClosure(
-  deps: AccountDeps,
+  deps: Uses<
+    "uow" | "passwords" | "rateLimiter" | "clock" | "mail",
+    "continueUrlAllowList" | "emailsPerAddress" | "rateLimitWindowSeconds" | "confirmationTtlSeconds"
+  >,
   kind: Closure,
   userId: string,
   password: string,
@@ -55,8 +58,11 @@ export async function requestClosure(
   });
 }
 
+/** What following a closing link uses: it ends every session and API key, and mails the owner. */
+type ConfirmDeps = Uses<"uow" | "clock" | "sessions" | "apiKeys" | "mail", "continueUrlAllowList">;
+
 export async function confirmDeactivation(
-  deps: AccountDeps,
+  deps: ConfirmDeps,
   token: string,
   client: ClientInfo,
 ): Promise<{ continueUrl: string }> {
@@ -76,7 +82,7 @@ export async function confirmDeactivation(
 }
 
 export async function confirmDeletion(
-  deps: AccountDeps,
+  deps: ConfirmDeps,
   token: string,
   _client: ClientInfo,
 ): Promise<{ continueUrl: string }> {

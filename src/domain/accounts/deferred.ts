@@ -1,9 +1,12 @@
 // The account work the public "email me" RPCs record before answering and do after (after-reply.ts).
-import type { AccountDeps } from "./deps.js";
+import type { Uses } from "./deps.js";
 import { type ResetWork, sendPasswordReset } from "./password-flows.js";
-import { createAccount, issueVerification, type RegisterWork, type ResendWork } from "./registration.js";
+import { createAccount, type RegisterWork } from "./registration.js";
+import { issueVerification, type ResendWork } from "./verification.js";
 
-export function handleAccountWork(deps: AccountDeps): void {
+export function handleAccountWork(
+  deps: Uses<"afterReply" | "mail", "emailVerificationTtlSeconds" | "passwordResetTtlSeconds">,
+): void {
   deps.afterReply.handle("register", (tx, work) => createAccount(deps, tx, work as RegisterWork));
   deps.afterReply.handle("resend_verification", (tx, work) =>
     issueVerification(deps, tx, work as ResendWork),

@@ -56,7 +56,10 @@ export interface DeferredWork {
   settled(): Promise<void>;
 }
 
-/** Everything the account flows need; built once in app.ts. */
+/**
+ * What the accounts feature is built from (src/wiring/wire-accounts.ts builds it, createAccounts in
+ * index.ts takes it). No use case takes all of it: each names what it uses (`Uses`).
+ */
 export interface AccountDeps {
   config: AccountSettings;
   clock: Clock;
@@ -78,7 +81,17 @@ export interface AccountDeps {
   afterReply: DeferredWork;
   /**
    * GetCurrentUser's profiles; the store clears it on every account or second-factor write (wired in
-   * app.ts). Without it every read goes to the database.
+   * src/wiring/infrastructure.ts). Without it every read goes to the database.
    */
   profiles?: ProfileCache;
 }
+
+/** The parts of AccountDeps beside its settings. */
+type Parts = Omit<AccountDeps, "config">;
+
+/**
+ * What one use case or helper of the feature takes: the parts it names (`P`) and the settings it
+ * reads (`S`), so its signature says what it reaches. The whole AccountDeps satisfies any of them.
+ */
+export type Uses<P extends keyof Parts = never, S extends keyof AccountSettings = never> = Pick<Parts, P> &
+  ([S] extends [never] ? unknown : { config: Pick<AccountSettings, S> });

@@ -8,7 +8,7 @@ import { invalidCredentials } from "../errors.js";
 import type { AccountRepositories } from "../persistence.js";
 import type { ClientInfo, RateLimitReservation } from "../ports.js";
 import { commit, commitThenFail, type Transaction } from "../unit-of-work.js";
-import type { AccountDeps } from "./deps.js";
+import type { Uses } from "./deps.js";
 import type { AccountRecord } from "./persistence.js";
 import { findUserByIdentifier } from "./users.js";
 
@@ -27,6 +27,9 @@ export interface LoginAttempt {
   lockEnds: number;
 }
 
+/** The settings of the account's lockout. */
+type LockoutSettings = "loginMaxFailuresPerAccount" | "lockoutSeconds";
+
 const ipKey = (ip: string) => `login-failures:ip:${ip}`;
 /** Matches no account: an unknown identifier runs the same UPDATE as a known one, on no row. */
 const NO_ACCOUNT = "00000000-0000-0000-0000-000000000000";
@@ -36,7 +39,10 @@ const NO_ACCOUNT = "00000000-0000-0000-0000-000000000000";
  * identifier; none when the tenant is unknown, null), in one transaction, before any verification.
  */
 export function startAttempt(
-  deps: AccountDeps,
+  deps: Uses<
+    "uow" | "rateLimiter" | "clock",
+    LockoutSettings | "loginMaxFailuresPerIp" | "rateLimitWindowSeconds"
+  >,
   tenantId: string | null,
   identifier: string,
   client: ClientInfo,
@@ -64,7 +70,7 @@ export function startAttempt(
  */
 async function reserveAccountSlot(
   tx: Transaction<AccountRepositories>,
-  deps: AccountDeps,
+  deps: Uses<"clock", LockoutSettings>,
   userId: string,
 ): Promise<{ slot: AccountSlot; lockEnds: number }> {
   const now = deps.clock.now();
@@ -83,7 +89,7 @@ async function reserveAccountSlot(
  */
 export async function claimSuccess(
   tx: Transaction<AccountRepositories>,
-  deps: AccountDeps,
+  deps: Uses<"rateLimiter">,
   attempt: LoginAttempt,
   verifiedHash: string,
   upgradedHash: string | null,
@@ -99,7 +105,7 @@ export async function claimSuccess(
  * that started a lock also tells the owner by email.
  */
 export async function failAttempt(
-  deps: AccountDeps,
+  deps: Uses<"uow" | "clock" | "mail", "lockoutSeconds">,
   attempt: LoginAttempt,
   client: ClientInfo,
   reason: "wrong_password" | "password_changed",
@@ -116,7 +122,7 @@ export async function failAttempt(
 
 async function recordFailureIn(
   tx: Transaction<AccountRepositories>,
-  deps: AccountDeps,
+  deps: Uses<"clock" | "mail", "lockoutSeconds">,
   attempt: LoginAttempt,
   client: ClientInfo,
   reason: "wrong_password" | "password_changed",

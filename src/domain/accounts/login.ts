@@ -18,7 +18,7 @@ import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../
 import { holdTenantFirst, tenantPending, tenantSuspended } from "../tenants/gate.js";
 import { tenantNamed } from "../tenants/scope.js";
 import { commit, commitThenFail, type Outcome, type Transaction } from "../unit-of-work.js";
-import type { AccountDeps } from "./deps.js";
+import type { Uses } from "./deps.js";
 import { claimSuccess, failAttempt, type LoginAttempt, startAttempt } from "./login-attempt.js";
 
 export interface LoginInput {
@@ -37,7 +37,17 @@ export type LoginResult =
 /** Thrown inside the signing-in transaction (rolling it back) when a reset changed the password meanwhile. */
 class PasswordChanged extends Error {}
 
-export async function login(deps: AccountDeps, input: LoginInput, client: ClientInfo): Promise<LoginResult> {
+/** What Login uses: the attempt's counts and lockout, the hash, and the end of every sign-in. */
+type LoginDeps = Uses<
+  "uow" | "hasher" | "rateLimiter" | "clock" | "mail" | "secondFactor" | "sessions",
+  | "requireEmailVerification"
+  | "loginMaxFailuresPerIp"
+  | "loginMaxFailuresPerAccount"
+  | "lockoutSeconds"
+  | "rateLimitWindowSeconds"
+>;
+
+export async function login(deps: LoginDeps, input: LoginInput, client: ClientInfo): Promise<LoginResult> {
   if (input.identifier.trim() === "") throw invalidArgument("identifier", "is required");
   if (input.password === "") throw invalidArgument("password", "is required");
   const duration = input.options.durationSeconds;
@@ -116,7 +126,7 @@ export async function login(deps: AccountDeps, input: LoginInput, client: Client
  */
 export async function issueSignIn(
   tx: Transaction<MfaRepositories>,
-  deps: Pick<AccountDeps, "secondFactor" | "sessions" | "clock">,
+  deps: Uses<"secondFactor" | "sessions" | "clock">,
   userId: string,
   amr: string[],
   deviceToken: string,

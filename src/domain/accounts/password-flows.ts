@@ -27,8 +27,8 @@ import { administeringRole, announceNewAdministrator } from "../tenants/admin-no
 import { activateForVerifiedAdmin, holdTenantToActivate } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
 import { commit, type Transaction } from "../unit-of-work.js";
-import type { AccountDeps } from "./deps.js";
-import { admitEmailRequest, admitMailRequest } from "./registration.js";
+import { admitEmailRequest, admitMailRequest, type MailRequestDeps } from "./admission.js";
+import type { Uses } from "./deps.js";
 import { findUserByEmail, getUserOrThrow } from "./users.js";
 import { normalizeUsername, requireNonEmpty } from "./validation.js";
 
@@ -42,8 +42,11 @@ export interface ChangePasswordInput {
   sessionPolicy: SessionPolicy;
 }
 
+/** What a change or reset of the password ends besides it: sessions, API keys, trusted devices. */
+type RecoveryParts = "sessions" | "apiKeys" | "secondFactor";
+
 export async function changePassword(
-  deps: AccountDeps,
+  deps: Uses<"uow" | "reauth" | "hasher" | "clock" | "mail" | RecoveryParts, "passwordMinLength">,
   input: ChangePasswordInput,
   client: ClientInfo,
 ): Promise<void> {
@@ -101,7 +104,7 @@ export interface ResetRequest {
 }
 
 export async function requestPasswordReset(
-  deps: AccountDeps,
+  deps: MailRequestDeps & Uses<"clock" | "afterReply", "continueUrlAllowList">,
   request: ResetRequest,
   client: ClientInfo,
   rawContinueUrl = "",
@@ -127,7 +130,7 @@ export async function requestPasswordReset(
  * unknown or suspended (no account to reset).
  */
 async function admitResetRequest(
-  deps: AccountDeps,
+  deps: MailRequestDeps,
   request: ResetRequest,
   client: ClientInfo,
 ): Promise<(({ email: string } | { username: string }) & { tenantId: string }) | null> {
@@ -159,7 +162,7 @@ export type ResetWork = ({ email: string } | { username: string }) & {
 };
 
 export async function sendPasswordReset(
-  deps: AccountDeps,
+  deps: Uses<"mail", "passwordResetTtlSeconds">,
   tx: Transaction<AccountRepositories>,
   work: ResetWork,
 ): Promise<void> {
@@ -177,14 +180,17 @@ export async function sendPasswordReset(
   await tx.audit.record(now, "password.reset_requested", user.id, client);
 }
 
-export async function checkPasswordResetToken(deps: AccountDeps, token: string): Promise<boolean> {
+export async function checkPasswordResetToken(deps: Uses<"uow" | "clock">, token: string): Promise<boolean> {
   requireNonEmpty(token, "token");
   const now = deps.clock.now();
   return deps.uow.read(async (reads) => (await peekToken(reads, now, "reset_password", token)) !== null);
 }
 
 export async function resetPassword(
-  deps: AccountDeps,
+  deps: Uses<
+    "uow" | "hasher" | "clock" | "mail" | RecoveryParts,
+    "passwordMinLength" | "continueUrlAllowList"
+  >,
   token: string,
   newPassword: string,
   client: ClientInfo,

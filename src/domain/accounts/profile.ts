@@ -9,11 +9,11 @@ import { issueToken } from "../one-time-tokens.js";
 import type { Repositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
+import { emailLimitKey, limit } from "./admission.js";
 import { laterAcceptances } from "./agreements.js";
-import type { AccountDeps } from "./deps.js";
+import type { Uses } from "./deps.js";
 import type { AccountChanges, AccountRecord } from "./persistence.js";
 import { checkProfileFields, type ProfileFieldChanges } from "./profile-fields.js";
-import { emailLimitKey, limit } from "./registration.js";
 import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "./users.js";
 import {
   checkLanguage,
@@ -54,7 +54,7 @@ export type Profile = Omit<AccountRecord, "passwordHash" | "failedLogins" | "loc
 };
 
 async function profileOf(
-  deps: AccountDeps,
+  deps: Uses<"secondFactor">,
   reads: Pick<Repositories, "mfa">,
   account: AccountRecord,
 ): Promise<Profile> {
@@ -63,7 +63,10 @@ async function profileOf(
 }
 
 /** The caller's profile, from the profile cache when it holds it (see profile-cache.ts for the bound). */
-export async function getUser(deps: AccountDeps, userId: string): Promise<Profile> {
+export async function getUser(
+  deps: Uses<"uow" | "secondFactor" | "profiles">,
+  userId: string,
+): Promise<Profile> {
   const cached = deps.profiles?.get(userId);
   if (cached) return cached;
   const snapshot = deps.profiles?.snapshot();
@@ -75,7 +78,15 @@ export async function getUser(deps: AccountDeps, userId: string): Promise<Profil
 }
 
 export async function updateUser(
-  deps: AccountDeps,
+  deps: Uses<
+    "uow" | "clock" | "reauth" | "passwords" | "rateLimiter" | "secondFactor" | "mail",
+    | "continueUrlAllowList"
+    | "requiredTermsVersion"
+    | "requiredPrivacyVersion"
+    | "emailsPerAddress"
+    | "rateLimitWindowSeconds"
+    | "emailVerificationTtlSeconds"
+  >,
   caller: Pick<Caller, "userId" | "sessionId">,
   changes: ProfileChanges,
   client: ClientInfo,

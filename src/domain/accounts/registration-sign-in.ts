@@ -7,9 +7,15 @@
 import { alreadyExists } from "../errors.js";
 import type { ClientInfo, IssuedTokens, LoginOptions } from "../ports.js";
 import { commit } from "../unit-of-work.js";
-import type { AccountDeps } from "./deps.js";
+import type { Uses } from "./deps.js";
 import { issueSignIn } from "./login.js";
-import { admitRegistration, insertAccount, type RegisterInput } from "./registration.js";
+import {
+  type AdmissionDeps,
+  admitRegistration,
+  insertAccount,
+  type RegisterInput,
+  register,
+} from "./registration.js";
 import { findUserByEmail, isUniqueViolation } from "./users.js";
 
 export interface RegisteredSession {
@@ -17,8 +23,36 @@ export interface RegisteredSession {
   tokens: IssuedTokens;
 }
 
+/** The session a registration signs in to: the defaults, its tokens in the answer's body. */
+const REGISTRATION_SESSION: LoginOptions = {
+  durationSeconds: undefined,
+  authMethod: "token",
+  signOutOtherSessions: false,
+};
+
+/**
+ * Register, as the deployment has it: the tokens of the new account's first session when it signs
+ * in at registration (AUTHD_SIGN_IN_AT_REGISTRATION), else null (the account is made after the
+ * answer, registration.ts).
+ */
+export async function registerAccount(
+  deps: AdmissionDeps &
+    Uses<
+      "afterReply" | "mail" | "secondFactor" | "sessions",
+      "signInAtRegistration" | "emailVerificationTtlSeconds"
+    >,
+  input: RegisterInput,
+  client: ClientInfo,
+): Promise<IssuedTokens | null> {
+  if (!deps.config.signInAtRegistration) {
+    await register(deps, input, client);
+    return null;
+  }
+  return (await registerAndSignIn(deps, input, REGISTRATION_SESSION, client)).tokens;
+}
+
 export async function registerAndSignIn(
-  deps: AccountDeps,
+  deps: AdmissionDeps & Uses<"mail" | "secondFactor" | "sessions", "emailVerificationTtlSeconds">,
   input: RegisterInput,
   options: LoginOptions,
   client: ClientInfo,

@@ -1,24 +1,21 @@
-import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
-import {
-  failedPrecondition,
-  invalidArgument,
-  resourceExhausted,
-  unusableEmailedToken,
-  withReason,
-} from "../errors.js";
-import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tokens.js";
+// Register and CheckEmail. A registration answers before its account exists: the request is checked
+// from itself alone, and the account is made after the answer (after-reply.ts), so a new and a taken
+// address get the same answer and only the mailbox hears which it was. A deployment that signs in
+// at registration makes the account before answering (registration-sign-in.ts).
+import { checkContinueUrl } from "../continue-url.js";
+import { failedPrecondition } from "../errors.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { AccountRepositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
-import { activateForVerifiedAdmin, holdTenantToActivate } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
-import { mailableTenantId, requireActiveTenant } from "../tenants/scope.js";
-import { commit, type Transaction } from "../unit-of-work.js";
+import { requireActiveTenant } from "../tenants/scope.js";
+import type { Transaction } from "../unit-of-work.js";
+import { checkCaptcha, emailLimitKey, limit } from "./admission.js";
 import { acceptedAgreements, checkAcceptedVersion } from "./agreements.js";
-import type { AccountDeps } from "./deps.js";
+import type { Uses } from "./deps.js";
 import { newAccount } from "./new-account.js";
 import type { AccountRecord } from "./persistence.js";
-import { findUserByEmail, getUserOrThrow, isUniqueViolation } from "./users.js";
+import { findUserByEmail } from "./users.js";
 import {
   checkLanguage,
   checkMobile,
@@ -28,6 +25,7 @@ import {
   normalizeUsername,
   requireNonEmpty,
 } from "./validation.js";
+import { sendVerification } from "./verification.js";
 
 export interface RegisterInput {
   email: string;
@@ -47,26 +45,17 @@ export interface RegisterInput {
   tenant: string;
 }
 
-export async function checkCaptcha(deps: AccountDeps, token: string, client: ClientInfo): Promise<void> {
-  if (!(await deps.captcha.verify(token, client.ip))) {
-    throw withReason(
-      "CAPTCHA_FAILED",
-      invalidArgument("captcha_token", "captcha verification failed or the token is missing"),
-    );
-  }
-}
-
-/**
- * The key of the per-address email limit. Counted per tenant account: one address may have an
- * account in several tenants, and requests in one must not use up another's allowance.
- */
-export const emailLimitKey = (tenantId: string, email: string) => `email:${tenantId}:${email}`;
-
-/** Counts one request against a limit and refuses it with the wait when over. */
-export async function limit(deps: AccountDeps, key: string, max: number, what: string): Promise<void> {
-  const result = await deps.rateLimiter.consume(key, max, deps.config.rateLimitWindowSeconds);
-  if (!result.allowed) throw resourceExhausted(`too many ${what}`, result.retryAfterSeconds);
-}
+/** What a registration's checks before the answer use (Register, RegisterCompany). */
+export type AdmissionDeps = Uses<
+  "uow" | "captcha" | "rateLimiter" | "hasher" | "clock",
+  | "passwordMinLength"
+  | "requiredTermsVersion"
+  | "requiredPrivacyVersion"
+  | "continueUrlAllowList"
+  | "rateLimitWindowSeconds"
+  | "registrationsPerIp"
+  | "emailsPerAddress"
+>;
 
 /**
  * Checks a registration and records it as work for after the answer (see createAccount). Only
@@ -75,7 +64,11 @@ export async function limit(deps: AccountDeps, key: string, max: number, what: s
  * mailbox owner is told by email instead (after-reply.ts). A deployment that signs in at
  * registration does the work before answering instead (registration-sign-in.ts).
  */
-export async function register(deps: AccountDeps, input: RegisterInput, client: ClientInfo): Promise<void> {
+export async function register(
+  deps: AdmissionDeps & Uses<"afterReply">,
+  input: RegisterInput,
+  client: ClientInfo,
+): Promise<void> {
   await deps.afterReply.defer("register", await admitRegistration(deps, input, client));
 }
 
@@ -85,7 +78,7 @@ export async function register(deps: AccountDeps, input: RegisterInput, client: 
  * pays.
  */
 export async function admitRegistration(
-  deps: AccountDeps,
+  deps: AdmissionDeps,
   input: RegisterInput,
   client: ClientInfo,
 ): Promise<RegisterWork & { tenantId: string }> {
@@ -97,7 +90,10 @@ export async function admitRegistration(
 
 /** A new user's fields, checked from the request alone (Register, RegisterCompany). */
 export function checkNewUser(
-  deps: AccountDeps,
+  deps: Uses<
+    never,
+    "passwordMinLength" | "requiredTermsVersion" | "requiredPrivacyVersion" | "continueUrlAllowList"
+  >,
   input: Omit<RegisterInput, "captchaToken" | "tenant">,
 ): Pick<RegisterWork, "email" | "username" | "profile" | "agreements" | "continueUrl"> {
   const email = normalizeEmail(input.email);
@@ -132,7 +128,10 @@ export function checkNewUser(
  * every request pays, so a new and an existing address take the same time.
  */
 export async function admitNewUser(
-  deps: AccountDeps,
+  deps: Uses<
+    "captcha" | "rateLimiter" | "hasher" | "clock",
+    "rateLimitWindowSeconds" | "registrationsPerIp" | "emailsPerAddress"
+  >,
   user: ReturnType<typeof checkNewUser>,
   input: { password: string; captchaToken: string },
   client: ClientInfo,
@@ -172,7 +171,7 @@ export interface RegisterWork {
  * email or username fails on the unique key here; its retry finds the conflict and sends the notice.
  */
 export async function createAccount(
-  deps: AccountDeps,
+  deps: Uses<"mail", "emailVerificationTtlSeconds">,
   tx: Transaction<AccountRepositories>,
   work: RegisterWork,
 ): Promise<void> {
@@ -186,7 +185,7 @@ export async function createAccount(
  * verification link; answers its id.
  */
 export async function insertAccount(
-  deps: AccountDeps,
+  deps: Uses<"mail", "emailVerificationTtlSeconds">,
   tx: Transaction<AccountRepositories>,
   work: RegisterWork,
   roles: string[] = [],
@@ -216,7 +215,7 @@ export async function insertAccount(
  * there was a conflict.
  */
 async function noticeOfConflict(
-  deps: AccountDeps,
+  deps: Uses<"mail">,
   tx: Transaction<AccountRepositories>,
   tenantId: string,
   email: string,
@@ -234,159 +233,8 @@ async function noticeOfConflict(
   return false;
 }
 
-/** Answers the continue_url the link was requested with ("" for none). */
-export async function verifyEmail(
-  deps: AccountDeps,
-  token: string,
-  client: ClientInfo,
-): Promise<{ continueUrl: string }> {
-  requireNonEmpty(token, "token");
-  const now = deps.clock.now();
-  const done = deps.uow.run(async (tx) => {
-    const link = await peekToken(tx, now, "verify_email", token);
-    if (link) await holdTenantToActivate(tx, link.userId);
-    const verification = await consumeToken(tx, now, "verify_email", token);
-    if (verification) {
-      const user = await getUserOrThrow(tx, verification.userId);
-      await tx.accounts.update(user.id, { emailVerified: true, updatedAt: now });
-      await tx.audit.record(now, "email.verified", user.id, client);
-      // RegisterCompany's first admin: the company is real now.
-      await activateForVerifiedAdmin(tx, user, now, client);
-      return commit(storedContinueUrl(verification.payload.continueUrl, deps.config.continueUrlAllowList));
-    }
-    const change = await consumeToken(tx, now, "change_email", token);
-    if (!change) throw unusableEmailedToken();
-    const newEmail = change.payload.email;
-    if (!newEmail) throw unusableEmailedToken();
-    const user = await getUserOrThrow(tx, change.userId);
-    if (await findUserByEmail(tx, user.tenantId, newEmail))
-      throw failedPrecondition("the new email address is already in use");
-    const oldEmail = user.email;
-    await tx.accounts.update(user.id, { email: newEmail, emailVerified: true, updatedAt: now });
-    // The email factor is "the account's email": its codes follow the address to the new mailbox,
-    // and codes already sent to the old one (which may be why it was given up) stop working.
-    await tx.accountData.moveEmailFactor(user.id, oldEmail, newEmail);
-    // Links mailed to the old address (a reset above all) must not outlive the move away from it.
-    await voidTokens(tx, now, user.id, ["reset_password", "deactivate", "delete", "verify_email"]);
-    await deps.mail.emailChanged(tx, oldEmail, newEmail);
-    await tx.audit.record(now, "email.changed", user.id, client);
-    return commit(storedContinueUrl(change.payload.continueUrl, deps.config.continueUrlAllowList));
-  });
-  // Two accounts confirming a move to one address at once both pass the check above; the UNIQUE
-  // index refuses the second (PostgreSQL), which gets the same answer as the check's.
-  const continueUrl = await done.catch((error: unknown) => {
-    if (isUniqueViolation(error)) throw failedPrecondition("the new email address is already in use");
-    throw error;
-  });
-  return { continueUrl };
-}
-
-/** Who a public "email me" request names: an account's email in a tenant. */
-export interface EmailRequest {
-  email: string;
-  /** The tenant's slug; empty means the default tenant. */
-  tenant: string;
-  captchaToken: string;
-}
-
-export async function resendVerification(
-  deps: AccountDeps,
-  request: EmailRequest,
-  client: ClientInfo,
-  rawContinueUrl = "",
-): Promise<void> {
-  const continueUrl = checkContinueUrl(rawContinueUrl, deps.config.continueUrlAllowList);
-  const { email, tenantId } = await admitEmailRequest(deps, request, client);
-  // An unknown or suspended tenant has no account to mail: the same answer, nothing to do.
-  if (tenantId === null) return;
-  const work: ResendWork = { tenantId, email, now: deps.clock.now(), continueUrl };
-  await deps.afterReply.defer("resend_verification", work);
-}
-
-/**
- * The gate of every public "email me" RPC: a valid address, the captcha, and the per-IP and
- * per-address limits, counted whether or not the address is registered. Answers the address and
- * the id of the active tenant named (null when none: such a request reaches no account, and its
- * answer is the one for an unknown account).
- */
-export async function admitEmailRequest(
-  deps: AccountDeps,
-  request: EmailRequest,
-  client: ClientInfo,
-): Promise<{ email: string; tenantId: string | null }> {
-  const email = normalizeEmail(request.email);
-  const tenantId = await admitMailRequest(
-    deps,
-    request,
-    client,
-    (tenantKey) => emailLimitKey(tenantKey, email),
-    "emails to this address",
-  );
-  return { email, tenantId };
-}
-
-/**
- * The gate of every request that may email an account named by the caller: the captcha, the limit
- * per client address, the tenant, then the limit per recipient (`recipientKey` of the tenant's key).
- * Answers the tenant's id, or null for an unknown or suspended tenant (whose requests are counted
- * under a key of their own: the answer must not tell it apart from a known tenant's by when the
- * limit starts refusing).
- */
-export async function admitMailRequest(
-  deps: AccountDeps,
-  request: { tenant: string; captchaToken: string },
-  client: ClientInfo,
-  recipientKey: (tenantKey: string) => string,
-  recipient: string,
-): Promise<string | null> {
-  await checkCaptcha(deps, request.captchaToken, client);
-  await limit(
-    deps,
-    `email:ip:${client.rateLimitKey}`,
-    deps.config.emailsPerIp,
-    "email requests from this address",
-  );
-  const tenantId = await deps.uow.read((reads) => mailableTenantId(reads, request.tenant));
-  const tenantKey = tenantId ?? `unknown:${request.tenant.slice(0, 63)}`;
-  await limit(deps, recipientKey(tenantKey), deps.config.emailsPerAddress, recipient);
-  return tenantId;
-}
-
-async function sendVerification(
-  deps: AccountDeps,
-  tx: Transaction<AccountRepositories>,
-  userId: string,
-  email: string,
-  now: number,
-  continueUrl: string,
-) {
-  const ttl = deps.config.emailVerificationTtlSeconds;
-  const { token, expiresAt } = await issueToken(tx, now, "verify_email", userId, ttl, { continueUrl });
-  await deps.mail.verifyEmail(tx, email, token, expiresAt - now, continueUrl);
-}
-
-/** What ResendVerificationEmail leaves for after the reply. */
-export interface ResendWork {
-  /** Absent in work recorded before accounts had tenants: the default tenant. */
-  tenantId?: string;
-  email: string;
-  now: number;
-  /** Absent in work recorded before continue URLs. */
-  continueUrl?: string;
-}
-
-export async function issueVerification(
-  deps: AccountDeps,
-  tx: Transaction<AccountRepositories>,
-  work: ResendWork,
-): Promise<void> {
-  const user = await findUserByEmail(tx, work.tenantId ?? DEFAULT_TENANT_ID, work.email);
-  if (!user || user.emailVerified || user.status !== "active") return;
-  await sendVerification(deps, tx, user.id, work.email, work.now, work.continueUrl ?? "");
-}
-
 export async function checkEmail(
-  deps: AccountDeps,
+  deps: Uses<"uow" | "rateLimiter", "rateLimitWindowSeconds" | "emailsPerIp" | "revealAccounts">,
   request: { email: string; tenant: string },
   client: ClientInfo,
 ): Promise<boolean> {

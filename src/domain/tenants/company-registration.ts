@@ -6,8 +6,14 @@
 // answer says nothing about the address either way (its accounts in other tenants are theirs); the
 // slug is public, so a taken one is said to be taken.
 import { randomUUID } from "node:crypto";
-import type { AccountDeps } from "../accounts/deps.js";
-import { admitNewUser, checkNewUser, insertAccount, type RegisterInput } from "../accounts/registration.js";
+import type { Uses } from "../accounts/deps.js";
+import {
+  type AdmissionDeps,
+  admitNewUser,
+  checkNewUser,
+  insertAccount,
+  type RegisterInput,
+} from "../accounts/registration.js";
 import { alreadyExists, DomainError } from "../errors.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
@@ -24,7 +30,7 @@ export interface CompanyRegistration {
 }
 
 export async function registerCompany(
-  deps: AccountDeps,
+  deps: AdmissionDeps & Uses<"mail", "emailVerificationTtlSeconds">,
   input: CompanyRegistration,
   client: ClientInfo,
 ): Promise<TenantRecord> {

@@ -3,16 +3,16 @@
 
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext } from "@connectrpc/connect";
-import { AuthMethod, type SessionScope, type TokenPair } from "../../gen/authd/v1/common_pb.js";
-import type { MfaChallenge } from "../../gen/authd/v1/mfa_pb.js";
-import type { Clock } from "../clock.js";
-import type { LoginResult } from "../domain/accounts/login.js";
-import type { LoginOptions } from "../domain/ports.js";
-import { type CookieSettings, offeredDeviceToken, setSessionCookies } from "../http/session-cookies.js";
-import { requestInfo } from "./caller.js";
-import { toMfaChallengeMessage } from "./mapping/mfa.js";
-import { sessionScope } from "./session-scope.js";
-import { toTokenPair } from "./token-mapper.js";
+import { AuthMethod, type SessionScope, type TokenPair } from "../../../gen/authd/v1/common_pb.js";
+import type { MfaChallenge } from "../../../gen/authd/v1/mfa_pb.js";
+import type { Clock } from "../../clock.js";
+import type { LoginResult } from "../../domain/accounts/index.js";
+import type { LoginOptions } from "../../domain/ports.js";
+import { type CookieSettings, offeredDeviceToken, setSessionCookies } from "../../http/session-cookies.js";
+import { requestInfo } from "../caller.js";
+import { sessionScope } from "../session-scope.js";
+import { toMfaChallengeMessage } from "./mfa.js";
+import { toTokenPairMessage } from "./tokens.js";
 
 interface SignInRequest {
   authMethod: AuthMethod;
@@ -30,7 +30,7 @@ export interface SignInEdge {
  * The session options and the remembered device (the field, else the device cookie, which counts only
  * from an origin allowed to use cookies) of a sign-in.
  */
-export function signInInput(
+export function fromSignInRequest(
   req: SignInRequest,
   ctx: HandlerContext,
   edge: SignInEdge,
@@ -51,7 +51,7 @@ export function signInInput(
 }
 
 /** The answer to a sign-in; in cookie mode the tokens are set as cookies and kept out of the body. */
-export function toSignInResponse(
+export function toSignInResponseMessage(
   result: LoginResult,
   ctx: HandlerContext,
   edge: SignInEdge,
@@ -62,5 +62,9 @@ export function toSignInResponse(
   }
   const cookieMode = options.authMethod === "cookie";
   if (cookieMode) setSessionCookies(ctx, result.tokens, edge.cookies, edge.clock.now());
-  return { result: { case: "tokens", value: toTokenPair(result.tokens, !cookieMode) } };
+  return { result: { case: "tokens", value: toTokenPairMessage(result.tokens, !cookieMode) } };
 }
+
+/** The former names of fromSignInRequest and toSignInResponseMessage, for the handlers that still call them. */
+export const signInInput = fromSignInRequest;
+export const toSignInResponse = toSignInResponseMessage;

@@ -1,10 +1,11 @@
+// Issued tokens -> the TokenPair message (every answer that signs in or refreshes).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type TokenPair, TokenPairSchema } from "../../gen/authd/v1/common_pb.js";
-import type { IssuedTokens } from "../domain/ports.js";
+import { type TokenPair, TokenPairSchema } from "../../../gen/authd/v1/common_pb.js";
+import type { IssuedTokens } from "../../domain/ports.js";
 
 /** Tokens for the response body; in cookie mode the secrets stay out of it (they travel as cookies). */
-export function toTokenPair(tokens: IssuedTokens, includeSecrets: boolean): TokenPair {
+export function toTokenPairMessage(tokens: IssuedTokens, includeSecrets: boolean): TokenPair {
   return create(TokenPairSchema, {
     accessToken: includeSecrets ? tokens.accessToken : "",
     accessTokenExpireTime: timestampFromMs(tokens.accessTokenExpiresAt),
@@ -15,3 +16,6 @@ export function toTokenPair(tokens: IssuedTokens, includeSecrets: boolean): Toke
     userId: tokens.userId,
   });
 }
+
+/** The former name of toTokenPairMessage, for the handlers that still call it by that name. */
+export const toTokenPair = toTokenPairMessage;
