@@ -30,8 +30,7 @@ export type RouteFeatures = Pick<
   | "credentials"
   | "mfa"
   | "tenants"
-  | "tenantUsers"
-  | "tenantAccounts"
+  | "administration"
   | "isHealthy"
 >;
 
@@ -59,13 +58,6 @@ export function createRoutes(app: RouteFeatures) {
       sessionService({ sessions, apiKeys: app.apiKeys, credentials: app.credentials }),
     );
     router.service(MfaService, mfaService({ mfa: app.mfa, cookies, clock }));
-    router.service(
-      AdminService,
-      adminService({
-        tenants: app.tenants,
-        tenantUsers: app.tenantUsers,
-        tenantAccounts: app.tenantAccounts,
-      }),
-    );
+    router.service(AdminService, adminService({ tenants: app.tenants, administration: app.administration }));
   };
 }
