@@ -1,8 +1,11 @@
 // CreateUser: an administrator makes an account in the tenant, with an invitation (a link that
 // sets the password) or an initial password the owner must change. An account with an
 // administering role re-authenticates the administrator (reauthentication.ts): a stolen access
-// token or an `admin` API key must not plant an admin. A new administrator is announced to the
-// tenant's administrators (admin-notices.ts).
+// token or an `admin` API key must not plant an admin. Every refusal the request would get anyway
+// (a field, a weak initial password, an address or username the tenant holds, the operator role)
+// comes before the password, so it costs the administrator no guess; the taken address and
+// username are checked again in the transaction that writes. A new administrator is announced to
+// the tenant's administrators (admin-notices.ts).
 import { newAccount } from "../accounts/new-account.js";
 import type { AccountRecord } from "../accounts/persistence.js";
 import { isUniqueViolation } from "../accounts/users.js";
@@ -79,6 +82,10 @@ export async function createUser(
     language: checkLanguage(input.language),
     timezone: checkTimezone(input.timezone),
   };
+  if (credential.kind === "initial_password")
+    checkPasswordPolicy(credential.password, deps.passwordMinLength, { email, username }, "initial_password");
+  // Load.
+  await deps.uow.read((reads) => refuseTaken(reads, tenantId, email, username));
   // Check permission.
   guardOperatorRole(caller, roles, []);
   const administers = administeringRole(roles);
@@ -86,8 +93,6 @@ export async function createUser(
     await deps.reauth.confirm(caller, input.currentPassword, {
       purpose: `to create an account with the "${administers}" role`,
     });
-  if (credential.kind === "initial_password")
-    checkPasswordPolicy(credential.password, deps.passwordMinLength, { email, username }, "initial_password");
   // Write.
   const passwordHash =
     credential.kind === "initial_password" ? await deps.hasher.hash(credential.password) : NO_PASSWORD;
