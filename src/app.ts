@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import type { Outbox } from "./delivery/outbox.js";
 import type { Templates } from "./delivery/templates.js";
 import type { Accounts } from "./domain/accounts/index.js";
+import type { Administration } from "./domain/administration/index.js";
 import type { ApiKeys } from "./domain/api-keys.js";
 import type { TokenAuthenticator } from "./domain/callers.js";
 import type { IdentityDeps } from "./domain/identities/deps.js";
@@ -14,9 +15,7 @@ import type { Mfa } from "./domain/mfa/index.js";
 import type { PasswordHasher } from "./domain/passwords.js";
 import type { Sessions } from "./domain/sessions.js";
 import type { SigningKeys } from "./domain/signing-keys.js";
-import type { TenantUsers } from "./domain/tenants/tenant-users.js";
-import type { Tenants } from "./domain/tenants/tenants.js";
-import type { TenantUserAdmin } from "./domain/tenants/user-admin.js";
+import type { Tenants } from "./domain/tenants/index.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import type { Store } from "./store/store.js";
@@ -27,6 +26,7 @@ import {
 } from "./wiring/infrastructure.js";
 import { Scheduler } from "./wiring/scheduler.js";
 import { wireAccounts } from "./wiring/wire-accounts.js";
+import { wireAdministration } from "./wiring/wire-administration.js";
 import { wireApiKeys } from "./wiring/wire-api-keys.js";
 import { wireCredentials } from "./wiring/wire-credentials.js";
 import { wireIdentities } from "./wiring/wire-identities.js";
@@ -55,12 +55,10 @@ export interface App {
   identities: IdentityDeps;
   /** The one path from a credential (access token, API key) to its caller. */
   credentials: TokenAuthenticator;
-  /** Tenants (companies). */
+  /** Tenants (companies): the operator's use cases, `authd admin create`, the pending release. */
   tenants: Tenants;
-  /** A tenant admin's view of the tenant's users' sessions and audit trail. */
-  tenantUsers: TenantUserAdmin;
-  /** A tenant admin's use cases on the tenant's accounts (ListUsers ... DeleteUser). */
-  tenantAccounts: TenantUsers;
+  /** An administrator's use cases on a tenant's accounts (ListUsers ... ListAuditEvents). */
+  administration: Administration;
   /** The public signing keys, as served at /.well-known/jwks.json. */
   jwks(): Promise<{ keys: object[] }>;
   /** Prometheus metrics (served only where AUTHD_METRICS_ADDR / AUTHD_METRICS_TOKEN say). */
@@ -111,8 +109,9 @@ export async function assembleApp(
     const { sessions, accessTokens, signingKeys } = add(await wireSessions(infra, config));
     const { mfa, secondFactor } = add(wireMfa(infra, config, { sessions }));
     const apiKeys = add(wireApiKeys(infra));
-    const tenants = add(wireTenants(infra, config, { sessions, secondFactor, apiKeys }));
-    const credentials = add(wireCredentials({ accessTokens, sessions, apiKeys, tenants: tenants.tenants }));
+    const tenants = add(wireTenants(infra, config, { sessions }));
+    const administration = add(wireAdministration(infra, config, { sessions, secondFactor, apiKeys }));
+    const credentials = add(wireCredentials({ accessTokens, sessions, apiKeys, tenants }));
     const { accounts, afterReply } = add(wireAccounts(infra, config, { sessions, secondFactor, apiKeys }));
     const identities = add(wireIdentities(infra, config, { sessions, secondFactor }));
 
@@ -128,9 +127,8 @@ export async function assembleApp(
       accounts,
       identities,
       credentials,
-      tenants: tenants.tenants,
-      tenantUsers: tenants.tenantUsers,
-      tenantAccounts: tenants.tenantAccounts,
+      tenants,
+      administration,
       jwks: () => signingKeys.jwks(),
       metrics: infra.metrics,
       async isHealthy() {

@@ -31,8 +31,7 @@ export type RouteFeatures = Pick<
   | "credentials"
   | "mfa"
   | "tenants"
-  | "tenantUsers"
-  | "tenantAccounts"
+  | "administration"
   | "isHealthy"
 >;
 
@@ -60,14 +59,7 @@ export function createRoutes(app: RouteFeatures) {
       sessionService({ sessions, apiKeys: app.apiKeys, credentials: app.credentials }),
     );
     router.service(MfaService, mfaService({ mfa: app.mfa, cookies, clock }));
-    router.service(
-      AdminService,
-      adminService({
-        tenants: app.tenants,
-        tenantUsers: app.tenantUsers,
-        tenantAccounts: app.tenantAccounts,
-      }),
-    );
+    router.service(AdminService, adminService({ tenants: app.tenants, administration: app.administration }));
     // Last: it describes every service registered above.
     registerReflection(router);
   };

@@ -216,8 +216,24 @@ export const IDENTITY_REPOSITORIES = [
 ] as const;
 export type IdentityRepositories = Pick<Repositories, (typeof IDENTITY_REPOSITORIES)[number]>;
 
-/** Tenants and their administrators' use cases on accounts (tenants/). */
+/**
+ * Tenants (tenants/): suspension ends the tenant's sessions, `authd admin create` makes an account
+ * and its password link, and the release of a pending tenant erases its accounts.
+ */
 export const TENANT_REPOSITORIES = [
+  ...SESSION_REPOSITORIES,
+  "accounts",
+  "accountData",
+  "oneTimeTokens",
+  "tenantUsers",
+] as const;
+export type TenantRepositories = Pick<Repositories, (typeof TENANT_REPOSITORIES)[number]>;
+
+/**
+ * An administrator's use cases on a tenant's accounts (administration/): they end sessions, API
+ * keys and trusted devices, read whether an account has a second factor, and mail the account.
+ */
+export const ADMINISTRATION_REPOSITORIES = [
   ...MFA_REPOSITORIES,
   ...API_KEY_REPOSITORIES,
   "accounts",
@@ -225,4 +241,4 @@ export const TENANT_REPOSITORIES = [
   "oneTimeTokens",
   "tenantUsers",
 ] as const;
-export type TenantRepositories = Pick<Repositories, (typeof TENANT_REPOSITORIES)[number]>;
+export type AdministrationRepositories = Pick<Repositories, (typeof ADMINISTRATION_REPOSITORIES)[number]>;

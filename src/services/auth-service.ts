@@ -7,9 +7,9 @@ import type { AuthService } from "../../gen/authd/v1/auth_pb.js";
 import type { Clock } from "../clock.js";
 import { type Accounts, changesPersonalFields, type SessionPolicy } from "../domain/accounts/index.js";
 import { type CookieSettings } from "../http/session-cookies.js";
-import { toTenantProto } from "./admin-service.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { fromSignInRequest, toSignInResponseMessage } from "./mapping/sign-in.js";
+import { toTenantMessage } from "./mapping/tenants.js";
 import { toTokenPairMessage } from "./mapping/tokens.js";
 import { fromRegisterRequest, fromUpdateCurrentUserRequest, toUserMessage } from "./mapping/users.js";
 import { sessionScope } from "./session-scope.js";
@@ -45,7 +45,7 @@ export function accountHandlers(app: AccountHandlerDeps): Partial<ServiceImpl<ty
         },
         clientInfo(ctx),
       );
-      return { tenant: toTenantProto(tenant) };
+      return { tenant: toTenantMessage(tenant) };
     },
     async verifyEmail(req, ctx) {
       return accounts.verifyEmail(req.token, clientInfo(ctx));

@@ -5,7 +5,7 @@ import type { AccessTokens } from "../domain/access-tokens.js";
 import type { ApiKeys } from "../domain/api-keys.js";
 import { Credentials, type TokenAuthenticator } from "../domain/callers.js";
 import type { Sessions } from "../domain/sessions.js";
-import type { Tenants } from "../domain/tenants/tenants.js";
+import type { Tenants } from "../domain/tenants/index.js";
 import type { Wired } from "./wired.js";
 
 export function wireCredentials(needs: {

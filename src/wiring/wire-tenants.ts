@@ -1,59 +1,29 @@
-// Tenants (companies), the roles a deployment knows, and what tenant administrators do: the
-// tenant's users' sessions and audit trail (TenantUserAdmin), and the accounts themselves
-// (TenantUsers). Companies whose first admin never verified free their slugs (a periodic job).
+// Tenants (companies): the operator's use cases, `authd admin create`, and whether a tenant lets
+// its accounts in. Companies whose first admin never verified free their slugs (a periodic job).
 import type { Config } from "../config.js";
 import { TENANT_REPOSITORIES } from "../domain/persistence.js";
-import type { ApiKeyRevoker, SecondFactorGate } from "../domain/ports.js";
 import type { Sessions } from "../domain/sessions.js";
-import { Roles } from "../domain/tenants/roles.js";
-import { TenantUsers } from "../domain/tenants/tenant-users.js";
-import { Tenants } from "../domain/tenants/tenants.js";
-import { TenantUserAdmin } from "../domain/tenants/user-admin.js";
+import { createTenants, type Tenants } from "../domain/tenants/index.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 
-export interface TenantsFace {
-  tenants: Tenants;
-  roles: Roles;
-  /** A tenant admin's view of the tenant's users' sessions and audit trail. */
-  tenantUsers: TenantUserAdmin;
-  /** A tenant admin's use cases on the tenant's accounts (ListUsers ... DeleteUser). */
-  tenantAccounts: TenantUsers;
-}
-
 /** The settings it uses. */
-type Settings = Pick<
-  Config,
-  "roles" | "pendingTenantTtlSeconds" | "passwordResetTtlSeconds" | "passwordMinLength"
->;
+type Settings = Pick<Config, "pendingTenantTtlSeconds" | "passwordResetTtlSeconds">;
 
 export function wireTenants(
-  infra: Pick<Infrastructure, "clock" | "unitOfWork" | "hasher" | "notices" | "reauth">,
+  infra: Pick<Infrastructure, "clock" | "unitOfWork">,
   settings: Settings,
-  needs: { sessions: Sessions; secondFactor: SecondFactorGate; apiKeys: ApiKeyRevoker },
-): Wired<TenantsFace> {
-  const { clock } = infra;
-  const uow = infra.unitOfWork(TENANT_REPOSITORIES);
-  const tenants = new Tenants(uow, clock, needs.sessions, settings);
-  const roles = new Roles(settings.roles);
-  const tenantUsers = new TenantUserAdmin(uow, clock, needs.sessions);
-  const tenantAccounts = new TenantUsers({
-    uow,
-    clock,
-    hasher: infra.hasher,
-    notices: infra.notices,
+  needs: { sessions: Sessions },
+): Wired<Tenants> {
+  const tenants = createTenants({
+    uow: infra.unitOfWork(TENANT_REPOSITORIES),
+    clock: infra.clock,
     sessions: needs.sessions,
-    apiKeys: needs.apiKeys,
-    secondFactor: needs.secondFactor,
-    roles,
-    access: tenantUsers,
-    reauth: infra.reauth,
-    passwordMinLength: settings.passwordMinLength,
-    // An invitation link is valid as long as a password reset link.
-    invitationTtlSeconds: settings.passwordResetTtlSeconds,
+    pendingTenantTtlSeconds: settings.pendingTenantTtlSeconds,
+    passwordResetTtlSeconds: settings.passwordResetTtlSeconds,
   });
   return {
-    face: { tenants, roles, tenantUsers, tenantAccounts },
+    face: tenants,
     closers: [],
     jobs: [
       // Companies whose first admin never verified (AUTHD_PENDING_TENANT_TTL) free their slugs.

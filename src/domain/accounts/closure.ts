@@ -1,20 +1,20 @@
 // Deactivation and deletion, each confirmed by a single-use emailed link after re-entering the
 // password. Both end every session and API key at once; deletion erases the account's rows instead.
 //
-// An account closing itself keeps the rules an administrator's changes keep (tenant-user-rules.ts):
-// the last active admin of a tenant, and the last operator, cannot close their account. The request
-// is refused before anything is mailed; the link is checked again when followed, in its transaction
-// and with the tenant held (taken before the link is spent), so two admins following their links
-// at once cannot both leave. A refused link rolls back unspent: it works once another admin is
-// appointed.
+// An account closing itself keeps the rules an administrator's changes keep
+// (administration/last-admin.ts): the last active admin of a tenant, and the last operator, cannot
+// close their account. The request is refused before anything is mailed; the link is checked again
+// when followed, in its transaction and with the tenant held (taken before the link is spent), so
+// two admins following their links at once cannot both leave. A refused link rolls back unspent: it
+// works once another admin is appointed.
 
+import { keepAnAdmin, keepAnOperator } from "../administration/last-admin.js";
 import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import { unusableEmailedToken } from "../errors.js";
 import type { OneTimeTokenRecord } from "../one-time-token-persistence.js";
 import { consumeToken, issueToken, peekToken } from "../one-time-tokens.js";
 import type { AccountRepositories, Repositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
-import { keepAnAdmin, keepAnOperator } from "../tenants/tenant-user-rules.js";
 import { commit, type Transaction } from "../unit-of-work.js";
 import { emailLimitKey, limit } from "./admission.js";
 import type { Uses } from "./deps.js";

@@ -106,7 +106,7 @@ export class AccountMail {
     return this.notices.send(tx, { kind: "account_deleted", to });
   }
 
-  /** Tells a tenant's administrator that someone became one (tenants/admin-notices.ts). */
+  /** Tells a tenant's administrator that someone became one (administration/admin-notices.ts). */
   adminAdded(tx: Transaction<AccountRepositories>, notice: AdminAddedNotice) {
     return this.notices.send(tx, notice);
   }

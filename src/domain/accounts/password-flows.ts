@@ -11,6 +11,7 @@
 // ends other sessions (revoke_others, revoke_all) it revokes every API key too, since a key made
 // from a stolen session outlives that session; "keep" keeps sessions and keys.
 
+import { administeringRole, announceNewAdministrator } from "../administration/admin-notices.js";
 import { checkContinueUrl, storedContinueUrl } from "../continue-url.js";
 import {
   failedPrecondition,
@@ -23,7 +24,6 @@ import { consumeToken, issueToken, peekToken, voidTokens } from "../one-time-tok
 import { checkPasswordPolicy, hasPassword } from "../passwords.js";
 import type { AccountRepositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
-import { administeringRole, announceNewAdministrator } from "../tenants/admin-notices.js";
 import { activateForVerifiedAdmin, holdTenantToActivate } from "../tenants/pending.js";
 import { DEFAULT_TENANT_ID } from "../tenants/records.js";
 import { commit, type Transaction } from "../unit-of-work.js";

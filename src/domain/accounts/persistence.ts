@@ -41,8 +41,8 @@ export interface AccountRecord extends ProfileFields, ProfileRecords {
   /** argon2id PHC string of the NFKC-normalised password; "" for an account made by a provider. */
   passwordHash: string;
   /**
-   * An administrator set the password (tenants/tenant-users.ts): sign-in refuses it until the owner
-   * sets their own (a reset or a change clears it). Unset when inserting means false.
+   * An administrator set the password (administration/user-credentials.ts): sign-in refuses it
+   * until the owner sets their own (a reset or a change clears it). Unset when inserting means false.
    */
   passwordChangeRequired?: boolean;
   /** Consecutive failed sign-ins since the last success or lock. */

@@ -3,24 +3,24 @@
 // link (the password-reset kind) through which its owner chooses one. Nothing secret is typed on
 // the command line, and the link is printed once and stored only as a hash.
 import { randomUUID } from "node:crypto";
-import type { Clock } from "../../clock.js";
 import { newAccount } from "../accounts/new-account.js";
 import type { AccountRecord } from "../accounts/persistence.js";
+import { normalizeEmail } from "../accounts/validation.js";
 import { failedPrecondition, invalidArgument, notFound } from "../errors.js";
 import { issueToken } from "../one-time-tokens.js";
 import { NO_PASSWORD } from "../passwords.js";
-import type { TenantRepositories } from "../persistence.js";
-import type { ClientInfo, SessionIssuer } from "../ports.js";
-import { commit, type UnitOfWork } from "../unit-of-work.js";
+import type { ClientInfo } from "../ports.js";
+import { commit } from "../unit-of-work.js";
+import type { TenantsDeps } from "./deps.js";
 import { DEFAULT_TENANT_ID } from "./records.js";
 import { ADMIN_ROLE, OPERATOR_ROLE } from "./roles.js";
 
-export interface AdminBootstrapDeps {
-  uow: UnitOfWork<TenantRepositories>;
-  clock: Clock;
-  sessions: Pick<SessionIssuer, "revokeAll">;
-  normalizeEmail: (raw: string, field: string) => string;
-  passwordTokenTtlSeconds: number;
+/** What `authd admin create` asks for. */
+export interface AdminBootstrap {
+  tenantSlug: string;
+  email: string;
+  /** Also grant "operator" (the default tenant only). */
+  operator: boolean;
 }
 
 export interface BootstrappedAdmin {
@@ -34,20 +34,29 @@ export interface BootstrappedAdmin {
 
 const CLI_CLIENT: ClientInfo = { ip: "", rateLimitKey: "cli", userAgent: "authd admin create" };
 
+/**
+ * The administrator made or promoted, and its password link. invalid_argument naming `email` or
+ * `tenant`; not_found for an unknown tenant; failed_precondition for "operator" outside the
+ * default tenant. Whoever runs the command holds the database: there is no caller to check.
+ */
 export async function bootstrapAdmin(
-  deps: AdminBootstrapDeps,
-  input: { tenantSlug: string; email: string; operator: boolean },
+  deps: Pick<TenantsDeps, "uow" | "clock" | "sessions" | "passwordResetTtlSeconds">,
+  input: AdminBootstrap,
 ): Promise<BootstrappedAdmin> {
-  const email = deps.normalizeEmail(input.email, "email");
+  // Validate.
+  const email = normalizeEmail(input.email, "email");
   if (input.tenantSlug === "") throw invalidArgument("tenant", "is required");
+  const ttlSeconds = deps.passwordResetTtlSeconds;
   const now = deps.clock.now();
   return deps.uow.run(async (tx) => {
+    // Load.
     const tenant = await tx.tenants.findBySlug(input.tenantSlug);
     if (!tenant)
       throw notFound(`no tenant "${input.tenantSlug}" (operators create tenants with CreateTenant)`);
     if (input.operator && tenant.id !== DEFAULT_TENANT_ID) {
       throw failedPrecondition(`"${OPERATOR_ROLE}" exists only in the default tenant`);
     }
+    // Write.
     const wanted = input.operator ? [ADMIN_ROLE, OPERATOR_ROLE] : [ADMIN_ROLE];
     const existing = await tx.accounts.findByEmail(tenant.id, email);
     let userId: string;
@@ -65,7 +74,7 @@ export async function bootstrapAdmin(
       roles = wanted;
       await tx.accounts.insert(newAdmin(userId, tenant.id, email, roles, now));
     }
-    const { token } = await issueToken(tx, now, "reset_password", userId, deps.passwordTokenTtlSeconds);
+    const { token } = await issueToken(tx, now, "reset_password", userId, ttlSeconds);
     await tx.audit.record(now, "tenant.admin_created", userId, CLI_CLIENT, {
       tenantId: tenant.id,
       roles,
@@ -76,7 +85,7 @@ export async function bootstrapAdmin(
       created: !existing,
       roles,
       token,
-      expiresAt: now + deps.passwordTokenTtlSeconds * 1000,
+      expiresAt: now + ttlSeconds * 1000,
     });
   });
 }

@@ -3,13 +3,13 @@
 // held. Following the verification link (or a password reset link, which verifies the address too)
 // activates it in the same transaction. One left unverified for AUTHD_PENDING_TENANT_TTL is released:
 // deleted with its unverified accounts, so that sign-ups nobody finishes cannot squat slugs.
-import type { Clock } from "../../clock.js";
 import type { AccountRecord } from "../accounts/persistence.js";
 import { voidTokens } from "../one-time-tokens.js";
 import type { Position } from "../paging.js";
 import type { Repositories, TenantRepositories } from "../persistence.js";
 import type { ClientInfo } from "../ports.js";
-import { commit, type Transaction, type UnitOfWork } from "../unit-of-work.js";
+import { commit, type Transaction } from "../unit-of-work.js";
+import type { TenantsDeps } from "./deps.js";
 import { ADMIN_ROLE } from "./roles.js";
 
 /**
@@ -51,16 +51,14 @@ const NO_CLIENT: ClientInfo = { ip: "", rateLimitKey: "", userAgent: "" };
 class NotReleased extends Error {}
 
 /**
- * Releases the tenants pending for longer than `ttlSeconds`; answers how many. A tenant holding a
- * verified account (an operator's doing) is left for an operator to activate or suspend.
+ * Releases the tenants pending for longer than AUTHD_PENDING_TENANT_TTL; answers how many. A tenant
+ * holding a verified account (an operator's doing) is left for an operator to activate or suspend.
  */
-export async function releaseUnverifiedTenants(deps: {
-  uow: UnitOfWork<TenantRepositories>;
-  clock: Clock;
-  ttlSeconds: number;
-}): Promise<number> {
+export async function releaseUnverifiedTenants(
+  deps: Pick<TenantsDeps, "uow" | "clock" | "pendingTenantTtlSeconds">,
+): Promise<number> {
   const now = deps.clock.now();
-  const cutoff = now - deps.ttlSeconds * 1000;
+  const cutoff = now - deps.pendingTenantTtlSeconds * 1000;
   const due = await deps.uow.read((reads) => reads.tenants.pendingCreatedBefore(cutoff, BATCH));
   let released = 0;
   for (const { id } of due) {

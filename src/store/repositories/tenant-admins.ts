@@ -1,4 +1,4 @@
-// The accounts of one tenant, as its administrators manage them (src/domain/tenants/tenant-users.ts).
+// The accounts of one tenant, as its administrators manage them (src/domain/administration/).
 import type { EntityManager } from "typeorm";
 import type { AccountRecord } from "../../domain/accounts/persistence.js";
 import type { TenantUserRepository } from "../../domain/tenants/records.js";

@@ -4,8 +4,8 @@
 // hands, this is how they learn it. The new administrator is not told of itself.
 import type { AdminAddedNotice } from "../notices.js";
 import type { Repositories } from "../persistence.js";
+import { ADMIN_ROLE, OPERATOR_ROLE } from "../tenants/roles.js";
 import type { Transaction } from "../unit-of-work.js";
-import { ADMIN_ROLE, OPERATOR_ROLE } from "./roles.js";
 
 /** The roles that administer a tenant (operators administer every tenant). */
 const ADMINISTERING = [ADMIN_ROLE, OPERATOR_ROLE] as const;

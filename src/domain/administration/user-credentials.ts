@@ -1,39 +1,62 @@
-// A tenant administrator setting a user's password, and deleting a user: the changes that take an
-// account from whoever holds it now. Both re-authenticate the administrator (reauthentication.ts)
-// after every check that could refuse them, and check again in the transaction that writes, with
-// the tenant held: a promotion to operator committed (or still committing) meanwhile wins.
+// SetUserPassword and DeleteUser: the changes that take an account from whoever holds it now. Both
+// re-authenticate the administrator (reauthentication.ts) after every check that could refuse
+// them, and check again in the transaction that writes, with the tenant held: a promotion to
+// operator committed (or still committing) meanwhile wins.
 import { failedPrecondition, invalidArgument } from "../errors.js";
 import { voidTokens } from "../one-time-tokens.js";
 import { checkPasswordPolicy } from "../passwords.js";
 import type { ClientInfo } from "../ports.js";
 import { commit } from "../unit-of-work.js";
-import { guardOperatorAccount, keepAnAdmin, keepAnOperator, userOfTenant } from "./tenant-user-rules.js";
-import type { TenantUserDeps } from "./tenant-users.js";
-import type { AdminCaller } from "./user-admin.js";
+import { type AdminCaller, administeredTenant, guardOperatorAccount, userOfTenant } from "./access.js";
+import type { AdministrationDeps } from "./deps.js";
+import { keepAnAdmin, keepAnOperator } from "./last-admin.js";
 
-export interface PasswordSetting {
+export interface SetUserPasswordInput {
+  /** The tenant's slug; empty: the caller's own. */
+  tenant: string;
   userId: string;
-  password: string;
+  newPassword: string;
+  /** The owner must choose a new password (by the reset link) before signing in. */
   requireChange: boolean;
   /** The administrator's own password (re-authentication). */
   currentPassword: string;
 }
 
-/** Sets the password; answers how many sessions of the user it ended. */
-export async function setTenantUserPassword(
-  deps: TenantUserDeps,
+/**
+ * Sets the password and ends every way in that the old one opened; answers how many sessions of
+ * the user ended. invalid_argument naming `new_password` or `user_id`; not_found outside the
+ * tenant; permission_denied for an operator's account (to anyone but an operator) or a failed
+ * re-authentication.
+ */
+export async function setUserPassword(
+  deps: Pick<
+    AdministrationDeps,
+    | "uow"
+    | "clock"
+    | "hasher"
+    | "notices"
+    | "sessions"
+    | "apiKeys"
+    | "secondFactor"
+    | "reauth"
+    | "passwordMinLength"
+  >,
   caller: AdminCaller,
-  slug: string,
-  { userId, password, requireChange, currentPassword }: PasswordSetting,
+  { tenant, userId, newPassword, requireChange, currentPassword }: SetUserPasswordInput,
   client: ClientInfo,
 ): Promise<number> {
-  const tenantId = await deps.access.tenantOf(caller, slug);
-  if (password === "") throw invalidArgument("new_password", "is required");
+  const tenantId = await administeredTenant(deps, caller, tenant);
+  // Validate.
+  if (newPassword === "") throw invalidArgument("new_password", "is required");
+  // Load.
   const target = await deps.uow.read((reads) => userOfTenant(reads, tenantId, userId));
+  // Check permission; the policy, which needs the account (its email and username), before the
+  // administrator's password, so that a refusal costs no guess.
   guardOperatorAccount(caller, target);
-  checkPasswordPolicy(password, deps.passwordMinLength, target, "new_password");
+  checkPasswordPolicy(newPassword, deps.passwordMinLength, target, "new_password");
   await deps.reauth.confirm(caller, currentPassword, { purpose: "to set another account's password" });
-  const hash = await deps.hasher.hash(password);
+  // Write.
+  const hash = await deps.hasher.hash(newPassword);
   const now = deps.clock.now();
   return deps.uow.run(async (tx) => {
     await tx.tenantUsers.lock(tenantId);
@@ -62,20 +85,36 @@ export async function setTenantUserPassword(
   });
 }
 
-/** Erases the account as ConfirmDeletion does; the caller cannot delete itself. */
-export async function deleteTenantUser(
-  deps: TenantUserDeps,
+export interface DeleteUserInput {
+  /** The tenant's slug; empty: the caller's own. */
+  tenant: string;
+  userId: string;
+  /** The administrator's own password (re-authentication). */
+  currentPassword: string;
+}
+
+/**
+ * Erases the account as ConfirmDeletion does. failed_precondition for the caller's own account (an
+ * administrator leaves with RequestDeletion) and LAST_ADMIN; invalid_argument naming `user_id`;
+ * not_found outside the tenant; permission_denied for an operator's account (to anyone but an
+ * operator) or a failed re-authentication.
+ */
+export async function deleteUser(
+  deps: Pick<AdministrationDeps, "uow" | "clock" | "notices" | "sessions" | "apiKeys" | "reauth">,
   caller: AdminCaller,
-  slug: string,
-  { userId, currentPassword }: { userId: string; currentPassword: string },
+  { tenant, userId, currentPassword }: DeleteUserInput,
   client: ClientInfo,
 ): Promise<void> {
-  const tenantId = await deps.access.tenantOf(caller, slug);
+  const tenantId = await administeredTenant(deps, caller, tenant);
+  // Validate.
   if (userId !== "" && userId === caller.userId)
     throw failedPrecondition("an administrator deletes their own account with RequestDeletion");
+  // Load.
   const target = await deps.uow.read((reads) => userOfTenant(reads, tenantId, userId));
+  // Check permission.
   guardOperatorAccount(caller, target);
   await deps.reauth.confirm(caller, currentPassword, { purpose: "to delete an account" });
+  // Write.
   const now = deps.clock.now();
   await deps.uow.run(async (tx) => {
     await tx.tenantUsers.lock(tenantId);
