@@ -10,7 +10,7 @@ import {
 } from "../../gen/authd/v1/auth_pb.js";
 import type { Clock } from "../clock.js";
 import { permissionDenied } from "../domain/errors.js";
-import type { Sessions } from "../domain/sessions.js";
+import type { Sessions } from "../domain/sessions/sessions.js";
 import {
   type CookieSettings,
   clearSessionCookies,

@@ -17,11 +17,11 @@ import {
   type ValidateTokenRequest,
   type ValidateTokenResponseSchema,
 } from "../../gen/authd/v1/session_pb.js";
-import type { ApiKeys } from "../domain/api-keys.js";
-import type { TokenAuthenticator } from "../domain/callers.js";
 import { invalidArgument } from "../domain/errors.js";
 import type { ApiKeyRecord } from "../domain/persistence.js";
-import type { Sessions, SessionView } from "../domain/sessions.js";
+import type { ApiKeys } from "../domain/sessions/api-keys.js";
+import type { TokenAuthenticator } from "../domain/sessions/credentials.js";
+import type { Sessions, SessionView } from "../domain/sessions/sessions.js";
 import { clientInfo, requireCaller, requireSession } from "./caller.js";
 import { toPageRequest } from "./page-mapper.js";
 import { sessionScope } from "./session-scope.js";

@@ -1,7 +1,8 @@
 // API keys: made from a signed-in session that re-authenticates (the password, and a recent second
 // factor where the account has one), then used by scripts and servers in place of a session.
-import { ApiKeys } from "../domain/api-keys.js";
+
 import { API_KEY_REPOSITORIES } from "../domain/persistence.js";
+import { ApiKeys } from "../domain/sessions/api-keys.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 

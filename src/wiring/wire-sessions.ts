@@ -3,12 +3,12 @@
 // replica's cache what other replicas revoked: built before the sessions (their cache asks it how
 // fresh it is) and subscribed to them once they exist.
 import type { Config } from "../config.js";
-import { AccessTokens } from "../domain/access-tokens.js";
 import { SESSION_REPOSITORIES, SIGNING_KEY_REPOSITORIES } from "../domain/persistence.js";
-import { SessionCache } from "../domain/session-cache.js";
-import { LAST_USE_WRITE_INTERVAL_MS } from "../domain/session-last-use.js";
-import { Sessions } from "../domain/sessions.js";
-import { SigningKeys } from "../domain/signing-keys.js";
+import { AccessTokens } from "../domain/sessions/access-tokens.js";
+import { SessionCache } from "../domain/sessions/session-cache.js";
+import { LAST_USE_WRITE_INTERVAL_MS } from "../domain/sessions/session-last-use.js";
+import { Sessions } from "../domain/sessions/sessions.js";
+import { SigningKeys } from "../domain/sessions/signing-keys.js";
 import { RevocationChannel } from "../store/revocation-channel.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Closer, Wired } from "./wired.js";

@@ -5,7 +5,7 @@ import type { Config } from "../config.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
 import { TENANT_REPOSITORIES } from "../domain/persistence.js";
 import type { ApiKeyRevoker } from "../domain/ports.js";
-import type { Sessions } from "../domain/sessions.js";
+import type { Sessions } from "../domain/sessions/sessions.js";
 import { Roles } from "../domain/tenants/roles.js";
 import { TenantUsers } from "../domain/tenants/tenant-users.js";
 import { Tenants } from "../domain/tenants/tenants.js";

@@ -10,7 +10,7 @@ import { invalidArgument, notFound, permissionDenied } from "../errors.js";
 import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
 import type { Repositories, TenantRepositories, UserRecord } from "../persistence.js";
 import type { ClientInfo, SessionIssuer } from "../ports.js";
-import type { SessionView } from "../sessions.js";
+import type { SessionView } from "../sessions/sessions.js";
 import { commit, type UnitOfWork } from "../unit-of-work.js";
 import { type AuditEventRecord, DEFAULT_TENANT_ID } from "./records.js";
 import { ADMIN_ROLE, isOperator, OPERATOR_ROLE } from "./roles.js";

@@ -5,17 +5,17 @@
 // rotated last may be presented once more within AUTHD_REFRESH_REUSE_GRACE seconds (two tabs
 // refreshing at once); that answers a fresh pair and leaves the other tab's token valid.
 import { randomUUID } from "node:crypto";
-import type { Clock } from "../clock.js";
+import type { Clock } from "../../clock.js";
+import { invalidArgument, notFound, unauthenticated, withReason } from "../errors.js";
+import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
+import type { RefreshTokenRecord, SessionRecord, SessionRepositories, UserRecord } from "../persistence.js";
+import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "../ports.js";
+import { hashSecret, randomToken } from "../secrets.js";
+import { statusAdmits, tenantAdmits, tenantAdmitsNewSession, tenantSuspended } from "../tenants/gate.js";
+import { commit, commitThenFail, type Outcome, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 import type { AccessTokens } from "./access-tokens.js";
-import { invalidArgument, notFound, unauthenticated, withReason } from "./errors.js";
-import { keysetQuery, type Page, type PageRequest, toPage } from "./paging.js";
-import type { RefreshTokenRecord, SessionRecord, SessionRepositories, UserRecord } from "./persistence.js";
-import type { ClientInfo, IssuedTokens, NewSession, SessionIssuer } from "./ports.js";
-import { hashSecret, randomToken } from "./secrets.js";
 import { type CachedSession, SessionCache } from "./session-cache.js";
 import { LastUseWriter } from "./session-last-use.js";
-import { statusAdmits, tenantAdmits, tenantAdmitsNewSession, tenantSuspended } from "./tenants/gate.js";
-import { commit, commitThenFail, type Outcome, type Transaction, type UnitOfWork } from "./unit-of-work.js";
 
 /** last_used_at is written at most this often per session, so authenticated traffic rarely writes. */
 const LAST_USED_WRITE_MS = 60_000;
