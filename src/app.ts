@@ -10,9 +10,7 @@ import type { AccountDeps } from "./domain/accounts/deps.js";
 import type { IdentityDeps } from "./domain/identities/deps.js";
 import type { Mfa } from "./domain/mfa/mfa.js";
 import type { PasswordHasher } from "./domain/passwords.js";
-import type { ApiKeys } from "./domain/sessions/api-keys.js";
-import type { TokenAuthenticator } from "./domain/sessions/credentials.js";
-import type { Sessions } from "./domain/sessions/sessions.js";
+import type { SessionIssuer, Sessions, TokenAuthenticator } from "./domain/sessions/index.js";
 import type { SigningKeys } from "./domain/sessions/signing-keys.js";
 import type { TenantUsers } from "./domain/tenants/tenant-users.js";
 import type { Tenants } from "./domain/tenants/tenants.js";
@@ -27,8 +25,6 @@ import {
 } from "./wiring/infrastructure.js";
 import { Scheduler } from "./wiring/scheduler.js";
 import { wireAccounts } from "./wiring/wire-accounts.js";
-import { wireApiKeys } from "./wiring/wire-api-keys.js";
-import { wireCredentials } from "./wiring/wire-credentials.js";
 import { wireIdentities } from "./wiring/wire-identities.js";
 import { wireMfa } from "./wiring/wire-mfa.js";
 import { wireSessions } from "./wiring/wire-sessions.js";
@@ -45,8 +41,8 @@ export interface App {
   config: Config;
   clock: Clock;
   logger: Logger;
+  /** Sessions, their tokens and API keys (SessionService, AuthService's Refresh and Logout). */
   sessions: Sessions;
-  apiKeys: ApiKeys;
   /** Second factors, challenges, trusted devices, step-up (MfaService). */
   mfa: Mfa;
   accounts: AccountDeps;
@@ -82,6 +78,8 @@ export interface AppInternals {
   templates: Templates;
   hasher: PasswordHasher;
   signingKeys: SigningKeys;
+  /** Sessions made as a sign-in makes them, in a transaction of the test's. */
+  sessions: SessionIssuer;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -105,13 +103,11 @@ export async function assembleApp(
   };
   try {
     const infra = add(await openInfrastructure(config, options));
-    const { sessions, accessTokens, signingKeys } = add(await wireSessions(infra, config));
-    const mfa = add(wireMfa(infra, config, { sessions }));
-    const apiKeys = add(wireApiKeys(infra));
-    const tenants = add(wireTenants(infra, config, { sessions, secondFactor: mfa, apiKeys }));
-    const credentials = add(wireCredentials({ accessTokens, sessions, apiKeys, tenants: tenants.tenants }));
-    const accounts = add(wireAccounts(infra, config, { sessions, mfa, apiKeys }));
-    const identities = add(wireIdentities(infra, config, { sessions, mfa }));
+    const { sessions, issuer, apiKeys, credentials, signingKeys } = add(await wireSessions(infra, config));
+    const mfa = add(wireMfa(infra, config, { sessions: issuer }));
+    const tenants = add(wireTenants(infra, config, { sessions: issuer, secondFactor: mfa, apiKeys }));
+    const accounts = add(wireAccounts(infra, config, { sessions: issuer, mfa, apiKeys }));
+    const identities = add(wireIdentities(infra, config, { sessions: issuer, mfa }));
 
     const scheduler = new Scheduler(infra.logger);
     scheduler.start(parts.flatMap((part) => part.jobs));
@@ -120,7 +116,6 @@ export async function assembleApp(
       clock: infra.clock,
       logger: infra.logger,
       sessions,
-      apiKeys,
       mfa,
       accounts,
       identities,
@@ -139,7 +134,7 @@ export async function assembleApp(
       },
     };
     const { store, unitOfWork, outbox, templates, hasher } = infra;
-    return { app, inspect: { store, unitOfWork, outbox, templates, hasher, signingKeys } };
+    return { app, inspect: { store, unitOfWork, outbox, templates, hasher, signingKeys, sessions: issuer } };
   } catch (error) {
     await closeParts();
     throw error;

@@ -8,8 +8,7 @@ import type { Interceptor } from "@connectrpc/connect";
 import type { Config } from "../config.js";
 import { type Principal, principalKey, requestInfoKey } from "../context.js";
 import { permissionDenied, unauthenticated, withReason } from "../domain/errors.js";
-import { looksLikeApiKey } from "../domain/sessions/api-keys.js";
-import type { TokenAuthenticator } from "../domain/sessions/credentials.js";
+import { looksLikeApiKey, type TokenAuthenticator } from "../domain/sessions/index.js";
 import { cookieNames, isAllowedCookieOrigin } from "../http/session-cookies.js";
 
 export interface AuthenticationDeps {

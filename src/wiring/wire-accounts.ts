@@ -7,7 +7,7 @@ import { AccountMail } from "../domain/accounts/mail.js";
 import { AfterReply, SWEEP_INTERVAL_MS } from "../domain/after-reply.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
 import { ACCOUNT_REPOSITORIES } from "../domain/persistence.js";
-import type { ApiKeyRevoker, SessionIssuer } from "../domain/ports.js";
+import type { ApiKeyRevoker, SessionIssuer } from "../domain/sessions/index.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 

@@ -7,7 +7,7 @@ import { Providers } from "../domain/identities/providers.js";
 import { purgeSpentIdTokens } from "../domain/identities/replay.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
 import { IDENTITY_REPOSITORIES } from "../domain/persistence.js";
-import type { SessionIssuer } from "../domain/ports.js";
+import type { SessionIssuer } from "../domain/sessions/index.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 

@@ -3,7 +3,7 @@
 import type { Config } from "../config.js";
 import { Mfa } from "../domain/mfa/mfa.js";
 import { MFA_REPOSITORIES } from "../domain/persistence.js";
-import type { SessionIssuer } from "../domain/ports.js";
+import type { SessionIssuer } from "../domain/sessions/index.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 

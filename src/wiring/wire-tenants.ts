@@ -4,8 +4,7 @@
 import type { Config } from "../config.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
 import { TENANT_REPOSITORIES } from "../domain/persistence.js";
-import type { ApiKeyRevoker } from "../domain/ports.js";
-import type { Sessions } from "../domain/sessions/sessions.js";
+import type { ApiKeyRevoker, SessionIssuer, SessionLister } from "../domain/sessions/index.js";
 import { Roles } from "../domain/tenants/roles.js";
 import { TenantUsers } from "../domain/tenants/tenant-users.js";
 import { Tenants } from "../domain/tenants/tenants.js";
@@ -31,7 +30,7 @@ type Settings = Pick<
 export function wireTenants(
   infra: Pick<Infrastructure, "clock" | "unitOfWork" | "hasher" | "notices" | "reauth">,
   settings: Settings,
-  needs: { sessions: Sessions; secondFactor: Mfa; apiKeys: ApiKeyRevoker },
+  needs: { sessions: SessionIssuer & SessionLister; secondFactor: Mfa; apiKeys: ApiKeyRevoker },
 ): Wired<TenantsFace> {
   const { clock } = infra;
   const uow = infra.unitOfWork(TENANT_REPOSITORIES);

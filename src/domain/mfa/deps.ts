@@ -3,9 +3,10 @@
 import type { Clock } from "../../clock.js";
 import type { HashAdmission, HashRunner } from "../hash-queue.js";
 import type { Notices } from "../notices.js";
-import type { RateLimiter, SessionIssuer } from "../ports.js";
+import type { RateLimiter } from "../ports.js";
 import type { Reauthenticator } from "../reauthentication.js";
 import type { SecretBox } from "../secret-box.js";
+import type { SessionIssuer } from "../sessions/index.js";
 
 export interface SlowHasher {
   hash(secret: string): Promise<string>;

@@ -35,6 +35,12 @@ export interface NewApiKey {
   expiresAt: number | undefined;
 }
 
+/** A new key: its row, and the key itself, shown this once. */
+export interface CreatedApiKey {
+  key: ApiKeyRecord;
+  secret: string;
+}
+
 export interface AuthenticatedKey {
   key: ApiKeyRecord;
   user: UserRecord;
@@ -69,7 +75,7 @@ export class ApiKeys {
     password: string,
     input: NewApiKey,
     client: ClientInfo,
-  ): Promise<{ key: ApiKeyRecord; secret: string }> {
+  ): Promise<CreatedApiKey> {
     const { userId } = caller;
     const now = this.clock.now();
     const name = input.name.trim();

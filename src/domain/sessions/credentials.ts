@@ -1,9 +1,12 @@
 // The one path from a credential to its caller: the authentication interceptor and
 // SessionService.ValidateToken both resolve tokens here.
 import type { Caller } from "../callers.js";
+import type { SessionRepositories } from "../persistence.js";
+import { tenantAdmits } from "../tenants/gate.js";
+import type { UnitOfWork } from "../unit-of-work.js";
 import type { AccessTokens } from "./access-tokens.js";
 import { type ApiKeys, looksLikeApiKey } from "./api-keys.js";
-import type { Sessions } from "./sessions.js";
+import type { LiveSessions } from "./live-sessions.js";
 
 /** Resolves a credential to its caller; null for every failure (the caller decides the error). */
 export interface TokenAuthenticator {
@@ -22,11 +25,11 @@ export type CredentialRefusal = "TOKEN_EXPIRED" | "SESSION_REVOKED" | "TOKEN_INV
 
 export class Credentials implements TokenAuthenticator {
   constructor(
-    private readonly accessTokens: AccessTokens,
-    private readonly sessions: Sessions,
-    private readonly apiKeys: ApiKeys,
-    /** Whether the account's tenant lets it in (a suspended tenant's keys stop working). */
-    private readonly tenantAdmits: (tenantId: string | null) => Promise<boolean> = async () => true,
+    private readonly accessTokens: Pick<AccessTokens, "verify" | "isExpired">,
+    private readonly sessions: Pick<LiveSessions, "authenticate" | "ending">,
+    private readonly apiKeys: Pick<ApiKeys, "authenticate">,
+    /** Reads the key's account's tenant: a suspended tenant's keys stop working. */
+    private readonly uow: UnitOfWork<Pick<SessionRepositories, "tenants">>,
   ) {}
 
   async fromAccessToken(token: string): Promise<Caller | null> {
@@ -48,7 +51,8 @@ export class Credentials implements TokenAuthenticator {
 
   async fromApiKey(raw: string): Promise<Caller | null> {
     const found = await this.apiKeys.authenticate(raw);
-    if (!found || !(await this.tenantAdmits(found.user.tenantId))) return null;
+    if (!found) return null;
+    if (!(await this.uow.read((reads) => tenantAdmits(reads, found.user.tenantId)))) return null;
     return {
       userId: found.user.id,
       sessionId: undefined,
