@@ -8,13 +8,11 @@ import type { Outbox } from "./delivery/outbox.js";
 import type { Templates } from "./delivery/templates.js";
 import type { Accounts } from "./domain/accounts/index.js";
 import type { Administration } from "./domain/administration/index.js";
-import type { ApiKeys } from "./domain/api-keys.js";
-import type { TokenAuthenticator } from "./domain/callers.js";
 import type { IdentityDeps } from "./domain/identities/deps.js";
 import type { Mfa } from "./domain/mfa/index.js";
 import type { PasswordHasher } from "./domain/passwords.js";
-import type { Sessions } from "./domain/sessions.js";
-import type { SigningKeys } from "./domain/signing-keys.js";
+import type { SessionIssuer, Sessions, TokenAuthenticator } from "./domain/sessions/index.js";
+import type { SigningKeys } from "./domain/sessions/signing-keys.js";
 import type { Tenants } from "./domain/tenants/index.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
@@ -27,8 +25,6 @@ import {
 import { Scheduler } from "./wiring/scheduler.js";
 import { wireAccounts } from "./wiring/wire-accounts.js";
 import { wireAdministration } from "./wiring/wire-administration.js";
-import { wireApiKeys } from "./wiring/wire-api-keys.js";
-import { wireCredentials } from "./wiring/wire-credentials.js";
 import { wireIdentities } from "./wiring/wire-identities.js";
 import { wireMfa } from "./wiring/wire-mfa.js";
 import { wireSessions } from "./wiring/wire-sessions.js";
@@ -45,8 +41,8 @@ export interface App {
   config: Config;
   clock: Clock;
   logger: Logger;
+  /** Sessions, their tokens and API keys (SessionService, AuthService's Refresh and Logout). */
   sessions: Sessions;
-  apiKeys: ApiKeys;
   /** Second factors, challenges, trusted devices, step-up (MfaService). */
   mfa: Mfa;
   /** Registration, sign-in with a password, passwords, the profile, closure (AuthService). */
@@ -83,6 +79,8 @@ export interface AppInternals {
   templates: Templates;
   hasher: PasswordHasher;
   signingKeys: SigningKeys;
+  /** Sessions made as a sign-in makes them, in a transaction of the test's. */
+  sessions: SessionIssuer;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -106,14 +104,16 @@ export async function assembleApp(
   };
   try {
     const infra = add(await openInfrastructure(config, options));
-    const { sessions, accessTokens, signingKeys } = add(await wireSessions(infra, config));
-    const { mfa, secondFactor } = add(wireMfa(infra, config, { sessions }));
-    const apiKeys = add(wireApiKeys(infra));
-    const tenants = add(wireTenants(infra, config, { sessions }));
-    const administration = add(wireAdministration(infra, config, { sessions, secondFactor, apiKeys }));
-    const credentials = add(wireCredentials({ accessTokens, sessions, apiKeys, tenants }));
-    const { accounts, afterReply } = add(wireAccounts(infra, config, { sessions, secondFactor, apiKeys }));
-    const identities = add(wireIdentities(infra, config, { sessions, secondFactor }));
+    const { sessions, issuer, apiKeys, credentials, signingKeys } = add(await wireSessions(infra, config));
+    const { mfa, secondFactor } = add(wireMfa(infra, config, { sessions: issuer }));
+    const tenants = add(wireTenants(infra, config, { sessions: issuer }));
+    const administration = add(
+      wireAdministration(infra, config, { sessions: issuer, secondFactor, apiKeys }),
+    );
+    const { accounts, afterReply } = add(
+      wireAccounts(infra, config, { sessions: issuer, secondFactor, apiKeys }),
+    );
+    const identities = add(wireIdentities(infra, config, { sessions: issuer, secondFactor }));
 
     const scheduler = new Scheduler(infra.logger);
     scheduler.start(parts.flatMap((part) => part.jobs));
@@ -122,7 +122,6 @@ export async function assembleApp(
       clock: infra.clock,
       logger: infra.logger,
       sessions,
-      apiKeys,
       mfa,
       accounts,
       identities,
@@ -140,7 +139,10 @@ export async function assembleApp(
       },
     };
     const { store, unitOfWork, outbox, templates, hasher } = infra;
-    return { app, inspect: { store, unitOfWork, outbox, afterReply, templates, hasher, signingKeys } };
+    return {
+      app,
+      inspect: { store, unitOfWork, outbox, afterReply, templates, hasher, signingKeys, sessions: issuer },
+    };
   } catch (error) {
     await closeParts();
     throw error;

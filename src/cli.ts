@@ -2,7 +2,7 @@
 // `util.parseArgs`. It reads no configuration, so `--help` and `--version` answer whatever the
 // environment holds, and a command's help never runs the command. main.ts runs what it answers.
 import { parseArgs } from "node:util";
-import { REVOCATION_BOUND_MS } from "./domain/session-cache.js";
+import { REVOCATION_BOUND_MS } from "./domain/sessions/session-cache.js";
 
 interface OptionSpec {
   type: "string" | "boolean";

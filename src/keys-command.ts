@@ -1,11 +1,11 @@
 // `authd keys rotate` and `authd keys retire [--kid KID]`: the operator's hold on the keys that sign
-// access tokens (src/domain/signing-keys.ts). Rotation is routine: the old key verifies until its
-// tokens expire. Retirement is for a key believed compromised: it is withdrawn at once.
+// access tokens (src/domain/sessions/signing-keys.ts). Rotation is routine: the old key verifies
+// until its tokens expire. Retirement is for a key believed compromised: it is withdrawn at once.
 import { systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { DomainError } from "./domain/errors.js";
 import { SIGNING_KEY_REPOSITORIES } from "./domain/persistence.js";
-import { resolveMasterSecret, SigningKeys } from "./domain/signing-keys.js";
+import { resolveMasterSecret, SigningKeys } from "./domain/sessions/signing-keys.js";
 import type { Logger } from "./logger.js";
 import { openDatabase } from "./store/data-source.js";
 import { Store } from "./store/store.js";

@@ -27,8 +27,6 @@ export type RouteFeatures = Pick<
   | "sessions"
   | "accounts"
   | "identities"
-  | "apiKeys"
-  | "credentials"
   | "mfa"
   | "tenants"
   | "administration"
@@ -54,10 +52,7 @@ export function createRoutes(app: RouteFeatures) {
       ...authSessionHandlers({ sessions, cookies, clock }),
       ...identityHandlers({ identities: app.identities, cookies, clock }),
     });
-    router.service(
-      SessionService,
-      sessionService({ sessions, apiKeys: app.apiKeys, credentials: app.credentials }),
-    );
+    router.service(SessionService, sessionService({ sessions }));
     router.service(MfaService, mfaService({ mfa: app.mfa, cookies, clock }));
     router.service(AdminService, adminService({ tenants: app.tenants, administration: app.administration }));
     // Last: it describes every service registered above.

@@ -144,7 +144,7 @@ describe("the architecture", () => {
     const seen = [...domainFiles, ...handlerFiles, ...interceptorFiles].map(rel);
     expect(seen).toEqual(
       expect.arrayContaining([
-        "domain/sessions.ts",
+        "domain/sessions/index.ts",
         "domain/accounts/login.ts",
         "domain/mfa/index.ts",
         "domain/identities/sign-in.ts",

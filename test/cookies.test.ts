@@ -173,7 +173,7 @@ describe("cookie mode in development on plain http", () => {
     const b = browser(server);
     const pair = await loginWithCookies(email, b);
     const other = await inTransaction(server.db, (tx) =>
-      server.app.sessions.create(tx, {
+      server.internals.sessions.create(tx, {
         userId,
         amr: ["pwd"],
         client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "other" },

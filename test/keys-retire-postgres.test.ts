@@ -3,7 +3,7 @@
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
-import { REVOCATION_BOUND_MS } from "../src/domain/session-cache.js";
+import { REVOCATION_BOUND_MS } from "../src/domain/sessions/session-cache.js";
 import { type AccountsHarness, startAccountsHarness } from "./helpers/accounts.js";
 import { createTestDatabase } from "./helpers/postgres.js";
 

@@ -8,7 +8,7 @@ import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/authd/v1/auth_pb.js";
 import { SessionService } from "../gen/authd/v1/session_pb.js";
-import { REVOCATION_BOUND_MS } from "../src/domain/session-cache.js";
+import { REVOCATION_BOUND_MS } from "../src/domain/sessions/session-cache.js";
 import { expectCode } from "./helpers/accounts.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { bearer, createUser, PASSWORD } from "./helpers/sessions.js";

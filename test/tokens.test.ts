@@ -298,7 +298,7 @@ describe("signing keys", () => {
     try {
       const kid = await inspect.signingKeys.rotate();
       const tokens = await inTransaction(server.db, (tx) =>
-        replica.sessions.create(tx, {
+        inspect.sessions.create(tx, {
           userId,
           amr: ["pwd"],
           client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "replica" },

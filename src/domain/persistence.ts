@@ -162,11 +162,11 @@ export interface Repositories {
 // which tables its use cases touch. The lists sit here, beside `Repositories`, rather than in each
 // feature's persistence file, which `Repositories` is gathered from: one place shows who touches what.
 
-/** The keys that sign access tokens (signing-keys.ts). */
+/** The keys that sign access tokens (sessions/signing-keys.ts). */
 export const SIGNING_KEY_REPOSITORIES = ["signingKeys", "audit"] as const;
 export type SigningKeyRepositories = Pick<Repositories, (typeof SIGNING_KEY_REPOSITORIES)[number]>;
 
-/** Sessions, refresh tokens and the access tokens they sign (sessions.ts). */
+/** Sessions, refresh tokens and the access tokens they sign (sessions/). */
 export const SESSION_REPOSITORIES = [
   ...SIGNING_KEY_REPOSITORIES,
   "sessions",
@@ -183,7 +183,7 @@ export type SessionRepositories = Pick<Repositories, (typeof SESSION_REPOSITORIE
 export const REAUTHENTICATION_REPOSITORIES = ["users", "sessions", "mfa"] as const;
 export type ReauthenticationRepositories = Pick<Repositories, (typeof REAUTHENTICATION_REPOSITORIES)[number]>;
 
-/** API keys (api-keys.ts). */
+/** API keys (sessions/api-keys.ts). */
 export const API_KEY_REPOSITORIES = ["apiKeys", "users", "audit"] as const;
 export type ApiKeyRepositories = Pick<Repositories, (typeof API_KEY_REPOSITORIES)[number]>;
 

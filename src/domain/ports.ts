@@ -1,11 +1,6 @@
 // The seams between the parts of the domain. Accounts (sign-in, passwords) call sessions, delivery,
 // rate limits and MFA through these interfaces, so each part can be built and tested on its own.
-import type {
-  ApiKeyRepositories,
-  MfaRepositories,
-  Repositories,
-  SessionRepositories,
-} from "./persistence.js";
+import type { MfaRepositories, Repositories } from "./persistence.js";
 import type { Transaction } from "./unit-of-work.js";
 
 /**
@@ -26,43 +21,10 @@ export interface ClientInfo {
   userAgent: string;
 }
 
-// ---- Sessions and tokens (sessions issue) ----
-
-export interface NewSession {
-  userId: string;
-  /** RFC 8176 method references: "pwd", "otp", "sms", "mfa", ... */
-  amr: string[];
-  client: ClientInfo;
-  /** Requested absolute lifetime; undefined means the configured default. Capped by the maximum. */
-  durationSeconds: number | undefined;
-}
-
-export interface IssuedTokens {
-  sessionId: string;
-  /** The account the session belongs to. */
-  userId: string;
-  accessToken: string;
-  /** Epoch milliseconds. */
-  accessTokenExpiresAt: number;
-  refreshToken: string;
-  /** Epoch milliseconds: the session's absolute end. */
-  refreshTokenExpiresAt: number;
-}
-
-export interface SessionIssuer {
-  /** Creates a session and its first tokens inside the caller's transaction. */
-  create(tx: Transaction<SessionRepositories>, input: NewSession): Promise<IssuedTokens>;
-  /** Revokes every active session of a user, except one when given; answers how many. */
-  revokeAll(tx: Transaction<SessionRepositories>, userId: string, exceptSessionId?: string): Promise<number>;
-  /** Revokes every unrevoked session of a tenant's accounts in one statement; answers how many. */
-  revokeAllOfTenant(tx: Transaction<SessionRepositories>, tenantId: string): Promise<number>;
-}
-
-/** API keys outlive sessions: ending someone's access ends their keys too (deactivation, recovery). */
-export interface ApiKeyRevoker {
-  /** Revokes every API key of the user, in the caller's transaction. */
-  revokeAll(tx: Transaction<ApiKeyRepositories>, userId: string): Promise<void>;
-}
+// ---- Sessions and tokens ----
+// The sessions feature's ports now live with it (sessions/ports.ts, exported by sessions/index.ts);
+// re-exported here only while the other features' imports move there.
+export type { ApiKeyRevoker, IssuedTokens, NewSession, SessionIssuer } from "./sessions/index.js";
 
 // ---- Rate limits (accounts issue) ----
 

@@ -1,4 +1,4 @@
-// What the access-token signing keys (signing-keys.ts) need from persistence;
+// What the access-token signing keys (sessions/signing-keys.ts) need from persistence;
 // src/store/repositories/signing-keys.ts implements it.
 
 /** A key that signs access tokens. The private JWK is stored sealed (SecretBox, the kid as associated data). */

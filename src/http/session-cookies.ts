@@ -7,7 +7,7 @@
 // cross-origin page cannot send without a CORS preflight that only AUTHD_CORS_ORIGINS pass.
 import type { HandlerContext } from "@connectrpc/connect";
 import type { Config } from "../config.js";
-import type { IssuedTokens } from "../domain/ports.js";
+import type { IssuedTokens } from "../domain/sessions/index.js";
 
 type CookieConfig = Pick<Config, "env" | "publicUrl">;
 /** The settings the cookie-mode handlers need (names, flags, and the allowed origins). */

@@ -7,9 +7,8 @@
 import type { Interceptor } from "@connectrpc/connect";
 import type { Config } from "../config.js";
 import { type Principal, principalKey, requestInfoKey } from "../context.js";
-import { looksLikeApiKey } from "../domain/api-keys.js";
-import type { TokenAuthenticator } from "../domain/callers.js";
 import { permissionDenied, unauthenticated, withReason } from "../domain/errors.js";
+import { looksLikeApiKey, type TokenAuthenticator } from "../domain/sessions/index.js";
 import { cookieNames, isAllowedCookieOrigin } from "../http/session-cookies.js";
 
 export interface AuthenticationDeps {

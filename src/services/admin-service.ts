@@ -20,9 +20,9 @@ import {
   fromUpdateUserRequest,
   toAuditEventMessage,
 } from "./mapping/administration.js";
+import { toSessionMessage } from "./mapping/sessions.js";
 import { fromGetTenantRequest, fromTenantStatus, toTenantMessage } from "./mapping/tenants.js";
 import { userSeenBy } from "./mapping/users.js";
-import { sessionMessage } from "./session-service.js";
 
 /** The API-key scope every AdminService RPC needs. */
 const ADMIN_SCOPE = "admin";
@@ -113,7 +113,7 @@ export function adminService(deps: {
         tenant: req.tenant,
         userId: req.userId,
       });
-      return { sessions: sessions.map((s) => sessionMessage(s, undefined)) };
+      return { sessions: sessions.map((s) => toSessionMessage(s, undefined)) };
     },
 
     async revokeUserSessions(req, ctx) {

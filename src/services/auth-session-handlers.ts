@@ -10,7 +10,7 @@ import {
 } from "../../gen/authd/v1/auth_pb.js";
 import type { Clock } from "../clock.js";
 import { permissionDenied } from "../domain/errors.js";
-import type { Sessions } from "../domain/sessions.js";
+import type { Sessions } from "../domain/sessions/index.js";
 import {
   type CookieSettings,
   clearSessionCookies,
@@ -61,15 +61,8 @@ export function authSessionHandlers(app: AuthSessionDeps) {
     ): Promise<MessageInitShape<typeof LogoutResponseSchema>> {
       const caller = requireSession(ctx);
       const info = requestInfo(ctx);
-      const client = clientInfo(ctx);
       const scope = sessionScope(req.endSessions, "current", ["current", "others", "all"]);
-      const revoked = await app.sessions.logout(
-        caller.userId,
-        caller.sessionId,
-        scope,
-        client,
-        scope.toUpperCase(),
-      );
+      const revoked = await app.sessions.logout(caller, scope, clientInfo(ctx));
       const names = cookieNames(app.cookies);
       const hasCookies =
         info.cookies[names.access] !== undefined || info.cookies[names.refresh] !== undefined;

@@ -13,7 +13,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { EntityManager } from "typeorm";
-import type { Freshness } from "../domain/session-cache.js";
+import type { Freshness } from "../domain/sessions/session-cache.js";
 
 const CHANNEL = "authd_sessions_revoked";
 const PING_INTERVAL_MS = 200;

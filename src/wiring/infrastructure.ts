@@ -18,7 +18,7 @@ import { REAUTHENTICATION_REPOSITORIES, type Repositories } from "../domain/pers
 import type { CaptchaVerifier, RateLimiter } from "../domain/ports.js";
 import { Reauthentication, type Reauthenticator } from "../domain/reauthentication.js";
 import { deriveKey, SecretBox } from "../domain/secret-box.js";
-import { resolveMasterSecret } from "../domain/signing-keys.js";
+import { resolveMasterSecret } from "../domain/sessions/signing-keys.js";
 import type { UnitOfWork } from "../domain/unit-of-work.js";
 import { createLogger, type Logger } from "../logger.js";
 import { createMetrics, type Metrics } from "../metrics.js";

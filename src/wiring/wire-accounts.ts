@@ -10,7 +10,8 @@ import {
 import { AccountMail } from "../domain/accounts/mail.js";
 import { AfterReply, SWEEP_INTERVAL_MS } from "../domain/after-reply.js";
 import { ACCOUNT_REPOSITORIES } from "../domain/persistence.js";
-import type { ApiKeyRevoker, SecondFactorGate, SessionIssuer } from "../domain/ports.js";
+import type { SecondFactorGate } from "../domain/ports.js";
+import type { ApiKeyRevoker, SessionIssuer } from "../domain/sessions/index.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 

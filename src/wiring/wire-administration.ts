@@ -3,8 +3,8 @@
 import type { Config } from "../config.js";
 import { type Administration, createAdministration } from "../domain/administration/index.js";
 import { ADMINISTRATION_REPOSITORIES } from "../domain/persistence.js";
-import type { ApiKeyRevoker, SecondFactorGate } from "../domain/ports.js";
-import type { Sessions } from "../domain/sessions.js";
+import type { SecondFactorGate } from "../domain/ports.js";
+import type { ApiKeyRevoker, SessionIssuer, SessionLister } from "../domain/sessions/index.js";
 import { Roles } from "../domain/tenants/roles.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
@@ -15,7 +15,7 @@ type Settings = Pick<Config, "roles" | "passwordResetTtlSeconds" | "passwordMinL
 export function wireAdministration(
   infra: Pick<Infrastructure, "clock" | "unitOfWork" | "hasher" | "notices" | "reauth">,
   settings: Settings,
-  needs: { sessions: Sessions; secondFactor: SecondFactorGate; apiKeys: ApiKeyRevoker },
+  needs: { sessions: SessionIssuer & SessionLister; secondFactor: SecondFactorGate; apiKeys: ApiKeyRevoker },
 ): Wired<Administration> {
   const administration = createAdministration({
     uow: infra.unitOfWork(ADMINISTRATION_REPOSITORIES),

@@ -6,7 +6,8 @@ import { fetchJson } from "../domain/identities/provider-fetch.js";
 import { Providers } from "../domain/identities/providers.js";
 import { purgeSpentIdTokens } from "../domain/identities/replay.js";
 import { IDENTITY_REPOSITORIES } from "../domain/persistence.js";
-import type { SecondFactorGate, SessionIssuer } from "../domain/ports.js";
+import type { SecondFactorGate } from "../domain/ports.js";
+import type { SessionIssuer } from "../domain/sessions/index.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 

@@ -11,7 +11,8 @@ import {
   purgeExpired,
 } from "../domain/mfa/index.js";
 import { MFA_REPOSITORIES } from "../domain/persistence.js";
-import type { SecondFactorGate, SessionIssuer } from "../domain/ports.js";
+import type { SecondFactorGate } from "../domain/ports.js";
+import type { SessionIssuer } from "../domain/sessions/index.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
 

@@ -2,7 +2,7 @@
 // its accounts in. Companies whose first admin never verified free their slugs (a periodic job).
 import type { Config } from "../config.js";
 import { TENANT_REPOSITORIES } from "../domain/persistence.js";
-import type { Sessions } from "../domain/sessions.js";
+import type { SessionIssuer } from "../domain/sessions/index.js";
 import { createTenants, type Tenants } from "../domain/tenants/index.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { Wired } from "./wired.js";
@@ -13,7 +13,7 @@ type Settings = Pick<Config, "pendingTenantTtlSeconds" | "passwordResetTtlSecond
 export function wireTenants(
   infra: Pick<Infrastructure, "clock" | "unitOfWork">,
   settings: Settings,
-  needs: { sessions: Sessions },
+  needs: { sessions: SessionIssuer },
 ): Wired<Tenants> {
   const tenants = createTenants({
     uow: infra.unitOfWork(TENANT_REPOSITORIES),

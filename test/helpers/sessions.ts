@@ -2,7 +2,7 @@
 // created through the domain, as Login would.
 import { randomUUID } from "node:crypto";
 import argon2 from "argon2";
-import type { IssuedTokens } from "../../src/domain/ports.js";
+import type { IssuedTokens } from "../../src/domain/sessions/index.js";
 import { DEFAULT_TENANT_ID } from "../../src/domain/tenants/records.js";
 import { UserEntity } from "../../src/store/entities/user.js";
 import type { TestServer } from "./server.js";
@@ -53,7 +53,7 @@ export function signIn(
   options: { durationSeconds?: number; amr?: string[]; userAgent?: string } = {},
 ): Promise<IssuedTokens> {
   return inTransaction(server.db, (tx) =>
-    server.app.sessions.create(tx, {
+    server.internals.sessions.create(tx, {
       userId,
       amr: options.amr ?? ["pwd"],
       client: { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: options.userAgent ?? "vitest" },

@@ -3,14 +3,9 @@ import type { ContinueUrlRule } from "../continue-url.js";
 import type { PasswordConfirmation } from "../password-confirmation.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { AccountRepositories } from "../persistence.js";
-import type {
-  ApiKeyRevoker,
-  CaptchaVerifier,
-  RateLimiter,
-  SecondFactorGate,
-  SessionIssuer,
-} from "../ports.js";
+import type { CaptchaVerifier, RateLimiter, SecondFactorGate } from "../ports.js";
 import type { Reauthenticator } from "../reauthentication.js";
+import type { ApiKeyRevoker, SessionIssuer } from "../sessions/index.js";
 import type { Transaction, UnitOfWork } from "../unit-of-work.js";
 import type { AccountMail } from "./mail.js";
 import type { ProfileCache } from "./profile-cache.js";

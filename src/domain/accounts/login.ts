@@ -14,7 +14,8 @@ import {
 import type { HashRunner } from "../hash-queue.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { MfaRepositories } from "../persistence.js";
-import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
+import type { ClientInfo, LoginChallenge, LoginOptions } from "../ports.js";
+import type { IssuedTokens } from "../sessions/index.js";
 import { holdTenantFirst, tenantPending, tenantSuspended } from "../tenants/gate.js";
 import { tenantNamed } from "../tenants/scope.js";
 import { commit, commitThenFail, type Outcome, type Transaction } from "../unit-of-work.js";

@@ -5,7 +5,8 @@
 // tell the same thing. So a taken email or username answers ALREADY_EXISTS, naming the field, as
 // UpdateCurrentUser does for a taken username. The per-IP registration limit bounds the probing.
 import { alreadyExists } from "../errors.js";
-import type { ClientInfo, IssuedTokens, LoginOptions } from "../ports.js";
+import type { ClientInfo, LoginOptions } from "../ports.js";
+import type { IssuedTokens } from "../sessions/index.js";
 import { commit } from "../unit-of-work.js";
 import type { Uses } from "./deps.js";
 import { issueSignIn } from "./login.js";

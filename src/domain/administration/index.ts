@@ -22,7 +22,7 @@
 // (announceNewAdministrator).
 import type { Page } from "../paging.js";
 import type { ClientInfo } from "../ports.js";
-import type { SessionView } from "../sessions.js";
+import type { SessionView } from "../sessions/index.js";
 import type { AdminCaller } from "./access.js";
 import { type AuditEventPage, type AuditEventsInput, listAuditEvents } from "./audit-events.js";
 import { type CreateUserInput, createUser } from "./create-user.js";
@@ -38,7 +38,7 @@ import {
 import { listUserSessions, revokeUserSessions, type UserSessionsInput } from "./user-sessions.js";
 import type { TenantUserView } from "./user-view.js";
 
-export type { SessionView } from "../sessions.js";
+export type { SessionView } from "../sessions/index.js";
 export type { AuditEventRecord } from "../tenants/records.js";
 export type { AdminCaller } from "./access.js";
 export type { AuditEventPage, AuditEventsInput } from "./audit-events.js";

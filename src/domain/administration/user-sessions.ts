@@ -2,7 +2,7 @@
 // operator's sessions are an operator's business only (as its account is: access.ts): a
 // default-tenant admin would otherwise see where operators sign in from, or end their sessions.
 import type { ClientInfo } from "../ports.js";
-import type { SessionView } from "../sessions.js";
+import type { SessionView } from "../sessions/index.js";
 import { commit } from "../unit-of-work.js";
 import { type AdminCaller, administeredTenant, guardOperatorAccount, userOfTenant } from "./access.js";
 import type { AdministrationDeps } from "./deps.js";

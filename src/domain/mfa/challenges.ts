@@ -6,8 +6,9 @@
 import { randomUUID } from "node:crypto";
 import { challengeExpired, failedPrecondition, invalidArgument } from "../errors.js";
 import type { MfaRepositories, Repositories } from "../persistence.js";
-import type { ClientInfo, IssuedTokens, LoginChallenge, LoginOptions } from "../ports.js";
+import type { ClientInfo, LoginChallenge, LoginOptions } from "../ports.js";
 import { hashSecret, randomToken } from "../secrets.js";
+import type { IssuedTokens } from "../sessions/index.js";
 import { holdTenantFirst } from "../tenants/gate.js";
 import { commit, commitThenFail, type Outcome, type Transaction } from "../unit-of-work.js";
 import { activeUser, checkAuthenticatorId, ownAuthenticator, summariseAll } from "./authenticators.js";

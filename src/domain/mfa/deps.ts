@@ -5,9 +5,10 @@ import type { Clock } from "../../clock.js";
 import type { HashAdmission, HashRunner } from "../hash-queue.js";
 import type { Notices } from "../notices.js";
 import type { MfaRepositories } from "../persistence.js";
-import type { RateLimiter, SessionIssuer } from "../ports.js";
+import type { RateLimiter } from "../ports.js";
 import type { Reauthenticator } from "../reauthentication.js";
 import type { SecretBox } from "../secret-box.js";
+import type { SessionIssuer } from "../sessions/index.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 
 export interface SlowHasher {

@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type TokenPair, TokenPairSchema } from "../../../gen/authd/v1/common_pb.js";
-import type { IssuedTokens } from "../../domain/ports.js";
+import type { IssuedTokens } from "../../domain/sessions/index.js";
 
 /** Tokens for the response body; in cookie mode the secrets stay out of it (they travel as cookies). */
 export function toTokenPairMessage(tokens: IssuedTokens, includeSecrets: boolean): TokenPair {

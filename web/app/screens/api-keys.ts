@@ -6,7 +6,7 @@ import { errorMessage } from "../errors.js";
 import { everyPage } from "../paging.js";
 import { heading, type Screen } from "../router.js";
 
-/** The scopes authd knows (src/domain/api-keys.ts API_KEY_SCOPES). */
+/** The scopes authd knows (src/domain/sessions/api-keys.ts API_KEY_SCOPES). */
 const SCOPES: [string, string][] = [
   ["profile:read", "Read the profile"],
   ["profile:write", "Change the profile"],

@@ -4,8 +4,8 @@
 // jwk) are never consulted because the key is looked up by kid alone.
 import { sign as cryptoSign, KeyObject, randomUUID, type webcrypto } from "node:crypto";
 import { type CryptoKey, decodeProtectedHeader, jwtVerify } from "jose";
-import type { Clock } from "../clock.js";
-import type { Repositories } from "./persistence.js";
+import type { Clock } from "../../clock.js";
+import type { Repositories } from "../persistence.js";
 import { SIGNING_ALGORITHM, type SigningKeys } from "./signing-keys.js";
 
 export const ACCESS_TOKEN_TYPE = "at+jwt";

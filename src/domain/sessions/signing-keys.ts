@@ -8,15 +8,15 @@ import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
-import type { Clock } from "../clock.js";
-import type { AuditContext } from "./audit.js";
-import { notFound } from "./errors.js";
-import type { Repositories, SigningKeyRepositories } from "./persistence.js";
-import { SecretBox } from "./secret-box.js";
+import type { Clock } from "../../clock.js";
+import type { AuditContext } from "../audit.js";
+import { notFound } from "../errors.js";
+import type { Repositories, SigningKeyRepositories } from "../persistence.js";
+import { SecretBox } from "../secret-box.js";
+import type { SigningKeyRecord } from "../signing-key-persistence.js";
+import type { Transaction, UnitOfWork } from "../unit-of-work.js";
+import { commit } from "../unit-of-work.js";
 import { REVOCATION_BOUND_MS } from "./session-cache.js";
-import type { SigningKeyRecord } from "./signing-key-persistence.js";
-import type { Transaction, UnitOfWork } from "./unit-of-work.js";
-import { commit } from "./unit-of-work.js";
 
 export const SIGNING_ALGORITHM = "EdDSA";
 

@@ -3,9 +3,9 @@
 // writes what changed, and `close` at shutdown, in short transactions. Until written, `pendingFor` answers the noted time so idle checks and session
 // listings see it. A killed process loses at most the last interval's notes (a session may then
 // look idle a few seconds early), never a revocation.
-import type { SessionRepositories } from "./persistence.js";
-import type { Logger } from "./ports.js";
-import { commit, type UnitOfWork } from "./unit-of-work.js";
+import type { SessionRepositories } from "../persistence.js";
+import type { Logger } from "../ports.js";
+import { commit, type UnitOfWork } from "../unit-of-work.js";
 
 /** How often the scheduler writes the noted times (src/wiring/wire-sessions.ts). */
 export const LAST_USE_WRITE_INTERVAL_MS = 5_000;

@@ -2,14 +2,14 @@
 // 256-bit secret is compared in constant time with the stored SHA-256, and the secret itself is shown
 // once, at creation. A key is limited to the scopes it was given (see API_KEY_SCOPES).
 import { randomBytes } from "node:crypto";
-import type { Clock } from "../clock.js";
-import { invalidArgument, notFound } from "./errors.js";
-import { keysetQuery, type Page, type PageRequest, toPage } from "./paging.js";
-import type { ApiKeyRecord, ApiKeyRepositories, UserRecord } from "./persistence.js";
-import type { ClientInfo } from "./ports.js";
-import type { Reauthenticator } from "./reauthentication.js";
-import { hashSecret, randomToken, safeEqual } from "./secrets.js";
-import { commit, type Transaction, type UnitOfWork } from "./unit-of-work.js";
+import type { Clock } from "../../clock.js";
+import { invalidArgument, notFound } from "../errors.js";
+import { keysetQuery, type Page, type PageRequest, toPage } from "../paging.js";
+import type { ApiKeyRecord, ApiKeyRepositories, UserRecord } from "../persistence.js";
+import type { ClientInfo } from "../ports.js";
+import type { Reauthenticator } from "../reauthentication.js";
+import { hashSecret, randomToken, safeEqual } from "../secrets.js";
+import { commit, type Transaction, type UnitOfWork } from "../unit-of-work.js";
 
 /** The scopes an API key can hold; each RPC a key may call names the one it needs. */
 export const API_KEY_SCOPES: Record<string, string> = {
@@ -33,6 +33,12 @@ export interface NewApiKey {
   scopes: string[];
   /** Epoch ms, or undefined for no expiry. */
   expiresAt: number | undefined;
+}
+
+/** A new key: its row, and the key itself, shown this once. */
+export interface CreatedApiKey {
+  key: ApiKeyRecord;
+  secret: string;
 }
 
 export interface AuthenticatedKey {
@@ -69,7 +75,7 @@ export class ApiKeys {
     password: string,
     input: NewApiKey,
     client: ClientInfo,
-  ): Promise<{ key: ApiKeyRecord; secret: string }> {
+  ): Promise<CreatedApiKey> {
     const { userId } = caller;
     const now = this.clock.now();
     const name = input.name.trim();
