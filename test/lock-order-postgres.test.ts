@@ -248,21 +248,34 @@ describe("a transaction PostgreSQL aborts for a concurrent one", () => {
       bHolds = resolve;
     });
     // Two units of work taking the same two rows in opposite orders, each waiting until the other
-    // holds its first: a deadlock on the first run, whichever PostgreSQL picks as the victim.
+    // holds its first: a deadlock on the first run, whichever PostgreSQL picks as the victim. The
+    // victim's second run waits until the other has finished: run at once, it could take its first
+    // row again before the survivor is granted it (the victim's rollback and its rerun race) and
+    // deadlock a second time, which would test the machine's timing rather than the retry.
+    let aDone: () => void = () => {};
+    const aFinished = new Promise<void>((resolve) => {
+      aDone = resolve;
+    });
+    let bDone: () => void = () => {};
+    const bFinished = new Promise<void>((resolve) => {
+      bDone = resolve;
+    });
     const a = inTransaction(server.db, async (tx) => {
       attempts.a++;
+      if (attempts.a > 1) await bFinished;
       await tx.tenantUsers.lock(first.id);
       aHolds();
       await bHeld;
       await tx.tenantUsers.lock(second.id);
-    });
+    }).finally(aDone);
     const b = inTransaction(server.db, async (tx) => {
       attempts.b++;
+      if (attempts.b > 1) await aFinished;
       await tx.tenantUsers.lock(second.id);
       bHolds();
       await aHeld;
       await tx.tenantUsers.lock(first.id);
-    });
+    }).finally(bDone);
     const answers = await Promise.allSettled([a, b]);
     expect(answers.map((answer) => answer.status)).toEqual(["fulfilled", "fulfilled"]);
     expect(attempts.a + attempts.b).toBe(3);
