@@ -9,7 +9,7 @@ import type { Templates } from "./delivery/templates.js";
 import type { AccountDeps } from "./domain/accounts/deps.js";
 import type { ApiKeys } from "./domain/api-keys.js";
 import type { TokenAuthenticator } from "./domain/callers.js";
-import type { IdentityDeps } from "./domain/identities/deps.js";
+import type { Identities } from "./domain/identities/index.js";
 import type { Mfa } from "./domain/mfa/mfa.js";
 import type { PasswordHasher } from "./domain/passwords.js";
 import type { Sessions } from "./domain/sessions.js";
@@ -51,7 +51,7 @@ export interface App {
   mfa: Mfa;
   accounts: AccountDeps;
   /** Provider sign-in (OpenID Connect) and linked identities. */
-  identities: IdentityDeps;
+  identities: Identities;
   /** The one path from a credential (access token, API key) to its caller. */
   credentials: TokenAuthenticator;
   /** Tenants (companies). */

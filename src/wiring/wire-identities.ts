@@ -1,7 +1,7 @@
 // Provider sign-in (OpenID Connect) and linked identities. A sign-in ends like Login's (a session,
 // or a challenge for the second factor). The spent ID tokens that have expired are purged.
 import type { Config } from "../config.js";
-import type { IdentityDeps } from "../domain/identities/deps.js";
+import { createIdentities, type Identities } from "../domain/identities/index.js";
 import { fetchJson } from "../domain/identities/provider-fetch.js";
 import { Providers } from "../domain/identities/providers.js";
 import { purgeSpentIdTokens } from "../domain/identities/replay.js";
@@ -18,10 +18,11 @@ export function wireIdentities(
   infra: Pick<Infrastructure, "clock" | "unitOfWork" | "secrets" | "notices" | "reauth" | "rateLimiter">,
   settings: Settings,
   needs: { sessions: SessionIssuer; mfa: Mfa },
-): Wired<IdentityDeps> {
+): Wired<Identities> {
   const { clock } = infra;
-  const identities: IdentityDeps = {
-    uow: infra.unitOfWork(IDENTITY_REPOSITORIES),
+  const uow = infra.unitOfWork(IDENTITY_REPOSITORIES);
+  const identities = createIdentities({
+    uow,
     clock,
     // The providers' documents are read by provider-fetch.ts (bounded in time and size).
     providers: new Providers(settings.oidcProviders, clock, fetchJson),
@@ -31,13 +32,13 @@ export function wireIdentities(
     reauth: infra.reauth,
     rateLimiter: infra.rateLimiter,
     limits: settings,
-  };
+  });
   return {
     face: identities,
     closers: [],
     jobs: [
       // The spent ID tokens that have expired (they verify nowhere now).
-      { name: "spent ID token purge", everyMs: 10 * 60_000, run: () => purgeSpentIdTokens(identities) },
+      { name: "spent ID token purge", everyMs: 10 * 60_000, run: () => purgeSpentIdTokens({ uow, clock }) },
     ],
   };
 }
