@@ -2,7 +2,7 @@
 // or a challenge for the second factor). The spent ID tokens that have expired are purged.
 import type { Config } from "../config.js";
 import { createIdentities, type Identities } from "../domain/identities/index.js";
-import { fetchJson } from "../domain/identities/provider-fetch.js";
+import { providerDocuments } from "../domain/identities/provider-fetch.js";
 import { Providers } from "../domain/identities/providers.js";
 import { purgeSpentIdTokens } from "../domain/identities/replay.js";
 import type { Mfa } from "../domain/mfa/mfa.js";
@@ -15,7 +15,10 @@ import type { Wired } from "./wired.js";
 type Settings = Pick<Config, "oidcProviders" | "loginMaxFailuresPerIp" | "rateLimitWindowSeconds">;
 
 export function wireIdentities(
-  infra: Pick<Infrastructure, "clock" | "unitOfWork" | "secrets" | "notices" | "reauth" | "rateLimiter">,
+  infra: Pick<
+    Infrastructure,
+    "clock" | "logger" | "unitOfWork" | "secrets" | "notices" | "reauth" | "rateLimiter" | "outbound"
+  >,
   settings: Settings,
   needs: { sessions: SessionIssuer; mfa: Mfa },
 ): Wired<Identities> {
@@ -24,8 +27,9 @@ export function wireIdentities(
   const identities = createIdentities({
     uow,
     clock,
-    // The providers' documents are read by provider-fetch.ts (bounded in time and size).
-    providers: new Providers(settings.oidcProviders, clock, fetchJson),
+    // The providers' documents are read through the outbound port (https to public addresses, no
+    // redirects, bounded in time and size: provider-fetch.ts).
+    providers: new Providers(settings.oidcProviders, clock, providerDocuments(infra.outbound), infra.logger),
     box: infra.secrets.box("authd/v1 provider tokens"),
     notices: infra.notices,
     signIn: { secondFactor: needs.mfa, sessions: needs.sessions, clock },
