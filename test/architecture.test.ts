@@ -12,7 +12,8 @@
 // - the wiring (src/wiring/) scopes every unit of work by a list the domain declares, and every list
 //   declared is wired;
 // - handlers (src/services/) map domain records, never store entities, and never open a
-//   transaction: the use case they call does;
+//   transaction: the use case they call does; a feature with a face (FACED) they reach only through
+//   it (domain/<feature>/index.ts);
 // - interceptors (src/interceptors/) import no service;
 // - outside src/store/ nothing imports TypeORM (the store hands out repositories, never an EntityManager).
 import fs from "node:fs";
@@ -105,11 +106,20 @@ function unscopedUnitsOfWork(source: string): string[] {
     .filter((argument) => !/^[A-Z][A-Z_]*_REPOSITORIES$/.test(argument));
 }
 
+/** The features whose handlers reach them only through their face, domain/<feature>/index.ts. */
+const FACED = ["identities"];
+
+/** Whether `imported` is a file of `feature` other than its face. */
+const behindFace = (feature: string, imported: Import) =>
+  (imported.target?.startsWith(`domain/${feature}/`) ?? false) &&
+  imported.target !== `domain/${feature}/index.ts`;
+
 const HANDLER_RULES: Rule[] = [
   ["TypeORM", (i) => i.specifier === "typeorm" || i.specifier.startsWith("typeorm/")],
   ["a store entity", under("store/entities/")],
   ["the store", under("store/")],
   ["the unit of work", (i) => i.target === "domain/unit-of-work.ts"],
+  ["a feature's insides (import its face, index.ts)", (i) => FACED.some((f) => behindFace(f, i))],
 ];
 
 /** Outside src/store/ nothing reaches TypeORM: the store hands out repositories, never an EntityManager. */
@@ -191,6 +201,12 @@ describe("the architecture", () => {
     expect(
       broken(handler, HANDLER_RULES, 'import { commit } from "../domain/unit-of-work.js";'),
     ).toHaveLength(1);
+    expect(
+      broken(handler, HANDLER_RULES, 'import { linkIdentity } from "../domain/identities/linking.js";'),
+    ).toHaveLength(1);
+    expect(
+      broken(handler, HANDLER_RULES, 'import type { Identities } from "../domain/identities/index.js";'),
+    ).toEqual([]);
     const interceptor = path.join(SRC, "interceptors", "example.ts");
     expect(
       broken(interceptor, INTERCEPTOR_RULES, 'import { x } from "../services/mfa-service.js";'),
