@@ -100,6 +100,7 @@ let endlessDiscoveryFront: ProviderServer;
 const endlessJwks = new EndlessBody();
 const endlessDiscovery = new EndlessBody();
 let silentFront: ProviderServer;
+let nullJwksFront: ProviderServer;
 const silent = new SilentBody();
 
 beforeAll(async () => {
@@ -121,6 +122,13 @@ beforeAll(async () => {
   endlessDiscoveryFront = await startProviderServer("127.0.0.1", {
     "/.well-known/openid-configuration": endlessDiscovery.handler,
   });
+  nullJwksFront = await startProviderServer("127.0.0.1", {
+    "/.well-known/openid-configuration": json(() => ({
+      issuer: nullJwksFront.url,
+      jwks_uri: `${nullJwksFront.url}/jwks`,
+    })),
+    "/jwks": json(() => null),
+  });
   silentFront = await startProviderServer("127.0.0.1", {
     "/.well-known/openid-configuration": json(() => ({
       issuer: silentFront.url,
@@ -140,13 +148,15 @@ beforeAll(async () => {
       provider("endless-jwks", endlessJwksFront),
       provider("endless-discovery", endlessDiscoveryFront),
       provider("silent", silentFront),
+      provider("null-jwks", nullJwksFront),
     ]),
   });
 });
 
 afterAll(async () => {
   await server?.close();
-  for (const p of [front, remote, endlessJwksFront, endlessDiscoveryFront, silentFront]) await p?.close();
+  for (const p of [front, remote, endlessJwksFront, endlessDiscoveryFront, silentFront, nullJwksFront])
+    await p?.close();
   await issuer?.close();
 });
 
@@ -208,5 +218,11 @@ describe("a provider that starts its JWKS and never finishes it", () => {
     // The deadline is real time (a network wait), not the test clock.
     expect(performance.now() - started).toBeLessThan(10_000);
     await expect.poll(() => silent.hungUp).toBe(true);
+  });
+});
+
+describe("a provider document that is JSON but not an object", () => {
+  test("(a JWKS of `null`) makes the provider unavailable, not an internal error", async () => {
+    await expectCode(signIn("null-jwks", nullJwksFront), Code.Unavailable, /try again later/);
   });
 });
