@@ -8,7 +8,7 @@ import type { Outbox } from "./delivery/outbox.js";
 import type { Templates } from "./delivery/templates.js";
 import type { Accounts } from "./domain/accounts/index.js";
 import type { Administration } from "./domain/administration/index.js";
-import type { IdentityDeps } from "./domain/identities/deps.js";
+import type { Identities } from "./domain/identities/index.js";
 import type { Mfa } from "./domain/mfa/index.js";
 import type { PasswordHasher } from "./domain/passwords.js";
 import type { SessionIssuer, Sessions, TokenAuthenticator } from "./domain/sessions/index.js";
@@ -48,7 +48,7 @@ export interface App {
   /** Registration, sign-in with a password, passwords, the profile, closure (AuthService). */
   accounts: Accounts;
   /** Provider sign-in (OpenID Connect) and linked identities. */
-  identities: IdentityDeps;
+  identities: Identities;
   /** The one path from a credential (access token, API key) to its caller. */
   credentials: TokenAuthenticator;
   /** Tenants (companies): the operator's use cases, `authd admin create`, the pending release. */

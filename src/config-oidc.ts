@@ -1,14 +1,16 @@
 // AUTHD_OIDC_PROVIDERS: the OpenID Connect providers whose ID tokens LoginWithProvider accepts, as a
-// JSON array. Every mistake is a ConfigError naming the variable and the entry at fault.
+// JSON array. Every mistake is a ConfigError naming the variable and the entry at fault. Plain http
+// is the development allowance's (AUTHD_OUTBOUND_ALLOW_PRIVATE), checked with it in config.ts
+// (plainHttpProblem): every request to a provider goes through the outbound rule.
 import { ConfigError, type Parser } from "./config-parsers.js";
-import { isLoopbackHttp, type OidcProviderConfig } from "./domain/identities/provider-settings.js";
+import type { OidcProviderConfig } from "./domain/identities/provider-settings.js";
 
 /** The provider settings the domain declares (domain/identities/provider-settings.ts), read from here. */
 export type { OidcProviderConfig };
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-/** https, or http on a loopback address (a provider on the same machine, or a test). */
+/** An absolute https (or, with the allowance, http) URL without query or fragment. */
 function providerUrl(raw: unknown, name: string, what: string): string {
   if (typeof raw !== "string" || raw === "") throw new ConfigError(name, `${what} must be a URL`);
   let url: URL;
@@ -17,8 +19,8 @@ function providerUrl(raw: unknown, name: string, what: string): string {
   } catch {
     throw new ConfigError(name, `${what} must be an absolute URL`);
   }
-  if (url.protocol !== "https:" && !isLoopbackHttp(url)) {
-    throw new ConfigError(name, `${what} must use https (http only on localhost)`);
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigError(name, `${what} must use https`);
   }
   if (url.search !== "" || url.hash !== "")
     throw new ConfigError(name, `${what} must not have a query or fragment`);
@@ -61,3 +63,24 @@ export const oidcProviders: Parser<OidcProviderConfig[]> = (raw, name) => {
     return { name: e.name, issuer, clientIds: clientIds as string[], jwksUrl };
   });
 };
+
+/**
+ * What is wrong with the providers when plain http is not allowed (without the development
+ * allowance): the first issuer or jwks_url on http, or undefined.
+ */
+export function plainHttpProblem(providers: OidcProviderConfig[]): string | undefined {
+  for (const provider of providers) {
+    for (const [what, value] of [
+      ["issuer", provider.issuer],
+      ["jwks_url", provider.jwksUrl],
+    ] as const) {
+      if (value !== undefined && new URL(value).protocol === "http:") {
+        return `the provider "${provider.name}": ${what} must use https (${HTTP_ALLOWANCE})`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** How plain http is allowed, for the messages that refuse it. */
+export const HTTP_ALLOWANCE = "http only with AUTHD_OUTBOUND_ALLOW_PRIVATE=true, for development";

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { continueUrlAllowList } from "./config-continue-urls.js";
 import { unknownVariables as findUnknownVariables, type UnknownVariable } from "./config-names.js";
-import { type OidcProviderConfig, oidcProviders } from "./config-oidc.js";
+import { HTTP_ALLOWANCE, type OidcProviderConfig, oidcProviders, plainHttpProblem } from "./config-oidc.js";
 import {
   bool,
   ConfigError,
@@ -353,7 +353,7 @@ export const variables: Variable<any>[] = [
     "AUTHD_CAPTCHA_VERIFY_URL",
     "captchaVerifyUrl",
     "",
-    "hCaptcha/Turnstile-style siteverify URL. When set with the secret, Register, ResendVerificationEmail and RequestPasswordReset need a valid captcha token.",
+    "hCaptcha/Turnstile-style siteverify URL (https at a public address: the outbound rule, security.md). When set with the secret, Register, ResendVerificationEmail and RequestPasswordReset need a valid captcha token.",
     optionalUrl("http:", "https:"),
   ),
   v(
@@ -446,7 +446,7 @@ export const variables: Variable<any>[] = [
     "AUTHD_SMS_WEBHOOK_URL",
     "smsWebhookUrl",
     "",
-    "URL that receives SMS as signed JSON POSTs. Empty: SMS are written to the log (development only).",
+    "URL that receives SMS as signed JSON POSTs (https at a public address: the outbound rule, security.md). Empty: SMS are written to the log (development only).",
     optionalUrl("http:", "https:"),
   ),
   v(
@@ -460,7 +460,7 @@ export const variables: Variable<any>[] = [
     "AUTHD_OUTBOUND_ALLOW_PRIVATE",
     "outboundAllowPrivate",
     "false",
-    "Development and tests only (refused when AUTHD_ENV=production): outbound requests may use http and reach loopback, private and link-local addresses (a webhook receiver or a provider on this machine); cloud metadata addresses stay refused. Off: https to public addresses only (security.md, Outbound requests).",
+    "Development and tests only (refused when AUTHD_ENV=production): outbound requests (provider discovery and keys, captcha, SMS webhook) may use http and reach loopback, private and link-local addresses (a webhook receiver or a provider on this machine), and those URLs may be configured with http; cloud metadata addresses stay refused. Off: https to public addresses only (security.md, Outbound requests).",
     bool,
   ),
   v(
@@ -532,7 +532,7 @@ export const variables: Variable<any>[] = [
     "AUTHD_OIDC_PROVIDERS",
     "oidcProviders",
     "",
-    'OpenID Connect providers for LoginWithProvider, as JSON: `[{"name":"google","issuer":"https://accounts.google.com","client_ids":["..."],"jwks_url":"(optional)"}]`. Empty: none.',
+    'OpenID Connect providers for LoginWithProvider, as JSON: `[{"name":"google","issuer":"https://accounts.google.com","client_ids":["..."],"jwks_url":"(optional)"}]`. The issuer and jwks_url use https (http only with AUTHD_OUTBOUND_ALLOW_PRIVATE); discovery and keys are fetched under the outbound rule (security.md). Empty: none.',
     oidcProviders,
   ),
   v(
@@ -636,6 +636,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ["AUTHD_OUTBOUND_ALLOW_PRIVATE", "AUTHD_ENV"],
     !(result.env === "production" && result.outboundAllowPrivate),
     "must not be true when AUTHD_ENV=production",
+  );
+  // Every URL authd calls follows the outbound rule (src/outbound/): plain http only with the allowance.
+  const plainHttp = (value: string | undefined) =>
+    !result.outboundAllowPrivate && value !== undefined && new URL(value).protocol === "http:";
+  for (const [name, value] of [
+    ["AUTHD_CAPTCHA_VERIFY_URL", result.captchaVerifyUrl],
+    ["AUTHD_SMS_WEBHOOK_URL", result.smsWebhookUrl],
+  ] as const) {
+    rule([name, "AUTHD_OUTBOUND_ALLOW_PRIVATE"], !plainHttp(value), `must use https (${HTTP_ALLOWANCE})`);
+  }
+  // (Providers that could not be read are undefined, and already named in errors.)
+  const providerProblem = result.outboundAllowPrivate
+    ? undefined
+    : plainHttpProblem(result.oidcProviders ?? []);
+  rule(
+    ["AUTHD_OIDC_PROVIDERS", "AUTHD_OUTBOUND_ALLOW_PRIVATE"],
+    providerProblem === undefined,
+    providerProblem ?? "",
   );
   // Development writes emails (links included) to the log instead; production must really send them.
   rule(

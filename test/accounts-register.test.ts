@@ -202,6 +202,7 @@ describe("captcha", () => {
     const guarded = await startAccountsHarness({
       AUTHD_CAPTCHA_VERIFY_URL: `http://127.0.0.1:${port}/siteverify`,
       AUTHD_CAPTCHA_SECRET: "captcha-secret",
+      AUTHD_OUTBOUND_ALLOW_PRIVATE: "true",
     });
     try {
       await expectCode(

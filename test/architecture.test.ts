@@ -7,10 +7,13 @@
 //   it through ports), nor the outbound HTTP implementation (src/outbound/: it asks through the
 //   OutboundHttp port); it calls neither fetch() nor a timer (periodic work is a scheduler job), and
 //   no use case sees every repository (each feature's unit of work holds the list it declares);
+// - outside src/outbound/ nothing calls fetch(): every request to the outside goes through the
+//   outbound port and its rule (https, public addresses, no redirects, bounded);
 // - the wiring (src/wiring/) scopes every unit of work by a list the domain declares, and every list
 //   declared is wired;
 // - handlers (src/services/) map domain records, never store entities, and never open a
-//   transaction: the use case they call does;
+//   transaction: the use case they call does; a feature with a face (FACED) they reach only through
+//   it (domain/<feature>/index.ts);
 // - interceptors (src/interceptors/) import no service;
 // - outside src/store/ nothing imports TypeORM (the store hands out repositories, never an EntityManager).
 import fs from "node:fs";
@@ -83,15 +86,12 @@ const DOMAIN_CODE_RULES: Array<[what: string, pattern: RegExp]> = [
   ],
 ];
 
-/**
- * The domain's one HTTP adapter: it bounds provider fetches in time and size, and is what the wiring
- * hands ProviderKeys as its FetchJson port until the outbound HTTP port takes its place.
- */
-const AWAITING_OUTBOUND_PORT = new Set(["domain/identities/provider-fetch.ts"]);
-
 /** `source` without its comments (line comments only where `//` starts a comment, not a URL). */
 const withoutComments = (source: string) =>
   source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|\s)\/\/.*$/gm, "$1");
+
+/** Whether `source`'s code (its comments aside) calls the global fetch(), which no rule bounds. */
+const callsFetch = (source: string) => /(?<![\w.$])fetch\s*\(/.test(withoutComments(source));
 
 /** What a domain file's code does that DOMAIN_CODE_RULES refuse. */
 function refusedCode(source: string): string[] {
@@ -106,11 +106,20 @@ function unscopedUnitsOfWork(source: string): string[] {
     .filter((argument) => !/^[A-Z][A-Z_]*_REPOSITORIES$/.test(argument));
 }
 
+/** The features whose handlers reach them only through their face, domain/<feature>/index.ts. */
+const FACED = ["identities"];
+
+/** Whether `imported` is a file of `feature` other than its face. */
+const behindFace = (feature: string, imported: Import) =>
+  (imported.target?.startsWith(`domain/${feature}/`) ?? false) &&
+  imported.target !== `domain/${feature}/index.ts`;
+
 const HANDLER_RULES: Rule[] = [
   ["TypeORM", (i) => i.specifier === "typeorm" || i.specifier.startsWith("typeorm/")],
   ["a store entity", under("store/entities/")],
   ["the store", under("store/")],
   ["the unit of work", (i) => i.target === "domain/unit-of-work.ts"],
+  ["a feature's insides (import its face, index.ts)", (i) => FACED.some((f) => behindFace(f, i))],
 ];
 
 /** Outside src/store/ nothing reaches TypeORM: the store hands out repositories, never an EntityManager. */
@@ -138,6 +147,7 @@ const handlerFiles = walk(path.join(SRC, "services"));
 const wiringFiles = walk(path.join(SRC, "wiring"));
 const interceptorFiles = walk(path.join(SRC, "interceptors"));
 const outsideStore = walk(SRC).filter((file) => !rel(file).startsWith(`store${path.sep}`));
+const outsideOutbound = walk(SRC).filter((file) => !rel(file).startsWith(`outbound${path.sep}`));
 
 describe("the architecture", () => {
   it("walks the domain, the handlers and the interceptors", () => {
@@ -191,6 +201,12 @@ describe("the architecture", () => {
     expect(
       broken(handler, HANDLER_RULES, 'import { commit } from "../domain/unit-of-work.js";'),
     ).toHaveLength(1);
+    expect(
+      broken(handler, HANDLER_RULES, 'import { linkIdentity } from "../domain/identities/linking.js";'),
+    ).toHaveLength(1);
+    expect(
+      broken(handler, HANDLER_RULES, 'import type { Identities } from "../domain/identities/index.js";'),
+    ).toEqual([]);
     const interceptor = path.join(SRC, "interceptors", "example.ts");
     expect(
       broken(interceptor, INTERCEPTOR_RULES, 'import { x } from "../services/mfa-service.js";'),
@@ -206,6 +222,8 @@ describe("the architecture", () => {
     // A port, a method that merely ends in "fetch", a comment, and a narrow unit of work all pass.
     expect(refusedCode("await this.fetchJson(url); await deps.fetch(url); this.refetch();")).toEqual([]);
     expect(refusedCode("// never fetch(url) here; no setTimeout(x) either\nconst a = 1;")).toEqual([]);
+    expect(callsFetch("const response = await fetch(url, init);")).toBe(true);
+    expect(callsFetch("await http.request(req); this.refetch(); // not fetch(url)")).toBe(false);
     expect(
       refusedCode('uow: UnitOfWork<AccountRepositories>; tx: Transaction<Pick<Repositories, "x">>'),
     ).toEqual([]);
@@ -222,8 +240,14 @@ describe("the architecture", () => {
   });
 
   describe("the domain's code calls no fetch() and no timer, and no use case sees every repository", () => {
-    it.each(domainFiles.map(rel).filter((file) => !AWAITING_OUTBOUND_PORT.has(file)))("%s", (file) => {
+    it.each(domainFiles.map(rel))("%s", (file) => {
       expect(refusedCode(fs.readFileSync(path.join(SRC, file), "utf8"))).toEqual([]);
+    });
+  });
+
+  describe("outside src/outbound/ nothing calls fetch(): every request to the outside follows its rule", () => {
+    it.each(outsideOutbound.map(rel))("%s", (file) => {
+      expect(callsFetch(fs.readFileSync(path.join(SRC, file), "utf8"))).toBe(false);
     });
   });
 

@@ -1,9 +1,11 @@
-// Captcha verification against a local HTTP server playing the hCaptcha / Turnstile siteverify API.
+// Captcha verification against a local HTTP server playing the hCaptcha / Turnstile siteverify API,
+// called through the outbound port with the development allowance (the server is on loopback).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CaptchaPost, createCaptchaVerifier } from "../src/domain/captcha.js";
+import { createCaptchaVerifier } from "../src/domain/captcha.js";
 import { createLogger } from "../src/logger.js";
+import { createGuardedHttp } from "../src/outbound/guarded-http.js";
 
 const logger = createLogger("silent");
 const requests: Array<{ contentType: string; form: URLSearchParams }> = [];
@@ -46,12 +48,12 @@ afterAll(async () => {
   await new Promise((resolve) => provider.close(resolve));
 });
 
-/** What the wiring hands the verifier: the global fetch. */
-const post: CaptchaPost = (target, init) => fetch(target, init);
+/** What the wiring hands the verifier, with AUTHD_OUTBOUND_ALLOW_PRIVATE=true. */
+const outbound = createGuardedHttp({ allowPrivate: true });
 
 describe("captcha", () => {
   it("accepts a token the provider says is valid, sending secret, token and IP as a form", async () => {
-    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, post });
+    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, http: outbound });
     expect(await captcha.verify("good-token", "203.0.113.7")).toBe(true);
     const last = requests.at(-1);
     expect(last?.contentType).toBe("application/x-www-form-urlencoded");
@@ -63,14 +65,14 @@ describe("captcha", () => {
   });
 
   it("refuses a token the provider says is invalid", async () => {
-    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, post });
+    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, http: outbound });
     expect(await captcha.verify("bad-token", "203.0.113.7")).toBe(false);
-    const wrongSecret = createCaptchaVerifier({ verifyUrl: url, secret: "other", logger, post });
+    const wrongSecret = createCaptchaVerifier({ verifyUrl: url, secret: "other", logger, http: outbound });
     expect(await wrongSecret.verify("good-token", "203.0.113.7")).toBe(false);
   });
 
   it("refuses a missing token without asking the provider", async () => {
-    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, post });
+    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, http: outbound });
     const before = requests.length;
     expect(await captcha.verify("", "203.0.113.7")).toBe(false);
     expect(await captcha.verify("   ", "203.0.113.7")).toBe(false);
@@ -78,7 +80,13 @@ describe("captcha", () => {
   });
 
   it("refuses when the provider errs, answers nonsense, does not answer in time, or cannot be reached", async () => {
-    const captcha = createCaptchaVerifier({ verifyUrl: url, secret: "s3cret", logger, post, timeoutMs: 200 });
+    const captcha = createCaptchaVerifier({
+      verifyUrl: url,
+      secret: "s3cret",
+      logger,
+      http: outbound,
+      timeoutMs: 200,
+    });
     expect(await captcha.verify("boom", "203.0.113.7")).toBe(false);
     expect(await captcha.verify("garbage", "203.0.113.7")).toBe(false);
     expect(await captcha.verify("hang", "203.0.113.7")).toBe(false);
@@ -90,13 +98,18 @@ describe("captcha", () => {
       verifyUrl: `http://127.0.0.1:${port}/siteverify`,
       secret: "s3cret",
       logger,
-      post,
+      http: outbound,
     });
     expect(await unreachable.verify("good-token", "203.0.113.7")).toBe(false);
   });
 
   it("accepts everything when not configured", async () => {
-    const captcha = createCaptchaVerifier({ verifyUrl: undefined, secret: undefined, logger, post });
+    const captcha = createCaptchaVerifier({
+      verifyUrl: undefined,
+      secret: undefined,
+      logger,
+      http: outbound,
+    });
     expect(await captcha.verify("", "203.0.113.7")).toBe(true);
   });
 });

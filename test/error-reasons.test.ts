@@ -315,6 +315,7 @@ describe("captcha", () => {
     const server = await startTestServer({
       AUTHD_CAPTCHA_VERIFY_URL: "http://127.0.0.1:9/siteverify",
       AUTHD_CAPTCHA_SECRET: "s3cret",
+      AUTHD_OUTBOUND_ALLOW_PRIVATE: "true",
     });
     try {
       const auth = server.client(AuthService);

@@ -371,4 +371,51 @@ describe("AUTHD_OUTBOUND_ALLOW_PRIVATE", () => {
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/AUTHD_OUTBOUND_ALLOW_PRIVATE.*production/);
   });
+
+  test("is what lets the captcha, SMS webhook and provider URLs use plain http: without it they must use https", () => {
+    const plain = {
+      captcha: { AUTHD_CAPTCHA_VERIFY_URL: "http://captcha.internal/siteverify", AUTHD_CAPTCHA_SECRET: "s" },
+      sms: { AUTHD_SMS_WEBHOOK_URL: "http://sms.internal/hook", AUTHD_SMS_WEBHOOK_SECRET: "s" },
+      issuer: {
+        AUTHD_OIDC_PROVIDERS: JSON.stringify([
+          { name: "keycloak", issuer: "http://127.0.0.1:8080/realms/dev", client_ids: ["authd"] },
+        ]),
+      },
+      jwks: {
+        AUTHD_OIDC_PROVIDERS: JSON.stringify([
+          {
+            name: "keycloak",
+            issuer: "https://sso.example/realms/dev",
+            client_ids: ["authd"],
+            jwks_url: "http://keycloak.internal:8080/certs",
+          },
+        ]),
+      },
+    };
+    const refusals: Array<[Record<string, string>, RegExp]> = [
+      [plain.captcha, /^AUTHD_CAPTCHA_VERIFY_URL: must use https.*AUTHD_OUTBOUND_ALLOW_PRIVATE/],
+      [plain.sms, /^AUTHD_SMS_WEBHOOK_URL: must use https.*AUTHD_OUTBOUND_ALLOW_PRIVATE/],
+      [
+        plain.issuer,
+        /^AUTHD_OIDC_PROVIDERS: .*keycloak.*issuer must use https.*AUTHD_OUTBOUND_ALLOW_PRIVATE/,
+      ],
+      [
+        plain.jwks,
+        /^AUTHD_OIDC_PROVIDERS: .*keycloak.*jwks_url must use https.*AUTHD_OUTBOUND_ALLOW_PRIVATE/,
+      ],
+    ];
+    for (const [env, message] of refusals) {
+      expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+      expect(() => loadConfig({ ...base, ...env, AUTHD_OUTBOUND_ALLOW_PRIVATE: "true" })).not.toThrow();
+    }
+    const secure = loadConfig({
+      ...base,
+      AUTHD_CAPTCHA_VERIFY_URL: "https://api.hcaptcha.com/siteverify",
+      AUTHD_CAPTCHA_SECRET: "s",
+      AUTHD_SMS_WEBHOOK_URL: "https://sms.example/hook",
+      AUTHD_SMS_WEBHOOK_SECRET: "s",
+    });
+    expect(secure.captchaVerifyUrl).toBe("https://api.hcaptcha.com/siteverify");
+    expect(secure.smsWebhookUrl).toBe("https://sms.example/hook");
+  });
 });

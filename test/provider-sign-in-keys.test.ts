@@ -1,7 +1,8 @@
 // How authd reads a provider's discovery document and JWKS, through a real server against local
-// providers the test starts: a jwks_uri from discovery is held to https (http only where the
-// configuration allows it: a provider on this machine), and a document is read only up to its cap,
-// never whole and then measured.
+// providers the test starts (reached with the development allowance, AUTHD_OUTBOUND_ALLOW_PRIVATE):
+// a jwks_uri from discovery is held to https (http only at the host of an issuer on http), and a
+// document is read only up to its cap, never whole and then measured. test/outbound-callers.test.ts
+// shows the outbound rule refusing provider documents on this machine without the allowance.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Code } from "@connectrpc/connect";
@@ -99,13 +100,14 @@ let endlessDiscoveryFront: ProviderServer;
 const endlessJwks = new EndlessBody();
 const endlessDiscovery = new EndlessBody();
 let silentFront: ProviderServer;
+let nullJwksFront: ProviderServer;
 const silent = new SilentBody();
 
 beforeAll(async () => {
   // The issuer's keys sign every token; the providers below publish its key as they are told to.
   issuer = await startOidcIssuer("authd-keys-client");
   const keys = () => ({ keys: [issuer.current.publicJwk] });
-  // 127.0.0.2 stands for a remote host: the allowance for http names localhost, 127.0.0.1 and [::1].
+  // 127.0.0.2 stands for another host than the issuer's (127.0.0.1).
   remote = await startProviderServer("127.0.0.2", { "/jwks": json(keys) });
   front = await startProviderServer("127.0.0.1", {
     "/.well-known/openid-configuration": json(() => ({ issuer: front.url, jwks_uri: `${remote.url}/jwks` })),
@@ -120,6 +122,13 @@ beforeAll(async () => {
   endlessDiscoveryFront = await startProviderServer("127.0.0.1", {
     "/.well-known/openid-configuration": endlessDiscovery.handler,
   });
+  nullJwksFront = await startProviderServer("127.0.0.1", {
+    "/.well-known/openid-configuration": json(() => ({
+      issuer: nullJwksFront.url,
+      jwks_uri: `${nullJwksFront.url}/jwks`,
+    })),
+    "/jwks": json(() => null),
+  });
   silentFront = await startProviderServer("127.0.0.1", {
     "/.well-known/openid-configuration": json(() => ({
       issuer: silentFront.url,
@@ -133,18 +142,21 @@ beforeAll(async () => {
     client_ids: [issuer.clientId],
   });
   server = await startTestServer({
+    AUTHD_OUTBOUND_ALLOW_PRIVATE: "true",
     AUTHD_OIDC_PROVIDERS: JSON.stringify([
       provider("plain-jwks", front),
       provider("endless-jwks", endlessJwksFront),
       provider("endless-discovery", endlessDiscoveryFront),
       provider("silent", silentFront),
+      provider("null-jwks", nullJwksFront),
     ]),
   });
 });
 
 afterAll(async () => {
   await server?.close();
-  for (const p of [front, remote, endlessJwksFront, endlessDiscoveryFront, silentFront]) await p?.close();
+  for (const p of [front, remote, endlessJwksFront, endlessDiscoveryFront, silentFront, nullJwksFront])
+    await p?.close();
   await issuer?.close();
 });
 
@@ -155,17 +167,19 @@ const signIn = async (provider: string, p: ProviderServer) =>
   });
 
 describe("a jwks_uri read from discovery", () => {
-  test("on plain http at a host the configuration would not allow is refused: nothing is fetched from it", async () => {
+  test("on plain http at another host than the issuer's is refused: nothing is fetched from it", async () => {
     await expectCode(signIn("plain-jwks", front), Code.Unavailable, /try again later/);
     expect(front.requests["/.well-known/openid-configuration"]).toBe(1);
     expect(remote.requests["/jwks"] ?? 0).toBe(0);
   });
 
-  test("is held to https, and to http on a loopback address only for an issuer there itself", () => {
+  test("is held to https, and to http only at the host of an issuer on http itself", () => {
     const local = "http://127.0.0.1:8080";
     expect(jwksUriProblem("https://accounts.example", "https://keys.example/jwks")).toBeUndefined();
     expect(jwksUriProblem(local, "http://localhost:8080/jwks")).toBeUndefined();
     expect(jwksUriProblem(local, "https://keys.example/jwks")).toBeUndefined();
+    // A development Keycloak on a private network (the allowance lets an operator configure it).
+    expect(jwksUriProblem("http://keycloak:8080/realms/dev", "http://keycloak:8080/certs")).toBeUndefined();
     // A remote provider cannot send authd to plain http, nor to this machine.
     expect(jwksUriProblem("https://accounts.example", "http://keys.example/jwks")).toMatch(/https/);
     expect(jwksUriProblem("https://accounts.example", "http://127.0.0.1:8080/jwks")).toMatch(/https/);
@@ -204,5 +218,11 @@ describe("a provider that starts its JWKS and never finishes it", () => {
     // The deadline is real time (a network wait), not the test clock.
     expect(performance.now() - started).toBeLessThan(10_000);
     await expect.poll(() => silent.hungUp).toBe(true);
+  });
+});
+
+describe("a provider document that is JSON but not an object", () => {
+  test("(a JWKS of `null`) makes the provider unavailable, not an internal error", async () => {
+    await expectCode(signIn("null-jwks", nullJwksFront), Code.Unavailable, /try again later/);
   });
 });

@@ -681,6 +681,7 @@ describe("failed provider sign-ins from one address", () => {
   test("are limited like Login's, and a valid token does not count", async () => {
     const server = await startTestServer({
       AUTHD_LOGIN_MAX_FAILURES_PER_IP: "3",
+      AUTHD_OUTBOUND_ALLOW_PRIVATE: "true",
       AUTHD_OIDC_PROVIDERS: JSON.stringify([
         { name: "test", issuer: issuer.url, client_ids: [issuer.clientId] },
       ]),

@@ -6,6 +6,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSmsProvider, logSmsProvider } from "../src/delivery/sms.js";
 import { createLogger } from "../src/logger.js";
+import { createGuardedHttp } from "../src/outbound/guarded-http.js";
 import { OutboxMessageEntity } from "../src/store/entities/outbox-message.js";
 import { findOneStrict } from "../src/store/guard.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
@@ -36,7 +37,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/sms`;
-  server = await startTestServer({ AUTHD_SMS_WEBHOOK_URL: url, AUTHD_SMS_WEBHOOK_SECRET: SECRET });
+  server = await startTestServer({
+    AUTHD_SMS_WEBHOOK_URL: url,
+    AUTHD_SMS_WEBHOOK_SECRET: SECRET,
+    // The gateway is on loopback.
+    AUTHD_OUTBOUND_ALLOW_PRIVATE: "true",
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -128,6 +134,7 @@ describe("SMS without a webhook", () => {
       env: "production",
       logger,
       clock: { now: () => 0 },
+      http: createGuardedHttp({ allowPrivate: false }),
     });
     await expect(provider.send({ to: "+15555550102", text: "x" }, "id")).rejects.toThrow(
       "AUTHD_SMS_WEBHOOK_URL",

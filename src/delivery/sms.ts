@@ -3,9 +3,11 @@
 //   X-Authd-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
 // `id` is the outbox message id: the same on every retry, so a receiver can drop duplicates.
 // Without a webhook, development writes each SMS (code included) to the log; production refuses to
-// send rather than log a code.
+// send rather than log a code. The POST goes through the outbound port (https to a public address,
+// no redirects, bounded: src/outbound/): a refused or failed delivery is retried by the outbox.
 import { createHmac } from "node:crypto";
 import type { Clock } from "../clock.js";
+import type { OutboundHttp } from "../domain/outbound.js";
 import type { Logger } from "../logger.js";
 import type { SmsMessage } from "./messages.js";
 
@@ -20,13 +22,21 @@ export interface SmsOptions {
   env: "development" | "production";
   logger: Logger;
   clock: Clock;
+  /** How the webhook is called. */
+  http: OutboundHttp;
   /** How long to wait for the webhook; 10 seconds by default. */
   timeoutMs?: number;
 }
 
 export function createSmsProvider(options: SmsOptions): SmsProvider {
   if (options.webhookUrl !== undefined && options.webhookSecret !== undefined) {
-    return webhookSmsProvider(options.webhookUrl, options.webhookSecret, options.clock, options.timeoutMs);
+    return webhookSmsProvider({
+      url: options.webhookUrl,
+      secret: options.webhookSecret,
+      clock: options.clock,
+      http: options.http,
+      timeoutMs: options.timeoutMs,
+    });
   }
   if (options.env === "production") return unconfiguredSmsProvider();
   return logSmsProvider(options.logger);
@@ -45,25 +55,30 @@ export class SmsWebhookError extends Error {
   }
 }
 
-export function webhookSmsProvider(
-  url: string,
-  secret: string,
-  clock: Clock,
-  timeoutMs = 10_000,
-): SmsProvider {
+/** The receiver's answer is not used: a larger one is not a gateway's, and fails the delivery. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+export function webhookSmsProvider(options: {
+  url: string;
+  secret: string;
+  clock: Clock;
+  http: OutboundHttp;
+  timeoutMs?: number;
+}): SmsProvider {
+  const { url, secret, clock, http, timeoutMs = 10_000 } = options;
   return {
     async send(message, id) {
       const body = JSON.stringify({ to: message.to, text: message.text, id });
       const t = Math.floor(clock.now() / 1000);
-      const response = await fetch(url, {
+      const response = await http.request({
         method: "POST",
-        headers: { "Content-Type": "application/json", "X-Authd-Signature": signSmsWebhook(secret, t, body) },
+        url,
+        headers: { "content-type": "application/json", "x-authd-signature": signSmsWebhook(secret, t, body) },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
+        maxBodyBytes: MAX_ANSWER_BYTES,
       });
-      // Drain the body so the connection can be reused; its content is not needed.
-      await response.arrayBuffer().catch(() => undefined);
-      if (!response.ok) throw new SmsWebhookError(response.status);
+      if (response.status < 200 || response.status > 299) throw new SmsWebhookError(response.status);
     },
   };
 }

@@ -1,26 +1,25 @@
 // Captcha checks against an hCaptcha / Cloudflare Turnstile style "siteverify" endpoint: a form POST
 // of the secret, the token and the client IP, answered with JSON whose `success` says it all.
-// Anything but an explicit success (missing token, network error, timeout, odd answer) is a failure.
-// The POST goes through one injected function (CaptchaPost), which the wiring provides.
+// Anything but an explicit success (missing token, refused URL, network error, timeout, odd answer)
+// is a failure. The POST goes through the outbound port (OutboundHttp: https to a public address, no
+// redirects, bounded), which the wiring provides.
+import { type OutboundHttp, OutboundRefused, OutboundUnavailable } from "./outbound.js";
 import type { CaptchaVerifier, Logger } from "./ports.js";
 
-/** One form POST to the provider; the global fetch is one. */
-export type CaptchaPost = (
-  url: string,
-  init: { method: "POST"; headers: Record<string, string>; body: URLSearchParams; signal: AbortSignal },
-) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+/** A siteverify answer is a few hundred bytes of JSON. */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 export interface CaptchaOptions {
   verifyUrl: string | undefined;
   secret: string | undefined;
   logger: Pick<Logger, "warn">;
-  post: CaptchaPost;
+  http: OutboundHttp;
   /** How long to wait for the provider; 5 seconds by default. */
   timeoutMs?: number;
 }
 
 export function createCaptchaVerifier(options: CaptchaOptions): CaptchaVerifier {
-  const { verifyUrl, secret, logger, post } = options;
+  const { verifyUrl, secret, logger, http } = options;
   if (verifyUrl === undefined || secret === undefined) return { verify: async () => true };
   const timeoutMs = options.timeoutMs ?? 5000;
   return {
@@ -29,21 +28,26 @@ export function createCaptchaVerifier(options: CaptchaOptions): CaptchaVerifier 
       const form = new URLSearchParams({ secret, response: token });
       if (ip !== "") form.set("remoteip", ip);
       try {
-        const response = await post(verifyUrl, {
+        const response = await http.request({
           method: "POST",
-          headers: { "Content-Type": "application/x-www-form-urlencoded" },
-          body: form,
-          signal: AbortSignal.timeout(timeoutMs),
+          url: verifyUrl,
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: form.toString(),
+          timeoutMs,
+          maxBodyBytes: MAX_ANSWER_BYTES,
         });
-        if (!response.ok) {
+        if (response.status < 200 || response.status > 299) {
           logger.warn({ status: response.status }, "captcha provider answered an error");
           return false;
         }
-        const body = (await response.json()) as { success?: unknown };
-        return body.success === true;
+        const body = JSON.parse(new TextDecoder().decode(response.body)) as { success?: unknown };
+        return body?.success === true;
       } catch (err) {
+        // An outbound refusal or failure names the host at most, never the URL's path.
+        const reason =
+          err instanceof OutboundRefused || err instanceof OutboundUnavailable ? err.reason : undefined;
         logger.warn(
-          { err: { name: (err as Error).name, message: (err as Error).message } },
+          { reason, err: { name: (err as Error).name, message: (err as Error).message } },
           "captcha check failed",
         );
         return false;

@@ -1,6 +1,7 @@
 // What every feature is built on: the database and its units of work, the clock, the logger, the
-// keys derived from the master secret, delivery (outbox, notices), the rate limiter, password
-// hashing and re-authentication, captcha, metrics and the health probe. Built first, closed last.
+// keys derived from the master secret, outbound HTTP, delivery (outbox, notices), the rate limiter,
+// password hashing and re-authentication, captcha, metrics and the health probe. Built first,
+// closed last.
 import { type Clock, systemClock } from "../clock.js";
 import type { Config } from "../config.js";
 import { createEmailSender } from "../delivery/mailer.js";
@@ -12,6 +13,7 @@ import { ProfileCache } from "../domain/accounts/profile-cache.js";
 import { createCaptchaVerifier } from "../domain/captcha.js";
 import { HashQueue } from "../domain/hash-queue.js";
 import type { Notices } from "../domain/notices.js";
+import type { OutboundHttp } from "../domain/outbound.js";
 import { PasswordConfirmation } from "../domain/password-confirmation.js";
 import { PasswordHasher } from "../domain/passwords.js";
 import { REAUTHENTICATION_REPOSITORIES, type Repositories } from "../domain/persistence.js";
@@ -22,6 +24,7 @@ import { resolveMasterSecret } from "../domain/sessions/signing-keys.js";
 import type { UnitOfWork } from "../domain/unit-of-work.js";
 import { createLogger, type Logger } from "../logger.js";
 import { createMetrics, type Metrics } from "../metrics.js";
+import { createGuardedHttp } from "../outbound/guarded-http.js";
 import { openDatabase, openReaders } from "../store/data-source.js";
 import { HealthProbe } from "../store/health-probe.js";
 import { DatabaseRateLimiter } from "../store/repositories/rate-limits.js";
@@ -58,6 +61,11 @@ export interface Infrastructure {
    */
   profiles: ProfileCache;
   secrets: Secrets;
+  /**
+   * Every request to the outside (provider documents, captcha, SMS webhook): https to public
+   * addresses only, no redirects, bounded (src/outbound/); AUTHD_OUTBOUND_ALLOW_PRIVATE for development.
+   */
+  outbound: OutboundHttp;
   /** The queue of emails and SMS (a worker delivers them); `flush` delivers what is due now. */
   outbox: Outbox;
   /** The email texts, with links built from AUTHD_PUBLIC_URL. */
@@ -96,6 +104,7 @@ export async function openInfrastructure(
     const units = new StoreUnitOfWork(store, { profileChanged: (userId) => profiles.forget(userId) });
     const unitOfWork: Infrastructure["unitOfWork"] = (names) => units.scoped(names);
     const secrets = secretsFrom(resolveMasterSecret(config));
+    const outbound = createGuardedHttp({ allowPrivate: config.outboundAllowPrivate });
     const outbox = new Outbox({
       store,
       clock,
@@ -112,6 +121,7 @@ export async function openInfrastructure(
         env: config.env,
         logger,
         clock,
+        http: outbound,
       }),
       box: secrets.box("authd/v1 outbox payload"),
       pollIntervalMs: config.outboxPollIntervalMs,
@@ -147,6 +157,7 @@ export async function openInfrastructure(
       unitOfWork,
       profiles,
       secrets,
+      outbound,
       outbox,
       templates,
       notices: new OutboxNotices(outbox, templates),
@@ -163,7 +174,7 @@ export async function openInfrastructure(
         verifyUrl: config.captchaVerifyUrl,
         secret: config.captchaSecret,
         logger,
-        post: (url, init) => fetch(url, init),
+        http: outbound,
       }),
       metrics: createMetrics({ store, clock, logger }),
       isHealthy: () => health.isHealthy(),

@@ -135,6 +135,8 @@ export async function startMfaHarness(env: Record<string, string> = {}): Promise
   const h = await startAccountsHarness({
     AUTHD_SMS_WEBHOOK_URL: sms.url,
     AUTHD_SMS_WEBHOOK_SECRET: sms.secret,
+    // The SMS receiver (and any provider a test starts) is on loopback: the development allowance.
+    AUTHD_OUTBOUND_ALLOW_PRIVATE: "true",
     ...env,
   });
   const mfaFor = (accessToken: string) =>

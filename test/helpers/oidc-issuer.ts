@@ -131,9 +131,13 @@ export async function startOidcIssuer(clientId = "authd-test-client"): Promise<O
   return issuer;
 }
 
-/** AUTHD_OIDC_PROVIDERS for one provider named `name` at `issuer`. */
+/**
+ * AUTHD_OIDC_PROVIDERS for one provider named `name` at `issuer`, with the development allowance
+ * that lets authd reach a provider on loopback over http (AUTHD_OUTBOUND_ALLOW_PRIVATE).
+ */
 export function providerEnv(issuer: OidcIssuer, name = "test"): Record<string, string> {
   return {
     AUTHD_OIDC_PROVIDERS: JSON.stringify([{ name, issuer: issuer.url, client_ids: [issuer.clientId] }]),
+    AUTHD_OUTBOUND_ALLOW_PRIVATE: "true",
   };
 }

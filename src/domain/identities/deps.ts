@@ -8,7 +8,10 @@ import type { SecretBox } from "../secret-box.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 import type { Providers } from "./providers.js";
 
-/** Everything provider sign-in and identity linking need; built once in app.ts. */
+/**
+ * What createIdentities (index.ts) is built from, in src/wiring/wire-identities.ts. Each use case
+ * takes the Pick of it that it uses.
+ */
 export interface IdentityDeps {
   uow: UnitOfWork<IdentityRepositories>;
   clock: Clock;

@@ -19,13 +19,21 @@ import { spendIdToken } from "./replay.js";
 /** Linking proves the identity now: its ID token must be at most this old. */
 export const LINK_MAX_TOKEN_AGE_SECONDS = 600;
 
-type SessionCaller = Pick<Principal, "userId" | "sessionId">;
+/** Who links, unlinks or reads tokens: the account, and its session (none for an API key, refused). */
+export type IdentityCaller = Pick<Principal, "userId" | "sessionId">;
 
-/** The caller's identities, and the providers one could be linked at (an app offers linking only then). */
+export interface LinkedIdentities {
+  identities: LinkedIdentityRecord[];
+  hasPassword: boolean;
+  /** The providers one could be linked at (an app offers linking only when there is one). */
+  configuredProviders: string[];
+}
+
+/** The caller's identities, and the providers one could be linked at. */
 export async function listLinkedIdentities(
-  deps: IdentityDeps,
+  deps: Pick<IdentityDeps, "uow" | "providers">,
   userId: string,
-): Promise<{ identities: LinkedIdentityRecord[]; hasPassword: boolean; configuredProviders: string[] }> {
+): Promise<LinkedIdentities> {
   return deps.uow.read(async (reads) => {
     const user = await getUserOrThrow(reads, userId);
     return {
@@ -46,8 +54,8 @@ export interface LinkInput {
 }
 
 export async function linkIdentity(
-  deps: IdentityDeps,
-  caller: SessionCaller,
+  deps: Pick<IdentityDeps, "uow" | "clock" | "providers" | "box" | "notices" | "reauth">,
+  caller: IdentityCaller,
   input: LinkInput,
   client: ClientInfo,
 ): Promise<LinkedIdentityRecord> {
@@ -108,8 +116,8 @@ async function keepAWayIn(
 }
 
 export async function unlinkIdentity(
-  deps: IdentityDeps,
-  caller: SessionCaller,
+  deps: Pick<IdentityDeps, "uow" | "clock" | "notices" | "reauth">,
+  caller: IdentityCaller,
   identityId: string,
   currentPassword: string,
   client: ClientInfo,
@@ -140,13 +148,16 @@ export async function unlinkIdentity(
   });
 }
 
+/** The tokens stored for an identity, and when they were (null when none were given). */
+export type StoredProviderTokens = ProviderTokens & { updatedAt: number | null };
+
 /** The stored tokens of one of the caller's identities; another's answers not_found before the password. */
 export async function getProviderTokens(
-  deps: IdentityDeps,
-  caller: SessionCaller,
+  deps: Pick<IdentityDeps, "uow" | "box" | "reauth">,
+  caller: IdentityCaller,
   identityId: string,
   currentPassword: string,
-): Promise<ProviderTokens & { updatedAt: number | null }> {
+): Promise<StoredProviderTokens> {
   await deps.uow.read((reads) => ownIdentity(reads, caller.userId, identityId));
   await deps.reauth.confirm(caller, currentPassword, { purpose: "to read provider tokens" });
   // Read again after the password: the tokens a concurrent sign-in stored meanwhile, or none if unlinked.

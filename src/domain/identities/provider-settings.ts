@@ -11,10 +11,3 @@ export interface OidcProviderConfig {
   /** Where the provider's keys are; when absent, the discovery document's `jwks_uri`. */
   jwksUrl: string | undefined;
 }
-
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/** http on a loopback address: the one exception to https for a provider (one on this machine, or a test). */
-export function isLoopbackHttp(url: URL): boolean {
-  return url.protocol === "http:" && LOOPBACK.has(url.hostname);
-}

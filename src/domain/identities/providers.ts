@@ -1,6 +1,7 @@
 // The configured OpenID Connect providers, each with its keys, by name.
 import type { Clock } from "../../clock.js";
 import { invalidArgument } from "../errors.js";
+import type { Logger } from "../ports.js";
 import { type VerifiedIdentity, verifyIdToken } from "./id-token.js";
 import { type FetchJson, ProviderKeys } from "./provider-keys.js";
 import type { OidcProviderConfig } from "./provider-settings.js";
@@ -11,14 +12,18 @@ const MAX_ID_TOKEN_LENGTH = 16 * 1024;
 export class Providers {
   private readonly byName = new Map<string, { config: OidcProviderConfig; keys: ProviderKeys }>();
 
-  /** `fetchJson` reads a provider's discovery document and JWKS (provider-keys.ts). */
+  /**
+   * `fetchJson` reads a provider's discovery document and JWKS (provider-fetch.ts); `logger` is told
+   * when they cannot be had (provider-keys.ts).
+   */
   constructor(
     configs: OidcProviderConfig[],
     private readonly clock: Clock,
     fetchJson: FetchJson,
+    logger: Pick<Logger, "warn">,
   ) {
     for (const config of configs)
-      this.byName.set(config.name, { config, keys: new ProviderKeys(config, clock, fetchJson) });
+      this.byName.set(config.name, { config, keys: new ProviderKeys(config, clock, fetchJson, logger) });
   }
 
   /** The configured providers' names, in configuration order. */

@@ -42,11 +42,19 @@ export interface ProviderLoginInput {
 
 const ipKey = (key: string) => `provider-login-failures:ip:${key}`;
 
+/** A provider sign-in answers as Login does. */
+export type ProviderLoginResult = LoginResult;
+
+type SignInDeps = Pick<
+  IdentityDeps,
+  "uow" | "clock" | "providers" | "box" | "notices" | "signIn" | "rateLimiter" | "limits"
+>;
+
 export async function loginWithProvider(
-  deps: IdentityDeps,
+  deps: SignInDeps,
   input: ProviderLoginInput,
   client: ClientInfo,
-): Promise<LoginResult> {
+): Promise<ProviderLoginResult> {
   const duration = input.options.durationSeconds;
   if (duration !== undefined && duration <= 0) throw invalidArgument("session_duration", "must be positive");
   const tokens = checkProviderTokens(input.accessToken, input.refreshToken);
@@ -111,7 +119,7 @@ export async function loginWithProvider(
 
 /** The account the identity signs in to: its own, the one it links to, or a new one. */
 async function accountFor(
-  deps: IdentityDeps,
+  deps: Pick<IdentityDeps, "clock" | "box" | "notices">,
   tx: Transaction<IdentityRepositories>,
   tenantId: string,
   provider: string,

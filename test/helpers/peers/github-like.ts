@@ -1,6 +1,8 @@
 // A GitHub-like plain OAuth 2.0 provider for the social sign-in tests: a node:http server on
 // 127.0.0.1 with GitHub's OAuth app endpoints and the two API calls a sign-in needs, so authd's
 // mapping from a user API to an identity meets GitHub's shapes and quirks without the internet.
+// authd reaches it (plain http on loopback) only with the development allowance,
+// AUTHD_OUTBOUND_ALLOW_PRIVATE=true, which every test that points authd at it sets.
 //
 // What it copies from GitHub (docs.github.com, "Authorizing OAuth apps" and "Troubleshooting OAuth
 // app access token request errors"), because a client must cope with each:
