@@ -107,7 +107,20 @@ function unscopedUnitsOfWork(source: string): string[] {
 }
 
 /** The features whose handlers reach them only through their face, domain/<feature>/index.ts. */
-const FACED = ["identities"];
+const FACED = ["accounts", "administration", "identities", "mfa", "sessions", "tenants"];
+
+/**
+ * What else of the domain a handler may name: the error catalogue, the caller, the shared request
+ * types (ClientInfo, LoginOptions, the second factor's views) and paging. Anything else is a
+ * feature's insides, or a module that should have a face.
+ */
+const SHARED_DOMAIN_TYPES = ["domain/errors.ts", "domain/callers.ts", "domain/ports.ts", "domain/paging.ts"];
+
+/** A domain import that is neither a feature's face nor one of the shared types. */
+const notAFace = (imported: Import) =>
+  (imported.target?.startsWith("domain/") ?? false) &&
+  !SHARED_DOMAIN_TYPES.includes(imported.target as string) &&
+  !FACED.some((feature) => imported.target === `domain/${feature}/index.ts`);
 
 /** Whether `imported` is a file of `feature` other than its face. */
 const behindFace = (feature: string, imported: Import) =>
@@ -120,6 +133,7 @@ const HANDLER_RULES: Rule[] = [
   ["the store", under("store/")],
   ["the unit of work", (i) => i.target === "domain/unit-of-work.ts"],
   ["a feature's insides (import its face, index.ts)", (i) => FACED.some((f) => behindFace(f, i))],
+  ["a domain module without a face", (i) => !FACED.some((f) => behindFace(f, i)) && notAFace(i)],
 ];
 
 /** Outside src/store/ nothing reaches TypeORM: the store hands out repositories, never an EntityManager. */
@@ -199,13 +213,44 @@ describe("the architecture", () => {
     expect(OPENS_A_TRANSACTION.test("await this.store.transaction((em) => x)")).toBe(true);
     expect(OPENS_A_TRANSACTION.test("await deps.uow.run(async (tx) => commit(1))")).toBe(true);
     expect(
-      broken(handler, HANDLER_RULES, 'import { commit } from "../domain/unit-of-work.js";'),
-    ).toHaveLength(1);
+      broken(handler, HANDLER_RULES, 'import { commit } from "../domain/unit-of-work.js";').map(
+        (what) => what.split(" (")[0],
+      ),
+    ).toEqual(["the unit of work", "a domain module without a face"]);
     expect(
       broken(handler, HANDLER_RULES, 'import { linkIdentity } from "../domain/identities/linking.js";'),
     ).toHaveLength(1);
     expect(
       broken(handler, HANDLER_RULES, 'import type { Identities } from "../domain/identities/index.js";'),
+    ).toEqual([]);
+    // Every feature's insides, whichever feature; a domain module outside any feature; the shared
+    // types and the faces pass.
+    for (const inside of [
+      "accounts/login.js",
+      "administration/create-user.js",
+      "mfa/totp.js",
+      "sessions/api-keys.js",
+      "tenants/gate.js",
+    ])
+      expect(broken(handler, HANDLER_RULES, `import { x } from "../domain/${inside}";`)).toEqual([
+        `a feature's insides (import its face, index.ts) (../domain/${inside})`,
+      ]);
+    expect(broken(handler, HANDLER_RULES, 'import { x } from "../domain/reauthentication.js";')).toEqual([
+      "a domain module without a face (../domain/reauthentication.js)",
+    ]);
+    const mapper = path.join(SRC, "services", "mapping", "example.ts");
+    expect(
+      broken(
+        mapper,
+        HANDLER_RULES,
+        [
+          'import type { Mfa } from "../../domain/mfa/index.js";',
+          'import { DomainError } from "../../domain/errors.js";',
+          'import type { Caller } from "../../domain/callers.js";',
+          'import type { ClientInfo } from "../../domain/ports.js";',
+          'import type { Page } from "../../domain/paging.js";',
+        ].join("\n"),
+      ),
     ).toEqual([]);
     const interceptor = path.join(SRC, "interceptors", "example.ts");
     expect(

@@ -22,9 +22,6 @@ export interface ClientInfo {
 }
 
 // ---- Sessions and tokens ----
-// The sessions feature's ports now live with it (sessions/ports.ts, exported by sessions/index.ts);
-// re-exported here only while the other features' imports move there.
-export type { ApiKeyRevoker, IssuedTokens, NewSession, SessionIssuer } from "./sessions/index.js";
 
 // ---- Rate limits (accounts issue) ----
 

@@ -22,7 +22,7 @@ import {
 } from "./mapping/administration.js";
 import { toSessionMessage } from "./mapping/sessions.js";
 import { fromGetTenantRequest, fromTenantStatus, toTenantMessage } from "./mapping/tenants.js";
-import { userSeenBy } from "./mapping/users.js";
+import { toUserMessage } from "./mapping/users.js";
 
 /** The API-key scope every AdminService RPC needs. */
 const ADMIN_SCOPE = "admin";
@@ -67,25 +67,25 @@ export function adminService(deps: {
     async listUsers(req, ctx) {
       const caller = requireCaller(ctx, ADMIN_SCOPE);
       const page = await administration.listUsers(caller, fromListUsersRequest(req));
-      return { users: page.items.map((u) => userSeenBy(caller, u)), nextPageToken: page.nextPageToken };
+      return { users: page.items.map((u) => toUserMessage(u, caller)), nextPageToken: page.nextPageToken };
     },
 
     async getUser(req, ctx) {
       const caller = requireCaller(ctx, ADMIN_SCOPE);
       const user = await administration.getUser(caller, { tenant: req.tenant, userId: req.userId });
-      return { user: userSeenBy(caller, user) };
+      return { user: toUserMessage(user, caller) };
     },
 
     async createUser(req, ctx) {
       const caller = requireCaller(ctx, ADMIN_SCOPE);
       const user = await administration.createUser(caller, fromCreateUserRequest(req), clientInfo(ctx));
-      return { user: userSeenBy(caller, user) };
+      return { user: toUserMessage(user, caller) };
     },
 
     async updateUser(req, ctx) {
       const caller = requireCaller(ctx, ADMIN_SCOPE);
       const user = await administration.updateUser(caller, fromUpdateUserRequest(req), clientInfo(ctx));
-      return { user: userSeenBy(caller, user) };
+      return { user: toUserMessage(user, caller) };
     },
 
     async setUserPassword(req, ctx) {

@@ -19,7 +19,7 @@ import {
   setSessionCookies,
 } from "../http/session-cookies.js";
 import { clientInfo, requestInfo, requireSession } from "./caller.js";
-import { toTokenPair } from "./mapping/tokens.js";
+import { toTokenPairMessage } from "./mapping/tokens.js";
 import { sessionScope } from "./session-scope.js";
 
 /** What Refresh and Logout need: the sessions feature, the cookie settings, the clock. */
@@ -52,7 +52,7 @@ export function authSessionHandlers(app: AuthSessionDeps) {
         throw error;
       });
       if (fromCookie) setSessionCookies(ctx, tokens, app.cookies, app.clock.now());
-      return { tokens: toTokenPair(tokens, !fromCookie) };
+      return { tokens: toTokenPairMessage(tokens, !fromCookie) };
     },
 
     async logout(

@@ -12,7 +12,7 @@ import {
   fromLoginWithProviderRequest,
   toLinkedIdentityMessage,
 } from "./mapping/identities.js";
-import { signInInput, toSignInResponse } from "./mapping/sign-in.js";
+import { fromSignInRequest, toSignInResponseMessage } from "./mapping/sign-in.js";
 
 /** What provider sign-in needs: the identities feature, cookie settings (cookie mode), the clock. */
 export interface IdentityHandlerDeps {
@@ -25,12 +25,12 @@ export function identityHandlers(app: IdentityHandlerDeps): Partial<ServiceImpl<
   const { identities } = app;
   return {
     async loginWithProvider(req, ctx) {
-      const signIn = signInInput(req, ctx, app);
+      const signIn = fromSignInRequest(req, ctx, app);
       const result = await identities.loginWithProvider(
         fromLoginWithProviderRequest(req, signIn),
         clientInfo(ctx),
       );
-      return toSignInResponse(result, ctx, app, signIn.options);
+      return toSignInResponseMessage(result, ctx, app, signIn.options);
     },
     async listLinkedIdentities(_req, ctx) {
       const caller = requireCaller(ctx, "profile:read");

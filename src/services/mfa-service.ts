@@ -17,7 +17,7 @@ import {
   toTrustedDeviceMessage,
 } from "./mapping/mfa.js";
 import { fromPagedRequest } from "./mapping/paging.js";
-import { toTokenPair } from "./mapping/tokens.js";
+import { toTokenPairMessage } from "./mapping/tokens.js";
 
 /** What MfaService needs: the MFA feature, cookie settings, the clock. */
 export interface MfaServiceDeps {
@@ -79,13 +79,13 @@ export function mfaService(app: MfaServiceDeps): Partial<ServiceImpl<typeof MfaS
         client: clientInfo(ctx),
       });
       if (result.authMethod !== "cookie") {
-        return { tokens: toTokenPair(result.tokens, true), deviceToken: result.deviceToken ?? "" };
+        return { tokens: toTokenPairMessage(result.tokens, true), deviceToken: result.deviceToken ?? "" };
       }
       // A browser cannot keep the device token anywhere script-readable: it becomes an HttpOnly cookie
       // that Login reads back, and stays out of the body.
       setSessionCookies(ctx, result.tokens, app.cookies, app.clock.now());
       if (result.deviceToken !== undefined) setDeviceCookie(ctx, result.deviceToken, app.cookies);
-      return { tokens: toTokenPair(result.tokens, false), deviceToken: "" };
+      return { tokens: toTokenPairMessage(result.tokens, false), deviceToken: "" };
     },
 
     async stepUp(req, ctx) {

@@ -9,7 +9,8 @@
 // (issueSignIn, login.ts), and new accounts, lookups and field rules are shared (new-account.ts,
 // users.ts, validation.ts).
 import type { Caller } from "../callers.js";
-import type { ClientInfo, IssuedTokens } from "../ports.js";
+import type { ClientInfo } from "../ports.js";
+import type { IssuedTokens } from "../sessions/index.js";
 import { type CompanyRegistration, registerCompany } from "../tenants/company-registration.js";
 import type { TenantRecord } from "../tenants/records.js";
 import type { EmailRequest } from "./admission.js";

@@ -5,9 +5,9 @@ import type { Notices } from "../notices.js";
 import type { Page, PageRequest } from "../paging.js";
 import type { PasswordHasher } from "../passwords.js";
 import type { AdministrationRepositories } from "../persistence.js";
-import type { ApiKeyRevoker, SecondFactorGate, SessionIssuer } from "../ports.js";
+import type { SecondFactorGate } from "../ports.js";
 import type { Reauthenticator } from "../reauthentication.js";
-import type { SessionView } from "../sessions/index.js";
+import type { ApiKeyRevoker, SessionIssuer, SessionView } from "../sessions/index.js";
 import type { Roles } from "../tenants/roles.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 

@@ -2,7 +2,7 @@
 // only the members it uses.
 import type { Clock } from "../../clock.js";
 import type { TenantRepositories } from "../persistence.js";
-import type { SessionIssuer } from "../ports.js";
+import type { SessionIssuer } from "../sessions/index.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 
 export interface TenantsDeps {

@@ -1,5 +1,5 @@
 // Administration's messages: AdminService's user requests to the Administration face's inputs, and
-// its audit events to proto. Users themselves are mapped as GetCurrentUser's are (userSeenBy).
+// its audit events to proto. Users themselves are mapped as GetCurrentUser's are (toUserMessage).
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type {

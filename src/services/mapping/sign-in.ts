@@ -64,7 +64,3 @@ export function toSignInResponseMessage(
   if (cookieMode) setSessionCookies(ctx, result.tokens, edge.cookies, edge.clock.now());
   return { result: { case: "tokens", value: toTokenPairMessage(result.tokens, !cookieMode) } };
 }
-
-/** The former names of fromSignInRequest and toSignInResponseMessage, for the handlers that still call them. */
-export const signInInput = fromSignInRequest;
-export const toSignInResponse = toSignInResponseMessage;

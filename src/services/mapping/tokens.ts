@@ -16,6 +16,3 @@ export function toTokenPairMessage(tokens: IssuedTokens, includeSecrets: boolean
     userId: tokens.userId,
   });
 }
-
-/** The former name of toTokenPairMessage, for the handlers that still call it by that name. */
-export const toTokenPair = toTokenPairMessage;

@@ -65,9 +65,6 @@ export function toUserMessage(user: Profile, viewer: Principal): User {
   });
 }
 
-/** The former name of toUserMessage (viewer first), for the handlers that still call it by that name. */
-export const userSeenBy = (viewer: Principal, user: Profile): User => toUserMessage(user, viewer);
-
 function optionalTimestamp(ms: number | null) {
   return ms === null ? undefined : timestampFromMs(ms);
 }
