@@ -8,6 +8,7 @@ import { AdminService } from "../../../gen/authd/v1/admin_pb.js";
 import type { User } from "../../../gen/authd/v1/common_pb.js";
 import { SessionService } from "../../../gen/authd/v1/session_pb.js";
 import { type AccountsHarness, startAccountsHarness } from "../../helpers/accounts.js";
+import { type InProcessServer, startInProcess } from "../../helpers/in-process.js";
 import { bearer, createUser, PASSWORD, type TestUser } from "../../helpers/sessions.js";
 
 const PERSONAL = {
@@ -64,7 +65,7 @@ const NOTHING_PERSONAL = {
 };
 
 describe("personal fields through AdminService", () => {
-  let h: AccountsHarness;
+  let h: AccountsHarness<InProcessServer>;
   let member: TestUser;
   let adminToken = "";
   const client = { ip: "127.0.0.1", rateLimitKey: "127.0.0.1", userAgent: "vitest" };
@@ -84,7 +85,7 @@ describe("personal fields through AdminService", () => {
     (await c.listUsers({ pageSize: 100 })).users.find((u) => u.id === member.id);
 
   beforeAll(async () => {
-    h = await startAccountsHarness();
+    h = await startAccountsHarness({}, startInProcess);
     const acme = await h.server.app.tenants.create({ slug: "acme", name: "Acme" }, null, client);
     const boss = await createUser(h.server, { tenantId: acme.id, roles: ["admin"] });
     member = await createUser(h.server, { tenantId: acme.id, roles: ["member"] });

@@ -10,11 +10,12 @@ import {
   startAccountsHarness,
   tokenFrom,
 } from "../../helpers/accounts.js";
+import { type InProcessServer, startInProcess } from "../../helpers/in-process.js";
 
-let h: AccountsHarness;
+let h: AccountsHarness<InProcessServer>;
 
 beforeAll(async () => {
-  h = await startAccountsHarness();
+  h = await startAccountsHarness({}, startInProcess);
 });
 afterAll(() => h.close());
 
@@ -183,7 +184,7 @@ describe("password reset", () => {
   });
 
   it("rate limits reset requests per address", async () => {
-    const limited = await startAccountsHarness({ AUTHD_EMAILS_PER_ADDRESS: "2" });
+    const limited = await startAccountsHarness({ AUTHD_EMAILS_PER_ADDRESS: "2" }, startInProcess);
     try {
       await limited.auth.requestPasswordReset({ email: "spam@example.com" });
       await limited.auth.requestPasswordReset({ email: "spam@example.com" });

@@ -5,11 +5,12 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertSingleRecipient, smtpSender } from "../../../src/delivery/mailer.js";
 import { type AccountsHarness, expectCode, PASSWORD, startAccountsHarness } from "../../helpers/accounts.js";
+import { type InProcessServer, startInProcess } from "../../helpers/in-process.js";
 
-let h: AccountsHarness;
+let h: AccountsHarness<InProcessServer>;
 
 beforeAll(async () => {
-  h = await startAccountsHarness();
+  h = await startAccountsHarness({}, startInProcess);
 });
 afterAll(() => h.close());
 

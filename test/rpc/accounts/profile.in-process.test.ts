@@ -13,11 +13,12 @@ import {
   startAccountsHarness,
   tokenFrom,
 } from "../../helpers/accounts.js";
+import { type InProcessServer, startInProcess } from "../../helpers/in-process.js";
 
-let h: AccountsHarness;
+let h: AccountsHarness<InProcessServer>;
 
 beforeAll(async () => {
-  h = await startAccountsHarness();
+  h = await startAccountsHarness({}, startInProcess);
 });
 afterAll(() => h.close());
 

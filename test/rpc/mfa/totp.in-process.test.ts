@@ -1,5 +1,6 @@
 // TOTP: the RFC 6238 vectors, enrolment checked against an independent implementation, replay,
-// drift and lockout, all through a real server and the generated clients.
+// drift and lockout, all through the real app and handlers (in process: no socket) and the
+// generated clients.
 import { Code } from "@connectrpc/connect";
 import { stringToBytes } from "otplib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -8,6 +9,7 @@ import { AuthenticatorType } from "../../../gen/authd/v1/mfa_pb.js";
 import { totpCode, verifyTotp } from "../../../src/domain/mfa/totp.js";
 import { MfaAuthenticatorEntity } from "../../../src/store/entities/mfa.js";
 import { expectCode } from "../../helpers/accounts.js";
+import { type InProcessServer, startInProcess } from "../../helpers/in-process.js";
 import {
   appCode,
   base32Decode,
@@ -51,12 +53,12 @@ describe("RFC 6238 Appendix B vectors", () => {
 });
 
 describe("TOTP through the server", () => {
-  let h: MfaHarness;
+  let h: MfaHarness<InProcessServer>;
   let n = 0;
   const now = () => h.server.clock.now();
 
   beforeAll(async () => {
-    h = await startMfaHarness({ AUTHD_ACCESS_TOKEN_TTL: "86400" });
+    h = await startMfaHarness({ AUTHD_ACCESS_TOKEN_TTL: "86400" }, startInProcess);
   });
   afterAll(async () => {
     await h?.close();
