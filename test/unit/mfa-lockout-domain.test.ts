@@ -1,6 +1,6 @@
 // The wrong-code lockout as domain logic, without a server or a database: the MFA domain talks to
 // repositories it declares (src/domain/mfa/persistence.ts), so a map stands in for the table.
-// The RPC tests (mfa-totp, mfa-postgres) check the same rules through a real server.
+// The RPC tests (rpc/mfa/totp.in-process, rpc/mfa/postgres) check the same rules through a real server.
 import { describe, expect, it } from "vitest";
 import {
   CODE_LOCKOUT_SECONDS,

@@ -1,7 +1,7 @@
 // Which writes make the profile cache forget, without a server: the store repositories whose writes
 // change what GetCurrentUser shows say so in exactly those writes (a profile-changing write through
 // a scoped unit of work clears the entry; a sign-in's counters, a rate limit, a session do not).
-// test/profile-freshness.test.ts checks the same through the RPCs.
+// test/rpc/accounts/profile-freshness.test.ts checks the same through the RPCs.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";

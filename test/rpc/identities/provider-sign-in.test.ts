@@ -473,7 +473,7 @@ describe("linking and unlinking", () => {
 
     // A second identity with the same verified email joins the account; either may go now. The
     // account has no password to give: its recent sign-in re-authenticates it (a password given is
-    // ignored; security-reauth-recent-sign-in.test.ts has the sign-in growing old).
+    // ignored; security/reauth-recent-sign-in.test.ts has the sign-in growing old).
     await signIn(await mint({ sub: `${p.sub}-second`, email: p.email }));
     expect((await auth.listLinkedIdentities({})).identities).toHaveLength(2);
     await auth.unlinkIdentity({ identityId: only?.id as string, currentPassword: "anything" });

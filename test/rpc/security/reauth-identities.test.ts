@@ -129,7 +129,7 @@ describe("on an account without a second factor", () => {
     expect((await u.auth.listLinkedIdentities({})).identities.map((i) => i.id)).toEqual([identityId]);
   });
 
-  test("an account made by a provider sign-in has no password to confirm: its recent sign-in stands in (security-reauth-recent-sign-in.test.ts)", async () => {
+  test("an account made by a provider sign-in has no password to confirm: its recent sign-in stands in (reauth-recent-sign-in.test.ts)", async () => {
     const res = await h.auth.loginWithProvider({
       provider: "test",
       idToken: await mint(),

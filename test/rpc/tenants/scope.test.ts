@@ -105,7 +105,7 @@ forEachDatabase("accounts scoped by tenant", (database) => {
       companySlug: slug,
       user: { email: "Boss@Acme.example", password: PASSWORD_B, firstName: "Ada", lastName: "Boss" },
     });
-    // Pending until the first admin verifies (tenants-pending.test.ts).
+    // Pending until the first admin verifies (pending.test.ts).
     expect(tenant).toMatchObject({ slug, name: "Acme Inc", status: TenantStatus.PENDING });
     // Not verified yet: the right password says so, and only in that tenant.
     await expectCode(
