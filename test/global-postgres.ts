@@ -142,7 +142,13 @@ async function startEmbeddedCluster(): Promise<Cluster> {
   };
 }
 
-let cluster: Cluster | undefined;
+/**
+ * One cluster for every project that lists this setup (vitest runs it once per project), kept in
+ * the main process's globals and stopped when the last of them tears down.
+ */
+const SHARED = Symbol.for("authd.test.postgres");
+type Shared = { cluster: Promise<Cluster>; users: number };
+const shared = globalThis as { [SHARED]?: Shared };
 
 export async function setup(project: TestProject): Promise<void> {
   const given = process.env.AUTHD_TEST_DATABASE_URL;
@@ -150,11 +156,23 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide("postgresUrl", given);
     return;
   }
-  const binDir = systemPostgresBinDir();
-  cluster = binDir ? await startSystemCluster(binDir) : await startEmbeddedCluster();
-  project.provide("postgresUrl", cluster.url);
+  shared[SHARED] ??= {
+    cluster: (async () => {
+      const binDir = systemPostgresBinDir();
+      return binDir ? await startSystemCluster(binDir) : await startEmbeddedCluster();
+    })(),
+    users: 0,
+  };
+  const mine = shared[SHARED];
+  mine.users++;
+  project.provide("postgresUrl", (await mine.cluster).url);
 }
 
 export async function teardown(): Promise<void> {
+  const mine = shared[SHARED];
+  if (!mine || --mine.users > 0) return;
+  delete shared[SHARED];
+  // A cluster that failed to start (setup reported it) has nothing to stop.
+  const cluster = await mine.cluster.catch(() => undefined);
   await cluster?.stop();
 }

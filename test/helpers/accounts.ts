@@ -1,13 +1,14 @@
-// A server wired to a real SMTP server, and the steps most account tests start from.
+// A server wired to a real SMTP server, and the steps most account tests start from. The server is
+// on a port (startTestServer) unless the test passes startInProcess (in-process.ts).
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import { expect } from "vitest";
 import { AuthService } from "../../gen/authd/v1/auth_pb.js";
 import type { TokenPair } from "../../gen/authd/v1/common_pb.js";
-import { type Protocol, startTestServer, type TestServer } from "./server.js";
+import { type Protocol, type RpcServer, startTestServer, type TestServer } from "./server.js";
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from "./smtp.js";
 
-export interface AccountsHarness {
-  server: TestServer;
+export interface AccountsHarness<S extends RpcServer = TestServer> {
+  server: S;
   smtp: TestSmtpServer;
   auth: Client<typeof AuthService>;
   /** Delivers queued mail now and answers the newest message to `to` whose subject matches. */
@@ -43,9 +44,15 @@ export async function expectCode(
   return error as ConnectError;
 }
 
-export async function startAccountsHarness(env: Record<string, string> = {}): Promise<AccountsHarness> {
+/** How a harness starts authd: startTestServer, or startInProcess. */
+export type StartServer<S extends RpcServer> = (env: Record<string, string>) => Promise<S>;
+
+export async function startAccountsHarness<S extends RpcServer = TestServer>(
+  env: Record<string, string> = {},
+  start: StartServer<S> = startTestServer as unknown as StartServer<S>,
+): Promise<AccountsHarness<S>> {
   const smtp = await startSmtpServer();
-  const server = await startTestServer({ AUTHD_SMTP_URL: smtp.url, ...env });
+  const server = await start({ AUTHD_SMTP_URL: smtp.url, ...env });
   const auth = server.client(AuthService);
   const mailTo = async (to: string, subject?: RegExp) => {
     // Register, ResendVerificationEmail and RequestPasswordReset queue their mail after answering.

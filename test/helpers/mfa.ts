@@ -9,7 +9,8 @@ import { AuthService } from "../../gen/authd/v1/auth_pb.js";
 import type { TokenPair } from "../../gen/authd/v1/common_pb.js";
 import { AuthenticatorType, MfaService } from "../../gen/authd/v1/mfa_pb.js";
 import { signSmsWebhook } from "../../src/delivery/sms.js";
-import { type AccountsHarness, PASSWORD, startAccountsHarness } from "./accounts.js";
+import { type AccountsHarness, PASSWORD, type StartServer, startAccountsHarness } from "./accounts.js";
+import type { RpcServer, TestServer } from "./server.js";
 
 // ---- independent RFC 6238 ----
 
@@ -101,7 +102,7 @@ export async function startSmsReceiver(): Promise<SmsReceiver> {
 
 // ---- harness ----
 
-export interface MfaHarness extends AccountsHarness {
+export interface MfaHarness<S extends RpcServer = TestServer> extends AccountsHarness<S> {
   sms: SmsReceiver;
   /** Delivers queued SMS now and answers the 6-digit code of the newest one to `to`. */
   smsCode(to: string): Promise<string>;
@@ -130,15 +131,21 @@ export interface SignedIn {
   auth: Client<typeof AuthService>;
 }
 
-export async function startMfaHarness(env: Record<string, string> = {}): Promise<MfaHarness> {
+export async function startMfaHarness<S extends RpcServer = TestServer>(
+  env: Record<string, string> = {},
+  start?: StartServer<S>,
+): Promise<MfaHarness<S>> {
   const sms = await startSmsReceiver();
-  const h = await startAccountsHarness({
-    AUTHD_SMS_WEBHOOK_URL: sms.url,
-    AUTHD_SMS_WEBHOOK_SECRET: sms.secret,
-    // The SMS receiver (and any provider a test starts) is on loopback: the development allowance.
-    AUTHD_OUTBOUND_ALLOW_PRIVATE: "true",
-    ...env,
-  });
+  const h = await startAccountsHarness(
+    {
+      AUTHD_SMS_WEBHOOK_URL: sms.url,
+      AUTHD_SMS_WEBHOOK_SECRET: sms.secret,
+      // The SMS receiver (and any provider a test starts) is on loopback: the development allowance.
+      AUTHD_OUTBOUND_ALLOW_PRIVATE: "true",
+      ...env,
+    },
+    start,
+  );
   const mfaFor = (accessToken: string) =>
     createClient(
       MfaService,

@@ -20,10 +20,8 @@ import { type TestDatabase, type TestMail, testDatabase } from "./kit.js";
 export type Protocol = "connect" | "grpc" | "grpc-web";
 export const protocols: Protocol[] = ["connect", "grpc", "grpc-web"];
 
-export interface TestServer {
-  url: string;
-  /** The separate metrics listener, when AUTHD_METRICS_ADDR is set. */
-  metricsUrl?: string;
+/** What a test reaches of a running authd, on a port (startTestServer) or in process (in-process.ts). */
+export interface RpcServer {
   app: App;
   /** Seeding and inspecting the database (kit.ts). */
   db: TestDatabase;
@@ -40,8 +38,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface TestServer extends RpcServer {
+  url: string;
+  /** The separate metrics listener, when AUTHD_METRICS_ADDR is set. */
+  metricsUrl?: string;
+}
+
 /** Small argon2 costs keep the suite fast; production defaults are tested in the password tests. */
-const FAST_ENV = {
+export const FAST_ENV = {
   AUTHD_ARGON2_MEMORY_KIB: "1024",
   AUTHD_ARGON2_ITERATIONS: "1",
   AUTHD_LOG_LEVEL: "silent",

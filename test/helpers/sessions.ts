@@ -5,7 +5,7 @@ import argon2 from "argon2";
 import type { IssuedTokens } from "../../src/domain/sessions/index.js";
 import { DEFAULT_TENANT_ID } from "../../src/domain/tenants/records.js";
 import { UserEntity } from "../../src/store/entities/user.js";
-import type { TestServer } from "./server.js";
+import type { RpcServer } from "./server.js";
 import { inTransaction } from "./transaction.js";
 
 export const PASSWORD = "correct horse battery staple";
@@ -16,7 +16,7 @@ export interface TestUser {
 }
 
 export async function createUser(
-  server: TestServer,
+  server: RpcServer,
   options: { tenantId?: string; roles?: string[]; password?: string } = {},
 ): Promise<TestUser> {
   const id = randomUUID();
@@ -48,7 +48,7 @@ export async function createUser(
 }
 
 export function signIn(
-  server: TestServer,
+  server: RpcServer,
   userId: string,
   options: { durationSeconds?: number; amr?: string[]; userAgent?: string } = {},
 ): Promise<IssuedTokens> {

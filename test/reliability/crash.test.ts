@@ -6,16 +6,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { AuthService } from "../../gen/authd/v1/auth_pb.js";
 import { AuthenticatorType, MfaService } from "../../gen/authd/v1/mfa_pb.js";
 import { hashSecret } from "../../src/domain/secrets.js";
 import { tokenFrom } from "../helpers/accounts.js";
+import { forEachDatabase } from "../helpers/databases.js";
 import { appCode } from "../helpers/mfa.js";
-import { createTestDatabase } from "../helpers/postgres.js";
 import { startSmtpServer, type TestSmtpServer } from "../helpers/smtp.js";
 import { type ChildServer, spawnAuthd } from "./child-server.js";
-import { countRows, type DatabaseKind, openDatabaseReader } from "./database.js";
+import { countRows, openDatabaseReader } from "./database.js";
 
 const PASSWORD = "crash-test passphrase 4711";
 
@@ -192,113 +192,109 @@ const HALF_WRITTEN = {
     "SELECT id FROM outbox_messages WHERE status = 'pending' AND payload = ''",
 };
 
-describe.each<DatabaseKind>(["sqlite", "postgres"])(
-  "authd killed with SIGKILL under write load, on %s",
-  (kind) => {
-    it("keeps every write it answered OK and leaves no half-written change", {
-      timeout: 150_000,
-    }, async () => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-crash-"));
-      const postgres = kind === "postgres" ? await createTestDatabase() : undefined;
-      const location = postgres?.url ?? path.join(dataDir, "authd.db");
-      const env = {
-        AUTHD_DATA_DIR: dataDir,
-        ...(postgres ? { AUTHD_DATABASE_URL: postgres.url } : {}),
-        AUTHD_SECRET: "crash-test-master-secret-0123456789abcdef",
-        AUTHD_SMTP_URL: smtp.url,
-        AUTHD_OUTBOX_POLL_INTERVAL_MS: "50",
-        AUTHD_REGISTRATIONS_PER_IP: "100000",
-        AUTHD_EMAILS_PER_IP: "100000",
-        AUTHD_LOGIN_MAX_FAILURES_PER_IP: "100000",
-      };
-      let server = await spawnAuthd(env);
-      try {
-        // Users for the refresh chains and the enrolments, signed in before the load starts.
-        const log: AnsweredLog = { registered: [], chains: [], enrolments: [], unexpected: [] };
-        const emails = Array.from({ length: 30 }, (_, i) => `${kind}-ready-${i}@example.com`);
-        await inBatches(emails, 6, async (email) => {
-          const pair = pairOf(await verifiedUser(server, email));
-          if (log.chains.length < CHAINS) {
-            const restAfter = log.chains.length < IDLE_CHAINS ? REST_AFTER : undefined;
-            log.chains.push({ current: pair.refreshToken, answered: 0, inFlight: false, restAfter });
-          } else log.enrolments.push({ email, accessToken: pair.accessToken });
-        });
+forEachDatabase("authd killed with SIGKILL under write load", ({ kind, env: databaseEnv }) => {
+  it("keeps every write it answered OK and leaves no half-written change", {
+    timeout: 150_000,
+  }, async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-crash-"));
+    const { AUTHD_DATABASE_URL: postgresUrl } = await databaseEnv();
+    const location = postgresUrl ?? path.join(dataDir, "authd.db");
+    const env = {
+      AUTHD_DATA_DIR: dataDir,
+      ...(postgresUrl ? { AUTHD_DATABASE_URL: postgresUrl } : {}),
+      AUTHD_SECRET: "crash-test-master-secret-0123456789abcdef",
+      AUTHD_SMTP_URL: smtp.url,
+      AUTHD_OUTBOX_POLL_INTERVAL_MS: "50",
+      AUTHD_REGISTRATIONS_PER_IP: "100000",
+      AUTHD_EMAILS_PER_IP: "100000",
+      AUTHD_LOGIN_MAX_FAILURES_PER_IP: "100000",
+    };
+    let server = await spawnAuthd(env);
+    try {
+      // Users for the refresh chains and the enrolments, signed in before the load starts.
+      const log: AnsweredLog = { registered: [], chains: [], enrolments: [], unexpected: [] };
+      const emails = Array.from({ length: 30 }, (_, i) => `${kind}-ready-${i}@example.com`);
+      await inBatches(emails, 6, async (email) => {
+        const pair = pairOf(await verifiedUser(server, email));
+        if (log.chains.length < CHAINS) {
+          const restAfter = log.chains.length < IDLE_CHAINS ? REST_AFTER : undefined;
+          log.chains.push({ current: pair.refreshToken, answered: 0, inFlight: false, restAfter });
+        } else log.enrolments.push({ email, accessToken: pair.accessToken });
+      });
 
-        let killed = false;
-        const load = startLoad(server, `${kind}-load`, log, () => killed);
-        // Let the load run long enough for many writes to be answered, then pull the plug mid-stream.
-        // Let the load run until each kind of write has been answered several times, then pull the
-        // plug mid-stream, at a moment the test does not choose exactly.
-        const started = Date.now();
-        const runFor = 2000 + Math.random() * 1500;
-        const enoughAnswered = () =>
-          log.registered.length >= 8 &&
-          log.chains.length === CHAINS &&
-          log.chains.every((c) => c.answered >= Math.min(2, c.restAfter ?? 2)) &&
-          log.chains.every((c) => c.restAfter === undefined || c.answered === c.restAfter) &&
-          log.enrolments.some((e) => e.recoveryCreated);
-        while (Date.now() - started < runFor || !enoughAnswered()) {
-          if (Date.now() - started > 60_000) break;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        killed = true;
-        const inFlightAtKill = log.chains.map((c) => c.inFlight);
-        await server.kill();
-        await load;
-        expect(log.unexpected).toEqual([]);
-        expect(enoughAnswered(), "the load made progress before the kill").toBe(true);
-
-        // On disk, with the server dead: no half-done change.
-        const db = await openDatabaseReader(kind, location);
-        try {
-          for (const [what, sql] of Object.entries(HALF_WRITTEN)) {
-            expect(await countRows(db, sql), what).toBe(0);
-          }
-          // Every refresh token the clients hold was stored before it was handed out.
-          const held = log.chains.map((c) => `'${hashSecret(c.current)}'`).join(",");
-          expect(await countRows(db, `SELECT id FROM refresh_tokens WHERE token_hash IN (${held})`)).toBe(
-            log.chains.length,
-          );
-        } finally {
-          await db.close();
-        }
-
-        server = await spawnAuthd(env);
-        // Every email verification answered OK: the account signs in.
-        await inBatches(log.registered, 8, async (email) => {
-          expect(pairOf(await login(server, email)).accessToken).not.toBe("");
-        });
-        // Every refresh answered OK: its successor token works. The resting chains were idle at the
-        // kill, so their newest token is exactly the one stored and must refresh. A chain whose
-        // request was cut off by the kill may have rotated without the client learning it;
-        // presenting the old token again is then refused as reuse, and that is the correct answer too.
-        let idleChecked = 0;
-        for (const [i, chain] of log.chains.entries()) {
-          const attempt = authFor(server).refresh({ refreshToken: chain.current });
-          if (!inFlightAtKill[i]) {
-            expect((await attempt).tokens?.refreshToken, `idle chain ${i}`).toBeTruthy();
-            idleChecked++;
-          } else
-            await attempt.catch((error: unknown) =>
-              expect(Code[ConnectError.from(error).code]).toBe(Code[Code.Unauthenticated]),
-            );
-        }
-        expect(idleChecked, "chains idle at the kill whose successor token was tried").toBeGreaterThanOrEqual(
-          IDLE_CHAINS,
-        );
-        // Every factor enrolment answered OK is listed, active when its activation was answered.
-        for (const e of log.enrolments.filter((x) => x.totpCreated)) {
-          const mfa = server.client(MfaService, { authorization: `Bearer ${e.accessToken}` });
-          const listed = new Map((await mfa.listAuthenticators({})).authenticators.map((a) => [a.id, a]));
-          expect(listed.has(e.totpCreated ?? ""), e.email).toBe(true);
-          if (e.totpVerified) expect(listed.get(e.totpVerified)?.active, e.email).toBe(true);
-          if (e.recoveryCreated) expect(listed.get(e.recoveryCreated)?.remainingCodes, e.email).toBe(10);
-        }
-      } finally {
-        await server.stop();
-        await postgres?.drop();
-        fs.rmSync(dataDir, { recursive: true, force: true });
+      let killed = false;
+      const load = startLoad(server, `${kind}-load`, log, () => killed);
+      // Let the load run long enough for many writes to be answered, then pull the plug mid-stream.
+      // Let the load run until each kind of write has been answered several times, then pull the
+      // plug mid-stream, at a moment the test does not choose exactly.
+      const started = Date.now();
+      const runFor = 2000 + Math.random() * 1500;
+      const enoughAnswered = () =>
+        log.registered.length >= 8 &&
+        log.chains.length === CHAINS &&
+        log.chains.every((c) => c.answered >= Math.min(2, c.restAfter ?? 2)) &&
+        log.chains.every((c) => c.restAfter === undefined || c.answered === c.restAfter) &&
+        log.enrolments.some((e) => e.recoveryCreated);
+      while (Date.now() - started < runFor || !enoughAnswered()) {
+        if (Date.now() - started > 60_000) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
-    });
-  },
-);
+      killed = true;
+      const inFlightAtKill = log.chains.map((c) => c.inFlight);
+      await server.kill();
+      await load;
+      expect(log.unexpected).toEqual([]);
+      expect(enoughAnswered(), "the load made progress before the kill").toBe(true);
+
+      // On disk, with the server dead: no half-done change.
+      const db = await openDatabaseReader(kind, location);
+      try {
+        for (const [what, sql] of Object.entries(HALF_WRITTEN)) {
+          expect(await countRows(db, sql), what).toBe(0);
+        }
+        // Every refresh token the clients hold was stored before it was handed out.
+        const held = log.chains.map((c) => `'${hashSecret(c.current)}'`).join(",");
+        expect(await countRows(db, `SELECT id FROM refresh_tokens WHERE token_hash IN (${held})`)).toBe(
+          log.chains.length,
+        );
+      } finally {
+        await db.close();
+      }
+
+      server = await spawnAuthd(env);
+      // Every email verification answered OK: the account signs in.
+      await inBatches(log.registered, 8, async (email) => {
+        expect(pairOf(await login(server, email)).accessToken).not.toBe("");
+      });
+      // Every refresh answered OK: its successor token works. The resting chains were idle at the
+      // kill, so their newest token is exactly the one stored and must refresh. A chain whose
+      // request was cut off by the kill may have rotated without the client learning it;
+      // presenting the old token again is then refused as reuse, and that is the correct answer too.
+      let idleChecked = 0;
+      for (const [i, chain] of log.chains.entries()) {
+        const attempt = authFor(server).refresh({ refreshToken: chain.current });
+        if (!inFlightAtKill[i]) {
+          expect((await attempt).tokens?.refreshToken, `idle chain ${i}`).toBeTruthy();
+          idleChecked++;
+        } else
+          await attempt.catch((error: unknown) =>
+            expect(Code[ConnectError.from(error).code]).toBe(Code[Code.Unauthenticated]),
+          );
+      }
+      expect(idleChecked, "chains idle at the kill whose successor token was tried").toBeGreaterThanOrEqual(
+        IDLE_CHAINS,
+      );
+      // Every factor enrolment answered OK is listed, active when its activation was answered.
+      for (const e of log.enrolments.filter((x) => x.totpCreated)) {
+        const mfa = server.client(MfaService, { authorization: `Bearer ${e.accessToken}` });
+        const listed = new Map((await mfa.listAuthenticators({})).authenticators.map((a) => [a.id, a]));
+        expect(listed.has(e.totpCreated ?? ""), e.email).toBe(true);
+        if (e.totpVerified) expect(listed.get(e.totpVerified)?.active, e.email).toBe(true);
+        if (e.recoveryCreated) expect(listed.get(e.recoveryCreated)?.remainingCodes, e.email).toBe(10);
+      }
+    } finally {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

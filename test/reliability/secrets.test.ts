@@ -9,13 +9,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { AuthService } from "../../gen/authd/v1/auth_pb.js";
 import { AuthenticatorType, MfaService } from "../../gen/authd/v1/mfa_pb.js";
 import { SessionService } from "../../gen/authd/v1/session_pb.js";
 import { tokenFrom } from "../helpers/accounts.js";
+import { forEachDatabase } from "../helpers/databases.js";
 import { appCode, type SmsReceiver, startSmsReceiver } from "../helpers/mfa.js";
-import { createTestDatabase } from "../helpers/postgres.js";
 import { startSmtpServer, type TestSmtpServer } from "../helpers/smtp.js";
 import { type ChildServer, spawnAuthd } from "./child-server.js";
 import { type DatabaseKind, openDatabaseReader, postgresFiles, walPosition } from "./database.js";
@@ -192,15 +192,15 @@ async function databaseContents(
   return contents;
 }
 
-describe.each<DatabaseKind>(["sqlite", "postgres"])("after a session of traffic on %s", (kind) => {
+forEachDatabase("after a session of traffic", ({ kind, env: databaseEnv }) => {
   it("no password, token, code or key is in the database or in any log line", {
     timeout: 120_000,
   }, async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authd-secrets-"));
-    const postgres = kind === "postgres" ? await createTestDatabase() : undefined;
+    const { AUTHD_DATABASE_URL: postgresUrl } = await databaseEnv();
     const server = await spawnAuthd({
       AUTHD_DATA_DIR: dataDir,
-      ...(postgres ? { AUTHD_DATABASE_URL: postgres.url } : {}),
+      ...(postgresUrl ? { AUTHD_DATABASE_URL: postgresUrl } : {}),
       AUTHD_SECRET: MASTER_SECRET,
       AUTHD_LOG_LEVEL: "trace",
       AUTHD_SMTP_URL: smtp.url,
@@ -211,7 +211,7 @@ describe.each<DatabaseKind>(["sqlite", "postgres"])("after a session of traffic 
       AUTHD_OUTBOX_POLL_INTERVAL_MS: "50",
     });
     try {
-      const walFrom = postgres ? await walPosition(postgres.url) : "";
+      const walFrom = postgresUrl ? await walPosition(postgresUrl) : "";
       const email = `secrets-${kind}@example.com`;
       const seen = await realisticTraffic(server, email);
       seen.set("master secret", { value: MASTER_SECRET, shape: "text" });
@@ -221,7 +221,7 @@ describe.each<DatabaseKind>(["sqlite", "postgres"])("after a session of traffic 
 
       const scan = new SecretScan(seen);
       const found: string[] = [];
-      const contents = await databaseContents(kind, postgres?.url ?? path.join(dataDir, "authd.db"), walFrom);
+      const contents = await databaseContents(kind, postgresUrl ?? path.join(dataDir, "authd.db"), walFrom);
       for (const [where, text] of contents) found.push(...scan.find(text, where));
       await server.stop();
       const log = server.output();
@@ -242,7 +242,6 @@ describe.each<DatabaseKind>(["sqlite", "postgres"])("after a session of traffic 
       }
     } finally {
       await server.stop();
-      await postgres?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
